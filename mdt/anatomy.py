@@ -1,0 +1,205 @@
+"""Couinaud anatomy as data (CONVENTIONS.md "What a remnant segment depends on").
+
+Sources: Brisbane 2000 terminology (IHPBA, HPB 2000;2:333-339) for hemilivers
+and named resections; the project's CONVENTIONS.md for inflow/outflow columns,
+contiguity and remnant vessels.
+
+Segments are the nine units I, II, III, IVa, IVb, V, VI, VII, VIII.  A case may
+say ``IV`` without a or b: :func:`expand` turns it into both halves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import combinations
+
+UNITS: tuple[str, ...] = ("I", "II", "III", "IVa", "IVb", "V", "VI", "VII", "VIII")
+"""The nine anatomical units, in display order."""
+
+RIGHT_HEMILIVER: frozenset[str] = frozenset({"V", "VI", "VII", "VIII"})
+LEFT_HEMILIVER: frozenset[str] = frozenset({"II", "III", "IVa", "IVb"})
+"""Brisbane 2000: segment I belongs to neither hemiliver."""
+
+SECTIONS: dict[str, frozenset[str]] = {
+    "right_anterior": frozenset({"V", "VIII"}),
+    "right_posterior": frozenset({"VI", "VII"}),
+    "left_medial": frozenset({"IVa", "IVb"}),
+    "left_lateral": frozenset({"II", "III"}),
+    "caudate": frozenset({"I"}),
+}
+
+CONTIGUITY: frozenset[frozenset[str]] = frozenset(
+    frozenset(pair) for pair in (
+        ("I", "II"), ("I", "IVa"), ("I", "IVb"), ("I", "VII"), ("I", "VIII"),
+        ("II", "III"), ("II", "IVa"), ("III", "IVb"), ("IVa", "IVb"), ("IVa", "VIII"),
+        ("IVb", "V"), ("V", "VI"), ("V", "VIII"), ("VI", "VII"), ("VII", "VIII"),
+    )
+)
+"""Undirected surface contacts used for the "two contiguous segments" rule."""
+
+# Inflow: every listed structure must survive. Segment I takes the portal branch
+# of whichever side stays, hence the alternatives tuple.
+INFLOW: dict[str, tuple[str | tuple[str, ...], ...]] = {
+    "I": ("MPV", ("LPV", "RPV")),
+    "II": ("MPV", "LPV"),
+    "III": ("MPV", "LPV"),
+    "IVa": ("MPV", "LPV"),
+    "IVb": ("MPV", "LPV"),
+    "V": ("MPV", "RPV", "RAPV"),
+    "VIII": ("MPV", "RPV", "RAPV"),
+    "VI": ("MPV", "RPV", "RPPV"),
+    "VII": ("MPV", "RPV", "RPPV"),
+}
+"""For each segment, the inflow that must all survive (a tuple entry = one of)."""
+
+OUTFLOW: dict[str, tuple[str, ...]] = {
+    "I": ("IVC",),
+    "II": ("LHV",),
+    "III": ("LHV",),
+    "IVa": ("MHV", "LHV"),
+    "IVb": ("MHV", "LHV"),
+    "V": ("MHV", "RHV"),
+    "VIII": ("MHV", "RHV"),
+    "VI": ("RHV", "IRHV"),
+    "VII": ("RHV",),
+}
+"""For each segment, the hepatic veins of which at least one must survive.
+Every hepatic vein ends in the retrohepatic IVC, so a sacrificed IVC drains nothing."""
+
+# Arterial and biliary structures follow the portal column of the same side.
+FOLLOWS_PORTAL: dict[str, str] = {
+    "PHA": "MPV", "BC": "MPV",
+    "RHA": "RPV", "RHD": "RPV",
+    "LHA": "LPV", "LHD": "LPV",
+}
+
+PORTAL_VEINS = ("MPV", "RPV", "LPV", "RAPV", "RPPV")
+HEPATIC_VEINS = ("RHV", "MHV", "LHV", "IRHV")
+
+RESECTIONS: dict[str, frozenset[str]] = {
+    "right_hepatectomy": frozenset({"V", "VI", "VII", "VIII"}),
+    "left_hepatectomy": frozenset({"II", "III", "IVa", "IVb"}),
+    "extended_right_hepatectomy": frozenset({"IVa", "IVb", "V", "VI", "VII", "VIII"}),
+    "extended_left_hepatectomy": frozenset({"II", "III", "IVa", "IVb", "V", "VIII"}),
+    "right_anterior_sectionectomy": frozenset({"V", "VIII"}),
+    "right_posterior_sectionectomy": frozenset({"VI", "VII"}),
+    "left_lateral_sectionectomy": frozenset({"II", "III"}),
+    "left_medial_sectionectomy": frozenset({"IVa", "IVb"}),
+    "central_hepatectomy": frozenset({"IVa", "IVb", "V", "VIII"}),
+    "caudate_lobectomy": frozenset({"I"}),
+}
+"""Named resections (Brisbane 2000) and the segments each removes."""
+
+RESECTION_LABELS: dict[str, str] = {
+    "right_hepatectomy": "Right hepatectomy",
+    "left_hepatectomy": "Left hepatectomy",
+    "extended_right_hepatectomy": "Extended right hepatectomy (right trisectionectomy)",
+    "extended_left_hepatectomy": "Extended left hepatectomy (left trisectionectomy)",
+    "right_anterior_sectionectomy": "Right anterior sectionectomy",
+    "right_posterior_sectionectomy": "Right posterior sectionectomy",
+    "left_lateral_sectionectomy": "Left lateral sectionectomy",
+    "left_medial_sectionectomy": "Left medial sectionectomy",
+    "central_hepatectomy": "Central hepatectomy",
+    "caudate_lobectomy": "Caudate lobectomy",
+}
+
+
+def expand(segments: Iterable[str]) -> frozenset[str]:
+    """Anatomical units for recorded segment codes (``IV`` becomes IVa and IVb)."""
+    out: set[str] = set()
+    for seg in segments:
+        if seg == "IV":
+            out.update(("IVa", "IVb"))
+        elif seg in UNITS:
+            out.add(seg)
+        else:
+            raise ValueError(f"unknown segment {seg!r}")
+    return frozenset(out)
+
+
+def sort_units(segments: Iterable[str]) -> tuple[str, ...]:
+    order = {s: i for i, s in enumerate(UNITS)}
+    return tuple(sorted(set(segments), key=order.__getitem__))
+
+
+def remnant_of(resection: str) -> frozenset[str]:
+    """The segments a named resection leaves."""
+    return frozenset(UNITS) - RESECTIONS[resection]
+
+
+def resection_for_remnant(remnant: Iterable[str]) -> str | None:
+    """The named resection whose remnant is exactly ``remnant``, if any."""
+    rem = frozenset(remnant)
+    for name, removed in RESECTIONS.items():
+        if frozenset(UNITS) - removed == rem:
+            return name
+    return None
+
+
+def adjacent(a: str, b: str) -> bool:
+    return frozenset((a, b)) in CONTIGUITY
+
+
+def is_connected(segments: Iterable[str]) -> bool:
+    """True when the segments form one contiguous block (a single segment counts)."""
+    segs = set(segments)
+    if not segs:
+        return False
+    start = next(iter(segs))
+    seen = {start}
+    stack = [start]
+    while stack:
+        cur = stack.pop()
+        for other in segs - seen:
+            if adjacent(cur, other):
+                seen.add(other)
+                stack.append(other)
+    return seen == segs
+
+
+def has_two_contiguous(segments: Iterable[str]) -> bool:
+    """At least one pair of the given segments touches."""
+    return any(adjacent(a, b) for a, b in combinations(set(segments), 2))
+
+
+def remnant_vessels(remnant: Iterable[str]) -> frozenset[str]:
+    """Major vessels of a remnant (U2): its inflow and every outflow alternative, plus IVC."""
+    rem = set(remnant)
+    vessels: set[str] = {"MPV", "IVC"} if rem else set()
+    for seg in rem:
+        for item in INFLOW[seg]:
+            if isinstance(item, tuple):
+                continue  # segment I: the side that stays is counted by the other segments
+            vessels.add(item)
+        vessels.update(OUTFLOW[seg])
+    return frozenset(vessels)
+
+
+def segment_viable(segment: str, sacrificed: frozenset[str], remnant: Iterable[str] = ()) -> bool:
+    """A segment is viable when all its inflow survives and one outflow vein survives.
+
+    ``sacrificed`` holds the structures the plan resects (every vessel a removed
+    lesion touches).  Arterial and biliary structures count against the portal
+    column they follow.  Segment I needs the portal branch of the side that stays.
+    """
+    lost = set(sacrificed)
+    for structure, column in FOLLOWS_PORTAL.items():
+        if structure in lost:
+            lost.add(column)
+    if "IVC" in lost:
+        return False
+    for item in INFLOW[segment]:
+        if isinstance(item, tuple):
+            rem = set(remnant)
+            sides = []
+            if rem & LEFT_HEMILIVER:
+                sides.append("LPV")
+            if rem & RIGHT_HEMILIVER:
+                sides.append("RPV")
+            if not sides:
+                sides = list(item)
+            if all(side in lost for side in sides):
+                return False
+        elif item in lost:
+            return False
+    return any(vein not in lost for vein in OUTFLOW[segment])

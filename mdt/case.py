@@ -1,0 +1,287 @@
+"""Domain types for one patient and the panel's reviews of that patient.
+
+Plain, immutable dataclasses mirroring the ``mdt-case/1`` format
+(``docs/case-format.md``).  They hold facts only; anything computed from them
+(criteria, remnant percentages, RECIST response) lives in other modules and is
+never stored on these objects.
+
+Numbers are kept as the ``int`` or ``float`` that was read; rules that compare
+at a boundary convert them with :func:`mdt.exact.exact` (a ``Fraction`` of the
+decimal text), never with binary floating point.
+
+Every field that is not required may be ``None``: ``None`` means *not recorded*
+and the rules treat it as unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Number = int | float
+
+# --- vocabularies (the single source for the format, the rules and the UI) ---
+
+SEGMENTS: tuple[str, ...] = ("I", "II", "III", "IVa", "IVb", "IV", "V", "VI", "VII", "VIII")
+"""Segment codes accepted in a case.  ``IV`` means segment IV without saying a or b."""
+
+SEXES: tuple[str, ...] = ("F", "M", "O")
+LESION_STATUSES: tuple[str, ...] = ("present", "disappeared", "ablated", "resected")
+VESSEL_STRUCTURES: tuple[str, ...] = (
+    "MPV", "RPV", "LPV", "RAPV", "RPPV",
+    "RHV", "MHV", "LHV", "IRHV", "IVC",
+    "PHA", "RHA", "LHA",
+    "BC", "RHD", "LHD",
+)
+VESSEL_NAMES: dict[str, str] = {
+    "MPV": "main portal vein", "RPV": "right portal vein", "LPV": "left portal vein",
+    "RAPV": "right anterior portal vein", "RPPV": "right posterior portal vein",
+    "RHV": "right hepatic vein", "MHV": "middle hepatic vein", "LHV": "left hepatic vein",
+    "IRHV": "inferior right hepatic vein", "IVC": "retrohepatic vena cava",
+    "PHA": "proper hepatic artery", "RHA": "right hepatic artery", "LHA": "left hepatic artery",
+    "BC": "biliary confluence", "RHD": "right hepatic duct", "LHD": "left hepatic duct",
+}
+VESSEL_RELATIONS: tuple[str, ...] = ("contact", "encasement", "invasion", "thrombus")
+LOCAL_METHODS: tuple[str, ...] = ("wedge", "ablation")
+LIVER_CONDITIONS: tuple[str, ...] = (
+    "normal", "chemotherapy", "steatosis", "fibrosis", "cirrhosis", "unknown",
+)
+EXTRAHEPATIC: tuple[str, ...] = ("none", "indeterminate", "confirmed")
+PROTEINURIA: tuple[str, ...] = ("neg", "trace", "1+", "2+", "3+", "4+")
+RATINGS: tuple[str, ...] = ("resectable", "convertible", "permanently_unresectable")
+PLANS: tuple[str, ...] = (
+    "resection", "resection_ablation", "ablation", "two_stage", "pve_then_resection",
+    "continue_induction", "intensify_hai", "palliative", "best_supportive_care", "rediscuss",
+)
+MODALITIES: tuple[str, ...] = ("CT", "MR", "PET-CT", "US", "other")
+ASCITES: tuple[str, ...] = ("none", "mild", "moderate_severe")
+ENCEPHALOPATHY: tuple[str, ...] = ("none", "grade_1_2", "grade_3_4")
+OUTCOMES: tuple[str, ...] = (
+    "on_treatment", "converted", "resected", "progressed", "palliative", "died",
+    "withdrawn", "lost_to_follow_up",
+)
+
+Sex = Literal["F", "M", "O"]
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    id: str
+    """The hospital's identifier (MRN); required, non-empty."""
+    name: str | None = None
+    """DICOM person-name style ``FAMILY^GIVEN`` as recorded."""
+    sex: str | None = None
+    birth_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolRef:
+    id: str | None = None
+    arm: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CycleGiven:
+    """One chemotherapy cycle given (extension of mdt-case/1: ``treatment.cycles``)."""
+    number: int
+    date: date
+    dose_reduction_pct: Number | None = None
+    toxicity_grade: int | None = None
+    """Worst CTCAE grade recorded for this cycle, 0-5."""
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Treatment:
+    """The patient's systemic treatment course (extension: top-level ``treatment``)."""
+    regimen: str | None = None
+    start_date: date | None = None
+    cycles: tuple[CycleGiven, ...] = ()
+    outcome: str | None = None
+    """One of OUTCOMES; ``None`` while not recorded."""
+    outcome_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Imaging:
+    modality: str | None = None
+    date: date | None = None
+    study_uid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """Where a caliper measurement was taken (extension: ``lesions[].measurement``)."""
+    series_uid: str
+    sop_instance_uid: str
+    slice_index: int | None = None
+    start_xy: tuple[Number, Number] | None = None
+    end_xy: tuple[Number, Number] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lesion:
+    id: str
+    segments: tuple[str, ...]
+    diameter_mm: Number | None = None
+    target: bool = False
+    status: str = "present"
+    measurement: Measurement | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VesselContact:
+    structure: str
+    relation: str
+    lesion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTreatment:
+    lesion: str
+    method: str  # "wedge" or "ablation"
+
+
+@dataclass(frozen=True, slots=True)
+class PortalVeinEmbolisation:
+    """Extension: ``remnant.pve``.  For the kinetic growth rate."""
+    date: date | None = None
+    flr_before_ml: Number | None = None
+    flr_after_ml: Number | None = None
+    days_between: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemnantPlan:
+    resection: str | None = None
+    """A named resection (``mdt.anatomy.RESECTIONS``) or None."""
+    segments: tuple[str, ...] | None = None
+    """The segments that stay; give either this or ``resection``, or neither."""
+    local_treatment: tuple[LocalTreatment, ...] = ()
+    flr_ml: Number | None = None
+    tlv_ml: Number | None = None
+    liver_condition: str | None = None
+    pve: PortalVeinEmbolisation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clinical:
+    prior_systemic_lines: int | None = None
+    neuropathy_grade: int | None = None
+    life_expectancy_months: Number | None = None
+    cea: Number | None = None
+    """ng/mL"""
+    ca19_9: Number | None = None
+    """U/mL"""
+    # extensions (NCT06988852, Child-Pugh, Fong score):
+    lvef_pct: Number | None = None
+    fev1_fvc_pct: Number | None = None
+    ascites: str | None = None
+    encephalopathy: str | None = None
+    node_positive_primary: bool | None = None
+    disease_free_interval_months: Number | None = None
+    synchronous: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Uln:
+    """Local upper limits of normal for the labs that are judged against one."""
+    ast: Number | None = None
+    alt: Number | None = None
+    alp: Number | None = None
+    bilirubin: Number | None = None
+    creatinine: Number | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Labs:
+    anc: Number | None = None          # 10^9/L
+    wbc: Number | None = None          # 10^9/L
+    hb: Number | None = None           # g/dL
+    plt: Number | None = None          # 10^9/L
+    ast: Number | None = None          # U/L
+    alt: Number | None = None          # U/L
+    alp: Number | None = None          # U/L
+    bilirubin: Number | None = None    # µmol/L
+    creatinine: Number | None = None   # µmol/L
+    albumin: Number | None = None      # g/L
+    inr: Number | None = None
+    proteinuria: str | None = None     # PROTEINURIA
+    proteinuria_g_24h: Number | None = None  # extension: needed when dipstick >= 2+
+    uln: Uln = field(default_factory=Uln)
+
+
+LAB_UNITS: dict[str, str] = {
+    "anc": "×10⁹/L", "wbc": "×10⁹/L", "hb": "g/dL", "plt": "×10⁹/L",
+    "ast": "U/L", "alt": "U/L", "alp": "U/L", "bilirubin": "µmol/L",
+    "creatinine": "µmol/L", "albumin": "g/L", "inr": "", "proteinuria": "dipstick",
+    "proteinuria_g_24h": "g/24 h",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    member: str
+    role: str | None
+    rating: str  # RATINGS
+    round: int = 1
+    """Extension: CAIRO5 asks two more surgeons in round 2 when round 1 has no consensus."""
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    resectability: str | None = None   # RATINGS
+    plan: str | None = None            # PLANS
+    rationale: str | None = None
+    next_review: date | None = None
+    # extensions:
+    dissent: str | None = None
+    responsible: str | None = None
+    rule: str | None = None
+    """How the panel reached it: ``consensus``, ``majority``, ``chair``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    votes: tuple[Vote, ...] = ()
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    date: date
+    cycle: int | None = None
+    height_cm: Number | None = None
+    weight_kg: Number | None = None
+    imaging: Imaging | None = None
+    lesions: tuple[Lesion, ...] = ()
+    vessels: tuple[VesselContact, ...] = ()
+    remnant: RemnantPlan | None = None
+    tumour_burden_pct: Number | None = None
+    extrahepatic_disease: str | None = None
+    ecog: int | None = None
+    clinical: Clinical = field(default_factory=Clinical)
+    labs: Labs = field(default_factory=Labs)
+    panel: Panel = field(default_factory=Panel)
+    reason: str | None = None
+    """Extension: reason for discussion (baseline, re-assessment, progression, post-op...)."""
+
+    def lesion(self, lesion_id: str) -> Lesion | None:
+        for les in self.lesions:
+            if les.id == lesion_id:
+                return les
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One patient, their protocol and their reviews, oldest first."""
+    patient: Patient
+    protocol: ProtocolRef = field(default_factory=ProtocolRef)
+    reviews: tuple[Review, ...] = ()
+    treatment: Treatment | None = None
+
+
+FORMAT_ID = "mdt-case/1"

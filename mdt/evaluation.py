@@ -1,0 +1,97 @@
+"""Result types of a protocol evaluation (``mdt-evaluation/1``).
+
+Computed by ``mdt.protocols`` from a case; never stored except as the protocol
+id and version a decision was made under.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
+STATUSES: tuple[str, ...] = (MET, NOT_MET, UNKNOWN)
+RESECTABILITY: tuple[str, ...] = (
+    "resectable", "convertible", "permanently_unresectable", "indeterminate",
+)
+ELIGIBILITY: tuple[str, ...] = ("eligible", "not_eligible", "indeterminate")
+RESPONSES: tuple[str, ...] = ("CR", "PR", "SD", "PD", "NON-CR/NON-PD", "NE")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    id: str
+    group: str
+    """``unresectability``, ``exclusion``, ``inclusion``, ``organ_function``,
+    ``technical``, ``biological``..."""
+    status: str  # MET / NOT_MET / UNKNOWN
+    explanation: str
+    source: str
+    label: str = ""
+    """Short human title of the criterion, e.g. 'U2 remnant vessel contact'."""
+    missing: tuple[str, ...] = ()
+    """Field paths whose absence made the status unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemnantSummary:
+    segments: tuple[str, ...] | None
+    flr_ml: float | None
+    tlv_ml: float | None
+    tlv_source: str | None
+    """``measured`` or ``estimated`` (Vauthey from BSA) or None."""
+    flr_pct: float | None
+    threshold_pct: float | None
+    adequate: bool | None
+    at_threshold: bool = False
+    flr_bwr_pct: float | None = None
+    kgr_pct_per_week: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOption:
+    """A candidate plan found by the remnant search."""
+    remnant: tuple[str, ...]
+    resection: str | None
+    """The named resection it matches, if any."""
+    local_treatment: tuple[tuple[str, str], ...]
+    """(lesion id, method) pairs for lesions left in the remnant."""
+    feasible: bool
+    reasons: tuple[str, ...]
+    """Why it fails (empty when feasible)."""
+    flr_pct: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecistSummary:
+    sld_mm: float | None
+    baseline_sld_mm: float | None
+    nadir_sld_mm: float | None
+    change_from_baseline_pct: float | None
+    change_from_nadir_pct: float | None
+    response: str
+    target_response: str | None = None
+    non_target_response: str | None = None
+    new_lesions: tuple[str, ...] = ()
+    early_tumour_shrinkage: bool | None = None
+    depth_of_response_pct: float | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    protocol_id: str
+    protocol_version: str
+    protocol_title: str
+    review_index: int
+    review_date: str
+    review_cycle: int | None
+    resectability: str
+    eligibility: str | None
+    criteria: tuple[Finding, ...]
+    remnant: RemnantSummary | None
+    recist: RecistSummary | None
+    best_plan: PlanOption | None = None
+    better_plan_than_recorded: bool = False
+    plans_considered: tuple[PlanOption, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
