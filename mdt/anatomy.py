@@ -11,6 +11,7 @@ say ``IV`` without a or b: :func:`expand` turns it into both halves.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import combinations
 
 UNITS: tuple[str, ...] = ("I", "II", "III", "IVa", "IVb", "V", "VI", "VII", "VIII")
@@ -117,9 +118,11 @@ def expand(segments: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+_ORDER: dict[str, int] = {s: i for i, s in enumerate(UNITS)}
+
+
 def sort_units(segments: Iterable[str]) -> tuple[str, ...]:
-    order = {s: i for i, s in enumerate(UNITS)}
-    return tuple(sorted(set(segments), key=order.__getitem__))
+    return tuple(sorted(set(segments), key=_ORDER.__getitem__))
 
 
 def remnant_of(resection: str) -> frozenset[str]:
@@ -127,13 +130,14 @@ def remnant_of(resection: str) -> frozenset[str]:
     return frozenset(UNITS) - RESECTIONS[resection]
 
 
+_BY_REMNANT: dict[frozenset[str], str] = {
+    frozenset(UNITS) - removed: name for name, removed in RESECTIONS.items()
+}
+
+
 def resection_for_remnant(remnant: Iterable[str]) -> str | None:
     """The named resection whose remnant is exactly ``remnant``, if any."""
-    rem = frozenset(remnant)
-    for name, removed in RESECTIONS.items():
-        if frozenset(UNITS) - removed == rem:
-            return name
-    return None
+    return _BY_REMNANT.get(frozenset(remnant))
 
 
 def adjacent(a: str, b: str) -> bool:
@@ -159,12 +163,21 @@ def is_connected(segments: Iterable[str]) -> bool:
 
 def has_two_contiguous(segments: Iterable[str]) -> bool:
     """At least one pair of the given segments touches."""
-    return any(adjacent(a, b) for a, b in combinations(set(segments), 2))
+    return _has_two_contiguous(frozenset(segments))
+
+
+@lru_cache(maxsize=1024)
+def _has_two_contiguous(segments: frozenset[str]) -> bool:
+    return any(adjacent(a, b) for a, b in combinations(segments, 2))
 
 
 def remnant_vessels(remnant: Iterable[str]) -> frozenset[str]:
     """Major vessels of a remnant (U2): its inflow and every outflow alternative, plus IVC."""
-    rem = set(remnant)
+    return _remnant_vessels(frozenset(remnant))
+
+
+@lru_cache(maxsize=1024)
+def _remnant_vessels(rem: frozenset[str]) -> frozenset[str]:
     vessels: set[str] = {"MPV", "IVC"} if rem else set()
     for seg in rem:
         for item in INFLOW[seg]:
@@ -175,6 +188,46 @@ def remnant_vessels(remnant: Iterable[str]) -> frozenset[str]:
     return frozenset(vessels)
 
 
+def lost_structures(sacrificed: Iterable[str]) -> frozenset[str]:
+    """The sacrificed structures plus the portal column each arterial/biliary one follows."""
+    lost = set(sacrificed)
+    for structure, column in FOLLOWS_PORTAL.items():
+        if structure in lost:
+            lost.add(column)
+    return frozenset(lost)
+
+
+def supply_problems(segment: str, lost: frozenset[str], remnant: Iterable[str] = ()) -> tuple[str, ...]:
+    """Why a segment is not viable once ``lost`` (see :func:`lost_structures`) is gone.
+
+    Returns short phrases ("inflow RPV lost", "no outflow left (RHV lost)",
+    "IVC lost"); an empty tuple means the segment is viable.
+    """
+    sides: tuple[str, ...] = ()
+    if segment == "I":
+        rem = set(remnant)
+        sides = (("LPV",) if rem & LEFT_HEMILIVER else ()) + \
+            (("RPV",) if rem & RIGHT_HEMILIVER else ())
+        sides = sides or ("LPV", "RPV")
+    return _supply_problems(segment, frozenset(lost), sides)
+
+
+@lru_cache(maxsize=16384)
+def _supply_problems(segment: str, lost: frozenset[str], sides: tuple[str, ...]) -> tuple[str, ...]:
+    if "IVC" in lost:
+        return ("IVC lost: no hepatic vein can drain",)
+    problems: list[str] = []
+    for item in INFLOW[segment]:
+        if isinstance(item, tuple):
+            if all(side in lost for side in sides):
+                problems.append("inflow " + "/".join(sides) + " lost")
+        elif item in lost:
+            problems.append(f"inflow {item} lost")
+    if all(vein in lost for vein in OUTFLOW[segment]):
+        problems.append("no outflow left (" + ", ".join(OUTFLOW[segment]) + " lost)")
+    return tuple(problems)
+
+
 def segment_viable(segment: str, sacrificed: frozenset[str], remnant: Iterable[str] = ()) -> bool:
     """A segment is viable when all its inflow survives and one outflow vein survives.
 
@@ -182,24 +235,30 @@ def segment_viable(segment: str, sacrificed: frozenset[str], remnant: Iterable[s
     lesion touches).  Arterial and biliary structures count against the portal
     column they follow.  Segment I needs the portal branch of the side that stays.
     """
-    lost = set(sacrificed)
-    for structure, column in FOLLOWS_PORTAL.items():
-        if structure in lost:
-            lost.add(column)
-    if "IVC" in lost:
-        return False
-    for item in INFLOW[segment]:
-        if isinstance(item, tuple):
-            rem = set(remnant)
-            sides = []
-            if rem & LEFT_HEMILIVER:
-                sides.append("LPV")
-            if rem & RIGHT_HEMILIVER:
-                sides.append("RPV")
-            if not sides:
-                sides = list(item)
-            if all(side in lost for side in sides):
-                return False
-        elif item in lost:
-            return False
-    return any(vein not in lost for vein in OUTFLOW[segment])
+    return not supply_problems(segment, lost_structures(sacrificed), remnant)
+
+
+COUINAUD_SEGMENT: dict[str, str] = {u: ("IV" if u in ("IVa", "IVb") else u) for u in UNITS}
+"""The classic 8-segment name of each unit (IVa and IVb together are segment IV)."""
+
+
+def segment_count(units: Iterable[str], count_units: int = 8) -> int:
+    """How many segments a set of units holds: 8-unit counting pools IVa and IVb."""
+    units = frozenset(units)
+    if count_units == 9:
+        return len(units)
+    return len(units) - (1 if "IVa" in units and "IVb" in units else 0)
+
+
+def describe_units(units: Iterable[str]) -> str:
+    """Readable list of units, with IVa + IVb shown as IV."""
+    return _describe_units(frozenset(units))
+
+
+@lru_cache(maxsize=2048)
+def _describe_units(units: frozenset[str]) -> str:
+    ordered = list(sort_units(units))
+    if "IVa" in ordered and "IVb" in ordered:
+        i = ordered.index("IVa")
+        ordered[i:i + 2] = ["IV"]
+    return ", ".join(ordered)

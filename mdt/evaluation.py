@@ -75,6 +75,8 @@ class RecistSummary:
     early_tumour_shrinkage: bool | None = None
     depth_of_response_pct: float | None = None
     warnings: tuple[str, ...] = ()
+    ets_week: int | None = None
+    """Week after baseline of the review that decided early_tumour_shrinkage (6-10)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ def test_importing_every_mdt_module_loads_no_qt() -> None:
     code = (
         "import importlib, pkgutil, sys, mdt\n"
         "for m in pkgutil.walk_packages(mdt.__path__, 'mdt.'):\n"
-        "    if '.migrations.versions' in m.name: continue\n"
+        "    if '.migrations' in m.name: continue\n"
         "    importlib.import_module(m.name)\n"
         "bad = sorted(k for k in sys.modules if k.split('.')[0] in ('PySide6','shiboken6','ui'))\n"
         "print(bad); sys.exit(1 if bad else 0)\n"

@@ -1,0 +1,1014 @@
+"""Reading and writing the ``mdt-case/1`` interchange format (``docs/case-format.md``).
+
+Parsing is strict and exhaustive: every problem in a file is collected, each
+named by its JSON path (``reviews[1].lesions[0].diameter_mm: must be > 0``),
+and reported together in one :class:`~mdt.errors.ValidationError`, so a
+coordinator fixes a file in one pass.  Nothing is guessed: an unknown field,
+a boolean where a number belongs, or a vocabulary word with the wrong case is
+an error, never silently dropped or coerced.
+
+Writing is canonical: a stable key order (the specification's example order),
+every field the specification shows written (``null`` when not recorded), and
+the project's extension fields written only when they hold a value.  So
+``parse_case(case_to_dict(c)) == c`` for every case, and
+``case_to_dict(parse_case(d)) == d`` for every canonical document.
+
+Numbers keep their JSON type (``42`` stays an ``int``, ``42.0`` a ``float``), so
+export after import is byte-for-byte stable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mdt.anatomy import RESECTIONS
+from mdt.case import (
+    ASCITES,
+    ENCEPHALOPATHY,
+    EXTRAHEPATIC,
+    FORMAT_ID,
+    LESION_STATUSES,
+    LIVER_CONDITIONS,
+    LOCAL_METHODS,
+    OUTCOMES,
+    PLANS,
+    PROTEINURIA,
+    RATINGS,
+    SEGMENTS,
+    SEXES,
+    VESSEL_RELATIONS,
+    VESSEL_STRUCTURES,
+    Case,
+    Clinical,
+    CycleGiven,
+    Decision,
+    Imaging,
+    Labs,
+    Lesion,
+    LocalTreatment,
+    Measurement,
+    Number,
+    Panel,
+    Patient,
+    PortalVeinEmbolisation,
+    ProtocolRef,
+    RemnantPlan,
+    Review,
+    Treatment,
+    Uln,
+    VesselContact,
+    Vote,
+)
+from mdt.errors import FieldProblem, ValidationError
+
+__all__ = [
+    "DECISION_RULES",
+    "case_to_dict",
+    "cases_to_list",
+    "dump_case",
+    "dump_cases",
+    "load_cases",
+    "loads_json",
+    "parse_case",
+    "parse_cases",
+    "parse_review",
+    "read_cases",
+    "review_problems",
+    "review_to_dict",
+]
+
+T = TypeVar("T")
+
+DECISION_RULES: tuple[str, ...] = ("consensus", "majority", "chair")
+"""How a panel reached its decision (extension ``panel.decision.rule``)."""
+
+# Physiological ranges from the specification's field table.
+HEIGHT_RANGE_CM = (50, 250)
+WEIGHT_RANGE_KG = (20, 300)
+MAX_DIAMETER_MM = 300
+ECOG_RANGE = (0, 5)
+NEUROPATHY_RANGE = (0, 4)  # CTCAE grades
+TOXICITY_RANGE = (0, 5)    # CTCAE grades, 5 = death
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# --------------------------------------------------------------------------- paths and types
+
+def _key(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _index(path: str, i: int) -> str:
+    return f"{path}[{i}]"
+
+
+def _json_type(value: object) -> str:
+    """How a JSON value reads in an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _fmt(value: object) -> str:
+    """A short quotation of a bad value for a message."""
+    text = json.dumps(value, ensure_ascii=False) if _jsonable(value) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _jsonable(value: object) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+class _DupKeyDict(dict):  # type: ignore[type-arg]
+    """A JSON object that remembers keys given twice (``json`` keeps only the last)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = _DupKeyDict()
+    dups: list[str] = []
+    for k, v in pairs:
+        if k in out and k not in dups:
+            dups.append(k)
+        out[k] = v
+    if dups:
+        out.duplicates = tuple(dups)
+    return out
+
+
+def _reject_constant(token: str) -> float:
+    # NaN and Infinity are not JSON; Python's json accepts them unless told not to.
+    raise ValueError(f"{token} is not a valid JSON number")
+
+
+# --------------------------------------------------------------------------- the parser
+
+_MISSING = object()
+
+
+class _Parser:
+    """Walks one JSON document, building domain objects and collecting problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[FieldProblem] = []
+
+    def fail(self, path: str, reason: str) -> None:
+        self.problems.append(FieldProblem(path, reason))
+
+    # -- objects --------------------------------------------------------------
+
+    def obj(self, value: object, path: str, fields: Iterable[str], *,
+            nullable: bool = False) -> dict[str, Any] | None:
+        """``value`` as a JSON object with only ``fields``; None (and a problem) otherwise."""
+        if value is None and nullable:
+            return None
+        if not isinstance(value, dict):
+            self.fail(path, f"must be an object{' or null' if nullable else ''}, "
+                            f"not {_json_type(value)}")
+            return None
+        allowed = set(fields)
+        for name in value:
+            if name not in allowed:
+                self.fail(_key(path, str(name)), "unknown field")
+        for name in getattr(value, "duplicates", ()):
+            self.fail(_key(path, name), "field given more than once")
+        return value
+
+    def items(self, value: object, path: str, *, nullable: bool = True) -> list[Any]:
+        """A JSON list (absent or null is an empty list when ``nullable``)."""
+        if value is _MISSING or (value is None and nullable):
+            return []
+        if not isinstance(value, list):
+            self.fail(path, f"must be a list{' or null' if nullable else ''}, "
+                            f"not {_json_type(value)}")
+            return []
+        return value
+
+    # -- scalars ----------------------------------------------------------------
+    # Each reads ``d[name]`` at ``path.name``; absent counts as null.  On a bad
+    # value they record a problem and return None so parsing carries on.
+
+    def string(self, d: Mapping[str, Any], name: str, path: str, *,
+               required: bool = False, non_empty: bool = False) -> str | None:
+        p = _key(path, name)
+        v = d.get(name, _MISSING)
+        if v is _MISSING or v is None:
+            if required:
+                self.fail(p, "required" if v is _MISSING else "must be a string, not null")
+            return None
+        if not isinstance(v, str):
+            self.fail(p, f"must be a string{'' if required else ' or null'}, not {_json_type(v)}")
+            return None
+        if non_empty and not v.strip():
+            self.fail(p, "must not be empty")
+            return None
+        return v
+
+    def choice(self, d: Mapping[str, Any], name: str, path: str, vocabulary: Sequence[str], *,
+               required: bool = False) -> str | None:
+        p = _key(path, name)
+        v = d.get(name, _MISSING)
+        if v is _MISSING or v is None:
+            if required:
+                self.fail(p, "required" if v is _MISSING
+                          else f"must be one of {', '.join(vocabulary)}, not null")
+            return None
+        if not isinstance(v, str) or v not in vocabulary:
+            self.fail(p, f"must be one of {', '.join(vocabulary)}"
+                         f"{'' if required else ' or null'} (got {_fmt(v)})")
+            return None
+        return v
+
+    def boolean(self, d: Mapping[str, Any], name: str, path: str) -> bool | None:
+        v = d.get(name)
+        if v is None:
+            return None
+        if not isinstance(v, bool):
+            self.fail(_key(path, name), f"must be true, false or null, not {_json_type(v)}")
+            return None
+        return v
+
+    def number(self, d: Mapping[str, Any], name: str, path: str, **kw: Any) -> Number | None:
+        return self.number_value(d.get(name, _MISSING), _key(path, name), **kw)
+
+    def number_value(self, v: object, p: str, *,
+                     minimum: Number | None = None, maximum: Number | None = None,
+                     above: Number | None = None, integer: bool = False,
+                     required: bool = False) -> Number | None:
+        """A JSON number in range: ``minimum``/``maximum`` inclusive, ``above`` exclusive."""
+        kind = "an integer" if integer else "a number"
+        if v is _MISSING or v is None:
+            if required:
+                self.fail(p, "required" if v is _MISSING else f"must be {kind}, not null")
+            return None
+        # bool is a subclass of int in Python, but true is not a number in JSON.
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            self.fail(p, f"must be {kind}{'' if required else ' or null'}, not {_json_type(v)}")
+            return None
+        if isinstance(v, float) and not math.isfinite(v):
+            self.fail(p, "must be a finite number")
+            return None
+        if integer and not isinstance(v, int):
+            self.fail(p, f"must be an integer (got {_fmt(v)})")
+            return None
+        if above is not None and not v > above:
+            self.fail(p, f"must be > {above}")
+            return None
+        if minimum is not None and maximum is not None:
+            if not minimum <= v <= maximum:
+                self.fail(p, f"must be between {minimum} and {maximum}")
+                return None
+        elif minimum is not None and v < minimum:
+            self.fail(p, f"must be >= {minimum}")
+            return None
+        elif maximum is not None and v > maximum:
+            self.fail(p, f"must be <= {maximum}")
+            return None
+        return v
+
+    def integer(self, d: Mapping[str, Any], name: str, path: str, **kw: Any) -> int | None:
+        v = self.number(d, name, path, integer=True, **kw)
+        return v if isinstance(v, int) else None
+
+    def day(self, d: Mapping[str, Any], name: str, path: str, *,
+            required: bool = False) -> date | None:
+        p = _key(path, name)
+        v = d.get(name, _MISSING)
+        if v is _MISSING or v is None:
+            if required:
+                self.fail(p, "required" if v is _MISSING
+                          else "must be a date (YYYY-MM-DD), not null")
+            return None
+        if not isinstance(v, str):
+            self.fail(p, f"must be a date (YYYY-MM-DD), not {_json_type(v)}")
+            return None
+        if not _DATE_RE.fullmatch(v):
+            self.fail(p, f"must be a date in the form YYYY-MM-DD (got {_fmt(v)})")
+            return None
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            self.fail(p, f"is not a calendar date (got {_fmt(v)})")
+            return None
+
+    def segment_list(self, d: Mapping[str, Any], name: str, path: str, *,
+                     required: bool) -> tuple[str, ...] | None:
+        p = _key(path, name)
+        v = d.get(name, _MISSING)
+        if v is _MISSING or v is None:
+            if required:
+                self.fail(p, "required" if v is _MISSING else "must be a list of segments, not null")
+            return None
+        if not isinstance(v, list):
+            self.fail(p, f"must be a list of segments{'' if required else ' or null'}, "
+                         f"not {_json_type(v)}")
+            return None
+        if not v:
+            self.fail(p, "must list at least one segment")
+            return None
+        out: list[str] = []
+        ok = True
+        for i, seg in enumerate(v):
+            if not isinstance(seg, str) or seg not in SEGMENTS:
+                self.fail(_index(p, i), f"must be one of {', '.join(SEGMENTS)} (got {_fmt(seg)})")
+                ok = False
+            elif seg in out:
+                self.fail(_index(p, i), f"segment {seg} is listed twice")
+                ok = False
+            else:
+                out.append(seg)
+        return tuple(out) if ok else None
+
+    def each(self, value: object, path: str, parse: Callable[[object, str], T | None], *,
+             nullable: bool = True) -> list[tuple[int, T]]:
+        """Parse every item of a list; returns (index, item) for the items that parsed."""
+        out: list[tuple[int, T]] = []
+        for i, item in enumerate(self.items(value, path, nullable=nullable)):
+            parsed = parse(item, _index(path, i))
+            if parsed is not None:
+                out.append((i, parsed))
+        return out
+
+    # -- the case ---------------------------------------------------------------
+
+    def case(self, value: object, path: str) -> Case | None:
+        d = self.obj(value, path, ("format", "patient", "protocol", "treatment", "reviews"))
+        if d is None:
+            return None
+        fmt = d.get("format", _MISSING)
+        if fmt is _MISSING:
+            self.fail(_key(path, "format"), f"required (\"{FORMAT_ID}\")")
+        elif fmt != FORMAT_ID:
+            self.fail(_key(path, "format"), f"must be \"{FORMAT_ID}\" (got {_fmt(fmt)})")
+        patient = self.patient(d.get("patient", _MISSING), _key(path, "patient"))
+        protocol = self.protocol(d.get("protocol"), _key(path, "protocol"))
+        birth = patient.birth_date if patient else None
+        treatment = self.treatment(d.get("treatment"), _key(path, "treatment"), birth)
+        rpath = _key(path, "reviews")
+        reviews = self.each(d.get("reviews", _MISSING), rpath,
+                            lambda v, p: self.review(v, p, birth))
+        # Reviews come oldest first; the same day twice is allowed (a patient
+        # discussed again after new results the same day), going back is not.
+        prev: tuple[int, date] | None = None
+        for i, rev in reviews:
+            if prev is not None and rev.date < prev[1]:
+                self.fail(_key(_index(rpath, i), "date"),
+                          f"reviews must be in date order: {rev.date.isoformat()} is before "
+                          f"reviews[{prev[0]}] ({prev[1].isoformat()})")
+            prev = (i, rev.date)
+        if patient is None or self.problems:
+            return None
+        return Case(patient=patient, protocol=protocol or ProtocolRef(),
+                    reviews=tuple(r for _, r in reviews), treatment=treatment)
+
+    def patient(self, value: object, path: str) -> Patient | None:
+        if value is _MISSING:
+            self.fail(path, "required")
+            return None
+        d = self.obj(value, path, ("id", "name", "sex", "birth_date"))
+        if d is None:
+            return None
+        pid = self.string(d, "id", path, required=True, non_empty=True)
+        name = self.string(d, "name", path)
+        sex = self.choice(d, "sex", path, SEXES)
+        birth = self.day(d, "birth_date", path)
+        if pid is None:
+            return None
+        return Patient(id=pid, name=name, sex=sex, birth_date=birth)
+
+    def protocol(self, value: object, path: str) -> ProtocolRef | None:
+        d = self.obj(value, path, ("id", "arm"), nullable=True)
+        if d is None:
+            return None
+        return ProtocolRef(id=self.string(d, "id", path, non_empty=True),
+                           arm=self.string(d, "arm", path))
+
+    def treatment(self, value: object, path: str, birth: date | None) -> Treatment | None:
+        d = self.obj(value, path, ("regimen", "start_date", "cycles", "outcome", "outcome_date"),
+                     nullable=True)
+        if d is None:
+            return None
+        start = self.day(d, "start_date", path)
+        if start and birth and start < birth:
+            self.fail(_key(path, "start_date"), "must not be before the birth date")
+        cpath = _key(path, "cycles")
+        cycles = self.each(d.get("cycles"), cpath, self.cycle_given)
+        prev: CycleGiven | None = None
+        for i, c in cycles:
+            p = _index(cpath, i)
+            if start and c.date < start:
+                self.fail(_key(p, "date"), "must not be before treatment.start_date")
+            if prev is not None:
+                if c.number <= prev.number:
+                    self.fail(_key(p, "number"),
+                              f"cycles must be in increasing number order (after {prev.number})")
+                if c.date < prev.date:
+                    self.fail(_key(p, "date"), f"cycles must be in date order "
+                                               f"(after {prev.date.isoformat()})")
+            prev = c
+        outcome = self.choice(d, "outcome", path, OUTCOMES)
+        outcome_date = self.day(d, "outcome_date", path)
+        if outcome_date and start and outcome_date < start:
+            self.fail(_key(path, "outcome_date"), "must not be before treatment.start_date")
+        return Treatment(regimen=self.string(d, "regimen", path), start_date=start,
+                         cycles=tuple(c for _, c in cycles), outcome=outcome,
+                         outcome_date=outcome_date)
+
+    def cycle_given(self, value: object, path: str) -> CycleGiven | None:
+        d = self.obj(value, path, ("number", "date", "dose_reduction_pct", "toxicity_grade", "note"))
+        if d is None:
+            return None
+        number = self.integer(d, "number", path, minimum=1, required=True)
+        day = self.day(d, "date", path, required=True)
+        reduction = self.number(d, "dose_reduction_pct", path, minimum=0, maximum=100)
+        tox = self.integer(d, "toxicity_grade", path,
+                           minimum=TOXICITY_RANGE[0], maximum=TOXICITY_RANGE[1])
+        note = self.string(d, "note", path)
+        if number is None or day is None:
+            return None
+        return CycleGiven(number=number, date=day, dose_reduction_pct=reduction,
+                          toxicity_grade=tox, note=note)
+
+    # -- one review ---------------------------------------------------------------
+
+    def review(self, value: object, path: str, birth: date | None) -> Review | None:
+        d = self.obj(value, path, _REVIEW_KEYS)
+        if d is None:
+            return None
+        day = self.day(d, "date", path, required=True)
+        if day and birth and day < birth:
+            self.fail(_key(path, "date"), f"must not be before the birth date "
+                                          f"({birth.isoformat()})")
+        cycle = self.integer(d, "cycle", path, minimum=0)
+        reason = self.string(d, "reason", path)
+        height = self.number(d, "height_cm", path, minimum=HEIGHT_RANGE_CM[0],
+                             maximum=HEIGHT_RANGE_CM[1])
+        weight = self.number(d, "weight_kg", path, minimum=WEIGHT_RANGE_KG[0],
+                             maximum=WEIGHT_RANGE_KG[1])
+        imaging = self.imaging(d.get("imaging"), _key(path, "imaging"))
+
+        lpath = _key(path, "lesions")
+        lesions = self.each(d.get("lesions", _MISSING), lpath, self.lesion)
+        seen: dict[str, int] = {}
+        for i, les in lesions:
+            if les.id in seen:
+                self.fail(_key(_index(lpath, i), "id"),
+                          f"duplicate lesion id {_fmt(les.id)} (also lesions[{seen[les.id]}])")
+            else:
+                seen[les.id] = i
+        # A reference to a lesion is checked against every id written in the
+        # review, including lesions that failed validation for another reason,
+        # so one mistake is not reported twice.
+        # When a lesion's id is unreadable, a reference may mean that lesion:
+        # references are then not checked, so one mistake is reported once.
+        raw_lesions = d.get("lesions")
+        known_ids: set[str] | None = (set(seen) | _raw_lesion_ids(raw_lesions)
+                                      if _all_ids_readable(raw_lesions) else None)
+
+        vpath = _key(path, "vessels")
+        vessels = self.each(d.get("vessels", _MISSING), vpath,
+                            lambda v, p: self.vessel(v, p, known_ids))
+        remnant = self.remnant(d.get("remnant"), _key(path, "remnant"), known_ids)
+        burden = self.number(d, "tumour_burden_pct", path, minimum=0, maximum=100)
+        extra = self.choice(d, "extrahepatic_disease", path, EXTRAHEPATIC)
+        ecog = self.integer(d, "ecog", path, minimum=ECOG_RANGE[0], maximum=ECOG_RANGE[1])
+        clinical = self.clinical(d.get("clinical"), _key(path, "clinical"))
+        labs = self.labs(d.get("labs"), _key(path, "labs"))
+        panel = self.panel(d.get("panel"), _key(path, "panel"), day)
+        if day is None:
+            return None
+        return Review(
+            date=day, cycle=cycle, height_cm=height, weight_kg=weight, imaging=imaging,
+            lesions=tuple(les for _, les in lesions), vessels=tuple(v for _, v in vessels),
+            remnant=remnant, tumour_burden_pct=burden, extrahepatic_disease=extra, ecog=ecog,
+            clinical=clinical or Clinical(), labs=labs or Labs(), panel=panel or Panel(),
+            reason=reason,
+        )
+
+    def imaging(self, value: object, path: str) -> Imaging | None:
+        d = self.obj(value, path, ("modality", "date", "study_uid"), nullable=True)
+        if d is None:
+            return None
+        return Imaging(modality=self.string(d, "modality", path, non_empty=True),
+                       date=self.day(d, "date", path),
+                       study_uid=self.string(d, "study_uid", path, non_empty=True))
+
+    def lesion(self, value: object, path: str) -> Lesion | None:
+        d = self.obj(value, path, ("id", "segments", "diameter_mm", "target", "status",
+                                   "measurement"))
+        if d is None:
+            return None
+        lid = self.string(d, "id", path, required=True, non_empty=True)
+        segments = self.segment_list(d, "segments", path, required=True)
+        diameter = self.number(d, "diameter_mm", path, above=0, maximum=MAX_DIAMETER_MM)
+        target = d.get("target", False)
+        if target is None:
+            target = False
+        elif not isinstance(target, bool):
+            self.fail(_key(path, "target"), f"must be true or false, not {_json_type(target)}")
+            target = False
+        status = self.choice(d, "status", path, LESION_STATUSES) or "present"
+        # A disappeared lesion measures nothing; a size beside it contradicts the
+        # status, and RECIST would count it as 0 mm whatever the number says.
+        if status == "disappeared" and diameter is not None:
+            self.fail(_key(path, "diameter_mm"), "must be null when status is disappeared")
+        measurement = self.measurement(d.get("measurement"), _key(path, "measurement"))
+        if lid is None or segments is None:
+            return None
+        return Lesion(id=lid, segments=segments, diameter_mm=diameter, target=target,
+                      status=status, measurement=measurement)
+
+    def measurement(self, value: object, path: str) -> Measurement | None:
+        d = self.obj(value, path, ("series_uid", "sop_instance_uid", "slice_index",
+                                   "start_xy", "end_xy"), nullable=True)
+        if d is None:
+            return None
+        series = self.string(d, "series_uid", path, required=True, non_empty=True)
+        sop = self.string(d, "sop_instance_uid", path, required=True, non_empty=True)
+        slice_index = self.integer(d, "slice_index", path, minimum=0)
+        start = self.point(d, "start_xy", path)
+        end = self.point(d, "end_xy", path)
+        if series is None or sop is None:
+            return None
+        return Measurement(series_uid=series, sop_instance_uid=sop, slice_index=slice_index,
+                           start_xy=start, end_xy=end)
+
+    def point(self, d: Mapping[str, Any], name: str, path: str) -> tuple[Number, Number] | None:
+        p = _key(path, name)
+        v = d.get(name)
+        if v is None:
+            return None
+        if not isinstance(v, list) or len(v) != 2:
+            self.fail(p, "must be a list of two numbers [x, y] or null")
+            return None
+        x = self.number_value(v[0], _index(p, 0), minimum=0, required=True)
+        y = self.number_value(v[1], _index(p, 1), minimum=0, required=True)
+        if x is None or y is None:
+            return None
+        return (x, y)
+
+    def vessel(self, value: object, path: str, lesion_ids: set[str] | None) -> VesselContact | None:
+        d = self.obj(value, path, ("structure", "relation", "lesion"))
+        if d is None:
+            return None
+        structure = self.choice(d, "structure", path, VESSEL_STRUCTURES, required=True)
+        relation = self.choice(d, "relation", path, VESSEL_RELATIONS, required=True)
+        lesion = self.string(d, "lesion", path, non_empty=True)
+        if lesion is not None and lesion_ids is not None and lesion not in lesion_ids:
+            self.fail(_key(path, "lesion"), f"no lesion {_fmt(lesion)} in this review")
+            lesion = None
+        if structure is None or relation is None:
+            return None
+        return VesselContact(structure=structure, relation=relation, lesion=lesion)
+
+    def remnant(self, value: object, path: str, lesion_ids: set[str] | None) -> RemnantPlan | None:
+        d = self.obj(value, path, ("resection", "segments", "local_treatment", "flr_ml",
+                                   "tlv_ml", "liver_condition", "pve"), nullable=True)
+        if d is None:
+            return None
+        resection = self.choice(d, "resection", path, tuple(RESECTIONS))
+        segments = self.segment_list(d, "segments", path, required=False)
+        if d.get("resection") is not None and d.get("segments") is not None:
+            self.fail(_key(path, "segments"),
+                      "give either remnant.segments or remnant.resection, not both")
+        ltpath = _key(path, "local_treatment")
+        local = self.each(d.get("local_treatment"), ltpath,
+                          lambda v, p: self.local_treatment(v, p, lesion_ids))
+        seen: dict[str, int] = {}
+        for i, lt in local:
+            if lt.lesion in seen:
+                self.fail(_key(_index(ltpath, i), "lesion"),
+                          f"lesion {_fmt(lt.lesion)} is listed twice "
+                          f"(also local_treatment[{seen[lt.lesion]}])")
+            else:
+                seen[lt.lesion] = i
+        flr = self.number(d, "flr_ml", path, above=0)
+        tlv = self.number(d, "tlv_ml", path, above=0)
+        if flr is not None and tlv is not None and flr > tlv:
+            self.fail(_key(path, "flr_ml"), f"must be <= tlv_ml ({tlv})")
+        condition = self.choice(d, "liver_condition", path, LIVER_CONDITIONS)
+        pve = self.pve(d.get("pve"), _key(path, "pve"))
+        return RemnantPlan(resection=resection, segments=segments,
+                           local_treatment=tuple(lt for _, lt in local), flr_ml=flr,
+                           tlv_ml=tlv, liver_condition=condition, pve=pve)
+
+    def local_treatment(self, value: object, path: str,
+                        lesion_ids: set[str] | None) -> LocalTreatment | None:
+        d = self.obj(value, path, ("lesion", "method"))
+        if d is None:
+            return None
+        lesion = self.string(d, "lesion", path, required=True, non_empty=True)
+        if lesion is not None and lesion_ids is not None and lesion not in lesion_ids:
+            self.fail(_key(path, "lesion"), f"no lesion {_fmt(lesion)} in this review")
+            lesion = None
+        method = self.choice(d, "method", path, LOCAL_METHODS, required=True)
+        if lesion is None or method is None:
+            return None
+        return LocalTreatment(lesion=lesion, method=method)
+
+    def pve(self, value: object, path: str) -> PortalVeinEmbolisation | None:
+        d = self.obj(value, path, ("date", "flr_before_ml", "flr_after_ml", "days_between"),
+                     nullable=True)
+        if d is None:
+            return None
+        return PortalVeinEmbolisation(
+            date=self.day(d, "date", path),
+            flr_before_ml=self.number(d, "flr_before_ml", path, above=0),
+            flr_after_ml=self.number(d, "flr_after_ml", path, above=0),
+            # the kinetic growth rate divides by the interval: zero days is no interval
+            days_between=self.integer(d, "days_between", path, minimum=1),
+        )
+
+    def clinical(self, value: object, path: str) -> Clinical | None:
+        d = self.obj(value, path, _CLINICAL_KEYS, nullable=True)
+        if d is None:
+            return None
+        return Clinical(
+            prior_systemic_lines=self.integer(d, "prior_systemic_lines", path, minimum=0),
+            neuropathy_grade=self.integer(d, "neuropathy_grade", path,
+                                          minimum=NEUROPATHY_RANGE[0],
+                                          maximum=NEUROPATHY_RANGE[1]),
+            life_expectancy_months=self.number(d, "life_expectancy_months", path, minimum=0),
+            cea=self.number(d, "cea", path, minimum=0),
+            ca19_9=self.number(d, "ca19_9", path, minimum=0),
+            lvef_pct=self.number(d, "lvef_pct", path, minimum=0, maximum=100),
+            fev1_fvc_pct=self.number(d, "fev1_fvc_pct", path, minimum=0, maximum=100),
+            ascites=self.choice(d, "ascites", path, ASCITES),
+            encephalopathy=self.choice(d, "encephalopathy", path, ENCEPHALOPATHY),
+            node_positive_primary=self.boolean(d, "node_positive_primary", path),
+            disease_free_interval_months=self.number(d, "disease_free_interval_months", path,
+                                                     minimum=0),
+            synchronous=self.boolean(d, "synchronous", path),
+        )
+
+    def labs(self, value: object, path: str) -> Labs | None:
+        d = self.obj(value, path, _LAB_KEYS + ("proteinuria", "proteinuria_g_24h", "uln"),
+                     nullable=True)
+        if d is None:
+            return None
+        values = {name: self.number(d, name, path, minimum=0) for name in _LAB_KEYS}
+        return Labs(
+            **values,
+            proteinuria=self.choice(d, "proteinuria", path, PROTEINURIA),
+            proteinuria_g_24h=self.number(d, "proteinuria_g_24h", path, minimum=0),
+            uln=self.uln(d.get("uln"), _key(path, "uln")) or Uln(),
+        )
+
+    def uln(self, value: object, path: str) -> Uln | None:
+        d = self.obj(value, path, _ULN_KEYS, nullable=True)
+        if d is None:
+            return None
+        # Labs are judged as multiples of their limit: a limit of 0 divides by zero.
+        return Uln(**{name: self.number(d, name, path, above=0) for name in _ULN_KEYS})
+
+    def panel(self, value: object, path: str, review_date: date | None) -> Panel | None:
+        d = self.obj(value, path, ("votes", "decision"), nullable=True)
+        if d is None:
+            return None
+        vpath = _key(path, "votes")
+        votes = self.each(d.get("votes"), vpath, self.vote)
+        seen: dict[tuple[str, int], int] = {}
+        for i, vote in votes:
+            key = (vote.member, vote.round)
+            if key in seen:
+                self.fail(_key(_index(vpath, i), "member"),
+                          f"{_fmt(vote.member)} already voted in round {vote.round} "
+                          f"(votes[{seen[key]}])")
+            else:
+                seen[key] = i
+        decision = self.decision(d.get("decision"), _key(path, "decision"), review_date)
+        return Panel(votes=tuple(v for _, v in votes), decision=decision)
+
+    def vote(self, value: object, path: str) -> Vote | None:
+        d = self.obj(value, path, ("member", "role", "rating", "round", "comment"))
+        if d is None:
+            return None
+        member = self.string(d, "member", path, required=True, non_empty=True)
+        role = self.string(d, "role", path)
+        rating = self.choice(d, "rating", path, RATINGS, required=True)
+        rnd = self.integer(d, "round", path, minimum=1)
+        comment = self.string(d, "comment", path)
+        if member is None or rating is None:
+            return None
+        return Vote(member=member, role=role, rating=rating,
+                    round=1 if rnd is None else rnd, comment=comment)
+
+    def decision(self, value: object, path: str, review_date: date | None) -> Decision | None:
+        d = self.obj(value, path, ("resectability", "plan", "rationale", "next_review",
+                                   "dissent", "responsible", "rule"), nullable=True)
+        if d is None:
+            return None
+        nxt = self.day(d, "next_review", path)
+        if nxt and review_date and nxt < review_date:
+            self.fail(_key(path, "next_review"),
+                      f"must not be before the review date ({review_date.isoformat()})")
+        return Decision(
+            resectability=self.choice(d, "resectability", path, RATINGS),
+            plan=self.choice(d, "plan", path, PLANS),
+            rationale=self.string(d, "rationale", path),
+            next_review=nxt,
+            dissent=self.string(d, "dissent", path),
+            responsible=self.string(d, "responsible", path),
+            rule=self.choice(d, "rule", path, DECISION_RULES),
+        )
+
+
+_REVIEW_KEYS: tuple[str, ...] = (
+    "date", "cycle", "reason", "height_cm", "weight_kg", "imaging", "lesions", "vessels",
+    "remnant", "tumour_burden_pct", "extrahepatic_disease", "ecog", "clinical", "labs", "panel",
+)
+_CLINICAL_SPEC: tuple[str, ...] = (
+    "prior_systemic_lines", "neuropathy_grade", "life_expectancy_months", "cea", "ca19_9",
+)
+_CLINICAL_EXT: tuple[str, ...] = (
+    "lvef_pct", "fev1_fvc_pct", "ascites", "encephalopathy", "node_positive_primary",
+    "disease_free_interval_months", "synchronous",
+)
+_CLINICAL_KEYS = _CLINICAL_SPEC + _CLINICAL_EXT
+_LAB_KEYS: tuple[str, ...] = (
+    "anc", "wbc", "hb", "plt", "ast", "alt", "alp", "bilirubin", "creatinine", "albumin", "inr",
+)
+_ULN_SPEC: tuple[str, ...] = ("ast", "alt", "alp", "bilirubin")
+_ULN_KEYS: tuple[str, ...] = _ULN_SPEC + ("creatinine",)
+
+
+def _raw_lesion_ids(value: object) -> set[str]:
+    """Every string lesion id written in a review's lesion list, valid or not."""
+    if not isinstance(value, list):
+        return set()
+    return {item["id"] for item in value
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"].strip()}
+
+
+def _all_ids_readable(value: object) -> bool:
+    """True when every lesion of a review list has a usable id (or there is no list)."""
+    if value is None:
+        return True
+    return isinstance(value, list) and all(
+        isinstance(item, dict) and isinstance(item.get("id"), str) and bool(item["id"].strip())
+        for item in value)
+
+
+# --------------------------------------------------------------------------- public: parsing
+
+def _finish(parser: _Parser, result: T | None) -> T:
+    if parser.problems or result is None:
+        raise ValidationError(parser.problems or [FieldProblem("", "invalid case")])
+    return result
+
+
+def parse_case(obj: object, path: str = "") -> Case:
+    """One case from parsed JSON; raises ValidationError listing every problem."""
+    parser = _Parser()
+    return _finish(parser, parser.case(obj, path))
+
+
+def parse_cases(obj: object) -> list[Case]:
+    """A single case object, or a JSON array of them (paths then start ``[i]``)."""
+    if not isinstance(obj, list):
+        return [parse_case(obj)]
+    parser = _Parser()
+    cases: list[Case] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(obj):
+        before = len(parser.problems)
+        case = parser.case(item, f"[{i}]")
+        if len(parser.problems) > before:
+            continue
+        if case is not None:
+            if case.patient.id in seen:
+                # Two cases for one patient in one file: which reviews win would be a guess.
+                parser.fail(f"[{i}].patient.id", f"duplicate patient id {_fmt(case.patient.id)} "
+                                                 f"(also [{seen[case.patient.id]}])")
+            else:
+                seen[case.patient.id] = i
+            cases.append(case)
+    if parser.problems:
+        raise ValidationError(parser.problems)
+    return cases
+
+
+def parse_review(obj: object, path: str = "", birth_date: date | None = None) -> Review:
+    """One review from parsed JSON (storage keeps review versions in this form)."""
+    parser = _Parser()
+    return _finish(parser, parser.review(obj, path, birth_date))
+
+
+def review_problems(review: Review, birth_date: date | None = None) -> list[FieldProblem]:
+    """Every rule a review built in memory (e.g. by an editor) breaks; [] when valid."""
+    try:
+        parse_review(review_to_dict(review), "", birth_date)
+    except ValidationError as exc:
+        return exc.problems
+    return []
+
+
+def loads_json(text: str | bytes) -> object:
+    """Parsed JSON; invalid JSON is a ValidationError naming line and column."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(f"not UTF-8 text (byte {exc.start})") from exc
+    elif text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    except ValueError as exc:  # NaN / Infinity
+        raise ValidationError(f"invalid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ValidationError("invalid JSON: nested too deeply") from exc
+
+
+def read_cases(path: str | Path) -> list[Case]:
+    """Cases from a file (one case or an array of cases)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return parse_cases(loads_json(data))
+
+
+def load_cases(path_or_text: str | Path | bytes) -> list[Case]:
+    """Cases from a file path, or from JSON text (a string starting with ``{`` or ``[``)."""
+    if isinstance(path_or_text, bytes):
+        return parse_cases(loads_json(path_or_text))
+    if isinstance(path_or_text, str) and path_or_text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+        return parse_cases(loads_json(path_or_text))
+    return read_cases(path_or_text)
+
+
+# --------------------------------------------------------------------------- public: writing
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def _put_if(out: dict[str, Any], name: str, value: Any, default: Any = None) -> None:
+    """Write an extension field only when it holds something."""
+    if value != default:
+        out[name] = value
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    """The canonical ``mdt-case/1`` object of a case (stable key order)."""
+    out: dict[str, Any] = {
+        "format": FORMAT_ID,
+        "patient": {
+            "id": case.patient.id,
+            "name": case.patient.name,
+            "sex": case.patient.sex,
+            "birth_date": _iso(case.patient.birth_date),
+        },
+        "protocol": {"id": case.protocol.id, "arm": case.protocol.arm},
+    }
+    if case.treatment is not None:
+        out["treatment"] = _treatment_to_dict(case.treatment)
+    out["reviews"] = [review_to_dict(r) for r in case.reviews]
+    return out
+
+
+def cases_to_list(cases: Iterable[Case]) -> list[dict[str, Any]]:
+    return [case_to_dict(c) for c in cases]
+
+
+def dump_case(case: Case) -> str:
+    """UTF-8 JSON text of one case (names with accents stay readable)."""
+    return json.dumps(case_to_dict(case), ensure_ascii=False, indent=2) + "\n"
+
+
+def dump_cases(cases: Iterable[Case]) -> str:
+    """UTF-8 JSON text of an array of cases (a meeting export)."""
+    return json.dumps(cases_to_list(cases), ensure_ascii=False, indent=2) + "\n"
+
+
+def _treatment_to_dict(t: Treatment) -> dict[str, Any]:
+    return {
+        "regimen": t.regimen,
+        "start_date": _iso(t.start_date),
+        "cycles": [
+            {"number": c.number, "date": c.date.isoformat(),
+             "dose_reduction_pct": c.dose_reduction_pct, "toxicity_grade": c.toxicity_grade,
+             "note": c.note}
+            for c in t.cycles
+        ],
+        "outcome": t.outcome,
+        "outcome_date": _iso(t.outcome_date),
+    }
+
+
+def review_to_dict(review: Review) -> dict[str, Any]:
+    """The canonical object of one review, as it appears in ``reviews[]``."""
+    out: dict[str, Any] = {"date": review.date.isoformat(), "cycle": review.cycle}
+    _put_if(out, "reason", review.reason)
+    out["height_cm"] = review.height_cm
+    out["weight_kg"] = review.weight_kg
+    im = review.imaging
+    out["imaging"] = None if im is None else {
+        "modality": im.modality, "date": _iso(im.date), "study_uid": im.study_uid,
+    }
+    out["lesions"] = [_lesion_to_dict(les) for les in review.lesions]
+    out["vessels"] = [
+        {"structure": v.structure, "relation": v.relation, "lesion": v.lesion}
+        for v in review.vessels
+    ]
+    out["remnant"] = None if review.remnant is None else _remnant_to_dict(review.remnant)
+    out["tumour_burden_pct"] = review.tumour_burden_pct
+    out["extrahepatic_disease"] = review.extrahepatic_disease
+    out["ecog"] = review.ecog
+    out["clinical"] = _clinical_to_dict(review.clinical)
+    out["labs"] = _labs_to_dict(review.labs)
+    out["panel"] = _panel_to_dict(review.panel)
+    return out
+
+
+def _lesion_to_dict(les: Lesion) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": les.id, "segments": list(les.segments), "diameter_mm": les.diameter_mm,
+        "target": les.target, "status": les.status,
+    }
+    m = les.measurement
+    if m is not None:
+        out["measurement"] = {
+            "series_uid": m.series_uid, "sop_instance_uid": m.sop_instance_uid,
+            "slice_index": m.slice_index,
+            "start_xy": None if m.start_xy is None else list(m.start_xy),
+            "end_xy": None if m.end_xy is None else list(m.end_xy),
+        }
+    return out
+
+
+def _remnant_to_dict(r: RemnantPlan) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "resection": r.resection,
+        "segments": None if r.segments is None else list(r.segments),
+        "local_treatment": [{"lesion": lt.lesion, "method": lt.method}
+                            for lt in r.local_treatment],
+        "flr_ml": r.flr_ml, "tlv_ml": r.tlv_ml, "liver_condition": r.liver_condition,
+    }
+    if r.pve is not None:
+        out["pve"] = {"date": _iso(r.pve.date), "flr_before_ml": r.pve.flr_before_ml,
+                      "flr_after_ml": r.pve.flr_after_ml, "days_between": r.pve.days_between}
+    return out
+
+
+def _clinical_to_dict(c: Clinical) -> dict[str, Any]:
+    out: dict[str, Any] = {name: getattr(c, name) for name in _CLINICAL_SPEC}
+    for name in _CLINICAL_EXT:
+        _put_if(out, name, getattr(c, name))
+    return out
+
+
+def _labs_to_dict(labs: Labs) -> dict[str, Any]:
+    out: dict[str, Any] = {name: getattr(labs, name) for name in _LAB_KEYS}
+    out["proteinuria"] = labs.proteinuria
+    _put_if(out, "proteinuria_g_24h", labs.proteinuria_g_24h)
+    uln: dict[str, Any] = {name: getattr(labs.uln, name) for name in _ULN_SPEC}
+    _put_if(uln, "creatinine", labs.uln.creatinine)
+    out["uln"] = uln
+    return out
+
+
+def _panel_to_dict(panel: Panel) -> dict[str, Any]:
+    votes = []
+    for v in panel.votes:
+        vd: dict[str, Any] = {"member": v.member, "role": v.role, "rating": v.rating}
+        _put_if(vd, "round", v.round, 1)
+        _put_if(vd, "comment", v.comment)
+        votes.append(vd)
+    dec = panel.decision
+    decision: dict[str, Any] | None = None
+    if dec is not None:
+        decision = {"resectability": dec.resectability, "plan": dec.plan,
+                    "rationale": dec.rationale, "next_review": _iso(dec.next_review)}
+        _put_if(decision, "dissent", dec.dissent)
+        _put_if(decision, "responsible", dec.responsible)
+        _put_if(decision, "rule", dec.rule)
+    return {"votes": votes, "decision": decision}
+
+

@@ -1,0 +1,516 @@
+"""Import DICOM into the index: a folder, a DICOMDIR or a zip.
+
+Headers only are read (``stop_before_pixels``); files whose size and
+modification time are unchanged since the last scan are not read again.
+Each DICOM series is written in one transaction, so a cancelled or failed
+import never leaves half a series; bad files are skipped and listed with their
+reason.  Patients are matched by PatientID; an unknown patient is created only
+after the caller confirms (the window asks; the CLI needs ``--create-patients``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import delete, insert, select
+
+from mdt.case import Patient
+from mdt.errors import NotFound, ValidationError
+from mdt.imaging.geometry import SeriesGroup, group_series
+from mdt.imaging.headers import InstanceHeader, Skipped, iter_files, read_header
+from mdt.imaging.index_models import DicomFileModel, DicomSeriesModel
+from mdt.imaging.series import SeriesInfo, SliceRef, series_from_group
+
+Progress = Callable[[int, int, str], None]
+"""progress(done, total, what is happening)"""
+Cancelled = Callable[[], bool]
+
+_CHUNK = 500  # rows per IN (...) query; stays under every driver's parameter limit
+
+
+class PatientDirectory(Protocol):
+    """How the importer sees the application's patients (an adapter over MdtService)."""
+
+    def exists(self, patient_id: str) -> bool: ...
+
+    def create(self, patient: Patient) -> None: ...
+
+
+class ServicePatients:
+    """PatientDirectory over ``mdt.services.MdtService`` (audit trail included)."""
+
+    def __init__(self, service: object) -> None:
+        self.service = service
+
+    def exists(self, patient_id: str) -> bool:
+        try:
+            self.service.get_case(patient_id)  # type: ignore[attr-defined]
+        except NotFound:
+            return False
+        return True
+
+    def create(self, patient: Patient) -> None:
+        self.service.create_patient(patient)  # type: ignore[attr-defined]
+
+
+ConfirmPatient = Callable[[Patient, Sequence[str]], bool]
+"""confirm(patient from the DICOM header, titles of its series) -> create it?"""
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSummary:
+    key: str
+    patient_id: str
+    title: str
+    images: int
+    flags: tuple[str, ...]
+
+
+@dataclass
+class ImportReport:
+    source: str
+    files_seen: int = 0
+    files_read: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    series: list[SeriesSummary] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    patients_matched: list[str] = field(default_factory=list)
+    patients_created: list[str] = field(default_factory=list)
+    patients_not_linked: list[str] = field(default_factory=list)
+    cancelled: bool = False
+
+    def summary_lines(self) -> list[str]:
+        """The report in words, for the command line and the window."""
+        lines = [f"{self.files_seen} file(s) in {self.source}: {self.files_read} read, "
+                 f"{self.unchanged} unchanged since the last scan"
+                 + (f", {self.removed} gone from disk" if self.removed else "")]
+        if self.cancelled:
+            lines.append("import cancelled: the series listed below were written completely; no others")
+        for s in self.series:
+            lines.append(f"series {s.title} (patient {s.patient_id or '?'})")
+            lines.extend(f"  warning: {flag}" for flag in s.flags)
+        if not self.series and not self.cancelled:
+            lines.append("no new or changed series")
+        if self.patients_created:
+            lines.append("patients created: " + ", ".join(self.patients_created))
+        if self.patients_not_linked:
+            lines.append("not in the patient list (series indexed, not linked): "
+                         + ", ".join(self.patients_not_linked))
+        if self.skipped:
+            lines.append(f"{len(self.skipped)} file(s) skipped:")
+            lines.extend(f"  {s.path}: {s.reason}" for s in self.skipped)
+        return lines
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source, "files_seen": self.files_seen, "files_read": self.files_read,
+            "unchanged": self.unchanged, "removed": self.removed, "cancelled": self.cancelled,
+            "series": [{"key": s.key, "patient_id": s.patient_id, "title": s.title, "images": s.images,
+                        "flags": list(s.flags)} for s in self.series],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "patients_matched": self.patients_matched, "patients_created": self.patients_created,
+            "patients_not_linked": self.patients_not_linked,
+        }
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _zip_target(zip_path: Path, store: Path) -> Path:
+    st = zip_path.stat()
+    digest = hashlib.sha1(f"{zip_path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    return store / f"{zip_path.stem}-{digest}"
+
+
+def extract_zip(zip_path: Path, store: Path) -> Path:
+    """Unpack once into the managed store (the index points at files that must stay)."""
+    target = _zip_target(zip_path, store)
+    done = target / ".complete"
+    if done.exists():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    root = target.resolve()
+    with zipfile.ZipFile(zip_path) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            dest = (target / info.filename).resolve()
+            if root not in dest.parents:
+                continue  # "../" or absolute names: never write outside the store
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(dest, "wb") as out:
+                while chunk := src.read(1 << 20):
+                    out.write(chunk)
+    done.write_text("ok", encoding="utf-8")
+    return target
+
+
+def list_source(path: str | os.PathLike[str], store: Path | None = None) -> tuple[str, list[str], Path | None]:
+    """(kind, files, folder scanned) for a folder, a DICOMDIR or a zip.  ValidationError if none."""
+    p = Path(path)
+    if not p.exists():
+        raise ValidationError(f"{p}: no such file or folder")
+    if p.is_dir():
+        return "folder", list(iter_files(p)), p.resolve()
+    if zipfile.is_zipfile(p):
+        if store is None:
+            from mdt.config import data_dir
+
+            store = data_dir() / "dicom-imports"
+        try:
+            folder = extract_zip(p, store)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ValidationError(f"{p}: cannot unpack zip ({exc})") from exc
+        return "zip", list(iter_files(folder)), folder.resolve()
+    if p.name.upper() == "DICOMDIR" or _is_dicomdir(p):
+        from pydicom.fileset import FileSet
+
+        try:
+            fs = FileSet(str(p))
+        except Exception as exc:  # a damaged DICOMDIR is a user-facing error, not a crash
+            raise ValidationError(f"{p}: unreadable DICOMDIR ({exc})") from exc
+        return "dicomdir", [str(Path(inst.path)) for inst in fs], None
+    return "file", [str(p)], None
+
+
+def _is_dicomdir(p: Path) -> bool:
+    try:
+        with open(p, "rb") as fp:
+            head = fp.read(512)
+    except OSError:
+        return False
+    return b"1.2.840.10008.1.3.10" in head
+
+
+# --------------------------------------------------------------------------- rows <-> headers
+
+
+def _orientation_text(o: Sequence[float] | None) -> str | None:
+    return None if o is None else "\\".join(f"{v:.6g}" for v in o)
+
+
+def _header_from_rows(f: DicomFileModel, s: DicomSeriesModel) -> InstanceHeader:
+    pos = None if f.position_x is None else (f.position_x, f.position_y, f.position_z)
+    orient = None if not f.orientation else tuple(float(v) for v in f.orientation.split("\\"))
+    spacing = None if f.pixel_spacing_row is None else (f.pixel_spacing_row, f.pixel_spacing_col)
+    return InstanceHeader(
+        path=f.path, size=f.size, mtime_ns=f.mtime_ns, sop_instance_uid=f.sop_instance_uid or "",
+        sop_class_uid=f.sop_class_uid or "", series_uid=s.series_uid, study_uid=s.study_uid,
+        patient_id=s.patient_id, patient_name=s.patient_name, patient_sex=s.patient_sex,
+        patient_birth_date=s.patient_birth_date, study_date=s.study_date,
+        study_description=s.study_description, series_number=s.series_number,
+        series_description=s.description, modality=s.modality, instance_number=f.instance_number,
+        position=pos, orientation=orient, pixel_spacing=spacing,  # type: ignore[arg-type]
+        slice_thickness=f.slice_thickness, acquisition=f.acquisition or "", rows=f.rows or 0,
+        columns=f.columns or 0, frames=f.frames or 1, transfer_syntax=f.transfer_syntax or "",
+    )
+
+
+def _file_row(h: InstanceHeader, series_id: int, index: int) -> dict:
+    return {
+        "path": h.path, "size": h.size, "mtime_ns": h.mtime_ns, "status": "image", "reason": None,
+        "series_id": series_id, "slice_index": index, "sop_instance_uid": h.sop_instance_uid,
+        "sop_class_uid": h.sop_class_uid, "series_uid": h.series_uid, "study_uid": h.study_uid,
+        "patient_id": h.patient_id, "instance_number": h.instance_number,
+        "position_x": h.position[0] if h.position else None,
+        "position_y": h.position[1] if h.position else None,
+        "position_z": h.position[2] if h.position else None,
+        "orientation": _orientation_text(h.orientation),
+        "pixel_spacing_row": h.pixel_spacing[0] if h.pixel_spacing else None,
+        "pixel_spacing_col": h.pixel_spacing[1] if h.pixel_spacing else None,
+        "slice_thickness": h.slice_thickness, "acquisition": h.acquisition, "rows": h.rows,
+        "columns": h.columns, "frames": h.frames, "transfer_syntax": h.transfer_syntax,
+    }
+
+
+def _series_row(g: SeriesGroup, now: datetime) -> dict:
+    f = g.first
+    return {
+        "series_uid": g.series_uid, "part": g.part, "part_label": g.part_label, "study_uid": f.study_uid,
+        "study_date": f.study_date, "study_description": f.study_description[:200],
+        "patient_id": f.patient_id, "patient_name": f.patient_name[:200], "patient_sex": f.patient_sex[:16],
+        "patient_birth_date": f.patient_birth_date, "modality": f.modality[:16],
+        "series_number": f.series_number, "description": f.series_description[:200], "is_seg": f.is_seg,
+        "instance_count": len(g.instances), "rows": f.rows, "columns": f.columns,
+        "pixel_spacing_row": f.pixel_spacing[0] if f.pixel_spacing else None,
+        "pixel_spacing_col": f.pixel_spacing[1] if f.pixel_spacing else None,
+        "slice_spacing_mm": g.slice_spacing_mm, "tilt_deg": g.tilt_deg, "flags": "\n".join(g.flags),
+        "indexed_at": now,
+    }
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]
+
+
+# --------------------------------------------------------------------------- import
+
+
+def import_dicom(db: object, source: str | os.PathLike[str], *, progress: Progress | None = None,
+                 cancelled: Cancelled | None = None, patients: PatientDirectory | None = None,
+                 confirm: ConfirmPatient | None = None, store: Path | None = None) -> ImportReport:
+    """Index ``source`` into ``db`` (a ``mdt.store.db.Database``).  See the module docstring.
+
+    ``confirm`` is asked once per unknown PatientID; without it (or when it says
+    no) the series are indexed but not linked, and listed in ``patients_not_linked``.
+    """
+    report = ImportReport(source=str(source))
+    say = progress or (lambda done, total, what: None)
+    stop = cancelled or (lambda: False)
+    say(0, 0, "listing files")
+    kind, files, folder = list_source(source, store)
+    files = sorted(dict.fromkeys(os.path.abspath(f) for f in files))
+    report.files_seen = len(files)
+
+    # 1. What does the index already know about these files?
+    known: dict[str, tuple[int, int, str | None]] = {}
+    with db.read() as session:  # type: ignore[attr-defined]
+        for chunk in _chunks(files):
+            for path, size, mtime, suid in session.execute(
+                    select(DicomFileModel.path, DicomFileModel.size, DicomFileModel.mtime_ns,
+                           DicomFileModel.series_uid).where(DicomFileModel.path.in_(chunk))):
+                known[path] = (size, mtime, suid)
+        removed_rows: list[tuple[str, str | None]] = []
+        if folder is not None:
+            prefix = str(folder).rstrip(os.sep) + os.sep
+            present = set(files)
+            for path, suid in session.execute(
+                    select(DicomFileModel.path, DicomFileModel.series_uid).where(
+                        DicomFileModel.path.startswith(prefix, autoescape=True))):
+                if path not in present:
+                    removed_rows.append((path, suid))
+
+    # 2. Read the headers of new or changed files only.
+    fresh: list[InstanceHeader] = []
+    affected: set[str] = set()
+    unchanged_series: set[str] = set()
+    for i, path in enumerate(files):
+        if stop():
+            report.cancelled = True
+            return report
+        try:
+            st = os.stat(path)
+            stamp: tuple[int, int] | None = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            stamp = None
+        old = known.get(path)
+        if old is not None and stamp is not None and (old[0], old[1]) == stamp:
+            report.unchanged += 1
+            if old[2]:
+                unchanged_series.add(old[2])
+            continue
+        if old is not None and old[2]:
+            affected.add(old[2])  # the file changed: its old series must be rebuilt
+        result = read_header(path)
+        report.files_read += 1
+        if isinstance(result, Skipped):
+            report.skipped.append(result)
+        else:
+            fresh.append(result)
+            affected.add(result.series_uid)
+        if i % 16 == 0 or i == len(files) - 1:
+            say(i + 1, len(files), "reading headers")
+    for _path, suid in removed_rows:
+        if suid:
+            affected.add(suid)
+    report.removed = len(removed_rows)
+    changed_paths = {h.path for h in fresh} | {s.path for s in report.skipped} | {p for p, _ in removed_rows}
+
+    # 3. Rebuild every affected series from fresh headers plus its unchanged files.
+    by_series: dict[str, list[InstanceHeader]] = defaultdict(list)
+    for h in fresh:
+        by_series[h.series_uid].append(h)
+    if affected:
+        with db.read() as session:  # type: ignore[attr-defined]
+            for chunk in _chunks(sorted(affected)):
+                rows = session.execute(
+                    select(DicomFileModel, DicomSeriesModel)
+                    .join(DicomSeriesModel, DicomFileModel.series_id == DicomSeriesModel.id)
+                    .where(DicomSeriesModel.series_uid.in_(chunk))).all()
+                for f, s in rows:
+                    if f.path not in changed_paths:
+                        by_series[s.series_uid].append(_header_from_rows(f, s))
+
+    groups_by_series: dict[str, list[SeriesGroup]] = defaultdict(list)
+    for g in group_series(h for hs in by_series.values() for h in hs):
+        groups_by_series[g.series_uid].append(g)
+
+    # 4. Patients: match by PatientID, create after confirmation.
+    if patients is not None:
+        seen: list[_PatientSeen] = [
+            _PatientSeen(g.first.patient_id, g.first.patient_name, g.first.patient_sex,
+                         g.first.patient_birth_date, g.first.series_description or g.first.modality)
+            for groups in groups_by_series.values() for g in groups]
+        # Series already indexed count too: a re-run with confirmation links them.
+        old_series = sorted(unchanged_series - affected)
+        if old_series:
+            with db.read() as session:  # type: ignore[attr-defined]
+                for chunk in _chunks(old_series):
+                    for row in session.scalars(select(DicomSeriesModel).where(
+                            DicomSeriesModel.series_uid.in_(chunk))):
+                        seen.append(_PatientSeen(row.patient_id, row.patient_name, row.patient_sex,
+                                                 row.patient_birth_date, row.description or row.modality))
+        _resolve_patients(seen, patients, confirm, report)
+
+    # 5. Write: one transaction per DICOM series (all its parts together).
+    now = datetime.now(UTC)
+    total = len(affected)
+    for n, series_uid in enumerate(sorted(affected)):
+        if stop():
+            report.cancelled = True
+            break
+        groups = groups_by_series.get(series_uid, [])
+        with db.write() as session:  # type: ignore[attr-defined]
+            old_ids = select(DicomSeriesModel.id).where(DicomSeriesModel.series_uid == series_uid)
+            session.execute(delete(DicomFileModel).where(DicomFileModel.series_id.in_(old_ids)))
+            session.execute(delete(DicomSeriesModel).where(DicomSeriesModel.series_uid == series_uid))
+            paths = [h.path for g in groups for h in g.instances]
+            for chunk in _chunks(paths):
+                session.execute(delete(DicomFileModel).where(DicomFileModel.path.in_(chunk)))
+            for g in groups:
+                series_id = session.execute(
+                    insert(DicomSeriesModel).values(**_series_row(g, now)).returning(DicomSeriesModel.id)
+                ).scalar_one()
+                session.execute(insert(DicomFileModel),
+                                [_file_row(h, series_id, i) for i, h in enumerate(g.instances)])
+        for g in groups:
+            info = series_from_group(g)
+            report.series.append(SeriesSummary(g.key, g.first.patient_id, info.title, len(g.instances),
+                                               g.flags))
+        say(n + 1, total, "writing series")
+
+    # 6. Skipped and removed files: remembered so an unchanged bad file is not re-read.
+    if not report.cancelled and (report.skipped or removed_rows):
+        with db.write() as session:  # type: ignore[attr-defined]
+            gone = [s.path for s in report.skipped] + [p for p, _ in removed_rows]
+            for chunk in _chunks(gone):
+                session.execute(delete(DicomFileModel).where(DicomFileModel.path.in_(chunk)))
+            if report.skipped:
+                session.execute(insert(DicomFileModel), [
+                    {"path": s.path, "size": s.size, "mtime_ns": s.mtime_ns, "status": "skipped",
+                     "reason": s.reason} for s in report.skipped])
+    say(1, 1, "done")
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class _PatientSeen:
+    patient_id: str
+    name: str
+    sex: str
+    birth_date: date | None
+    series_title: str
+
+
+def _resolve_patients(seen: list[_PatientSeen], patients: PatientDirectory, confirm: ConfirmPatient | None,
+                      report: ImportReport) -> None:
+    titles: dict[str, list[str]] = defaultdict(list)
+    firsts: dict[str, _PatientSeen] = {}
+    for item in seen:
+        firsts.setdefault(item.patient_id, item)
+        titles[item.patient_id].append(item.series_title)
+    for pid in sorted(titles):
+        if not pid:
+            report.patients_not_linked.append("(no PatientID)")
+            continue
+        if patients.exists(pid):
+            report.patients_matched.append(pid)
+            continue
+        h = firsts[pid]
+        candidate = Patient(id=pid, name=h.name or None, sex=h.sex if h.sex in ("F", "M", "O") else None,
+                            birth_date=h.birth_date)
+        if confirm is not None and confirm(candidate, titles[pid]):
+            patients.create(candidate)
+            report.patients_created.append(pid)
+        else:
+            report.patients_not_linked.append(pid)
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def _info(s: DicomSeriesModel, files: Sequence[DicomFileModel]) -> SeriesInfo:
+    slices: list[SliceRef] = []
+    for f in files:
+        pos = None if f.position_x is None else (f.position_x, f.position_y, f.position_z)
+        if (f.frames or 1) > 1 and len(files) == 1:
+            slices.extend(SliceRef(f.path, f.sop_instance_uid or "", None, k) for k in range(f.frames or 1))
+        else:
+            slices.append(SliceRef(f.path, f.sop_instance_uid or "", pos, 0))  # type: ignore[arg-type]
+    spacing = None if s.pixel_spacing_row is None else (s.pixel_spacing_row, s.pixel_spacing_col)
+    return SeriesInfo(
+        key=s.series_uid if s.part == 0 else f"{s.series_uid}#{s.part}", series_uid=s.series_uid,
+        study_uid=s.study_uid, patient_id=s.patient_id, patient_name=s.patient_name, modality=s.modality,
+        description=s.description, series_number=s.series_number, study_date=s.study_date,
+        study_description=s.study_description, rows=s.rows, columns=s.columns,
+        pixel_spacing=spacing,  # type: ignore[arg-type]
+        slice_spacing_mm=s.slice_spacing_mm, tilt_deg=s.tilt_deg,
+        flags=tuple(x for x in s.flags.split("\n") if x), slices=tuple(slices), part_label=s.part_label,
+        is_seg=s.is_seg,
+    )
+
+
+def list_series(db: object, patient_id: str | None = None, *, include_seg: bool = True) -> list[SeriesInfo]:
+    """Indexed series (newest study first), optionally of one patient, with their sorted slices."""
+    with db.read() as session:  # type: ignore[attr-defined]
+        q = select(DicomSeriesModel)
+        if patient_id is not None:
+            q = q.where(DicomSeriesModel.patient_id == patient_id)
+        if not include_seg:
+            q = q.where(DicomSeriesModel.is_seg.is_(False))
+        series = list(session.scalars(q))
+        files: dict[int, list[DicomFileModel]] = defaultdict(list)
+        ids = [s.id for s in series]
+        for i in range(0, len(ids), _CHUNK):
+            for f in session.scalars(select(DicomFileModel).where(
+                    DicomFileModel.series_id.in_(ids[i:i + _CHUNK])).order_by(DicomFileModel.slice_index)):
+                files[f.series_id].append(f)  # type: ignore[index]
+        out = [_info(s, files[s.id]) for s in series]
+    out.sort(key=lambda s: (s.study_date.toordinal() if s.study_date else 0, s.study_uid,
+                            -(s.series_number or 0)), reverse=True)
+    return out
+
+
+def get_series(db: object, key: str) -> SeriesInfo:
+    """One series by ``series_uid`` or ``series_uid#part``.  NotFound otherwise."""
+    uid, _, part = key.partition("#")
+    with db.read() as session:  # type: ignore[attr-defined]
+        s = session.scalars(select(DicomSeriesModel).where(
+            DicomSeriesModel.series_uid == uid, DicomSeriesModel.part == int(part or 0))).first()
+        if s is None:
+            raise NotFound(f"series {key} is not in the DICOM index")
+        files = list(session.scalars(select(DicomFileModel).where(DicomFileModel.series_id == s.id)
+                                     .order_by(DicomFileModel.slice_index)))
+        return _info(s, files)
+
+
+def find_instance(db: object, sop_instance_uid: str) -> tuple[SeriesInfo, int]:
+    """The series holding an instance and its slice index: how the board jumps back to a caliper."""
+    with db.read() as session:  # type: ignore[attr-defined]
+        row = session.execute(
+            select(DicomSeriesModel.series_uid, DicomSeriesModel.part).join(
+                DicomFileModel, DicomFileModel.series_id == DicomSeriesModel.id).where(
+                DicomFileModel.sop_instance_uid == sop_instance_uid)).first()
+    if row is None:
+        raise NotFound(f"image {sop_instance_uid} is not in the DICOM index")
+    info = get_series(db, row[0] if row[1] == 0 else f"{row[0]}#{row[1]}")
+    index = info.index_of(sop_instance_uid)
+    assert index is not None
+    return info, index
+
+
+def skipped_files(db: object) -> list[Skipped]:
+    with db.read() as session:  # type: ignore[attr-defined]
+        return [Skipped(p, r or "", sz, mt) for p, r, sz, mt in session.execute(
+            select(DicomFileModel.path, DicomFileModel.reason, DicomFileModel.size, DicomFileModel.mtime_ns)
+            .where(DicomFileModel.status == "skipped").order_by(DicomFileModel.path))]

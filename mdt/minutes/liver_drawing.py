@@ -1,0 +1,394 @@
+"""The liver diagram in the PDFs, as vector graphics.
+
+:class:`LiverFlowable` is what documents use (the static anatomy is one form
+XObject per PDF); :func:`liver_drawing` gives the same picture as a standalone
+reportlab ``Drawing`` (e.g. to render it on its own).
+
+Fills and hatches follow :func:`mdt.diagram.segment_roles`: the plan colours the
+fill (resected grey, remnant green, no plan liver-tan), tumour adds red
+diagonal hatching and ablation orange counter-hatching, so the roles stay
+distinguishable on a black-and-white printout.  Vessels a lesion touches are
+outlined in red.  No transparency is used (PDF/A-friendly).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import (
+    FILL_EVEN_ODD,
+    Circle,
+    Drawing,
+    Group,
+    Line,
+    Path,
+    Polygon,
+    PolyLine,
+    Rect,
+    String,
+)
+from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
+
+from mdt.case import Review
+from mdt.diagram import (
+    ABLATED,
+    REMNANT,
+    RESECTED,
+    TUMOUR,
+    LiverGeometry,
+    Point,
+    hatch_lines,
+    lesion_positions,
+    load_geometry,
+    segment_roles,
+)
+from mdt.minutes.fonts import SANS, SANS_BOLD, register_fonts
+
+FILL_NONE = colors.HexColor("#f3e2cc")
+FILL_REMNANT = colors.HexColor("#cfe7c0")
+FILL_RESECTED = colors.HexColor("#c4c4c4")
+TUMOUR_INK = colors.HexColor("#b22222")
+ABLATION_INK = colors.HexColor("#d9700f")
+OUTLINE_INK = colors.HexColor("#5b3b24")
+BORDER_INK = colors.HexColor("#8c6a50")
+HEPATIC_INK = colors.HexColor("#2c5aa0")
+PORTAL_INK = colors.HexColor("#7a3e9d")
+GB_FILL = colors.HexColor("#a9c46a")
+INVOLVED_INK = colors.HexColor("#d40000")
+
+
+def _flat(points: list[Point] | tuple[Point, ...], s: float, h: float) -> list[float]:
+    out: list[float] = []
+    for x, y in points:
+        out.extend((x * s, h - y * s))
+    return out
+
+
+def _offset(points: tuple[Point, ...], dist: float) -> list[Point]:
+    """The polyline shifted sideways by ``dist`` (per-vertex averaged normals)."""
+    out: list[Point] = []
+    n = len(points)
+    for i, (x, y) in enumerate(points):
+        ax, ay = points[max(i - 1, 0)]
+        bx, by = points[min(i + 1, n - 1)]
+        dx, dy = bx - ax, by - ay
+        length = math.hypot(dx, dy) or 1.0
+        out.append((x - dy / length * dist, y + dx / length * dist))
+    return out
+
+
+REF_SCALE = 0.33
+"""Points per box unit the static layer's line widths are tuned for (the minutes' size)."""
+FORM_NAME = "mdtLiverStatic"
+_MOVE_TO = 0  # reportlab.graphics.shapes.Path operator code
+
+
+def _pt(value: float) -> float:
+    """A width in points at the reference size, in box units."""
+    return value / REF_SCALE
+
+
+@lru_cache(maxsize=2)
+def _static_layer(geo: LiverGeometry) -> Group:
+    """What never changes between reviews, in box units (y up): landmarks, segment
+    borders, outline and vessels.  Drawn once per PDF as a form XObject."""
+    h = geo.height
+    g = Group()
+    for lm in geo.landmarks:
+        if lm.kind == "polygon":
+            g.add(Polygon(_flat(lm.points, 1.0, h), fillColor=GB_FILL, strokeColor=OUTLINE_INK,
+                          strokeWidth=_pt(0.5)))
+        else:
+            g.add(PolyLine(_flat(lm.points, 1.0, h), strokeColor=OUTLINE_INK, strokeWidth=_pt(0.7)))
+    for seg in geo.segments:
+        g.add(Polygon(_flat(seg.points, 1.0, h), fillColor=None, strokeColor=BORDER_INK,
+                      strokeWidth=_pt(0.6), strokeDashArray=[_pt(2), _pt(1.5)]))
+    g.add(Polygon(_flat(geo.outline, 1.0, h), fillColor=None, strokeColor=OUTLINE_INK, strokeWidth=_pt(1.4)))
+    for v in geo.vessels:
+        pts = _flat(v.points, 1.0, h)
+        ink = HEPATIC_INK if v.kind in ("hepatic_vein", "ivc") else PORTAL_INK
+        if v.behind and v.width < 10:
+            g.add(PolyLine(pts, strokeColor=ink, strokeWidth=max(_pt(0.5), v.width * 0.5),
+                           strokeDashArray=[_pt(2.5), _pt(1.8)]))
+        elif v.behind:
+            # A course behind the parenchyma: the vessel's walls, dashed, so the
+            # segment colours under it stay visible.
+            for side in (-0.5, 0.5):
+                wall = _offset(v.points, side * v.width)
+                g.add(PolyLine(_flat(wall, 1.0, h), strokeColor=ink, strokeWidth=_pt(0.7),
+                               strokeDashArray=[_pt(2.5), _pt(1.8)]))
+        else:
+            cap = 0 if v.kind == "ivc" else 1
+            g.add(PolyLine(pts, strokeColor=ink, strokeWidth=v.width, strokeLineCap=cap, strokeLineJoin=1))
+    return g
+
+
+@lru_cache(maxsize=64)
+def _hatch(geo: LiverGeometry, unit: str, angle: float) -> tuple[tuple[Point, Point], ...]:
+    return tuple(hatch_lines(geo.segment(unit).points, 20.0, angle))
+
+
+def _fill_of(r: frozenset[str]) -> colors.Color:
+    return FILL_REMNANT if REMNANT in r else FILL_RESECTED if RESECTED in r else FILL_NONE
+
+
+def _under_layer(review: Review, geo: LiverGeometry, s: float) -> Group:
+    """Segment fills and hatching, and the red halo of vessels in contact (points)."""
+    h = geo.height * s
+    g = Group()
+    roles = segment_roles(review)
+    hatch_w = max(0.4, 1.5 * s)
+    for seg in geo.segments:
+        r = roles[seg.unit]
+        g.add(Polygon(_flat(seg.points, s, h), fillColor=_fill_of(r), strokeColor=None))
+        for role, angle, ink in ((TUMOUR, 45.0, TUMOUR_INK), (ABLATED, -45.0, ABLATION_INK)):
+            if role in r:
+                # One path per segment: a node per hatch line makes big meetings slow to draw.
+                hatch = Path(strokeColor=ink, strokeWidth=hatch_w, fillColor=None)
+                for a, b in _hatch(geo, seg.unit, angle):
+                    hatch.moveTo(a[0] * s, h - a[1] * s)
+                    hatch.lineTo(b[0] * s, h - b[1] * s)
+                g.add(hatch)
+    involved = {v.structure for v in review.vessels}
+    for v in geo.vessels:
+        if v.name in involved:
+            g.add(PolyLine(_flat(v.points, s, h), strokeColor=INVOLVED_INK, strokeWidth=v.width * s + 2.6,
+                           strokeLineCap=1, strokeLineJoin=1))
+    return g
+
+
+def _over_layer(review: Review, geo: LiverGeometry, s: float, width: float) -> Group:
+    """Segment numerals and lesion markers with their labels (points)."""
+    h = geo.height * s
+    g = Group()
+    roles = segment_roles(review)
+    numeral = 30.0 * s
+    for seg in geo.segments:
+        x, y = seg.label[0] * s, h - seg.label[1] * s
+        r = roles[seg.unit]
+        if TUMOUR in r or ABLATED in r:
+            # Keep the numeral legible over hatching.
+            nw = stringWidth(seg.unit, SANS_BOLD, numeral)
+            g.add(Rect(x - nw / 2 - 1.5, y - numeral * 0.45, nw + 3, numeral * 1.05, fillColor=_fill_of(r),
+                       strokeColor=None))
+        g.add(String(x, y - numeral * 0.35, seg.unit, fontName=SANS_BOLD, fontSize=numeral,
+                     fillColor=colors.HexColor("#3a2a1c"), textAnchor="middle"))
+    positions = lesion_positions(review.lesions, geo)
+    marker_r = max(3.2, 13.0 * s)
+    label_size = max(6.0, 21.0 * s)
+    for lesion in review.lesions:
+        if lesion.id not in positions:
+            continue
+        px, py = positions[lesion.id]
+        x, y = px * s, h - py * s
+        gone = lesion.status in ("disappeared", "resected")
+        fill = colors.white if gone else ABLATION_INK if lesion.status == "ablated" else TUMOUR_INK
+        g.add(Circle(x, y, marker_r, fillColor=fill, strokeColor=colors.black, strokeWidth=0.6))
+        text = lesion.id
+        if lesion.diameter_mm is not None:
+            text += f" {lesion.diameter_mm:g} mm"
+        if lesion.target:
+            text += " (T)"
+        if lesion.status != "present":
+            text += f" {lesion.status}"  # white marker: gone; orange: ablated
+        tw = stringWidth(text, SANS, label_size)
+        tx = x + marker_r + 1.5
+        if tx + tw > width:
+            tx = x - marker_r - 1.5 - tw
+        g.add(Rect(tx - 1, y - label_size * 0.45, tw + 2, label_size * 1.15, fillColor=colors.white,
+                   strokeColor=None))
+        g.add(String(tx, y - label_size * 0.3, text, fontName=SANS, fontSize=label_size,
+                     fillColor=colors.black))
+    return g
+
+
+def _assemble(width: float, geo: LiverGeometry, legend: bool) -> tuple[float, float, float]:
+    s = width / geo.width
+    liver_h = geo.height * s
+    return s, liver_h, liver_h + (legend_height(width) if legend else 0.0)
+
+
+def liver_drawing(review: Review, width: float = 320.0, *, geometry: LiverGeometry | None = None,
+                  legend: bool = True) -> Drawing:
+    """A self-contained vector drawing of the review's liver, ``width`` points wide."""
+    register_fonts()
+    geo = geometry or load_geometry()
+    s, liver_h, total_h = _assemble(width, geo, legend)
+    d = Drawing(width, total_h)
+    d.initialFontName = SANS  # the renderer's start-up font would otherwise be Helvetica (unembedded)
+    top = total_h - liver_h
+    under = _under_layer(review, geo, s)
+    under.translate(0, top)
+    static = Group(_static_layer(geo))
+    static.translate(0, top)
+    static.scale(s, s)
+    over = _over_layer(review, geo, s, width)
+    over.translate(0, top)
+    d.add(under)
+    d.add(static)
+    d.add(over)
+    if legend:
+        d.add(_legend(width, total_h - liver_h))
+    return d
+
+
+class LiverFlowable(Flowable):
+    """The liver diagram for documents: the static layer is one form XObject per PDF,
+    shared by every patient page (30 patients draw it once, not 30 times)."""
+
+    def __init__(self, review: Review, width: float, *, geometry: LiverGeometry | None = None,
+                 legend: bool = True) -> None:
+        super().__init__()
+        register_fonts()
+        self.review = review
+        self.geo = geometry or load_geometry()
+        self.legend = legend
+        self.s, self.liver_h, total_h = _assemble(width, self.geo, legend)
+        self.width, self.height = width, total_h
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        top = self.height - self.liver_h
+        canv.saveState()
+        canv.translate(0, top)
+        _paint(canv, _under_layer(self.review, self.geo, self.s))
+        canv.restoreState()
+        defined: set[str] = canv.__dict__.setdefault("_mdt_forms", set())
+        if FORM_NAME not in defined:
+            canv.beginForm(FORM_NAME, 0, 0, self.geo.width, self.geo.height)
+            static = Drawing(self.geo.width, self.geo.height)
+            static.initialFontName = SANS
+            static.add(_static_layer(self.geo))
+            renderPDF.draw(static, canv, 0, 0)
+            canv.endForm()
+            defined.add(FORM_NAME)
+        canv.saveState()
+        canv.translate(0, top)
+        canv.scale(self.s, self.s)
+        canv.doForm(FORM_NAME)
+        canv.restoreState()
+        canv.saveState()
+        canv.translate(0, top)
+        _paint(canv, _over_layer(self.review, self.geo, self.s, self.width))
+        canv.restoreState()
+        if self.legend:
+            name = f"mdtLegend{round(self.width * 10)}"
+            legend_h = self.height - self.liver_h
+            if name not in defined:
+                # Identical on every page: one form per width.
+                canv.beginForm(name, 0, 0, self.width, legend_h)
+                legend = Drawing(self.width, legend_h)
+                legend.initialFontName = SANS
+                legend.add(_legend(self.width, legend_h))
+                renderPDF.draw(legend, canv, 0, 0)
+                canv.endForm()
+                defined.add(name)
+            canv.doForm(name)
+
+
+def _paint(canv: Canvas, group: Group) -> None:
+    """Draws the few shape kinds of the per-review layers straight onto the canvas.
+
+    renderPDF's general state tracking costs more than the drawing itself when a
+    meeting has 30 livers; these layers use no transforms and no inherited styles."""
+    for node in group.contents:
+        if isinstance(node, Group):
+            _paint(canv, node)
+            continue
+        stroke = getattr(node, "strokeColor", None)
+        fill = getattr(node, "fillColor", None)
+        if isinstance(node, String):
+            canv.setFillColor(fill or colors.black)
+            canv.setFont(node.fontName, node.fontSize)
+            if node.textAnchor == "middle":
+                canv.drawCentredString(node.x, node.y, node.text)
+            else:
+                canv.drawString(node.x, node.y, node.text)
+            continue
+        if stroke is not None:
+            canv.setStrokeColor(stroke)
+            canv.setLineWidth(node.strokeWidth)
+            canv.setLineCap(getattr(node, "strokeLineCap", 0) or 0)
+            canv.setLineJoin(getattr(node, "strokeLineJoin", 0) or 0)
+            canv.setDash(node.strokeDashArray or [])
+        if fill is not None:
+            canv.setFillColor(fill)
+        do_stroke, do_fill = int(stroke is not None), int(fill is not None)
+        if isinstance(node, Rect):
+            canv.rect(node.x, node.y, node.width, node.height, stroke=do_stroke, fill=do_fill)
+        elif isinstance(node, Circle):
+            canv.circle(node.cx, node.cy, node.r, stroke=do_stroke, fill=do_fill)
+        elif isinstance(node, Line):
+            canv.line(node.x1, node.y1, node.x2, node.y2)
+        else:
+            pts = node.points
+            path = canv.beginPath()
+            if isinstance(node, Path):
+                for op, (x, y) in zip(node.operators, zip(pts[0::2], pts[1::2], strict=True), strict=True):
+                    (path.moveTo if op == _MOVE_TO else path.lineTo)(x, y)
+            else:
+                path.moveTo(pts[0], pts[1])
+                for i in range(2, len(pts), 2):
+                    path.lineTo(pts[i], pts[i + 1])
+                if isinstance(node, Polygon):
+                    path.close()
+            canv.drawPath(path, stroke=do_stroke, fill=do_fill if isinstance(node, Polygon) else 0,
+                          fillMode=FILL_EVEN_ODD)
+
+
+_LEGEND_ITEMS: tuple[tuple[str, str], ...] = (
+    ("fill-none", "No plan"), ("fill-remnant", "Future remnant"), ("fill-resected", "Resected (plan)"),
+    ("tumour", "Tumour"), ("ablation", "Ablation"), ("hv", "Hepatic veins / IVC"), ("pv", "Portal veins"),
+    ("involved", "Vessel in contact"), ("marker", "Lesion, (T) target"),
+)
+_LEGEND_SIZE = 7.0
+_LEGEND_ROW = 12.0
+
+
+def _legend_layout(width: float) -> list[tuple[str, str, float, int]]:
+    """(key, text, x, row) of each legend entry, wrapped to ``width``."""
+    out = []
+    x, row = 0.0, 0
+    for key, text in _LEGEND_ITEMS:
+        tw = stringWidth(text, SANS, _LEGEND_SIZE)
+        if x > 0 and x + 12 + tw > width:
+            x, row = 0.0, row + 1
+        out.append((key, text, x, row))
+        x += 12 + tw + 10
+    return out
+
+
+def legend_height(width: float) -> float:
+    register_fonts()
+    return (max(r for *_, r in _legend_layout(width)) + 1) * _LEGEND_ROW + 4
+
+
+def _legend(width: float, height: float) -> Group:
+    g = Group()
+    for key, text, x, row in _legend_layout(width):
+        y = height - 11.0 - row * _LEGEND_ROW
+        if key.startswith("fill") or key in ("tumour", "ablation"):
+            fill = {"fill-none": FILL_NONE, "fill-remnant": FILL_REMNANT,
+                    "fill-resected": FILL_RESECTED}.get(key, FILL_NONE)
+            g.add(Rect(x, y, 9, 8, fillColor=fill, strokeColor=BORDER_INK, strokeWidth=0.4))
+            if key == "tumour":
+                g.add(Line(x, y, x + 8, y + 8, strokeColor=TUMOUR_INK, strokeWidth=0.9))
+                g.add(Line(x + 4, y, x + 9, y + 5, strokeColor=TUMOUR_INK, strokeWidth=0.9))
+            elif key == "ablation":
+                g.add(Line(x, y + 8, x + 8, y, strokeColor=ABLATION_INK, strokeWidth=0.9))
+                g.add(Line(x + 4, y + 8, x + 9, y + 3, strokeColor=ABLATION_INK, strokeWidth=0.9))
+        elif key in ("hv", "pv", "involved"):
+            ink = {"hv": HEPATIC_INK, "pv": PORTAL_INK, "involved": INVOLVED_INK}[key]
+            g.add(Line(x, y + 4, x + 9, y + 4, strokeColor=ink, strokeWidth=2.4))
+        else:
+            g.add(Circle(x + 4.5, y + 4, 3.2, fillColor=TUMOUR_INK, strokeColor=colors.black, strokeWidth=0.5))
+        g.add(String(x + 12, y + 1, text, fontName=SANS, fontSize=_LEGEND_SIZE))
+    return g

@@ -1,0 +1,207 @@
+"""The meeting minutes PDF: a pure function of the meeting and its patients.
+
+Layout: the meeting (institution, board, id, date/time, chair, minute-taker,
+attendance with the quorum check), a one-page summary table, one section per
+patient starting on a new page, the sign-off block (signer, time, head of the
+audit chain), then any amendment made after signing.
+
+Timestamps: signed minutes carry the signature time (or the last amendment's)
+as their issue time, so reprinting them gives the same bytes; a draft carries
+the time it was printed and a DRAFT watermark on every page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import IO
+
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
+
+from mdt.case import Case
+from mdt.meeting import Meeting
+from mdt.minutes.blocks import data_table, kv_grid, p
+from mdt.minutes.document import CONTENT_W, DRAFT_RED, Furniture, MdtDocument, Metadata, SectionMarker, styles
+from mdt.minutes.pdfa import to_pdfa
+from mdt.minutes.sections import MinutesPatient, Styles, review_sections
+from mdt.minutes.text import (
+    NOT_RECORDED,
+    PLAN_SHORT,
+    RATING_SHORT,
+    day,
+    label,
+    person_name,
+    specialty_label,
+    stamp,
+)
+from mdt.panel import Quorum, check_quorum
+
+
+def issue_time(meeting: Meeting, printed_at: datetime) -> datetime:
+    """The time the document states: signature (or last amendment) time once signed."""
+    if meeting.signature is None:
+        return printed_at
+    times = [meeting.signature.at] + [a.at for a in meeting.amendments]
+    return max(times, key=lambda t: t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC))
+
+
+def _board(meeting: Meeting) -> str:
+    return " · ".join(x for x in (meeting.institution, meeting.board) if x) or "Liver tumour board"
+
+
+def _furniture(meeting: Meeting, printed_at: datetime) -> Furniture:
+    when = f"{day(meeting.date)} {meeting.start_time or ''}".strip()
+    sig = meeting.signature
+    if sig is None:
+        status = "DRAFT, not signed"
+        footer = f"Draft printed {stamp(printed_at)}; not valid as a record until signed by the chair"
+    else:
+        status = f"SIGNED by {sig.signer}, {stamp(sig.at)}"
+        footer = f"Issued {stamp(sig.at)}, signed by {sig.signer}"
+        if meeting.amendments:
+            status = f"SIGNED by {sig.signer}, {stamp(sig.at)}; AMENDED ({len(meeting.amendments)})"
+            footer += f"; amended {stamp(issue_time(meeting, printed_at))}"
+    return Furniture(header_left=_board(meeting), header_right=f"Meeting {meeting.id} · {when}",
+                     footer_left=footer, status=status, draft=sig is None, default_section="Meeting")
+
+
+def _meeting_block(meeting: Meeting, quorum: Quorum, st: Styles) -> list[Flowable]:
+    out: list[Flowable] = [p("Minutes of the liver tumour board", st["title"])]
+    pairs: list[tuple[str, str]] = [
+        ("Institution", meeting.institution or NOT_RECORDED),
+        ("Board", meeting.board or NOT_RECORDED),
+        ("Meeting ID", meeting.id),
+        ("Date and time", f"{day(meeting.date)} {meeting.start_time or '(time not recorded)'}"),
+        ("Chair", meeting.chair or NOT_RECORDED),
+        ("Minute-taker", meeting.minute_taker or NOT_RECORDED),
+    ]
+    out.append(kv_grid(pairs, CONTENT_W, st, columns=2, label_share=0.3))
+    out.append(p(f"Attendees ({len(meeting.attendees)})", st["h2"]))
+    w = CONTENT_W
+    rows = [[m.name, specialty_label(m.specialty), m.role] for m in meeting.attendees]
+    out.append(data_table(["Name", "Specialty", "Role"], rows, [0.42 * w, 0.38 * w, 0.2 * w], st,
+                          empty="No attendee recorded."))
+    out.append(Spacer(1, 4))
+    out.append(p(quorum.reason if quorum.reason else ("Quorum met" if quorum.ok else "No quorum"),
+                 st["cellb"] if quorum.ok else st["alert"]))
+    return out
+
+
+def _summary_block(items: Sequence[MinutesPatient], st: Styles) -> list[Flowable]:
+    """One row per patient, short labels, small type: 30 patients fit on one page."""
+    w = CONTENT_W
+    rows = []
+    for n, item in enumerate(items, start=1):
+        review = item.review
+        decision = review.panel.decision if review else None
+        proto = " / ".join(x for x in (item.case.protocol.id, item.case.protocol.arm) if x) or NOT_RECORDED
+        engine = label(item.evaluation.resectability, RATING_SHORT, "unknown") if item.evaluation else "unknown"
+        if review is None:
+            panel = "no review recorded"
+        elif decision is None:
+            panel = "no decision"
+        else:
+            panel = label(decision.resectability, RATING_SHORT)
+        rows.append([
+            str(n), f"{person_name(item.case.patient.name)}\nID {item.case.patient.id}", proto,
+            str(review.cycle) if review and review.cycle is not None else "–",
+            engine, panel,
+            label(decision.plan, PLAN_SHORT) if decision else "–",
+            day(decision.next_review, "–") if decision else "–",
+        ])
+    return [KeepTogether([
+        Spacer(1, 8),
+        SectionMarker("Summary"),
+        p(f"Summary: {len(items)} patient(s) discussed", st["h1"]),
+        data_table(["No.", "Patient", "Protocol / arm", "Cycle", "Protocol assessment",
+                    "Panel resectability", "Decision", "Next review"],
+                   rows, [0.045 * w, 0.225 * w, 0.17 * w, 0.06 * w, 0.12 * w, 0.12 * w, 0.15 * w, 0.11 * w],
+                   st, empty="No patient on the agenda.", compact=True),
+    ])]
+
+
+def _signoff_block(meeting: Meeting, st: Styles) -> list[Flowable]:
+    out: list[Flowable] = [SectionMarker("Sign-off"), p("Sign-off", st["h1"])]
+    sig = meeting.signature
+    if sig is None:
+        out.append(p("NOT SIGNED. This is a draft: it is not part of the medical record until the chair "
+                     "signs the minutes.", st["alert"]))
+    else:
+        out.append(kv_grid([("Signed by", sig.signer), ("Signed at", stamp(sig.at)),
+                            ("Audit chain head", sig.audit_head)], CONTENT_W, st, columns=1,
+                           label_share=0.22))
+        out.append(p("The audit chain head is the SHA-256 hash of the newest audit event when the minutes "
+                     "were signed; any later change to the record breaks the chain or appears below "
+                     "as an amendment.", st["note"]))
+    if meeting.amendments:
+        out.append(SectionMarker("Amendments"))
+        out.append(p(f"Amendments after signing ({len(meeting.amendments)})", st["h1"]))
+        w = CONTENT_W
+        rows = [[str(i), stamp(a.at), a.author, a.patient_id or "meeting", a.reason, a.summary]
+                for i, a in enumerate(meeting.amendments, start=1)]
+        out.append(data_table(["No.", "At", "By", "Patient", "Reason", "Change"], rows,
+                              [0.05 * w, 0.14 * w, 0.13 * w, 0.1 * w, 0.22 * w, 0.36 * w], st))
+    return out
+
+
+def build_minutes_story(meeting: Meeting, items: Sequence[MinutesPatient], quorum: Quorum) -> list[Flowable]:
+    st = styles()
+    story: list[Flowable] = _meeting_block(meeting, quorum, st)
+    # The summary follows on the first page when it fits, else it takes the next page whole.
+    story += _summary_block(items, st)
+    for n, item in enumerate(items, start=1):
+        story.append(PageBreak())
+        story.append(SectionMarker(f"Patient {n} of {len(items)}: {item.title}"))
+        pat = item.case.patient
+        heading = person_name(pat.name) if pat.name else f"Hospital ID {pat.id} (name not recorded)"
+        story.append(p(f"{n}. {heading}", st["h1"]))
+        story += review_sections(item, st)
+    story.append(PageBreak())
+    story += _signoff_block(meeting, st)
+    return story
+
+
+def render_minutes(meeting: Meeting, items: Sequence[MinutesPatient | Case], out: str | Path | IO[bytes], *,
+                   printed_at: datetime | None = None, quorum: Quorum | None = None, pdfa: bool = False) -> None:
+    """Writes the minutes PDF to ``out`` (a path or a binary stream).
+
+    ``items`` are normally built by :func:`mdt.minutes.collect.collect_minutes` (which
+    prints a signed meeting's reviews as signed); plain ``Case`` objects are accepted
+    too and evaluated here.  ``printed_at`` (default: now, UTC) is shown on drafts only;
+    ``quorum`` defaults to the board's standing rule.  ``pdfa`` writes PDF/A-2b.
+    """
+    printed_at = printed_at or datetime.now(UTC)
+    if any(isinstance(i, Case) for i in items):
+        from mdt.minutes.collect import meeting_quorum, minutes_items
+
+        cases = {i.patient.id: i for i in items if isinstance(i, Case)}
+        built = {m.case.patient.id: m for m in minutes_items(meeting, cases)}
+        items = [built.get(i.patient.id, MinutesPatient(i, None)) if isinstance(i, Case) else i for i in items]
+        quorum = quorum or meeting_quorum(meeting)
+    when = issue_time(meeting, printed_at)
+    q = quorum or check_quorum(meeting.attendees)
+    meta = Metadata(
+        title=f"Minutes {meeting.id}: {_board(meeting)}",
+        author=meeting.minute_taker or meeting.chair or "Liver MDT",
+        subject=(f"Liver tumour board minutes, meeting {meeting.id} of {day(meeting.date)}, "
+                 f"{len(items)} patient(s); {'signed' if meeting.signed else 'draft'}"),
+        keywords=f"MDT minutes, colorectal liver metastases, {meeting.id}",
+        created=when,
+        identity=f"liver-mdt minutes|{meeting.id}|{when.isoformat()}|{'signed' if meeting.signed else 'draft'}",
+    )
+    story = build_minutes_story(meeting, items, q)  # type: ignore[arg-type]
+    if not pdfa:
+        MdtDocument(out, _furniture(meeting, printed_at), meta).render(story)
+        return
+    buffer = BytesIO()
+    MdtDocument(buffer, _furniture(meeting, printed_at), meta).render(story)
+    data = to_pdfa(buffer.getvalue(), meta)
+    if isinstance(out, (str, Path)):
+        Path(out).write_bytes(data)
+    else:
+        out.write(data)
+
+
+__all__ = ["DRAFT_RED", "MinutesPatient", "build_minutes_story", "issue_time", "render_minutes"]

@@ -1,0 +1,373 @@
+"""``--self-test``: the real start-up path, headless, as a packaged build runs it.
+
+Each step exercises something a frozen bundle can silently lose: Alembic
+migration scripts shipped as files, the demo data and the protocol files under
+``resources/``, reportlab's fonts, the DICOM codec plugins found through package
+metadata, and the Qt platform plugins that build the main window.  The summary
+is one JSON object on standard output; on failure the exit status is 1 and the
+failing step is named (in the JSON and on standard error).
+
+Qt is imported lazily inside the window step (through importlib), so importing
+this module never loads PySide6: the domain core stays Qt-free.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import mdt
+from mdt import config
+
+SELF_TEST_FORMAT = "mdt-self-test/1"
+SELF_TEST_ACTOR = "self-test"
+VALID_RESECTABILITY = ("resectable", "convertible", "permanently_unresectable", "indeterminate")
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    seconds: float
+    detail: Any = None
+    error: str | None = None
+
+
+@dataclass
+class _State:
+    """What the steps hand to each other."""
+    workdir: Path
+    db_url: str
+    db: Any = None
+    cases: list[Any] = field(default_factory=list)
+    members: list[Any] = field(default_factory=list)
+    meeting: Any = None
+
+
+class StepFailed(Exception):
+    """A check inside a step did not hold (the message says which)."""
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise StepFailed(message)
+
+
+# --------------------------------------------------------------------------- steps
+
+def step_environment(state: _State) -> dict[str, Any]:
+    from mdt.resources import resources_dir
+
+    res = resources_dir()
+    _check(res.is_dir(), f"resources folder missing: {res}")
+    return {
+        "version": mdt.__version__, "frozen": bool(getattr(sys, "frozen", False)),
+        "python": platform.python_version(), "platform": platform.platform(),
+        "executable": sys.executable, "resources": str(res),
+        "portable": config.is_portable(), "app_dir": str(config.app_dir()),
+    }
+
+
+def step_migrate(state: _State) -> dict[str, Any]:
+    from mdt.store.db import current_revision, open_database, pending_revisions
+
+    state.db = open_database(state.db_url)
+    revision = current_revision(state.db.engine)
+    _check(revision is not None, "no Alembic revision after migrating")
+    _check(pending_revisions(state.db.engine) == [], "migrations still pending after upgrade")
+    return {"database": state.db.dialect, "revision": revision}
+
+
+def step_load_demo(state: _State) -> dict[str, Any]:
+    from mdt.demo import demo_cases
+    from mdt.services import Actor, MdtService, seed_demo_if_empty
+
+    actor = Actor(SELF_TEST_ACTOR, "coordinator")
+    _check(seed_demo_if_empty(state.db, actor), "the self-test database is not empty")
+    service = MdtService(state.db, actor)
+    expected = demo_cases()
+    rows = service.list_patients(include_archived=True)
+    _check(len(rows) == len(expected), f"{len(rows)} patients stored, {len(expected)} expected")
+    # Storage must be lossless: what comes back is what went in.
+    for case in expected:
+        stored = service.get_case(case.patient.id)
+        _check(stored.reviews == case.reviews and stored.patient == case.patient,
+               f"patient {case.patient.id} changed on the way through the database")
+    state.cases = [service.get_case(c.patient.id) for c in expected]
+    state.members = service.list_members()
+    meetings = service.list_meetings()
+    if meetings:
+        state.meeting = service.get_meeting(meetings[0].id)
+    return {"patients": len(rows), "reviews": sum(len(c.reviews) for c in state.cases),
+            "members": len(state.members), "meetings": len(meetings)}
+
+
+def step_evaluate(state: _State) -> dict[str, Any]:
+    from mdt.protocols import evaluate, evaluation_to_dict, load_protocols
+
+    protocols = load_protocols()
+    _check(bool(protocols), "no protocol file shipped")
+    verdicts: dict[str, str] = {}
+    for pid in sorted(protocols):
+        # A patient treated under that protocol when there is one, else the first.
+        case = next((c for c in state.cases if c.protocol.id == pid), state.cases[0])
+        ev = evaluate(case, protocol_id=pid)
+        doc = evaluation_to_dict(ev)
+        _check(doc.get("format") == "mdt-evaluation/1", f"{pid}: not an mdt-evaluation/1 object")
+        _check(doc.get("resectability") in VALID_RESECTABILITY,
+               f"{pid}: resectability {doc.get('resectability')!r}")
+        _check(bool(doc.get("criteria")), f"{pid}: no criterion evaluated")
+        verdicts[pid] = f"{case.patient.id}: {doc['resectability']}"
+    return verdicts
+
+
+def step_minutes_pdf(state: _State) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from mdt.minutes import minutes_items, render_minutes
+
+    _check(state.meeting is not None, "no demo meeting stored")
+    by_id = {c.patient.id: c for c in state.cases}
+    # The shortest minutes that still show a patient (the liver drawing, the
+    # tables and an accented name): one agenda item, the patient with the
+    # fewest reviews.  The minutes always end on their own sign-off page.
+    item = min((i for i in state.meeting.agenda if i.patient_id in by_id),
+               key=lambda i: len(by_id[i.patient_id].reviews))
+    meeting = _replace(state.meeting, agenda=(_replace(item, position=0),))
+    items = minutes_items(meeting, {item.patient_id: by_id[item.patient_id]})
+    pdf = _render(render_minutes, meeting, items, datetime.now(UTC))
+    return {"patient": item.patient_id, **_check_pdf(pdf, meeting.id)}
+
+
+def _render(render: Callable[..., None], meeting: Any, items: list[Any], now: Any) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    render(meeting, items, buffer, printed_at=now)
+    pdf = buffer.getvalue()
+    _check(pdf[:5] == b"%PDF-", "the minutes are not a PDF")
+    _check(b"%%EOF" in pdf[-1024:], "the minutes PDF is truncated")
+    return pdf
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def _check_pdf(pdf: bytes, meeting_id: str, pages: int | None = None) -> dict[str, Any]:
+    import io
+
+    import pikepdf
+
+    fonts: set[str] = set()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        count = len(doc.pages)
+        title = str(doc.docinfo.get("/Title", ""))
+        for page in doc.pages:
+            resources = page.obj.get("/Resources")
+            font_dict = resources.get("/Font") if resources is not None else None
+            for key in (font_dict.keys() if font_dict is not None else ()):
+                font = font_dict[key]
+                fonts.add(str(font.get("/BaseFont", "")))
+                descriptor = font.get("/FontDescriptor")
+                # Unembedded standard-14 fonts cannot print accented names reliably.
+                _check(descriptor is not None and "/FontFile2" in descriptor,
+                       f"font {font.get('/BaseFont')} is not embedded")
+    _check(count >= 1, "the minutes PDF has no page")
+    _check(pages is None or count == pages, f"expected {pages} page(s), got {count}")
+    _check(meeting_id in title, f"the PDF title {title!r} does not name the meeting")
+    _check(bool(fonts), "the minutes PDF uses no font")
+    return {"bytes": len(pdf), "pages": count, "title": title, "fonts": sorted(fonts)}
+
+
+def step_dicom_decode(state: _State) -> dict[str, Any]:
+    from mdt.imaging.selftest import decode_check
+
+    lines = decode_check()
+    return {"codecs": lines.split("; ")}
+
+
+def step_main_window(state: _State) -> dict[str, Any]:
+    # Through importlib so the Qt-free core never names the ui package in an import.
+    app_module = importlib.import_module("ui.app")
+    started = time.perf_counter()
+    app = app_module.ensure_application([sys.argv[0] if sys.argv else "liver-mdt"])
+    chair = next((m for m in state.members if m.role == "chair"), None)
+    window = app_module.create_window(state.db, chair, synchronous_tasks=True)
+    try:
+        window.resize(1280, 800)
+        window.show()
+        app.processEvents()
+        _check(window.isVisible(), "the main window did not show")
+        title = window.windowTitle()
+        _check(bool(title), "the main window has no title")
+        platform_name = app.platformName()
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    return {"title": title, "qt_platform": platform_name,
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+STEPS: tuple[tuple[str, Callable[[_State], Any], tuple[str, ...]], ...] = (
+    ("environment", step_environment, ()),
+    ("migrate", step_migrate, ()),
+    ("load_demo", step_load_demo, ("migrate",)),
+    ("evaluate", step_evaluate, ("load_demo",)),
+    ("minutes_pdf", step_minutes_pdf, ("load_demo",)),
+    ("dicom_decode", step_dicom_decode, ()),
+    ("main_window", step_main_window, ("load_demo",)),
+)
+"""(name, function, steps it needs).  A step whose needs failed is reported as skipped."""
+
+
+# --------------------------------------------------------------------------- runner
+
+def run_steps(db_url: str | None = None, workdir: Path | None = None,
+              only: tuple[str, ...] | None = None) -> tuple[bool, list[StepResult]]:
+    """Run the steps in order; returns (all ok, results)."""
+    own_dir = workdir is None
+    work = Path(workdir or tempfile.mkdtemp(prefix="liver-mdt-selftest-"))
+    url = db_url or f"sqlite:///{work / 'self-test.sqlite3'}"
+    state = _State(workdir=work, db_url=url)
+    results: list[StepResult] = []
+    failed: set[str] = set()
+    try:
+        for name, func, needs in STEPS:
+            if only is not None and name not in only:
+                continue
+            missing = [n for n in needs if n in failed]
+            if missing:
+                failed.add(name)
+                results.append(StepResult(name, False, 0.0,
+                                          error=f"skipped: needs {', '.join(missing)}"))
+                continue
+            started = time.perf_counter()
+            try:
+                detail = func(state)
+                results.append(StepResult(name, True, time.perf_counter() - started, detail))
+            except Exception as exc:  # noqa: BLE001 - every failure is reported, by step
+                failed.add(name)
+                results.append(StepResult(
+                    name, False, time.perf_counter() - started,
+                    error=f"{type(exc).__name__}: {exc}",
+                    detail={"traceback": traceback.format_exc(limit=8)}))
+    finally:
+        if state.db is not None:
+            state.db.close()
+        if own_dir:
+            _remove_tree(work)
+    return not failed, results
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def summary(ok: bool, results: list[StepResult], total_s: float) -> dict[str, Any]:
+    failed = next((r.name for r in results if not r.ok), None)
+    return {
+        "format": SELF_TEST_FORMAT,
+        "ok": ok,
+        "failed_step": failed,
+        "seconds": round(total_s, 3),
+        "steps": [
+            {"name": r.name, "ok": r.ok, "seconds": round(r.seconds, 3),
+             **({"detail": r.detail} if r.detail is not None else {}),
+             **({"error": r.error} if r.error else {})}
+            for r in results
+        ],
+    }
+
+
+def run_self_test(db_url: str | None = None, out: TextIO | None = None,
+                  err: TextIO | None = None) -> int:
+    """Run every step, print the JSON summary; 0 when all passed, 1 otherwise.
+
+    Without ``db_url`` a fresh temporary SQLite database is used and removed
+    afterwards; the user's data directory is never touched (``MDT_DATA_DIR`` is
+    pointed at the temporary folder for the duration).
+    """
+    out = out or sys.stdout
+    err = err or sys.stderr
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="liver-mdt-selftest-"))
+    saved = os.environ.get(config.ENV_DATA_DIR)
+    os.environ[config.ENV_DATA_DIR] = str(work / "data")
+    try:
+        ok, results = run_steps(db_url, workdir=work)
+    finally:
+        if saved is None:
+            os.environ.pop(config.ENV_DATA_DIR, None)
+        else:
+            os.environ[config.ENV_DATA_DIR] = saved
+        _remove_tree(work)
+    report = summary(ok, results, time.perf_counter() - started)
+    _write(out, json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
+    if not ok:
+        for r in results:
+            if not r.ok:
+                _write(err, f"self-test failed at step {r.name}: {r.error}\n")
+                break
+    return 0 if ok else 1
+
+
+def _write(stream: TextIO | None, text: str) -> None:
+    # A windowed frozen build on Windows has no console: sys.stdout is None there.
+    if stream is not None:
+        stream.write(text)
+        stream.flush()
+
+
+# --------------------------------------------------------------------------- start-up probe
+
+def run_startup_probe(db_url: str | None = None, user: str | None = None,
+                      out: TextIO | None = None) -> int:
+    """The GUI start-up path up to a shown main window, then exit (for the benchmark).
+
+    Prints ``{"window_shown_s": ...}``: seconds from the start of ``main`` to the
+    window on screen, as a user waits for it (database opened and migrated, demo
+    seeded when empty, window built and shown, first events processed).
+    """
+    out = out or sys.stdout
+    started = time.perf_counter()
+    app_module = importlib.import_module("ui.app")
+    from mdt.services import Actor, MdtService, seed_demo_if_empty
+    from mdt.store.db import open_database
+
+    app = app_module.ensure_application([sys.argv[0] if sys.argv else "liver-mdt"])
+    db = open_database(db_url)
+    try:
+        seed_demo_if_empty(db)
+        service = MdtService(db, Actor.from_environment(user))
+        members = service.list_members()
+        member = app_module.find_member(service, user) or next(
+            (m for m in members if m.role == "chair"), None)
+        window = app_module.create_window(db, member)
+        window.resize(1600, 960)
+        window.show()
+        app.processEvents()
+        shown = time.perf_counter() - started
+        ok = window.isVisible()
+        window.close()
+        app.processEvents()
+    finally:
+        db.close()
+    _write(out, json.dumps({"window_shown_s": round(shown, 4), "ok": ok,
+                            "frozen": bool(getattr(sys, "frozen", False))}) + "\n")
+    return 0 if ok else 1

@@ -1,0 +1,1 @@
+"""Alembic migrations (a package so PyInstaller collects the scripts)."""

@@ -1,0 +1,1117 @@
+"""Implementation of :class:`mdt.services.MdtService` (read that module for the API).
+
+Each public function here is one user action: it opens one transaction with
+``db.write()`` (or ``db.read()``), does the change, writes the audit event(s)
+with ``audit.record`` in the same transaction, and returns plain dataclasses.
+
+Lock order, to keep PostgreSQL free of deadlocks: patient row first
+(``SELECT ... FOR UPDATE``), then its reviews.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from mdt import caseformat
+from mdt.case import FORMAT_ID, Case, Patient, ProtocolRef, Review, Treatment
+from mdt.errors import (
+    ConflictError,
+    FieldProblem,
+    LockedError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from mdt.meeting import ROLES, SPECIALTIES, AgendaItem, Amendment, Meeting, Member, Signature
+from mdt.store import audit
+from mdt.store.models import (
+    AgendaItemModel,
+    AmendmentModel,
+    AuditEventModel,
+    MeetingAttendeeModel,
+    MeetingModel,
+    MemberModel,
+    PatientModel,
+    ReviewModel,
+    ReviewVersionModel,
+    SignatureModel,
+    TreatmentCourseModel,
+    TreatmentCycleModel,
+)
+
+if TYPE_CHECKING:
+    from mdt.services import (
+        Actor,
+        AuditRecord,
+        AuditVerification,
+        ImportSummary,
+        MdtService,
+        MeetingRow,
+        PatientRow,
+        ReviewRecord,
+        ReviewVersion,
+    )
+    from mdt.store.db import Database
+
+EDITORS = ("chair", "coordinator")
+"""Roles that may edit meetings (agenda, attendance) and the members registry."""
+
+
+def _svc() -> Any:
+    # Deferred: mdt.services imports this module at its end.
+    import mdt.services as services
+
+    return services
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written as UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def review_json(review: Review) -> str:
+    """Canonical stored text of a review (the mdt-case/1 review object)."""
+    return _dumps(caseformat.review_to_dict(review))
+
+
+@lru_cache(maxsize=8192)
+def _parse_review_text(content: str) -> Review:
+    # Stored text never changes for a version, and Review is immutable: cache.
+    return caseformat.parse_review(json.loads(content))
+
+
+def _treatment_dict(treatment: Treatment) -> dict[str, Any]:
+    full = caseformat.case_to_dict(Case(patient=Patient(id="-"), treatment=treatment))
+    return full["treatment"]  # type: ignore[no-any-return]
+
+
+def _parse_treatment(content: str) -> Treatment | None:
+    case = caseformat.parse_case({"format": FORMAT_ID, "patient": {"id": "-"},
+                                  "treatment": json.loads(content), "reviews": []})
+    return case.treatment
+
+
+def _name_search(name: str | None) -> str:
+    return (name or "").replace("^", " ").strip().lower()
+
+
+def _target_sum(review: Review) -> float | None:
+    sizes = [les.diameter_mm for les in review.lesions
+             if les.target and les.status == "present" and les.diameter_mm is not None]
+    return float(sum(sizes)) if sizes else None
+
+
+def _text_problems(path: str, value: str | None, max_len: int) -> list[FieldProblem]:
+    """Limits of the typed columns, checked the same way on SQLite and PostgreSQL."""
+    if value is None:
+        return []
+    if len(value) > max_len:
+        return [FieldProblem(path, f"at most {max_len} characters (got {len(value)})")]
+    if "\x00" in value:
+        return [FieldProblem(path, "must not contain NUL characters")]
+    return []
+
+
+def _require_text(value: str | None, path: str, what: str) -> str:
+    if value is None or not value.strip():
+        raise ValidationError(FieldProblem(path, f"{what} is required"))
+    return value.strip()
+
+
+def _patient_dict(p: PatientModel) -> dict[str, Any]:
+    return {"id": p.mrn, "name": p.name, "sex": p.sex,
+            "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+            "protocol": {"id": p.protocol_id, "arm": p.arm},
+            "archived": p.archived, "archive_reason": p.archive_reason}
+
+
+def _diff(old: object, new: object, path: str = "", out: list[str] | None = None) -> list[str]:
+    """Human-readable list of changed fields: ``panel.decision.plan: a -> b``."""
+    out = [] if out is None else out
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            _diff(old.get(key), new.get(key), f"{path}.{key}" if path else key, out)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            _diff(a, b, f"{path}[{i}]", out)
+    elif old != new:
+        out.append(f"{path or 'value'}: {json.dumps(old, ensure_ascii=False)} -> "
+                   f"{json.dumps(new, ensure_ascii=False)}")
+    return out
+
+
+def _summarise(changes: list[str], limit: int = 12) -> str:
+    if not changes:
+        return "no change"
+    text = "; ".join(changes[:limit])
+    return text + (f"; and {len(changes) - limit} more" if len(changes) > limit else "")
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def _patient(s: Session, mrn: str, *, lock: bool = False) -> PatientModel:
+    if "\x00" in mrn:  # PostgreSQL cannot even compare such a string
+        raise NotFound(f"no patient with hospital id {mrn!r}")
+    q = select(PatientModel).where(PatientModel.mrn == mrn)
+    if lock:
+        q = q.with_for_update()
+    p = s.scalars(q).first()
+    if p is None:
+        raise NotFound(f"no patient with hospital id {mrn!r}")
+    return p
+
+
+def _review(s: Session, review_id: int) -> ReviewModel:
+    r = s.get(ReviewModel, review_id)
+    if r is None:
+        raise NotFound(f"no review with id {review_id}")
+    return r
+
+
+def _version(s: Session, review_id: int, version: int) -> ReviewVersionModel:
+    v = s.scalars(select(ReviewVersionModel).where(
+        ReviewVersionModel.review_id == review_id,
+        ReviewVersionModel.version == version)).one()
+    return v
+
+
+def _member_of(s: Session, actor: Actor) -> MemberModel | None:
+    if actor.member_id is not None:
+        m = s.get(MemberModel, actor.member_id)
+        if m is not None and m.name == actor.name:
+            return m
+        return None
+    return s.scalars(select(MemberModel).where(MemberModel.name == actor.name)).first()
+
+
+def _require_role(s: Session, actor: Actor, roles: Sequence[str], action: str) -> MemberModel:
+    m = _member_of(s, actor)
+    if m is None or not m.active:
+        raise PermissionDenied(f"{actor.name!r} is not an active member of the panel registry; "
+                               f"only a {' or '.join(roles)} may {action}")
+    if m.role not in roles:
+        raise PermissionDenied(f"{m.name} is a {m.role}; only a {' or '.join(roles)} may {action}")
+    return m
+
+
+def _to_member(m: MemberModel) -> Member:
+    return Member(name=m.name, specialty=m.specialty, role=m.role, id=m.id, active=m.active)
+
+
+def _row(p: PatientModel) -> PatientRow:
+    return _svc().PatientRow(
+        patient_id=p.mrn, name=p.name, sex=p.sex, birth_date=p.birth_date,
+        protocol_id=p.protocol_id, arm=p.arm, review_count=p.review_count,
+        last_review_date=p.last_review_date, last_cycle=p.last_cycle,
+        resectability=p.resectability, plan=p.plan, next_review=p.next_review,
+        outcome=p.outcome, archived=p.archived, archive_reason=p.archive_reason)
+
+
+def _current_reviews(s: Session, patient_pk: int) -> list[tuple[ReviewModel, ReviewVersionModel]]:
+    rows = s.execute(
+        select(ReviewModel, ReviewVersionModel)
+        .join(ReviewVersionModel, (ReviewVersionModel.review_id == ReviewModel.id)
+              & (ReviewVersionModel.version == ReviewModel.current_version))
+        .where(ReviewModel.patient_id == patient_pk)
+        .order_by(ReviewModel.review_date, ReviewModel.id)).all()
+    return [(r, v) for r, v in rows]
+
+
+def _record(mrn: str, index: int, r: ReviewModel, v: ReviewVersionModel) -> ReviewRecord:
+    return _svc().ReviewRecord(
+        review_id=r.id, patient_id=mrn, index=index, version=v.version,
+        review=_parse_review_text(v.content), saved_at=_utc(v.saved_at), saved_by=v.saved_by,
+        reason=v.reason, meeting_id=r.locked_by_meeting, locked=r.locked_by_meeting is not None)
+
+
+def _record_for(s: Session, review_id: int) -> ReviewRecord:
+    r = _review(s, review_id)
+    p = s.get(PatientModel, r.patient_id)
+    assert p is not None
+    for i, (rr, v) in enumerate(_current_reviews(s, p.id)):
+        if rr.id == review_id:
+            return _record(p.mrn, i, rr, v)
+    raise NotFound(f"no review with id {review_id}")
+
+
+def _summary_from(p: PatientModel, reviews: Sequence[Review]) -> None:
+    """The summary of a patient whose only reviews are ``reviews`` (in saving order)."""
+    p.review_count = len(reviews)
+    # Latest by date; among equal dates the last saved, as _refresh_summary orders.
+    latest = max(enumerate(reviews), key=lambda iv: (iv[1].date, iv[0]))[1] if reviews else None
+    dec = latest.panel.decision if latest is not None else None
+    p.last_review_date = latest.date if latest is not None else None
+    p.last_cycle = latest.cycle if latest is not None else None
+    p.resectability = dec.resectability if dec is not None else None
+    p.plan = dec.plan if dec is not None else None
+    p.next_review = dec.next_review if dec is not None else None
+
+
+def _refresh_summary(s: Session, p: PatientModel) -> None:
+    """Keep the patient list's columns equal to the latest review's facts."""
+    s.flush()
+    rows = s.execute(
+        select(ReviewVersionModel.review_date, ReviewVersionModel.cycle,
+               ReviewVersionModel.resectability, ReviewVersionModel.plan,
+               ReviewVersionModel.next_review)
+        .join(ReviewModel, (ReviewVersionModel.review_id == ReviewModel.id)
+              & (ReviewVersionModel.version == ReviewModel.current_version))
+        .where(ReviewModel.patient_id == p.id)
+        .order_by(ReviewModel.review_date.desc(), ReviewModel.id.desc())).all()
+    p.review_count = len(rows)
+    latest = rows[0] if rows else None
+    p.last_review_date = latest[0] if latest else None
+    p.last_cycle = latest[1] if latest else None
+    p.resectability = latest[2] if latest else None
+    p.plan = latest[3] if latest else None
+    p.next_review = latest[4] if latest else None
+
+
+# --------------------------------------------------------------------------- patients
+
+
+_ROW_COLUMNS = (PatientModel.mrn, PatientModel.name, PatientModel.sex, PatientModel.birth_date,
+                PatientModel.protocol_id, PatientModel.arm, PatientModel.review_count,
+                PatientModel.last_review_date, PatientModel.last_cycle, PatientModel.resectability,
+                PatientModel.plan, PatientModel.next_review, PatientModel.outcome,
+                PatientModel.archived, PatientModel.archive_reason)
+
+
+def list_patients(svc: MdtService, search: str | None, protocol: str | None, arm: str | None,
+                  status: str | None, due: date | None, include_archived: bool,
+                  limit: int | None) -> list[PatientRow]:
+    # Plain column tuples, not ORM objects: ten times faster for 5,000 rows.
+    q = select(*_ROW_COLUMNS)
+    if search and search.strip():
+        term = search.strip().replace("\x00", "")
+        q = q.where(or_(PatientModel.mrn.icontains(term, autoescape=True),
+                        PatientModel.name_search.contains(_name_search(term), autoescape=True)))
+    if protocol:
+        q = q.where(PatientModel.protocol_id == protocol)
+    if arm:
+        q = q.where(PatientModel.arm == arm)
+    if status:
+        q = q.where(or_(PatientModel.resectability == status, PatientModel.outcome == status))
+    if due is not None:
+        q = q.where(PatientModel.next_review.is_not(None), PatientModel.next_review <= due)
+    if not include_archived:
+        q = q.where(PatientModel.archived.is_(False))
+    q = q.order_by(PatientModel.mrn)
+    if limit is not None:
+        q = q.limit(limit)
+    PatientRow = _svc().PatientRow
+    with svc.db.read() as s:
+        return [PatientRow(*row) for row in s.execute(q)]
+
+
+def get_patient(svc: MdtService, mrn: str) -> PatientRow:
+    with svc.db.read() as s:
+        return _row(_patient(s, mrn))
+
+
+def _case(s: Session, mrn: str) -> Case:
+    p = _patient(s, mrn)
+    course = s.scalars(select(TreatmentCourseModel)
+                       .where(TreatmentCourseModel.patient_id == p.id)).first()
+    reviews = tuple(_parse_review_text(v.content) for _, v in _current_reviews(s, p.id))
+    return Case(
+        patient=Patient(id=p.mrn, name=p.name, sex=p.sex, birth_date=p.birth_date),
+        protocol=ProtocolRef(id=p.protocol_id, arm=p.arm),
+        reviews=reviews,
+        treatment=_parse_treatment(course.content) if course is not None else None)
+
+
+def get_case(svc: MdtService, mrn: str) -> Case:
+    with svc.db.read() as s:
+        return _case(s, mrn)
+
+
+def _validate_patient(patient: Patient, protocol: ProtocolRef | None = None) -> None:
+    problems: list[FieldProblem] = []
+    if not patient.id or not patient.id.strip():
+        problems.append(FieldProblem("patient.id", "required, non-empty"))
+    problems += _text_problems("patient.id", patient.id, 64)
+    problems += _text_problems("patient.name", patient.name, 200)
+    if patient.sex is not None and patient.sex not in ("F", "M", "O"):
+        problems.append(FieldProblem("patient.sex", "must be F, M, O or null"))
+    if protocol is not None:
+        problems += _text_problems("protocol.id", protocol.id, 64)
+        problems += _text_problems("protocol.arm", protocol.arm, 32)
+    if problems:
+        raise ValidationError(problems)
+
+
+def _write_treatment(s: Session, p: PatientModel, treatment: Treatment | None,
+                     new_patient: bool = False) -> None:
+    course = None if new_patient else s.scalars(
+        select(TreatmentCourseModel).where(TreatmentCourseModel.patient_id == p.id)).first()
+    if course is not None:
+        for cyc in s.scalars(select(TreatmentCycleModel)
+                             .where(TreatmentCycleModel.course_id == course.id)):
+            s.delete(cyc)
+        s.flush()
+        s.delete(course)
+        s.flush()
+    p.outcome = treatment.outcome if treatment is not None else None
+    if treatment is None:
+        return
+    course = TreatmentCourseModel(
+        patient_id=p.id, regimen=treatment.regimen, start_date=treatment.start_date,
+        outcome=treatment.outcome, outcome_date=treatment.outcome_date,
+        content=_dumps(_treatment_dict(treatment)))
+    s.add(course)
+    s.flush()
+    for c in treatment.cycles:
+        s.add(TreatmentCycleModel(
+            course_id=course.id, number=c.number, given_on=c.date,
+            dose_reduction_pct=None if c.dose_reduction_pct is None else float(c.dose_reduction_pct),
+            toxicity_grade=c.toxicity_grade))
+
+
+def _validate_treatment(treatment: Treatment | None) -> None:
+    if treatment is None:
+        return
+    problems = _text_problems("treatment.regimen", treatment.regimen, 200)
+    if problems:
+        raise ValidationError(problems)
+    # Round-trip through the case-format parser: the same rules as an imported file.
+    _parse_treatment(_dumps(_treatment_dict(treatment)))
+
+
+def _create_patient(s: Session, actor: Actor, patient: Patient, protocol: ProtocolRef | None,
+                    treatment: Treatment | None) -> PatientModel:
+    _validate_patient(patient, protocol)
+    _validate_treatment(treatment)
+    if s.scalars(select(PatientModel.id).where(PatientModel.mrn == patient.id)).first():
+        raise ValidationError(FieldProblem("patient.id", f"{patient.id!r} already exists"))
+    protocol = protocol or ProtocolRef()
+    p = PatientModel(mrn=patient.id, name=patient.name, name_search=_name_search(patient.name),
+                     sex=patient.sex, birth_date=patient.birth_date, protocol_id=protocol.id,
+                     arm=protocol.arm, archived=False, created_at=_now(), review_count=0)
+    s.add(p)
+    s.flush()
+    _write_treatment(s, p, treatment, new_patient=True)
+    after = _patient_dict(p)
+    if treatment is not None:
+        after["treatment"] = _treatment_dict(treatment)
+    audit.record(s, actor=actor.name, action="patient.create", entity="patient",
+                 entity_id=p.mrn, before=None, after=after, patient_mrn=p.mrn)
+    return p
+
+
+def _integrity(exc: IntegrityError) -> ValidationError:
+    return ValidationError(f"the change conflicts with existing data "
+                           f"(another workstation may have saved the same record): {exc.orig}")
+
+
+def create_patient(svc: MdtService, patient: Patient, protocol: ProtocolRef | None,
+                   treatment: Treatment | None) -> PatientRow:
+    try:
+        with svc.db.write() as s:
+            p = _create_patient(s, svc.actor, patient, protocol, treatment)
+            s.flush()
+            return _row(p)
+    except IntegrityError as exc:
+        raise _integrity(exc) from exc
+
+
+def _update_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
+                    protocol: ProtocolRef | None, reason: str | None) -> bool:
+    before = _patient_dict(p)
+    p.name = patient.name
+    p.name_search = _name_search(patient.name)
+    p.sex = patient.sex
+    p.birth_date = patient.birth_date
+    if protocol is not None:
+        p.protocol_id = protocol.id
+        p.arm = protocol.arm
+    after = _patient_dict(p)
+    if after == before:
+        return False
+    if patient.birth_date is not None:
+        first = s.scalars(select(func.min(ReviewModel.review_date))
+                          .where(ReviewModel.patient_id == p.id)).first()
+        if first is not None and first < patient.birth_date:
+            raise ValidationError(FieldProblem(
+                "patient.birth_date", f"after the first review date {first.isoformat()}"))
+    audit.record(s, actor=actor.name, action="patient.update", entity="patient",
+                 entity_id=p.mrn, before=before, after={**after, "reason": reason},
+                 patient_mrn=p.mrn)
+    return True
+
+
+def update_patient(svc: MdtService, patient: Patient, protocol: ProtocolRef | None,
+                   reason: str | None) -> PatientRow:
+    _validate_patient(patient, protocol)
+    with svc.db.write() as s:
+        p = _patient(s, patient.id, lock=True)
+        _update_patient(s, svc.actor, p, patient, protocol, reason)
+        s.flush()
+        return _row(p)
+
+
+def archive_patient(svc: MdtService, mrn: str, reason: str, archived: bool) -> PatientRow:
+    reason = _require_text(reason, "reason", "a reason")
+    with svc.db.write() as s:
+        p = _patient(s, mrn, lock=True)
+        if p.archived == archived:
+            return _row(p)
+        before = _patient_dict(p)
+        p.archived = archived
+        p.archive_reason = reason if archived else None
+        audit.record(s, actor=svc.actor.name,
+                     action="patient.archive" if archived else "patient.unarchive",
+                     entity="patient", entity_id=mrn, before=before,
+                     after={**_patient_dict(p), "reason": reason}, patient_mrn=mrn)
+        s.flush()
+        return _row(p)
+
+
+def set_treatment(svc: MdtService, mrn: str, treatment: Treatment | None,
+                  reason: str | None) -> Treatment | None:
+    _validate_treatment(treatment)
+    with svc.db.write() as s:
+        p = _patient(s, mrn, lock=True)
+        _set_treatment(s, svc.actor, p, treatment, reason)
+    return treatment
+
+
+def _set_treatment(s: Session, actor: Actor, p: PatientModel, treatment: Treatment | None,
+                   reason: str | None) -> bool:
+    course = s.scalars(select(TreatmentCourseModel)
+                       .where(TreatmentCourseModel.patient_id == p.id)).first()
+    before = json.loads(course.content) if course is not None else None
+    after = _treatment_dict(treatment) if treatment is not None else None
+    if before == after:
+        return False
+    _write_treatment(s, p, treatment)
+    audit.record(s, actor=actor.name, action="treatment.set", entity="treatment",
+                 entity_id=p.mrn, before=before, after={"treatment": after, "reason": reason},
+                 patient_mrn=p.mrn)
+    return True
+
+
+# --------------------------------------------------------------------------- reviews
+
+
+def list_reviews(svc: MdtService, mrn: str) -> list[ReviewRecord]:
+    with svc.db.read() as s:
+        p = _patient(s, mrn)
+        return [_record(p.mrn, i, r, v) for i, (r, v) in enumerate(_current_reviews(s, p.id))]
+
+
+def get_review(svc: MdtService, review_id: int) -> ReviewRecord:
+    with svc.db.read() as s:
+        return _record_for(s, review_id)
+
+
+def _validate_review(review: Review, birth_date: date | None, path: str = "review") -> None:
+    problems = caseformat.review_problems(review, birth_date)
+    if problems:
+        raise ValidationError([FieldProblem(f"{path}.{p.path}" if p.path else path, p.reason)
+                               for p in problems])
+
+
+def _new_version(s: Session, actor: Actor, r: ReviewModel, version: int, review: Review,
+                 content: str, reason: str | None, amendment: bool) -> ReviewVersionModel:
+    dec = review.panel.decision
+    v = ReviewVersionModel(
+        review_id=r.id, version=version, content=content, review_date=review.date,
+        cycle=review.cycle, resectability=dec.resectability if dec else None,
+        plan=dec.plan if dec else None, next_review=dec.next_review if dec else None,
+        target_sum_mm=_target_sum(review), saved_at=_now(), saved_by=actor.name,
+        reason=reason, amendment=amendment)
+    s.add(v)
+    return v
+
+
+def _add_review(s: Session, actor: Actor, p: PatientModel, review: Review,
+                reason: str | None, validate: bool = True) -> ReviewModel:
+    if validate:
+        _validate_review(review, p.birth_date)
+    content = review_json(review)
+    r = ReviewModel(patient_id=p.id, review_date=review.date, current_version=1,
+                    created_at=_now())
+    s.add(r)
+    s.flush()
+    _new_version(s, actor, r, 1, review, content, reason, False)
+    audit.record(s, actor=actor.name, action="review.add", entity="review", entity_id=r.id,
+                 before=None, after={"version": 1, "reason": reason, "review": json.loads(content)},
+                 patient_mrn=p.mrn)
+    return r
+
+
+def add_review(svc: MdtService, mrn: str, review: Review, reason: str | None) -> ReviewRecord:
+    with svc.db.write() as s:
+        p = _patient(s, mrn, lock=True)
+        r = _add_review(s, svc.actor, p, review, reason)
+        _refresh_summary(s, p)
+        s.flush()
+        return _record_for(s, r.id)
+
+
+def _revise(s: Session, actor: Actor, p: PatientModel, r: ReviewModel, review: Review,
+            reason: str | None, amendment: bool) -> bool:
+    """New version of ``r`` (caller checked version and lock).  False if unchanged."""
+    old = _version(s, r.id, r.current_version)
+    content = review_json(review)
+    if content == old.content:
+        return False
+    old_dict, new_dict = json.loads(old.content), json.loads(content)
+    new_version = r.current_version + 1
+    _new_version(s, actor, r, new_version, review, content, reason, amendment)
+    r.current_version = new_version
+    r.review_date = review.date
+    changes = _diff(old_dict, new_dict)
+    if amendment:
+        assert r.locked_by_meeting is not None
+        s.add(AmendmentModel(meeting_id=r.locked_by_meeting, patient_id=p.id, review_id=r.id,
+                             review_version=new_version, at=_now(), author=actor.name,
+                             reason=reason or "", summary=_summarise(changes)))
+    audit.record(s, actor=actor.name, action="review.amend" if amendment else "review.save",
+                 entity="review", entity_id=r.id,
+                 before={"version": old.version, "review": old_dict},
+                 after={"version": new_version, "reason": reason, "changes": changes,
+                        "review": new_dict},
+                 patient_mrn=p.mrn)
+    return True
+
+
+def save_review(svc: MdtService, review_id: int, review: Review, expected_version: int,
+                reason: str, amendment: bool) -> ReviewRecord:
+    reason = _require_text(reason, "reason", "a reason for the correction")
+    try:
+        with svc.db.write() as s:
+            patient_pk = s.scalars(select(ReviewModel.patient_id)
+                                   .where(ReviewModel.id == review_id)).first()
+            if patient_pk is None:
+                raise NotFound(f"no review with id {review_id}")
+            p = s.scalars(select(PatientModel).where(PatientModel.id == patient_pk)
+                          .with_for_update()).one()
+            r = _review(s, review_id)
+            if r.current_version != expected_version:
+                raise ConflictError(
+                    f"review {review_id} was changed by {_version(s, r.id, r.current_version).saved_by}"
+                    f" (now version {r.current_version}, you edited version {expected_version})",
+                    current=_record_for(s, review_id))
+            if amendment and r.locked_by_meeting is None:
+                amendment = False  # not signed yet: an ordinary correction
+            if not amendment and r.locked_by_meeting is not None:
+                raise LockedError(
+                    f"review of {r.review_date.isoformat()} belongs to signed meeting "
+                    f"{r.locked_by_meeting}: change it through an amendment")
+            _validate_review(review, p.birth_date)
+            if _revise(s, svc.actor, p, r, review, reason, amendment):
+                _refresh_summary(s, p)
+            s.flush()
+            return _record_for(s, review_id)
+    except StaleDataError as exc:
+        # Another transaction updated the review between our read and our write.
+        with svc.db.read() as s:
+            current = _record_for(s, review_id)
+        raise ConflictError(f"review {review_id} was changed by {current.saved_by} "
+                            f"(now version {current.version})", current=current) from exc
+
+
+def review_history(svc: MdtService, review_id: int) -> list[ReviewVersion]:
+    ReviewVersion = _svc().ReviewVersion
+    with svc.db.read() as s:
+        _review(s, review_id)
+        rows = s.scalars(select(ReviewVersionModel).where(ReviewVersionModel.review_id == review_id)
+                         .order_by(ReviewVersionModel.version)).all()
+        return [ReviewVersion(review_id=v.review_id, version=v.version,
+                              review=_parse_review_text(v.content), saved_at=_utc(v.saved_at),
+                              saved_by=v.saved_by, reason=v.reason, amendment=v.amendment)
+                for v in rows]
+
+
+# --------------------------------------------------------------------------- import
+
+
+def _import_case(s: Session, actor: Actor, case: Case, counts: dict[str, int]) -> None:
+    p = s.scalars(select(PatientModel).where(PatientModel.mrn == case.patient.id)
+                  .with_for_update()).first()
+    if p is None:
+        p = _create_patient(s, actor, case.patient, case.protocol, case.treatment)
+        counts["patients_created"] += 1
+        for review in case.reviews:
+            _add_review(s, actor, p, review, "import", validate=False)
+            counts["reviews_added"] += 1
+        _summary_from(p, case.reviews)  # all reviews are new: no need to query them
+        return
+    changed = _update_patient(s, actor, p, case.patient, case.protocol, "import")
+    if case.treatment is not None:
+        changed = _set_treatment(s, actor, p, case.treatment, "import") or changed
+    counts["patients_updated"] += int(changed)
+    existing: dict[date, list[tuple[ReviewModel, ReviewVersionModel]]] = defaultdict(list)
+    for r, v in _current_reviews(s, p.id):
+        existing[r.review_date].append((r, v))
+    seen: dict[date, int] = defaultdict(int)
+    for i, review in enumerate(case.reviews):
+        nth = seen[review.date]
+        seen[review.date] += 1
+        same_day = existing.get(review.date, [])
+        if nth >= len(same_day):
+            _add_review(s, actor, p, review, "import", validate=False)
+            counts["reviews_added"] += 1
+            continue
+        r, v = same_day[nth]
+        if review_json(review) == v.content:
+            counts["reviews_unchanged"] += 1
+            continue
+        if r.locked_by_meeting is not None:
+            raise LockedError(f"patient {p.mrn} reviews[{i}] ({review.date.isoformat()}) belongs "
+                              f"to signed meeting {r.locked_by_meeting}; nothing was imported")
+        _revise(s, actor, p, r, review, "import", False)
+        counts["reviews_revised"] += 1
+    _refresh_summary(s, p)
+
+
+def import_cases(svc: MdtService, cases: Sequence[Case]) -> ImportSummary:
+    counts = dict.fromkeys(("patients_created", "patients_updated", "reviews_added",
+                            "reviews_revised", "reviews_unchanged"), 0)
+    try:
+        with svc.db.write() as s:
+            for case in cases:
+                _import_case(s, svc.actor, case, counts)
+    except IntegrityError as exc:
+        raise _integrity(exc) from exc
+    return _svc().ImportSummary(**counts, patient_ids=tuple(c.patient.id for c in cases))
+
+
+# --------------------------------------------------------------------------- members
+
+
+def list_members(svc: MdtService, include_inactive: bool) -> list[Member]:
+    q = select(MemberModel).order_by(MemberModel.name)
+    if not include_inactive:
+        q = q.where(MemberModel.active.is_(True))
+    with svc.db.read() as s:
+        return [_to_member(m) for m in s.scalars(q)]
+
+
+def get_member(svc: MdtService, member_id: int) -> Member:
+    with svc.db.read() as s:
+        m = s.get(MemberModel, member_id)
+        if m is None:
+            raise NotFound(f"no member with id {member_id}")
+        return _to_member(m)
+
+
+def _validate_member(member: Member) -> None:
+    problems = []
+    if not member.name or not member.name.strip():
+        problems.append(FieldProblem("name", "required"))
+    problems += _text_problems("name", member.name, 200)
+    if member.specialty not in SPECIALTIES:
+        problems.append(FieldProblem("specialty", f"must be one of {', '.join(SPECIALTIES)}"))
+    if member.role not in ROLES:
+        problems.append(FieldProblem("role", f"must be one of {', '.join(ROLES)}"))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _member_dict(m: MemberModel) -> dict[str, Any]:
+    return {"id": m.id, "name": m.name, "specialty": m.specialty, "role": m.role,
+            "active": m.active}
+
+
+def _add_member(s: Session, actor: Actor, member: Member, check: bool = True) -> MemberModel:
+    _validate_member(member)
+    if check and s.scalars(select(MemberModel.id).limit(1)).first() is not None:
+        _require_role(s, actor, EDITORS, "edit the members registry")
+    if s.scalars(select(MemberModel.id).where(MemberModel.name == member.name.strip())).first():
+        raise ValidationError(FieldProblem("name", f"{member.name!r} is already registered"))
+    m = MemberModel(name=member.name.strip(), specialty=member.specialty, role=member.role,
+                    active=member.active)
+    s.add(m)
+    s.flush()
+    audit.record(s, actor=actor.name, action="member.add", entity="member", entity_id=m.id,
+                 before=None, after=_member_dict(m))
+    return m
+
+
+def add_member(svc: MdtService, member: Member) -> Member:
+    try:
+        with svc.db.write() as s:
+            return _to_member(_add_member(s, svc.actor, member))
+    except IntegrityError as exc:
+        raise _integrity(exc) from exc
+
+
+def update_member(svc: MdtService, member: Member) -> Member:
+    if member.id is None:
+        raise ValidationError(FieldProblem("id", "required to update a member"))
+    _validate_member(member)
+    with svc.db.write() as s:
+        _require_role(s, svc.actor, EDITORS, "edit the members registry")
+        m = s.get(MemberModel, member.id)
+        if m is None:
+            raise NotFound(f"no member with id {member.id}")
+        before = _member_dict(m)
+        m.name, m.specialty, m.role, m.active = (member.name.strip(), member.specialty,
+                                                 member.role, member.active)
+        if _member_dict(m) != before:
+            audit.record(s, actor=svc.actor.name, action="member.update", entity="member",
+                         entity_id=m.id, before=before, after=_member_dict(m))
+        s.flush()
+        return _to_member(m)
+
+
+# --------------------------------------------------------------------------- meetings
+
+
+def _meeting(s: Session, meeting_id: str, *, lock: bool = False) -> MeetingModel:
+    q = select(MeetingModel).where(MeetingModel.id == meeting_id)
+    if lock:
+        q = q.with_for_update()
+    m = s.scalars(q).first()
+    if m is None:
+        raise NotFound(f"no meeting {meeting_id!r}")
+    return m
+
+
+def _signature(s: Session, meeting_id: str) -> SignatureModel | None:
+    return s.get(SignatureModel, meeting_id)
+
+
+def _to_meeting(s: Session, m: MeetingModel) -> Meeting:
+    attendees = s.scalars(
+        select(MemberModel).join(MeetingAttendeeModel, MeetingAttendeeModel.member_id == MemberModel.id)
+        .where(MeetingAttendeeModel.meeting_id == m.id).order_by(MemberModel.name)).all()
+    items = s.execute(
+        select(AgendaItemModel, PatientModel.mrn)
+        .join(PatientModel, PatientModel.id == AgendaItemModel.patient_id)
+        .where(AgendaItemModel.meeting_id == m.id).order_by(AgendaItemModel.position)).all()
+    sig = _signature(s, m.id)
+    amendments = s.execute(
+        select(AmendmentModel, PatientModel.mrn)
+        .outerjoin(PatientModel, PatientModel.id == AmendmentModel.patient_id)
+        .where(AmendmentModel.meeting_id == m.id).order_by(AmendmentModel.id)).all()
+    return Meeting(
+        id=m.id, date=m.meeting_date, start_time=m.start_time, institution=m.institution,
+        board=m.board, chair=m.chair, minute_taker=m.minute_taker,
+        attendees=tuple(_to_member(a) for a in attendees),
+        agenda=tuple(AgendaItem(patient_id=mrn, review_date=a.review_date, reason=a.reason,
+                                discussion_level=a.discussion_level, position=a.position)
+                     for a, mrn in items),
+        signature=None if sig is None else Signature(signer=sig.signer, at=_utc(sig.signed_at),
+                                                     audit_head=sig.audit_head),
+        amendments=tuple(Amendment(at=_utc(a.at), author=a.author, reason=a.reason,
+                                   summary=a.summary, patient_id=mrn) for a, mrn in amendments))
+
+
+def _meeting_dict(s: Session, m: MeetingModel) -> dict[str, Any]:
+    meeting = _to_meeting(s, m)
+    return {
+        "id": meeting.id, "date": meeting.date.isoformat(), "start_time": meeting.start_time,
+        "institution": meeting.institution, "board": meeting.board, "chair": meeting.chair,
+        "minute_taker": meeting.minute_taker,
+        "attendees": [a.name for a in meeting.attendees],
+        "agenda": [{"patient": a.patient_id,
+                    "review_date": a.review_date.isoformat() if a.review_date else None,
+                    "reason": a.reason, "discussion_level": a.discussion_level}
+                   for a in meeting.agenda],
+    }
+
+
+def list_meetings(svc: MdtService) -> list[MeetingRow]:
+    MeetingRow = _svc().MeetingRow
+    with svc.db.read() as s:
+        counts = dict(s.execute(select(AgendaItemModel.meeting_id, func.count())
+                                .group_by(AgendaItemModel.meeting_id)).all())
+        signed = set(s.scalars(select(SignatureModel.meeting_id)))
+        return [MeetingRow(id=m.id, date=m.meeting_date, board=m.board, chair=m.chair,
+                           patients=counts.get(m.id, 0), signed=m.id in signed)
+                for m in s.scalars(select(MeetingModel)
+                                   .order_by(MeetingModel.meeting_date.desc(), MeetingModel.id))]
+
+
+def get_meeting(svc: MdtService, meeting_id: str) -> Meeting:
+    with svc.db.read() as s:
+        return _to_meeting(s, _meeting(s, meeting_id))
+
+
+def _set_attendees(s: Session, m: MeetingModel, attendees: Sequence[Member]) -> None:
+    for old in s.scalars(select(MeetingAttendeeModel).where(MeetingAttendeeModel.meeting_id == m.id)):
+        s.delete(old)
+    s.flush()
+    seen: set[int] = set()
+    problems = []
+    for i, a in enumerate(attendees):
+        row = s.get(MemberModel, a.id) if a.id is not None else s.scalars(
+            select(MemberModel).where(MemberModel.name == a.name)).first()
+        if row is None:
+            problems.append(FieldProblem(f"attendees[{i}]", f"{a.name!r} is not in the registry"))
+            continue
+        if row.id not in seen:
+            seen.add(row.id)
+            s.add(MeetingAttendeeModel(meeting_id=m.id, member_id=row.id))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _review_for(s: Session, patient_pk: int, on: date | None) -> int | None:
+    if on is None:
+        return None
+    return s.scalars(select(ReviewModel.id).where(ReviewModel.patient_id == patient_pk,
+                                                  ReviewModel.review_date == on)
+                     .order_by(ReviewModel.id.desc())).first()
+
+
+def _set_agenda(s: Session, m: MeetingModel, items: Sequence[AgendaItem]) -> None:
+    for old in s.scalars(select(AgendaItemModel).where(AgendaItemModel.meeting_id == m.id)):
+        s.delete(old)
+    s.flush()
+    problems = []
+    for i, item in enumerate(items):
+        pk = s.scalars(select(PatientModel.id).where(PatientModel.mrn == item.patient_id)).first()
+        if pk is None:
+            problems.append(FieldProblem(f"agenda[{i}].patient_id",
+                                         f"no patient with hospital id {item.patient_id!r}"))
+            continue
+        too_long = _text_problems(f"agenda[{i}].reason", item.reason, 64)
+        if too_long:
+            problems += too_long
+            continue
+        if item.discussion_level not in ("full", "listed"):
+            problems.append(FieldProblem(f"agenda[{i}].discussion_level", "must be full or listed"))
+            continue
+        s.add(AgendaItemModel(meeting_id=m.id, patient_id=pk, review_date=item.review_date,
+                              review_id=_review_for(s, pk, item.review_date), reason=item.reason,
+                              discussion_level=item.discussion_level, position=i))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _validate_meeting(meeting: Meeting) -> None:
+    problems = []
+    if not meeting.id or not meeting.id.strip():
+        problems.append(FieldProblem("id", "required"))
+    problems += _text_problems("id", meeting.id, 64)
+    for name in ("institution", "board", "chair", "minute_taker"):
+        problems += _text_problems(name, getattr(meeting, name), 200)
+    for i, item in enumerate(meeting.agenda):
+        problems += _text_problems(f"agenda[{i}].reason", item.reason, 64)
+    if meeting.start_time is not None:
+        t = meeting.start_time
+        ok = len(t) == 5 and t[2] == ":" and t[:2].isdigit() and t[3:].isdigit() \
+            and int(t[:2]) < 24 and int(t[3:]) < 60
+        if not ok:
+            problems.append(FieldProblem("start_time", "must be HH:MM"))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _create_meeting(s: Session, actor: Actor, meeting: Meeting, check: bool = True) -> MeetingModel:
+    _validate_meeting(meeting)
+    if check:
+        _require_role(s, actor, EDITORS, "create a meeting")
+    if s.get(MeetingModel, meeting.id) is not None:
+        raise ValidationError(FieldProblem("id", f"meeting {meeting.id!r} already exists"))
+    m = MeetingModel(id=meeting.id, meeting_date=meeting.date, start_time=meeting.start_time,
+                     institution=meeting.institution, board=meeting.board, chair=meeting.chair,
+                     minute_taker=meeting.minute_taker, created_at=_now())
+    s.add(m)
+    s.flush()
+    _set_attendees(s, m, meeting.attendees)
+    _set_agenda(s, m, meeting.agenda)
+    s.flush()
+    audit.record(s, actor=actor.name, action="meeting.create", entity="meeting", entity_id=m.id,
+                 before=None, after=_meeting_dict(s, m))
+    return m
+
+
+def create_meeting(svc: MdtService, meeting: Meeting) -> Meeting:
+    if meeting.signature is not None or meeting.amendments:
+        raise ValidationError(FieldProblem(
+            "signature", "a new meeting is unsigned: sign it with sign_meeting, amend it after"))
+    try:
+        with svc.db.write() as s:
+            m = _create_meeting(s, svc.actor, meeting)
+            return _to_meeting(s, m)
+    except IntegrityError as exc:
+        raise _integrity(exc) from exc
+
+
+def _editable_meeting(s: Session, actor: Actor, meeting_id: str, action: str) -> MeetingModel:
+    _require_role(s, actor, EDITORS, action)
+    m = _meeting(s, meeting_id, lock=True)
+    if _signature(s, meeting_id) is not None:
+        raise LockedError(f"meeting {meeting_id} is signed: record an amendment instead")
+    return m
+
+
+def update_meeting(svc: MdtService, meeting: Meeting) -> Meeting:
+    _validate_meeting(meeting)
+    with svc.db.write() as s:
+        m = _editable_meeting(s, svc.actor, meeting.id, "edit a meeting")
+        before = _meeting_dict(s, m)
+        m.meeting_date, m.start_time, m.institution = meeting.date, meeting.start_time, meeting.institution
+        m.board, m.chair, m.minute_taker = meeting.board, meeting.chair, meeting.minute_taker
+        _set_attendees(s, m, meeting.attendees)
+        s.flush()
+        after = _meeting_dict(s, m)
+        if after != before:
+            audit.record(s, actor=svc.actor.name, action="meeting.update", entity="meeting",
+                         entity_id=m.id, before=before, after=after)
+        return _to_meeting(s, m)
+
+
+def set_agenda(svc: MdtService, meeting_id: str, items: Sequence[AgendaItem]) -> Meeting:
+    with svc.db.write() as s:
+        m = _editable_meeting(s, svc.actor, meeting_id, "edit a meeting's agenda")
+        before = _meeting_dict(s, m)["agenda"]
+        _set_agenda(s, m, items)
+        s.flush()
+        after = _meeting_dict(s, m)["agenda"]
+        if after != before:
+            audit.record(s, actor=svc.actor.name, action="meeting.agenda", entity="meeting",
+                         entity_id=m.id, before={"agenda": before}, after={"agenda": after})
+        return _to_meeting(s, m)
+
+
+def sign_meeting(svc: MdtService, meeting_id: str) -> Signature:
+    with svc.db.write() as s:
+        signer = _require_role(s, svc.actor, ("chair",), "sign the minutes")
+        m = _meeting(s, meeting_id, lock=True)
+        if _signature(s, meeting_id) is not None:
+            raise LockedError(f"meeting {meeting_id} is already signed")
+        locked: list[int] = []
+        items = s.scalars(select(AgendaItemModel).where(AgendaItemModel.meeting_id == m.id)
+                          .order_by(AgendaItemModel.position)).all()
+        for item in items:
+            review_id = _review_for(s, item.patient_id, item.review_date or m.meeting_date)
+            if review_id is None:
+                continue
+            item.review_id = review_id
+            r = _review(s, review_id)
+            if r.locked_by_meeting is None:
+                r.locked_by_meeting = m.id
+                locked.append(r.id)
+                mrn = s.scalars(select(PatientModel.mrn)
+                                .where(PatientModel.id == r.patient_id)).one()
+                # One event per review, so each patient's history shows the lock.
+                audit.record(s, actor=svc.actor.name, action="review.lock", entity="review",
+                             entity_id=r.id, before={"locked_by_meeting": None},
+                             after={"locked_by_meeting": m.id, "version": r.current_version},
+                             patient_mrn=mrn)
+        s.flush()
+        _, head_hash = audit.head(s)
+        sig = SignatureModel(meeting_id=m.id, signer=signer.name, signed_at=_now(),
+                             audit_head=head_hash)
+        s.add(sig)
+        s.flush()
+        audit.record(s, actor=svc.actor.name, action="meeting.sign", entity="meeting",
+                     entity_id=m.id, before=None,
+                     after={"signer": signer.name, "audit_head": head_hash,
+                            "locked_reviews": locked})
+        return Signature(signer=sig.signer, at=_utc(sig.signed_at), audit_head=sig.audit_head)
+
+
+def amend_meeting(svc: MdtService, meeting_id: str, reason: str, summary: str,
+                  mrn: str | None) -> Meeting:
+    reason = _require_text(reason, "reason", "a reason for the amendment")
+    summary = _require_text(summary, "summary", "a summary of what changed")
+    with svc.db.write() as s:
+        _require_role(s, svc.actor, EDITORS, "amend a meeting")
+        m = _meeting(s, meeting_id, lock=True)
+        if _signature(s, meeting_id) is None:
+            raise ValidationError(FieldProblem("meeting", f"{meeting_id} is not signed: "
+                                               "edit it directly"))
+        patient_pk = _patient(s, mrn).id if mrn else None
+        s.add(AmendmentModel(meeting_id=m.id, patient_id=patient_pk, at=_now(),
+                             author=svc.actor.name, reason=reason, summary=summary))
+        audit.record(s, actor=svc.actor.name, action="meeting.amend", entity="meeting",
+                     entity_id=m.id, before=None,
+                     after={"reason": reason, "summary": summary, "patient": mrn},
+                     patient_mrn=mrn)
+        s.flush()
+        return _to_meeting(s, m)
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def _audit_record(row: AuditEventModel) -> AuditRecord:
+    return _svc().AuditRecord(
+        id=row.id, at=datetime.fromisoformat(row.occurred_at), actor=row.actor,
+        action=row.action, entity=row.entity, entity_id=row.entity_id,
+        patient_id=row.patient_mrn, before=json.loads(row.before), after=json.loads(row.after),
+        hash=row.hash)
+
+
+def patient_history(svc: MdtService, mrn: str) -> list[AuditRecord]:
+    with svc.db.read() as s:
+        _patient(s, mrn)
+        rows = s.scalars(select(AuditEventModel).where(AuditEventModel.patient_mrn == mrn)
+                         .order_by(AuditEventModel.id)).all()
+        return [_audit_record(r) for r in rows]
+
+
+def audit_events(svc: MdtService, limit: int | None) -> list[AuditRecord]:
+    q = select(AuditEventModel).order_by(AuditEventModel.id.desc())
+    if limit is not None:
+        q = q.limit(limit)
+    with svc.db.read() as s:
+        return [_audit_record(r) for r in s.scalars(q)]
+
+
+def audit_head(svc: MdtService) -> str:
+    with svc.db.read() as s:
+        last_id, last_hash = audit.head(s)
+        return last_hash if last_id else ""
+
+
+def verify_audit(svc: MdtService) -> AuditVerification:
+    with svc.db.read() as s:
+        check = audit.verify(s)
+    return _svc().AuditVerification(ok=check.ok, events=check.events,
+                                     first_broken_id=check.first_broken_id, message=check.message)
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def seed_demo_if_empty(db: Database, actor: Actor, meeting_date: date | None) -> bool:
+    from mdt import demo
+
+    with db.write() as s:
+        # Two workstations starting on an empty shared database: the second waits
+        # here for the first to finish, then finds it no longer empty.
+        audit.lock_chain(s)
+        if s.scalars(select(PatientModel.id).limit(1)).first() is not None:
+            return False
+        if s.scalars(select(MemberModel.id).limit(1)).first() is not None:
+            return False
+        for member in demo.demo_members():
+            _add_member(s, actor, member, check=False)
+        counts = dict.fromkeys(("patients_created", "patients_updated", "reviews_added",
+                                "reviews_revised", "reviews_unchanged"), 0)
+        cases = demo.demo_cases(meeting_date)
+        for case in cases:
+            _import_case(s, actor, case, counts)
+        _create_meeting(s, actor, demo.demo_meeting(meeting_date, cases), check=False)
+    return True

@@ -1,0 +1,89 @@
+"""Fixtures for the review editor tests: a real service over a temporary SQLite file.
+
+Import explicitly: ``from tests.ui_review_fixtures import review_env, sample_case  # noqa: F401``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mdt.case import (
+    Case,
+    Clinical,
+    Labs,
+    Lesion,
+    Patient,
+    ProtocolRef,
+    RemnantPlan,
+    Review,
+    Uln,
+    VesselContact,
+)
+
+
+def sample_case() -> Case:
+    """One patient, one baseline review: two lesions, a right hepatectomy planned."""
+    review = Review(
+        date=date(2026, 1, 15), cycle=0, height_cm=165, weight_kg=64,
+        lesions=(
+            Lesion("L1", ("VII", "VIII"), 42, target=True),
+            Lesion("L2", ("III",), 18, target=True),
+        ),
+        vessels=(VesselContact("RHV", "contact", "L1"),),
+        remnant=RemnantPlan(resection="right_hepatectomy", flr_ml=520, tlv_ml=1480,
+                            liver_condition="chemotherapy"),
+        extrahepatic_disease="none", ecog=1,
+        clinical=Clinical(prior_systemic_lines=0, neuropathy_grade=0, life_expectancy_months=24, cea=45.0),
+        labs=Labs(anc=2.4, hb=11.8, plt=210, ast=38, alt=41, alp=130, bilirubin=11, creatinine=78,
+                  proteinuria="neg", uln=Uln(ast=40, alt=41, alp=120, bilirubin=21)),
+    )
+    return Case(patient=Patient("MRN-T1", "DOE^JANE", "F", date(1961, 4, 2)),
+                protocol=ProtocolRef("NCT05103020", "A"), reviews=(review,))
+
+
+@dataclass
+class ReviewEnv:
+    service: object
+    url: str
+    patient_id: str
+
+    def case(self) -> Case:
+        return self.service.get_case(self.patient_id)  # type: ignore[attr-defined]
+
+    def record(self, index: int = -1):  # noqa: ANN201
+        return self.service.list_reviews(self.patient_id)[index]  # type: ignore[attr-defined]
+
+
+def open_service(url: str, user: str = "coordinator"):  # noqa: ANN201
+    from mdt.services import Actor, MdtService
+    from mdt.store.db import open_database
+
+    return MdtService(open_database(url), Actor(user, "coordinator"))
+
+
+@pytest.fixture
+def review_env(tmp_path: Path) -> ReviewEnv:
+    url = f"sqlite:///{tmp_path / 'review.db'}"
+    service = open_service(url)
+    case = sample_case()
+    service.import_cases([case])
+    return ReviewEnv(service, url, case.patient.id)
+
+
+@pytest.fixture
+def editor(qtbot, review_env: ReviewEnv):  # noqa: ANN001, ANN201
+    from PySide6.QtGui import QUndoStack
+
+    from ui.review import ReviewEditor
+
+    stack = QUndoStack()
+    ed = ReviewEditor(undo_stack=stack)
+    ed._test_stack = stack  # keep the stack alive as long as the editor
+    qtbot.addWidget(ed)
+    ed.resize(1600, 900)
+    ed.set_context(review_env.service, review_env.case(), review_env.record())
+    return ed

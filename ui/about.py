@@ -1,0 +1,73 @@
+"""Help → About: version, database, protocols, and the DICOM decoders of this build."""
+
+from __future__ import annotations
+
+import platform
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+import mdt
+
+
+def about_text(db_label: str = "") -> str:
+    from mdt.protocols import load_protocols
+
+    try:
+        protocols = ", ".join(f"{p.id} v{p.version}" for p in load_protocols().values())
+    except Exception as exc:  # noqa: BLE001 - About must open even with a broken protocol file
+        protocols = f"not loaded ({exc})"
+    lines = [
+        f"<h2>{mdt.APP_NAME} {mdt.__version__}</h2>",
+        "<p>Tumour-board tool for colorectal liver metastases: protocol criteria, panel votes "
+        "and decisions, treatment course, minutes.</p>",
+        f"<p>Python {platform.python_version()} · Qt for Python {pyside_version}</p>",
+        f"<p>Protocols: {protocols}</p>",
+    ]
+    if db_label:
+        lines.append(f"<p>Database: {db_label}</p>")
+    return "".join(lines)
+
+
+class AboutDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"About {mdt.APP_NAME}")
+        from mdt.imaging.decoders import available_decoders, undecodable_syntaxes
+
+        db_label = getattr(parent, "db_label", "")
+        text = QLabel(about_text(db_label))
+        text.setWordWrap(True)
+        self.decoders = available_decoders()
+        self.table = QTableWidget(len(self.decoders), 3)
+        self.table.setHorizontalHeaderLabels(["Transfer syntax", "Decoder", "Licence"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for r, row in enumerate(self.decoders):
+            for c, value in enumerate(row):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        missing = undecodable_syntaxes()
+        self.missing = QLabel("Cannot decode: " + (", ".join(missing) if missing else "none — every "
+                                                   "compressed syntax listed has a decoder"))
+        self.missing.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(QLabel("<b>DICOM decoders in this build</b>"))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.missing)
+        layout.addWidget(buttons)
+        self.resize(1000, 640)

@@ -1,0 +1,134 @@
+"""A patient's audit history: who changed what, when, in order (read-only).
+
+Events come from ``MdtService.patient_history`` (the append-only, hash-chained
+audit trail); the view also shows whether the whole chain verifies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdt.errors import MdtError
+from mdt.services import AuditRecord, MdtService
+from ui.style import style_label
+
+_Index = QModelIndex | QPersistentModelIndex
+HEADERS = ("When (UTC)", "Who", "Action", "Record")
+
+
+def _pretty(value: object) -> str:
+    if value is None:
+        return "—"
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str, sort_keys=True)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class AuditModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._events: list[AuditRecord] = []
+
+    def set_events(self, events: Sequence[AuditRecord]) -> None:
+        self.beginResetModel()
+        self._events = list(events)
+        self.endResetModel()
+
+    def audit_event(self, row: int) -> AuditRecord:
+        return self._events[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(HEADERS):
+            return HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole \
+                or not (0 <= index.row() < len(self._events)):
+            return None
+        e = self._events[index.row()]
+        return (e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
+                f"{e.entity} {e.entity_id}")[index.column()]
+
+
+class HistoryWidget(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel("History of changes")
+        self.title.setProperty("role", "verdict")
+        self.chain = QLabel("")
+        self.chain.setWordWrap(True)
+        self.model = AuditModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.detail = QPlainTextEdit()
+        self.detail.setReadOnly(True)
+        self.detail.setAccessibleName("Change detail")
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setSizes([500, 300])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.chain)
+        layout.addWidget(split, 1)
+        self._patient: str | None = None
+
+    def load(self, service: MdtService, patient_id: str | None) -> None:
+        self._patient = patient_id
+        self.detail.clear()
+        if patient_id is None:
+            self.model.set_events([])
+            self.title.setText("History of changes")
+            self.chain.setText("")
+            return
+        try:
+            events = service.patient_history(patient_id)
+            verification = service.verify_audit()
+        except MdtError as exc:
+            self.model.set_events([])
+            self.chain.setText(f"History not available: {exc}")
+            return
+        self.model.set_events(events)
+        self.title.setText(f"History of changes to {patient_id}: {len(events)} events")
+        self.chain.setText(("✔ " if verification.ok else "✘ ") + verification.message)
+        style_label(self.chain, "verdict" if verification.ok else "error")
+        if events:
+            self.table.selectRow(len(events) - 1)
+
+    def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.detail.clear()
+            return
+        e = self.model.audit_event(current.row())
+        self.detail.setPlainText(
+            f"{e.at.isoformat()}  {e.actor}  {e.action}  {e.entity} {e.entity_id}\n"
+            f"hash {e.hash}\n\nBefore:\n{_pretty(e.before)}\n\nAfter:\n{_pretty(e.after)}")

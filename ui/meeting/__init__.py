@@ -1,0 +1,1 @@
+"""Meeting mode: meetings, attendance, quorum, agenda, signing."""

@@ -1,0 +1,580 @@
+"""Meeting mode: the meeting, its attendees and quorum, and the agenda to step
+through while the panel records each patient's decision in the review editor.
+
+Agenda and attendance changes are saved at once through the service and can be
+undone (the window's undo stack).  Only the chair signs; the service enforces
+it and the button says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdt.errors import MdtError
+from mdt.meeting import AgendaItem, Meeting, Member
+from mdt.services import PatientRow
+from ui.meeting.dialog import AmendmentDialog, MeetingDialog, member_text
+from ui.patients.model import display_name
+from ui.style import RESECTABILITY_COLOURS, label
+from ui.undo import apply_and_push
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+_Index = QModelIndex | QPersistentModelIndex
+AGENDA_HEADERS = ("#", "Patient", "Name", "Decision")
+"""The reason for discussion is in each row's tooltip and under the agenda (space for names)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaLine:
+    item: AgendaItem
+    name: str
+    decision: str | None
+    """The panel's resectability on the review discussed (None: not decided yet)."""
+
+
+class AgendaModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._lines: list[AgendaLine] = []
+        self.current_row: int | None = None
+
+    def set_lines(self, lines: Sequence[AgendaLine]) -> None:
+        self.beginResetModel()
+        self._lines = list(lines)
+        if self.current_row is not None and self.current_row >= len(self._lines):
+            self.current_row = None
+        self.endResetModel()
+
+    def lines(self) -> list[AgendaLine]:
+        return list(self._lines)
+
+    def set_current(self, row: int | None) -> None:
+        old = self.current_row
+        self.current_row = row
+        for r in (old, row):
+            if r is not None and 0 <= r < len(self._lines):
+                self.dataChanged.emit(self.index(r, 0), self.index(r, len(AGENDA_HEADERS) - 1))
+
+    def reason_text(self, row: int) -> str:
+        item = self._lines[row].item
+        text = label(item.reason or "reason not recorded")
+        return text + (" (listed, not discussed)" if item.discussion_level == "listed" else "")
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._lines)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(AGENDA_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(AGENDA_HEADERS):
+            return AGENDA_HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._lines)):
+            return None
+        line = self._lines[index.row()]
+        col = AGENDA_HEADERS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == "#":
+                return ("▶ " if index.row() == self.current_row else "") + str(index.row() + 1)
+            if col == "Patient":
+                return line.item.patient_id
+            if col == "Name":
+                return line.name
+            if col == "Decision":
+                return label(line.decision) if line.decision else "to discuss"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{line.item.patient_id} {line.name}: {self.reason_text(index.row())}"
+        if role == Qt.ItemDataRole.ForegroundRole and col == "Decision" and line.decision in RESECTABILITY_COLOURS:
+            return QBrush(QColor(RESECTABILITY_COLOURS[line.decision]))
+        if role == Qt.ItemDataRole.FontRole and index.row() == self.current_row:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+
+class MeetingPanel(QWidget):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window_ = window
+        self.meeting: Meeting | None = None
+        self.meeting_combo = QComboBox()
+        self.meeting_combo.setAccessibleName("Meeting")
+        self.meeting_combo.currentIndexChanged.connect(self._meeting_chosen)
+        self.new_button = QPushButton("&New meeting…")
+        self.new_button.clicked.connect(self.new_meeting)
+        self.details_button = QPushButton("Atten&dance…")
+        self.details_button.clicked.connect(self.edit_meeting)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.quorum = QLabel("")
+        self.quorum.setWordWrap(True)
+        self.quorum.setProperty("role", "verdict")
+        self.quorum.setAccessibleName("Quorum")
+        self.attendees = QListWidget()
+        self.attendees.setMaximumHeight(170)
+        self.attendees.setAccessibleName("Attendees")
+        self.model = AgendaModel(self)
+        self.agenda = QTableView()
+        self.agenda.setModel(self.model)
+        self.agenda.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.agenda.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.agenda.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.agenda.verticalHeader().setVisible(False)
+        header = self.agenda.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(AGENDA_HEADERS.index("Name"), QHeaderView.ResizeMode.Stretch)
+        self.agenda.activated.connect(lambda ix: self.go_to(ix.row()))
+        self.agenda.setAccessibleName("Agenda")
+        self.due_button = QPushButton("Add patients &due")
+        self.due_button.clicked.connect(self.build_agenda_from_due)
+        self.add_button = QPushButton("Add &current patient")
+        self.add_button.clicked.connect(self.add_current_patient)
+        self.remove_button = QPushButton("&Remove")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.up_button = QPushButton("Move &up")
+        self.up_button.clicked.connect(lambda: self.move_selected(-1))
+        self.down_button = QPushButton("Move do&wn")
+        self.down_button.clicked.connect(lambda: self.move_selected(1))
+        self.prev_button = QPushButton("◀ Previous (PgUp)")
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button = QPushButton("Next (PgDn) ▶")
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.position = QLabel("")
+        self.position.setProperty("role", "verdict")
+        self.sign_button = QPushButton("&Sign minutes (chair)…")
+        self.sign_button.clicked.connect(self.sign_meeting)
+        self.amend_button = QPushButton("Amend si&gned minutes…")
+        self.amend_button.clicked.connect(self.amend_meeting)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setProperty("role", "error")
+
+        top = QHBoxLayout()
+        top.addWidget(self.meeting_combo, 1)
+        top.addWidget(self.new_button)
+        top.addWidget(self.details_button)
+        edit = QGridLayout()
+        edit.addWidget(self.due_button, 0, 0)
+        edit.addWidget(self.add_button, 0, 1)
+        edit.addWidget(self.remove_button, 0, 2)
+        edit.addWidget(self.up_button, 1, 0)
+        edit.addWidget(self.down_button, 1, 1)
+        steps = QHBoxLayout()
+        steps.addWidget(self.prev_button)
+        steps.addWidget(self.next_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.info)
+        layout.addWidget(self.quorum)
+        layout.addWidget(QLabel("Attendees"))
+        layout.addWidget(self.attendees)
+        layout.addWidget(QLabel("Agenda"))
+        layout.addWidget(self.agenda, 1)
+        layout.addLayout(edit)
+        layout.addWidget(self.position)
+        layout.addLayout(steps)
+        layout.addWidget(self.sign_button)
+        layout.addWidget(self.amend_button)
+        layout.addWidget(self.message)
+        self.setMinimumWidth(420)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def service(self):
+        return self.window_.service
+
+    def _quorum_rule(self) -> tuple[dict, str]:
+        from mdt.protocols import default_protocol_id, get_protocol
+
+        pid = default_protocol_id()
+        try:
+            return dict(get_protocol(pid).quorum or {}), pid
+        except MdtError:
+            return {}, pid
+
+    def quorum_of(self, attendees: Sequence[Member]) -> tuple[bool, str]:
+        from mdt.panel import check_quorum
+
+        rule, pid = self._quorum_rule()
+        q = check_quorum(attendees, rule)
+        return q.ok, f"{q.reason} (rule of {pid})"
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+
+    def _fail(self, what: str, exc: BaseException) -> None:
+        from ui.patients.dialogs import problems_text
+
+        self._say(f"{what}: {problems_text(exc)}")
+        self.window_.show_message(f"{what}: {problems_text(exc)}")
+
+    def current_meeting_id(self) -> str | None:
+        return self.meeting.id if self.meeting else None
+
+    def is_chair(self) -> bool:
+        member = self.window_.member
+        if member is None or self.meeting is None:
+            return False
+        return member.role == "chair" or self.meeting.chair == member.name
+
+    def update_actions(self) -> None:
+        has = self.meeting is not None
+        signed = bool(self.meeting and self.meeting.signed)
+        editable = has and not signed
+        for b in (self.due_button, self.add_button, self.remove_button, self.up_button, self.down_button):
+            b.setEnabled(editable)
+        self.add_button.setEnabled(editable and self.window_.current_case is not None)
+        self.details_button.setEnabled(editable)
+        self.sign_button.setEnabled(editable and self.is_chair())
+        member = self.window_.member
+        self.amend_button.setEnabled(signed and member is not None and member.role in ("chair", "coordinator"))
+        self.sign_button.setToolTip("" if self.is_chair() else "Only the meeting's chair signs the minutes")
+        w = self.window_
+        if hasattr(w, "act_sign"):
+            w.act_sign.setEnabled(self.sign_button.isEnabled())
+            w.act_agenda_due.setEnabled(editable)
+            w.act_print_minutes.setEnabled(has)
+
+    # ------------------------------------------------------------------ loading
+    def reload(self, select: str | None = None) -> None:
+        keep = select or self.current_meeting_id()
+        try:
+            rows = self.service.list_meetings()
+        except MdtError as exc:
+            self._fail("Cannot list meetings", exc)
+            return
+        self.meeting_combo.blockSignals(True)
+        self.meeting_combo.clear()
+        for r in rows:
+            text = (r.id if r.date.isoformat() in r.id else f"{r.id} {r.date.isoformat()}") \
+                + ("  (signed)" if r.signed else "")
+            self.meeting_combo.addItem(text, r.id)
+        pos = self.meeting_combo.findData(keep) if keep else -1
+        if pos < 0 and rows:
+            # The meeting of today, else the newest unsigned, else the newest.
+            today = self.window_.today()
+            pos = next((i for i, r in enumerate(rows) if r.date == today), -1)
+            if pos < 0:
+                pos = next((i for i, r in enumerate(rows) if not r.signed), 0)
+        self.meeting_combo.setCurrentIndex(pos)
+        self.meeting_combo.blockSignals(False)
+        self.load_meeting(self.meeting_combo.currentData())
+
+    def _meeting_chosen(self, _i: int) -> None:
+        self.model.set_current(None)
+        self.load_meeting(self.meeting_combo.currentData())
+
+    def load_meeting(self, meeting_id: str | None) -> None:
+        if not meeting_id:
+            self.meeting = None
+            self.info.setText("No meeting yet: New meeting (Ctrl+Shift+M).")
+            self.quorum.setText("")
+            self.attendees.clear()
+            self.model.set_lines([])
+            self.update_actions()
+            return
+        try:
+            self.meeting = self.service.get_meeting(meeting_id)
+        except MdtError as exc:
+            self._fail(f"Cannot open meeting {meeting_id}", exc)
+            return
+        m = self.meeting
+        bits = [m.date.isoformat() + (f" {m.start_time}" if m.start_time else ""), m.board or "",
+                f"chair {m.chair}" if m.chair else "chair not recorded",
+                f"minutes {m.minute_taker}" if m.minute_taker else ""]
+        if m.signed and m.signature:
+            bits.append(f"SIGNED by {m.signature.signer} {m.signature.at:%Y-%m-%d %H:%M}")
+        if m.amendments:
+            bits.append(f"{len(m.amendments)} amendment(s)")
+        self.info.setText("  ·  ".join(b for b in bits if b))
+        ok, text = self.quorum_of(m.attendees)
+        self.quorum.setText(("✔ " if ok else "✘ ") + text)
+        self.quorum.setStyleSheet(f"color: {'#1b5e20' if ok else '#b3261e'};")
+        self.attendees.clear()
+        for a in m.attendees:
+            self.attendees.addItem(member_text(a))
+        self._fill_agenda()
+        self.update_actions()
+
+    def _fill_agenda(self) -> None:
+        m = self.meeting
+        if m is None:
+            self.model.set_lines([])
+            return
+        rows: dict[str, PatientRow] = {}
+        try:
+            for r in self.service.list_patients(include_archived=True):
+                rows[r.patient_id] = r
+        except MdtError:
+            pass
+        lines = []
+        for item in m.agenda:
+            row = rows.get(item.patient_id)
+            discussed_on = item.review_date or m.date
+            decided = row.resectability if row and row.last_review_date == discussed_on else None
+            lines.append(AgendaLine(item, display_name(row.name) if row else "", decided))
+        self.model.set_lines(lines)
+        self._update_position()
+
+    def refresh_current_item(self) -> None:
+        """After a review was saved: the agenda's decision column follows."""
+        if self.meeting is not None and self.isVisible():
+            self._fill_agenda()
+
+    # ------------------------------------------------------------------ meeting edits
+    def new_meeting(self):
+        w = self.window_
+        try:
+            members = self.service.list_members()
+        except MdtError as exc:
+            self._fail("Cannot list members", exc)
+            return None
+
+        def submit(meeting: Meeting) -> None:
+            created = self.service.create_meeting(meeting)
+            self._say("")
+            w.set_meeting_mode(True)
+            self.reload(select=created.id)
+            w.show_message(f"Meeting {created.id} created")
+
+        w.set_meeting_mode(True)
+        return w._open_dialog(MeetingDialog(members, self.quorum_of, submit, self.service.add_member,
+                                            today=w.today(), parent=w))
+
+    def edit_meeting(self):
+        w = self.window_
+        if self.meeting is None:
+            return None
+        old = self.meeting
+        try:
+            members = self.service.list_members()
+        except MdtError as exc:
+            self._fail("Cannot list members", exc)
+            return None
+
+        def submit(meeting: Meeting) -> None:
+            apply_and_push(w.undo_stack, f"attendance of {meeting.id}",
+                           lambda: self.service.update_meeting(meeting),
+                           lambda: self.service.update_meeting(old),
+                           after=lambda: self.reload(select=meeting.id), on_error=self._fail)
+
+        return w._open_dialog(MeetingDialog(members, self.quorum_of, submit, self.service.add_member,
+                                            meeting=old, today=w.today(), parent=w))
+
+    def _set_agenda(self, items: Sequence[AgendaItem], text: str) -> bool:
+        m = self.meeting
+        if m is None:
+            return False
+        old = tuple(m.agenda)
+        new = tuple(replace(it, position=i) for i, it in enumerate(items))
+        mid = m.id
+        try:
+            apply_and_push(self.window_.undo_stack, text,
+                           lambda: self.service.set_agenda(mid, new),
+                           lambda: self.service.set_agenda(mid, old),
+                           after=lambda: self.load_meeting(mid), on_error=self._fail)
+        except MdtError as exc:
+            self._fail("Agenda not changed", exc)
+            return False
+        self._say("")
+        return True
+
+    def build_agenda_from_due(self) -> int:
+        """Add every patient whose next review is due by the meeting date (or never reviewed)."""
+        m = self.meeting
+        if m is None:
+            self._say("Create or choose a meeting first.")
+            return 0
+        try:
+            due = self.service.list_patients(due=m.date)
+            never = [r for r in self.service.list_patients() if r.review_count == 0]
+        except MdtError as exc:
+            self._fail("Cannot list the patients due", exc)
+            return 0
+        present = {it.patient_id for it in m.agenda}
+        added = []
+        for r in sorted(due, key=lambda r: (r.next_review or date.min, r.patient_id)) + never:
+            if r.patient_id in present or r.archived:
+                continue
+            present.add(r.patient_id)
+            reason = "reassessment" if r.review_count else "baseline"
+            added.append(AgendaItem(patient_id=r.patient_id, review_date=m.date, reason=reason))
+        if not added:
+            self._say("No further patients are due by the meeting date.")
+            return 0
+        if self._set_agenda((*m.agenda, *added), f"add {len(added)} patients due to the agenda"):
+            self.window_.show_message(f"{len(added)} patients due added to the agenda of {m.id}")
+            return len(added)
+        return 0
+
+    def add_current_patient(self) -> bool:
+        m, case = self.meeting, self.window_.current_case
+        if m is None:
+            self._say("Create or choose a meeting first.")
+            return False
+        if case is None:
+            return False
+        if any(it.patient_id == case.patient.id for it in m.agenda):
+            self._say(f"{case.patient.id} is already on the agenda.")
+            return False
+        reason = "reassessment" if case.reviews else "baseline"
+        item = AgendaItem(patient_id=case.patient.id, review_date=m.date, reason=reason)
+        return self._set_agenda((*m.agenda, item), f"add {case.patient.id} to the agenda")
+
+    def _selected_row(self) -> int | None:
+        ix = self.agenda.currentIndex()
+        return ix.row() if ix.isValid() else None
+
+    def remove_selected(self) -> bool:
+        row, m = self._selected_row(), self.meeting
+        if row is None or m is None:
+            return False
+        items = list(m.agenda)
+        gone = items.pop(row)
+        return self._set_agenda(items, f"remove {gone.patient_id} from the agenda")
+
+    def move_selected(self, delta: int) -> bool:
+        row, m = self._selected_row(), self.meeting
+        if row is None or m is None or not (0 <= row + delta < len(m.agenda)):
+            return False
+        items = list(m.agenda)
+        items[row], items[row + delta] = items[row + delta], items[row]
+        ok = self._set_agenda(items, f"move {items[row + delta].patient_id} on the agenda")
+        if ok:
+            self.agenda.selectRow(row + delta)
+        return ok
+
+    # ------------------------------------------------------------------ stepping
+    def step(self, delta: int) -> bool:
+        n = self.model.rowCount()
+        if n == 0:
+            self._say("The agenda is empty.")
+            return False
+        cur = self.model.current_row
+        target = (0 if delta > 0 else n - 1) if cur is None else cur + delta
+        if not 0 <= target < n:
+            self.window_.show_message("End of the agenda" if delta > 0 else "Start of the agenda")
+            return False
+        return self.go_to(target)
+
+    def go_to(self, row: int) -> bool:
+        """Open the agenda patient at ``row`` with the review discussed at this meeting."""
+        lines = self.model.lines()
+        if self.meeting is None or not 0 <= row < len(lines):
+            return False
+        item = lines[row].item
+        self.model.set_current(row)
+        self.agenda.selectRow(row)
+        w = self.window_
+        if not w.open_patient(item.patient_id, select=True):
+            return False
+        when = item.review_date or self.meeting.date
+        index = next((rec.index for rec in w.records if rec.review.date == when), None)
+        if index is not None:
+            w.select_review(index)
+            self._say("")
+        else:
+            self._say(f"No review dated {when.isoformat()} for {item.patient_id} yet: "
+                      "New review (Ctrl+Shift+N) starts it.")
+        w.show_tab(1)
+        self._update_position()
+        w._update_presentation()
+        return True
+
+    def review_date_for(self, patient_id: str) -> date | None:
+        """The review date of ``patient_id`` on the current agenda item (None when not stepping)."""
+        cur, m = self.model.current_row, self.meeting
+        if m is None or cur is None or not self.window_.meeting_mode():
+            return None
+        lines = self.model.lines()
+        if not 0 <= cur < len(lines) or lines[cur].item.patient_id != patient_id:
+            return None
+        return lines[cur].item.review_date or m.date
+
+    def _update_position(self) -> None:
+        self.position.setText(self.current_item_text())
+
+    def current_item_text(self) -> str:
+        cur, n = self.model.current_row, self.model.rowCount()
+        if self.meeting is None or cur is None or n == 0:
+            return ""
+        return f"Agenda: patient {cur + 1} of {n} ({self.meeting.id}) — {self.model.reason_text(cur)}"
+
+    # ------------------------------------------------------------------ signing / minutes
+    def amend_meeting(self):
+        """A correction to signed minutes (e.g. attendance), recorded as an amendment."""
+        m = self.meeting
+        if m is None or not m.signed:
+            return None
+        mid = m.id
+
+        def submit(reason: str, summary: str) -> None:
+            self.service.amend_meeting(mid, reason, summary)
+            self.reload(select=mid)
+            self.window_.show_message(f"Amendment recorded on {mid}")
+
+        return self.window_._open_dialog(AmendmentDialog(mid, submit, self.window_))
+
+    def sign_meeting(self) -> QMessageBox | None:
+        m = self.meeting
+        if m is None:
+            return None
+        if not self.is_chair():
+            self._say("Only the chair signs the minutes.")
+            return None
+        ok, text = self.quorum_of(m.attendees)
+        undecided = [ln.item.patient_id for ln in self.model.lines()
+                     if ln.decision is None and ln.item.discussion_level == "full"]
+        body = f"Sign the minutes of {m.id}? The meeting and its reviews are then locked; changes " \
+               f"need an amendment with a reason.\n\n{text}"
+        if undecided:
+            body += f"\n\nNo decision recorded yet for: {', '.join(undecided)}"
+        box = QMessageBox(QMessageBox.Icon.Question, "Sign minutes", body,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window_)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(button: int) -> None:
+            if button != QMessageBox.StandardButton.Yes:
+                return
+            try:
+                signature = self.service.sign_meeting(m.id)
+            except MdtError as exc:
+                self._fail("Not signed", exc)
+                return
+            self._say("")
+            self.window_.undo_stack.clear()  # signed records change only by amendment
+            self.reload(select=m.id)
+            self.window_.show_message(f"{m.id} signed by {signature.signer}")
+
+        box.finished.connect(lambda r: answered(box.standardButton(box.clickedButton())
+                                                if box.clickedButton() else r))
+        self.window_.current_dialog = box
+        box.open()
+        return box

@@ -1,0 +1,1 @@
+"""Patient list, patient dialogs and the patient timeline."""

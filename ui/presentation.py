@@ -1,0 +1,227 @@
+"""Presentation mode for the room's screen: the current patient's diagram,
+lesions, criteria and votes in large type.  F5 (or Esc) switches back; PgUp /
+PgDn step through the meeting's agenda without leaving it.
+
+It only shows; every edit still happens in the main window (or by the
+coordinator's keyboard while this is up on the projector).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from mdt.case import Case, Review
+from mdt.errors import MdtError
+from mdt.evaluation import Evaluation
+from ui.patients.model import display_name
+from ui.style import PRESENTATION_POINT_SIZE, RESECTABILITY_COLOURS, STATUS_COLOURS, label, ui_font
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+_STATUS_WORDS = {"met": "MET", "not_met": "not met", "unknown": "UNKNOWN"}
+DECISIVE_GROUPS = ("unresectability", "technical", "biological")
+"""Groups whose every criterion is shown: they make the resectability verdict."""
+_GOOD = {"inclusion": "met", "organ_function": "met", "exclusion": "not_met"}
+"""For the eligibility groups, the status that needs no discussion (hidden, counted)."""
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class PresentationWindow(QWidget):
+    def __init__(self, window: MainWindow):
+        super().__init__(None, Qt.WindowType.Window)
+        self.window_ = window
+        self.setWindowTitle("Liver MDT — presentation")
+        self.setStyleSheet("background: #ffffff; color: #111111;")
+        big = PRESENTATION_POINT_SIZE
+        self.title = QLabel("")
+        self.title.setFont(ui_font(big + 6, bold=True))
+        self.subtitle = QLabel("")
+        self.subtitle.setFont(ui_font(big - 6))
+        self.verdict = QLabel("")
+        self.verdict.setFont(ui_font(big + 2, bold=True))
+        self.verdict.setWordWrap(True)
+        from ui.review.diagram_widget import LiverDiagramWidget
+
+        self.diagram = LiverDiagramWidget(self, read_only=True)
+        self.lesions = QLabel("")
+        self.lesions.setFont(ui_font(big - 4))
+        self.lesions.setTextFormat(Qt.TextFormat.RichText)
+        self.lesions.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.criteria = QLabel("")
+        self.criteria.setFont(ui_font(big - 6))
+        self.criteria.setTextFormat(Qt.TextFormat.RichText)
+        self.criteria.setWordWrap(True)
+        self.criteria.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.votes = QLabel("")
+        self.votes.setFont(ui_font(big - 4))
+        self.votes.setTextFormat(Qt.TextFormat.RichText)
+        self.votes.setWordWrap(True)
+        self.votes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.footer = QLabel("F5 / Esc: back to the editor    PgUp / PgDn: agenda")
+        self.footer.setFont(ui_font(14))
+        self.footer.setStyleSheet("color: #555555;")
+
+        grid = QGridLayout()
+        grid.addWidget(self.diagram, 0, 0, 2, 1)
+        grid.addWidget(self.lesions, 0, 1)
+        grid.addWidget(self.votes, 1, 1)
+        grid.addWidget(self.criteria, 0, 2, 2, 1)
+        grid.setColumnStretch(0, 5)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(30, 20, 30, 12)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addWidget(self.verdict)
+        layout.addLayout(grid, 1)
+        layout.addWidget(self.footer)
+
+        for key in ("F5", "Esc"):
+            QShortcut(QKeySequence(key), self, self.close)
+        QShortcut(QKeySequence("PgDown"), self, lambda: window.meeting.step(1))
+        QShortcut(QKeySequence("PgUp"), self, lambda: window.meeting.step(-1))
+        QShortcut(QKeySequence("Alt+Right"), self, lambda: window._step_review(1))
+        QShortcut(QKeySequence("Alt+Left"), self, lambda: window._step_review(-1))
+        self.resize(1600, 900)
+
+    def present(self) -> None:
+        """Full screen on the second screen when there is one (the projector), else this one."""
+        screens = QGuiApplication.screens()
+        screen = screens[1] if len(screens) > 1 else (self.window_.screen() or screens[0])
+        self.setScreen(screen)
+        self.setGeometry(screen.geometry())  # also right without a window manager (kiosk, Xvfb)
+        self.showFullScreen()
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().closeEvent(event)
+        self.window_._update_actions()
+
+    def set_review(self, case: Case | None, index: int | None, agenda_text: str = "",
+                   votes_revealed: bool = True) -> None:
+        """``votes_revealed`` False keeps the ratings hidden on the room's screen while the
+        panel is still rating independently (only who has rated is shown)."""
+        if case is None:
+            self.title.setText("No patient open")
+            self.subtitle.setText(agenda_text)
+            for w in (self.verdict, self.lesions, self.criteria, self.votes):
+                w.setText("")
+            self.diagram.set_review(None)
+            return
+        p = case.patient
+        self.title.setText(f"{display_name(p.name) or p.id}    {p.id}")
+        review: Review | None = case.reviews[index] if index is not None and 0 <= index < len(case.reviews) \
+            else None
+        sub = [agenda_text] if agenda_text else []
+        if case.protocol.id:
+            sub.append(f"{case.protocol.id}" + (f" arm {case.protocol.arm}" if case.protocol.arm else ""))
+        if review is not None:
+            sub.append(f"review {review.date.isoformat()}, cycle "
+                       f"{review.cycle if review.cycle is not None else 'not recorded'}")
+        self.subtitle.setText("   ·   ".join(sub))
+        self.diagram.set_review(review)
+        if review is None:
+            self.verdict.setText("No review recorded yet")
+            for w in (self.lesions, self.criteria, self.votes):
+                w.setText("")
+            return
+        ev = self._evaluate(case, index)
+        self._show_verdict(review, ev)
+        self.lesions.setText(self._lesions_html(review, ev))
+        self.criteria.setText(self._criteria_html(ev))
+        self.votes.setText(self._votes_html(review, votes_revealed or review.panel.decision is not None))
+
+    @staticmethod
+    def _evaluate(case: Case, index: int | None) -> Evaluation | None:
+        from mdt.protocols import evaluate
+
+        try:
+            return evaluate(case, index)
+        except MdtError:
+            return None
+
+    def _show_verdict(self, review: Review, ev: Evaluation | None) -> None:
+        engine = ev.resectability if ev else "indeterminate"
+        decision = review.panel.decision
+        parts = [f"Criteria: <span style='color:{RESECTABILITY_COLOURS.get(engine, '#111')}'>"
+                 f"{_esc(label(engine).upper())}</span>"]
+        if ev is not None and ev.eligibility:
+            parts.append(f"trial: {_esc(label(ev.eligibility))}")
+        if decision and decision.resectability:
+            colour = RESECTABILITY_COLOURS.get(decision.resectability, "#111")
+            parts.append(f"Panel: <span style='color:{colour}'>{_esc(label(decision.resectability).upper())}"
+                         f"</span>" + (f" — {_esc(label(decision.plan))}" if decision.plan else ""))
+        else:
+            parts.append("Panel: not decided")
+        self.verdict.setTextFormat(Qt.TextFormat.RichText)
+        self.verdict.setText("&nbsp;&nbsp;&nbsp;".join(parts))
+
+    @staticmethod
+    def _lesions_html(review: Review, ev: Evaluation | None) -> str:
+        rows = ["<b>Lesions</b>"]
+        for les in review.lesions:
+            size = f"{les.diameter_mm:g} mm" if les.diameter_mm is not None else "size not recorded"
+            target = " (target)" if les.target else ""
+            status = "" if les.status == "present" else f", {les.status}"
+            rows.append(f"{_esc(les.id)}: {_esc(', '.join(les.segments))} — {size}{target}{status}")
+        if not review.lesions:
+            rows.append("none recorded")
+        if ev is not None and ev.recist is not None:
+            r = ev.recist
+            sld = f"{r.sld_mm:g} mm" if r.sld_mm is not None else "not measurable"
+            rows.append(f"<br><b>Target sum</b> {sld} · <b>{_esc(r.response)}</b>")
+        if ev is not None and ev.remnant is not None and ev.remnant.flr_pct is not None:
+            rem = ev.remnant
+            thr = f" (needs {rem.threshold_pct:g} %)" if rem.threshold_pct is not None else ""
+            rows.append(f"<b>Remnant</b> {rem.flr_pct:.0f} %{thr}")
+        return "<br>".join(rows)
+
+    @staticmethod
+    def _criteria_html(ev: Evaluation | None) -> str:
+        """The criteria that decide the verdict in full; for the other groups only what fails or is unknown."""
+        if ev is None:
+            return "<b>Criteria</b><br>not evaluated (no protocol)"
+        rows = [f"<b>Criteria — {_esc(ev.protocol_id)}</b>"]
+        groups: dict[str, list] = {}
+        for f in ev.criteria:
+            groups.setdefault(f.group, []).append(f)
+        for group, findings in groups.items():
+            decisive = group in DECISIVE_GROUPS
+            shown = findings if decisive else [f for f in findings if f.status != _GOOD.get(group, "met")]
+            ok = len(findings) - len(shown)
+            head = f"<i>{_esc(label(group))}</i>"
+            if not decisive:
+                head += f" — {ok} of {len(findings)} fulfilled"
+            rows.append(head)
+            for f in shown:
+                colour = STATUS_COLOURS["unknown"] if f.status == "unknown" else "#111111"
+                rows.append(f"&nbsp;&nbsp;<span style='color:{colour}'><b>{_STATUS_WORDS.get(f.status, f.status)}"
+                            f"</b></span>&nbsp; {_esc(f.label or f.id)}")
+        return "<br>".join(rows)
+
+    @staticmethod
+    def _votes_html(review: Review, revealed: bool = True) -> str:
+        rows = ["<b>Votes</b>" + ("" if revealed else " — hidden until every rating is in")]
+        for v in review.panel.votes:
+            rnd = f" (round {v.round})" if v.round != 1 else ""
+            if not revealed:
+                rows.append(f"{_esc(v.member)}{rnd}: ● recorded")
+                continue
+            colour = RESECTABILITY_COLOURS.get(v.rating, "#111")
+            rows.append(f"{_esc(v.member)}{rnd}: <span style='color:{colour}'>{_esc(label(v.rating))}</span>")
+        if not review.panel.votes:
+            rows.append("none yet")
+        d = review.panel.decision
+        if d is not None and d.next_review is not None:
+            rows.append(f"<br>Next review {d.next_review.isoformat()}")
+        return "<br>".join(rows)

@@ -1,0 +1,7 @@
+"""The review editor (UI-REVIEW): see :mod:`ui.review.editor` for the public API."""
+
+from __future__ import annotations
+
+from ui.review.editor import ReviewEditor
+
+__all__ = ["ReviewEditor"]

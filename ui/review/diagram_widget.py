@@ -1,0 +1,374 @@
+"""The liver diagram: Couinaud segments drawn from ``mdt.diagram`` (the geometry the PDF uses).
+
+Each segment shows, at a glance and in words as well as colour: its numeral,
+the plan's role (future remnant / resected, hatched), tumour (a red marker with
+the lesion id per lesion), ablation, and the selected lesion's segments (thick
+blue border).  Vessels with a recorded relation are drawn thick red with their
+code.  Clicking a segment emits :attr:`LiverDiagramWidget.unit_clicked`; the
+editor decides whether that assigns the segment to the selected lesion or
+toggles it in the remnant.
+
+With keyboard focus, the digit keys 1-8 (and ``a``/``b`` after 4) click a
+segment, so the diagram is usable without a mouse too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from mdt import diagram
+from mdt.case import Review
+
+COLOURS = {
+    "liver": QColor("#f2dcc9"),
+    "remnant": QColor("#bfe3c0"),
+    "resected": QColor("#d0d0d0"),
+    "hatch": QColor("#6b6b6b"),
+    "border": QColor("#5a4636"),
+    "tumour": QColor("#c62828"),
+    "ablated": QColor("#6a1b9a"),
+    "selected": QColor("#1f5fa8"),
+    "hover": QColor("#fff59d"),
+    "hepatic_vein": QColor("#3b6fb6"),
+    "portal_vein": QColor("#7e57c2"),
+    "ivc": QColor("#2c4f86"),
+    "involved": QColor("#d50000"),
+    "text": QColor("#111111"),
+}
+LEGEND_ROW = 26.0
+_KEY_UNITS = {"1": "I", "2": "II", "3": "III", "5": "V", "6": "VI", "7": "VII", "8": "VIII"}
+
+
+class LiverDiagramWidget(QWidget):
+    """Draws one review; emits ``unit_clicked(unit)`` on a click (unless read-only)."""
+
+    unit_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, read_only: bool = False,
+                 show_legend: bool = True) -> None:
+        super().__init__(parent)
+        self._geo = diagram.load_geometry()
+        self._review: Review | None = None
+        self._selected: str | None = None
+        self._roles: dict[str, frozenset[str]] = {}
+        self._positions: dict[str, tuple[float, float]] = {}
+        self._positions_key: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+        self._involved: dict[str, str] = {}
+        self._hover: str | None = None
+        self._read_only = read_only
+        self._show_legend = show_legend
+        self._pending_four = False
+        self._polys = {s.unit: QPolygonF([QPointF(x, y) for x, y in s.points]) for s in self._geo.segments}
+        self._outline = QPolygonF([QPointF(x, y) for x, y in self._geo.outline])
+        self._hatches = {s.unit: diagram.hatch_lines(s.points, 18.0) for s in self._geo.segments}
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus if read_only else Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(360, 280)
+        self.setAccessibleName("Liver diagram")
+        self.setToolTip("" if read_only else
+                        "Click a segment (or type 1–8, 4a, 4b) to assign it to the selected lesion "
+                        "or, in remnant mode, to keep or resect it")
+        self._four_timer = QTimer(self)
+        self._four_timer.setSingleShot(True)
+        self._four_timer.setInterval(700)
+        self._four_timer.timeout.connect(self._four_expired)
+
+    # -- state
+    def set_review(self, review: Review | None, selected_lesion: str | None = None) -> None:
+        self._review = review
+        self._selected = selected_lesion
+        if review is None:
+            self._roles, self._positions, self._involved = {}, {}, {}
+            self._positions_key = None
+        else:
+            self._roles = diagram.segment_roles(review)
+            shown = [les for les in review.lesions if les.segments]
+            key = tuple((les.id, les.segments) for les in shown)
+            if key != self._positions_key:  # placing markers is the costly part; most edits keep them
+                self._positions = diagram.lesion_positions(shown, self._geo)
+                self._positions_key = key
+            involved: dict[str, str] = {}
+            for v in review.vessels:
+                involved.setdefault(v.structure, v.relation)
+            self._involved = involved
+        self.update()
+
+    def set_selected_lesion(self, lesion_id: str | None) -> None:
+        self._selected = lesion_id
+        self.update()
+
+    def roles(self) -> dict[str, frozenset[str]]:
+        return dict(self._roles)
+
+    def sizeHint(self) -> QSize:
+        return QSize(620, 480)
+
+    # -- geometry mapping
+    def _transform(self) -> QTransform:
+        legend = self._legend_height()
+        w, h = float(self.width()), float(self.height()) - legend
+        s = min(w / self._geo.width, h / self._geo.height) * 0.97
+        dx = (w - self._geo.width * s) / 2
+        dy = (h - self._geo.height * s) / 2
+        t = QTransform()
+        t.translate(dx, dy)
+        t.scale(s, s)
+        return t
+
+    def unit_at(self, pos: QPointF) -> str | None:
+        inv, ok = self._transform().inverted()
+        if not ok:
+            return None
+        p = inv.map(pos)
+        return self._geo.unit_at((p.x(), p.y()))
+
+    def unit_centre(self, unit: str) -> QPointF:
+        """Widget coordinates of a segment's numeral (tests click here)."""
+        x, y = self._geo.segment(unit).label
+        return self._transform().map(QPointF(x, y))
+
+    # -- events
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        unit = self.unit_at(event.position())
+        if unit != self._hover:
+            self._hover = unit
+            self.update()
+
+    def leaveEvent(self, event) -> None:  # type: ignore[override]
+        self._hover = None
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self._read_only or event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        unit = self.unit_at(event.position())
+        if unit is not None:
+            self.unit_clicked.emit(unit)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._read_only:
+            return super().keyPressEvent(event)
+        text = event.text().lower()
+        if self._pending_four and text in ("a", "b"):
+            self._four_timer.stop()
+            self._pending_four = False
+            self.unit_clicked.emit("IVa" if text == "a" else "IVb")
+            return
+        if self._pending_four:
+            self._four_expired()
+        if text == "4":
+            # "4" waits for a or b; alone it means both halves.
+            self._pending_four = True
+            self._four_timer.start()
+            return
+        if text in _KEY_UNITS:
+            self.unit_clicked.emit(_KEY_UNITS[text])
+            return
+        super().keyPressEvent(event)
+
+    def _four_expired(self) -> None:
+        if self._pending_four:
+            self._pending_four = False
+            self.unit_clicked.emit("IVa")
+            self.unit_clicked.emit("IVb")
+
+    # -- painting
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), self.palette().base())
+        t = self._transform()
+        scale = t.m11()
+        p.save()
+        p.setTransform(t)
+        self._paint_segments(p, scale)
+        self._paint_vessels(p, scale)
+        self._paint_lesions(p, scale)
+        p.restore()
+        self._paint_labels(p, t, scale)
+        if self._show_legend:
+            self._paint_legend(p)
+        if self.hasFocus():
+            pen = QPen(COLOURS["selected"], 2, Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(self.rect().adjusted(1, 1, -2, -2))
+        p.end()
+
+    def _selected_units(self) -> frozenset[str]:
+        if self._review is None or self._selected is None:
+            return frozenset()
+        les = self._review.lesion(self._selected)
+        if les is None:
+            return frozenset()
+        return diagram._units(les.segments)
+
+    def _paint_segments(self, p: QPainter, scale: float) -> None:
+        selected = self._selected_units()
+        for unit, poly in self._polys.items():
+            roles = self._roles.get(unit, frozenset())
+            fill = COLOURS["liver"]
+            if diagram.REMNANT in roles:
+                fill = COLOURS["remnant"]
+            elif diagram.RESECTED in roles:
+                fill = COLOURS["resected"]
+            if unit == self._hover and not self._read_only:
+                fill = fill.lighter(108) if fill != COLOURS["liver"] else COLOURS["hover"]
+            p.setPen(QPen(COLOURS["border"], 2.0 / scale * 1.2))
+            p.setBrush(QBrush(fill))
+            p.drawPolygon(poly)
+            if diagram.RESECTED in roles:
+                p.setPen(QPen(COLOURS["hatch"], 1.4 / scale))
+                for (x1, y1), (x2, y2) in self._hatches[unit]:
+                    p.drawLine(QPointF(x1, y1), QPointF(x2, y2))
+        p.setPen(QPen(COLOURS["border"], 3.0 / scale))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPolygon(self._outline)
+        for unit in selected:
+            p.setPen(QPen(COLOURS["selected"], 5.0 / scale))
+            p.drawPolygon(self._polys[unit])
+
+    def _paint_vessels(self, p: QPainter, scale: float) -> None:
+        for v in self._geo.vessels:
+            involved = v.name in self._involved
+            colour = COLOURS["involved"] if involved else COLOURS.get(v.kind, COLOURS["hepatic_vein"])
+            width = v.width * (0.55 if not involved else 0.8)
+            pen = QPen(colour, width)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            if v.behind:
+                pen.setStyle(Qt.PenStyle.DashLine)
+                colour = QColor(colour)
+                colour.setAlpha(120)
+                pen.setColor(colour)
+            p.setPen(pen)
+            path = QPainterPath(QPointF(*v.points[0]))
+            for pt in v.points[1:]:
+                path.lineTo(QPointF(*pt))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawPath(path)
+
+    def _paint_lesions(self, p: QPainter, scale: float) -> None:
+        if self._review is None:
+            return
+        for les in self._review.lesions:
+            pos = self._positions.get(les.id)
+            if pos is None:
+                continue
+            gone = les.status in ("disappeared", "resected")
+            colour = COLOURS["ablated"] if les.status == "ablated" else COLOURS["tumour"]
+            r = 26.0
+            if les.diameter_mm:
+                r = max(20.0, min(34.0, 16.0 + float(les.diameter_mm) / 4))
+            centre = QPointF(*pos)
+            if les.id == self._selected:
+                p.setPen(QPen(COLOURS["selected"], 6.0 / scale))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawEllipse(centre, r + 7, r + 7)
+            p.setPen(QPen(colour.darker(130), 2.0 / scale))
+            p.setBrush(Qt.BrushStyle.NoBrush if gone else QBrush(colour))
+            if gone:
+                p.setPen(QPen(colour, 3.0 / scale, Qt.PenStyle.DashLine))
+            p.drawEllipse(centre, r, r)
+
+    def _paint_labels(self, p: QPainter, t: QTransform, scale: float) -> None:
+        """Text is drawn untransformed so it stays crisp and at a legible point size."""
+        base = QFont(self.font())
+        unit_font = QFont(base)
+        unit_font.setBold(True)
+        unit_font.setPixelSize(max(14, int(46 * scale)))
+        p.setFont(unit_font)
+        for seg in self._geo.segments:
+            pt = t.map(QPointF(*seg.label))
+            roles = self._roles.get(seg.unit, frozenset())
+            p.setPen(COLOURS["text"] if diagram.RESECTED not in roles else QColor("#444444"))
+            rect = QRectF(pt.x() - 60, pt.y() - 22, 120, 44)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, seg.unit)
+        if self._review is not None:
+            lesion_font = QFont(base)
+            lesion_font.setBold(True)
+            lesion_font.setPixelSize(max(11, int(30 * scale)))
+            p.setFont(lesion_font)
+            for les in self._review.lesions:
+                pos = self._positions.get(les.id)
+                if pos is None:
+                    continue
+                pt = t.map(QPointF(*pos))
+                gone = les.status in ("disappeared", "resected")
+                p.setPen(QColor("#111111") if gone else QColor("#ffffff"))
+                p.drawText(QRectF(pt.x() - 40, pt.y() - 16, 80, 32), Qt.AlignmentFlag.AlignCenter, les.id)
+        if self._involved:
+            vfont = QFont(base)
+            vfont.setBold(True)
+            vfont.setPixelSize(max(11, int(24 * scale)))
+            p.setFont(vfont)
+            p.setPen(COLOURS["involved"])
+            for name in self._involved:
+                paths = self._geo.vessel_paths(name)
+                if not paths:
+                    continue
+                x, y = paths[0].points[len(paths[0].points) // 2]
+                pt = t.map(QPointF(x, y))
+                p.drawText(QRectF(pt.x() + 6, pt.y() - 14, 120, 28),
+                           Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+
+    def _legend_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(15)
+        return font
+
+    def _legend_items(self) -> list[tuple[str, QColor, QColor | None, float, float]]:
+        """(text, fill, edge, x, y) per legend entry, wrapped onto as many rows as the width needs."""
+        entries = [
+            ("Future remnant", COLOURS["remnant"], None),
+            ("Resected (hatched)", COLOURS["resected"], COLOURS["hatch"]),
+            ("Tumour", COLOURS["tumour"], None),
+            ("Ablation", COLOURS["ablated"], None),
+            ("Selected lesion", QColor("#ffffff"), COLOURS["selected"]),
+            ("Vessel involved", COLOURS["involved"], None),
+        ]
+        fm = QFontMetrics(self._legend_font())
+        x, row = 8.0, 0
+        out = []
+        for text, fill, edge in entries:
+            w = 24 + fm.horizontalAdvance(text) + 18
+            if x + w > self.width() and x > 8.0:
+                x, row = 8.0, row + 1
+            out.append((text, fill, edge, x, row * LEGEND_ROW))
+            x += w
+        return out
+
+    def _legend_height(self) -> float:
+        if not self._show_legend:
+            return 0.0
+        rows = 1 + int(max(y for *_rest, y in self._legend_items()) / LEGEND_ROW)
+        return rows * LEGEND_ROW + 8
+
+    def _paint_legend(self, p: QPainter) -> None:
+        p.setFont(self._legend_font())
+        top = self.height() - self._legend_height() + 8
+        for text, fill, edge, x, dy in self._legend_items():
+            y = top + dy
+            p.setPen(QPen(edge or fill.darker(140), 2))
+            p.setBrush(QBrush(fill))
+            p.drawRect(QRectF(x, y, 18, 18))
+            if edge is not None and text.startswith("Resected"):
+                p.drawLine(QPointF(x, y + 18), QPointF(x + 18, y))
+            p.setPen(COLOURS["text"])
+            p.drawText(QPointF(x + 24, y + 15), text)

@@ -1,0 +1,826 @@
+"""The review editor: one review of one patient, edited by keyboard or mouse, saved on every edit.
+
+Layout (a projector at 1920×1080): an inline message bar on top; on the left
+tabs *Lesions & vessels*, *Remnant plan*, *Clinical & labs*, *Panel &
+decision* (Alt+1..4); in the middle the liver diagram with its click mode;
+on the right the criteria panel, re-evaluated after every edit.
+
+Data flow: every widget turns what was typed into an edit function
+(:mod:`ui.review.edits`) and calls :meth:`ReviewEditor.request`.  The editor
+applies it to the current review, validates the result (the field limits, then
+``mdt.caseformat.review_problems``), saves it as a new version through
+``MdtService.save_review`` (a conflict opens :class:`ConflictDialog`; a review
+of a signed meeting asks for an amendment reason and uses ``amend_review``),
+pushes a :class:`~ui.review.commands.ReviewEditCommand` on the shared undo
+stack, and refreshes every view and the criteria.  An invalid value shows a
+message naming the field and the reason, and nothing is saved.
+
+A new lesion (Insert / Ctrl+L) is a *draft* row until it has a segment (the
+format requires one): typing its segments or clicking the diagram saves it.
+
+Public API (UI-SHELL, presentation mode, tests and ``bench/bench_ui.py``):
+
+- ``ReviewEditor(service=None, undo_stack=None, parent=None)``
+- ``set_context(service, case, record)`` (or ``set_context(case, record)`` once a service is set);
+  ``record`` is an ``mdt.services.ReviewRecord`` or None to show nothing.
+- signals ``review_saved(ReviewRecord)`` (alias ``review_changed``) after every saved version
+  (edit, undo, redo); ``evaluation_changed(Evaluation)`` after every re-evaluation;
+  ``problem_shown(str)`` for every inline message.
+- test-friendly methods driving the same code paths as the widgets:
+  ``add_lesion(segments=(), diameter_mm=None) -> lesion id``, ``select_lesion(id)``,
+  ``click_segment(unit)`` (diagram click: assigns to the selected lesion, or toggles the remnant
+  in remnant mode, see ``set_click_mode("lesion" | "remnant")``), ``type_segments(id, "VII, VIII")``,
+  ``set_diameter(id, text)``, ``apply_measurement(id, Measurement, length_mm)`` (viewer caliper),
+  ``set_target(id, bool)``, ``set_status(id, status)``,
+  ``remove_lesion(id)``, ``set_vessel(lesion_id, structure, relation | None)``,
+  ``choose_resection(name | None)``, ``set_local_treatment(id, method | None)``,
+  ``enter_value(field, text)`` (e.g. ``"weight_kg"``, ``"labs.creatinine"``, ``"remnant.flr_ml"``),
+  ``cast_vote(member, role, rating, round_=1)``, ``reveal_votes()``,
+  ``decide(resectability, plan, rationale=None, next_review=None, dissent=None, responsible=None)``.
+  Each returns True when the edit was accepted and saved.
+- ``apply_edit_sync(edit_fn) -> Evaluation | None``: apply an edit, save, refresh every view and
+  re-evaluate synchronously (what the benchmark times); ``preview(review) -> Evaluation | None``
+  re-evaluates and redraws a review without saving.
+- ``current_review()``, ``record()``, ``evaluation()``, ``message()``.
+- reusable widgets for the presentation mode: :class:`~ui.review.diagram_widget.LiverDiagramWidget`
+  (``read_only=True``) and :class:`~ui.review.criteria_panel.CriteriaPanel` (``presentation=True``).
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import replace
+from datetime import date
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPlainTextEdit,
+    QRadioButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdt.case import Case, Lesion, Review
+from mdt.errors import ConflictError, LockedError, MdtError, ValidationError
+from mdt.evaluation import Evaluation, PlanOption
+
+from . import edits
+from .clinical_panel import ClinicalPanel
+from .commands import ReviewEditCommand
+from .criteria_panel import CriteriaPanel
+from .diagram_widget import LiverDiagramWidget
+from .edits import Edit, EditFn
+from .fields import set_style
+from .lesion_table import COL_SEGMENTS, LesionTableModel, LesionTableView
+from .remnant_panel import RemnantPanel
+from .vessel_grid import VesselGridModel, VesselGridView
+from .vote_panel import VotePanel
+
+LESION_MODE, REMNANT_MODE = "lesion", "remnant"
+KEEP_THEIRS, APPLY_MINE = "theirs", "mine"
+
+
+class ConflictDialog(QDialog):
+    """Another workstation saved this review first: show their changes, keep theirs or apply mine."""
+
+    def __init__(self, parent: QWidget | None, theirs: Any, mine_reason: str, their_changes: list[str]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Review changed on another workstation")
+        lay = QVBoxLayout(self)
+        who = getattr(theirs, "saved_by", "someone")
+        version = getattr(theirs, "version", "?")
+        lay.addWidget(QLabel(f"<b>{who}</b> saved version {version} of this review while you were editing."
+                             f"<br>Your edit: <b>{mine_reason}</b>"))
+        lay.addWidget(QLabel("Their changes compared with what you had:"))
+        text = QPlainTextEdit("\n".join(their_changes) or "(no visible difference)")
+        text.setReadOnly(True)
+        lay.addWidget(text)
+        buttons = QDialogButtonBox()
+        self.keep = buttons.addButton("Keep &theirs (drop my edit)", QDialogButtonBox.ButtonRole.RejectRole)
+        self.mine = buttons.addButton("Apply &mine on top of theirs", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.mine.setDefault(True)
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, theirs: Any, mine_reason: str, their_changes: list[str]) -> str:
+        """``APPLY_MINE`` or ``KEEP_THEIRS`` (tests replace this classmethod)."""
+        dlg = cls(parent, theirs, mine_reason, their_changes)
+        return APPLY_MINE if dlg.exec() == QDialog.DialogCode.Accepted else KEEP_THEIRS
+
+
+class AmendmentDialog:
+    """Seam for the amendment reason of a review belonging to a signed meeting."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, edit_reason: str) -> str | None:
+        text, ok = QInputDialog.getText(
+            parent, "Amend a signed meeting",
+            f"This review belongs to a signed meeting.\nChanging it adds an amendment to the minutes.\n\n"
+            f"Change: {edit_reason}\n\nReason for the amendment:")
+        return text.strip() if ok and text.strip() else None
+
+
+class ReviewEditor(QWidget):
+    review_saved = Signal(object)
+    review_changed = Signal(object)
+    evaluation_changed = Signal(object)
+    problem_shown = Signal(str)
+
+    def __init__(self, service: Any = None, undo_stack: QUndoStack | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        self._case: Case | None = None
+        self._record: Any = None
+        self._draft: Lesion | None = None
+        self._evaluation: Evaluation | None = None
+        self._protocol: Any = None
+        self._amend_reason: str | None = None
+        self._mode = LESION_MODE
+        self._members_stale = True
+        self._message = ""
+        self.last_refresh_ms = 0.0
+        self._build()
+        self._set_enabled(False)
+
+    # ------------------------------------------------------------------ construction
+    def _build(self) -> None:
+        f = self.font()
+        if f.pointSizeF() < 12:
+            f.setPointSizeF(12)
+            self.setFont(f)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self.header = QLabel()
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        outer.addWidget(self.header)
+        self.message_bar = QLabel()
+        self.message_bar.setWordWrap(True)
+        self.message_bar.setProperty("role", "error")
+        self.message_bar.setAccessibleName("Message")
+        self.message_bar.setVisible(False)
+        outer.addWidget(self.message_bar)
+
+        # -- left: tabs
+        self.lesion_model = LesionTableModel(self)
+        self.lesion_model.set_request(self.request)
+        self.lesion_model.problem.connect(self.show_problem)
+        self.lesion_view = LesionTableView(self.lesion_model)
+        self.lesion_view.add_requested.connect(lambda: self.add_lesion())
+        self.lesion_view.remove_requested.connect(self.remove_lesion)
+        self.lesion_view.current_lesion_changed.connect(self._lesion_selected)
+        self.vessel_model = VesselGridModel(self)
+        self.vessel_model.set_request(self.request)
+        self.vessel_model.problem.connect(self.show_problem)
+        self.vessel_view = VesselGridView(self.vessel_model)
+
+        lesions_tab = QWidget()
+        lt = QVBoxLayout(lesions_tab)
+        lesions_hint = QLabel("<b>Lesions</b> — Insert/Ctrl+L add · Enter edit · Delete remove · "
+                              "segments: type “VII, VIII” or click the diagram")
+        lesions_hint.setWordWrap(True)
+        lt.addWidget(lesions_hint)
+        lt.addWidget(self.lesion_view, 2)
+        vessels_hint = QLabel("<b>Vessels</b> — structure × lesion; in a cell type c(ontact) e(ncasement) "
+                              "i(nvasion) t(hrombus), Delete clears, Enter opens the list")
+        vessels_hint.setWordWrap(True)
+        lt.addWidget(vessels_hint)
+        lt.addWidget(self.vessel_view, 5)
+        self.remnant_panel = RemnantPanel(self.request)
+        self.clinical_panel = ClinicalPanel(self.request)
+        self.vote_panel = VotePanel(self.request)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(lesions_tab, "&1 Lesions && vessels")
+        self.tabs.addTab(_scroll(self.remnant_panel), "&2 Remnant")
+        self.tabs.addTab(_scroll(self.clinical_panel), "&3 Clinical && labs")
+        self._vote_tab = _scroll(self.vote_panel)
+        self.tabs.addTab(self._vote_tab, "&4 Vote && decision")
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        # -- middle: diagram and its mode
+        self.diagram = LiverDiagramWidget()
+        self.diagram.unit_clicked.connect(self.click_segment)
+        middle = QWidget()
+        ml = QVBoxLayout(middle)
+        ml.setContentsMargins(0, 0, 0, 0)
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(QLabel("Click sets:"))
+        self.mode_lesion = QRadioButton("&lesion segments")
+        self.mode_lesion.setToolTip("A click on a segment adds it to / removes it from the selected lesion")
+        self.mode_remnant = QRadioButton("re&mnant")
+        self.mode_remnant.setToolTip("A click on a segment keeps it in / removes it from the future remnant")
+        self.mode_lesion.setChecked(True)
+        self.mode_group = QButtonGroup(self)
+        self.mode_group.addButton(self.mode_lesion)
+        self.mode_group.addButton(self.mode_remnant)
+        self.mode_lesion.toggled.connect(lambda on: self.set_click_mode(LESION_MODE if on else REMNANT_MODE))
+        mode_row.addWidget(self.mode_lesion)
+        mode_row.addWidget(self.mode_remnant)
+        mode_row.addStretch(1)
+        ml.addLayout(mode_row)
+        self.diagram_hint = QLabel()
+        self.diagram_hint.setProperty("role", "hint")
+        self.diagram_hint.setWordWrap(True)
+        ml.addWidget(self.diagram_hint)
+        ml.addWidget(self.diagram, 1)
+
+        # -- right: criteria
+        self.criteria = CriteriaPanel()
+        self.criteria.adopt_plan.connect(self.adopt_plan)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.tabs)
+        split.addWidget(middle)
+        split.addWidget(self.criteria)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 4)
+        split.setStretchFactor(2, 5)
+        self.criteria.setMinimumWidth(380)
+        self.tabs.setMinimumWidth(480)
+        self.diagram.setMinimumWidth(320)
+        self._sized = False
+        split.setChildrenCollapsible(False)
+        self.splitter = split
+        outer.addWidget(split, 1)
+
+        # Insert is handled by the lesion table itself; Ctrl+L works anywhere in the editor.
+        # The tabs switch with their mnemonics (Alt+1..4).
+        sc = QShortcut(QKeySequence("Ctrl+L"), self)
+        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        sc.activated.connect(lambda: self.add_lesion())
+        sc = QShortcut(QKeySequence("Ctrl+D"), self)
+        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        sc.activated.connect(self.diagram.setFocus)
+        self.setTabOrder(self.lesion_view, self.vessel_view)
+
+    def showEvent(self, event) -> None:  # type: ignore[override]
+        super().showEvent(event)
+        if not self._sized:
+            # First show: share the width 38 / 30 / 32 % (tabs / diagram / criteria).
+            self._sized = True
+            w = max(self.splitter.width(), 900)
+            self.splitter.setSizes([int(w * 0.38), int(w * 0.30), int(w * 0.32)])
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.tabs, self.diagram, self.criteria):
+            w.setEnabled(on)
+
+    # ------------------------------------------------------------------ context
+    def set_service(self, service: Any) -> None:
+        self._service = service
+        self._members_stale = True
+
+    def set_context(self, *args: Any) -> None:
+        """``set_context(service, case, record)`` or ``set_context(case, record)``."""
+        if args and not isinstance(args[0], Case) and args[0] is not None and len(args) == 3:
+            if args[0] is not self._service:
+                self.set_service(args[0])
+            args = args[1:]
+        elif len(args) == 3:
+            args = args[1:]
+        case, record = (args + (None, None))[:2]
+        same_review = (record is not None and self._record is not None
+                       and record.review_id == self._record.review_id)
+        self._case = case
+        self._record = record
+        if not same_review:
+            self._draft = None
+            self._amend_reason = None
+            self.clear_message()
+            # The registry may have changed (new panellists): re-read it when the vote tab is shown.
+            self._members_stale = True
+            if self.tabs.currentWidget() is self._vote_tab:
+                self._load_members()
+        self._protocol = self._load_protocol(case)
+        agg = getattr(self._protocol, "aggregation", None)
+        interval = getattr(self._protocol, "assessment_interval", None)
+        self.vote_panel.set_protocol(agg, interval)
+        self._set_enabled(record is not None)
+        self._refresh(new_review=not same_review)
+
+    def _load_members(self) -> None:
+        if self._service is None or not self._members_stale:
+            return
+        try:
+            self.vote_panel.set_members(self._service.list_members())
+            self._members_stale = False
+        except MdtError:
+            pass
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self._vote_tab:
+            self._load_members()
+
+    @staticmethod
+    def _load_protocol(case: Case | None) -> Any:
+        if case is None:
+            return None
+        try:
+            from mdt.protocols import default_protocol_id, get_protocol
+
+            return get_protocol(case.protocol.id or default_protocol_id())
+        except MdtError:
+            return None
+
+    # ------------------------------------------------------------------ accessors
+    def record(self) -> Any:
+        return self._record
+
+    def case(self) -> Case | None:
+        return self._case
+
+    def evaluation(self) -> Evaluation | None:
+        return self._evaluation
+
+    def message(self) -> str:
+        return self._message
+
+    def undo_stack(self) -> QUndoStack:
+        return self._stack
+
+    def saved_review(self) -> Review | None:
+        return self._record.review if self._record is not None else None
+
+    def current_review(self) -> Review | None:
+        """The saved review plus the draft lesion being entered, if any."""
+        saved = self.saved_review()
+        if saved is None:
+            return None
+        if self._draft is not None:
+            return replace(saved, lesions=saved.lesions + (self._draft,))
+        return saved
+
+    def selected_lesion(self) -> str | None:
+        return self.lesion_view.current_lesion_id()
+
+    # ------------------------------------------------------------------ messages
+    def show_problem(self, problem: object) -> None:
+        if isinstance(problem, ValidationError):
+            text = "Not saved — " + "; ".join(_field_words(p.path, p.reason) for p in problem.problems)
+        else:
+            text = str(problem)
+        self._message = text
+        self.message_bar.setText(text)
+        set_style(self.message_bar, "background: #fdecea; color: #b3261e; font-weight: bold; padding: 6px;")
+        self.message_bar.setVisible(True)
+        self.problem_shown.emit(text)
+
+    def show_hint(self, text: str) -> None:
+        self._message = text
+        self.message_bar.setText(text)
+        set_style(self.message_bar, "background: #fff8e1; color: #5d4300; padding: 6px;")
+        self.message_bar.setVisible(True)
+
+    def clear_message(self) -> None:
+        self._message = ""
+        self.message_bar.setVisible(False)
+
+    # ------------------------------------------------------------------ the edit path
+    def request(self, fn: EditFn) -> bool:
+        """Apply one edit to the current review, validate, save, push for undo, refresh."""
+        base = self.current_review()
+        if base is None or self._record is None:
+            return False
+        try:
+            edit = fn(base)
+        except ValidationError as exc:
+            self.show_problem(exc)
+            return False
+        except (ValueError, KeyError) as exc:
+            self.show_problem(f"Not saved — {exc}")
+            return False
+        new = edit.review
+        saved = self._record.review
+        draft_id = self._draft.id if self._draft is not None else None
+        empty = [les for les in new.lesions if not les.segments]
+        if empty:
+            # Only the draft (always the last row) may lack segments; it stays a draft and
+            # any other change in the same edit is saved without it.
+            if draft_id is None or len(empty) > 1 or new.lesions[-1] is not empty[0]:
+                which = empty[0]
+                self.show_problem(ValidationError([edits.FieldProblem(
+                    f"lesions[{new.lesions.index(which)}].segments", f"{which.id} needs at least one segment")]))
+                return False
+            self._draft = empty[0]
+            new = replace(new, lesions=new.lesions[:-1])
+            if new == saved:
+                self.show_hint(f"{self._draft.id} is not saved yet: give it a segment (type “VII” in the "
+                               f"segments cell or click the diagram).")
+                self._refresh()
+                return True
+        if new == saved:
+            if self._draft is not None and draft_id not in {les.id for les in new.lesions}:
+                self._draft = None  # the draft was removed before it was ever saved
+                self.clear_message()
+                self._refresh()
+            return True
+        reason = edit.reason
+        if draft_id is not None and new.lesion(draft_id) is not None and saved.lesion(draft_id) is None:
+            added = new.lesion(draft_id)
+            assert added is not None
+            size = f", {edits.fmt_num(added.diameter_mm)} mm" if added.diameter_mm is not None else ""
+            reason = f"add lesion {draft_id} in {', '.join(added.segments)}{size}"
+        problems = self._new_problems(saved, new)
+        if problems:
+            self.show_problem(ValidationError(problems))
+            return False
+        rec = self._save(new, reason, fn)
+        if rec is None:
+            return False
+        if self._draft is not None and rec.review.lesion(self._draft.id) is not None:
+            self._draft = None
+        # After a conflict resolved by "apply mine on top", the version the edit replaced is
+        # theirs (now the editor's record), not the one the edit started from.
+        before = self._record.review
+        self._stack.push(ReviewEditCommand(self, rec.review_id, before, rec.review, reason))
+        self._accept_record(rec)
+        return True
+
+    def _new_problems(self, old: Review, new: Review) -> list[Any]:
+        """Format rules the edit breaks (problems already present before are not blamed on it)."""
+        try:
+            from mdt.caseformat import review_problems
+        except ImportError:
+            return []
+        birth = self._case.patient.birth_date if self._case is not None else None
+        before = {str(p) for p in review_problems(old, birth)}
+        return [p for p in review_problems(new, birth) if str(p) not in before]
+
+    def _save(self, review: Review, reason: str, fn: EditFn | None = None, attempt: int = 0) -> Any:
+        """Save a new version; resolves conflicts and locks with the user.  None when not saved."""
+        rec = self._record
+        service = self._service
+        if service is None:
+            self.show_problem("Not saved — no database is open")
+            return None
+        try:
+            if self._amend_reason is not None:
+                return service.amend_review(rec.review_id, review, rec.version,
+                                            f"{self._amend_reason} — {reason}")
+            return service.save_review(rec.review_id, review, rec.version, reason)
+        except ConflictError as exc:
+            theirs = exc.current if exc.current is not None else service.get_review(rec.review_id)
+            changes = edits.differences(rec.review, theirs.review)
+            choice = ConflictDialog.ask(self, theirs, reason, changes)
+            self._accept_record(theirs)  # what the database holds now, for every view
+            if choice != APPLY_MINE or attempt >= 2:
+                self.show_hint(f"Kept version {theirs.version} saved by {theirs.saved_by}; "
+                               f"your edit “{reason}” was not applied.")
+                return None
+            try:
+                mine = fn(theirs.review) if fn is not None else Edit(review, reason)
+            except (ValidationError, ValueError, KeyError) as err:
+                self.show_problem(f"Your edit no longer applies to their version: {err}")
+                return None
+            return self._save(mine.review, mine.reason or reason, fn, attempt + 1)
+        except LockedError:
+            if self._amend_reason is None:
+                why = AmendmentDialog.ask(self, reason)
+                if not why:
+                    self.show_problem("Not saved — this review belongs to a signed meeting; "
+                                      "an amendment reason is required to change it.")
+                    return None
+                self._amend_reason = why
+                return self._save(review, reason, fn, attempt)
+            self.show_problem("Not saved — the review is locked and the amendment was refused.")
+            return None
+        except ValidationError as exc:
+            self.show_problem(exc)
+            return None
+        except MdtError as exc:
+            self.show_problem(f"Not saved — {exc}")
+            return None
+        except Exception as exc:  # noqa: BLE001 - e.g. the database went away: say so, keep the editor alive
+            self.show_problem(f"Not saved — database error ({type(exc).__name__}): {exc}")
+            return None
+
+    def _accept_record(self, rec: Any, *, emit: bool = True) -> None:
+        self._record = rec
+        if self._case is not None and 0 <= rec.index < len(self._case.reviews):
+            reviews = list(self._case.reviews)
+            reviews[rec.index] = rec.review
+            self._case = replace(self._case, reviews=tuple(reviews))
+        if emit:
+            if self._message and not self._draft:
+                self.clear_message()
+            self.review_saved.emit(rec)
+            self.review_changed.emit(rec)
+        self._refresh()
+
+    def save_from_undo(self, review_id: int, review: Review, reason: str, expected: Review | None = None) -> bool:
+        """Undo/redo: save ``review`` again as a new version of ``review_id``."""
+        service = self._service
+        if service is None:
+            return False
+        showing = self._record is not None and self._record.review_id == review_id
+        try:
+            # Always the database's current version: another workstation may have saved since.
+            current = service.get_review(review_id)
+        except MdtError as exc:
+            self.show_problem(f"{reason} failed: {exc}")
+            return False
+        if showing and current.version != self._record.version:
+            self._accept_record(current)
+        if expected is not None and current.review != expected:
+            self.show_problem(f"{reason} refused: the review was changed since (version {current.version} by "
+                              f"{current.saved_by}); undoing would overwrite that change.")
+            return False
+        if self._draft is not None and review.lesion(self._draft.id) is not None:
+            self._draft = None  # the restored version has a lesion of that id: the draft yields
+        try:
+            if getattr(current, "locked", False) or self._amend_reason is not None:
+                why = self._amend_reason or AmendmentDialog.ask(self, reason)
+                if not why:
+                    self.show_problem(f"{reason} not saved: the review belongs to a signed meeting.")
+                    return False
+                if showing:
+                    self._amend_reason = why
+                rec = service.amend_review(review_id, review, current.version, f"{why} — {reason}")
+            else:
+                rec = service.save_review(review_id, review, current.version, reason)
+        except Exception as exc:  # noqa: BLE001 - never crash an undo; the stack drops the command
+            self.show_problem(f"{reason} failed: {exc}")
+            return False
+        if showing:
+            self._accept_record(rec)
+        else:
+            self.review_saved.emit(rec)
+            self.review_changed.emit(rec)
+        return True
+
+    # ------------------------------------------------------------------ refresh
+    def _refresh(self, *, new_review: bool = False) -> None:
+        started = time.perf_counter()
+        review = self.current_review()
+        selected = self.lesion_view.current_lesion_id()
+        col = self.lesion_view.currentIndex().column()
+        self.lesion_model.set_review(review)
+        self.vessel_model.set_review(review)
+        if review is not None and selected is not None and review.lesion(selected) is not None:
+            if self.lesion_view.current_lesion_id() != selected:
+                self.lesion_view.select_lesion(selected, col if col >= 0 else COL_SEGMENTS)
+        elif review is not None and review.lesions and self.lesion_view.current_lesion_id() is None:
+            self.lesion_view.select_lesion(review.lesions[0].id)
+        self.diagram.set_review(review, self.lesion_view.current_lesion_id())
+        self.clinical_panel.set_state(self._case, review)
+        self.vote_panel.set_state(self._case, review, new_review=new_review)
+        self._update_header()
+        self._evaluate(review)
+        self.remnant_panel.set_state(review, self._evaluation)
+        self._update_hint()
+        self.last_refresh_ms = (time.perf_counter() - started) * 1000
+
+    def _evaluate(self, review: Review | None) -> None:
+        if review is None or self._case is None or self._record is None:
+            self._evaluation = None
+            self.criteria.set_evaluation(None)
+            return
+        case = self._case_with(review)
+        try:
+            from mdt.protocols import evaluate
+
+            ev = evaluate(case, self._record.index)
+        except Exception as exc:  # noqa: BLE001 - an engine failure is shown, never taken as a verdict
+            self._evaluation = None
+            self.criteria.show_error(f"Criteria could not be evaluated: {exc}")
+            return
+        self._evaluation = ev
+        self.criteria.set_evaluation(ev)
+        self.evaluation_changed.emit(ev)
+
+    def _case_with(self, review: Review) -> Case:
+        assert self._case is not None and self._record is not None
+        reviews = list(self._case.reviews)
+        idx = self._record.index
+        if 0 <= idx < len(reviews):
+            reviews[idx] = review
+        else:
+            reviews.append(review)
+        # The draft lesion (no segment yet) is not data the rules should see.
+        reviews = [replace(r, lesions=tuple(les for les in r.lesions if les.segments)) for r in reviews]
+        return replace(self._case, reviews=tuple(reviews))
+
+    def _update_header(self) -> None:
+        rec, case = self._record, self._case
+        if rec is None or case is None:
+            self.header.setText("<i>No review open.</i>")
+            return
+        r = rec.review
+        name = html.escape((case.patient.name or "").replace("^", " ").title())
+        lock = " · <b style='color:#b3261e'>SIGNED MEETING — edits are amendments</b>" if rec.locked else ""
+        amend = f" · amending: {html.escape(self._amend_reason)}" if self._amend_reason else ""
+        self.header.setText(
+            f"<b>{name or case.patient.id}</b> ({case.patient.id}) · review {r.date.isoformat()} · "
+            f"cycle {r.cycle if r.cycle is not None else '–'} · <span style='color:#1b5e20'>saved ✔ version "
+            f"{rec.version}</span> by {html.escape(rec.saved_by or '')}{lock}{amend}")
+
+    def _update_hint(self) -> None:
+        if self._mode == REMNANT_MODE:
+            self.diagram_hint.setText("Click (or type 1–8) a segment to keep or resect it.")
+        else:
+            lid = self.lesion_view.current_lesion_id()
+            self.diagram_hint.setText(f"Click (or type 1–8) a segment to add it to / remove it from {lid}."
+                                      if lid else "Select a lesion (or press Ctrl+L for a new one), then "
+                                                  "click its segments.")
+
+    def _lesion_selected(self, lesion_id: str | None) -> None:
+        self.diagram.set_selected_lesion(lesion_id)
+        self._update_hint()
+
+    # ------------------------------------------------------------------ synchronous API (bench, tests)
+    def preview(self, review: Review) -> Evaluation | None:
+        """Re-evaluate and redraw ``review`` (the criteria panel included) without saving it."""
+        if self._record is None:
+            return None
+        self._evaluate(review)
+        self.diagram.set_review(review, self.lesion_view.current_lesion_id())
+        self.remnant_panel.set_state(review, self._evaluation)
+        return self._evaluation
+
+    def apply_edit_sync(self, fn: EditFn) -> Evaluation | None:
+        """Apply, save and refresh synchronously; the evaluation after the edit (None if refused)."""
+        return self._evaluation if self.request(fn) else None
+
+    # ------------------------------------------------------------------ lesion actions
+    def add_lesion(self, segments: tuple[str, ...] | list[str] = (), diameter_mm: float | None = None) -> str | None:
+        """Start a new lesion (a draft until it has a segment); returns its id."""
+        saved = self.saved_review()
+        if saved is None:
+            return None
+        if self._draft is not None and not segments:
+            self.lesion_view.select_lesion(self._draft.id)
+            self.lesion_view.setFocus()
+            return self._draft.id
+        if segments:
+            lid = edits.next_lesion_id(self.current_review() or saved)
+            ok = self.request(partial(_add_with, segments=tuple(segments), lesion_id=lid, diameter_mm=diameter_mm))
+            if ok:
+                self.lesion_view.select_lesion(lid)
+            return lid if ok else None
+        lid = edits.next_lesion_id(saved)
+        self._draft = Lesion(id=lid, segments=(), diameter_mm=diameter_mm)
+        self.tabs.setCurrentIndex(0)
+        self.mode_lesion.setChecked(True)
+        self._refresh()
+        self.lesion_view.select_lesion(lid, COL_SEGMENTS)
+        self.lesion_view.setFocus()
+        self.show_hint(f"New lesion {lid}: type its segments (e.g. “VII, VIII”) or click them on the diagram.")
+        return lid
+
+    def select_lesion(self, lesion_id: str) -> None:
+        self.lesion_view.select_lesion(lesion_id)
+
+    def remove_lesion(self, lesion_id: str) -> bool:
+        return self.request(partial(edits.remove_lesion, lesion_id=lesion_id))
+
+    def _lesion_cell(self, lesion_id: str, column: int) -> Any:
+        row = self.lesion_model.row_of(lesion_id)
+        return self.lesion_model.index(row, column) if row >= 0 else None
+
+    def type_segments(self, lesion_id: str, text: str) -> bool:
+        idx = self._lesion_cell(lesion_id, COL_SEGMENTS)
+        return bool(idx is not None and self.lesion_model.setData(idx, text))
+
+    def set_diameter(self, lesion_id: str, text: str | float | None) -> bool:
+        from .lesion_table import COL_DIAMETER
+
+        idx = self._lesion_cell(lesion_id, COL_DIAMETER)
+        value = "" if text is None else str(text)
+        return bool(idx is not None and self.lesion_model.setData(idx, value))
+
+    def apply_measurement(self, lesion_id: str, measurement: Any, length_mm: float) -> bool:
+        """A caliper measurement from the image viewer (``ViewerWidget.caliper_measured``)
+        becomes the lesion's diameter, with where it was measured."""
+        return self.request(partial(edits.set_measurement, lesion_id=lesion_id, measurement=measurement,
+                                    length_mm=length_mm))
+
+    def set_target(self, lesion_id: str, target: bool) -> bool:
+        return self.request(partial(edits.set_target, lesion_id=lesion_id, target=target))
+
+    def set_status(self, lesion_id: str, status: str) -> bool:
+        return self.request(partial(edits.set_status, lesion_id=lesion_id, status=status))
+
+    # ------------------------------------------------------------------ diagram
+    def set_click_mode(self, mode: str) -> None:
+        self._mode = REMNANT_MODE if mode == REMNANT_MODE else LESION_MODE
+        button = self.mode_remnant if self._mode == REMNANT_MODE else self.mode_lesion
+        if not button.isChecked():
+            button.setChecked(True)
+        self._update_hint()
+
+    def click_segment(self, unit: str) -> bool:
+        """What a click on the diagram does in the current mode."""
+        if self._mode == REMNANT_MODE:
+            return self.request(partial(edits.toggle_remnant_segment, unit=unit))
+        lid = self.lesion_view.current_lesion_id()
+        if lid is None:
+            # No lesion selected: the click starts a new one in that segment.
+            return self.add_lesion((unit,)) is not None
+        return self.request(partial(edits.toggle_segment, lesion_id=lid, unit=unit))
+
+    # ------------------------------------------------------------------ vessels, remnant, values
+    def set_vessel(self, lesion_id: str | None, structure: str, relation: str | None) -> bool:
+        return self.request(partial(edits.set_vessel, lesion_id=lesion_id, structure=structure, relation=relation))
+
+    def choose_resection(self, name: str | None) -> bool:
+        return self.request(partial(edits.choose_resection, name=name))
+
+    def set_remnant_segments(self, units: list[str] | tuple[str, ...] | None) -> bool:
+        return self.request(partial(edits.set_remnant_segments, units=units))
+
+    def set_local_treatment(self, lesion_id: str, method: str | None) -> bool:
+        return self.request(partial(edits.set_local_treatment, lesion_id=lesion_id, method=method))
+
+    def adopt_plan(self, plan: PlanOption) -> bool:
+        """Record the plan the engine found: its remnant and its local treatments."""
+        return self.request(partial(_adopt, plan=plan))
+
+    def value_field(self, name: str) -> Any:
+        """The input widget of a value: ``weight_kg``, ``labs.creatinine``, ``remnant.flr_ml``..."""
+        if name.startswith("remnant."):
+            return {"remnant.flr_ml": self.remnant_panel.flr, "remnant.tlv_ml": self.remnant_panel.tlv}[name]
+        if name == "imaging.date":
+            return self.clinical_panel.imaging_date
+        if name.startswith("clinical."):
+            name = name.split(".", 1)[1]
+        return self.clinical_panel.fields[name]
+
+    def enter_value(self, name: str, text: str) -> bool:
+        """Type ``text`` into a value field and press Enter."""
+        return self.value_field(name).commit_text(text)
+
+    def choose_value(self, name: str, value: str | None) -> bool:
+        """Pick a vocabulary value: extrahepatic_disease, ascites, encephalopathy, proteinuria,
+        liver_condition."""
+        if name == "liver_condition":
+            return self.remnant_panel.condition.choose(value)
+        if name == "imaging.modality":
+            return self.clinical_panel.modality.choose(value)
+        return self.clinical_panel.choices[name].choose(value)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ panel
+    def cast_vote(self, member: str, role: str | None, rating: str, round_: int = 1) -> bool:
+        return self.vote_panel.cast(member, role, rating, round_)
+
+    def reveal_votes(self) -> None:
+        self.vote_panel.reveal()
+
+    def decide(self, resectability: str | None, plan: str | None, rationale: str | None = None,
+               next_review: date | None = None, dissent: str | None = None,
+               responsible: str | None = None) -> bool:
+        if next_review is None:
+            proposal = self.vote_panel.proposed_next_review()
+            next_review = proposal.date if proposal is not None else None
+        return self.vote_panel.decide(resectability, plan, rationale, next_review, dissent, responsible)
+
+
+def _add_with(review: Review, segments: tuple[str, ...], lesion_id: str, diameter_mm: float | None) -> Edit:
+    return edits.add_lesion(review, segments, lesion_id=lesion_id, diameter_mm=diameter_mm)
+
+
+def _adopt(review: Review, plan: PlanOption) -> Edit:
+    edit = edits.set_remnant_segments(review, plan.remnant)
+    out = edit.review
+    for lid, method in plan.local_treatment:
+        if out.lesion(lid) is not None:
+            out = edits.set_local_treatment(out, lid, method).review
+    return Edit(out, f"adopt suggested plan: {edit.reason.split('→')[-1].strip()}"
+                     + ("".join(f", {m} {lid}" for lid, m in plan.local_treatment)))
+
+
+def _field_words(path: str, reason: str) -> str:
+    return f"{path}: {reason}" if path else reason
+
+
+class _Scroll(QScrollArea):
+    """A scroll area that tells its panel how wide it may be (panels re-flow instead of scrolling)."""
+
+    def resizeEvent(self, event) -> None:  # type: ignore[override]
+        fit = getattr(self.widget(), "fit_width", None)
+        if fit is not None:
+            fit(self.viewport().width())
+        super().resizeEvent(event)
+
+
+def _scroll(widget: QWidget) -> QScrollArea:
+    area = _Scroll()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    return area

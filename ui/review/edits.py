@@ -1,0 +1,686 @@
+"""Pure edit functions over an immutable :class:`mdt.case.Review` (no Qt here).
+
+Every edit the review editor offers is one function ``(review, ...) -> Edit``:
+it builds the new review with :func:`dataclasses.replace` and a human reason
+for the version history ("L1 diameter 42 → 40 mm").  Invalid values raise
+:class:`mdt.errors.ValidationError` naming the field by its ``mdt-case/1``
+path, before anything is saved.  The same functions are replayed on top of
+another workstation's version when the user chooses "apply mine on top".
+
+The limits mirror ``docs/case-format.md``; the vocabularies come from
+``mdt.case`` so the UI, the format and the rules never disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from mdt import anatomy
+from mdt.case import (
+    ASCITES,
+    ENCEPHALOPATHY,
+    EXTRAHEPATIC,
+    LAB_UNITS,
+    LESION_STATUSES,
+    LIVER_CONDITIONS,
+    LOCAL_METHODS,
+    MODALITIES,
+    PLANS,
+    PROTEINURIA,
+    RATINGS,
+    SEGMENTS,
+    VESSEL_RELATIONS,
+    VESSEL_STRUCTURES,
+    Clinical,
+    Decision,
+    Imaging,
+    Lesion,
+    LocalTreatment,
+    Measurement,
+    Number,
+    Panel,
+    RemnantPlan,
+    Review,
+    Uln,
+    VesselContact,
+    Vote,
+)
+from mdt.errors import FieldProblem, ValidationError
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """The result of one edit: the new review and the reason saved with its version."""
+    review: Review
+    reason: str
+
+
+EditFn = Callable[[Review], Edit]
+"""An edit still to be applied: replayable on top of a newer version."""
+
+
+def problem(path: str, reason: str) -> ValidationError:
+    return ValidationError([FieldProblem(path, reason)])
+
+
+# --------------------------------------------------------------------------- formatting
+
+def fmt_num(value: Number | None) -> str:
+    """A recorded number as typed (42, 42.5), or an empty string for not recorded."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def fmt_value(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return fmt_num(value)
+    if isinstance(value, tuple):
+        return ", ".join(fmt_value(v) for v in value) or "—"
+    return str(value)
+
+
+def label(code: str | None) -> str:
+    """Vocabulary code to words: ``permanently_unresectable`` -> ``permanently unresectable``."""
+    return "—" if code is None else code.replace("_", " ")
+
+
+# --------------------------------------------------------------------------- parsing
+
+_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV", "4a": "IVa", "4b": "IVb",
+           "5": "V", "6": "VI", "7": "VII", "8": "VIII"}
+_CANON = {s.lower(): s for s in SEGMENTS}
+
+
+def parse_segments(text: str, path: str = "segments") -> tuple[str, ...]:
+    """Segments typed by a coordinator: ``VII, VIII`` or ``7 8`` or ``4a``; at least one.
+
+    Returns them in anatomical order without duplicates.  ``IV`` together with
+    IVa or IVb collapses to the halves, which say more.
+    """
+    tokens = [t for t in re.split(r"[\s,;/+]+", text.strip()) if t]
+    if not tokens:
+        raise problem(path, "at least one segment is required (e.g. VII, VIII)")
+    out: list[str] = []
+    bad: list[str] = []
+    for tok in tokens:
+        key = tok.lower()
+        seg = _CANON.get(key) or _ARABIC.get(key)
+        if seg is None:
+            bad.append(tok)
+        elif seg not in out:
+            out.append(seg)
+    if bad:
+        raise problem(path, f"unknown segment {', '.join(bad)} (use I–VIII, IVa, IVb)")
+    if "IV" in out and ("IVa" in out or "IVb" in out):
+        out.remove("IV")
+    order = {s: i for i, s in enumerate(("I", "II", "III", "IV", "IVa", "IVb", "V", "VI", "VII", "VIII"))}
+    return tuple(sorted(out, key=order.__getitem__))
+
+
+def parse_number(text: str, path: str, *, minimum: float | None = None, maximum: float | None = None,
+                 strict_min: bool = False, integer: bool = False, unit: str = "") -> Number | None:
+    """A typed number, or None for an empty field; range-checked with the format's limits."""
+    t = text.strip().replace(",", ".")
+    if not t:
+        return None
+    try:
+        value: Number = int(t) if re.fullmatch(r"[+-]?\d+", t) else float(t)
+    except ValueError:
+        raise problem(path, f"{text.strip()!r} is not a number") from None
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise problem(path, f"{text.strip()!r} is not a number")
+    if integer and not isinstance(value, int):
+        if value.is_integer():
+            value = int(value)
+        else:
+            raise problem(path, "must be a whole number")
+    u = f" {unit}" if unit else ""
+    if minimum is not None:
+        if strict_min and value <= minimum:
+            raise problem(path, f"must be > {fmt_num(minimum)}{u}")
+        if not strict_min and value < minimum:
+            raise problem(path, f"must be ≥ {fmt_num(minimum)}{u}")
+    if maximum is not None and value > maximum:
+        raise problem(path, f"must be ≤ {fmt_num(maximum)}{u}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """Limits of one numeric field, as ``docs/case-format.md`` states them."""
+    path: str
+    label: str
+    unit: str = ""
+    minimum: float | None = 0
+    maximum: float | None = None
+    strict_min: bool = False
+    integer: bool = False
+
+    def parse(self, text: str) -> Number | None:
+        return parse_number(text, self.path, minimum=self.minimum, maximum=self.maximum,
+                            strict_min=self.strict_min, integer=self.integer, unit=self.unit)
+
+
+REVIEW_FIELDS: dict[str, FieldSpec] = {
+    "cycle": FieldSpec("cycle", "Cycles completed", "", 0, None, integer=True),
+    "height_cm": FieldSpec("height_cm", "Height", "cm", 50, 250),
+    "weight_kg": FieldSpec("weight_kg", "Weight", "kg", 20, 300),
+    "ecog": FieldSpec("ecog", "ECOG", "", 0, 5, integer=True),
+    "tumour_burden_pct": FieldSpec("tumour_burden_pct", "Tumour burden", "%", 0, 100),
+}
+CLINICAL_FIELDS: dict[str, FieldSpec] = {
+    "prior_systemic_lines": FieldSpec("clinical.prior_systemic_lines", "Prior systemic lines", "", 0, 20,
+                                      integer=True),
+    "neuropathy_grade": FieldSpec("clinical.neuropathy_grade", "Neuropathy (CTCAE)", "grade", 0, 4,
+                                  integer=True),
+    "life_expectancy_months": FieldSpec("clinical.life_expectancy_months", "Life expectancy", "months",
+                                        0, 600),
+    "cea": FieldSpec("clinical.cea", "CEA", "ng/mL", 0, None),
+    "ca19_9": FieldSpec("clinical.ca19_9", "CA 19-9", "U/mL", 0, None),
+    "lvef_pct": FieldSpec("clinical.lvef_pct", "LVEF", "%", 0, 100),
+    "fev1_fvc_pct": FieldSpec("clinical.fev1_fvc_pct", "FEV1/FVC", "%", 0, 100),
+    "disease_free_interval_months": FieldSpec("clinical.disease_free_interval_months",
+                                              "Disease-free interval", "months", 0, 600),
+}
+_LAB_LABELS = {
+    "anc": "ANC", "wbc": "WBC", "hb": "Haemoglobin", "plt": "Platelets", "ast": "AST", "alt": "ALT",
+    "alp": "ALP", "bilirubin": "Bilirubin", "creatinine": "Creatinine", "albumin": "Albumin",
+    "inr": "INR", "proteinuria_g_24h": "Proteinuria (24 h)",
+}
+_LAB_MAX = {"anc": 200, "wbc": 500, "hb": 25, "plt": 5000, "albumin": 100, "inr": 20}
+LAB_FIELDS: dict[str, FieldSpec] = {
+    name: FieldSpec(f"labs.{name}", text, LAB_UNITS.get(name, ""), 0, _LAB_MAX.get(name))
+    for name, text in _LAB_LABELS.items()
+}
+ULN_FIELDS: dict[str, FieldSpec] = {
+    name: FieldSpec(f"labs.uln.{name}", f"{_LAB_LABELS[name]} ULN", LAB_UNITS[name], 0, None, strict_min=True)
+    for name in ("ast", "alt", "alp", "bilirubin", "creatinine")
+}
+REMNANT_FIELDS: dict[str, FieldSpec] = {
+    "flr_ml": FieldSpec("remnant.flr_ml", "Remnant volume (FLR)", "mL", 0, 5000, strict_min=True),
+    "tlv_ml": FieldSpec("remnant.tlv_ml", "Total liver volume", "mL", 0, 8000, strict_min=True),
+}
+DIAMETER = FieldSpec("diameter_mm", "Diameter", "mm", 0, 300, strict_min=True)
+
+
+def _check_choice(value: str | None, allowed: Iterable[str], path: str) -> None:
+    if value is not None and value not in allowed:
+        raise problem(path, f"must be one of {', '.join(allowed)}")
+
+
+# --------------------------------------------------------------------------- lesions
+
+def _lesion_index(review: Review, lesion_id: str) -> int:
+    for i, les in enumerate(review.lesions):
+        if les.id == lesion_id:
+            return i
+    raise problem("lesions", f"no lesion {lesion_id!r} in this review")
+
+
+def next_lesion_id(review: Review) -> str:
+    """``L<n>`` one past the highest numbered id, so ids stay stable across reviews."""
+    used = {les.id for les in review.lesions}
+    numbers = [int(m.group(1)) for les in review.lesions if (m := re.fullmatch(r"L(\d+)", les.id))]
+    n = max(numbers, default=0) + 1
+    while f"L{n}" in used:
+        n += 1
+    return f"L{n}"
+
+
+def add_lesion(review: Review, segments: Iterable[str] = (), lesion_id: str | None = None,
+               diameter_mm: Number | None = None) -> Edit:
+    """A new present lesion.  With no segment yet it is given none; the segments cell asks for one.
+
+    The format requires at least one segment; the editor only saves a lesion
+    without one because the coordinator is about to click the diagram, and the
+    validation message says so until it is done.
+    """
+    new_id = lesion_id or next_lesion_id(review)
+    if review.lesion(new_id) is not None:
+        raise problem("lesions", f"lesion id {new_id} is already used in this review")
+    segs = anatomy.sort_units(anatomy.expand(segments)) if segments else ()
+    les = Lesion(id=new_id, segments=segs, diameter_mm=diameter_mm)
+    where = f" in {', '.join(segs)}" if segs else ""
+    return Edit(replace(review, lesions=review.lesions + (les,)), f"add lesion {new_id}{where}")
+
+
+def remove_lesion(review: Review, lesion_id: str) -> Edit:
+    """Remove a lesion with its vessel contacts and local treatment (they describe it)."""
+    _lesion_index(review, lesion_id)
+    lesions = tuple(les for les in review.lesions if les.id != lesion_id)
+    vessels = tuple(v for v in review.vessels if v.lesion != lesion_id)
+    remnant = review.remnant
+    if remnant is not None:
+        remnant = replace(remnant, local_treatment=tuple(
+            lt for lt in remnant.local_treatment if lt.lesion != lesion_id))
+    return Edit(replace(review, lesions=lesions, vessels=vessels, remnant=remnant),
+                f"remove lesion {lesion_id}")
+
+
+def _replace_lesion(review: Review, idx: int, lesion: Lesion) -> Review:
+    lesions = list(review.lesions)
+    lesions[idx] = lesion
+    return replace(review, lesions=tuple(lesions))
+
+
+def rename_lesion(review: Review, lesion_id: str, new_id: str) -> Edit:
+    """Change a lesion id and every reference to it (vessels, local treatment)."""
+    idx = _lesion_index(review, lesion_id)
+    new_id = new_id.strip()
+    path = f"lesions[{idx}].id"
+    if not new_id:
+        raise problem(path, "a lesion id is required")
+    if new_id == lesion_id:
+        return Edit(review, "")
+    if review.lesion(new_id) is not None:
+        raise problem(path, f"{new_id} is already used by another lesion in this review")
+    out = _replace_lesion(review, idx, replace(review.lesions[idx], id=new_id))
+    vessels = tuple(replace(v, lesion=new_id) if v.lesion == lesion_id else v for v in out.vessels)
+    remnant = out.remnant
+    if remnant is not None:
+        remnant = replace(remnant, local_treatment=tuple(
+            replace(lt, lesion=new_id) if lt.lesion == lesion_id else lt for lt in remnant.local_treatment))
+    return Edit(replace(out, vessels=vessels, remnant=remnant), f"rename lesion {lesion_id} → {new_id}")
+
+
+def set_segments(review: Review, lesion_id: str, segments: Iterable[str]) -> Edit:
+    idx = _lesion_index(review, lesion_id)
+    segs = tuple(segments)
+    path = f"lesions[{idx}].segments"
+    if not segs:
+        raise problem(path, f"{lesion_id} needs at least one segment")
+    for s in segs:
+        _check_choice(s, SEGMENTS, path)
+    old = review.lesions[idx]
+    return Edit(_replace_lesion(review, idx, replace(old, segments=segs)),
+                f"{lesion_id} segments {fmt_value(old.segments)} → {fmt_value(segs)}")
+
+
+def toggle_segment(review: Review, lesion_id: str, unit: str) -> Edit:
+    """Diagram click: add or remove one anatomical unit from a lesion (``IV`` splits in halves)."""
+    idx = _lesion_index(review, lesion_id)
+    if unit not in anatomy.UNITS:
+        raise problem(f"lesions[{idx}].segments", f"unknown segment {unit}")
+    units = set(anatomy.expand(review.lesions[idx].segments))
+    if unit in units:
+        units.discard(unit)
+        if not units:
+            raise problem(f"lesions[{idx}].segments",
+                          f"{lesion_id} needs at least one segment; click another segment first")
+    else:
+        units.add(unit)
+    return set_segments(review, lesion_id, anatomy.sort_units(units))
+
+
+def set_diameter(review: Review, lesion_id: str, diameter: Number | None) -> Edit:
+    idx = _lesion_index(review, lesion_id)
+    old = review.lesions[idx]
+    path = f"lesions[{idx}].diameter_mm"
+    if diameter is not None and not (0 < diameter <= 300):
+        raise problem(path, "must be > 0 and ≤ 300 mm")
+    u = lambda d: "not measured" if d is None else f"{fmt_num(d)} mm"  # noqa: E731
+    return Edit(_replace_lesion(review, idx, replace(old, diameter_mm=diameter)),
+                f"{lesion_id} diameter {u(old.diameter_mm)} → {u(diameter)}".replace(" mm →", " →"))
+
+
+def set_target(review: Review, lesion_id: str, target: bool) -> Edit:
+    idx = _lesion_index(review, lesion_id)
+    return Edit(_replace_lesion(review, idx, replace(review.lesions[idx], target=bool(target))),
+                f"{lesion_id} {'marked' if target else 'unmarked'} as target")
+
+
+def set_status(review: Review, lesion_id: str, status: str) -> Edit:
+    idx = _lesion_index(review, lesion_id)
+    _check_choice(status, LESION_STATUSES, f"lesions[{idx}].status")
+    old = review.lesions[idx]
+    reason = f"{lesion_id} status {old.status} → {status}"
+    new = replace(old, status=status)
+    if status == "disappeared" and old.diameter_mm is not None:
+        # A disappeared lesion measures nothing (the format refuses a size beside it).
+        new = replace(new, diameter_mm=None)
+        reason += f" (diameter {fmt_num(old.diameter_mm)} mm cleared)"
+    return Edit(_replace_lesion(review, idx, new), reason)
+
+
+def set_measurement(review: Review, lesion_id: str, measurement: Measurement, length_mm: Number) -> Edit:
+    """A caliper measurement from the image viewer: the diameter (0.1 mm) and where it was taken."""
+    idx = _lesion_index(review, lesion_id)
+    path = f"lesions[{idx}].diameter_mm"
+    if not (0 < length_mm <= 300):
+        raise problem(path, f"a caliper length of {length_mm:.1f} mm is outside > 0 and ≤ 300 mm")
+    old = review.lesions[idx]
+    if old.status == "disappeared":
+        raise problem(path, f"{lesion_id} is recorded as disappeared; change its status before measuring it")
+    diameter = round(float(length_mm), 1)
+    if diameter.is_integer():
+        diameter = int(diameter)
+    before = "not measured" if old.diameter_mm is None else fmt_num(old.diameter_mm)
+    return Edit(_replace_lesion(review, idx, replace(old, diameter_mm=diameter, measurement=measurement)),
+                f"{lesion_id} diameter {before} → {fmt_num(diameter)} mm (caliper)")
+
+
+# --------------------------------------------------------------------------- imaging
+
+def set_imaging(review: Review, modality: str | None = None, on: date | None = None,
+                study_uid: str | None = None) -> Edit:
+    """The imaging this review is based on; all three None removes it."""
+    _check_choice(modality, MODALITIES, "imaging.modality")
+    if on is not None and on > review.date:
+        raise problem("imaging.date", f"must not be after the review date {review.date}")
+    uid = (study_uid or "").strip() or None
+    img = None if modality is None and on is None and uid is None else Imaging(modality, on, uid)
+    old = review.imaging
+
+    def words(i: Imaging | None) -> str:
+        return "none" if i is None else " ".join(x for x in (i.modality, i.date and i.date.isoformat()) if x) or "—"
+
+    return Edit(replace(review, imaging=img), f"imaging {words(old)} → {words(img)}")
+
+
+# --------------------------------------------------------------------------- vessels
+
+def vessel_relation(review: Review, lesion_id: str | None, structure: str) -> str | None:
+    for v in review.vessels:
+        if v.lesion == lesion_id and v.structure == structure:
+            return v.relation
+    return None
+
+
+def set_vessel(review: Review, lesion_id: str | None, structure: str, relation: str | None) -> Edit:
+    """Set (or clear with None) the relation of one lesion with one structure."""
+    _check_choice(structure, VESSEL_STRUCTURES, "vessels[].structure")
+    _check_choice(relation, VESSEL_RELATIONS, "vessels[].relation")
+    if lesion_id is not None:
+        _lesion_index(review, lesion_id)
+    old = vessel_relation(review, lesion_id, structure)
+    kept: list[VesselContact] = []
+    placed = False
+    for v in review.vessels:
+        if v.lesion == lesion_id and v.structure == structure:
+            if relation is not None and not placed:
+                kept.append(replace(v, relation=relation))
+                placed = True
+            continue
+        kept.append(v)
+    if relation is not None and not placed:
+        kept.append(VesselContact(structure=structure, relation=relation, lesion=lesion_id))
+    who = lesion_id or "unattributed"
+    return Edit(replace(review, vessels=tuple(kept)),
+                f"{who} {structure} {old or 'none'} → {relation or 'none'}")
+
+
+# --------------------------------------------------------------------------- remnant
+
+def _remnant(review: Review) -> RemnantPlan:
+    return review.remnant or RemnantPlan()
+
+
+def remnant_units(review: Review) -> frozenset[str] | None:
+    """The segments the recorded plan leaves, or None when no plan is recorded."""
+    rem = review.remnant
+    if rem is None:
+        return None
+    if rem.resection in anatomy.RESECTIONS:
+        return anatomy.remnant_of(rem.resection)
+    if rem.segments:
+        return anatomy.expand(rem.segments)
+    return None
+
+
+def lesions_in_remnant(review: Review, units: frozenset[str] | None = None) -> tuple[Lesion, ...]:
+    """Present lesions lying (even partly) in the remnant: the ones a plan must treat locally."""
+    units = remnant_units(review) if units is None else units
+    if not units:
+        return ()
+    return tuple(les for les in review.lesions
+                 if les.status == "present" and anatomy.expand(les.segments) & units)
+
+
+def _prune_local(review: Review, plan: RemnantPlan) -> RemnantPlan:
+    """Local treatment only makes sense for lesions still in the remnant."""
+    probe = replace(review, remnant=plan)
+    inside = {les.id for les in lesions_in_remnant(probe)}
+    return replace(plan, local_treatment=tuple(lt for lt in plan.local_treatment if lt.lesion in inside))
+
+
+def _plan_words(plan: RemnantPlan | None) -> str:
+    if plan is None or (plan.resection is None and not plan.segments):
+        return "no plan"
+    if plan.resection:
+        return anatomy.RESECTION_LABELS.get(plan.resection, plan.resection)
+    return "remnant " + ", ".join(plan.segments or ())
+
+
+def choose_resection(review: Review, name: str | None) -> Edit:
+    """A named resection (Brisbane 2000) replaces any custom remnant; None clears the plan."""
+    if name is not None and name not in anatomy.RESECTIONS:
+        raise problem("remnant.resection", f"unknown resection {name!r}")
+    old = _remnant(review)
+    plan = _prune_local(review, replace(old, resection=name, segments=None))
+    return Edit(replace(review, remnant=plan), f"plan {_plan_words(review.remnant)} → {_plan_words(plan)}")
+
+
+def set_remnant_segments(review: Review, units: Iterable[str] | None) -> Edit:
+    """A custom remnant; stored as the named resection when it is exactly one."""
+    old = _remnant(review)
+    if units is None or not set(units):
+        plan = replace(old, resection=None, segments=None)
+    else:
+        us = anatomy.expand(units)
+        named = anatomy.resection_for_remnant(us)
+        plan = replace(old, resection=named, segments=None if named else anatomy.sort_units(us))
+    plan = _prune_local(review, plan)
+    return Edit(replace(review, remnant=plan), f"plan {_plan_words(review.remnant)} → {_plan_words(plan)}")
+
+
+def toggle_remnant_segment(review: Review, unit: str) -> Edit:
+    """Diagram click in remnant mode.  With no plan yet, the first click starts a remnant of that unit."""
+    if unit not in anatomy.UNITS:
+        raise problem("remnant.segments", f"unknown segment {unit}")
+    units = set(remnant_units(review) or ())
+    units.symmetric_difference_update({unit})
+    return set_remnant_segments(review, units)
+
+
+def set_local_treatment(review: Review, lesion_id: str, method: str | None) -> Edit:
+    _check_choice(method, LOCAL_METHODS, "remnant.local_treatment[].method")
+    _lesion_index(review, lesion_id)
+    old = _remnant(review)
+    if method is not None and lesion_id not in {les.id for les in lesions_in_remnant(review)}:
+        raise problem("remnant.local_treatment", f"{lesion_id} does not lie in the remnant")
+    before = next((lt.method for lt in old.local_treatment if lt.lesion == lesion_id), None)
+    items = [lt for lt in old.local_treatment if lt.lesion != lesion_id]
+    if method is not None:
+        items.append(LocalTreatment(lesion=lesion_id, method=method))
+    order = {les.id: i for i, les in enumerate(review.lesions)}
+    items.sort(key=lambda lt: order.get(lt.lesion, 0))
+    return Edit(replace(review, remnant=replace(old, local_treatment=tuple(items))),
+                f"{lesion_id} local treatment {before or 'none'} → {method or 'none'}")
+
+
+def set_remnant_value(review: Review, name: str, value: Number | None) -> Edit:
+    spec = REMNANT_FIELDS[name]
+    if value is not None:
+        parse_number(fmt_num(value), spec.path, minimum=spec.minimum, maximum=spec.maximum,
+                     strict_min=spec.strict_min, unit=spec.unit)
+    old = _remnant(review)
+    plan = replace(old, **{name: value})
+    if plan.flr_ml is not None and plan.tlv_ml is not None and plan.flr_ml > plan.tlv_ml:
+        raise problem(spec.path, f"remnant volume {fmt_num(plan.flr_ml)} mL cannot exceed the total "
+                                 f"liver volume {fmt_num(plan.tlv_ml)} mL")
+    return Edit(replace(review, remnant=plan),
+                f"{spec.label} {fmt_value(getattr(old, name))} → {fmt_value(value)} mL")
+
+
+def set_liver_condition(review: Review, condition: str | None) -> Edit:
+    _check_choice(condition, LIVER_CONDITIONS, "remnant.liver_condition")
+    old = _remnant(review)
+    return Edit(replace(review, remnant=replace(old, liver_condition=condition)),
+                f"liver condition {label(old.liver_condition)} → {label(condition)}")
+
+
+# --------------------------------------------------------------------------- clinical and labs
+
+def set_review_value(review: Review, name: str, value: Any) -> Edit:
+    """cycle, height, weight, ECOG, tumour burden (numbers) or extrahepatic disease (choice)."""
+    if name == "extrahepatic_disease":
+        _check_choice(value, EXTRAHEPATIC, name)
+        return Edit(replace(review, extrahepatic_disease=value),
+                    f"extrahepatic disease {label(review.extrahepatic_disease)} → {label(value)}")
+    if name == "date":
+        if not isinstance(value, date):
+            raise problem("date", "must be a date")
+        return Edit(replace(review, date=value), f"review date {review.date} → {value}")
+    spec = REVIEW_FIELDS[name]
+    if value is not None:
+        spec.parse(fmt_num(value))
+    return Edit(replace(review, **{name: value}),
+                f"{spec.label} {fmt_value(getattr(review, name))} → {fmt_value(value)} {spec.unit}".rstrip())
+
+
+_CLINICAL_CHOICES: dict[str, tuple[str, ...]] = {"ascites": ASCITES, "encephalopathy": ENCEPHALOPATHY}
+_CLINICAL_BOOLS = ("node_positive_primary", "synchronous")
+
+
+def set_clinical(review: Review, name: str, value: Any) -> Edit:
+    if name in _CLINICAL_CHOICES:
+        _check_choice(value, _CLINICAL_CHOICES[name], f"clinical.{name}")
+        what = name
+    elif name in _CLINICAL_BOOLS:
+        if value is not None and not isinstance(value, bool):
+            raise problem(f"clinical.{name}", "must be yes, no or not recorded")
+        what = name.replace("_", " ")
+    else:
+        spec = CLINICAL_FIELDS[name]
+        if value is not None:
+            spec.parse(fmt_num(value))
+        what = spec.label
+    if not any(f.name == name for f in dataclasses.fields(Clinical)):
+        raise problem(f"clinical.{name}", "unknown field")
+    old = getattr(review.clinical, name)
+    return Edit(replace(review, clinical=replace(review.clinical, **{name: value})),
+                f"{what} {fmt_value(old)} → {fmt_value(value)}")
+
+
+def set_lab(review: Review, name: str, value: Any) -> Edit:
+    if name == "proteinuria":
+        _check_choice(value, PROTEINURIA, "labs.proteinuria")
+        spec_label, unit = "Proteinuria", ""
+    else:
+        spec = LAB_FIELDS[name]
+        if value is not None:
+            spec.parse(fmt_num(value))
+        spec_label, unit = spec.label, spec.unit
+    old = getattr(review.labs, name)
+    return Edit(replace(review, labs=replace(review.labs, **{name: value})),
+                f"{spec_label} {fmt_value(old)} → {fmt_value(value)} {unit}".rstrip())
+
+
+def set_uln(review: Review, name: str, value: Number | None) -> Edit:
+    spec = ULN_FIELDS[name]
+    if value is not None:
+        spec.parse(fmt_num(value))
+    uln = review.labs.uln or Uln()
+    old = getattr(uln, name)
+    return Edit(replace(review, labs=replace(review.labs, uln=replace(uln, **{name: value}))),
+                f"{spec.label} {fmt_value(old)} → {fmt_value(value)} {spec.unit}".rstrip())
+
+
+# --------------------------------------------------------------------------- panel
+
+def cast_vote(review: Review, member: str, role: str | None, rating: str, round_: int = 1,
+              comment: str | None = None) -> Edit:
+    """Record a panellist's rating; a second vote by the same member in the same round replaces the first."""
+    member = member.strip()
+    if not member:
+        raise problem("panel.votes[].member", "the panellist's name is required")
+    _check_choice(rating, RATINGS, "panel.votes[].rating")
+    if round_ not in (1, 2):
+        raise problem("panel.votes[].round", "must be 1 or 2")
+    votes = [v for v in review.panel.votes if not (v.member == member and v.round == round_)]
+    replaced = len(votes) != len(review.panel.votes)
+    votes.append(Vote(member=member, role=role or None, rating=rating, round=round_, comment=comment or None))
+    # The reason never names the rating: the history is visible before the panel has finished voting.
+    verb = "changed" if replaced else "recorded"
+    return Edit(replace(review, panel=replace(review.panel, votes=tuple(votes))),
+                f"vote of {member} (round {round_}) {verb}")
+
+
+def remove_vote(review: Review, member: str, round_: int = 1) -> Edit:
+    votes = tuple(v for v in review.panel.votes if not (v.member == member and v.round == round_))
+    if len(votes) == len(review.panel.votes):
+        raise problem("panel.votes", f"no vote by {member} in round {round_}")
+    return Edit(replace(review, panel=replace(review.panel, votes=votes)),
+                f"vote of {member} (round {round_}) removed")
+
+
+def decide(review: Review, resectability: str | None, plan: str | None, rationale: str | None = None,
+           next_review: date | None = None, dissent: str | None = None, responsible: str | None = None,
+           rule: str | None = None) -> Edit:
+    _check_choice(resectability, RATINGS, "panel.decision.resectability")
+    _check_choice(plan, PLANS, "panel.decision.plan")
+    if next_review is not None and next_review < review.date:
+        raise problem("panel.decision.next_review", f"must not be before the review date {review.date}")
+    dec = Decision(resectability=resectability, plan=plan, rationale=(rationale or "").strip() or None,
+                   next_review=next_review, dissent=(dissent or "").strip() or None,
+                   responsible=(responsible or "").strip() or None, rule=rule)
+    old = review.panel.decision
+    words = f"{label(resectability)}, {label(plan)}"
+    if next_review:
+        words += f", next review {next_review.isoformat()}"
+    verb = "changed" if old is not None else "recorded"
+    return Edit(replace(review, panel=Panel(votes=review.panel.votes, decision=dec)),
+                f"decision {verb}: {words}")
+
+
+def clear_decision(review: Review) -> Edit:
+    return Edit(replace(review, panel=replace(review.panel, decision=None)), "decision cleared")
+
+
+# --------------------------------------------------------------------------- comparing versions
+
+def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+    """A dataclass tree as ``path -> leaf value`` (lesions keyed by id), for "what did they change"."""
+    out: dict[str, Any] = {}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            out.update(flatten(getattr(obj, f.name), f"{prefix}.{f.name}" if prefix else f.name))
+    elif isinstance(obj, tuple) and obj and all(isinstance(x, Lesion) for x in obj):
+        for les in obj:
+            out.update(flatten(les, f"{prefix}[{les.id}]"))
+    elif isinstance(obj, tuple) and obj and dataclasses.is_dataclass(obj[0]):
+        for i, item in enumerate(obj):
+            out.update(flatten(item, f"{prefix}[{i}]"))
+    else:
+        out[prefix] = obj
+    return out
+
+
+def differences(old: Review, new: Review, limit: int = 40) -> list[str]:
+    """Readable ``path: old → new`` lines between two versions of a review."""
+    a, b = flatten(old), flatten(new)
+    lines = []
+    for key in list(a) + [k for k in b if k not in a]:
+        va, vb = a.get(key), b.get(key)
+        if va != vb:
+            lines.append(f"{key}: {fmt_value(va)} → {fmt_value(vb)}")
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"… and {len(lines) - limit} more"]
+    return lines
+
+
+def replay(edit: EditFn, onto: Review) -> Edit:
+    """Apply an edit on top of another version (conflict resolution "apply mine on top")."""
+    return edit(onto)

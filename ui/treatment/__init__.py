@@ -1,0 +1,1 @@
+"""Treatment course editor."""

@@ -1,0 +1,87 @@
+"""Small dialogs of the viewer: which lesion a caliper measures, SEG volumetry results."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdt.case import Review
+from mdt.imaging.volumetry import VolumetryResult
+
+
+class LesionPicker(QDialog):
+    """"Use 23.4 mm as the diameter of which lesion?" — lists the open review's lesions."""
+
+    def __init__(self, review: Review, length_mm: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Attach measurement to a lesion")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Lesions")
+        for les in review.lesions:
+            now = f"{les.diameter_mm} mm" if les.diameter_mm is not None else "no diameter yet"
+            item = QListWidgetItem(f"{les.id}  ·  segments {', '.join(les.segments) or '?'}  ·  {now}")
+            item.setData(256, les.id)
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.list.itemDoubleClicked.connect(lambda _i: self.accept())
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Record {length_mm:.1f} mm as the diameter of:"))
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+
+    def lesion_id(self) -> str | None:
+        item = self.list.currentItem()
+        return None if item is None else str(item.data(256))
+
+
+class VolumetryDialog(QDialog):
+    """Segment volumes of a DICOM SEG, with the button that fills the open review's remnant."""
+
+    def __init__(self, result: VolumetryResult, can_apply: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Volumetry from segmentation")
+        self.resize(620, 420)
+        self.result = result
+        table = QTableWidget(len(result.segments), 5)
+        table.setHorizontalHeaderLabels(["#", "Label", "Recognised as", "Voxels", "Volume (mL)"])
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        for r, s in enumerate(result.segments):
+            what = f"Couinaud {s.couinaud}" if s.couinaud else s.kind
+            for c, value in enumerate((str(s.number), s.label, what, f"{s.voxels:,}", f"{s.volume_ml:.1f}")):
+                table.setItem(r, c, QTableWidgetItem(value))
+        self.table = table
+        info = (f"Voxel {result.pixel_spacing_mm[0]:g} × {result.pixel_spacing_mm[1]:g} mm × "
+                f"{result.slice_spacing_mm:g} mm between slices ({result.spacing_source}).")
+        notes = "\n".join(result.notes)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.apply_button = buttons.addButton("Fill remnant volumes of the open review",
+                                              QDialogButtonBox.ButtonRole.AcceptRole)
+        self.apply_button.setEnabled(can_apply)
+        if not can_apply:
+            self.apply_button.setToolTip("Open a patient's review first")
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table, 1)
+        layout.addWidget(QLabel(info))
+        if notes:
+            layout.addWidget(QLabel(notes))
+        layout.addWidget(buttons)

@@ -1,0 +1,378 @@
+"""The Images tab: series browser, one or two series side by side, presets, calipers, volumetry.
+
+``ViewerWidget.open_series(series)`` shows a series; ``compare(current, prior)``
+puts a prior study beside it with synchronised scrolling (the offset between
+the two stacks is kept from the moment sync is switched on, since two scans of
+one patient rarely share a coordinate origin).  A caliper line emits
+``caliper_measured(Measurement, length_mm)``; with a review open
+(``set_context``) the user picks the lesion and the diameter is saved as a new
+review version with its reason, then ``review_saved(ReviewRecord)`` is emitted.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdt.case import Case, Measurement
+from mdt.errors import MdtError
+from mdt.imaging.calipers import attach_to_lesion
+from mdt.imaging.series import SeriesInfo, choose_prior, names_match
+from mdt.imaging.windowing import PRESETS, WindowPreset
+from ui.viewer.browser import SeriesBrowser
+from ui.viewer.dialogs import LesionPicker, VolumetryDialog
+from ui.viewer.pane import SeriesPane
+
+
+class CompareView(QWidget):
+    """Two panes side by side; scrolling one scrolls the other when sync is on."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.current = SeriesPane(self)
+        self.prior = SeriesPane(self)
+        self.prior.setVisible(False)
+        self.current_title = QLabel("Current")
+        self.prior_title = QLabel("Prior")
+        self.prior_title.setVisible(False)
+        self.sync = QCheckBox("Synchronised scroll")
+        self.sync.setChecked(True)
+        self.sync.setVisible(False)
+        self._offset: float | None = None
+        self._index_offset = 0
+        self._syncing = False
+        left, right = QWidget(), QWidget()
+        for box, title, pane in ((left, self.current_title, self.current), (right, self.prior_title, self.prior)):
+            lay = QVBoxLayout(box)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.addWidget(title)
+            lay.addWidget(pane, 1)
+        self._right = right
+        right.setVisible(False)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split, 1)
+        self.current.slice_changed.connect(lambda _i: self._follow(self.current, self.prior))
+        self.prior.slice_changed.connect(lambda _i: self._follow(self.prior, self.current))
+        self.sync.toggled.connect(self._sync_toggled)
+
+    @property
+    def comparing(self) -> bool:
+        return self._right.isVisible() or not self._right.isHidden()
+
+    def show_prior(self, series: SeriesInfo | None) -> None:
+        if series is None:
+            self.prior.stop_loading()
+            self._right.setVisible(False)
+            self.prior.setVisible(False)
+            self.prior_title.setVisible(False)
+            self.sync.setVisible(False)
+            return
+        self._right.setVisible(True)
+        self.prior.setVisible(True)
+        self.prior_title.setVisible(True)
+        self.sync.setVisible(True)
+        when = series.study_date.isoformat() if series.study_date else "date unknown"
+        self.prior_title.setText(f"Prior: {when}")
+        # Start the prior at the same relative height as the current slice.
+        rel = self.current.index / max(len(self.current.series.slices) - 1, 1) if self.current.series else 0.5
+        self._syncing = True  # opening must not scroll the current pane
+        try:
+            self.prior.open_series(series, round(rel * (len(series.slices) - 1)))
+        finally:
+            self._syncing = False
+        self._sync_toggled(self.sync.isChecked())
+
+    def _sync_toggled(self, on: bool) -> None:
+        if not on:
+            return
+        a, b = self.current.position(), self.prior.position()
+        self._offset = None if a is None or b is None else a - b
+        self._index_offset = self.current.index - self.prior.index
+
+    def _follow(self, source: SeriesPane, target: SeriesPane) -> None:
+        if self._syncing or not self.sync.isChecked() or target.series is None or target.isHidden():
+            return
+        self._syncing = True
+        try:
+            z = source.position()
+            sign = 1 if source is self.current else -1
+            if z is not None and self._offset is not None:
+                target.goto_position(z - sign * self._offset)
+            else:
+                target.show_slice(source.index - sign * self._index_offset)
+        finally:
+            self._syncing = False
+
+
+class ViewerWidget(QWidget):
+    caliper_measured = Signal(object, float)
+    """(Measurement, length in mm) for every finished caliper line."""
+    review_saved = Signal(object)
+    """ReviewRecord after a caliper diameter or SEG volumes were saved into the open review."""
+    series_opened = Signal(object)
+
+    def __init__(self, service: object | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service if service is not None else getattr(parent, "service", None)
+        self.case: Case | None = None
+        self.review_record = None
+        self.tasks = getattr(parent, "tasks", None)
+        self.ask_lesion = self._ask_lesion  # replaceable in tests
+        self.browser = SeriesBrowser(self)
+        self.browser.series_activated.connect(self.open_series)
+        import_btn = QPushButton("Import DICOM…")
+        import_btn.clicked.connect(self.import_dialog)
+        self.compare_btn = QPushButton("Compare with prior")
+        self.compare_btn.setToolTip("Show the previous study's matching series beside this one")
+        self.compare_btn.clicked.connect(self.compare_with_prior)
+        seg_btn = QPushButton("Volumetry from SEG…")
+        seg_btn.clicked.connect(self.volumetry_from_selection)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.browser, 1)
+        for b in (import_btn, self.compare_btn, seg_btn):
+            lv.addWidget(b)
+
+        self.view = CompareView(self)
+        tools = QHBoxLayout()
+        self.preset_buttons: dict[str, QToolButton] = {}
+        for preset in PRESETS:
+            btn = QToolButton()
+            btn.setText(f"{preset.name} {preset.width:g}/{preset.center:g}")
+            btn.setToolTip(f"Window {preset.width:g} / level {preset.center:g} (key {preset.shortcut})")
+            btn.clicked.connect(lambda _c=False, p=preset: self.apply_preset(p))
+            tools.addWidget(btn)
+            self.preset_buttons[preset.name] = btn
+            QShortcut(QKeySequence(preset.shortcut), self, activated=lambda p=preset: self.apply_preset(p))
+        self.caliper_btn = QToolButton()
+        self.caliper_btn.setText("Caliper")
+        self.caliper_btn.setCheckable(True)
+        self.caliper_btn.setToolTip("Draw a line to measure a diameter in mm (key C)")
+        self.caliper_btn.toggled.connect(self.set_caliper_mode)
+        QShortcut(QKeySequence("C"), self, activated=self.caliper_btn.toggle)
+        fit = QToolButton()
+        fit.setText("Fit")
+        fit.clicked.connect(lambda: (self.view.current.canvas.reset_view(), self.view.prior.canvas.reset_view()))
+        tools.addSpacing(12)
+        tools.addWidget(self.caliper_btn)
+        tools.addWidget(fit)
+        tools.addWidget(self.view.sync)
+        tools.addStretch(1)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addLayout(tools)
+        rv.addWidget(self.view, 1)
+        rv.addWidget(self.message)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+        for pane in (self.view.current, self.view.prior):
+            pane.caliper_measured.connect(self._on_caliper)
+            pane.caliper_failed.connect(self.message.setText)
+
+    # ---- context
+    def set_context(self, service: object | None, case: Case | None = None, review_record: object | None = None) -> None:
+        """The service, the open patient and the open review (calipers and volumes are saved into it)."""
+        if service is not None:
+            self.service = service
+        shown = self.view.current.series
+        if shown is not None and (case is None or shown.patient_id != case.patient.id):
+            # Never leave another patient's images on screen.
+            self.view.show_prior(None)
+            self.view.current.clear()
+            self.view.prior.clear()
+        self.case = case
+        self.review_record = review_record
+        self.refresh()
+
+    def set_review(self, review_record: object | None) -> None:
+        self.review_record = review_record
+
+    def refresh(self) -> None:
+        """Reload the series list of the open patient (all indexed series when none is open)."""
+        if self.service is None:
+            self.browser.set_series([])
+            return
+        from mdt.imaging.index import list_series
+
+        pid = self.case.patient.id if self.case is not None else None
+        try:
+            self.browser.set_series(list_series(self.service.db, pid))  # type: ignore[attr-defined]
+        except MdtError as exc:
+            self.message.setText(f"Cannot list images: {exc}")
+
+    # ---- opening
+    def open_series(self, series: SeriesInfo, slice_index: int | None = None) -> None:
+        if series.is_seg:
+            self.volumetry(series.slices[0].path)
+            return
+        self.view.current.open_series(series, slice_index)
+        self.view.current_title.setText(f"Current: {series.study_date or 'date unknown'}")
+        self.browser.select(series.key)
+        self.message.setText(self.identity_warning(series))
+        self.series_opened.emit(series)
+
+    def identity_warning(self, series: SeriesInfo) -> str:
+        """A plain warning when the images do not carry the open patient's identity."""
+        if self.case is None:
+            return ""
+        patient = self.case.patient
+        if series.patient_id and series.patient_id != patient.id:
+            return (f"⚠ These images belong to patient ID {series.patient_id}, "
+                    f"not to the open patient {patient.id}.")
+        if names_match(series.patient_name, patient.name) is False:
+            return (f"⚠ The images are labelled {series.patient_name.replace('^', ', ')}; the open patient "
+                    f"is {(patient.name or '').replace('^', ', ')}. Check the identity before measuring.")
+        return ""
+
+    def compare(self, current: SeriesInfo, prior: SeriesInfo | None) -> None:
+        if self.view.current.series is None or self.view.current.series.key != current.key:
+            self.open_series(current)
+        self.view.show_prior(prior)
+
+    def compare_with_prior(self) -> None:
+        current = self.view.current.series or self.browser.selected_series()
+        if current is None:
+            self.message.setText("Open a series first.")
+            return
+        prior = choose_prior(current, self.browser.all_series())
+        if prior is None:
+            self.message.setText("No earlier study of this patient with the same modality is indexed.")
+            return
+        self.compare(current, prior)
+
+    def apply_preset(self, preset: WindowPreset) -> None:
+        for pane in (self.view.current, self.view.prior):
+            if pane.series is not None:
+                pane.set_window(preset.center, preset.width)
+
+    def set_caliper_mode(self, on: bool) -> None:
+        for pane in (self.view.current, self.view.prior):
+            pane.set_caliper_mode(on)
+        if self.caliper_btn.isChecked() != on:
+            self.caliper_btn.setChecked(on)
+
+    # ---- calipers
+    def show_measurement(self, where: Measurement) -> bool:
+        """Jump to the image where a lesion was measured and redraw the caliper."""
+        for pane in (self.view.current, self.view.prior):
+            if pane.show_measurement(where):
+                return True
+        if self.service is None:
+            return False
+        from mdt.imaging.index import find_instance
+
+        try:
+            series, _index = find_instance(self.service.db, where.sop_instance_uid)  # type: ignore[attr-defined]
+        except MdtError:
+            self.message.setText("The image of this measurement is not in the DICOM index.")
+            return False
+        self.view.current.open_series(series, series.index_of(where.sop_instance_uid))
+        return self.view.current.show_measurement(where)
+
+    def _ask_lesion(self, length: float) -> str | None:
+        review = self.review_record.review  # type: ignore[union-attr]
+        if not review.lesions:
+            self.message.setText(f"{length:.1f} mm measured; the open review has no lesion to attach it to.")
+            return None
+        picker = LesionPicker(review, length, self)
+        return picker.lesion_id() if picker.exec() else None
+
+    def _on_caliper(self, where: Measurement, length: float) -> None:
+        self.caliper_measured.emit(where, length)
+        self.message.setText(f"Caliper: {length:.1f} mm on image {(where.slice_index or 0) + 1}")
+        if self.review_record is None or self.service is None:
+            return
+        lesion_id = self.ask_lesion(length)
+        if not lesion_id:
+            return
+        record = self.review_record
+        try:
+            review = attach_to_lesion(record.review, lesion_id, where, length)  # type: ignore[attr-defined]
+            saved = self.service.save_review(  # type: ignore[attr-defined]
+                record.review_id, review, record.version,  # type: ignore[attr-defined]
+                f"caliper: lesion {lesion_id} measured {length:.1f} mm on the images")
+        except MdtError as exc:
+            QMessageBox.warning(self, "Measurement not saved", str(exc))
+            return
+        self.review_record = saved
+        self.message.setText(f"Lesion {lesion_id}: diameter {round(length, 1)} mm saved.")
+        self.review_saved.emit(saved)
+
+    # ---- volumetry and import
+    def volumetry_from_selection(self) -> None:
+        selected = self.browser.selected_series()
+        if selected is not None and selected.is_seg:
+            self.volumetry(selected.slices[0].path)
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "DICOM SEG file", "", "DICOM (*.dcm);;All (*)")
+        if path:
+            self.volumetry(path)
+
+    def volumetry(self, path: str, dialog_exec: bool = True) -> VolumetryDialog | None:
+        from mdt.imaging.volumetry import apply_to_review, read_volumes
+
+        try:
+            result = read_volumes(path)
+        except MdtError as exc:
+            self.message.setText(f"Volumetry: {exc}")
+            return None
+        dialog = VolumetryDialog(result, can_apply=self.review_record is not None and self.case is not None,
+                                 parent=self)
+
+        def apply() -> None:
+            try:
+                saved, notes = apply_to_review(self.service, self.case.patient.id, result,  # type: ignore[union-attr]
+                                               self.review_record.index)  # type: ignore[union-attr]
+            except MdtError as exc:
+                QMessageBox.warning(self, "Volumes not saved", str(exc))
+                return
+            self.review_record = saved
+            self.message.setText("; ".join(notes))
+            self.review_saved.emit(saved)
+
+        dialog.accepted.connect(apply)
+        if dialog_exec:
+            dialog.exec()
+        return dialog
+
+    def import_dialog(self):
+        if self.service is None:
+            self.message.setText("No database open.")
+            return None
+        from ui.viewer.import_dialog import DicomImportDialog
+
+        dialog = DicomImportDialog(self.service, tasks=self.tasks, parent=self)
+        dialog.imported.connect(lambda _r: self.refresh())
+        dialog.show()
+        return dialog
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.view.current.stop_loading()
+        self.view.prior.stop_loading()
+        super().closeEvent(event)
