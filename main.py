@@ -47,10 +47,38 @@ def _print_problems(exc: Exception) -> None:
         print(f"error: {exc}", file=sys.stderr)
 
 
-def _open_service(args: argparse.Namespace):  # -> tuple[Database, MdtService] | int
+def _missing_database(args: argparse.Namespace) -> str | None:
+    """The path of the SQLite file named by --db (or the environment, or the default) when it
+    does not exist.  Opening creates an empty database, which is right for ``import`` but
+    would let ``audit verify`` or ``export`` on a mistyped path report an empty, intact
+    database instead of saying there is none."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from mdt.config import database_url
+
+    try:
+        url = make_url(database_url(args.db))
+    except ArgumentError:
+        return None  # open_database reports a malformed URL
+    name = url.database or ""
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    return None if Path(name).exists() else name
+
+
+def _open_service(args: argparse.Namespace, *, existing: bool = False):
+    # -> tuple[Database, MdtService] | int ; ``existing``: a command that only reads
     from mdt.services import Actor, MdtService
     from mdt.store.db import DatabaseError, open_database
 
+    missing = _missing_database(args) if existing else None
+    if missing:
+        print(f"error: no database at {missing} (check --db or MDT_DATABASE_URL)",
+              file=sys.stderr)
+        return EXIT_USAGE
     try:
         db = open_database(args.db)
     except DatabaseError as exc:
@@ -125,7 +153,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.patient and not args.all:
         print("error: give --patient ID (or --all)", file=sys.stderr)
         return EXIT_USAGE
-    opened = _open_service(args)
+    opened = _open_service(args, existing=True)
     if isinstance(opened, int):
         return opened
     db, svc = opened
@@ -141,7 +169,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out:
         from pathlib import Path
 
-        Path(args.out).write_text(text, encoding="utf-8")
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:  # missing folder, no permission: a message, not a traceback
+            print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAIL
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -159,7 +191,7 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    opened = _open_service(args)
+    opened = _open_service(args, existing=True)
     if isinstance(opened, int):
         return opened
     db, svc = opened
@@ -174,7 +206,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_log(args: argparse.Namespace) -> int:
     from mdt.errors import NotFound
 
-    opened = _open_service(args)
+    opened = _open_service(args, existing=True)
     if isinstance(opened, int):
         return opened
     db, svc = opened
@@ -201,6 +233,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from mdt.backup import BackupError, backup
     from mdt.store.db import DatabaseError, open_database
 
+    missing = _missing_database(args)
+    if missing:
+        print(f"error: no database at {missing} (check --db or MDT_DATABASE_URL)",
+              file=sys.stderr)
+        return EXIT_USAGE
     try:
         db = open_database(args.db)
     except DatabaseError as exc:
@@ -380,13 +417,17 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
+    from pathlib import Path
 
-    from mdt.caseformat import load_cases
+    from mdt.caseformat import loads_json, parse_cases
     from mdt.errors import NotFound, ValidationError
     from mdt.protocols import evaluate, evaluation_to_dict, get_protocol, render_report
 
     try:
-        cases = load_cases(args.case_file)
+        # Read the file itself (a name starting with "[" is still a file name), and keep
+        # the top-level shape: an array of cases, even of one, prints an array.
+        raw = loads_json(Path(args.case_file).read_bytes())
+        cases = parse_cases(raw)
     except ValidationError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
@@ -409,7 +450,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.json:
         docs = [evaluation_to_dict(ev) for _, ev in results]
-        out = docs[0] if len(docs) == 1 else docs
+        out = docs if isinstance(raw, list) else docs[0]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write("\n\n".join(render_report(ev, case.patient.id) for case, ev in results))
@@ -468,7 +509,7 @@ def _load_cases_for(args: argparse.Namespace):  # -> list[Case] | int
                 return EXIT_USAGE
         wanted = set(args.patient or [])
         return [c for c in cases if not wanted or c.patient.id in wanted]
-    opened = _open_service(args)
+    opened = _open_service(args, existing=True)
     if isinstance(opened, int):
         return opened
     db, svc = opened
@@ -606,7 +647,7 @@ def cmd_minutes(args: argparse.Namespace) -> int:
     from mdt.errors import NotFound
     from mdt.minutes import write_minutes
 
-    opened = _open_service(args)
+    opened = _open_service(args, existing=True)
     if isinstance(opened, int):
         return opened
     db, svc = opened
@@ -636,7 +677,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from mdt.errors import NotFound
     from mdt.minutes import write_course_report
 
-    opened = _open_service(args)
+    opened = _open_service(args, existing=True)
     if isinstance(opened, int):
         return opened
     db, svc = opened

@@ -242,7 +242,7 @@ _units = units_of  # the window's diagram widget imported it under this name fir
 # --------------------------------------------------------------------------- lesion labels
 
 _MIN_GAP = 64.0      # between two lesion markers (box units)
-_LABEL_CLEAR = 58.0  # keep clear of the segment numeral
+_LABEL_CLEAR = 74.0  # keep clear of the segment numeral (a 15 px marker on a narrow screen diagram)
 _EDGE_CLEAR = 16.0   # keep off the segment border
 
 

@@ -317,6 +317,15 @@ def assess(reviews: Sequence[Review], index: int, target_limit: int = DEFAULT_TA
         elif not lesion.target:
             warnings.append(f"{lesion_id} is a baseline target but is not marked as target here; "
                             f"the baseline designation is kept")
+        if lesion is not None and lesion.status == "present" and lesion.diameter_mm is None:
+            # 5 mm stands for "too small to measure"; after a measurable size it more likely
+            # means "not measured", which would fake a deep response: say so on the review.
+            earlier = reviews[index - 1].lesion(lesion_id)
+            if earlier is not None and earlier.diameter_mm is not None and \
+                    exact(earlier.diameter_mm) >= MEASURABLE_MM:
+                warnings.append(f"target {lesion_id} has no diameter here and counts 5 mm (too "
+                                f"small to measure), after {earlier.diameter_mm} mm at the "
+                                f"previous review: check that it was measured")
     for lesion_id in non_target_ids:
         lesion = review.lesion(lesion_id)
         if lesion is not None and lesion.target:

@@ -42,6 +42,10 @@ THRESHOLD_PCT: dict[str, Fraction] = {
 }
 """Minimum standardised FLR (% of total liver volume) by liver condition."""
 
+CHEMO_DAYS_FOR_30_PCT = 84
+"""After MORE than 12 weeks (84 days) of chemotherapy the 30 % threshold applies (Shindoh 2013;
+CONVENTIONS.md), whatever liver condition was recorded as "normal"."""
+
 AT_THRESHOLD_BAND = Fraction(1, 2)
 """Within 0.5 percentage points of the threshold the evaluation says "at threshold"."""
 

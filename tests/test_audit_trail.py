@@ -138,3 +138,25 @@ def test_chain_links_each_event_to_the_previous(ws: Workstation) -> None:  # noq
         for a, b in zip(rows, rows[1:], strict=False):
             assert b.prev_hash == a.hash
     assert ws.chair.audit_head() == events[-1].hash
+
+
+def test_change_and_audit_event_commit_or_fail_together(ws: Workstation,  # noqa: F811
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the audit event cannot be written, the change it records is not written either."""
+    ws.chair.import_cases([make_case("P1", reviews=1)])
+    rec = ws.chair.list_reviews("P1")[0]
+    before = _events(ws)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("audit storage unavailable")
+
+    monkeypatch.setattr(audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        ws.member.save_review(rec.review_id, dataclasses.replace(rec.review, ecog=3),
+                              rec.version, "ECOG")
+    with pytest.raises(RuntimeError):
+        ws.member.create_patient(Patient(id="P2"))
+    monkeypatch.undo()
+    assert _events(ws) == before
+    assert ws.chair.get_review(rec.review_id).version == 1
+    assert [r.patient_id for r in ws.chair.list_patients()] == ["P1"]

@@ -44,6 +44,13 @@ def test_migrates_from_empty_to_head(db_url: str) -> None:  # noqa: F811
         db.close()
 
 
+def test_head_revision_constant_matches_alembic_head() -> None:
+    """open_database skips Alembic for a database already at HEAD_REVISION."""
+    from mdt.store.db import HEAD_REVISION
+
+    assert script_directory().get_heads() == [HEAD_REVISION]
+
+
 def test_initial_revision_id_is_0001() -> None:
     script = script_directory()
     base = [r for r in script.walk_revisions() if r.down_revision is None]

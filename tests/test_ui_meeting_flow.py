@@ -146,12 +146,11 @@ def test_full_meeting_is_recorded_and_survives_a_restart(qtbot, qsettings_tmp, d
     qtbot.waitUntil(lambda: window.meeting.meeting is not None and window.meeting.meeting.signed)
     assert not window.meeting.sign_button.isEnabled()
     # Signed minutes change only by amendment, with a reason and what changed.
-    print("DBG", window.meeting.meeting.signed, window.member, window.meeting.amend_button.isEnabled())
     assert window.meeting.amend_button.isEnabled()
     dialog = window.meeting.amend_meeting()
     dialog.reason_edit.setText("attendance corrected")
     click_ok(dialog)
-    assert dialog.isVisible() and "What changed" in dialog.error.text() or "summary" in dialog.error.text()
+    assert dialog.isVisible() and "summary" in dialog.error.text()
     dialog.summary_edit.setText("Dag Lindqvist: absent → present for the last patient")
     click_ok(dialog)
     assert not dialog.isVisible()
@@ -199,19 +198,9 @@ def test_only_the_chair_can_sign(qtbot, qsettings_tmp, seeded_db):
     window.set_meeting_mode(True)
     assert window.meeting.meeting is not None
     assert not window.meeting.sign_button.isEnabled()
-    # Signed minutes change only by amendment, with a reason and what changed.
-    print("DBG", window.meeting.meeting.signed, window.member, window.meeting.amend_button.isEnabled())
-    assert window.meeting.amend_button.isEnabled()
-    dialog = window.meeting.amend_meeting()
-    dialog.reason_edit.setText("attendance corrected")
-    click_ok(dialog)
-    assert dialog.isVisible() and "What changed" in dialog.error.text() or "summary" in dialog.error.text()
-    dialog.summary_edit.setText("Dag Lindqvist: absent → present for the last patient")
-    click_ok(dialog)
-    assert not dialog.isVisible()
-    assert "1 amendment" in window.meeting.info.text()
     assert window.meeting.sign_meeting() is None
     assert "Only the chair" in window.meeting.message.text()
+    assert not window.meeting.amend_button.isEnabled()                # nothing signed to amend
     window.close()
 
 

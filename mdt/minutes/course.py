@@ -15,7 +15,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
-from mdt.case import Case, Review
+from mdt.case import Case, Review, Vote
 from mdt.evaluation import Evaluation, RecistSummary
 from mdt.minutes.blocks import data_table, kv_grid, p
 from mdt.minutes.document import ACCENT, CONTENT_W, MUTED, RULE, Furniture, MdtDocument, Metadata, styles
@@ -117,7 +117,9 @@ def target_sum_chart(points: Sequence[CoursePoint], width: float = CONTENT_W, he
         d.add(Circle(x, y, 2.6, fillColor=CHART_LINE, strokeColor=colors.white, strokeWidth=0.5))
         d.add(String(x, y + 5, f"{pt.sld_mm:g}", fontName=SANS_BOLD, fontSize=6.5, textAnchor="middle"))
         if pt.response:
-            d.add(String(x, y - 10, pt.response, fontName=SANS, fontSize=6.3, fillColor=ACCENT,
+            # The first review is the reference, not a response ("NE" there reads as a finding).
+            shown = "baseline" if pt is points[0] and pt.response == "NE" else pt.response
+            d.add(String(x, y - 10, shown, fontName=SANS, fontSize=6.3, fillColor=ACCENT,
                          textAnchor="middle"))
     for pt in points:
         if pt.sld_mm is None:
@@ -127,6 +129,20 @@ def target_sum_chart(points: Sequence[CoursePoint], width: float = CONTENT_W, he
     d.add(String(left, 2, "Sum of target lesion diameters (RECIST 1.1) per review", fontName=SANS,
                  fontSize=7, fillColor=MUTED))
     return d
+
+
+def grouped_votes(votes: Sequence[Vote]) -> str:
+    """"Convertible (potentially resectable): A, B, C; Resectable: D": one line per rating, in the
+    order the ratings were first given, so a five-member panel fits a table cell."""
+    groups: dict[tuple[int, str], list[str]] = {}
+    for v in votes:
+        groups.setdefault((v.round, v.rating), []).append(v.member)
+    rounds = {r for r, _rating in groups}
+    parts = []
+    for (rnd, rating), members in groups.items():
+        head = rating_label(rating) + (f" (round {rnd})" if len(rounds) > 1 else "")
+        parts.append(f"{head}: {', '.join(members)}")
+    return "; ".join(parts)
 
 
 def _present(review: Review) -> int:
@@ -190,7 +206,7 @@ def build_course_story(case: Case, evaluations: Sequence[Evaluation | None], *,
     for i, review in enumerate(case.reviews):
         decision = review.panel.decision
         agg = aggregates[i] if aggregates is not None and i < len(aggregates) else None
-        votes = "; ".join(f"{v.member}: {rating_label(v.rating)}" for v in review.panel.votes) or "no rating"
+        votes = grouped_votes(review.panel.votes) or "no rating"
         if agg is not None:
             votes += f" ({agg.agreement})"
         if decision is None:

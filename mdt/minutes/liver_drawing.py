@@ -168,8 +168,11 @@ def _over_layer(review: Review, geo: LiverGeometry, s: float, width: float) -> G
     g = Group()
     roles = segment_roles(review)
     numeral = 30.0 * s
+    taken: list[Box] = []  # boxes a lesion label must not cover
     for seg in geo.segments:
         x, y = seg.label[0] * s, h - seg.label[1] * s
+        nw = stringWidth(seg.unit, SANS_BOLD, numeral)
+        taken.append((x - nw / 2 - 1, y - numeral * 0.45, x + nw / 2 + 1, y + numeral * 0.65))
         r = roles[seg.unit]
         if TUMOUR in r or ABLATED in r:
             # Keep the numeral legible over hatching.
@@ -197,14 +200,35 @@ def _over_layer(review: Review, geo: LiverGeometry, s: float, width: float) -> G
         if lesion.status != "present":
             text += f" {lesion.status}"  # white marker: gone; orange: ablated
         tw = stringWidth(text, SANS, label_size)
-        tx = x + marker_r + 1.5
-        if tx + tw > width:
-            tx = x - marker_r - 1.5 - tw
-        g.add(Rect(tx - 1, y - label_size * 0.45, tw + 2, label_size * 1.15, fillColor=colors.white,
-                   strokeColor=None))
-        g.add(String(tx, y - label_size * 0.3, text, fontName=SANS, fontSize=label_size,
+        # Right of the marker, else left, else above or below: the first place that covers no
+        # segment numeral and no other label and stays on the drawing.
+        lh = label_size * 1.15
+        candidates = [(x + marker_r + 1.5, y), (x - marker_r - 1.5 - tw, y),
+                      (x - tw / 2, y + marker_r + lh * 0.6), (x - tw / 2, y - marker_r - lh * 0.6)]
+
+        boxes = [_label_box(cx, cy, tw, lh, label_size) for cx, cy in candidates]
+        pick = next((i for i, b in enumerate(boxes) if _free(b, taken, width, h)),
+                    0 if x + marker_r + 1.5 + tw <= width else 1)
+        tx, ty = candidates[pick]
+        taken.append(boxes[pick])
+        taken.append((x - marker_r, y - marker_r, x + marker_r, y + marker_r))
+        g.add(Rect(tx - 1, ty - label_size * 0.45, tw + 2, lh, fillColor=colors.white, strokeColor=None))
+        g.add(String(tx, ty - label_size * 0.3, text, fontName=SANS, fontSize=label_size,
                      fillColor=colors.black))
     return g
+
+
+Box = tuple[float, float, float, float]
+
+
+def _label_box(tx: float, ty: float, tw: float, lh: float, size: float) -> Box:
+    return (tx - 1, ty - size * 0.45, tx + tw + 1, ty - size * 0.45 + lh)
+
+
+def _free(b: Box, taken: list[Box], width: float, height: float) -> bool:
+    """On the drawing and overlapping none of the ``taken`` boxes."""
+    inside = b[0] >= 0 and b[2] <= width and b[1] >= 0 and b[3] <= height
+    return inside and not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in taken)
 
 
 def _assemble(width: float, geo: LiverGeometry, legend: bool) -> tuple[float, float, float]:

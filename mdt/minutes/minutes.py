@@ -142,7 +142,7 @@ def _signoff_block(meeting: Meeting, st: Styles) -> list[Flowable]:
         rows = [[str(i), stamp(a.at), a.author, a.patient_id or "meeting", a.reason, a.summary]
                 for i, a in enumerate(meeting.amendments, start=1)]
         out.append(data_table(["No.", "At", "By", "Patient", "Reason", "Change"], rows,
-                              [0.05 * w, 0.14 * w, 0.13 * w, 0.1 * w, 0.22 * w, 0.36 * w], st))
+                              [0.05 * w, 0.14 * w, 0.12 * w, 0.14 * w, 0.2 * w, 0.35 * w], st))
     return out
 
 

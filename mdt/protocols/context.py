@@ -13,11 +13,13 @@ from mdt.exact import exact
 from mdt.protocols.model import Protocol, Settings
 from mdt.protocols.plans import (
     Disease,
+    LesionFacts,
     PlanCheck,
     SearchResult,
     check_plan,
     disease_of,
     mask_units,
+    optimistic_disease,
     plan_units,
     search,
 )
@@ -66,6 +68,24 @@ class Context:
             phrase = f"the best plan found, {g.name}"
         self.cache["phrase"] = phrase
         return phrase
+
+    def optimistic(self) -> tuple[PlanCheck | None, tuple[LesionFacts, ...]]:
+        """With no recorded plan: the best plan found if every unmeasured lesion touching a
+        vessel could be ablated, and those lesions ((None, ()) when there is none, or when
+        ablation does not count).  Computed only when a rule asks."""
+        hit = self.cache.get("optimistic")
+        if hit is None:
+            best: PlanCheck | None = None
+            unsized: tuple[LesionFacts, ...] = ()
+            if self.recorded is None:
+                opt, unsized = optimistic_disease(self.disease, self.settings)
+                if opt is not None:
+                    found = search(opt, self.settings)
+                    if found.best is not None:
+                        best = check_plan(opt, mask_units(found.best), self.settings)
+            hit = (best, unsized)
+            self.cache["optimistic"] = hit
+        return hit  # type: ignore[return-value]
 
     @property
     def no_disease(self) -> bool:
@@ -128,8 +148,9 @@ def _fmt_exact(value: Fraction | float, places: int) -> str:
         whole, frac = divmod(abs(int(scaled)), 1000)
         return f"{sign}{whole}.{frac:03d}".rstrip("0").rstrip(".")
     q = round(float(v), places)
-    text = f"{q:.{places}f}".rstrip("0").rstrip(".")
-    return text
+    text = f"{q:.{places}f}"
+    # Only decimals lose their trailing zeros: 1510 mL must not read 151 mL.
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def units_text(units: frozenset[str] | set[str]) -> str:

@@ -24,7 +24,7 @@ from mdt.protocols.loader import get_protocol
 from mdt.protocols.model import Protocol, Rule, Settings
 from mdt.protocols.plans import PlanCheck, quick_option
 from mdt.protocols.rules import RULE_KINDS, better_plan, pct_round, remnant_volume
-from mdt.remnant import flr_bwr, kgr
+from mdt.remnant import CHEMO_DAYS_FOR_30_PCT, flr_bwr, kgr
 
 PU, CONV, RES = "permanently_unresectable", "convertible", "resectable"
 
@@ -151,10 +151,10 @@ def _condition_warning(case: Case, review: Review) -> tuple[str, ...]:
     start = case.treatment.start_date if case.treatment else None
     if plan is None or plan.liver_condition != "normal" or start is None:
         return ()
-    weeks = (review.date - start).days // 7
-    if weeks > CHEMO_WEEKS_FOR_30_PCT:
-        return (f"Liver condition recorded as normal after {weeks} weeks of chemotherapy: "
-                "the 30 % remnant threshold applies after more than 12 weeks "
+    days = (review.date - start).days
+    if days > CHEMO_DAYS_FOR_30_PCT:
+        return (f"Liver condition recorded as normal after {days} days of chemotherapy: "
+                "the 30 % remnant threshold applies after more than 12 weeks and was used "
                 "(record liver_condition 'chemotherapy').",)
     return ()
 

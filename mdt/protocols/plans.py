@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 
@@ -198,6 +198,25 @@ def ablatable(lesion: LesionFacts, settings: Settings) -> bool:
     return lesion.diameter <= _limit(settings.ablation_max_diameter_mm)
 
 
+def optimistic_disease(disease: Disease, settings: Settings
+                       ) -> tuple[Disease | None, tuple[LesionFacts, ...]]:
+    """The disease with every unmeasured lesion that touches a vessel taken as small enough to
+    ablate, and those lesions; (None, ()) when ablation does not count or no such lesion exists.
+
+    The planner treats a lesion without a diameter as not ablatable; a verdict that only this
+    pessimism produces depends on missing data, and the rules use this to say so (unknown).
+    """
+    if not settings.ablation_counts_as_resection:
+        return None, ()
+    unsized = tuple(les for les in disease.lesions if les.diameter is None and les.contacts)
+    if not unsized:
+        return None, ()
+    ids = {les.id for les in unsized}
+    lesions = tuple(replace(les, diameter=Fraction(0)) if les.id in ids else les
+                    for les in disease.lesions)
+    return replace(disease, lesions=lesions, memo={}), unsized
+
+
 def auto_local_method(lesion: LesionFacts, settings: Settings) -> str | None:
     """How the search treats a lesion lying in the remnant: wedge, ablation or not at all."""
     if lesion.wedgeable:
@@ -286,6 +305,14 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
             if method == "ablation" and not settings.ablation_counts_as_resection:
                 untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
                                  "ablation, which this protocol does not count as resection")
+                continue
+            if method == "wedge" and les.contacts:
+                # CONVENTIONS.md: a wedge is for a lesion touching no vessel; the recorded
+                # plan gets no more credit than the planner would give it.
+                touching = ", ".join(dict.fromkeys(st for st, _ in les.contacts))
+                untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
+                                 f"wedge, but it touches {touching}: a wedge is only for a "
+                                 "lesion touching no vessel")
                 continue
             treated.append((les.id, method))
         else:

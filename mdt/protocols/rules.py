@@ -28,12 +28,15 @@ from mdt.protocols.plans import (
     PlanCheck,
     check_plan,
     contact_free_remnant_exists,
+    optimistic_disease,
     quick_option,
 )
 from mdt.remnant import (
+    CHEMO_DAYS_FOR_30_PCT,
     THRESHOLD_PCT,
     at_threshold,
     compare,
+    total_volume,
 )
 from mdt.scores import age_at, child_pugh, cockcroft_gault_exact
 
@@ -151,6 +154,26 @@ def _plan_success(chk: PlanCheck, ctx: Context) -> str:
             f"({chk.remnant_text})")
 
 
+def _pending_sizes(ctx: Context, allowed: set[str] | None = None) -> Verdict | None:
+    """Unknown when, with no recorded plan, the verdict comes only from lesions without a
+    diameter being taken as too large to ablate: ablating them would give a working plan (one
+    keeping no touched vessel of ``allowed`` when given) that the recorded sizes do not."""
+    if ctx.recorded is not None:
+        return None
+    best, unsized = ctx.optimistic()
+    if best is None:
+        return None
+    if allowed is not None and any(st in allowed for st, _ in best.remnant_contacts):
+        return None
+    return Verdict(UNKNOWN, f"Depends on unmeasured lesion(s) {_lesion_list(list(unsized))}: "
+                   f"if small enough to ablate (≤ {ctx.settings.ablation_max_diameter_mm} mm), "
+                   f"{best.name} would work (remnant {best.remnant_text}"
+                   + (", treating " + ", ".join(f"{lid} by {m}" for lid, m in best.local)
+                      if best.local else "")
+                   + "); record the diameter(s).",
+                   tuple(ctx.lesion_path(les.id, "diameter_mm") for les in unsized))
+
+
 @rule_kind("u1_plan_feasible")
 def u1_plan_feasible(params: dict[str, Any], ctx: Context) -> Verdict:
     if ctx.no_disease:
@@ -166,6 +189,9 @@ def u1_plan_feasible(params: dict[str, Any], ctx: Context) -> Verdict:
         return Verdict(NOT_MET, f"No plan recorded; the best plan found, {ctx.best.name}, "
                        f"{_plan_success(ctx.best, ctx)} ({ctx.search.feasible} of "
                        f"{ctx.search.candidates} remnants work).")
+    pending = _pending_sizes(ctx)
+    if pending is not None:
+        return pending
     summary = _plan_failure_summary(ctx)
     return Verdict(MET, f"None of the {ctx.search.candidates} remnants of at least "
                    f"{ctx.settings.remnant_min_segments} contiguous segments clears all disease "
@@ -214,6 +240,9 @@ def u2_remnant_vessel_contact(params: dict[str, Any], ctx: Context) -> Verdict:
                 if outside else " No lesion touches a major vessel.")
         return Verdict(NOT_MET, f"Under {ctx.governing_phrase} (remnant {plan.remnant_text}) "
                        "no lesion touches a major vessel of the remnant." + tail)
+    pending = _pending_sizes(ctx, allowed)
+    if pending is not None:
+        return pending
     parts = []
     for structure, ids in contacts:
         verb, segs = _dependants(structure, plan.remnant)
@@ -236,6 +265,9 @@ def r0_clearance(params: dict[str, Any], ctx: Context) -> Verdict:
         return Verdict(MET, NO_DISEASE)
     plan = ctx.governing
     if plan is None:
+        pending = _pending_sizes(ctx)
+        if pending is not None:
+            return pending
         return Verdict(NOT_MET, "No remnant of at least two contiguous segments allows "
                        "removing or treating every lesion.")
     if plan.cleared:
@@ -251,6 +283,9 @@ def inflow_outflow_preserved(params: dict[str, Any], ctx: Context) -> Verdict:
         return Verdict(MET, NO_DISEASE)
     plan = ctx.governing
     if plan is None:
+        pending = _pending_sizes(ctx)
+        if pending is not None:
+            return pending
         return Verdict(NOT_MET, "No plan found whose remnant keeps inflow, outflow and "
                        "biliary drainage.")
     if not plan.nonviable:
@@ -269,6 +304,9 @@ def two_contiguous_viable(params: dict[str, Any], ctx: Context) -> Verdict:
         return Verdict(MET, NO_DISEASE)
     plan = ctx.governing
     if plan is None:
+        pending = _pending_sizes(ctx)
+        if pending is not None:
+            return pending
         return Verdict(NOT_MET, "No remnant of two contiguous segments keeps inflow and "
                        "outflow once every lesion is cleared.")
     pairs = [f"{a}–{b}" for a in anatomy.sort_units(plan.viable)
@@ -335,9 +373,12 @@ def _remnant_volume(ctx: Context, params: dict[str, Any]) -> VolumeResult:
     missing: list[str] = []
     if ctx.recorded is None:
         where = ("the best plan found, " + ctx.best.name) if ctx.best else "any plan"
+        # Name only what is actually missing: a volume may be recorded without its plan.
+        need = (ctx.path("remnant.resection"),) + (
+            (ctx.path("remnant.flr_ml"),) if plan is None or plan.flr_ml is None else ())
         return VolumeResult(UNKNOWN, f"No plan recorded: the remnant volume of {where} is not "
                             "measured (remnant.resection or remnant.segments, remnant.flr_ml).",
-                            (ctx.path("remnant.resection"), ctx.path("remnant.flr_ml")))
+                            need)
     flr = plan.flr_ml if plan else None
     if flr is None:
         missing.append(ctx.path("remnant.flr_ml"))
@@ -349,6 +390,15 @@ def _remnant_volume(ctx: Context, params: dict[str, Any]) -> VolumeResult:
         if ctx.review.weight_kg is None:
             missing.append(ctx.path("weight_kg"))
     condition = plan.liver_condition if plan else None
+    upgrade = ""
+    start = ctx.case.treatment.start_date if ctx.case.treatment else None
+    if condition == "normal" and start is not None and \
+            (ctx.review.date - start).days > CHEMO_DAYS_FOR_30_PCT and "chemotherapy" in thresholds:
+        # Recorded "normal" after more than 12 weeks of chemotherapy: the stricter
+        # post-chemotherapy threshold applies (CONVENTIONS.md), never the 20 % one.
+        condition = "chemotherapy"
+        upgrade = (f" (recorded as normal, but {(ctx.review.date - start).days} days of "
+                   f"chemotherapy since {start.isoformat()} exceed 12 weeks)")
     limit = thresholds.get(condition or "")
     if missing:
         return VolumeResult(UNKNOWN, "Remnant volume cannot be computed: missing "
@@ -377,7 +427,7 @@ def _remnant_volume(ctx: Context, params: dict[str, Any]) -> VolumeResult:
     tail = " — at threshold (within 0.5 points)" if near else ""
     return VolumeResult(MET if ok else NOT_MET,
                         f"{head}, {'meets' if ok else 'falls short of'} the {condition} liver "
-                        f"threshold {OP_TEXT[op]} {fmt_num(limit)} %{tail}.",
+                        f"threshold {OP_TEXT[op]} {fmt_num(limit)} %{upgrade}{tail}.",
                         (), pct, limit, near)
 
 
@@ -466,14 +516,24 @@ def e2_bilobar_large_in_remnant(params: dict[str, Any], ctx: Context) -> Verdict
         where = f"the remnant ({plan.remnant_text}) of {ctx.governing_phrase}"
     else:
         # No plan governs: the most favourable remnant of two contiguous segments decides.
-        best_cand, best_n = None, None
+        # A remnant that stays under the count even if every unmeasured lesion is large
+        # decides not_met; failing that, the remnant with the fewest measured large lesions
+        # decides met (every remnant reaches the count) or unknown.
+        best_cand, best_key = None, None
         units8 = ctx.settings.segment_count_units == 8
+        large_masks = [les.mask for les in large]
+        unsized_masks = [les.mask for les in unsized]
+        reaches = [compare(Fraction(k), count_op, count)
+                   for k in range(len(large_masks) + len(unsized_masks) + 1)]
         for cand in CANDIDATES:
             if (cand.segments8 if units8 else cand.segments9) < ctx.settings.remnant_min_segments:
                 continue
-            n = sum(1 for les in large if les.mask & cand.mask)
-            if best_n is None or n < best_n:
-                best_cand, best_n = cand, n
+            cm = cand.mask
+            n = sum(1 for m in large_masks if m & cm)
+            u = sum(1 for m in unsized_masks if m & cm) if unsized_masks else 0
+            key = (0, n + u) if not reaches[n + u] else (1, n)
+            if best_key is None or key < best_key:
+                best_cand, best_key = cand, key
         assert best_cand is not None
         in_large = [les for les in large if les.mask & best_cand.mask]
         in_unsized = [les for les in unsized if les.mask & best_cand.mask]
@@ -520,18 +580,24 @@ def e3_bilobar_burden(params: dict[str, Any], ctx: Context) -> Verdict:
                        f"lesion(s) {_lesion_list(unsized)} have no diameter to estimate it.",
                        (ctx.path("tumour_burden_pct"),)
                        + tuple(ctx.lesion_path(les.id, "diameter_mm") for les in unsized))
-    if ctx.tlv is None:
-        return Verdict(UNKNOWN, "Bilobar disease; tumour_burden_pct is not recorded and no "
-                       "total liver volume (measured, or height and weight for the estimate).",
-                       (ctx.path("tumour_burden_pct"), ctx.path("remnant.tlv_ml"),
-                        ctx.path("height_cm"), ctx.path("weight_kg")))
+    # CONVENTIONS.md: the fallback compares with the ESTIMATED liver volume (Vauthey from
+    # Mosteller BSA), not a measured one, which may or may not include the tumour.
+    estimated = total_volume(None, ctx.review.height_cm, ctx.review.weight_kg)
+    if estimated is None:
+        missing = [ctx.path("tumour_burden_pct")]
+        missing += [ctx.path(f) for f in ("height_cm", "weight_kg")
+                    if getattr(ctx.review, f) is None]
+        return Verdict(UNKNOWN, "Bilobar disease; tumour_burden_pct is not recorded and the "
+                       "estimated liver volume (Vauthey, from height and weight) cannot be "
+                       "computed: missing " + ", ".join(missing[1:] or ["a valid height and "
+                                                                        "weight"]) + ".",
+                       tuple(missing))
     cubes = sum((les.diameter ** 3 for les in ctx.disease.lesions), Fraction(0))
     # sphere volume in mL = pi/6 * d^3 (mm^3) / 1000
     high = factor * PI_HIGH / 6 * cubes / 1000
     low = factor * PI_LOW / 6 * cubes / 1000
-    half = ctx.tlv.ml * limit / 100
-    liver = f"{'measured' if ctx.tlv.source == 'measured' else 'estimated'} liver " \
-            f"{fmt_num(ctx.tlv.ml, 0)} mL"
+    half = estimated.ml * limit / 100
+    liver = f"estimated liver {fmt_num(estimated.ml, 0)} mL (Vauthey, Mosteller BSA)"
     est = fmt_num(high, 0)
     if high < half:
         return Verdict(NOT_MET, f"Bilobar disease; tumour_burden_pct not recorded, but "
@@ -576,8 +642,10 @@ def every_lesion_treatable(params: dict[str, Any], ctx: Context) -> Verdict:
         chk = check_plan(ctx.disease, mask_units(result.best), settings)
         return Verdict(MET, f"Every lesion is treatable by resection and/or ablation: "
                        f"{chk.name} {_plan_success(chk, ctx)}.")
-    unsized = [les for les in ctx.disease.lesions if les.diameter is None and les.contacts]
-    if unsized:
+    opt, unsized_t = optimistic_disease(ctx.disease, settings)
+    unsized = list(unsized_t)
+    if opt is not None and search(opt, settings).best is not None:
+        # Only the missing diameters stand between these lesions and ablation.
         return Verdict(UNKNOWN, "No plan treats every lesion by resection and ablation unless "
                        f"{_lesion_list(unsized)} can be ablated: diameter not recorded.",
                        tuple(ctx.lesion_path(les.id, "diameter_mm") for les in unsized))
@@ -880,10 +948,20 @@ def biological_progression(params: dict[str, Any], ctx: Context) -> Verdict:
     findings: list[bool | None] = []
     parts: list[str] = []
     missing: list[str] = []
+    if ctx.index == 0:
+        # After the induction has run its minimum, the first review recorded has no earlier
+        # imaging or markers to compare with: progression cannot be excluded, so unknown.
+        return Verdict(UNKNOWN, "Biological progression undecided: this is the first review "
+                       f"recorded, {(ctx.review.date - start).days} days after the {how} "
+                       f"{start.isoformat()}, so there is no pre-induction imaging or "
+                       "marker value to compare with (record the review before induction).",
+                       ("reviews[0] (a review before induction: lesions, "
+                        + ", ".join(f"clinical.{m}" for m in markers) + ")",))
     rec = ctx.recist
-    if rec is None or ctx.index == 0:
-        findings.append(False)
-        parts.append("no earlier review for RECIST")
+    if rec is None:
+        findings.append(None)
+        parts.append("RECIST not assessed")
+        missing.append(ctx.path("lesions"))
     elif rec.response == "PD":
         findings.append(True)
         parts.append("RECIST 1.1 progression (PD)")

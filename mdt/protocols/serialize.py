@@ -9,9 +9,13 @@ from mdt.evaluation import Evaluation, PlanOption, RecistSummary, RemnantSummary
 EVALUATION_FORMAT = "mdt-evaluation/1"
 
 
-def _remnant(r: RemnantSummary | None) -> dict[str, Any] | None:
+def _remnant(r: RemnantSummary | None) -> dict[str, Any]:
     if r is None:
-        return None
+        # No plan recorded and none found: the same keys, every one unknown, so a reader
+        # of mdt-evaluation/1 never meets a missing block.
+        return {"segments": None, "flr_ml": None, "tlv_ml": None, "tlv_source": None,
+                "flr_pct": None, "threshold_pct": None, "adequate": None, "at_threshold": None,
+                "flr_bwr_pct": None, "kgr_pct_per_week": None}
     return {
         "segments": None if r.segments is None else list(r.segments),
         "flr_ml": r.flr_ml, "tlv_ml": r.tlv_ml, "tlv_source": r.tlv_source,

@@ -22,11 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +32,15 @@ from sqlalchemy.pool import NullPool, StaticPool
 from mdt import __version__
 from mdt.config import database_url
 from mdt.errors import MdtError, ValidationError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# Alembic is imported only when a migration is pending (it costs ~0.2 s of
+# start-up); a database already at HEAD_REVISION is recognised with plain SQL.
+# tests/test_store_migrations.py checks this constant against Alembic's head.
+HEAD_REVISION = "0002_dicom_index"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BACKUPS_KEPT = 10
@@ -51,6 +57,8 @@ class NewerDatabaseError(DatabaseError):
 
 def alembic_config(connection: object | None = None) -> Config:
     """An Alembic config built in code (works from a checkout and when frozen)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -59,6 +67,8 @@ def alembic_config(connection: object | None = None) -> Config:
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -167,7 +177,17 @@ class Database:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _revision_of(conn)
+
+
+def _revision_of(conn: Connection) -> str | None:
+    """The schema revision Alembic recorded, read with plain SQL (None when empty)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    rows = conn.execute(text("SELECT version_num FROM alembic_version")).fetchall()
+    if len(rows) > 1:
+        raise DatabaseError(f"the database has several schema heads: {[r[0] for r in rows]}")
+    return rows[0][0] if rows else None
 
 
 def _known_revisions() -> set[str]:
@@ -182,9 +202,9 @@ def pending_revisions(engine: Engine) -> list[str]:
     return list(reversed(revs))
 
 
-def check_not_newer(engine: Engine) -> None:
-    rev = current_revision(engine)
-    if rev is not None and rev not in _known_revisions():
+def check_not_newer(engine: Engine, rev: str | None = None) -> None:
+    rev = current_revision(engine) if rev is None else rev
+    if rev is not None and rev != HEAD_REVISION and rev not in _known_revisions():
         raise NewerDatabaseError(
             f"the database is at schema revision {rev!r}, made by a newer version of "
             f"Liver MDT than this one ({__version__}); open it with that version or newer")
@@ -222,7 +242,7 @@ def _backup_before_migration(path: Path, target: str) -> Path:
 
 def _stamp_app_meta(conn: Connection) -> None:
     """Record which application version last migrated the schema, and to what."""
-    rev = MigrationContext.configure(conn).get_current_revision() or ""
+    rev = _revision_of(conn) or ""
     values = {"schema_revision": rev, "migrated_by_version": __version__,
               "migrated_at": datetime.now(UTC).isoformat(timespec="seconds")}
     for key, value in values.items():
@@ -235,6 +255,10 @@ def _stamp_app_meta(conn: Connection) -> None:
 
 def migrate(engine: Engine) -> list[Path]:
     """Upgrade to head; back up a non-empty SQLite file first.  Returns the backups."""
+    if current_revision(engine) == HEAD_REVISION:
+        return []
+    from alembic import command
+
     check_not_newer(engine)
     pending = pending_revisions(engine)
     if not pending:
@@ -289,7 +313,7 @@ def open_database(url: str | None = None, *, migrate_schema: bool = True) -> Dat
         if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
         backups = migrate(engine) if migrate_schema else []
-        if not migrate_schema:
+        if not migrate_schema and current_revision(engine) != HEAD_REVISION:
             check_not_newer(engine)
             if pending_revisions(engine):
                 raise DatabaseError("the database schema is not up to date")

@@ -37,7 +37,9 @@ class MeetingDialog(_FormDialog):
     def __init__(self, members: Sequence[Member], quorum: QuorumFn,
                  submit: Callable[[Meeting], object], add_member: Callable[[Member], Member],
                  meeting: Meeting | None = None, today: date | None = None,
-                 default_board: str = "Liver MDT", parent: QWidget | None = None):
+                 default_board: str = "Liver MDT", present: Sequence[str] = (),
+                 parent: QWidget | None = None):
+        """``present``: names ticked on a new meeting (the person creating it)."""
         super().__init__("Meeting details" if meeting else "New meeting", parent)
         self._submit, self._quorum, self._add_member = submit, quorum, add_member
         self.existing = meeting
@@ -79,7 +81,7 @@ class MeetingDialog(_FormDialog):
         add_row.addWidget(self.add_button)
 
         self._members: list[Member] = []
-        attending = {m.name for m in meeting.attendees} if meeting else set()
+        attending = {m.name for m in meeting.attendees} if meeting else set(present)
         for m in members:
             self._append_member(m, m.name in attending)
         self._fill_people(meeting.chair if meeting else None, meeting.minute_taker if meeting else None)

@@ -365,8 +365,9 @@ class MeetingPanel(QWidget):
             w.show_message(f"Meeting {created.id} created")
 
         w.set_meeting_mode(True)
+        present = [w.member.name] if w.member is not None else []
         return w._open_dialog(MeetingDialog(members, self.quorum_of, submit, self.service.add_member,
-                                            today=w.today(), parent=w))
+                                            today=w.today(), present=present, parent=w))
 
     def edit_meeting(self):
         w = self.window_

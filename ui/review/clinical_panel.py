@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -62,6 +63,10 @@ class ClinicalPanel(QWidget):
         self.study_uid = QLabel("—")
         self.study_uid.setWordWrap(True)
         self.study_uid.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A 60-character UID has no place to wrap: it must not widen the panel past the column
+        # (sideways scrolling); the full UID is in the tooltip and still selectable.
+        self.study_uid.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.study_uid.setMinimumWidth(0)
         img.addRow("Modality:", self.modality)
         img.addRow("Imaging date:", self.imaging_date)
         img.addRow("Study UID:", self.study_uid)
@@ -203,6 +208,7 @@ class ClinicalPanel(QWidget):
         self.modality.set_value(img.modality if img else None)
         self.imaging_date.set_saved_text(img.date.isoformat() if img and img.date else "")
         self.study_uid.setText(img.study_uid if img and img.study_uid else "—")
+        self.study_uid.setToolTip(img.study_uid if img and img.study_uid else "")
         self._show_computed(case, review)
 
     def _show_computed(self, case: Case | None, review: Review) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QTextDocument
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -111,7 +111,10 @@ class CriteriaModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return STATUS_WORDS.get(f.status, f.status)
+                # The group under the status says why green can be "not met" (an exclusion
+                # criterion not met is good news) without relying on the colour.
+                group = (f.group or "").replace("_", " ")
+                return STATUS_WORDS.get(f.status, f.status) + (f"\n{group}" if group else "")
             return f"{f.label or f.id.replace('_', ' ')}\n{f.explanation}"
         if role == Qt.ItemDataRole.ForegroundRole and col == 0:
             return QBrush(QColor(status_colour(f)))
@@ -226,13 +229,21 @@ class CriteriaPanel(QWidget):
             lambda *_a: self.table.resizeRowsToContents())
         self.table.setAccessibleName("Criteria")
         self.table.setWordWrap(True)
+        # Read-only: arrows scroll the rows, Tab moves on (a 30-row table must not trap the keyboard).
+        self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(0, 125 if not presentation else 180)
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        if presentation:
+            bold.setPointSize(18)
+        # Wide enough for the longest group word under the status ("unresectability").
+        widest = QFontMetrics(bold).horizontalAdvance("unresectability") + 18
+        self.table.setColumnWidth(0, max(125 if not presentation else 180, widest))
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         if presentation:
@@ -240,6 +251,13 @@ class CriteriaPanel(QWidget):
             f.setPointSize(18)
             self.table.setFont(f)
         lay.addWidget(self.table, 1)
+        # Remnant, RECIST, best plan, warnings and assumptions: one block the editor may place
+        # under the diagram, so the criteria table keeps the whole height of its column.
+        self.summary = QWidget()
+        outer = lay
+        lay = QVBoxLayout(self.summary)
+        lay.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.summary)
         self.remnant = QLabel()
         self.remnant.setWordWrap(True)
         self.recist = QLabel()
@@ -252,10 +270,12 @@ class CriteriaPanel(QWidget):
         self.adopt = QPushButton("&Use this plan")
         self.adopt.setToolTip("Record the plan the engine found as the review's plan")
         self.adopt.clicked.connect(self._adopt)
-        self.adopt.setVisible(not presentation)
         self._presentation = presentation
         better.addWidget(self.better, 1)
         better.addWidget(self.adopt)
+        # Only after it has a parent: showing a parentless button opens a stray window.
+        if presentation:
+            self.adopt.hide()
         lay.addLayout(better)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
@@ -295,7 +315,9 @@ class CriteriaPanel(QWidget):
         self.notes.setVisible(on)
         self.notes_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
 
-    def set_evaluation(self, ev: Evaluation | None) -> None:
+    def set_evaluation(self, ev: Evaluation | None, plan_recorded: bool | None = None) -> None:
+        """``plan_recorded=False`` (no resection or remnant in the review) lets the user adopt the best
+        feasible plan as the first plan; None keeps the engine's "better than recorded" rule only."""
         self._evaluation = ev
         if ev is None:
             self.protocol.setText("No review selected")
@@ -324,7 +346,8 @@ class CriteriaPanel(QWidget):
             self.adopt.setEnabled(True)
         elif ev.best_plan is not None and ev.best_plan.feasible:
             self.better.setText(f"Best plan found: {plan_words(ev.best_plan)}")
-            self.adopt.setEnabled(False)
+            # With no plan recorded yet, the feasible plan found is the natural first plan.
+            self.adopt.setEnabled(plan_recorded is False)
         else:
             self.better.setText("No feasible plan found." if ev.plans_considered else "")
             self.adopt.setEnabled(False)

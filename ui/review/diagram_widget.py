@@ -3,8 +3,11 @@
 Each segment shows, at a glance and in words as well as colour: its numeral,
 the plan's role (future remnant / resected, hatched), tumour (a red marker with
 the lesion id per lesion), ablation, and the selected lesion's segments (thick
-blue border).  Vessels with a recorded relation are drawn thick red with their
-code.  Clicking a segment emits :attr:`LiverDiagramWidget.unit_clicked`; the
+dashed orange border, a colour no vessel uses).  Hepatic veins are blue,
+portal veins violet, and a vessel with a recorded relation is drawn thick red
+with its code.  Markers, labels and line widths have a floor in screen pixels,
+so the diagram stays legible from the back of the room when its column is
+narrow; the legend follows the widget's font (larger in presentation mode).  Clicking a segment emits :attr:`LiverDiagramWidget.unit_clicked`; the
 editor decides whether that assigns the segment to the selected lesion or
 toggles it in the remnant.
 
@@ -42,7 +45,8 @@ COLOURS = {
     "border": QColor("#5a4636"),
     "tumour": QColor("#c62828"),
     "ablated": QColor("#6a1b9a"),
-    "selected": QColor("#1f5fa8"),
+    # Orange, dashed: blue is taken by the hepatic veins, red by tumour and involved vessels.
+    "selected": QColor("#e65100"),
     "hover": QColor("#fff59d"),
     "hepatic_vein": QColor("#3b6fb6"),
     "portal_vein": QColor("#7e57c2"),
@@ -51,6 +55,9 @@ COLOURS = {
     "text": QColor("#111111"),
 }
 LEGEND_ROW = 26.0
+MIN_LESION_RADIUS_PX = 15.0
+"""A lesion marker is never smaller than this on screen, so its id stays readable."""
+MIN_LABEL_PX = {"unit": 18, "lesion": 14, "vessel": 15}
 _KEY_UNITS = {"1": "I", "2": "II", "3": "III", "5": "V", "6": "VI", "7": "VII", "8": "VIII"}
 
 
@@ -241,14 +248,17 @@ class LiverDiagramWidget(QWidget):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPolygon(self._outline)
         for unit in selected:
-            p.setPen(QPen(COLOURS["selected"], 5.0 / scale))
+            pen = QPen(COLOURS["selected"], max(5.0, 4.0 / scale), Qt.PenStyle.DashLine)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            p.setPen(pen)
             p.drawPolygon(self._polys[unit])
 
     def _paint_vessels(self, p: QPainter, scale: float) -> None:
         for v in self._geo.vessels:
             involved = v.name in self._involved
             colour = COLOURS["involved"] if involved else COLOURS.get(v.kind, COLOURS["hepatic_vein"])
-            width = v.width * (0.55 if not involved else 0.8)
+            # At least 2 px (3.5 px when involved) on screen, whatever the diagram's scale.
+            width = max(v.width * 0.55, 2.0 / scale) if not involved else max(v.width * 0.9, 3.5 / scale)
             pen = QPen(colour, width)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
@@ -276,11 +286,12 @@ class LiverDiagramWidget(QWidget):
             r = 26.0
             if les.diameter_mm:
                 r = max(20.0, min(34.0, 16.0 + float(les.diameter_mm) / 4))
+            r = max(r, MIN_LESION_RADIUS_PX / scale)
             centre = QPointF(*pos)
             if les.id == self._selected:
-                p.setPen(QPen(COLOURS["selected"], 6.0 / scale))
+                p.setPen(QPen(COLOURS["selected"], 4.0 / scale))
                 p.setBrush(Qt.BrushStyle.NoBrush)
-                p.drawEllipse(centre, r + 7, r + 7)
+                p.drawEllipse(centre, r + 5.0 / scale, r + 5.0 / scale)
             p.setPen(QPen(colour.darker(130), 2.0 / scale))
             p.setBrush(Qt.BrushStyle.NoBrush if gone else QBrush(colour))
             if gone:
@@ -292,7 +303,7 @@ class LiverDiagramWidget(QWidget):
         base = QFont(self.font())
         unit_font = QFont(base)
         unit_font.setBold(True)
-        unit_font.setPixelSize(max(14, int(46 * scale)))
+        unit_font.setPixelSize(max(MIN_LABEL_PX["unit"], int(46 * scale)))
         p.setFont(unit_font)
         for seg in self._geo.segments:
             pt = t.map(QPointF(*seg.label))
@@ -303,7 +314,7 @@ class LiverDiagramWidget(QWidget):
         if self._review is not None:
             lesion_font = QFont(base)
             lesion_font.setBold(True)
-            lesion_font.setPixelSize(max(11, int(30 * scale)))
+            lesion_font.setPixelSize(max(MIN_LABEL_PX["lesion"], int(30 * scale)))
             p.setFont(lesion_font)
             for les in self._review.lesions:
                 pos = self._positions.get(les.id)
@@ -316,59 +327,96 @@ class LiverDiagramWidget(QWidget):
         if self._involved:
             vfont = QFont(base)
             vfont.setBold(True)
-            vfont.setPixelSize(max(11, int(24 * scale)))
+            vfont.setPixelSize(max(MIN_LABEL_PX["vessel"], int(24 * scale)))
             p.setFont(vfont)
-            p.setPen(COLOURS["involved"])
+            fm = QFontMetrics(vfont)
             for name in self._involved:
                 paths = self._geo.vessel_paths(name)
                 if not paths:
                     continue
                 x, y = paths[0].points[len(paths[0].points) // 2]
                 pt = t.map(QPointF(x, y))
-                p.drawText(QRectF(pt.x() + 6, pt.y() - 14, 120, 28),
-                           Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+                # A white tag behind the code: red text over a red vessel on beige is hard to read.
+                box = QRectF(pt.x() + 6, pt.y() - fm.height() / 2 - 1, fm.horizontalAdvance(name) + 8,
+                             fm.height() + 2)
+                p.setPen(QPen(COLOURS["involved"], 1))
+                p.setBrush(QColor(255, 255, 255, 225))
+                p.drawRoundedRect(box, 3, 3)
+                p.setPen(COLOURS["involved"])
+                p.drawText(box, Qt.AlignmentFlag.AlignCenter, name)
 
     def _legend_font(self) -> QFont:
+        """The widget's own font, never below 15 px..."""
         font = QFont(self.font())
-        font.setPixelSize(15)
+        px = font.pixelSize() if font.pixelSize() > 0 else round(font.pointSizeF() * self.logicalDpiY() / 72)
+        # ...and it grows with the drawing (a full-screen diagram gets a legend read from the room).
+        fit = min(self.width() / self._geo.width, self.height() / self._geo.height)
+        font.setPixelSize(max(15, px, int(26 * fit)))
         return font
 
-    def _legend_items(self) -> list[tuple[str, QColor, QColor | None, float, float]]:
-        """(text, fill, edge, x, y) per legend entry, wrapped onto as many rows as the width needs."""
-        entries = [
-            ("Future remnant", COLOURS["remnant"], None),
-            ("Resected (hatched)", COLOURS["resected"], COLOURS["hatch"]),
-            ("Tumour", COLOURS["tumour"], None),
-            ("Ablation", COLOURS["ablated"], None),
-            ("Selected lesion", QColor("#ffffff"), COLOURS["selected"]),
-            ("Vessel involved", COLOURS["involved"], None),
+    def _legend_row(self) -> float:
+        return max(LEGEND_ROW, QFontMetrics(self._legend_font()).height() + 8.0)
+
+    def _legend_entries(self) -> list[tuple[str, str, QColor, QColor | None]]:
+        """(kind, text, fill, edge): kind ``box``, ``hatched``, ``dashed`` or ``line``."""
+        return [
+            ("box", "Future remnant", COLOURS["remnant"], None),
+            ("hatched", "Resected (hatched)", COLOURS["resected"], COLOURS["hatch"]),
+            ("box", "Tumour", COLOURS["tumour"], None),
+            ("box", "Ablation", COLOURS["ablated"], None),
+            ("dashed", "Selected lesion", QColor("#ffffff"), COLOURS["selected"]),
+            ("line", "Hepatic vein", COLOURS["hepatic_vein"], None),
+            ("line", "Portal vein", COLOURS["portal_vein"], None),
+            ("line", "Vessel involved", COLOURS["involved"], None),
         ]
+
+    def legend_texts(self) -> list[str]:
+        return [text for _kind, text, _fill, _edge in self._legend_entries()]
+
+    def _legend_items(self) -> list[tuple[str, str, QColor, QColor | None, float, float]]:
+        """(kind, text, fill, edge, x, y) per legend entry, wrapped onto as many rows as the width needs."""
         fm = QFontMetrics(self._legend_font())
+        box = self._legend_box()
+        row_h = self._legend_row()
         x, row = 8.0, 0
         out = []
-        for text, fill, edge in entries:
-            w = 24 + fm.horizontalAdvance(text) + 18
+        for kind, text, fill, edge in self._legend_entries():
+            w = box + 6 + fm.horizontalAdvance(text) + 18
             if x + w > self.width() and x > 8.0:
                 x, row = 8.0, row + 1
-            out.append((text, fill, edge, x, row * LEGEND_ROW))
+            out.append((kind, text, fill, edge, x, row * row_h))
             x += w
         return out
+
+    def _legend_box(self) -> float:
+        return max(18.0, QFontMetrics(self._legend_font()).ascent())
 
     def _legend_height(self) -> float:
         if not self._show_legend:
             return 0.0
-        rows = 1 + int(max(y for *_rest, y in self._legend_items()) / LEGEND_ROW)
-        return rows * LEGEND_ROW + 8
+        row_h = self._legend_row()
+        rows = 1 + int(max(y for *_rest, y in self._legend_items()) / row_h)
+        return rows * row_h + 8
 
     def _paint_legend(self, p: QPainter) -> None:
-        p.setFont(self._legend_font())
+        font = self._legend_font()
+        p.setFont(font)
+        fm = QFontMetrics(font)
+        box = self._legend_box()
         top = self.height() - self._legend_height() + 8
-        for text, fill, edge, x, dy in self._legend_items():
+        for kind, text, fill, edge, x, dy in self._legend_items():
             y = top + dy
-            p.setPen(QPen(edge or fill.darker(140), 2))
-            p.setBrush(QBrush(fill))
-            p.drawRect(QRectF(x, y, 18, 18))
-            if edge is not None and text.startswith("Resected"):
-                p.drawLine(QPointF(x, y + 18), QPointF(x + 18, y))
+            if kind == "line":
+                pen = QPen(fill, 5)
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                p.setPen(pen)
+                p.drawLine(QPointF(x + 2, y + box / 2), QPointF(x + box - 2, y + box / 2))
+            else:
+                style = Qt.PenStyle.DashLine if kind == "dashed" else Qt.PenStyle.SolidLine
+                p.setPen(QPen(edge or fill.darker(140), 2, style))
+                p.setBrush(QBrush(fill))
+                p.drawRect(QRectF(x, y, box, box))
+                if kind == "hatched":
+                    p.drawLine(QPointF(x, y + box), QPointF(x + box, y))
             p.setPen(COLOURS["text"])
-            p.drawText(QPointF(x + 24, y + 15), text)
+            p.drawText(QPointF(x + box + 6, y + (box + fm.capHeight()) / 2), text)

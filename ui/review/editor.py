@@ -49,6 +49,7 @@ Public API (UI-SHELL, presentation mode, tests and ``bench/bench_ui.py``):
 from __future__ import annotations
 
 import html
+import re
 import time
 from dataclasses import replace
 from datetime import date
@@ -241,9 +242,11 @@ class ReviewEditor(QWidget):
         ml.addWidget(self.diagram_hint)
         ml.addWidget(self.diagram, 1)
 
-        # -- right: criteria
+        # -- right: criteria; their summary (remnant, RECIST, best plan, warnings) sits under the
+        # diagram, so the criteria table gets the whole right column on a 1080-line projector.
         self.criteria = CriteriaPanel()
         self.criteria.adopt_plan.connect(self.adopt_plan)
+        ml.addWidget(self.criteria.summary)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tabs)
@@ -272,14 +275,19 @@ class ReviewEditor(QWidget):
 
     def showEvent(self, event) -> None:  # type: ignore[override]
         super().showEvent(event)
+        # Every tab title stays visible (no scroll arrows hiding "Vote & decision"); measured once
+        # shown, when the tab bar has its final font.
+        self.tabs.setMinimumWidth(max(480, self.tabs.tabBar().sizeHint().width() + 12))
         if not self._sized:
             # First show: share the width 38 / 30 / 32 % (tabs / diagram / criteria).
             self._sized = True
             w = max(self.splitter.width(), 900)
-            self.splitter.setSizes([int(w * 0.38), int(w * 0.30), int(w * 0.32)])
+            tabs = max(int(w * 0.40), self.tabs.minimumWidth())
+            criteria = max(int(w * 0.32), self.criteria.minimumWidth())
+            self.splitter.setSizes([tabs, max(w - tabs - criteria, self.diagram.minimumWidth()), criteria])
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (self.tabs, self.diagram, self.criteria):
+        for w in (self.tabs, self.diagram, self.criteria, self.criteria.summary):
             w.setEnabled(on)
 
     # ------------------------------------------------------------------ context
@@ -327,6 +335,23 @@ class ReviewEditor(QWidget):
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self._vote_tab:
             self._load_members()
+        # Alt+1..4 from a field of another tab lands in this tab's first field, ready to type;
+        # a user walking the tab bar with the arrow keys keeps the focus there.
+        focus = self.focusWidget()
+        if focus is not None and focus.isVisible():
+            return
+        if focus is not None or self.isActiveWindow():
+            self.focus_first_field()
+
+    def focus_first_field(self) -> QWidget | None:
+        """Focus the first keyboard-reachable input of the current tab."""
+        page = self.tabs.currentWidget()
+        for w in page.findChildren(QWidget):
+            if (w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisibleTo(page) and w.isEnabled()
+                    and not isinstance(w, QScrollArea)):
+                w.setFocus(Qt.FocusReason.TabFocusReason)
+                return w
+        return None
 
     @staticmethod
     def _load_protocol(case: Case | None) -> Any:
@@ -373,7 +398,8 @@ class ReviewEditor(QWidget):
     # ------------------------------------------------------------------ messages
     def show_problem(self, problem: object) -> None:
         if isinstance(problem, ValidationError):
-            text = "Not saved — " + "; ".join(_field_words(p.path, p.reason) for p in problem.problems)
+            review = self.current_review()
+            text = "Not saved — " + "; ".join(_field_words(p.path, p.reason, review) for p in problem.problems)
         else:
             text = str(problem)
         self._message = text
@@ -602,7 +628,8 @@ class ReviewEditor(QWidget):
             self.criteria.show_error(f"Criteria could not be evaluated: {exc}")
             return
         self._evaluation = ev
-        self.criteria.set_evaluation(ev)
+        remnant = review.remnant
+        self.criteria.set_evaluation(ev, plan_recorded=bool(remnant and (remnant.resection or remnant.segments)))
         self.evaluation_changed.emit(ev)
 
     def _case_with(self, review: Review) -> Case:
@@ -805,8 +832,50 @@ def _adopt(review: Review, plan: PlanOption) -> Edit:
                      + ("".join(f", {m} {lid}" for lid, m in plan.local_treatment)))
 
 
-def _field_words(path: str, reason: str) -> str:
-    return f"{path}: {reason}" if path else reason
+_FIELD_LABELS: dict[str, str] = {
+    spec.path: spec.label
+    for table in (edits.REVIEW_FIELDS, edits.CLINICAL_FIELDS, edits.LAB_FIELDS, edits.ULN_FIELDS,
+                  edits.REMNANT_FIELDS)
+    for spec in table.values()
+}
+_PART_LABELS = {
+    "diameter_mm": "diameter", "segments": "segments", "status": "status", "target": "target",
+    "structure": "vessel", "relation": "relation", "lesion": "lesion", "rating": "rating",
+    "member": "panellist", "role": "role", "resectability": "resectability", "plan": "plan",
+    "next_review": "next review date", "resection": "resection", "date": "date",
+}
+
+
+def field_label(path: str, review: Review | None = None) -> str:
+    """Words a clinician reads for a problem path: ``lesions[0].diameter_mm`` -> "Lesion L1 diameter"."""
+    if path in _FIELD_LABELS:
+        return _FIELD_LABELS[path]
+    m = re.fullmatch(r"(?:review\.)?lesions\[(\d+)\](?:\.(\w+))?.*", path)
+    if m:
+        i = int(m.group(1))
+        lesions = review.lesions if review is not None else ()
+        name = f"Lesion {lesions[i].id}" if i < len(lesions) else f"Lesion {i + 1}"
+        part = _PART_LABELS.get(m.group(2) or "", m.group(2) or "")
+        return f"{name} {part}".strip()
+    m = re.fullmatch(r"(?:review\.)?vessels\[(\d+)\](?:\.(\w+))?.*", path)
+    if m:
+        return f"Vessel contact {int(m.group(1)) + 1} {_PART_LABELS.get(m.group(2) or '', '')}".strip()
+    m = re.fullmatch(r"(?:review\.)?panel\.votes\[(\d+)\](?:\.(\w+))?.*", path)
+    if m:
+        return f"Rating {int(m.group(1)) + 1} {_PART_LABELS.get(m.group(2) or '', '')}".strip()
+    m = re.fullmatch(r"(?:review\.)?panel\.decision\.(\w+)", path)
+    if m:
+        return f"Decision {_PART_LABELS.get(m.group(1), m.group(1))}"
+    leaf = path.rsplit(".", 1)[-1]
+    return _PART_LABELS.get(leaf, "")
+
+
+def _field_words(path: str, reason: str, review: Review | None = None) -> str:
+    """"Lesion L1 diameter (lesions[0].diameter_mm): must be > 0 mm": the words and the exact path."""
+    if not path:
+        return reason
+    label = field_label(path, review)
+    return f"{label} ({path}): {reason}" if label else f"{path}: {reason}"
 
 
 class _Scroll(QScrollArea):
@@ -821,6 +890,7 @@ class _Scroll(QScrollArea):
 
 def _scroll(widget: QWidget) -> QScrollArea:
     area = _Scroll()
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # an empty Tab stop otherwise
     area.setWidget(widget)
     area.setWidgetResizable(True)
     return area

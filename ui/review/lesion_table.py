@@ -279,13 +279,27 @@ class LesionTableView(QTableView):
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in ((COL_ID, 64), (COL_SEGMENTS, 140), (COL_DIAMETER, 136), (COL_TARGET, 92)):
+        # Segments take the spare width; the fixed columns fit their headers, so the table
+        # never needs a horizontal scroll bar at the editor's minimum width.
+        header.setSectionResizeMode(COL_SEGMENTS, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((COL_ID, 64), (COL_DIAMETER, 136), (COL_TARGET, 100), (COL_STATUS, 118)):
             self.setColumnWidth(col, width)
         self.setAccessibleName("Lesion table")
         self.selectionModel().currentRowChanged.connect(self._row_changed)
         model.modelReset.connect(self._emit_current)
         model.rowsRemoved.connect(self._emit_current)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002, N802 - Qt override
+        """Tab walks the cells like a spreadsheet, but leaves the table after the last cell (and
+        Shift+Tab before the first) instead of wrapping round: no keyboard trap."""
+        idx = self.currentIndex()
+        model = self.model()
+        last = (model.rowCount() - 1, model.columnCount() - 1)
+        at_edge = (not idx.isValid() or (next and (idx.row(), idx.column()) == last)
+                   or (not next and (idx.row(), idx.column()) == (0, 0)))
+        if at_edge and self.state() != QAbstractItemView.State.EditingState:
+            return QWidget.focusNextPrevChild(self, next)
+        return super().focusNextPrevChild(next)
 
     def lesion_model(self) -> LesionTableModel:
         model = self.model()

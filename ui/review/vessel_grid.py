@@ -186,7 +186,9 @@ class VesselGridView(QTableView):
                              | QAbstractItemView.EditTrigger.EditKeyPressed
                              | QAbstractItemView.EditTrigger.SelectedClicked)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setTabKeyNavigation(True)
+        # Arrow keys move between the cells; Tab leaves the grid (16 structures × lesions would
+        # otherwise take dozens of Tab presses to get out of).
+        self.setTabKeyNavigation(False)
         # Lesion columns only as wide as their relations need, so several lesions fit side by side.
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setMinimumSectionSize(64)

@@ -176,6 +176,9 @@ class VotePanel(QWidget):
         self.record = QPushButton("Record &vote")
         self.record.clicked.connect(self._record_clicked)
         self.member.lineEdit().returnPressed.connect(self._record_clicked)
+        # Name, Tab, role, Tab, first letter of the rating, Enter: a vote without the mouse.
+        for combo in (self.role, self.rating):
+            combo.installEventFilter(self)
         # Two rows so the panel fits a narrow column: who, then what they rated.
         entry.addWidget(self.member, 0, 0)
         entry.addWidget(self.role, 0, 1, 1, 2)
@@ -261,6 +264,12 @@ class VotePanel(QWidget):
         self.decide_button.clicked.connect(self._decide_clicked)
         for edit in (self.rationale, self.dissent, self.responsible):
             edit.returnPressed.connect(self._decide_clicked)
+        for widget, name in ((self.dec_resectability, "Decision: resectability"), (self.dec_plan, "Decision: plan"),
+                             (self.rationale, "Decision: rationale"), (self.dissent, "Decision: dissent"),
+                             (self.responsible, "Decision: responsible clinician"),
+                             (self.next_review, "Decision: next review date"), (self.round, "Rating round"),
+                             (self.expected, "Expected ratings"), (self.chair, "Chair's rating")):
+            widget.setAccessibleName(name)
         form.addRow("Res&ectability:", self.dec_resectability)
         form.addRow("&Plan:", self.dec_plan)
         form.addRow("R&ationale:", self.rationale)
@@ -296,6 +305,15 @@ class VotePanel(QWidget):
         self.round.setVisible(self._aggregation.get("kind") == "cairo5")
         self.expected.setVisible(self._aggregation.get("kind") != "cairo5")
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if (obj in (self.role, self.rating) and isinstance(event, QKeyEvent)
+                and event.type() == QKeyEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not obj.view().isVisible()):
+            self._record_clicked()
+            return True
+        return super().eventFilter(obj, event)
+
     def expected_votes(self) -> int:
         if self._aggregation.get("kind") == "cairo5":
             return int(self._aggregation.get("first_round", 3))
@@ -306,7 +324,8 @@ class VotePanel(QWidget):
         specialty = self.member.itemData(index)
         if specialty:
             self.role.setCurrentIndex(max(0, self.role.findData(specialty)))
-        self.rating.setFocus()
+        # No focus jump here: Tab from the name must always reach Role, then Rating, in that order
+        # (a jump on completion made Tab skip a field for known panellists only).
 
     def _record_clicked(self) -> None:
         self.cast(self.member.currentText(), self.role.currentData(), self.rating.currentData(),
@@ -331,10 +350,19 @@ class VotePanel(QWidget):
                next_review: date | None = None, dissent: str | None = None,
                responsible: str | None = None) -> bool:
         agg = self.aggregate
-        rule = agg.rule if agg is not None and agg.result == resectability else None
+        # "Consensus"/"majority" is only true of a complete panel: with fewer ratings than expected
+        # the decision is recorded without a rule rather than claim an agreement that was not reached.
+        rule = (agg.rule if agg is not None and agg.result == resectability and self._complete() else None)
         return self._request(partial(edits.decide, resectability=resectability, plan=plan, rationale=rationale,
                                      next_review=next_review, dissent=dissent, responsible=responsible,
                                      rule=rule))
+
+    def _first_round(self) -> int:
+        review = self._review
+        return 0 if review is None else sum(1 for v in review.panel.votes if v.round == 1)
+
+    def _complete(self) -> bool:
+        return self._first_round() >= self.expected_votes()
 
     def reveal(self) -> None:
         self._revealed = True
@@ -390,7 +418,12 @@ class VotePanel(QWidget):
             self.chair_label.setVisible(False)
             self.chair.setVisible(False)
             return
-        if agg.result is not None:
+        if not self._complete():
+            # Revealed early (or decided) with ratings missing: no rule applies yet, say so.
+            self.result.setText(f"Panel result: incomplete — {self._first_round()} of {self.expected_votes()} "
+                                f"expected ratings in ({agg.agreement})")
+            set_style(self.result, "color: #8a6d00;")
+        elif agg.result is not None:
             self.result.setText(f"Panel result: {edits.label(agg.result).upper()} ({agg.rule}) — {agg.agreement}")
             set_style(self.result, "color: #0d47a1;")
         else:

@@ -33,6 +33,8 @@ class SeriesBrowser(QTreeWidget):
             if study is None:
                 when = s.study_date.isoformat() if s.study_date else "date unknown"
                 study = QTreeWidgetItem([f"{when}  {s.study_description or s.modality}", ""])
+                # Descriptions are long ("CT abdomen portal venous"): the full text on hover.
+                study.setToolTip(0, study.text(0))
                 study.setFirstColumnSpanned(False)
                 self.addTopLevelItem(study)
                 studies[s.study_uid] = study
@@ -40,8 +42,9 @@ class SeriesBrowser(QTreeWidget):
                                          s.modality, s.description or "(no description)", s.part_label) if b)
             item = QTreeWidgetItem([label, str(len(s.slices))])
             item.setData(0, Qt.ItemDataRole.UserRole, s.key)
+            item.setToolTip(0, label)
             if s.flags:
-                item.setToolTip(0, "\n".join(s.flags))
+                item.setToolTip(0, "\n".join((label, *s.flags)))
                 item.setText(0, "⚠ " + label)
             study.addChild(item)
         self.expandAll()

@@ -120,19 +120,30 @@ class SliceCanvas(QWidget):
         painter.drawImage(QPointF(0, 0), self._image)
         painter.restore()
         t = self.transform()
-        pen = QPen(QColor(255, 210, 0), 2)
-        painter.setPen(pen)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # Yellow over a black edge: visible on bright liver, dark air and a projector alike.
+        halo, ink = QPen(QColor(0, 0, 0), 5), QPen(QColor(255, 210, 0), 2.5)
+        label_font = QFont(self.font())
+        label_font.setPointSize(max(12, label_font.pointSize()))
+        label_font.setBold(True)
+        painter.setFont(label_font)
+        label_metrics = QFontMetrics(label_font)
         for a, b, label in self.lines + ([(*self._draft, "")] if self._draft else []):
             pa, pb = t.map(a), t.map(b)
-            painter.drawLine(pa, pb)
-            for end in (pa, pb):
-                painter.drawEllipse(end, 3, 3)
+            for pen in (halo, ink):
+                painter.setPen(pen)
+                painter.drawLine(pa, pb)
+                for end in (pa, pb):
+                    painter.drawEllipse(end, 3, 3)
             if label:
-                painter.drawText(pb + QPointF(6, -6), label)
+                box = QRectF(pb + QPointF(8, -label_metrics.height() - 4),
+                             label_metrics.size(0, label).toSizeF()).adjusted(-4, -1, 4, 1)
+                painter.fillRect(box, QColor(0, 0, 0, 190))
+                painter.setPen(QColor(255, 210, 0))
+                painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         painter.setPen(QColor(230, 230, 230))
         font = QFont(self.font())
-        font.setPointSize(max(9, font.pointSize()))
+        font.setPointSize(max(11, font.pointSize()))
         painter.setFont(font)
         r = QRectF(self.rect()).adjusted(8, 6, -8, -6)
         metrics = QFontMetrics(font)

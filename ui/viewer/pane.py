@@ -272,6 +272,15 @@ class SeriesPane(QWidget):
             self.canvas.lines = self._lines[index]
             self.canvas.update()
 
+    def relabel_last(self, index: int, label: str) -> None:
+        """Name the newest caliper on image ``index`` (e.g. "L2 · 15.0 mm" once a lesion is chosen)."""
+        lines = self._lines.get(index)
+        if lines:
+            a, b, _old = lines[-1]
+            lines[-1] = (a, b, label)
+            if index == self.index:
+                self.canvas.update()
+
     def show_measurement(self, where: Measurement, label: str = "") -> bool:
         """Jump to the image a stored caliper was drawn on and draw it again.  False if not in this series."""
         if self.series is None or where.series_uid != self.series.series_uid:

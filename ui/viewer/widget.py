@@ -166,6 +166,9 @@ class ViewerWidget(QWidget):
         self.caliper_btn.setCheckable(True)
         self.caliper_btn.setToolTip("Draw a line to measure a diameter in mm (key C)")
         self.caliper_btn.toggled.connect(self.set_caliper_mode)
+        # "On" must be obvious from across the room: filled yellow and bold while measuring.
+        self.caliper_btn.setStyleSheet("QToolButton:checked { background: #ffd200; color: #111111; "
+                                       "font-weight: bold; border: 2px solid #7a5c00; }")
         QShortcut(QKeySequence("C"), self, activated=self.caliper_btn.toggle)
         fit = QToolButton()
         fit.setText("Fit")
@@ -187,7 +190,7 @@ class ViewerWidget(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([300, 1000])
+        split.setSizes([380, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
@@ -321,6 +324,10 @@ class ViewerWidget(QWidget):
             QMessageBox.warning(self, "Measurement not saved", str(exc))
             return
         self.review_record = saved
+        # The line on the image now says which lesion it measured, as the review does.
+        for pane in (self.view.current, self.view.prior):
+            if pane.series is not None and pane.series.series_uid == where.series_uid:
+                pane.relabel_last(where.slice_index or 0, f"{lesion_id} · {length:.1f} mm")
         self.message.setText(f"Lesion {lesion_id}: diameter {round(length, 1)} mm saved.")
         self.review_saved.emit(saved)
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Builds the packaged application (a one-folder PyInstaller bundle) into
+# dist/liver-mdt/ and proves it runs without the checkout:
+#   1. pyinstaller.spec -> dist/liver-mdt/liver-mdt (+ _internal/)
+#   2. a copy outside the checkout runs `--self-test` (offscreen) in an empty
+#      environment (env -i, PATH=/usr/bin:/bin, a fresh HOME, working directory
+#      outside the checkout) with the project's .venv hidden: as root it runs in
+#      a private mount namespace where .venv is covered by an empty tmpfs;
+#   3. portable mode: with a PORTABLE file beside the executable the database
+#      is created in data/ beside it, without it in the user's data directory.
+# Usage: bash scripts/build-bundle.sh [--no-build]   (--no-build: only check dist/)
+# Needs: bash scripts/setup.sh --dev (PyInstaller, binutils for strip/readelf).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BUNDLE="$ROOT/dist/liver-mdt"
+PY="$ROOT/.venv/bin/python"
+
+if [ "${1:-}" != "--no-build" ]; then
+  [ -x .venv/bin/pyinstaller ] || { echo "build-bundle: run 'bash scripts/setup.sh --dev' first" >&2; exit 1; }
+  # Reproducible byte-for-byte where PyInstaller allows it (ENGINEERING-NOTES 2.1).
+  export PYTHONHASHSEED=1
+  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || date +%s)
+  export SOURCE_DATE_EPOCH
+  echo "== building $BUNDLE"
+  .venv/bin/pyinstaller --noconfirm --clean --log-level WARN \
+    --distpath "$ROOT/dist" --workpath "$ROOT/build" pyinstaller.spec
+fi
+[ -x "$BUNDLE/liver-mdt" ] || { echo "build-bundle: $BUNDLE/liver-mdt is missing" >&2; exit 1; }
+bytes=$(du -sb "$BUNDLE" | cut -f1)
+echo "== bundle: $BUNDLE, $((bytes / 1000000)) MB ($(du -sh "$BUNDLE" | cut -f1)iB on disk)"
+
+WORK=$(mktemp -d /tmp/liver-mdt-bundle.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+cp -a "$BUNDLE" "$WORK/"
+APP="$WORK/liver-mdt/liver-mdt"
+
+# Run the copied executable in an environment that has nothing of the checkout.
+isolated() {
+  local home="$1"; shift
+  mkdir -p "$home"
+  local cmd=(env -i PATH=/usr/bin:/bin HOME="$home" LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen "$@")
+  if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null \
+     && unshare -m --propagation private true 2>/dev/null; then
+    unshare -m --propagation private sh -c \
+      'mount -t tmpfs -o size=1m none "$0" && cd "$1" && shift && exec "$@"' \
+      "$ROOT/.venv" "$WORK" "${cmd[@]}"
+  else
+    (cd "$WORK" && exec "${cmd[@]}")
+  fi
+}
+venv_mode="hidden (.venv covered by an empty tmpfs in a private mount namespace)"
+if ! { [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; }; then
+  venv_mode="not hidden (needs root for a mount namespace); environment emptied with env -i"
+fi
+echo "== self-test from a copy outside the checkout; .venv $venv_mode"
+
+check_json() {  # file, python expression over `d` that must hold
+  "$PY" - "$1" "$2" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+ok = eval(sys.argv[2], {"d": d})
+if not ok:
+    print(json.dumps(d, indent=2)[:4000], file=sys.stderr)
+sys.exit(0 if ok else 1)
+EOF
+}
+
+if ! isolated "$WORK/home" timeout 300 "$APP" --self-test >"$WORK/self-test.json" 2>"$WORK/self-test.err"; then
+  echo "build-bundle: the bundle's --self-test FAILED" >&2
+  cat "$WORK/self-test.err" >&2
+  cat "$WORK/self-test.json" >&2
+  exit 1
+fi
+check_json "$WORK/self-test.json" \
+  'd["ok"] and d["steps"][0]["detail"]["frozen"] and all(s["ok"] for s in d["steps"])'
+"$PY" - "$WORK/self-test.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+print("self-test: ok in %.1f s: %s" % (d["seconds"], ", ".join(
+    "%s %.2fs" % (s["name"], s["seconds"]) for s in d["steps"])))
+EOF
+
+echo "== portable mode"
+# Without the marker: the database goes to the user's data directory.
+isolated "$WORK/home-user" timeout 120 "$APP" --user "Anne Martin" startup-probe >"$WORK/probe-user.json"
+check_json "$WORK/probe-user.json" 'd["ok"]'
+[ -f "$WORK/home-user/.local/share/liver-mdt/liver-mdt.sqlite3" ] \
+  || { echo "build-bundle: without PORTABLE the database is not in the user's data directory" >&2; exit 1; }
+[ ! -e "$WORK/liver-mdt/data" ] \
+  || { echo "build-bundle: without PORTABLE a data/ folder appeared beside the executable" >&2; exit 1; }
+# With the marker: beside the executable, and nothing in the user's data directory.
+touch "$WORK/liver-mdt/PORTABLE"
+isolated "$WORK/home-portable" timeout 120 "$APP" --user "Anne Martin" startup-probe >"$WORK/probe-portable.json"
+check_json "$WORK/probe-portable.json" 'd["ok"]'
+[ -f "$WORK/liver-mdt/data/liver-mdt.sqlite3" ] \
+  || { echo "build-bundle: with PORTABLE the database is not in data/ beside the executable" >&2; exit 1; }
+[ ! -e "$WORK/home-portable/.local/share/liver-mdt" ] \
+  || { echo "build-bundle: with PORTABLE the user's data directory was used" >&2; exit 1; }
+echo "portable: ok (data/ beside the executable with PORTABLE, ~/.local/share/liver-mdt without)"
+echo "== bundle OK: $BUNDLE"

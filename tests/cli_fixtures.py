@@ -1,0 +1,180 @@
+"""Helpers for the end-to-end command-line tests (``tests/test_cli_*.py``).
+
+Every command runs as a separate process (``sys.executable main.py ...``) from the
+checkout that holds this file, with ``MDT_DATA_DIR`` pointed at a temporary folder,
+exactly as a user would run it.  ``snapshot`` reads every table of a database
+(SQLite or PostgreSQL) so a test can prove that a failed command wrote nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN = ROOT / "main.py"
+
+_pg_counter = itertools.count(1)
+
+# The example case of docs/case-format.md (mdt-case/1), verbatim.
+SPEC_CASE: dict[str, Any] = {
+    "format": "mdt-case/1",
+    "patient": {"id": "MRN-000123", "name": "DOE^JANE", "sex": "F", "birth_date": "1961-04-02"},
+    "protocol": {"id": "NCT05103020", "arm": "A"},
+    "reviews": [
+        {
+            "date": "2026-01-15",
+            "cycle": 0,
+            "height_cm": 165,
+            "weight_kg": 64,
+            "imaging": {"modality": "CT", "date": "2026-01-12",
+                        "study_uid": "1.2.826.0.1.3680043.8.498.1"},
+            "lesions": [
+                {"id": "L1", "segments": ["VII", "VIII"], "diameter_mm": 42, "target": True},
+                {"id": "L2", "segments": ["III"], "diameter_mm": 18, "target": True},
+                {"id": "L3", "segments": ["VI"], "diameter_mm": None, "status": "disappeared"},
+            ],
+            "vessels": [{"structure": "RHV", "relation": "contact", "lesion": "L1"}],
+            "remnant": {
+                "resection": "right_hepatectomy",
+                "segments": None,
+                "local_treatment": [{"lesion": "L2", "method": "wedge"}],
+                "flr_ml": 520,
+                "tlv_ml": 1480,
+                "liver_condition": "chemotherapy",
+            },
+            "tumour_burden_pct": None,
+            "extrahepatic_disease": "none",
+            "ecog": 1,
+            "clinical": {"prior_systemic_lines": 0, "neuropathy_grade": 0,
+                         "life_expectancy_months": 24, "cea": 45.0, "ca19_9": None},
+            "labs": {"anc": 2.4, "hb": 11.8, "plt": 210, "ast": 38, "alt": 41, "alp": 130,
+                     "bilirubin": 11, "creatinine": 78, "proteinuria": "neg",
+                     "uln": {"ast": 40, "alt": 41, "alp": 120, "bilirubin": 21}},
+            "panel": {
+                "votes": [
+                    {"member": "A. Martin", "role": "surgeon", "rating": "convertible"},
+                    {"member": "B. Chen", "role": "surgeon", "rating": "convertible"},
+                    {"member": "C. Okafor", "role": "radiologist", "rating": "resectable"},
+                ],
+                "decision": {"resectability": "convertible", "plan": "continue_induction",
+                             "rationale": "RHV contact; reassess after 4 cycles",
+                             "next_review": "2026-03-12"},
+            },
+        }
+    ],
+}
+
+
+def spec_case() -> dict[str, Any]:
+    """A fresh deep copy of the example case (tests mutate it)."""
+    return copy.deepcopy(SPEC_CASE)
+
+
+def write_json(path: Path, obj: object) -> Path:
+    path.write_text(obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False),
+                    encoding="utf-8")
+    return path
+
+
+def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user's shell, minus any database URL, plus a private data dir."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MDT_DATABASE_URL", "MDT_USER", "PYTEST_CURRENT_TEST")}
+    env.update(MDT_DATA_DIR=str(data_dir), QT_QPA_PLATFORM="offscreen",
+               PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8", MDT_USER="cli-test")
+    env.update(extra)
+    return env
+
+
+class Cli:
+    """Runs ``python main.py`` in a fresh process; ``db`` becomes the global ``--db``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = data_dir
+
+    def run(self, *args: str | Path, db: str | None = None, env: dict[str, str] | None = None,
+            timeout: float = 180, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, str(MAIN)]
+        if db is not None:
+            argv += ["--db", db]
+        argv += [str(a) for a in args]
+        return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, encoding="utf-8",
+                              timeout=timeout, stdin=subprocess.DEVNULL,
+                              env=env if env is not None else cli_env(self.data_dir))
+
+    def ok(self, *args: str | Path, db: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run and insist on exit 0 (showing stderr otherwise)."""
+        res = self.run(*args, db=db)
+        assert res.returncode == 0, f"main.py {' '.join(map(str, args))}: exit {res.returncode}\n" \
+                                    f"{res.stderr}"
+        return res
+
+
+def snapshot(url: str) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every table, as sorted tuples of reprs: equal snapshots = nothing written."""
+    from sqlalchemy import MetaData, create_engine, select
+
+    engine = create_engine(url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        out: dict[str, list[tuple[str, ...]]] = {}
+        with engine.connect() as conn:
+            for name, table in sorted(meta.tables.items()):
+                out[name] = sorted(tuple(repr(v) for v in row)
+                                   for row in conn.execute(select(table)))
+        return out
+    finally:
+        engine.dispose()
+
+
+def create_pg_database(server_url: str, template: str | None = None) -> str:
+    """A new database on the temporary server (empty, or a copy of ``template``); its URL."""
+    import psycopg
+
+    name = f"mdt_cli_{os.getpid()}_{next(_pg_counter)}"
+    plain = server_url.replace("postgresql+psycopg://", "postgresql://")
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')  # type: ignore[arg-type]
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(server_url: str, url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    plain = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def psycopg_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def new_database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    """An empty database URL on the back end named by ``request.param``; dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{folder / 'mdt.sqlite3'}"
+        return
+    server = str(request.getfixturevalue("pg_server_url"))
+    url = create_pg_database(server)
+    try:
+        yield url
+    finally:
+        drop_pg_database(server, url)
