@@ -264,9 +264,14 @@ def _add_restore(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from mdt.backup import BackupError, restore
     from mdt.store.db import DatabaseError
 
+    if not Path(args.file).is_file():  # invalid input, like every other command: exit 2
+        print(f"error: no backup file {args.file}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         info = restore(args.file, args.db, force=args.force)
     except (BackupError, DatabaseError) as exc:

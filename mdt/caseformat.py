@@ -668,7 +668,9 @@ class _Parser:
                      nullable=True)
         if d is None:
             return None
-        values = {name: self.number(d, name, path, minimum=0) for name in _LAB_KEYS}
+        # Creatinine divides Cockcroft-Gault: 0 µmol/L is an entry error, not a value.
+        values = {name: self.number(d, name, path, above=0) if name == "creatinine"
+                  else self.number(d, name, path, minimum=0) for name in _LAB_KEYS}
         return Labs(
             **values,
             proteinuria=self.choice(d, "proteinuria", path, PROTEINURIA),

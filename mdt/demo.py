@@ -287,7 +287,8 @@ def _lefevre(meeting: date) -> Case:
         cycle = min(4 * k, 12)  # the protocol allows 12 cycles at most
         panel = Panel()
         if k < 4:
-            rationale = ("L1 contacts the MHV and RHV at the confluence. Induction." if k == 0
+            rationale = ("L1 contacts all three hepatic veins at the confluence. Induction."
+                         if k == 0
                          else "Partial response, L1 still at the confluence. Continue.")
             plan = "continue_induction" if k < 3 else "rediscuss"
             if k == 3:
@@ -304,7 +305,9 @@ def _lefevre(meeting: date) -> Case:
             height_cm=181, weight_kg=77,
             imaging=Imaging("CT", t.imaging(k), demo_study_uid(pid, k)),
             lesions=tuple(lesions),
-            vessels=_vessels(("MHV", "contact", "L1"), ("RHV", "contact", "L1")),
+            # L1 sits at the confluence of the three hepatic veins: no remnant stays drained.
+            vessels=_vessels(("MHV", "contact", "L1"), ("RHV", "contact", "L1"),
+                             ("LHV", "contact", "L1")),
             remnant=None, tumour_burden_pct=None,
             extrahepatic_disease="none", ecog=1 if k < 4 else 2,
             clinical=Clinical(prior_systemic_lines=0, neuropathy_grade=min(k, 2),
@@ -468,7 +471,7 @@ def _osullivan(meeting: date) -> Case:
                               next_review=t.review(1), responsible=ONCOLOGIST,
                               rule="consensus"))
         reviews.append(Review(
-            date=t.review(k), cycle=4 * k, reason="baseline" if k == 0 else "reassessment",
+            date=t.review(k), cycle=8 + 4 * k, reason="baseline" if k == 0 else "reassessment",
             height_cm=169, weight_kg=70,
             imaging=Imaging("MR", t.imaging(k), demo_study_uid(pid, k)),
             lesions=lesions,
@@ -481,9 +484,15 @@ def _osullivan(meeting: date) -> Case:
             labs=_labs(2.0, 11.0, 150, 39, 44, 145, 16, 70, 39),
             panel=panel,
         ))
-    treatment = Treatment(regimen="HAI oxaliplatin + FOLFIRI + panitumumab",
-                          start_date=t.first_cycle, cycles=_cycles(t.first_cycle, 4),
-                          outcome="on_treatment")
+    # SULTAN enrols after 2-6 months of first-line induction: the course started
+    # 16 weeks before the trial baseline (8 cycles), HAI from cycle 9.
+    first_line = t.review(0) - timedelta(weeks=16) + timedelta(days=3)
+    treatment = Treatment(
+        regimen="FOLFOX + bevacizumab; from cycle 9 HAI oxaliplatin + FOLFIRI + panitumumab",
+        start_date=first_line,
+        cycles=_cycles(first_line, 12, {9: (None, 1, "SULTAN: HAI oxaliplatin + FOLFIRI + "
+                                                     "panitumumab")}),
+        outcome="on_treatment")
     return Case(patient=Patient(pid, "O'SULLIVAN^Siobhán", "F", date(1967, 4, 14)),
                 protocol=ProtocolRef("SULTAN", "HAI"), reviews=tuple(reviews),
                 treatment=treatment)

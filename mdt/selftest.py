@@ -110,7 +110,7 @@ def step_load_demo(state: _State) -> dict[str, Any]:
         stored = service.get_case(case.patient.id)
         _check(stored.reviews == case.reviews and stored.patient == case.patient,
                f"patient {case.patient.id} changed on the way through the database")
-    state.cases = [service.get_case(c.patient.id) for c in expected]
+        state.cases.append(stored)
     state.members = service.list_members()
     meetings = service.list_meetings()
     if meetings:
@@ -315,7 +315,10 @@ def run_self_test(db_url: str | None = None, out: TextIO | None = None,
 
     Without ``db_url`` a fresh temporary SQLite database is used and removed
     afterwards; the user's data directory is never touched (``MDT_DATA_DIR`` is
-    pointed at the temporary folder for the duration).
+    pointed at the temporary folder for the duration).  With ``--db`` the given
+    database is migrated and must be empty: the demo patients are loaded into it
+    (a check of a new PostgreSQL database, say), and a database holding patients
+    fails the ``load_demo`` step rather than receiving demo data.
     """
     out = out or sys.stdout
     err = err or sys.stderr

@@ -35,13 +35,21 @@ trap 'rm -rf "$WORK"' EXIT
 cp -a "$BUNDLE" "$WORK/"
 APP="$WORK/liver-mdt/liver-mdt"
 
+# Hiding .venv needs a private mount namespace (root, and a kernel/container that
+# allows it): try it once; without it the environment is still emptied (env -i).
+HIDE_VENV=0
+if [ "$(id -u)" = 0 ] && [ -d "$ROOT/.venv" ] && command -v unshare >/dev/null \
+   && unshare -m --propagation private sh -c 'mount -t tmpfs -o size=1m none "$0"' "$ROOT/.venv" \
+      2>/dev/null; then
+  HIDE_VENV=1
+fi
+
 # Run the copied executable in an environment that has nothing of the checkout.
 isolated() {
   local home="$1"; shift
   mkdir -p "$home"
   local cmd=(env -i PATH=/usr/bin:/bin HOME="$home" LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen "$@")
-  if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null \
-     && unshare -m --propagation private true 2>/dev/null; then
+  if [ "$HIDE_VENV" = 1 ]; then
     unshare -m --propagation private sh -c \
       'mount -t tmpfs -o size=1m none "$0" && cd "$1" && shift && exec "$@"' \
       "$ROOT/.venv" "$WORK" "${cmd[@]}"
@@ -50,9 +58,7 @@ isolated() {
   fi
 }
 venv_mode="hidden (.venv covered by an empty tmpfs in a private mount namespace)"
-if ! { [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; }; then
-  venv_mode="not hidden (needs root for a mount namespace); environment emptied with env -i"
-fi
+[ "$HIDE_VENV" = 1 ] || venv_mode="not hidden (no mount namespace here); environment emptied with env -i"
 echo "== self-test from a copy outside the checkout; .venv $venv_mode"
 
 check_json() {  # file, python expression over `d` that must hold

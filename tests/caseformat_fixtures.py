@@ -357,7 +357,8 @@ def reviews(draw: st.DrawFn, on: date) -> Review:
     )
     labs = Labs(
         **{k: draw(_opt(_num(0, 2000))) for k in ("anc", "wbc", "hb", "plt", "ast", "alt", "alp",
-                                                   "bilirubin", "creatinine", "albumin", "inr")},
+                                                   "bilirubin", "albumin", "inr")},
+        creatinine=draw(_opt(_pos(2000))),  # Cockcroft-Gault divides by it
         proteinuria=draw(_opt(st.sampled_from(PROTEINURIA))),
         proteinuria_g_24h=draw(_opt(_num(0, 20))),
         uln=Uln(**{k: draw(_opt(_pos(500)))

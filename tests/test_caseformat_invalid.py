@@ -15,6 +15,7 @@ from mdt.caseformat import parse_case, parse_cases, parse_review
 from mdt.errors import FieldProblem, ValidationError
 from tests.caseformat_fixtures import full_case_dict, minimal_case_dict, spec_example
 
+
 class _Delete:
     """Marker: remove the field instead of setting it (stable repr for test ids)."""
 
@@ -50,8 +51,8 @@ R0 = "reviews[0]"
 L0 = f"{R0}.lesions[0]"
 SEG_WORDS = "I, II, III, IVa, IVb, IV, V, VI, VII, VIII"
 
-# (field path to change, new value, expected path, expected reason)
-CASES: list[tuple[str, Any, str, str]] = [
+# (field path to change, new value, expected path, expected reason; None: still valid)
+CASES: list[tuple[str, Any, str | None, str | None]] = [
     # the document
     ("format", DELETE, "format", 'required ("mdt-case/1")'),
     ("format", "mdt-case/2", "format", 'must be "mdt-case/1" (got "mdt-case/2")'),
@@ -188,6 +189,9 @@ CASES: list[tuple[str, Any, str, str]] = [
     (f"{R0}.clinical.kras", "G12D", f"{R0}.clinical.kras", "unknown field"),
     # labs
     (f"{R0}.labs.plt", -1, f"{R0}.labs.plt", "must be >= 0"),
+    (f"{R0}.labs.plt", 0, None, None),  # a count of zero is a value, not an error
+    (f"{R0}.labs.creatinine", 0, f"{R0}.labs.creatinine", "must be > 0"),
+    (f"{R0}.labs.creatinine", 0, f"{R0}.labs.creatinine", "must be > 0"),
     (f"{R0}.labs.hb", True, f"{R0}.labs.hb", "must be a number or null, not a boolean"),
     (f"{R0}.labs.proteinuria", "++", f"{R0}.labs.proteinuria",
      'must be one of neg, trace, 1+, 2+, 3+, 4+ or null (got "++")'),
@@ -241,9 +245,12 @@ CASES: list[tuple[str, Any, str, str]] = [
 
 @pytest.mark.parametrize(("field", "value", "path", "reason"), CASES,
                          ids=[f"{c[0]}={c[1]!r}"[:60] for c in CASES])
-def test_each_invalid_field_is_named_with_its_reason(field: str, value: Any, path: str,
-                                                     reason: str) -> None:
+def test_each_invalid_field_is_named_with_its_reason(field: str, value: Any, path: str | None,
+                                                     reason: str | None) -> None:
     doc = set_at(full_case_dict(), field, value)
+    if path is None:
+        parse_case(doc)  # valid
+        return
     assert problems_of(doc) == [(path, reason)]
 
 

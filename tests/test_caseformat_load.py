@@ -44,7 +44,7 @@ def test_reads_text_and_bytes_with_a_bom() -> None:
     ('{"a": NaN}', "invalid JSON: NaN is not a valid JSON number"),
     ('[{"a": Infinity}]', "invalid JSON: Infinity is not a valid JSON number"),
     ("[" * 100000, "invalid JSON: nested too deeply"),
-])
+], ids=["missing-value", "unclosed-object", "empty", "nan", "infinity", "deep-nesting"])
 def test_invalid_json_names_line_and_column(text: str, reason: str) -> None:
     with pytest.raises(ValidationError) as info:
         loads_json(text)

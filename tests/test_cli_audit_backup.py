@@ -187,5 +187,5 @@ def test_restore_refuses_to_overwrite_data_and_backup_to_overwrite_a_file(filled
     assert res.returncode != 0 and "already holds data" in res.stderr
     assert snapshot(filled.url) == before
     res = cli.run("restore", filled.folder / "absent.sqlite3", db=filled.url)
-    assert res.returncode != 0 and "absent.sqlite3" in res.stderr
+    assert res.returncode == 2 and "no backup file" in res.stderr and "absent.sqlite3" in res.stderr
     assert snapshot(filled.url) == before

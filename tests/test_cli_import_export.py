@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from mdt.caseformat import case_to_dict, dump_cases, parse_case, parse_cases
+from mdt.caseformat import case_to_dict, dump_case, dump_cases, parse_case, parse_cases
 from mdt.demo import demo_cases
 from tests.cli_fixtures import BACKENDS, Cli, new_database, snapshot, spec_case, write_json
 from tests.pg_fixtures import pg_server_url  # noqa: F401
@@ -82,6 +82,12 @@ def test_spec_example_round_trips_through_the_database(store: Store) -> None:
     assert contains(original, exported) == []
     assert exported == case_to_dict(parse_case(original))
     assert parse_case(exported) == parse_case(original)
+    # Canonical text (docs/case-format.md): UTF-8, two-space indent, final newline; the
+    # same bytes on standard output and in --out.
+    assert res.stdout == dump_case(parse_case(original))
+    out = store.folder / "spec-out.json"
+    store.cli.ok("export", "--patient", "MRN-000123", "--out", out, db=store.url)
+    assert out.read_text(encoding="utf-8") == res.stdout
 
 
 def test_demo_cases_round_trip_to_a_file(store: Store) -> None:
@@ -179,6 +185,10 @@ INVALID = [
     ("date-order", _out_of_order, ["reviews[1].date:", "date order"]),
     ("bad-json", _bad_json, ["invalid JSON", "line 1"]),
     ("array", _bad_second_of_array, ["[1].reviews[0].labs.proteinuria:"]),
+    ("too-long-for-storage", lambda c: {**c, "patient": {**c["patient"], "id": "M" * 65}},
+     ["patient.id: at most 64 characters"]),
+    ("nul-in-name", lambda c: {**c, "patient": {**c["patient"], "name": "DOE\x00^JANE"}},
+     ["patient.name: must not contain NUL characters"]),
 ]
 
 
@@ -263,3 +273,55 @@ def test_import_that_would_change_a_signed_review_writes_nothing(signed_board: t
     assert res.returncode == 1
     assert "signed meeting" in res.stderr and "nothing was imported" in res.stderr
     assert snapshot(url) == before
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from new_database(request, tmp_path)
+
+
+def test_importing_a_newer_file_revises_and_adds_and_export_follows(empty_db: str,
+                                                                    tmp_path: Path) -> None:
+    """The board's next file: the baseline corrected, a review added.  The export is the new
+    file; the history keeps both versions of the baseline, attributed to --user."""
+    cli = Cli(tmp_path / "data")
+    cli.ok("import", write_json(tmp_path / "v1.json", spec_case()), db=empty_db)
+    newer = spec_case()
+    newer["reviews"][0]["lesions"][0]["diameter_mm"] = 44
+    later = json.loads(json.dumps(newer["reviews"][0]))
+    later.update(date="2026-03-12", cycle=4, panel={"votes": [], "decision": None})
+    newer["reviews"].append(later)
+    res = cli.ok("--user", "C. Okafor", "import", write_json(tmp_path / "v2.json", newer),
+                 db=empty_db)
+    assert "0 patient(s) created" in res.stdout and "1 added, 1 revised, 0 unchanged" in res.stdout
+    exported = json.loads(cli.ok("export", "--patient", "MRN-000123", db=empty_db).stdout)
+    assert exported == case_to_dict(parse_case(newer))
+    log = cli.ok("audit", "log", "--patient", "MRN-000123", db=empty_db).stdout.splitlines()
+    assert [line.split("\t")[3] for line in log] == [
+        "patient.create", "review.add", "review.save", "review.add"]
+    assert all(line.split("\t")[2] == "C. Okafor" for line in log[2:])
+
+
+def test_parallel_imports_lose_nothing_and_keep_one_chain(empty_db: str, tmp_path: Path) -> None:
+    """Several users importing at once (one process each): every patient stored, and the
+    audit trail is still a single unbroken chain."""
+    import subprocess
+    import sys
+
+    from tests.cli_fixtures import MAIN, ROOT, cli_env
+
+    cli = Cli(tmp_path / "data")
+    cli.ok("import", write_json(tmp_path / "first.json", spec_case()), db=empty_db)
+    files = [write_json(tmp_path / f"p{i}.json", json.loads(dump_case(case)))
+             for i, case in enumerate(demo_cases())]
+    procs = [subprocess.Popen([sys.executable, str(MAIN), "--db", empty_db, "import", str(f)],
+                              cwd=ROOT, env=cli_env(cli.data_dir), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+             for f in files]
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    exported = json.loads(cli.ok("export", "--all", db=empty_db).stdout)
+    assert sorted(c["patient"]["id"] for c in exported) == \
+        sorted(["MRN-000123", *(c.patient.id for c in demo_cases())])
+    assert cli.ok("audit", "verify", db=empty_db).stdout.startswith("audit chain intact")

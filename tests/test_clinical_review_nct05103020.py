@@ -273,7 +273,8 @@ def test_a_single_lesion_is_not_bilobar() -> None:
     # Project reading (reported to the coordinator): one lesion straddling IVb/V is not
     # "bilobar metastases"; two distinct lesions, one each side, are.
     one = review([les("L1", "IVb", "V", d=120)], tumour_burden_pct=60)
-    assert status(evaluate_review(one), "e3_bilobar_burden") == "not_met"
+    f = finding(evaluate_review(one), "e3_bilobar_burden")
+    assert f.status == "not_met" and "a single lesion, L1 (IVb, V), spans both" in f.explanation
     two = review([les("L1", "IVb", "V", d=120), les("L2", "VI", d=10)], tumour_burden_pct=60)
     assert status(evaluate_review(two), "e3_bilobar_burden") == "met"
 
@@ -299,6 +300,16 @@ def test_resectability_and_eligibility_mapping(kw: dict, resectability: str,
                                                eligibility: str) -> None:
     ev = evaluate_review(replace(convertible_review(), **kw))
     assert (ev.resectability, ev.eligibility) == (resectability, eligibility)
+
+
+def test_unknown_exclusion_without_unresectability_is_never_eligible() -> None:
+    # E3 unknown (no share, no height) and U1/U2 not met: permanently unresectable or
+    # resectable, neither of which the trial enrols, so eligibility is decided.
+    r = review([les("L1", "VII", d=40), les("L2", "III", d=20)], [],
+               plan("right_hepatectomy", local={"L2": "wedge"}), height_cm=None)
+    ev = evaluate_review(r)
+    assert status(ev, "e3_bilobar_burden") == "unknown"
+    assert (ev.resectability, ev.eligibility) == ("indeterminate", "not_eligible")
 
 
 def test_resectable_is_never_eligible_and_labs_unknown_do_not_change_it() -> None:
@@ -420,3 +431,11 @@ def test_volume_without_a_plan_names_only_what_is_missing() -> None:
     r = review([les("L1", "VI", d=25)], [], plan(None, flr_ml=500, tlv_ml=1500))
     f = finding(evaluate_review(r, "AHPBA-2006"), "remnant_volume")
     assert (f.status, f.missing) == ("unknown", ("reviews[0].remnant.resection",))
+
+
+def test_zero_creatinine_or_uln_is_not_a_value() -> None:
+    f = finding(evaluate_review(with_labs(convertible_review(), creatinine=0)),
+                "creatinine_clearance")
+    assert (f.status, f.missing) == ("unknown", ("reviews[0].labs.creatinine",))
+    f = finding(evaluate_review(with_uln(convertible_review(), ast=0)), "ast")
+    assert (f.status, f.missing) == ("unknown", ("reviews[0].labs.uln.ast",))

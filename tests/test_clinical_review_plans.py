@@ -260,3 +260,14 @@ def test_cairo5_radiologist_votes_do_not_count() -> None:
     votes = _votes("RR") + [Vote(member="X", role="radiologist", rating="resectable")]
     agg = aggregate(votes, CAIRO5)
     assert agg.result is None and any("not counted" in n for n in agg.notes)
+
+
+def test_sultan_without_a_pre_induction_review_cannot_exclude_progression() -> None:
+    # Both reviews follow 2 months of induction: stable values between them do not exclude a
+    # doubling since the start of induction; a doubling between them still decides.
+    start = BASE_DATE - timedelta(days=70)
+    f = finding(evaluate_review(_sultan(56, start=start), "SULTAN"), "u3_biological_progression")
+    assert f.status == "unknown" and "reviews[0]" in f.missing[0]
+    f = finding(evaluate_review(_sultan(56, cea=(10, 20), start=start), "SULTAN"),
+                "u3_biological_progression")
+    assert f.status == "met"

@@ -121,3 +121,17 @@ def test_startup_probe_opens_the_window_and_reports_its_time(tmp_path: Path) -> 
     assert 0 < report["window_shown_s"] < 60
     assert list(report["phases_s"]) == ["imports", "qapplication", "database", "window_built"]
     assert db.exists()  # the real start-up path: migrated and seeded
+
+
+def test_self_test_refuses_to_load_demo_data_into_a_database_with_patients(tmp_path: Path) -> None:
+    from mdt.services import seed_demo_if_empty
+    from mdt.store.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'in-use.sqlite3'}"
+    db = open_database(url)
+    seed_demo_if_empty(db)
+    db.close()
+    ok, results = selftest.run_steps(url, workdir=tmp_path, only=("migrate", "load_demo"))
+    assert not ok
+    assert [r.name for r in results] == ["migrate", "load_demo"]
+    assert results[1].error == "StepFailed: the self-test database is not empty"

@@ -11,7 +11,7 @@ from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QImage
 
 from mdt import diagram
@@ -268,3 +268,133 @@ def test_pdf_lesion_labels_never_cover_a_segment_numeral() -> None:
     for lb in labels:
         for nb in numerals:
             assert not (lb[0] < nb[2] and nb[0] < lb[2] and lb[1] < nb[3] and nb[1] < lb[3]), (lb, nb)
+
+
+def test_criterion_status_names_its_group_so_green_not_met_reads_right(editor) -> None:  # noqa: ANN001, F811
+    model = editor.criteria.model
+    rows = [model.finding(r) for r in range(model.rowCount())]
+    excl = next(r for r, f in enumerate(rows) if f.group == "exclusion")
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    index = model.index(excl, 0)
+    editor.criteria.table.itemDelegateForColumn(0).initStyleOption(option, index)
+    assert option.text.splitlines() == [model.data(index), "exclusion"]
+    fm_width = editor.criteria.table.columnWidth(0)
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    bold = QFont(editor.criteria.table.font())
+    bold.setBold(True)
+    assert fm_width >= QFontMetrics(bold).horizontalAdvance("unresectability")
+
+
+def test_empty_viewer_says_how_to_get_images(viewer, env) -> None:  # noqa: ANN001, F811
+    from mdt.case import Patient, ProtocolRef
+
+    canvas = viewer.view.current.canvas
+    assert "Double-click a series" in canvas.placeholder and viewer.compare_btn.isEnabled()
+    env["svc"].create_patient(Patient(id="MRN-2002", name="ROE^ANN"), ProtocolRef())
+    viewer.set_context(env["svc"], env["svc"].get_case("MRN-2002"), None)
+    assert "No images indexed for MRN-2002" in canvas.placeholder and "Import DICOM" in canvas.placeholder
+    assert not viewer.compare_btn.isEnabled()
+
+
+def test_involved_structures_without_a_drawn_line_are_named(qtbot) -> None:
+    from mdt.case import VesselContact
+
+    w = LiverDiagramWidget()
+    qtbot.addWidget(w)
+    w.resize(600, 500)
+    review = Review(date=datetime(2026, 1, 1).date(), lesions=(Lesion("L1", ("IVb",), 30),),
+                    vessels=(VesselContact("BC", "encasement", "L1"), VesselContact("MHV", "contact", "L1")))
+    w.set_review(review)
+    assert w.undrawn_involved() == ["BC encasement"]
+    notes = [item for item in w._legend_items() if item[0] == "note"]
+    assert len(notes) == 1 and "BC encasement" in notes[0][1]
+    w.set_review(replace(review, vessels=review.vessels[1:]))
+    assert w.undrawn_involved() == [] and not [i for i in w._legend_items() if i[0] == "note"]
+
+
+def test_undo_and_redo_say_what_they_did(editor, review_env) -> None:  # noqa: ANN001, F811
+    assert editor.set_diameter("L1", "40")
+    editor.undo_stack().undo()
+    assert editor.message().startswith("Undo: ") and "version 3" in editor.message()
+    assert saved(review_env).lesion("L1").diameter_mm == 42
+    editor.undo_stack().redo()
+    assert editor.message().startswith("Redo: ") and saved(review_env).lesion("L1").diameter_mm == 40
+
+
+def test_vessel_code_tags_never_hide_a_lesion_marker(qtbot) -> None:
+    from mdt.case import VesselContact
+
+    w = LiverDiagramWidget()
+    qtbot.addWidget(w)
+    w.resize(370, 470)  # the diagram column of the editor at 1920×1080
+    review = Review(date=datetime(2026, 11, 19).date(), lesions=(
+        Lesion("L1", ("VI", "VII"), 41), Lesion("L2", ("VIII",), 18), Lesion("L3", ("V",))),
+        vessels=(VesselContact("RHV", "contact", "L1"), VesselContact("RPPV", "contact", "L1")))
+    w.set_review(review)
+    t = w._transform()
+    tags = w.vessel_tag_rects()
+    assert set(tags) == {"RHV", "RPPV"}
+    for les in review.lesions:
+        c = t.map(QPointF(*w._positions[les.id]))
+        r = w._marker_radius(les, t.m11()) * t.m11()
+        marker = QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r)
+        for name, tag in tags.items():
+            assert not tag.intersects(marker), (name, les.id)
+
+
+def test_every_criterion_row_is_tall_enough_for_its_painted_text(qtbot, editor) -> None:  # noqa: ANN001, F811
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    editor.resize(1477, 893)
+    editor.show()
+    qtbot.waitExposed(editor)
+    table = editor.criteria.table
+    delegate = table.itemDelegateForColumn(1)
+    # Many column widths, so some explanation sits right at a wrapping boundary.
+    for panel_width in range(380, 520, 3):
+        editor.splitter.setSizes([600, 1477 - 600 - panel_width, panel_width])
+        qtbot.wait(5)  # the deferred re-measure after a resize
+        width = table.columnWidth(1) - 1  # what paint() gets: the cell less its grid line
+        for row in range(editor.criteria.model.rowCount()):
+            option = QStyleOptionViewItem()
+            option.font = table.font()
+            option.rect = QRect(0, 0, width, 10)
+            needed = delegate._doc(option, editor.criteria.model.index(row, 1)).size().height()
+            assert table.rowHeight(row) >= needed, (panel_width, row)
+
+
+def test_minutes_never_pass_the_ratings_rule_off_as_the_decisions() -> None:
+    from mdt.minutes import render_minutes
+    from tests.minutes_fixtures import PRINTED, make_item, make_meeting
+
+    item = make_item(0)
+    review = item.case.reviews[item.review_index]
+    assert review.panel.decision is not None and item.aggregate is not None
+    undecided = replace(review, panel=replace(review.panel, decision=replace(review.panel.decision, rule=None)))
+    reviews = list(item.case.reviews)
+    reviews[item.review_index] = undecided
+    item = replace(item, case=replace(item.case, reviews=tuple(reviews)))
+    out = BytesIO()
+    render_minutes(make_meeting(1), [item], out, printed_at=PRINTED)
+    text = _text(out.getvalue())
+    assert "Decided by not recorded; the ratings recorded gave the same result by consensus" in text
+
+
+def test_cairo5_moves_on_to_round_two_and_shows_ratings_whole(qtbot, editor, review_env) -> None:  # noqa: ANN001, F811
+    panel = editor.vote_panel
+    panel.set_protocol({"kind": "cairo5", "first_round": 3, "second_round": 2, "tie": "chair",
+                        "voter_role": "hepatobiliary_surgeon"}, {"weeks": 8})
+    for name, rating in (("A", "resectable"), ("B", "convertible"), ("C", "permanently_unresectable")):
+        assert editor.cast_vote(name, "hepatobiliary_surgeon", rating)
+    assert panel.round.value() == 2, "no first-round consensus: the next ratings are round 2"
+    assert "two more surgeons needed" in panel.result.text()
+    panel.member.setEditText("D")
+    panel.rating.setCurrentIndex(panel.rating.findData("convertible"))
+    panel._record_clicked()
+    assert [v.round for v in saved(review_env).panel.votes if v.member == "D"] == [2]
+    header = panel.votes_view.horizontalHeader()
+    assert header.sectionResizeMode(3) == header.ResizeMode.ResizeToContents

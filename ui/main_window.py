@@ -124,6 +124,7 @@ class ReviewTab(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a frame, not a Tab stop: focus goes to the editor
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -237,7 +238,12 @@ class MainWindow(QMainWindow):
         self.left.addTab(self.meeting, "Meeting")
         self.left.currentChanged.connect(self._left_changed)
         self.splitter.insertWidget(0, self.left)
-        self.splitter.setSizes([440, 1480])
+        # The left column keeps its width when the window grows or shrinks; the centre takes
+        # the rest.  Until the user drags the handle, it follows _fit_left_column.
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self._left_width_chosen = False
+        self.splitter.splitterMoved.connect(self._splitter_moved)
 
         self._build_status_bar()
         self._build_actions()
@@ -250,6 +256,40 @@ class MainWindow(QMainWindow):
         self.reload_patients(background=True)
         self._update_actions()
         apply_roles(self)
+
+    # ------------------------------------------------------------------ layout
+    LEFT_SHARE = 0.36
+    """At most this share of the window goes to the left column by default (the centre is the work)."""
+
+    def default_left_width(self, window_width: int | None = None) -> int:
+        """The patient list's whole columns, within LEFT_SHARE of the window and above its minimum."""
+        width = window_width if window_width is not None else self.width()
+        wanted = min(self.patients.preferred_width(), int(width * self.LEFT_SHARE))
+        return max(wanted, self.left.minimumSizeHint().width())
+
+    def _fit_left_column(self) -> None:
+        if self._left_width_chosen or not self.left.isVisible():
+            return
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        left = min(self.default_left_width(), total - self.tabs.minimumSizeHint().width())
+        left = max(left, self.left.minimumSizeHint().width())
+        if self.splitter.sizes()[0] != left:
+            self.splitter.blockSignals(True)
+            self.splitter.setSizes([left, total - left])
+            self.splitter.blockSignals(False)
+
+    def _splitter_moved(self, _pos: int, _index: int) -> None:
+        self._left_width_chosen = True  # the user's choice stands from now on
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_left_column()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._fit_left_column()
 
     # ------------------------------------------------------------------ construction
     def _make_images_tab(self) -> QWidget:
@@ -448,6 +488,7 @@ class MainWindow(QMainWindow):
 
     def _patients_loaded(self, rows: list[PatientRow]) -> None:
         self.patients.set_rows(rows)
+        self._fit_left_column()  # the columns now have their widths
         self.patients_loaded.emit(len(rows))
 
     def find_patient(self) -> None:

@@ -8,7 +8,7 @@ word), and the palette is a plain light Fusion one that survives projectors.
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QHeaderView, QLabel, QTableView, QWidget
 
 from mdt.resources import resource_path
 
@@ -117,3 +117,26 @@ def apply_style(app: QApplication) -> None:
 def label(text: str) -> str:
     """A vocabulary code as words: ``permanently_unresectable`` -> ``permanently unresectable``."""
     return text.replace("_", " ") if text else ""
+
+
+def fit_columns(view: QTableView, *, stretch: int | None = None) -> None:
+    """Size every shown column of ``view`` to its header and cells now; ``stretch`` takes the rest.
+
+    Called after each fill rather than using ``ResizeToContents`` mode: that mode does not
+    re-measure when rows are appended to a hidden tab, which left figures cut ("+41.…").
+    Qt measures at most ``resizeContentsPrecision`` rows, so long lists stay cheap.
+    """
+    model = view.model()
+    if model is None:
+        return
+    header = view.horizontalHeader()
+    if stretch is not None:
+        header.setStretchLastSection(False)
+    for col in range(model.columnCount()):
+        if view.isColumnHidden(col):
+            continue
+        if col == stretch:
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+            continue
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        view.resizeColumnToContents(col)

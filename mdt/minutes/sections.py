@@ -357,7 +357,16 @@ def decision_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
     if decision is None:
         out.append(p("No decision recorded.", st["alert"]))
         return out
-    rule = decision.rule or (item.aggregate.rule if item.aggregate and item.aggregate.rule else NOT_RECORDED)
+    # The decision's own rule, with the agreement behind it; never the ratings' rule passed off as
+    # the decision's (a decision recorded before every rating was in carries no rule).
+    agg = item.aggregate
+    follows = agg is not None and agg.result is not None and agg.result == decision.resectability
+    if decision.rule:
+        rule = decision.rule + (f" ({agg.agreement})" if follows and agg.agreement else "")
+    elif follows and agg.rule:
+        rule = f"{NOT_RECORDED}; the ratings recorded gave the same result by {agg.rule} ({agg.agreement})"
+    else:
+        rule = NOT_RECORDED
     pairs: list[tuple[str, str]] = [
         ("Resectability (panel decision)", rating_label(decision.resectability)),
         ("Decided by", rule),

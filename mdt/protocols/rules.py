@@ -441,6 +441,10 @@ def _bilobar(ctx: Context) -> tuple[bool, list[Any], list[Any]]:
 
 
 def _not_bilobar(right: list[Any], left: list[Any]) -> str:
+    if right and left:
+        # One lesion straddling the Cantlie line is not "bilobar metastases" (project reading).
+        return (f"Disease is not bilobar: a single lesion, {_lesion_list(right)}, spans both "
+                "hemilivers; bilobar needs a lesion in each.")
     return ("Disease is not bilobar: right hemiliver "
             + (_lesion_list(right) or "none") + "; left hemiliver "
             + (_lesion_list(left) or "none") + " (segment I belongs to neither).")
@@ -776,7 +780,8 @@ def lab_threshold(params: dict[str, Any], ctx: Context) -> Verdict:
     if "uln_multiple" in params:
         factor = exact(params["uln_multiple"])
         uln = getattr(ctx.review.labs.uln, name, None)
-        if uln is None:
+        if uln is None or exact(uln) <= 0:
+            # An upper limit of normal of 0 is no limit: treated as not recorded.
             missing.append(ctx.path(f"labs.uln.{name}"))
         if missing:
             return Verdict(UNKNOWN, f"{label} against {fmt_num(factor)} × ULN: missing "
@@ -811,7 +816,8 @@ def creatinine_clearance_min(params: dict[str, Any], ctx: Context) -> Verdict:
         missing.append("patient.birth_date")
     if weight is None:
         missing.append(ctx.path("weight_kg"))
-    if creat is None:
+    if creat is None or exact(creat) <= 0:
+        # A creatinine of 0 is not a measurement: it is as missing as no value.
         missing.append(ctx.path("labs.creatinine"))
     bounds = cockcroft_gault_exact(age, weight, creat, sex)
     if bounds is None:
@@ -977,8 +983,6 @@ def biological_progression(params: dict[str, Any], ctx: Context) -> Verdict:
         label = CLINICAL_LABELS.get(m, (m, ""))[0]
         now = getattr(ctx.review.clinical, m)
         base = getattr(baseline.clinical, m)
-        if ctx.index == 0:
-            continue
         if now is None or base is None:
             findings.append(None)
             missing.append(ctx.path(f"clinical.{m}") if now is None
@@ -993,6 +997,15 @@ def biological_progression(params: dict[str, Any], ctx: Context) -> Verdict:
     text = "; ".join(parts) + f" ({how} {start.isoformat()})."
     if verdict is True:
         return Verdict(MET, "Biological progression: " + text)
+    if verdict is False and baseline.date >= due:
+        # The first review recorded is itself past the minimum induction: a doubling or a
+        # progression since the start of induction cannot be excluded from what is recorded.
+        return Verdict(UNKNOWN, "Biological progression undecided: " + text[:-1]
+                       + f"; the first review ({baseline.date.isoformat()}) already follows "
+                       f"{min_months} months of induction, so nothing recorded shows the "
+                       "values before induction.",
+                       ("reviews[0] (a review before induction: lesions, "
+                        + ", ".join(f"clinical.{m}" for m in markers) + ")",))
     if verdict is False:
         return Verdict(NOT_MET, "No biological progression: " + text)
     return Verdict(UNKNOWN, "Biological progression undecided: " + text, tuple(missing))

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QMessageBox,
@@ -35,7 +34,7 @@ from mdt.meeting import AgendaItem, Meeting, Member
 from mdt.services import PatientRow
 from ui.meeting.dialog import AmendmentDialog, MeetingDialog, member_text
 from ui.patients.model import display_name
-from ui.style import RESECTABILITY_COLOURS, label
+from ui.style import RESECTABILITY_COLOURS, fit_columns, label
 from ui.undo import apply_and_push
 
 if TYPE_CHECKING:
@@ -147,9 +146,7 @@ class MeetingPanel(QWidget):
         self.agenda.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.agenda.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.agenda.verticalHeader().setVisible(False)
-        header = self.agenda.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(AGENDA_HEADERS.index("Name"), QHeaderView.ResizeMode.Stretch)
+        self.agenda.setTabKeyNavigation(False)  # Tab moves on to the buttons; arrows move in the agenda
         self.agenda.activated.connect(lambda ix: self.go_to(ix.row()))
         self.agenda.setAccessibleName("Agenda")
         self.due_button = QPushButton("Add patients &due")
@@ -176,10 +173,11 @@ class MeetingPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setProperty("role", "error")
 
-        top = QHBoxLayout()
-        top.addWidget(self.meeting_combo, 1)
-        top.addWidget(self.new_button)
-        top.addWidget(self.details_button)
+        # The meeting's name gets the whole width ("LIV-2026-11-19  (signed)" was cut beside the buttons).
+        top = QGridLayout()
+        top.addWidget(self.meeting_combo, 0, 0, 1, 2)
+        top.addWidget(self.new_button, 1, 0)
+        top.addWidget(self.details_button, 1, 1)
         edit = QGridLayout()
         edit.addWidget(self.due_button, 0, 0)
         edit.addWidget(self.add_button, 0, 1)
@@ -203,7 +201,7 @@ class MeetingPanel(QWidget):
         layout.addWidget(self.sign_button)
         layout.addWidget(self.amend_button)
         layout.addWidget(self.message)
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(380)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -341,6 +339,9 @@ class MeetingPanel(QWidget):
             decided = row.resectability if row and row.last_review_date == discussed_on else None
             lines.append(AgendaLine(item, display_name(row.name) if row else "", decided))
         self.model.set_lines(lines)
+        # Name takes what the number, ID and decision leave (sized to their values now: the
+        # ResizeToContents mode missed rows filled while the panel was hidden).
+        fit_columns(self.agenda, stretch=AGENDA_HEADERS.index("Name"))
         self._update_position()
 
     def refresh_current_item(self) -> None:

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGridLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -29,9 +29,14 @@ from ui.patients.model import (
     PatientFilterProxy,
     PatientTableModel,
 )
-from ui.style import label
+from ui.style import fit_columns, label
 
 DECISIONS = ("resectable", "convertible", "permanently_unresectable")
+DEFAULT_COLUMNS = ("ID", "Name", "Due", "Decision")
+"""Shown at first: what the coordinator scans for (the open patient's header gives the next review
+date).  The others are one right-click on the header away."""
+NAME_ALLOWANCE = "DUPONT-BIERRE, Jean-Pierre"
+"""A long-ish name the list's default width leaves room for (longer ones are elided)."""
 
 
 class PatientListPanel(QWidget):
@@ -80,6 +85,9 @@ class PatientListPanel(QWidget):
         for combo, name in ((self.protocol_filter, "Protocol filter"), (self.arm_filter, "Arm filter"),
                             (self.status_filter, "Status filter"), (self.due_filter, "Review due filter")):
             combo.setAccessibleName(name)
+            # Long entries ("outcome: permanently unresectable") must not set the column's minimum width.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -91,15 +99,21 @@ class PatientListPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        # Tab leaves the list (arrow keys move between patients); otherwise Tab walks
+        # every cell and the keyboard never reaches the rest of the window.
+        self.table.setTabKeyNavigation(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in {"ID": 130, "Name": 190, "Sex": 50, "Born": 110, "Protocol": 130, "Arm": 70,
-                           "Reviews": 80, "Last review": 120, "Cycle": 60, "Decision": 200,
-                           "Plan": 160, "Next review": 120, "Due": 100}.items():
-            header.resizeSection(COLUMNS.index(col), width)
-        for hidden in ("Sex", "Born", "Plan", "Outcome", "Reviews"):
-            self.table.setColumnHidden(COLUMNS.index(hidden), True)
+        # Name takes the width left by the others (sized to their contents), so no column
+        # is cut and no horizontal scrollbar is needed at the default width.
+        for h in (header, self.table.verticalHeader()):  # Qt reads the row count to measure from either
+            h.setResizeContentsPrecision(200)
+        header.setMinimumSectionSize(40)
+        for name in COLUMNS:
+            self.table.setColumnHidden(COLUMNS.index(name), name not in DEFAULT_COLUMNS)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        header.setToolTip("Right-click to choose the columns")
+        self.fit_columns()
         self.table.activated.connect(self._activated)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.count_label = QLabel("")
@@ -138,10 +152,41 @@ class PatientListPanel(QWidget):
         if current:
             self.select_patient(current, emit=False)
         self._update_count()
+        self.fit_columns()
 
     def upsert(self, row: PatientRow) -> None:
         self.model.upsert(row)
         self._update_count()
+        self.fit_columns()
+
+    # ---- columns ---------------------------------------------------------------------
+    def fit_columns(self) -> None:
+        fit_columns(self.table, stretch=COLUMNS.index("Name"))
+
+    def preferred_width(self) -> int:
+        """Width of the panel that shows every shown column whole, with room for a long name."""
+        header = self.table.horizontalHeader()
+        name_col = COLUMNS.index("Name")
+        others = sum(header.sectionSize(c) for c in range(len(COLUMNS))
+                     if c != name_col and not self.table.isColumnHidden(c))
+        name = max(header.sectionSizeHint(name_col), self.table.fontMetrics().horizontalAdvance(NAME_ALLOWANCE) + 12)
+        scrollbar = self.table.style().pixelMetric(self.table.style().PixelMetric.PM_ScrollBarExtent)
+        margins = self.layout().contentsMargins()
+        return others + name + scrollbar + 2 * self.table.frameWidth() + margins.left() + margins.right() + 2
+
+    def set_column_shown(self, name: str, shown: bool) -> None:
+        self.table.setColumnHidden(COLUMNS.index(name), not shown)
+        self.fit_columns()
+
+    def _header_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for name in COLUMNS:
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(COLUMNS.index(name)))
+            action.setEnabled(name not in ("ID", "Name"))  # a row must always say who it is
+            action.toggled.connect(lambda on, n=name: self.set_column_shown(n, on))
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
 
     def _refill(self, combo: QComboBox, any_text: str, values: list[str]) -> None:
         keep = combo.currentData() or ""

@@ -25,7 +25,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QSizePolicy,
     QTableView,
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt.case import Case
-from ui.style import RESECTABILITY_COLOURS, label
+from ui.style import RESECTABILITY_COLOURS, fit_columns, label
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -60,6 +59,13 @@ COLUMNS: tuple[str, ...] = (
     "Date", "Cycle", "Reason", "Panel decision", "Plan", "Votes", "Response",
     "Target sum (mm)", "Change", "Engine verdict", "Next review",
 )
+
+
+HEADER_TEXT: dict[str, str] = {
+    "Panel decision": "Panel\ndecision", "Target sum (mm)": "Target sum\n(mm)",
+    "Engine verdict": "Engine\nverdict", "Next review": "Next\nreview",
+}
+"""Long headers on two lines, so the columns are as wide as their values and all of them fit."""
 
 
 def build_rows(case: Case, target_limit: int = 2) -> list[TimelineRow]:
@@ -119,7 +125,7 @@ class TimelineModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
                 and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
+            return HEADER_TEXT.get(COLUMNS[section], COLUMNS[section])
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -172,14 +178,18 @@ def _display(row: TimelineRow, col: str) -> str:
     return ""
 
 
+MIN_CHART_HEIGHT = 220
+
+
 class TargetSumChart(QWidget):
     """The course of the target sum (mm) over the reviews, as a small line chart."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._points: list[tuple[date, float | None, str | None]] = []
-        self.setMinimumHeight(140)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # Tall enough to read the trend from across the room; it grows with the window.
+        self.setMinimumHeight(MIN_CHART_HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Target sum chart")
 
     def set_rows(self, rows: Sequence[TimelineRow]) -> None:
@@ -264,28 +274,21 @@ class TimelineWidget(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        # Fixed widths from the font: sizing to contents would measure every cell on each open.
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        fm = self.fontMetrics()
-        widths = {"Date": "2026-11-20", "Cycle": "Cycle", "Reason": "post operative", "Panel decision":
-                  "permanently unresectable", "Plan": "pve then resection", "Votes": "Votes",
-                  "Response": "NON-CR/NON-PD", "Target sum (mm)": "Target sum (mm)", "Change": "-100 %",
-                  "Engine verdict": "permanently unresectable"}
-        for col, sample in widths.items():
-            header.resizeSection(COLUMNS.index(col), fm.horizontalAdvance(sample) + 28)
+        # Columns as wide as their values (measured after each fill, a timeline has few rows);
+        # the last one takes what is left.
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.activated.connect(lambda ix: self.review_activated.emit(self.model.rows()[ix.row()].index))
         self.chart = TargetSumChart()
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 3)
         layout.addWidget(QLabel("Sum of target lesion diameters"))
-        layout.addWidget(self.chart)
+        layout.addWidget(self.chart, 2)
 
     def set_case(self, case: Case | None, target_limit: int = 2, title: str = "") -> None:
         rows = build_rows(case, target_limit) if case is not None else []
         self.model.set_rows(rows)
+        fit_columns(self.table)
         self.chart.set_rows(rows)
         self.title.setText(title or ("No patient open" if case is None else case.patient.id))
         if rows:
@@ -293,3 +296,4 @@ class TimelineWidget(QWidget):
 
     def set_verdicts(self, verdicts: dict[int, str]) -> None:
         self.model.set_verdicts(verdicts)
+        self.table.resizeColumnToContents(COLUMNS.index("Engine verdict"))

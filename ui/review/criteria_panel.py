@@ -14,7 +14,16 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -111,10 +120,7 @@ class CriteriaModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                # The group under the status says why green can be "not met" (an exclusion
-                # criterion not met is good news) without relying on the colour.
-                group = (f.group or "").replace("_", " ")
-                return STATUS_WORDS.get(f.status, f.status) + (f"\n{group}" if group else "")
+                return STATUS_WORDS.get(f.status, f.status)
             return f"{f.label or f.id.replace('_', ' ')}\n{f.explanation}"
         if role == Qt.ItemDataRole.ForegroundRole and col == 0:
             return QBrush(QColor(status_colour(f)))
@@ -130,6 +136,44 @@ class CriteriaModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return f.status
         return None
+
+
+class StatusDelegate(QStyledItemDelegate):
+    """The status word with the criterion's group under it ("✘ not met / exclusion"): the group says
+    why green can mean "not met" (an exclusion criterion not met is good news), without colour."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        finding = index.model().finding(index.row()) if hasattr(index.model(), "finding") else None
+        if finding is not None and finding.group:
+            option.text = f"{option.text}\n{finding.group.replace('_', ' ')}"
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        # Two explicit lines (the style's own text layout ran short lines together: "✔ mettechnical").
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        lines = opt.text.split("\n")
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        ink = option.palette.highlightedText().color() if selected else opt.palette.text().color()
+        brush = index.data(Qt.ItemDataRole.ForegroundRole)
+        if brush is not None and not selected:
+            ink = brush.color()
+        bold = QFont(opt.font)
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        rect = option.rect.adjusted(4, 0, -4, 0)
+        top = rect.top() + (rect.height() - fm.lineSpacing() * len(lines)) / 2
+        painter.save()
+        painter.setFont(bold)
+        painter.setPen(ink)
+        for i, line in enumerate(lines):
+            painter.drawText(QRectF(rect.left(), top + i * fm.lineSpacing(), rect.width(), fm.lineSpacing()),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             fm.elidedText(line, Qt.TextElideMode.ElideRight, rect.width()))
+        painter.restore()
 
 
 class CriterionDelegate(QStyledItemDelegate):
@@ -171,7 +215,9 @@ class CriterionDelegate(QStyledItemDelegate):
         view = option.widget
         width = option.rect.width()
         if isinstance(view, QTableView):
-            width = view.columnWidth(index.column())
+            # The painted cell is the column less its grid line: measure the same width, or a
+            # text that wraps one more line when painted runs over the next row.
+            width = view.columnWidth(index.column()) - (1 if view.showGrid() else 0)
         # Laying out rich text is the slow part of a refresh: remember sizes per text and width.
         key = (str(index.data() or ""), width, option.font.toString())
         size = self._sizes.get(key)
@@ -223,6 +269,7 @@ class CriteriaPanel(QWidget):
         self.model = CriteriaModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(0, StatusDelegate(self.table))
         self.table.setItemDelegateForColumn(1, CriterionDelegate(self.table))
         # Row heights follow the wrapped text when the panel is resized.
         self.table.horizontalHeader().sectionResized.connect(
@@ -237,13 +284,7 @@ class CriteriaPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        bold = QFont(self.table.font())
-        bold.setBold(True)
-        if presentation:
-            bold.setPointSize(18)
-        # Wide enough for the longest group word under the status ("unresectability").
-        widest = QFontMetrics(bold).horizontalAdvance("unresectability") + 18
-        self.table.setColumnWidth(0, max(125 if not presentation else 180, widest))
+        self._fit_status_column()
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         if presentation:
@@ -295,6 +336,22 @@ class CriteriaPanel(QWidget):
         lay.addWidget(self.notes)
         self.set_evaluation(None)
 
+    def _fit_status_column(self) -> None:
+        """Wide enough for the longest group word under the status ("unresectability"), in the
+        font the table really has (known once the panel sits in the window)."""
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        width = max(125, QFontMetrics(bold).horizontalAdvance("unresectability") + 18)
+        if self.table.columnWidth(0) != width:
+            self.table.setColumnWidth(0, width)
+            # The stretched text column changes width after this returns: re-measure the wrapped
+            # rows then, or a long explanation runs over the next row.
+            QTimer.singleShot(0, self.table.resizeRowsToContents)
+
+    def showEvent(self, event) -> None:  # type: ignore[override]  # noqa: N802
+        super().showEvent(event)
+        self._fit_status_column()
+
     def evaluation(self) -> Evaluation | None:
         return self._evaluation
 
@@ -319,6 +376,7 @@ class CriteriaPanel(QWidget):
         """``plan_recorded=False`` (no resection or remnant in the review) lets the user adopt the best
         feasible plan as the first plan; None keeps the engine's "better than recorded" rule only."""
         self._evaluation = ev
+        self._fit_status_column()
         if ev is None:
             self.protocol.setText("No review selected")
             self.resectability.setText("")

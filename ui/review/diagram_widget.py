@@ -86,7 +86,7 @@ class LiverDiagramWidget(QWidget):
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus if read_only else Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(360, 280)
+        self.setMinimumSize(260, 220)
         self.setAccessibleName("Liver diagram")
         self.setToolTip("" if read_only else
                         "Click a segment (or type 1–8, 4a, 4b) to assign it to the selected lesion "
@@ -283,10 +283,7 @@ class LiverDiagramWidget(QWidget):
                 continue
             gone = les.status in ("disappeared", "resected")
             colour = COLOURS["ablated"] if les.status == "ablated" else COLOURS["tumour"]
-            r = 26.0
-            if les.diameter_mm:
-                r = max(20.0, min(34.0, 16.0 + float(les.diameter_mm) / 4))
-            r = max(r, MIN_LESION_RADIUS_PX / scale)
+            r = self._marker_radius(les, scale)
             centre = QPointF(*pos)
             if les.id == self._selected:
                 p.setPen(QPen(COLOURS["selected"], 4.0 / scale))
@@ -298,6 +295,59 @@ class LiverDiagramWidget(QWidget):
                 p.setPen(QPen(colour, 3.0 / scale, Qt.PenStyle.DashLine))
             p.drawEllipse(centre, r, r)
 
+    @staticmethod
+    def _marker_radius(les, scale: float) -> float:  # noqa: ANN001
+        """Never smaller than the id drawn inside it (30 units of type), a little larger with size,
+        and never below MIN_LESION_RADIUS_PX on screen."""
+        r = 28.0
+        if les.diameter_mm:
+            r = max(26.0, min(38.0, 20.0 + float(les.diameter_mm) / 4))
+        return max(r, MIN_LESION_RADIUS_PX / scale)
+
+    def _tag_places(self, t: QTransform, scale: float, fm: QFontMetrics) -> dict[str, QRectF]:
+        """Where each involved vessel's code tag goes: along its line, clear of lesion markers,
+        segment numerals and the other tags (a tag over a marker hid the lesion)."""
+        blocked: list[QRectF] = []
+        if self._review is not None:
+            for les in self._review.lesions:
+                pos = self._positions.get(les.id)
+                if pos is not None:
+                    c = t.map(QPointF(*pos))
+                    r = self._marker_radius(les, scale) * scale + 2
+                    blocked.append(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
+        unit_px = max(MIN_LABEL_PX["unit"], int(46 * scale))
+        for seg in self._geo.segments:
+            c = t.map(QPointF(*seg.label))
+            blocked.append(QRectF(c.x() - unit_px * 0.9, c.y() - unit_px * 0.55, unit_px * 1.8, unit_px * 1.1))
+        area = QRectF(self.rect())
+        places: dict[str, QRectF] = {}
+        for name in self._involved:
+            paths = self._geo.vessel_paths(name)
+            if not paths:
+                continue
+            pts = paths[0].points
+            w, h = fm.horizontalAdvance(name) + 8, fm.height() + 2
+            candidates: list[QRectF] = []
+            for frac in (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9):
+                f = frac * (len(pts) - 1)
+                i = min(int(f), len(pts) - 2)
+                (x1, y1), (x2, y2) = pts[i], pts[i + 1]
+                c = t.map(QPointF(x1 + (x2 - x1) * (f - i), y1 + (y2 - y1) * (f - i)))
+                candidates += [QRectF(c.x() + 6, c.y() - h / 2, w, h), QRectF(c.x() - 6 - w, c.y() - h / 2, w, h)]
+            place = next((b for b in candidates if area.contains(b) and not any(b.intersects(o) for o in blocked)),
+                         candidates[0])
+            places[name] = place
+            blocked.append(place)
+        return places
+
+    def vessel_tag_rects(self) -> dict[str, QRectF]:
+        """Widget rectangles of the involved-vessel tags (tests check they cover no lesion)."""
+        t = self._transform()
+        font = QFont(self.font())
+        font.setBold(True)
+        font.setPixelSize(max(MIN_LABEL_PX["vessel"], int(24 * t.m11())))
+        return self._tag_places(t, t.m11(), QFontMetrics(font))
+
     def _paint_labels(self, p: QPainter, t: QTransform, scale: float) -> None:
         """Text is drawn untransformed so it stays crisp and at a legible point size."""
         base = QFont(self.font())
@@ -305,12 +355,19 @@ class LiverDiagramWidget(QWidget):
         unit_font.setBold(True)
         unit_font.setPixelSize(max(MIN_LABEL_PX["unit"], int(46 * scale)))
         p.setFont(unit_font)
+        fm = QFontMetrics(unit_font)
+        halo = QPen(QColor(255, 255, 255, 230), max(3.0, unit_font.pixelSize() / 5))
+        halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         for seg in self._geo.segments:
             pt = t.map(QPointF(*seg.label))
             roles = self._roles.get(seg.unit, frozenset())
-            p.setPen(COLOURS["text"] if diagram.RESECTED not in roles else QColor("#444444"))
-            rect = QRectF(pt.x() - 60, pt.y() - 22, 120, 44)
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, seg.unit)
+            ink = COLOURS["text"] if diagram.RESECTED not in roles else QColor("#333333")
+            # A white halo keeps the numeral readable over hatching and vessel lines.
+            path = QPainterPath()
+            path.addText(pt.x() - fm.horizontalAdvance(seg.unit) / 2, pt.y() + (fm.ascent() - fm.descent()) / 2,
+                         unit_font, seg.unit)
+            p.strokePath(path, halo)
+            p.fillPath(path, ink)
         if self._review is not None:
             lesion_font = QFont(base)
             lesion_font.setBold(True)
@@ -330,15 +387,8 @@ class LiverDiagramWidget(QWidget):
             vfont.setPixelSize(max(MIN_LABEL_PX["vessel"], int(24 * scale)))
             p.setFont(vfont)
             fm = QFontMetrics(vfont)
-            for name in self._involved:
-                paths = self._geo.vessel_paths(name)
-                if not paths:
-                    continue
-                x, y = paths[0].points[len(paths[0].points) // 2]
-                pt = t.map(QPointF(x, y))
+            for name, box in self._tag_places(t, scale, fm).items():
                 # A white tag behind the code: red text over a red vessel on beige is hard to read.
-                box = QRectF(pt.x() + 6, pt.y() - fm.height() / 2 - 1, fm.horizontalAdvance(name) + 8,
-                             fm.height() + 2)
                 p.setPen(QPen(COLOURS["involved"], 1))
                 p.setBrush(QColor(255, 255, 255, 225))
                 p.drawRoundedRect(box, 3, 3)
@@ -370,6 +420,11 @@ class LiverDiagramWidget(QWidget):
             ("line", "Vessel involved", COLOURS["involved"], None),
         ]
 
+    def undrawn_involved(self) -> list[str]:
+        """Involved structures the drawing has no line for (arteries, bile ducts): named in words
+        under the drawing, so a recorded contact never disappears from the picture."""
+        return [f"{name} {rel}" for name, rel in self._involved.items() if not self._geo.vessel_paths(name)]
+
     def legend_texts(self) -> list[str]:
         return [text for _kind, text, _fill, _edge in self._legend_entries()]
 
@@ -386,6 +441,17 @@ class LiverDiagramWidget(QWidget):
                 x, row = 8.0, row + 1
             out.append((kind, text, fill, edge, x, row * row_h))
             x += w
+        # Wrapped over as many rows as needed: a recorded contact is never cut off.
+        line, room = "Not drawn:", max(60, self.width() - 16)
+        for item in self.undrawn_involved():
+            candidate = f"{line} {item}" if line.endswith(":") else f"{line}, {item}"
+            if fm.horizontalAdvance(candidate) > room and not line.endswith(":"):
+                row += 1
+                out.append(("note", line + ",", COLOURS["involved"], None, 8.0, row * row_h))
+                candidate = item
+            line = candidate
+        if line != "Not drawn:":
+            out.append(("note", line, COLOURS["involved"], None, 8.0, (row + 1) * row_h))
         return out
 
     def _legend_box(self) -> float:
@@ -406,6 +472,10 @@ class LiverDiagramWidget(QWidget):
         top = self.height() - self._legend_height() + 8
         for kind, text, fill, edge, x, dy in self._legend_items():
             y = top + dy
+            if kind == "note":
+                p.setPen(fill)
+                p.drawText(QPointF(x, y + (box + fm.capHeight()) / 2), text)
+                continue
             if kind == "line":
                 pen = QPen(fill, 5)
                 pen.setCapStyle(Qt.PenCapStyle.RoundCap)

@@ -214,6 +214,10 @@ class ReviewEditor(QWidget):
         self._vote_tab = _scroll(self.vote_panel)
         self.tabs.addTab(self._vote_tab, "&4 Vote && decision")
         self.tabs.currentChanged.connect(self._tab_changed)
+        # On a narrow screen the titles shorten ("4 Vote & deci…") rather than hide behind
+        # scroll arrows; at 1920 px the first show makes room for them whole (showEvent).
+        self.tabs.tabBar().setUsesScrollButtons(False)
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
 
         # -- middle: diagram and its mode
         self.diagram = LiverDiagramWidget()
@@ -255,9 +259,11 @@ class ReviewEditor(QWidget):
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 4)
         split.setStretchFactor(2, 5)
-        self.criteria.setMinimumWidth(380)
-        self.tabs.setMinimumWidth(480)
-        self.diagram.setMinimumWidth(320)
+        # Minimums small enough for a 1366-px laptop with the patient list shown (preparing the
+        # board); the first show gives the projector's 1920 px generous shares (showEvent).
+        self.criteria.setMinimumWidth(320)
+        self.tabs.setMinimumWidth(440)
+        self.diagram.setMinimumWidth(260)
         self._sized = False
         split.setChildrenCollapsible(False)
         self.splitter = split
@@ -275,15 +281,15 @@ class ReviewEditor(QWidget):
 
     def showEvent(self, event) -> None:  # type: ignore[override]
         super().showEvent(event)
-        # Every tab title stays visible (no scroll arrows hiding "Vote & decision"); measured once
-        # shown, when the tab bar has its final font.
-        self.tabs.setMinimumWidth(max(480, self.tabs.tabBar().sizeHint().width() + 12))
         if not self._sized:
-            # First show: share the width 38 / 30 / 32 % (tabs / diagram / criteria).
+            # First show: about 40 / 28 / 32 % (tabs / diagram / criteria), the tabs column at least
+            # as wide as its four titles when the screen allows (measured now: final font).
             self._sized = True
             w = max(self.splitter.width(), 900)
-            tabs = max(int(w * 0.40), self.tabs.minimumWidth())
             criteria = max(int(w * 0.32), self.criteria.minimumWidth())
+            titles = self.tabs.tabBar().sizeHint().width() + 12
+            room = w - criteria - self.diagram.minimumWidth()
+            tabs = max(int(w * 0.40), min(titles, room), self.tabs.minimumWidth())
             self.splitter.setSizes([tabs, max(w - tabs - criteria, self.diagram.minimumWidth()), criteria])
 
     def _set_enabled(self, on: bool) -> None:
@@ -586,6 +592,8 @@ class ReviewEditor(QWidget):
             return False
         if showing:
             self._accept_record(rec)
+            # Say what Ctrl+Z / Ctrl+Y just did: the change is not always visible on screen.
+            self.show_hint(f"{reason} — saved as version {rec.version}.")
         else:
             self.review_saved.emit(rec)
             self.review_changed.emit(rec)

@@ -146,7 +146,7 @@ class LesionTableModel(QAbstractTableModel):
             if col == COL_ID:
                 return les.id
             if col == COL_SEGMENTS:
-                return ", ".join(les.segments) if les.segments else "— click the diagram —"
+                return ", ".join(les.segments) if les.segments else "type or click ▸"
             if col == COL_DIAMETER:
                 if les.diameter_mm is None:
                     # Allowed (too small to measure, or gone); drawn in red while the lesion is present.

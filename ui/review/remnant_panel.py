@@ -66,6 +66,10 @@ class RemnantPanel(QWidget):
         self.resection.activated.connect(self._resection_chosen)
         self.resection.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.resection.setMinimumContentsLength(16)
+        # The names are long ("Extended right hepatectomy (right trisectionectomy)"): the list
+        # opens wide enough to read them whole, and the chosen one is in the tooltip.
+        self.resection.view().setMinimumWidth(self.resection.view().sizeHintForColumn(0) + 32)
+        self.resection.currentTextChanged.connect(self.resection.setToolTip)
         plan.addRow("&Resection:", self.resection)
 
         keep = QWidget()

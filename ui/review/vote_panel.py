@@ -194,7 +194,10 @@ class VotePanel(QWidget):
         self.votes_view.setAccessibleName("Votes")
         self.votes_view.verticalHeader().setVisible(False)
         self.votes_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.votes_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # The name takes the spare width; role, round and rating ("permanently unresectable") fit whole.
+        header = self.votes_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.votes_view.setMinimumHeight(150)
         self.votes_view.remove_requested.connect(self._remove_vote)
         vlay.addWidget(self.votes_view)
@@ -376,6 +379,7 @@ class VotePanel(QWidget):
         if new_review:
             self._revealed = False
             self.chair.setCurrentIndex(0)
+            self.round.setValue(1)
         self._case, self._review = case, review
         if review is None:
             return
@@ -411,6 +415,9 @@ class VotePanel(QWidget):
             self.result.setText(f"Aggregation error: {exc}")
             return
         self.aggregate = agg
+        if agg.needs_second_round and self._aggregation.get("kind") == "cairo5" and self.round.value() == 1:
+            # CAIRO5 without first-round consensus: the next ratings are second-round ones.
+            self.round.setValue(2)
         if not self._revealed:
             self.result.setText("Panel result: hidden until every rating is in")
             set_style(self.result, "color: #444444;")

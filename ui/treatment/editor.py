@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from mdt.case import OUTCOMES, Case, CycleGiven, Treatment
 from mdt.errors import FieldProblem, MdtError, ValidationError
 from ui.patients.dialogs import parse_optional_date, problems_text
-from ui.style import label
+from ui.style import fit_columns, label
 
 ApplyFn = Callable[[Treatment | None, Treatment | None, str], None]
 """(new, old, description) -> None; raises MdtError when the change is refused."""
@@ -105,6 +105,7 @@ class TreatmentEditor(QWidget):
         self.outcome_date.setPlaceholderText("YYYY-MM-DD")
         self.outcome_date.editingFinished.connect(self._outcome_done)
         self.protocol = QLabel("")
+        self.protocol.setWordWrap(True)
         self.protocol.setToolTip("Protocol and arm are part of the patient record: Edit patient (Ctrl+E)")
         course = QGroupBox("Course")
         form = QFormLayout(course)
@@ -121,8 +122,7 @@ class TreatmentEditor(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(True)  # the note takes the rest
         self.table.activated.connect(self._load_cycle)
 
         self.number = QSpinBox()
@@ -148,13 +148,21 @@ class TreatmentEditor(QWidget):
         self.remove_button = QPushButton("Re&move cycle")
         self.remove_button.clicked.connect(self.remove_selected_cycle)
         QShortcut(QKeySequence.StandardKey.Delete, self.table, self.remove_selected_cycle)
-        entry = QHBoxLayout()
-        for text, w in (("Cycle", self.number), ("Date", self.cycle_date), ("Dose reduction", self.dose),
-                        ("Toxicity", self.toxicity), ("Note", self.note)):
-            entry.addWidget(QLabel(text))
-            entry.addWidget(w)
-        entry.addWidget(self.add_button)
-        entry.addWidget(self.remove_button)
+        # Two rows, not one: a single row of nine fields made the tab 990 px wide at the least,
+        # which pushed the window past a 1366 px laptop screen.
+        entry = QGridLayout()
+        for i, (text, w) in enumerate((("Cycle", self.number), ("Date", self.cycle_date),
+                                       ("Dose reduction", self.dose), ("Toxicity", self.toxicity))):
+            entry.addWidget(QLabel(text), 0, 2 * i)
+            entry.addWidget(w, 0, 2 * i + 1)
+        entry.addWidget(QLabel("Note"), 1, 0)
+        entry.addWidget(self.note, 1, 1, 1, 5)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        entry.addLayout(buttons, 1, 6, 1, 2)
+        for col in (3, 5, 7):
+            entry.setColumnStretch(col, 1)
         cycles_box = QGroupBox("Cycles given")
         cycles_layout = QVBoxLayout(cycles_box)
         cycles_layout.addWidget(self.table, 1)
@@ -190,6 +198,7 @@ class TreatmentEditor(QWidget):
         self.outcome.setCurrentIndex(max(0, self.outcome.findData((t.outcome or "") if t else "")))
         self.outcome_date.setText(t.outcome_date.isoformat() if t and t.outcome_date else "")
         self.cycles.set_cycles(t.cycles if t else ())
+        fit_columns(self.table)
         next_number = (max((c.number for c in t.cycles), default=0) + 1) if t else 1
         self.number.setValue(min(99, next_number))
         self.cycle_date.clear()

@@ -111,8 +111,12 @@ class SliceCanvas(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(0, 0, 0))
         if self._image is None:
-            painter.setPen(QColor(170, 170, 170))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            painter.setPen(QColor(200, 200, 200))
+            font = QFont(self.font())
+            font.setPointSize(max(14, font.pointSize()))
+            painter.setFont(font)
+            painter.drawText(QRectF(self.rect()).adjusted(24, 24, -24, -24),
+                             int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), self.placeholder)
             painter.end()
             return
         painter.save()

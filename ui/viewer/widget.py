@@ -225,9 +225,21 @@ class ViewerWidget(QWidget):
 
         pid = self.case.patient.id if self.case is not None else None
         try:
-            self.browser.set_series(list_series(self.service.db, pid))  # type: ignore[attr-defined]
+            series = list_series(self.service.db, pid)  # type: ignore[attr-defined]
         except MdtError as exc:
             self.message.setText(f"Cannot list images: {exc}")
+            return
+        self.browser.set_series(series)
+        # An empty black pane says what to do next rather than just "No series open".
+        canvas = self.view.current.canvas
+        if not series:
+            who = f" for {pid}" if pid else ""
+            canvas.placeholder = (f"No images indexed{who}.\n\nImport DICOM… (Ctrl+Shift+I) reads a folder, "
+                                  "a DICOMDIR or a zip.")
+        else:
+            canvas.placeholder = "Double-click a series on the left (or select it and press Enter) to open it."
+        canvas.update()
+        self.compare_btn.setEnabled(len(series) > 1)
 
     # ---- opening
     def open_series(self, series: SeriesInfo, slice_index: int | None = None) -> None:
