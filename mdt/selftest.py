@@ -48,6 +48,8 @@ class _State:
     """What the steps hand to each other."""
     workdir: Path
     db_url: str
+    target_url: str | None = None
+    """``--db``: a real database to check (connect and migrate only, never demo data)."""
     db: Any = None
     cases: list[Any] = field(default_factory=list)
     members: list[Any] = field(default_factory=list)
@@ -93,6 +95,26 @@ def step_migrate(state: _State) -> dict[str, Any]:
     _check(revision is not None, "no Alembic revision after migrating")
     _check(pending_revisions(state.db.engine) == [], "migrations still pending after upgrade")
     return {"database": state.db.dialect, "revision": revision}
+
+
+def step_target_database(state: _State) -> dict[str, Any]:
+    """With ``--db``: the department's database opens and is migrated to this version.
+
+    Nothing else is written there: demo patients must never reach a production
+    server, so every other step runs on the temporary database.
+    """
+    from mdt.services import Actor, MdtService
+    from mdt.store.db import current_revision, open_database
+
+    if state.target_url is None:
+        return {"checked": False, "reason": "no --db given"}
+    db = open_database(state.target_url)
+    try:
+        patients = len(MdtService(db, Actor(SELF_TEST_ACTOR)).list_patients(include_archived=True))
+        return {"checked": True, "database": db.dialect, "revision": current_revision(db.engine),
+                "patients": patients}
+    finally:
+        db.close()
 
 
 def step_load_demo(state: _State) -> dict[str, Any]:
@@ -238,6 +260,7 @@ def step_main_window(state: _State) -> dict[str, Any]:
 
 STEPS: tuple[tuple[str, Callable[[_State], Any], tuple[str, ...]], ...] = (
     ("environment", step_environment, ()),
+    ("target_database", step_target_database, ()),
     ("migrate", step_migrate, ()),
     ("load_demo", step_load_demo, ("migrate",)),
     ("evaluate", step_evaluate, ("load_demo",)),
@@ -255,8 +278,8 @@ def run_steps(db_url: str | None = None, workdir: Path | None = None,
     """Run the steps in order; returns (all ok, results)."""
     own_dir = workdir is None
     work = Path(workdir or tempfile.mkdtemp(prefix="liver-mdt-selftest-"))
-    url = db_url or f"sqlite:///{work / 'self-test.sqlite3'}"
-    state = _State(workdir=work, db_url=url)
+    url = f"sqlite:///{work / 'self-test.sqlite3'}"
+    state = _State(workdir=work, db_url=url, target_url=db_url)
     results: list[StepResult] = []
     failed: set[str] = set()
     try:
@@ -313,15 +336,18 @@ def run_self_test(db_url: str | None = None, out: TextIO | None = None,
                   err: TextIO | None = None) -> int:
     """Run every step, print the JSON summary; 0 when all passed, 1 otherwise.
 
-    Without ``db_url`` a fresh temporary SQLite database is used and removed
-    afterwards; the user's data directory is never touched (``MDT_DATA_DIR`` is
-    pointed at the temporary folder for the duration).  With ``--db`` the given
-    database is migrated and must be empty: the demo patients are loaded into it
-    (a check of a new PostgreSQL database, say), and a database holding patients
-    fails the ``load_demo`` step rather than receiving demo data.
+    The steps run on a fresh temporary SQLite database, removed afterwards; the
+    user's data directory is never touched (``MDT_DATA_DIR`` is pointed at the
+    temporary folder for the duration).  With ``--db`` the given database (a
+    department's PostgreSQL server, say) is also opened and migrated by the
+    ``target_database`` step, which writes nothing else: demo patients never
+    reach a real database.
     """
     out = out or sys.stdout
     err = err or sys.stderr
+    # Headless by definition: without this, Qt's xcb plugin aborts the process
+    # on a machine with no display before any step can report.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="liver-mdt-selftest-"))
     saved = os.environ.get(config.ENV_DATA_DIR)

@@ -160,3 +160,19 @@ def test_change_and_audit_event_commit_or_fail_together(ws: Workstation,  # noqa
     assert _events(ws) == before
     assert ws.chair.get_review(rec.review_id).version == 1
     assert [r.patient_id for r in ws.chair.list_patients()] == ["P1"]
+
+
+def test_verify_detects_newest_rows_cut_after_a_signature(ws: Workstation) -> None:  # noqa: F811
+    """A tail cut leaves a chain that is whole on its own; the signature's stored
+    head anchors it."""
+    from mdt.meeting import AgendaItem, Meeting
+
+    _populate(ws)
+    meeting = ws.chair.create_meeting(Meeting(id="LIV-T", date=date(2026, 3, 12), chair=ws.chair.actor.name,
+                                              agenda=(AgendaItem(patient_id="P1"),)))
+    sig = ws.chair.sign_meeting(meeting.id)
+    assert ws.chair.verify_audit().ok
+    anchor = next(e.id for e in ws.chair.audit_events(limit=100) if e.hash == sig.audit_head)
+    _tamper(ws, f"DELETE FROM audit_event WHERE id >= {anchor}")
+    result = ws.chair.verify_audit()
+    assert not result.ok and "LIV-T" in result.message and "deleted" in result.message

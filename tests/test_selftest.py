@@ -14,7 +14,7 @@ import pytest
 from mdt import selftest
 
 ROOT = Path(__file__).resolve().parent.parent
-STEP_NAMES = ["environment", "migrate", "load_demo", "evaluate", "minutes_pdf", "dicom_decode",
+STEP_NAMES = ["environment", "target_database", "migrate", "load_demo", "evaluate", "minutes_pdf", "dicom_decode",
               "main_window"]
 
 
@@ -123,15 +123,20 @@ def test_startup_probe_opens_the_window_and_reports_its_time(tmp_path: Path) -> 
     assert db.exists()  # the real start-up path: migrated and seeded
 
 
-def test_self_test_refuses_to_load_demo_data_into_a_database_with_patients(tmp_path: Path) -> None:
-    from mdt.services import seed_demo_if_empty
+def test_self_test_leaves_a_given_database_with_patients_untouched(tmp_path: Path) -> None:
+    """--db only opens (and migrates) the given database; the demo goes to a temporary one."""
+    from mdt.services import Actor, MdtService, seed_demo_if_empty
     from mdt.store.db import open_database
 
     url = f"sqlite:///{tmp_path / 'in-use.sqlite3'}"
     db = open_database(url)
     seed_demo_if_empty(db)
+    before = len(MdtService(db, Actor("t")).audit_events())
     db.close()
-    ok, results = selftest.run_steps(url, workdir=tmp_path, only=("migrate", "load_demo"))
-    assert not ok
-    assert [r.name for r in results] == ["migrate", "load_demo"]
-    assert results[1].error == "StepFailed: the self-test database is not empty"
+    ok, results = selftest.run_steps(url, workdir=tmp_path / "work",
+                                     only=("target_database", "migrate", "load_demo"))
+    assert ok, [r.error for r in results]
+    assert results[0].detail["patients"] > 0
+    db = open_database(url)
+    assert len(MdtService(db, Actor("t")).audit_events()) == before
+    db.close()

@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QSplitter,
     QTableView,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 from mdt.case import Case, Lesion, Review
 from mdt.errors import MdtError
 from mdt.evaluation import Evaluation, RecistSummary
-from ui.style import STATUS_COLOURS, label
+from ui.style import STATUS_COLOURS, fit_columns, label
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +118,7 @@ class CompareWidget(QWidget):
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.verticalHeader().setVisible(False)
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        view.horizontalHeader().setStretchLastSection(True)
+        view.setTabKeyNavigation(False)  # Tab moves between the two tables, arrows within one
         view.setAlternatingRowColors(True)
         return view
 
@@ -154,6 +152,12 @@ class CompareWidget(QWidget):
                      f"{label(dec_b.resectability) if dec_b and dec_b.resectability else 'not decided'} → "
                      f"{label(dec_n.resectability) if dec_n and dec_n.resectability else 'not decided'}")
         self.summary.setText("\n".join(x for x in lines if x))
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Figures as wide as their values; the status and the criterion's name take the rest."""
+        fit_columns(self.lesions, stretch=LESION_HEADERS.index("Status now"))
+        fit_columns(self.criteria, stretch=CRITERIA_HEADERS.index("Criterion"))
 
     def _recist_lines(self, case: Case, index: int, target_limit: int) -> str:
         from mdt.recist import assess

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -244,6 +244,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self._left_width_chosen = False
         self.splitter.splitterMoved.connect(self._splitter_moved)
+        self.splitter.installEventFilter(self)
 
         self._build_status_bar()
         self._build_actions()
@@ -268,9 +269,9 @@ class MainWindow(QMainWindow):
         return max(wanted, self.left.minimumSizeHint().width())
 
     def _fit_left_column(self) -> None:
-        if self._left_width_chosen or not self.left.isVisible():
+        if self._left_width_chosen or self.left.isHidden():  # isVisible is False while showing
             return
-        total = sum(self.splitter.sizes())
+        total = self.splitter.width() - self.splitter.handleWidth()
         if total <= 0:
             return
         left = min(self.default_left_width(), total - self.tabs.minimumSizeHint().width())
@@ -283,13 +284,12 @@ class MainWindow(QMainWindow):
     def _splitter_moved(self, _pos: int, _index: int) -> None:
         self._left_width_chosen = True  # the user's choice stands from now on
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._fit_left_column()
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        self._fit_left_column()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        # The splitter's own resize: only then is its width the real one (a resize of the window
+        # arrives before its layout has run, and a hidden window has no layout yet).
+        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+            self._fit_left_column()
+        return super().eventFilter(watched, event)
 
     # ------------------------------------------------------------------ construction
     def _make_images_tab(self) -> QWidget:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from mdt.case import Case, Review
 from mdt.errors import MdtError
@@ -23,7 +23,8 @@ from ui.style import PRESENTATION_POINT_SIZE, RESECTABILITY_COLOURS, STATUS_COLO
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-_STATUS_WORDS = {"met": "MET", "not_met": "not met", "unknown": "UNKNOWN"}
+_STATUS_WORDS = {"met": "MET", "not_met": "NOT MET", "unknown": "UNKNOWN"}
+"""One case for every status word, so none looks louder than another on the room's screen."""
 DECISIVE_GROUPS = ("unresectability", "technical", "biological")
 """Groups whose every criterion is shown: they make the resectability verdict."""
 _GOOD = {"inclusion": "met", "organ_function": "met", "exclusion": "not_met"}
@@ -55,8 +56,9 @@ class PresentationWindow(QWidget):
         self.lesions.setFont(ui_font(big - 4))
         self.lesions.setTextFormat(Qt.TextFormat.RichText)
         self.lesions.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.lesions.setWordWrap(True)
         self.criteria = QLabel("")
-        self.criteria.setFont(ui_font(big - 6))
+        self.criteria.setFont(ui_font(big - 4))
         self.criteria.setTextFormat(Qt.TextFormat.RichText)
         self.criteria.setWordWrap(True)
         self.criteria.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -69,20 +71,28 @@ class PresentationWindow(QWidget):
         self.footer.setFont(ui_font(14))
         self.footer.setStyleSheet("color: #555555;")
 
-        grid = QGridLayout()
-        grid.addWidget(self.diagram, 0, 0, 2, 1)
-        grid.addWidget(self.lesions, 0, 1)
-        grid.addWidget(self.votes, 1, 1)
-        grid.addWidget(self.criteria, 0, 2, 2, 1)
-        grid.setColumnStretch(0, 5)
-        grid.setColumnStretch(1, 3)
-        grid.setColumnStretch(2, 4)
+        # Two columns that both run to the bottom: the diagram with its lesions under it, and the
+        # criteria with the votes under them.  (A three-column grid left an empty band under the
+        # lesions and squeezed the criteria into the right third.)
+        left = QVBoxLayout()
+        left.addWidget(self.diagram, 1)
+        left.addWidget(self.lesions)
+        right = QVBoxLayout()
+        right.addWidget(self.criteria)
+        right.addSpacing(18)
+        right.addWidget(self.votes)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.setSpacing(40)
+        body.addLayout(left, 5)
+        body.addLayout(right, 6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(30, 20, 30, 12)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.verdict)
-        layout.addLayout(grid, 1)
+        layout.addSpacing(10)
+        layout.addLayout(body, 1)
         layout.addWidget(self.footer)
 
         for key in ("F5", "Esc"):
@@ -195,6 +205,7 @@ class PresentationWindow(QWidget):
         groups: dict[str, list] = {}
         for f in ev.criteria:
             groups.setdefault(f.group, []).append(f)
+        table = []
         for group, findings in groups.items():
             decisive = group in DECISIVE_GROUPS
             shown = findings if decisive else [f for f in findings if f.status != _GOOD.get(group, "met")]
@@ -202,12 +213,15 @@ class PresentationWindow(QWidget):
             head = f"<i>{_esc(label(group))}</i>"
             if not decisive:
                 head += f" — {ok} of {len(findings)} fulfilled"
-            rows.append(head)
+            table.append(f"<tr><td colspan='2' style='padding-top:8px'>{head}</td></tr>")
             for f in shown:
                 colour = STATUS_COLOURS["unknown"] if f.status == "unknown" else "#111111"
-                rows.append(f"&nbsp;&nbsp;<span style='color:{colour}'><b>{_STATUS_WORDS.get(f.status, f.status)}"
-                            f"</b></span>&nbsp; {_esc(f.label or f.id)}")
-        return "<br>".join(rows)
+                word = _STATUS_WORDS.get(f.status, f.status.upper())
+                table.append(f"<tr><td style='padding-right:18px; white-space:nowrap'>"
+                             f"<span style='color:{colour}'><b>{word}</b></span></td>"
+                             f"<td width='100%'>{_esc(f.label or f.id)}</td></tr>")
+        rows.append("<table cellspacing='0' cellpadding='1'>" + "".join(table) + "</table>")
+        return "".join(rows)
 
     @staticmethod
     def _votes_html(review: Review, revealed: bool = True) -> str:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from mdt.store.models import AuditEventModel
+from mdt.store.models import AuditEventModel, SignatureModel
 
 GENESIS_HASH = "0" * 64
 # Arbitrary constant key for pg_advisory_xact_lock: serialises chain writers.
@@ -129,6 +129,11 @@ def verify(session: Session) -> ChainCheck:
     prev_hash = GENESIS_HASH
     expected_id = 1
     count = 0
+    # Each signature stored the chain head when the chair signed: those events must
+    # still be in the chain, which catches deleting the newest rows (a tail cut
+    # leaves a chain that is whole on its own).
+    anchors = {head: meeting for meeting, head in
+               session.execute(select(SignatureModel.meeting_id, SignatureModel.audit_head))}
     for row in _iter_rows(session):
         if row.id != expected_id:
             return ChainCheck(False, count, expected_id,
@@ -147,6 +152,13 @@ def verify(session: Session) -> ChainCheck:
                               f"audit event #{row.id} ({row.action} {row.entity} "
                               f"{row.entity_id}) was altered: its hash does not match its content")
         prev_hash = row.hash
+        anchors.pop(row.hash, None)
         expected_id += 1
         count += 1
+    if anchors:
+        head, meeting = next(iter(anchors.items()))
+        return ChainCheck(False, count, expected_id,
+                          f"the signature of meeting {meeting} anchors audit event {head[:12]}…, "
+                          f"which is no longer in the chain of {count} events: rows after "
+                          f"#{count} were deleted")
     return ChainCheck(True, count, None, f"audit chain intact: {count} events")

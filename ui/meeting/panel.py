@@ -201,7 +201,7 @@ class MeetingPanel(QWidget):
         layout.addWidget(self.sign_button)
         layout.addWidget(self.amend_button)
         layout.addWidget(self.message)
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(420)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -339,10 +339,13 @@ class MeetingPanel(QWidget):
             decided = row.resectability if row and row.last_review_date == discussed_on else None
             lines.append(AgendaLine(item, display_name(row.name) if row else "", decided))
         self.model.set_lines(lines)
-        # Name takes what the number, ID and decision leave (sized to their values now: the
-        # ResizeToContents mode missed rows filled while the panel was hidden).
-        fit_columns(self.agenda, stretch=AGENDA_HEADERS.index("Name"))
+        self.fit_agenda()
         self._update_position()
+
+    def fit_agenda(self) -> None:
+        """Name takes what the number, ID and decision leave (sized to their values now: the
+        ResizeToContents mode missed rows filled while the panel was hidden)."""
+        fit_columns(self.agenda, stretch=AGENDA_HEADERS.index("Name"))
 
     def refresh_current_item(self) -> None:
         """After a review was saved: the agenda's decision column follows."""
@@ -493,6 +496,7 @@ class MeetingPanel(QWidget):
             return False
         item = lines[row].item
         self.model.set_current(row)
+        self.fit_agenda()  # the current row is bold and marked ▶
         self.agenda.selectRow(row)
         w = self.window_
         if not w.open_patient(item.patient_id, select=True):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QGridLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
@@ -35,6 +36,8 @@ DECISIONS = ("resectable", "convertible", "permanently_unresectable")
 DEFAULT_COLUMNS = ("ID", "Name", "Due", "Decision")
 """Shown at first: what the coordinator scans for (the open patient's header gives the next review
 date).  The others are one right-click on the header away."""
+NAME_MIN_WIDTH = 150
+"""Below this the names would be cut to a few letters: the list scrolls sideways instead."""
 NAME_ALLOWANCE = "DUPONT-BIERRE, Jean-Pierre"
 """A long-ish name the list's default width leaves room for (longer ones are elided)."""
 
@@ -106,13 +109,14 @@ class PatientListPanel(QWidget):
         # Name takes the width left by the others (sized to their contents), so no column
         # is cut and no horizontal scrollbar is needed at the default width.
         for h in (header, self.table.verticalHeader()):  # Qt reads the row count to measure from either
-            h.setResizeContentsPrecision(200)
+            h.setResizeContentsPrecision(100)
         header.setMinimumSectionSize(40)
         for name in COLUMNS:
             self.table.setColumnHidden(COLUMNS.index(name), name not in DEFAULT_COLUMNS)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         header.setToolTip("Right-click to choose the columns")
+        self.table.viewport().installEventFilter(self)
         self.fit_columns()
         self.table.activated.connect(self._activated)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -162,6 +166,26 @@ class PatientListPanel(QWidget):
     # ---- columns ---------------------------------------------------------------------
     def fit_columns(self) -> None:
         fit_columns(self.table, stretch=COLUMNS.index("Name"))
+        self._keep_names_readable()
+
+    def _keep_names_readable(self) -> None:
+        """Name stretches into the spare width, but never below NAME_MIN_WIDTH: on a narrow
+        column the list scrolls sideways rather than cut every name to a few letters."""
+        header = self.table.horizontalHeader()
+        name_col = COLUMNS.index("Name")
+        others = sum(header.sectionSize(c) for c in range(len(COLUMNS))
+                     if c != name_col and not self.table.isColumnHidden(c))
+        roomy = self.table.viewport().width() - others >= NAME_MIN_WIDTH
+        mode = QHeaderView.ResizeMode.Stretch if roomy else QHeaderView.ResizeMode.Interactive
+        if header.sectionResizeMode(name_col) != mode:
+            header.setSectionResizeMode(name_col, mode)
+        if not roomy:
+            header.resizeSection(name_col, NAME_MIN_WIDTH)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._keep_names_readable()
+        return super().eventFilter(watched, event)
 
     def preferred_width(self) -> int:
         """Width of the panel that shows every shown column whole, with room for a long name."""

@@ -122,7 +122,6 @@ class TreatmentEditor(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)  # the note takes the rest
         self.table.activated.connect(self._load_cycle)
 
         self.number = QSpinBox()
@@ -198,7 +197,7 @@ class TreatmentEditor(QWidget):
         self.outcome.setCurrentIndex(max(0, self.outcome.findData((t.outcome or "") if t else "")))
         self.outcome_date.setText(t.outcome_date.isoformat() if t and t.outcome_date else "")
         self.cycles.set_cycles(t.cycles if t else ())
-        fit_columns(self.table)
+        fit_columns(self.table, stretch=CYCLE_COLUMNS.index("Note"))
         next_number = (max((c.number for c in t.cycles), default=0) + 1) if t else 1
         self.number.setValue(min(99, next_number))
         self.cycle_date.clear()
