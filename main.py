@@ -640,54 +640,35 @@ def cmd_startup_probe(args: argparse.Namespace) -> int:
     return run_startup_probe(db_url=args.db, user=args.user)
 
 
-def _add_minutes(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("minutes", help="write the PDF minutes of a meeting")
-    p.add_argument("--meeting", metavar="ID", required=True, help="meeting identifier, e.g. LIV-2026-11-20")
+def _add_pdf_command(sub: argparse._SubParsersAction, name: str, help_text: str, func: Command,
+                     target: str, target_help: str) -> None:
+    p = sub.add_parser(name, help=help_text)
+    p.add_argument(f"--{target}", metavar="ID", required=True, help=target_help)
     p.add_argument("--out", metavar="FILE.pdf", required=True, help="where to write the PDF")
     p.add_argument("--pdfa", action="store_true", help="write the archival PDF/A-2b variant")
-    p.set_defaults(func=cmd_minutes)
+    p.set_defaults(func=func)
 
 
-def cmd_minutes(args: argparse.Namespace) -> int:
-    from mdt.errors import NotFound
-    from mdt.minutes import write_minutes
-
-    opened = _open_service(args, existing=True)
-    if isinstance(opened, int):
-        return opened
-    db, svc = opened
-    try:
-        path = write_minutes(svc, args.meeting, args.out, pdfa=args.pdfa)
-    except NotFound as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:
-        print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    finally:
-        db.close()
-    print(f"minutes of {args.meeting} written to {path}")
-    return EXIT_OK
+def _add_minutes(sub: argparse._SubParsersAction) -> None:
+    _add_pdf_command(sub, "minutes", "write the PDF minutes of a meeting", cmd_minutes,
+                     "meeting", "meeting identifier, e.g. LIV-2026-11-20")
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="write the PDF course report of a patient")
-    p.add_argument("--patient", metavar="ID", required=True, help="the patient's hospital identifier")
-    p.add_argument("--out", metavar="FILE.pdf", required=True, help="where to write the PDF")
-    p.add_argument("--pdfa", action="store_true", help="write the archival PDF/A-2b variant")
-    p.set_defaults(func=cmd_report)
+    _add_pdf_command(sub, "report", "write the PDF course report of a patient", cmd_report,
+                     "patient", "the patient's hospital identifier")
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str, what: str) -> int:
+    """Open the database, render one PDF; unknown ids exit 2, unwritable files exit 1."""
     from mdt.errors import NotFound
-    from mdt.minutes import write_course_report
 
     opened = _open_service(args, existing=True)
     if isinstance(opened, int):
         return opened
     db, svc = opened
     try:
-        path = write_course_report(svc, args.patient, args.out, pdfa=args.pdfa)
+        path = write(svc, key, args.out, pdfa=args.pdfa)
     except NotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -696,8 +677,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     finally:
         db.close()
-    print(f"course report of {args.patient} written to {path}")
+    print(f"{what} of {key} written to {path}")
     return EXIT_OK
+
+
+def cmd_minutes(args: argparse.Namespace) -> int:
+    from mdt.minutes import write_minutes
+
+    return _write_pdf(args, write_minutes, args.meeting, "minutes")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from mdt.minutes import write_course_report
+
+    return _write_pdf(args, write_course_report, args.patient, "course report")
 
 
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [

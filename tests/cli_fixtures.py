@@ -20,59 +20,15 @@ from typing import Any
 
 import pytest
 
+from tests.caseformat_fixtures import SPEC_EXAMPLE
+
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "main.py"
 
 _pg_counter = itertools.count(1)
 
 # The example case of docs/case-format.md (mdt-case/1), verbatim.
-SPEC_CASE: dict[str, Any] = {
-    "format": "mdt-case/1",
-    "patient": {"id": "MRN-000123", "name": "DOE^JANE", "sex": "F", "birth_date": "1961-04-02"},
-    "protocol": {"id": "NCT05103020", "arm": "A"},
-    "reviews": [
-        {
-            "date": "2026-01-15",
-            "cycle": 0,
-            "height_cm": 165,
-            "weight_kg": 64,
-            "imaging": {"modality": "CT", "date": "2026-01-12",
-                        "study_uid": "1.2.826.0.1.3680043.8.498.1"},
-            "lesions": [
-                {"id": "L1", "segments": ["VII", "VIII"], "diameter_mm": 42, "target": True},
-                {"id": "L2", "segments": ["III"], "diameter_mm": 18, "target": True},
-                {"id": "L3", "segments": ["VI"], "diameter_mm": None, "status": "disappeared"},
-            ],
-            "vessels": [{"structure": "RHV", "relation": "contact", "lesion": "L1"}],
-            "remnant": {
-                "resection": "right_hepatectomy",
-                "segments": None,
-                "local_treatment": [{"lesion": "L2", "method": "wedge"}],
-                "flr_ml": 520,
-                "tlv_ml": 1480,
-                "liver_condition": "chemotherapy",
-            },
-            "tumour_burden_pct": None,
-            "extrahepatic_disease": "none",
-            "ecog": 1,
-            "clinical": {"prior_systemic_lines": 0, "neuropathy_grade": 0,
-                         "life_expectancy_months": 24, "cea": 45.0, "ca19_9": None},
-            "labs": {"anc": 2.4, "hb": 11.8, "plt": 210, "ast": 38, "alt": 41, "alp": 130,
-                     "bilirubin": 11, "creatinine": 78, "proteinuria": "neg",
-                     "uln": {"ast": 40, "alt": 41, "alp": 120, "bilirubin": 21}},
-            "panel": {
-                "votes": [
-                    {"member": "A. Martin", "role": "surgeon", "rating": "convertible"},
-                    {"member": "B. Chen", "role": "surgeon", "rating": "convertible"},
-                    {"member": "C. Okafor", "role": "radiologist", "rating": "resectable"},
-                ],
-                "decision": {"resectability": "convertible", "plan": "continue_induction",
-                             "rationale": "RHV contact; reassess after 4 cycles",
-                             "next_review": "2026-03-12"},
-            },
-        }
-    ],
-}
+SPEC_CASE: dict[str, Any] = SPEC_EXAMPLE
 
 
 def spec_case() -> dict[str, Any]:

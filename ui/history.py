@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from mdt.errors import MdtError
 from mdt.services import AuditRecord, MdtService
 from ui.style import style_label
+from ui.table_model import RowsTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("When (UTC)", "Who", "Action", "Record")
@@ -38,36 +39,26 @@ def _pretty(value: object) -> str:
         return str(value)
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(RowsTableModel):
+    HEADERS = HEADERS
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._events: list[AuditRecord] = []
+        self._rows: list[AuditRecord] = []
 
     def set_events(self, events: Sequence[AuditRecord]) -> None:
         self.beginResetModel()
-        self._events = list(events)
+        self._rows = list(events)
         self.endResetModel()
 
     def audit_event(self, row: int) -> AuditRecord:
-        return self._events[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
+        return self._rows[row]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole \
-                or not (0 <= index.row() < len(self._events)):
+                or not (0 <= index.row() < len(self._rows)):
             return None
-        e = self._events[index.row()]
+        e = self._rows[index.row()]
         return (e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
                 f"{e.entity} {e.entity_id}")[index.column()]
 

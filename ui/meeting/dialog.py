@@ -27,8 +27,10 @@ QuorumFn = Callable[[Sequence[Member]], tuple[bool, str]]
 
 
 def member_text(m: Member) -> str:
-    role = "" if m.role == "member" else f", {m.role}"
-    return f"{m.name} — {SPECIALTY_LABELS.get(m.specialty, m.specialty)}{role}"
+    specialty = SPECIALTY_LABELS.get(m.specialty, m.specialty)
+    # "Coordinator, coordinator" says nothing twice: show the role only when it adds something.
+    role = "" if m.role == "member" or m.role == specialty.lower() else f", {m.role}"
+    return f"{m.name} — {specialty}{role}"
 
 
 class MeetingDialog(_FormDialog):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QRectF,
@@ -43,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from mdt import anatomy
 from mdt.evaluation import MET, NOT_MET, UNKNOWN, Evaluation, Finding, PlanOption
+from ui.table_model import RowsTableModel
 
 from . import edits
 from .fields import set_style
@@ -63,6 +63,7 @@ VERDICT_COLOURS = {
 HEADERS = ("Status", "Criterion and why")
 
 
+
 def status_colour(finding: Finding) -> str:
     if finding.status == UNKNOWN:
         return UNKNOWN_COLOUR
@@ -74,7 +75,9 @@ def status_colour(finding: Finding) -> str:
     return NEUTRAL if met else "#444444"
 
 
-class CriteriaModel(QAbstractTableModel):
+class CriteriaModel(RowsTableModel):
+    HEADERS = HEADERS
+
     """Read-only rows of :class:`mdt.evaluation.Finding`."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -95,23 +98,6 @@ class CriteriaModel(QAbstractTableModel):
 
     def finding(self, row: int) -> Finding | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

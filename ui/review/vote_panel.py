@@ -16,7 +16,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from mdt import panel as panel_logic
 from mdt.case import PLANS, RATINGS, Case, Review, Vote
 from mdt.meeting import SPECIALTIES, SPECIALTY_LABELS, Member
+from ui.table_model import RowsTableModel
 
 from . import edits
 from .edits import EditFn
@@ -57,6 +58,7 @@ PLAN_LABELS = {
 }
 
 
+
 def describe_aggregation(aggregation: Mapping[str, Any]) -> str:
     kind = aggregation.get("kind", "consensus")
     if kind == "cairo5":
@@ -69,48 +71,33 @@ def describe_aggregation(aggregation: Mapping[str, Any]) -> str:
     return "Consensus: every rating must agree, otherwise the case is rediscussed."
 
 
-class VotesModel(QAbstractTableModel):
+class VotesModel(RowsTableModel):
+    HEADERS = VOTE_HEADERS
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._votes: tuple[Vote, ...] = ()
+        self._rows: tuple[Vote, ...] = ()
         self._revealed = False
 
     def set_votes(self, votes: Sequence[Vote], revealed: bool) -> None:
         votes = tuple(votes)
-        if len(votes) == len(self._votes):
-            changed = votes != self._votes or revealed != self._revealed
-            self._votes, self._revealed = votes, revealed
+        if len(votes) == len(self._rows):
+            changed = votes != self._rows or revealed != self._revealed
+            self._rows, self._revealed = votes, revealed
             if changed and votes:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(votes) - 1, len(VOTE_HEADERS) - 1))
             return
         self.beginResetModel()
-        self._votes, self._revealed = votes, revealed
+        self._rows, self._revealed = votes, revealed
         self.endResetModel()
 
     def vote(self, row: int) -> Vote | None:
-        return self._votes[row] if 0 <= row < len(self._votes) else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._votes)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(VOTE_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(VOTE_HEADERS):
-            return VOTE_HEADERS[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._votes)):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
-        v = self._votes[index.row()]
+        v = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             col = index.column()
             if col == 0:
