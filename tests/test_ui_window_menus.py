@@ -194,3 +194,29 @@ def test_presentation_keeps_ratings_hidden_until_revealed(main_window):
     w._update_presentation()
     assert "resectable" in w._presentation.votes.text()
     w.toggle_presentation()
+
+
+def test_caliper_diameter_is_an_undoable_edit_of_the_open_review(main_window):
+    """A measurement on the images becomes the lesion's diameter through the review
+    editor: saved at once as a new version, remembered where it was taken, undoable."""
+    from mdt.case import Measurement
+
+    w = main_window
+    w.open_patient("MRN-100412", select=True)
+    w.show_tab(5)                                                  # images
+    viewer = w.ensure_viewer()
+    before = w.current_record()
+    lesion = before.review.lesions[0]
+    viewer.ask_lesion = lambda _mm: lesion.id
+    where = Measurement(series_uid="1.2.3", sop_instance_uid="1.2.3.4", slice_index=7,
+                        start_xy=(10, 10), end_xy=(40, 50))
+    viewer._on_caliper(where, 50.0)
+    after = w.current_record()
+    assert after.version == before.version + 1
+    measured = after.review.lesion(lesion.id)
+    assert measured.diameter_mm == 50.0 and measured.measurement.sop_instance_uid == "1.2.3.4"
+    assert viewer.review_record.version == after.version
+    assert w.undo_stack.canUndo()
+    w.undo_stack.undo()
+    restored = w.current_record()
+    assert restored.review.lesion(lesion.id).diameter_mm == lesion.diameter_mm

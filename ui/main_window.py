@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
             return None
         self.viewer = ViewerWidget(self.service, self.images)
         self.viewer.review_saved.connect(self._viewer_saved)
+        self.viewer.measurement_sink = self._caliper_to_editor
         layout.addWidget(self.viewer)
         apply_roles(self.viewer)
         self._set_viewer_context()
@@ -321,6 +322,13 @@ class MainWindow(QMainWindow):
     def _set_viewer_context(self) -> None:
         if self.viewer:
             self.viewer.set_context(self.service, self.current_case, self.current_record())
+
+    def _caliper_to_editor(self, lesion_id: str, where: object, length_mm: float) -> ReviewRecord | None:
+        """A caliper diameter goes through the review editor: one undoable, saved edit."""
+        editor = self.review_editor  # filled with the current review even if its tab was never shown
+        if not editor.apply_measurement(lesion_id, where, length_mm):
+            return None
+        return self.current_record()
 
     def _viewer_saved(self, record: ReviewRecord) -> None:
         """A caliper diameter or SEG volumes were saved into the open review from the viewer."""

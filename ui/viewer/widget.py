@@ -11,6 +11,8 @@ review version with its reason, then ``review_saved(ReviewRecord)`` is emitted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -134,6 +136,9 @@ class ViewerWidget(QWidget):
         self.review_record = None
         self.tasks = getattr(parent, "tasks", None)
         self.ask_lesion = self._ask_lesion  # replaceable in tests
+        self.measurement_sink: Callable[[str, Measurement, float], object | None] | None = None
+        """Set by the main window: hands a caliper diameter to the review editor, so it is
+        saved as one undoable edit like any other; returns the saved record, or None."""
         self.browser = SeriesBrowser(self)
         self.browser.series_activated.connect(self.open_series)
         import_btn = QPushButton("Import DICOM…")
@@ -326,6 +331,13 @@ class ViewerWidget(QWidget):
         lesion_id = self.ask_lesion(length)
         if not lesion_id:
             return
+        if self.measurement_sink is not None:
+            saved = self.measurement_sink(lesion_id, where, length)
+            if saved is None:
+                return  # the editor said why (invalid value, conflict, signed meeting)
+            self.review_record = saved
+            self._label_measurement(where, lesion_id, length)
+            return
         record = self.review_record
         try:
             review = attach_to_lesion(record.review, lesion_id, where, length)  # type: ignore[attr-defined]
@@ -336,12 +348,15 @@ class ViewerWidget(QWidget):
             QMessageBox.warning(self, "Measurement not saved", str(exc))
             return
         self.review_record = saved
+        self._label_measurement(where, lesion_id, length)
+        self.review_saved.emit(saved)
+
+    def _label_measurement(self, where: Measurement, lesion_id: str, length: float) -> None:
         # The line on the image now says which lesion it measured, as the review does.
         for pane in (self.view.current, self.view.prior):
             if pane.series is not None and pane.series.series_uid == where.series_uid:
                 pane.relabel_last(where.slice_index or 0, f"{lesion_id} · {length:.1f} mm")
         self.message.setText(f"Lesion {lesion_id}: diameter {round(length, 1)} mm saved.")
-        self.review_saved.emit(saved)
 
     # ---- volumetry and import
     def volumetry_from_selection(self) -> None:
