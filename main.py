@@ -368,7 +368,7 @@ def _add_volumetry(sub: argparse._SubParsersAction) -> None:
 def cmd_volumetry(args: argparse.Namespace) -> int:
     import json
 
-    from mdt.errors import MdtError, ValidationError
+    from mdt.errors import MdtError, NotFound, ValidationError
     from mdt.imaging.volumetry import apply_to_review, read_volumes
 
     try:
@@ -395,6 +395,9 @@ def cmd_volumetry(args: argparse.Namespace) -> int:
             saved, notes = apply_to_review(svc, args.patient, result, args.review, args.reason)
         except ValidationError as exc:
             _print_problems(exc)
+            return EXIT_USAGE
+        except NotFound as exc:  # an unknown patient or review is a wrong argument, as everywhere
+            print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except MdtError as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -241,6 +241,10 @@ class Decision:
     responsible: str | None = None
     rule: str | None = None
     """How the panel reached it: ``consensus``, ``majority``, ``chair``."""
+    protocol: str | None = None
+    """Id of the protocol the decision was made under (its criteria as shown then)."""
+    protocol_version: str | None = None
+    """That protocol's version: a later version must not silently re-judge a signed decision."""
 
 
 @dataclass(frozen=True, slots=True)

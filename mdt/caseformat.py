@@ -719,13 +719,18 @@ class _Parser:
 
     def decision(self, value: object, path: str, review_date: date | None) -> Decision | None:
         d = self.obj(value, path, ("resectability", "plan", "rationale", "next_review",
-                                   "dissent", "responsible", "rule"), nullable=True)
+                                   "dissent", "responsible", "rule", "protocol", "protocol_version"),
+                     nullable=True)
         if d is None:
             return None
         nxt = self.day(d, "next_review", path)
         if nxt and review_date and nxt < review_date:
             self.fail(_key(path, "next_review"),
                       f"must not be before the review date ({review_date.isoformat()})")
+        protocol = self.string(d, "protocol", path, non_empty=True)
+        version = self.string(d, "protocol_version", path, non_empty=True)
+        if version is not None and d.get("protocol") is None:
+            self.fail(_key(path, "protocol_version"), "needs panel.decision.protocol (the protocol id)")
         return Decision(
             resectability=self.choice(d, "resectability", path, RATINGS),
             plan=self.choice(d, "plan", path, PLANS),
@@ -734,6 +739,8 @@ class _Parser:
             dissent=self.string(d, "dissent", path),
             responsible=self.string(d, "responsible", path),
             rule=self.choice(d, "rule", path, DECISION_RULES),
+            protocol=protocol,
+            protocol_version=version,
         )
 
 
@@ -1011,6 +1018,8 @@ def _panel_to_dict(panel: Panel) -> dict[str, Any]:
         _put_if(decision, "dissent", dec.dissent)
         _put_if(decision, "responsible", dec.responsible)
         _put_if(decision, "rule", dec.rule)
+        _put_if(decision, "protocol", dec.protocol)
+        _put_if(decision, "protocol_version", dec.protocol_version)
     return {"votes": votes, "decision": decision}
 
 

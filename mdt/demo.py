@@ -526,8 +526,24 @@ def _astrom(meeting: date) -> Case:
 def demo_cases(meeting_date: date | None = None) -> list[Case]:
     """The demo patients, with dates placed around ``meeting_date`` (default: fixed)."""
     on = meeting_date or DEMO_MEETING_DATE
-    return [_boileve(on), _dupont_bierre(on), _lefevre(on), _garcia_lopez(on), _muller(on),
-            _osullivan(on), _astrom(on)]
+    return [_decided_under_protocol(c) for c in (
+        _boileve(on), _dupont_bierre(on), _lefevre(on), _garcia_lopez(on), _muller(on),
+        _osullivan(on), _astrom(on))]
+
+
+def _decided_under_protocol(case: Case) -> Case:
+    """Each recorded decision names the protocol version it was made under, as the window records it."""
+    import dataclasses
+
+    from mdt.protocols import default_protocol_id, get_protocol
+
+    proto = get_protocol(case.protocol.id or default_protocol_id())
+    reviews = tuple(
+        dataclasses.replace(r, panel=dataclasses.replace(r.panel, decision=dataclasses.replace(
+            r.panel.decision, protocol=proto.id, protocol_version=proto.version)))
+        if r.panel.decision is not None and r.panel.decision.protocol is None else r
+        for r in case.reviews)
+    return dataclasses.replace(case, reviews=reviews)
 
 
 def demo_meeting(meeting_date: date | None = None, cases: Sequence[Case] | None = None,

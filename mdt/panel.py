@@ -13,13 +13,13 @@ Aggregation kinds (a protocol's ``aggregation`` setting):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import median
 from typing import Any
 
-from mdt.case import RATINGS, Treatment, Vote
+from mdt.case import RATINGS, Decision, Treatment, Vote
 from mdt.meeting import SPECIALTY_LABELS, Member
 
 KINDS: tuple[str, ...] = ("consensus", "majority", "cairo5")
@@ -331,6 +331,94 @@ def check_quorum(attendees: Sequence[Member], quorum: Mapping[str, Any] | None =
                      if required else "")
     return Quorum(True, f"Quorum: {len(present)} specialties ({labels}){required_text}",
                   tuple(present), ())
+
+
+def combine_quorum_rules(rules: Mapping[str, Mapping[str, Any] | None]) -> tuple[dict[str, Any], str]:
+    """The strictest quorum rule among several protocols' rules, and who demanded what.
+
+    ``rules`` maps a protocol id to its ``quorum`` setting (None or {}: the board's standing
+    rule, DEFAULT_QUORUM).  The combined rule requires every specialty any protocol requires,
+    the largest ``min_specialties`` and ``min_members``, and leaves uncounted every specialty any
+    protocol leaves uncounted.  The text names the protocol(s) behind each demand, e.g.
+    ``"3 specialties (NCT05103020, SULTAN); Radiologist (CAIRO5, SULTAN)"``."""
+    if not rules:
+        return dict(DEFAULT_QUORUM), ""
+    full = {pid: {**DEFAULT_QUORUM, **(rule or {})} for pid, rule in sorted(rules.items())}
+    min_specialties = max(int(r["min_specialties"]) for r in full.values())
+    required: list[str] = []
+    not_counted: set[str] = set()
+    for r in full.values():
+        required += [str(x) for x in r.get("required") or () if str(x) not in required]
+        not_counted |= set(r.get("not_counted") or ())
+    combined: dict[str, Any] = {"min_specialties": min_specialties, "required": required,
+                                "not_counted": sorted(not_counted)}
+    demands = [f"{min_specialties} specialties ("
+               + ", ".join(pid for pid, r in full.items() if int(r["min_specialties"]) == min_specialties)
+               + ")"]
+    members = [int(r["min_members"]) for r in full.values() if r.get("min_members") is not None]
+    if members:
+        combined["min_members"] = max(members)
+        demands.append(f"{max(members)} members ("
+                       + ", ".join(pid for pid, r in full.items()
+                                   if r.get("min_members") is not None
+                                   and int(r["min_members"]) == max(members)) + ")")
+    for spec in required:
+        demands.append(f"{_specialty_label(spec)} ("
+                       + ", ".join(pid for pid, r in full.items() if spec in (r.get("required") or ()))
+                       + ")")
+    return combined, "; ".join(demands)
+
+
+def check_agenda_quorum(attendees: Sequence[Member], rules: Mapping[str, Mapping[str, Any] | None],
+                        default_id: str | None = None,
+                        default_rule: Mapping[str, Any] | None = None) -> Quorum:
+    """Quorum for a meeting under the strictest rule of its agenda's protocols.
+
+    ``rules`` maps each protocol of a patient on the agenda to its quorum setting; with no
+    agenda (empty ``rules``) the board's default protocol ``default_id`` and its
+    ``default_rule`` apply.  The reason names the protocol(s) behind each demand."""
+    if not rules:
+        q = check_quorum(attendees, default_rule)
+        return Quorum(q.ok, q.reason + (f" (rule of {default_id})" if default_id else ""),
+                      q.specialties, q.missing_required)
+    combined, demands = combine_quorum_rules(rules)
+    q = check_quorum(attendees, combined)
+    if len(rules) == 1:
+        # One protocol: naming it once says who demanded everything.
+        return Quorum(q.ok, f"{q.reason} (rule of {next(iter(rules))})", q.specialties, q.missing_required)
+    return Quorum(q.ok, f"{q.reason} (strictest rule of the agenda's protocols: {demands})",
+                  q.specialties, q.missing_required)
+
+
+def quorum_for_protocols(attendees: Sequence[Member], protocol_ids: Iterable[str | None]) -> Quorum:
+    """Quorum of a meeting whose agenda's patients are under ``protocol_ids`` (None: the default
+    protocol), by the strictest of their rules; no ids (no agenda): the default protocol's rule.
+    A protocol that cannot be loaded contributes the board's standing rule (DEFAULT_QUORUM)."""
+    from mdt.errors import MdtError
+    from mdt.protocols import default_protocol_id, get_protocol
+
+    def rule_of(pid: str) -> dict[str, Any]:
+        try:
+            return dict(get_protocol(pid).quorum or {})
+        except MdtError:
+            return {}
+
+    default_id = default_protocol_id()
+    rules: dict[str, dict[str, Any]] = {}
+    for pid in protocol_ids:
+        key = pid or default_id
+        if key not in rules:
+            rules[key] = rule_of(key)
+    return check_agenda_quorum(attendees, rules, default_id, rule_of(default_id))
+
+
+def decided_under(decision: Decision | None) -> str:
+    """The protocol a decision was made under, in words (review editor and minutes)."""
+    if decision is None or not decision.protocol:
+        return "Protocol not recorded with the decision"
+    if not decision.protocol_version:
+        return f"Decided under {decision.protocol} (version not recorded)"
+    return f"Decided under {decision.protocol} v{decision.protocol_version}"
 
 
 # --- scheduling --------------------------------------------------------------------------------

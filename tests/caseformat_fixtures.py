@@ -8,6 +8,7 @@ value somewhere, so a round trip over it covers every field.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -192,7 +193,8 @@ _FULL: dict[str, Any] = {
                              "rationale": "RHV contact; reassess after 4 cycles",
                              "next_review": "2026-03-12",
                              "dissent": "B. Chen: resectable with R1vasc",
-                             "responsible": "Dr A. Martin", "rule": "majority"},
+                             "responsible": "Dr A. Martin", "rule": "majority",
+                             "protocol": "NCT05103020", "protocol_version": "1"},
             },
         },
         {
@@ -373,6 +375,10 @@ def reviews(draw: st.DrawFn, on: date) -> Review:
         rationale=_opt(_TEXT), next_review=_opt(st.dates(on, on + timedelta(days=200))),
         dissent=_opt(_TEXT), responsible=_opt(_TEXT),
         rule=_opt(st.sampled_from(DECISION_RULES)))))
+    if decision is not None and draw(st.booleans()):
+        # Extension: the protocol the decision was made under (a version only beside an id).
+        decision = dataclasses.replace(decision, protocol=draw(_ID),
+                                       protocol_version=draw(_opt(st.sampled_from(("1", "2", "2.1")))))
     return Review(
         date=on, cycle=draw(_opt(st.integers(0, 40))), height_cm=draw(_opt(_num(50, 250))),
         weight_kg=draw(_opt(_num(20, 300))),

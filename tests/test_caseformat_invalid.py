@@ -221,6 +221,14 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
     (f"{R0}.panel.decision.rationale", 5, f"{R0}.panel.decision.rationale",
      "must be a string or null, not a number"),
     (f"{R0}.panel.chair", "x", f"{R0}.panel.chair", "unknown field"),
+    # the protocol a decision was made under (extension)
+    (f"{R0}.panel.decision.protocol", 5, f"{R0}.panel.decision.protocol",
+     "must be a string or null, not a number"),
+    (f"{R0}.panel.decision.protocol_version", " ", f"{R0}.panel.decision.protocol_version",
+     "must not be empty"),
+    (f"{R0}.panel.decision.protocol", None, f"{R0}.panel.decision.protocol_version",
+     "needs panel.decision.protocol (the protocol id)"),
+    (f"{R0}.panel.decision.protocol_version", None, None, None),
     # treatment (extension)
     ("treatment.start_date", "1950-01-01", "treatment.start_date",
      "must not be before the birth date"),

@@ -184,5 +184,12 @@ def test_volumetry_command_saves_into_the_review(ct, tmp_path, capsys):
     assert record.review.remnant.tlv_ml == round(8 * 30 * 30 * VOXEL_ML, 1)
     assert record.review.lesions[0].diameter_mm == 22  # nothing else touched
     db.close()
-    assert main.main(["--db", url, "volumetry", str(seg), "--patient", "NOBODY"]) == 1
+    capsys.readouterr()
+    # An unknown patient or review is a wrong argument (exit 2, as for every command), named.
+    assert main.main(["--db", url, "volumetry", str(seg), "--patient", "NOBODY"]) == 2
+    assert "NOBODY" in capsys.readouterr().err
+    assert main.main(["--db", url, "--user", "radiologist", "volumetry", str(seg), "--patient", "MRN-5",
+                      "--review", "7"]) == 2
+    err = capsys.readouterr().err
+    assert "MRN-5" in err and "no review 7" in err
 

@@ -173,6 +173,10 @@ def test_votes_hidden_until_all_in_then_decision_with_proposed_date(editor, revi
     assert dec.plan == "continue_induction" and dec.dissent == "C. Okafor rated resectable"
     assert dec.next_review == date(2026, 3, 12)  # 8 weeks after 2026-01-15 (protocol interval)
     assert len(saved(review_env).panel.votes) == 3
+    # The decision keeps the protocol version its criteria were evaluated under, and shows it.
+    ev = editor.evaluation()
+    assert (dec.protocol, dec.protocol_version) == (ev.protocol_id, ev.protocol_version) == ("NCT05103020", "1")
+    assert "Decided under NCT05103020 v1" in panel.recorded.text()
 
 
 def test_everything_is_there_after_reopening(qtbot, editor, review_env) -> None:  # noqa: ANN001, F811

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from mdt.case import Case, Lesion, Review
 from mdt.errors import MdtError
 from mdt.evaluation import Evaluation, RecistSummary
-from ui.style import STATUS_COLOURS, fit_columns, label
+from ui.style import fit_columns, label
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +195,9 @@ class CompareWidget(QWidget):
         return "Vessel contacts: " + ("; ".join(changes) if changes else "unchanged")
 
     def _fill_criteria(self, before: Evaluation, now: Evaluation) -> None:
+        # Imported here: ui.review loads the whole review editor, which start-up defers.
+        from ui.review.criteria_panel import status_colour
+
         b = {f.id: f for f in before.criteria}
         ids = [f.id for f in now.criteria] + [i for i in b if i not in {f.id for f in now.criteria}]
         n = {f.id: f for f in now.criteria}
@@ -208,9 +211,11 @@ class CompareWidget(QWidget):
             changed = sb != sn
             items = [QStandardItem(title), QStandardItem(label(sb)), QStandardItem(label(sn)),
                      QStandardItem("CHANGED" if changed else "")]
-            for item, status in ((items[1], sb), (items[2], sn)):
-                if status in STATUS_COLOURS:
-                    item.setForeground(QBrush(QColor(STATUS_COLOURS[status])))
+            # Colour by what the status means for this criterion (the criteria panel's rule): an
+            # inclusion criterion met ("ECOG 0-1") is good news, not the red of an exclusion met.
+            for item, finding in ((items[1], fb), (items[2], fn)):
+                if finding is not None:
+                    item.setForeground(QBrush(QColor(status_colour(finding))))
             if fn is not None:
                 items[0].setToolTip(f"{fn.explanation}\nSource: {fn.source}")
             self.criteria_model.appendRow(items)

@@ -60,7 +60,19 @@ class AuditModel(RowsTableModel):
             return None
         e = self._rows[index.row()]
         return (e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
-                f"{e.entity} {e.entity_id}")[index.column()]
+                record_text(e))[index.column()]
+
+
+def record_text(e: AuditRecord) -> str:
+    """What the event touched, in the board's words: a review by its date ("review 20" was the
+    database key, which no coordinator knows), anything else by its identifier."""
+    for state in (e.after, e.before):
+        if isinstance(state, dict) and isinstance(state.get("review"), dict):
+            state = state["review"]  # {"reason": ..., "review": {...}}
+        when = state.get("date") if isinstance(state, dict) else None
+        if e.entity == "review" and isinstance(when, str):
+            return f"review of {when}"
+    return f"{e.entity} {e.entity_id}"
 
 
 class HistoryWidget(QWidget):

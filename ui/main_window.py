@@ -402,6 +402,8 @@ class MainWindow(QMainWindow):
         self.act_meeting_mode = a("&Meeting mode", self.toggle_meeting_mode, "Ctrl+M")
         self.act_meeting_mode.setCheckable(True)
         self.act_new_meeting = a("&New meeting…", self.meeting.new_meeting, "Ctrl+Shift+M")
+        # The panel's buttons leave their letters to the review editor: the menu reaches them.
+        self.act_attendance = a("A&ttendance and details…", self.meeting.edit_meeting)
         self.act_agenda_due = a("Build agenda from patients &due", self.meeting.build_agenda_from_due)
         self.act_agenda_add = a("&Add current patient to agenda", self.meeting.add_current_patient,
                                 "Ctrl+Shift+A")
@@ -432,7 +434,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_presentation)
         m.addAction(self.act_meeting_mode)
         m = mb.addMenu("&Meeting")
-        for act in (self.act_meeting_mode, self.act_new_meeting, self.act_agenda_due, self.act_agenda_add,
+        for act in (self.act_meeting_mode, self.act_new_meeting, self.act_attendance, self.act_agenda_due,
+                    self.act_agenda_add,
                     None, self.act_agenda_prev, self.act_agenda_next, None, self.act_sign):
             m.addSeparator() if act is None else m.addAction(act)
         m = mb.addMenu("&Help")
@@ -718,6 +721,7 @@ class MainWindow(QMainWindow):
         self.show_message(f"Review of {when.isoformat()} started for {case.patient.id}")
         self.open_patient(case.patient.id, review_index=record.index)
         self.show_tab(TAB_NAMES.index("Review"))
+        self.meeting.refresh_current_item()
         return record
 
     def _review_saved(self, record: ReviewRecord) -> None:
@@ -785,7 +789,27 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ tabs
     def show_tab(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
-        self.tabs.currentWidget().setFocus()
+        self._focus_into(self.tabs.currentWidget())
+
+    def _focus_into(self, tab: QWidget) -> None:
+        """Give the keyboard to the tab's first working field, not to the tab's frame: a focused
+        container swallows Ctrl+L, Insert and typing (the review is entered from the keyboard)."""
+        if tab is self.review_tab and self.review_tab.editor is not None:
+            view = self.review_tab.editor.lesion_view
+            target = view if view.isEnabled() else self.review_tab.new_button
+            target.setFocus(Qt.FocusReason.TabFocusReason)
+            return
+        if tab.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            tab.setFocus(Qt.FocusReason.TabFocusReason)
+            return
+        child = tab.nextInFocusChain()
+        while child is not tab and child is not None:
+            if (tab.isAncestorOf(child) and child.isEnabled() and child.isVisibleTo(tab)
+                    and child.focusPolicy() & Qt.FocusPolicy.TabFocus):
+                child.setFocus(Qt.FocusReason.TabFocusReason)
+                return
+            child = child.nextInFocusChain()
+        tab.setFocus()
 
     def _tab_widgets(self) -> tuple[QWidget, ...]:
         return (self.timeline, self.review_tab, self.treatment, self.compare, self.history, self.images)

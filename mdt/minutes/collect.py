@@ -25,21 +25,37 @@ from mdt.meeting import AgendaItem, Meeting
 from mdt.minutes.course import render_course_report
 from mdt.minutes.minutes import render_minutes
 from mdt.minutes.sections import MinutesPatient
-from mdt.panel import Aggregate, Quorum, aggregate, check_quorum
+from mdt.panel import Aggregate, Quorum, aggregate, quorum_for_protocols
 
 if TYPE_CHECKING:
+    from mdt.protocols import Protocol
     from mdt.services import MdtService
 
 
-def _protocol_settings(protocol_id: str | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def _protocol_settings(protocol_id: str | None, version: str | None = None
+                       ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(aggregation, quorum) settings of a protocol; (None, None) when it cannot be loaded."""
     from mdt.protocols import default_protocol_id, get_protocol
 
     try:
-        proto = get_protocol(protocol_id or default_protocol_id())
+        proto = get_protocol(protocol_id or default_protocol_id(), version)
     except (NotFound, ValueError, OSError):
         return None, None
     return dict(proto.aggregation), dict(proto.quorum)
+
+
+def decided_protocol(review: Review) -> tuple[Protocol | None, str | None]:
+    """The protocol version a review's decision was made under, when it is shipped; else
+    (None, the decision's "id vVERSION") so the minutes can say it is not."""
+    from mdt.protocols import get_protocol
+
+    decision = review.panel.decision
+    if decision is None or not decision.protocol or not decision.protocol_version:
+        return None, None
+    try:
+        return get_protocol(decision.protocol, decision.protocol_version), None
+    except NotFound:
+        return None, f"{decision.protocol} v{decision.protocol_version}"
 
 
 def review_index_for(case: Case, item: AgendaItem, meeting_date: date) -> int | None:
@@ -61,11 +77,11 @@ def _aggregate(review: Review, aggregation: Mapping[str, Any] | None) -> tuple[A
         return None, f"Ratings could not be aggregated: {exc}"
 
 
-def _evaluate(case: Case, index: int) -> tuple[Evaluation | None, str | None]:
+def _evaluate(case: Case, index: int, protocol: Protocol | None = None) -> tuple[Evaluation | None, str | None]:
     from mdt.protocols import evaluate
 
     try:
-        return evaluate(case, index), None
+        return evaluate(case, index, protocol=protocol), None
     except Exception as exc:  # noqa: BLE001 - printed as "evaluation unavailable", never a pass
         return None, f"Protocol evaluation failed: {exc}"
 
@@ -81,22 +97,32 @@ def _recist(case: Case, index: int, evaluation: Evaluation | None) -> RecistSumm
         return None
 
 
-def minutes_item(case: Case, item: AgendaItem, meeting_date: date) -> MinutesPatient:
+def minutes_item(case: Case, item: AgendaItem, meeting_date: date, signed: bool = False) -> MinutesPatient:
+    """``signed``: the meeting is signed, so each decision is shown against the protocol version
+    it was made under (a later version must not silently re-judge it)."""
     index = review_index_for(case, item, meeting_date)
     if index is None:
         return MinutesPatient(case=case, review_index=None, agenda=item,
                               notes=(f"No review dated {item.review_date or meeting_date} is recorded.",))
     notes: list[str] = []
-    evaluation, problem = _evaluate(case, index)
+    protocol, unshipped = decided_protocol(case.reviews[index]) if signed else (None, None)
+    evaluation, problem = _evaluate(case, index, protocol)
     if problem:
         notes.append(problem)
-    aggregation, _ = _protocol_settings(evaluation.protocol_id if evaluation else case.protocol.id)
+    protocol_note = None
+    if unshipped:
+        used = (f"{evaluation.protocol_id} v{evaluation.protocol_version}" if evaluation
+                else "no protocol version")
+        protocol_note = (f"The panel decided under {unshipped}, which this installation does not ship: "
+                         f"the criteria below are those of {used}, not the ones the panel saw.")
+    aggregation, _ = _protocol_settings(evaluation.protocol_id if evaluation else case.protocol.id,
+                                        evaluation.protocol_version if evaluation else None)
     agg, problem = _aggregate(case.reviews[index], aggregation)
     if problem:
         notes.append(problem)
     return MinutesPatient(case=case, review_index=index, evaluation=evaluation, aggregate=agg,
                           recist=_recist(case, index, evaluation), agenda=item, aggregation=aggregation,
-                          notes=tuple(notes))
+                          notes=tuple(notes), protocol_note=protocol_note)
 
 
 def minutes_items(meeting: Meeting, cases: Mapping[str, Case]) -> list[MinutesPatient]:
@@ -108,14 +134,16 @@ def minutes_items(meeting: Meeting, cases: Mapping[str, Case]) -> list[MinutesPa
             out.append(MinutesPatient(case=Case(Patient(item.patient_id)), review_index=None, agenda=item,
                                       notes=("The patient record was not found.",)))
         else:
-            out.append(minutes_item(case, item, meeting.date))
+            out.append(minutes_item(case, item, meeting.date, signed=meeting.signed))
     return out
 
 
-def meeting_quorum(meeting: Meeting) -> Quorum:
-    """Quorum under the default protocol's rule (the board's standing rule)."""
-    _, quorum = _protocol_settings(None)
-    return check_quorum(meeting.attendees, quorum)
+def meeting_quorum(meeting: Meeting, cases: Mapping[str, Case] | None = None) -> Quorum:
+    """Quorum under the strictest rule of the protocols of the patients on the agenda
+    (``cases`` by patient id); with no agenda, the default protocol's rule."""
+    cases = cases or {}
+    return quorum_for_protocols(meeting.attendees, [cases[item.patient_id].protocol.id
+                                                    for item in meeting.agenda if item.patient_id in cases])
 
 
 def course_inputs(case: Case) -> tuple[list[Evaluation | None], list[Aggregate | None], list[RecistSummary | None]]:
@@ -160,7 +188,7 @@ def collect_minutes(service: MdtService, meeting_id: str) -> tuple[Meeting, list
             cases[item.patient_id] = _as_signed(service, service.get_case(item.patient_id), meeting)
         except NotFound:
             continue
-    return meeting, minutes_items(meeting, cases), meeting_quorum(meeting)
+    return meeting, minutes_items(meeting, cases), meeting_quorum(meeting, cases)
 
 
 def write_minutes(service: MdtService, meeting_id: str, out: str | Path, *, printed_at: datetime | None = None,

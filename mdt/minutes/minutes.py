@@ -36,7 +36,7 @@ from mdt.minutes.text import (
     specialty_label,
     stamp,
 )
-from mdt.panel import Quorum, check_quorum
+from mdt.panel import Quorum
 
 
 def issue_time(meeting: Meeting, printed_at: datetime) -> datetime:
@@ -170,18 +170,23 @@ def render_minutes(meeting: Meeting, items: Sequence[MinutesPatient | Case], out
     ``items`` are normally built by :func:`mdt.minutes.collect.collect_minutes` (which
     prints a signed meeting's reviews as signed); plain ``Case`` objects are accepted
     too and evaluated here.  ``printed_at`` (default: now, UTC) is shown on drafts only;
-    ``quorum`` defaults to the board's standing rule.  ``pdfa`` writes PDF/A-2b.
+    ``quorum`` defaults to the strictest rule of the agenda's protocols.  ``pdfa`` writes PDF/A-2b.
     """
     printed_at = printed_at or datetime.now(UTC)
     if any(isinstance(i, Case) for i in items):
-        from mdt.minutes.collect import meeting_quorum, minutes_items
+        from mdt.minutes.collect import minutes_items
 
         cases = {i.patient.id: i for i in items if isinstance(i, Case)}
         built = {m.case.patient.id: m for m in minutes_items(meeting, cases)}
         items = [built.get(i.patient.id, MinutesPatient(i, None)) if isinstance(i, Case) else i for i in items]
-        quorum = quorum or meeting_quorum(meeting)
     when = issue_time(meeting, printed_at)
-    q = quorum or check_quorum(meeting.attendees)
+    if quorum is None:
+        from mdt.minutes.collect import meeting_quorum
+
+        # The strictest rule of the agenda's patients' protocols (the items carry their cases).
+        quorum = meeting_quorum(meeting, {i.case.patient.id: i.case for i in items
+                                          if isinstance(i, MinutesPatient)})
+    q = quorum
     meta = Metadata(
         title=f"Minutes {meeting.id}: {_board(meeting)}",
         author=meeting.minute_taker or meeting.chair or "Liver MDT",

@@ -43,7 +43,7 @@ from mdt.minutes.text import (
     vessel_label,
     yes_no,
 )
-from mdt.panel import Aggregate, cycle_on
+from mdt.panel import Aggregate, cycle_on, decided_under
 
 Styles = dict[str, ParagraphStyle]
 
@@ -66,6 +66,8 @@ class MinutesPatient:
     agenda: AgendaItem | None = None
     aggregation: Mapping[str, Any] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    protocol_note: str | None = None
+    """Printed in red above the criteria: the decision's protocol version is not the one shown."""
 
     @property
     def review(self) -> Review | None:
@@ -252,9 +254,11 @@ def remnant_section(review: Review, evaluation: Evaluation | None, st: Styles) -
     return [p("Future liver remnant", st["h2"]), kv_grid(pairs, CONTENT_W, st, columns=2, label_share=0.4)]
 
 
-def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: Styles) -> list[Flowable]:
+def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: Styles,
+                     protocol_note: str | None = None) -> list[Flowable]:
+    version_alert = [p(protocol_note, st["alert"])] if protocol_note else []
     if evaluation is None:
-        out: list[Flowable] = [p("Protocol criteria", st["h2"]),
+        out: list[Flowable] = [p("Protocol criteria", st["h2"]), *version_alert,
                                p("Protocol evaluation unavailable: every criterion is unknown.", st["alert"])]
         out += [p(n, st["note"]) for n in notes]
         return out
@@ -277,7 +281,7 @@ def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: St
         rows.append([name, label(f.status, STATUS_LABELS, UNKNOWN), expl])
         if f.status == "unknown":
             status_ink.append(("TEXTCOLOR", (1, i), (1, i), DRAFT_RED))
-    out = [CondPageBreak(90), p(head, st["h2"]), p(verdict, st["cellb"]), Spacer(1, 3),
+    out = [CondPageBreak(90), p(head, st["h2"]), *version_alert, p(verdict, st["cellb"]), Spacer(1, 3),
            data_table(["Criterion", "Status", "Explanation"], rows,
                       [0.27 * w, 0.09 * w, 0.64 * w], st, empty="The protocol lists no criterion.",
                       extra=status_ink)]
@@ -370,6 +374,7 @@ def decision_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
     pairs: list[tuple[str, str]] = [
         ("Resectability (panel decision)", rating_label(decision.resectability)),
         ("Decided by", rule),
+        ("Protocol", decided_under(decision)),
         ("Plan", label(decision.plan, PLAN_LABELS)),
         ("Rationale", decision.rationale or NOT_RECORDED),
         ("Dissent", decision.dissent or "none recorded"),
@@ -399,7 +404,7 @@ def review_sections(item: MinutesPatient, st: Styles) -> list[Flowable]:
     out += lesion_section(review, st)
     out += diagram_section(review, st)
     out += remnant_section(review, item.evaluation, st)
-    out += criteria_section(item.evaluation, item.notes, st)
+    out += criteria_section(item.evaluation, item.notes, st, item.protocol_note)
     out += recist_section(item.recist_summary, st)
     out += panel_section(item, st)
     out += decision_section(item, st)

@@ -2,7 +2,8 @@
 
 Public API (API.md):
 
-* :func:`load_protocols` / :func:`get_protocol` / :func:`default_protocol_id`
+* :func:`load_protocols` / :func:`get_protocol` (id, version) / :func:`default_protocol_id`
+* :func:`load_protocol_versions` / :func:`protocol_versions`: every shipped version
 * :func:`evaluate` (case, review index, protocol id) -> :class:`~mdt.evaluation.Evaluation`
 * :func:`evaluation_to_dict` -> the ``mdt-evaluation/1`` object
 * :func:`render_report` -> the readable terminal report
@@ -11,13 +12,20 @@ Public API (API.md):
 from __future__ import annotations
 
 from mdt.protocols.engine import evaluate
-from mdt.protocols.loader import get_protocol, load_protocol_file, load_protocols, parse_protocol
+from mdt.protocols.loader import (
+    get_protocol,
+    load_protocol_file,
+    load_protocol_versions,
+    load_protocols,
+    parse_protocol,
+    protocol_versions,
+)
 from mdt.protocols.model import Outcome, Protocol, Rule, Settings, default_protocol_id
 from mdt.protocols.report import render_report
 from mdt.protocols.serialize import EVALUATION_FORMAT, evaluation_to_dict
 
 __all__ = [
     "EVALUATION_FORMAT", "Outcome", "Protocol", "Rule", "Settings", "default_protocol_id",
-    "evaluate", "evaluation_to_dict", "get_protocol", "load_protocol_file", "load_protocols",
-    "parse_protocol", "render_report",
+    "evaluate", "evaluation_to_dict", "get_protocol", "load_protocol_file", "load_protocol_versions",
+    "load_protocols", "parse_protocol", "protocol_versions", "render_report",
 ]

@@ -228,7 +228,8 @@ def load_protocol_file(path: str | Path) -> Protocol:
     return parse_protocol(data, p.name)
 
 
-_CACHE: dict[str, dict[str, Protocol]] = {}
+_CACHE: dict[str, dict[tuple[str, str], Protocol]] = {}
+_NEWEST: dict[str, dict[str, Protocol]] = {}
 
 
 def protocol_files(directory: Path | None = None) -> list[Path]:
@@ -236,38 +237,76 @@ def protocol_files(directory: Path | None = None) -> list[Path]:
     return sorted(d.glob("*.json"))
 
 
-def load_protocols(directory: str | Path | None = None) -> dict[str, Protocol]:
-    """Every protocol under ``resources/protocols`` (or ``directory``), by id, loaded once."""
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Orders versions as people read them: "2" < "10", "1.2" < "1.10"; words after numbers."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in version.replace("-", ".").split("."))
+
+
+def load_protocol_versions(directory: str | Path | None = None) -> dict[tuple[str, str], Protocol]:
+    """Every protocol file under ``resources/protocols`` (or ``directory``) by (id, version),
+    loaded once.  A new version of a protocol is a new file (e.g. ``NCT05103020-v2.json``) with
+    the same ``id``: decisions made under the old version keep being shown under it."""
     key = str(directory or "")
     if key in _CACHE:
         return _CACHE[key]
     problems: list[FieldProblem] = []
-    out: dict[str, Protocol] = {}
+    out: dict[tuple[str, str], Protocol] = {}
     for path in protocol_files(Path(directory) if directory else None):
         try:
             proto = load_protocol_file(path)
         except ValidationError as exc:
             problems.extend(exc.problems)
             continue
-        if proto.id in out:
-            problems.append(FieldProblem(f"{path.name}: id", f"duplicate protocol id {proto.id!r}"))
-        out[proto.id] = proto
+        if (proto.id, proto.version) in out:
+            problems.append(FieldProblem(
+                f"{path.name}: version",
+                f"duplicate protocol {proto.id!r} version {proto.version!r} "
+                f"(also {out[(proto.id, proto.version)].path})"))
+        out[(proto.id, proto.version)] = proto
     if problems:
         raise ValidationError(problems)
     _CACHE[key] = out
     return out
 
 
+def load_protocols(directory: str | Path | None = None) -> dict[str, Protocol]:
+    """Every protocol by id, each at its newest version (see :func:`load_protocol_versions`)."""
+    key = str(directory or "")
+    if key in _NEWEST:
+        return _NEWEST[key]
+    out: dict[str, Protocol] = {}
+    for (pid, version), proto in load_protocol_versions(directory).items():
+        if pid not in out or version_key(version) > version_key(out[pid].version):
+            out[pid] = proto
+    _NEWEST[key] = out
+    return out
+
+
+def protocol_versions(protocol_id: str, directory: str | Path | None = None) -> list[str]:
+    """The shipped versions of one protocol, oldest first ([] when the id is unknown)."""
+    return sorted((v for pid, v in load_protocol_versions(directory) if pid == protocol_id),
+                  key=version_key)
+
+
 def known_ids(protocols: Iterable[str]) -> str:
     return ", ".join(sorted(protocols))
 
 
-def get_protocol(protocol_id: str | None = None) -> Protocol:
-    """A protocol by id (the default one for None); NotFound lists the known ids."""
-    protocols = load_protocols()
+def get_protocol(protocol_id: str | None = None, version: str | None = None,
+                 directory: str | Path | None = None) -> Protocol:
+    """A protocol by id (the default one for None), at ``version`` (the newest for None).
+
+    NotFound lists the known ids, or the shipped versions of a known id."""
+    protocols = load_protocols(directory)
     pid = protocol_id or DEFAULT_PROTOCOL_ID
-    try:
-        return protocols[pid]
-    except KeyError:
+    if pid not in protocols:
         raise NotFound(f"unknown protocol {pid!r}; known protocols: "
                        f"{known_ids(protocols)}") from None
+    if version is None:
+        return protocols[pid]
+    try:
+        return load_protocol_versions(directory)[(pid, version)]
+    except KeyError:
+        raise NotFound(f"protocol {pid} version {version!r} is not shipped; shipped versions: "
+                       f"{', '.join(protocol_versions(pid, directory))}") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -126,9 +127,11 @@ class MeetingPanel(QWidget):
         self.meeting_combo = QComboBox()
         self.meeting_combo.setAccessibleName("Meeting")
         self.meeting_combo.currentIndexChanged.connect(self._meeting_chosen)
-        self.new_button = QPushButton("&New meeting…")
+        # Button mnemonics here are few: the review editor beside the agenda needs the letters.
+        self.new_button = QPushButton("New meeting…")
+        self.new_button.setToolTip("New meeting (Ctrl+Shift+M)")
         self.new_button.clicked.connect(self.new_meeting)
-        self.details_button = QPushButton("Atten&dance…")
+        self.details_button = QPushButton("Attendance…")
         self.details_button.clicked.connect(self.edit_meeting)
         self.info = QLabel("")
         self.info.setWordWrap(True)
@@ -151,13 +154,14 @@ class MeetingPanel(QWidget):
         self.agenda.setAccessibleName("Agenda")
         self.due_button = QPushButton("Add patients &due")
         self.due_button.clicked.connect(self.build_agenda_from_due)
-        self.add_button = QPushButton("Add &current patient")
+        self.add_button = QPushButton("Add current patient")
+        self.add_button.setToolTip("Add the open patient to the agenda (Ctrl+Shift+A)")
         self.add_button.clicked.connect(self.add_current_patient)
-        self.remove_button = QPushButton("&Remove")
+        self.remove_button = QPushButton("Rem&ove")
         self.remove_button.clicked.connect(self.remove_selected)
-        self.up_button = QPushButton("Move &up")
+        self.up_button = QPushButton("Move up")
         self.up_button.clicked.connect(lambda: self.move_selected(-1))
-        self.down_button = QPushButton("Move do&wn")
+        self.down_button = QPushButton("Move down")
         self.down_button.clicked.connect(lambda: self.move_selected(1))
         self.prev_button = QPushButton("◀ Previous (PgUp)")
         self.prev_button.clicked.connect(lambda: self.step(-1))
@@ -167,7 +171,7 @@ class MeetingPanel(QWidget):
         self.position.setProperty("role", "verdict")
         self.sign_button = QPushButton("&Sign minutes (chair)…")
         self.sign_button.clicked.connect(self.sign_meeting)
-        self.amend_button = QPushButton("Amend si&gned minutes…")
+        self.amend_button = QPushButton("Amend signed minutes…")
         self.amend_button.clicked.connect(self.amend_meeting)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -208,21 +212,24 @@ class MeetingPanel(QWidget):
     def service(self):
         return self.window_.service
 
-    def _quorum_rule(self) -> tuple[dict, str]:
-        from mdt.protocols import default_protocol_id, get_protocol
-
-        pid = default_protocol_id()
+    def _agenda_protocols(self, agenda: Sequence[AgendaItem]) -> list[str | None]:
+        ids = {item.patient_id for item in agenda}
         try:
-            return dict(get_protocol(pid).quorum or {}), pid
+            rows = self.service.list_patients(include_archived=True)
         except MdtError:
-            return {}, pid
+            return []
+        return [r.protocol_id for r in rows if r.patient_id in ids]
 
-    def quorum_of(self, attendees: Sequence[Member]) -> tuple[bool, str]:
-        from mdt.panel import check_quorum
+    def quorum_of(self, attendees: Sequence[Member],
+                  agenda: Sequence[AgendaItem] | None = None) -> tuple[bool, str]:
+        """Quorum by the strictest rule of the agenda's patients' protocols (``agenda`` None: the
+        open meeting's agenda; empty: the default protocol's rule)."""
+        from mdt.panel import quorum_for_protocols
 
-        rule, pid = self._quorum_rule()
-        q = check_quorum(attendees, rule)
-        return q.ok, f"{q.reason} (rule of {pid})"
+        if agenda is None:
+            agenda = self.meeting.agenda if self.meeting is not None else ()
+        q = quorum_for_protocols(attendees, self._agenda_protocols(agenda))
+        return q.ok, q.reason
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -258,6 +265,8 @@ class MeetingPanel(QWidget):
         if hasattr(w, "act_sign"):
             w.act_sign.setEnabled(self.sign_button.isEnabled())
             w.act_agenda_due.setEnabled(editable)
+            if hasattr(w, "act_attendance"):
+                w.act_attendance.setEnabled(editable)
             w.act_print_minutes.setEnabled(has)
 
     # ------------------------------------------------------------------ loading
@@ -348,9 +357,16 @@ class MeetingPanel(QWidget):
         fit_columns(self.agenda, stretch=AGENDA_HEADERS.index("Name"))
 
     def refresh_current_item(self) -> None:
-        """After a review was saved: the agenda's decision column follows."""
+        """After a review was saved: the agenda's decision column follows, and the "no review
+        yet" hint goes once that review exists (a stale hint reads as if it was not saved)."""
         if self.meeting is not None and self.isVisible():
             self._fill_agenda()
+        waiting = getattr(self, "_awaiting_review", None)
+        case = self.window_.current_case
+        if waiting is not None and case is not None and case.patient.id == waiting[0] \
+                and any(r.date == waiting[1] for r in case.reviews):
+            self._awaiting_review = None
+            self._say("")
 
     # ------------------------------------------------------------------ meeting edits
     def new_meeting(self):
@@ -370,7 +386,9 @@ class MeetingPanel(QWidget):
 
         w.set_meeting_mode(True)
         present = [w.member.name] if w.member is not None else []
-        return w._open_dialog(MeetingDialog(members, self.quorum_of, submit, self.service.add_member,
+        # A new meeting has no agenda yet: the default protocol's rule.
+        return w._open_dialog(MeetingDialog(members, partial(self.quorum_of, agenda=()), submit,
+                                            self.service.add_member,
                                             today=w.today(), present=present, parent=w))
 
     def edit_meeting(self):
@@ -390,7 +408,8 @@ class MeetingPanel(QWidget):
                            lambda: self.service.update_meeting(old),
                            after=lambda: self.reload(select=meeting.id), on_error=self._fail)
 
-        return w._open_dialog(MeetingDialog(members, self.quorum_of, submit, self.service.add_member,
+        return w._open_dialog(MeetingDialog(members, partial(self.quorum_of, agenda=old.agenda), submit,
+                                            self.service.add_member,
                                             meeting=old, today=w.today(), parent=w))
 
     def _set_agenda(self, items: Sequence[AgendaItem], text: str) -> bool:
@@ -435,7 +454,8 @@ class MeetingPanel(QWidget):
             self._say("No further patients are due by the meeting date.")
             return 0
         if self._set_agenda((*m.agenda, *added), f"add {len(added)} patients due to the agenda"):
-            self.window_.show_message(f"{len(added)} patients due added to the agenda of {m.id}")
+            noun = "patient" if len(added) == 1 else "patients"
+            self.window_.show_message(f"{len(added)} {noun} due added to the agenda of {m.id}")
             return len(added)
         return 0
 
@@ -503,10 +523,12 @@ class MeetingPanel(QWidget):
             return False
         when = item.review_date or self.meeting.date
         index = next((rec.index for rec in w.records if rec.review.date == when), None)
+        self._awaiting_review: tuple[str, date] | None = None
         if index is not None:
             w.select_review(index)
             self._say("")
         else:
+            self._awaiting_review = (item.patient_id, when)
             self._say(f"No review dated {when.isoformat()} for {item.patient_id} yet: "
                       "New review (Ctrl+Shift+N) starts it.")
         w.show_tab(1)
@@ -582,5 +604,8 @@ class MeetingPanel(QWidget):
         box.finished.connect(lambda r: answered(box.standardButton(box.clickedButton())
                                                 if box.clickedButton() else r))
         self.window_.current_dialog = box
+        # Forget the box once answered, as the window does for its other dialogs.
+        box.finished.connect(lambda _r: setattr(self.window_, "current_dialog", None)
+                             if self.window_.current_dialog is box else None)
         box.open()
         return box

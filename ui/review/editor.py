@@ -56,7 +56,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -208,9 +208,12 @@ class ReviewEditor(QWidget):
         self.clinical_panel = ClinicalPanel(self.request)
         self.vote_panel = VotePanel(self.request)
         self.tabs = QTabWidget()
-        self.tabs.addTab(lesions_tab, "&1 Lesions && vessels")
+        # Short titles: in meeting mode (agenda column shown) all four must read whole at 1920 px.
+        self.tabs.addTab(lesions_tab, "&1 Lesions")
+        self.tabs.setTabToolTip(0, "Lesions and their vessel contacts")
         self.tabs.addTab(_scroll(self.remnant_panel), "&2 Remnant")
-        self.tabs.addTab(_scroll(self.clinical_panel), "&3 Clinical && labs")
+        self.tabs.addTab(_scroll(self.clinical_panel), "&3 Clinical")
+        self.tabs.setTabToolTip(2, "Performance status, comorbidities, extrahepatic disease and labs")
         self._vote_tab = _scroll(self.vote_panel)
         self.tabs.addTab(self._vote_tab, "&4 Vote && decision")
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -229,7 +232,7 @@ class ReviewEditor(QWidget):
         mode_row.addWidget(QLabel("Click sets:"))
         self.mode_lesion = QRadioButton("&lesion segments")
         self.mode_lesion.setToolTip("A click on a segment adds it to / removes it from the selected lesion")
-        self.mode_remnant = QRadioButton("re&mnant")
+        self.mode_remnant = QRadioButton("remnant")  # Alt+L, then the arrow keys
         self.mode_remnant.setToolTip("A click on a segment keeps it in / removes it from the future remnant")
         self.mode_lesion.setChecked(True)
         self.mode_group = QButtonGroup(self)
@@ -265,6 +268,11 @@ class ReviewEditor(QWidget):
         self.tabs.setMinimumWidth(440)
         self.diagram.setMinimumWidth(260)
         self._sized = False
+        # Until the user drags a divider, every resize re-applies the shares: the editor is
+        # first shown inside whatever width the window had then (patient list, meeting column).
+        self._user_sized = False
+        split.splitterMoved.connect(lambda _pos, _index: setattr(self, "_user_sized", True))
+        split.installEventFilter(self)
         split.setChildrenCollapsible(False)
         self.splitter = split
         outer.addWidget(split, 1)
@@ -282,15 +290,25 @@ class ReviewEditor(QWidget):
     def showEvent(self, event) -> None:  # type: ignore[override]
         super().showEvent(event)
         if not self._sized:
-            # First show: about 40 / 28 / 32 % (tabs / diagram / criteria), the tabs column at least
-            # as wide as its four titles when the screen allows (measured now: final font).
             self._sized = True
-            w = max(self.splitter.width(), 900)
-            criteria = max(int(w * 0.32), self.criteria.minimumWidth())
-            titles = self.tabs.tabBar().sizeHint().width() + 12
-            room = w - criteria - self.diagram.minimumWidth()
-            tabs = max(int(w * 0.40), min(titles, room), self.tabs.minimumWidth())
-            self.splitter.setSizes([tabs, max(w - tabs - criteria, self.diagram.minimumWidth()), criteria])
+            self._share_columns()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        # The splitter's width is only final once the layout has run (after showEvent).
+        if (watched is self.splitter and event.type() == QEvent.Type.Resize and self._sized
+                and not self._user_sized and event.oldSize().width() != event.size().width()):
+            self._share_columns()
+        return super().eventFilter(watched, event)
+
+    def _share_columns(self) -> None:
+        # About 40 / 28 / 32 % (tabs / diagram / criteria), the tabs column at least as wide
+        # as its four titles when the screen allows (measured now: final font).
+        w = max(self.splitter.width(), 900)
+        criteria = max(int(w * 0.32), self.criteria.minimumWidth())
+        titles = self.tabs.tabBar().sizeHint().width() + 12
+        room = w - criteria - self.diagram.minimumWidth()
+        tabs = max(int(w * 0.40), min(titles, room), self.tabs.minimumWidth())
+        self.splitter.setSizes([tabs, max(w - tabs - criteria, self.diagram.minimumWidth()), criteria])
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.tabs, self.diagram, self.criteria, self.criteria.summary):
@@ -325,7 +343,8 @@ class ReviewEditor(QWidget):
         self._protocol = self._load_protocol(case)
         agg = getattr(self._protocol, "aggregation", None)
         interval = getattr(self._protocol, "assessment_interval", None)
-        self.vote_panel.set_protocol(agg, interval)
+        self.vote_panel.set_protocol(agg, interval, getattr(self._protocol, "id", None),
+                                     getattr(self._protocol, "version", None))
         self._set_enabled(record is not None)
         self._refresh(new_review=not same_review)
 

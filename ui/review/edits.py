@@ -628,14 +628,18 @@ def remove_vote(review: Review, member: str, round_: int = 1) -> Edit:
 
 def decide(review: Review, resectability: str | None, plan: str | None, rationale: str | None = None,
            next_review: date | None = None, dissent: str | None = None, responsible: str | None = None,
-           rule: str | None = None) -> Edit:
+           rule: str | None = None, protocol: str | None = None,
+           protocol_version: str | None = None) -> Edit:
+    """``protocol``/``protocol_version``: the protocol whose criteria the panel saw (kept with the
+    decision so a later version of the protocol never silently re-judges it)."""
     _check_choice(resectability, RATINGS, "panel.decision.resectability")
     _check_choice(plan, PLANS, "panel.decision.plan")
     if next_review is not None and next_review < review.date:
         raise problem("panel.decision.next_review", f"must not be before the review date {review.date}")
     dec = Decision(resectability=resectability, plan=plan, rationale=(rationale or "").strip() or None,
                    next_review=next_review, dissent=(dissent or "").strip() or None,
-                   responsible=(responsible or "").strip() or None, rule=rule)
+                   responsible=(responsible or "").strip() or None, rule=rule,
+                   protocol=protocol, protocol_version=protocol_version if protocol else None)
     old = review.panel.decision
     words = f"{label(resectability)}, {label(plan)}"
     if next_review:

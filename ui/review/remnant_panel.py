@@ -70,7 +70,7 @@ class RemnantPanel(QWidget):
         # opens wide enough to read them whole, and the chosen one is in the tooltip.
         self.resection.view().setMinimumWidth(self.resection.view().sizeHintForColumn(0) + 32)
         self.resection.currentTextChanged.connect(self.resection.setToolTip)
-        plan.addRow("&Resection:", self.resection)
+        plan.addRow("Resect&ion:", self.resection)
 
         keep = QWidget()
         keep_lay = QGridLayout(keep)
@@ -82,7 +82,7 @@ class RemnantPanel(QWidget):
             box.clicked.connect(partial(self._keep_clicked, unit))
             keep_lay.addWidget(box, i // 5, i % 5)  # two rows: fits a narrow column
             self.keep_boxes[unit] = box
-        plan.addRow("Segments that &stay:", keep)
+        plan.addRow("Se&gments that stay:", keep)
         outer.addWidget(plan_box)
 
         self.local_box = QGroupBox("Lesions left in the remnant")
@@ -97,7 +97,7 @@ class RemnantPanel(QWidget):
         self.flr = NumberField("mL", partial(self._number, "flr_ml"), placeholder="measured")
         self.tlv = NumberField("mL", partial(self._number, "tlv_ml"), placeholder="estimated if empty")
         self.condition = ChoiceField(LIVER_CONDITIONS, self._condition, labels=CONDITION_LABELS)
-        vol.addRow("&Future remnant volume (FLR):", self.flr)
+        vol.addRow("Future remn&ant volume (FLR):", self.flr)
         vol.addRow("&Total liver volume (TLV):", self.tlv)
         vol.addRow("Liver &condition:", self.condition)
         outer.addWidget(vol_box)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from mdt import panel as panel_logic
 from mdt.case import PLANS, RATINGS, Case, Review, Vote
 from mdt.meeting import SPECIALTIES, SPECIALTY_LABELS, Member
+from mdt.panel import decided_under
 from ui.table_model import RowsTableModel
 
 from . import edits
@@ -131,6 +132,7 @@ class VotePanel(QWidget):
         self._case: Case | None = None
         self._review: Review | None = None
         self._aggregation: dict[str, Any] = {"kind": "consensus"}
+        self._protocol_ref: tuple[str | None, str | None] = (None, None)
         self._interval: dict[str, Any] = {"weeks": 8}
         self._revealed = False
         self._members: list[Member] = []
@@ -160,7 +162,7 @@ class VotePanel(QWidget):
         self.round = QSpinBox()
         self.round.setRange(1, 2)
         self.round.setPrefix("round ")
-        self.record = QPushButton("Record &vote")
+        self.record = QPushButton("Re&cord vote")
         self.record.clicked.connect(self._record_clicked)
         self.member.lineEdit().returnPressed.connect(self._record_clicked)
         # Name, Tab, role, Tab, first letter of the rating, Enter: a vote without the mouse.
@@ -181,10 +183,12 @@ class VotePanel(QWidget):
         self.votes_view.setAccessibleName("Votes")
         self.votes_view.verticalHeader().setVisible(False)
         self.votes_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        # The name takes the spare width; role, round and rating ("permanently unresectable") fit whole.
+        # Who rated what must read whole: name, round and rating ("permanently unresectable") fit
+        # their contents; the role (implied by the name) takes what is left and elides in a narrow
+        # column (the name, stretched, shrank to "A…" beside the meeting agenda).
         header = self.votes_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.votes_view.setMinimumHeight(150)
         self.votes_view.remove_requested.connect(self._remove_vote)
         vlay.addWidget(self.votes_view)
@@ -197,7 +201,7 @@ class VotePanel(QWidget):
         self.expected.setPrefix("expected ratings: ")
         self.expected.setToolTip("The result stays hidden until this many ratings are in (or Reveal)")
         self.expected.valueChanged.connect(lambda _v: self._refresh_votes())
-        self.reveal_button = QPushButton("&Reveal ratings and result")
+        self.reveal_button = QPushButton("Reveal ratin&gs and result")
         self.reveal_button.clicked.connect(self.reveal)
         vlay.addWidget(self.progress)
         reveal_row.addWidget(self.expected)
@@ -250,7 +254,7 @@ class VotePanel(QWidget):
         self.next_basis = QLabel()
         self.next_basis.setWordWrap(True)
         self.next_basis.setProperty("role", "hint")
-        self.decide_button = QPushButton("Record &decision")
+        self.decide_button = QPushButton("Record dec&ision")
         self.decide_button.clicked.connect(self._decide_clicked)
         for edit in (self.rationale, self.dissent, self.responsible):
             edit.returnPressed.connect(self._decide_clicked)
@@ -260,12 +264,12 @@ class VotePanel(QWidget):
                              (self.next_review, "Decision: next review date"), (self.round, "Rating round"),
                              (self.expected, "Expected ratings"), (self.chair, "Chair's rating")):
             widget.setAccessibleName(name)
-        form.addRow("Res&ectability:", self.dec_resectability)
+        form.addRow("Resectabilit&y:", self.dec_resectability)
         form.addRow("&Plan:", self.dec_plan)
         form.addRow("R&ationale:", self.rationale)
-        form.addRow("Dissen&t:", self.dissent)
+        form.addRow("Dissent:", self.dissent)  # no mnemonic: every letter is taken
         form.addRow("Responsi&ble:", self.responsible)
-        form.addRow("&Next review:", self.next_review)
+        form.addRow("Ne&xt review:", self.next_review)
         form.addRow("", self.next_basis)
         self.recorded = QLabel()
         self.recorded.setWordWrap(True)
@@ -273,6 +277,11 @@ class VotePanel(QWidget):
         form.addRow("", self.decide_button)
         outer.addWidget(dec_box)
         outer.addStretch(1)
+        # Combos size to their longest label by default ("Interventional radiologist", "permanently
+        # unresectable"), which made the tab wider than its meeting-mode column: let them shrink.
+        for combo in (self.member, self.role, self.rating, self.chair, self.dec_resectability, self.dec_plan):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
 
     # -- configuration
     def set_members(self, members: Sequence[Member]) -> None:
@@ -288,7 +297,10 @@ class VotePanel(QWidget):
         self.member.setEditText(current)
         self.member.blockSignals(False)
 
-    def set_protocol(self, aggregation: Mapping[str, Any] | None, interval: Mapping[str, Any] | None) -> None:
+    def set_protocol(self, aggregation: Mapping[str, Any] | None, interval: Mapping[str, Any] | None,
+                     protocol_id: str | None = None, protocol_version: str | None = None) -> None:
+        # The protocol the review is evaluated under: a recorded decision keeps it.
+        self._protocol_ref = (protocol_id, protocol_version)
         self._aggregation = dict(aggregation or {"kind": "consensus"})
         self._interval = dict(interval or {"weeks": 8})
         self.rule.setText(describe_aggregation(self._aggregation))
@@ -345,7 +357,8 @@ class VotePanel(QWidget):
         rule = (agg.rule if agg is not None and agg.result == resectability and self._complete() else None)
         return self._request(partial(edits.decide, resectability=resectability, plan=plan, rationale=rationale,
                                      next_review=next_review, dissent=dissent, responsible=responsible,
-                                     rule=rule))
+                                     rule=rule, protocol=self._protocol_ref[0],
+                                     protocol_version=self._protocol_ref[1]))
 
     def _first_round(self) -> int:
         review = self._review
@@ -460,4 +473,5 @@ class VotePanel(QWidget):
         self.recorded.setText(
             f"<b>{edits.label(dec.resectability)}</b>, {PLAN_LABELS.get(dec.plan or '', edits.label(dec.plan))}"
             + (f", next review {dec.next_review.isoformat()}" if dec.next_review else "")
-            + (f" (by {dec.rule})" if dec.rule else ""))
+            + (f" (by {dec.rule})" if dec.rule else "")
+            + f"<br>{decided_under(dec)}")

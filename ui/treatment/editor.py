@@ -110,10 +110,10 @@ class TreatmentEditor(QWidget):
         course = QGroupBox("Course")
         form = QFormLayout(course)
         form.addRow("Protocol, arm", self.protocol)
-        form.addRow("&Regimen", self.regimen)
-        form.addRow("&Start date", self.start)
-        form.addRow("&Outcome", self.outcome)
-        form.addRow("Outcome &date", self.outcome_date)
+        form.addRow("Re&gimen", self.regimen)
+        form.addRow("S&tart date", self.start)
+        form.addRow("O&utcome", self.outcome)
+        form.addRow("Out&come date", self.outcome_date)
 
         self.cycles = CyclesModel(self)
         self.table = QTableView()
@@ -144,7 +144,7 @@ class TreatmentEditor(QWidget):
             w.returnPressed.connect(self.add_or_update_cycle)
         self.add_button = QPushButton("&Add / update cycle")
         self.add_button.clicked.connect(self.add_or_update_cycle)
-        self.remove_button = QPushButton("Re&move cycle")
+        self.remove_button = QPushButton("Remove c&ycle")
         self.remove_button.clicked.connect(self.remove_selected_cycle)
         QShortcut(QKeySequence.StandardKey.Delete, self.table, self.remove_selected_cycle)
         # Two rows, not one: a single row of nine fields made the tab 990 px wide at the least,
