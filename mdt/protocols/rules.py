@@ -259,17 +259,24 @@ def u2_remnant_vessel_contact(params: dict[str, Any], ctx: Context) -> Verdict:
                    + _better_plan_sentence(ctx))
 
 
-@rule_kind("r0_clearance")
-def r0_clearance(params: dict[str, Any], ctx: Context) -> Verdict:
+def _governing_plan(ctx: Context, no_plan: str) -> Any:
+    """The plan that governs a technical rule, or the verdict already decided without one:
+    met with no disease left; unknown while missing sizes could still make a plan work
+    (naming them); else not met with ``no_plan``."""
     if ctx.no_disease:
         return Verdict(MET, NO_DISEASE)
-    plan = ctx.governing
-    if plan is None:
-        pending = _pending_sizes(ctx)
-        if pending is not None:
-            return pending
-        return Verdict(NOT_MET, "No remnant of at least two contiguous segments allows "
-                       "removing or treating every lesion.")
+    if ctx.governing is not None:
+        return ctx.governing
+    pending = _pending_sizes(ctx)
+    return pending if pending is not None else Verdict(NOT_MET, no_plan)
+
+
+@rule_kind("r0_clearance")
+def r0_clearance(params: dict[str, Any], ctx: Context) -> Verdict:
+    plan = _governing_plan(ctx, "No remnant of at least two contiguous segments allows "
+                                "removing or treating every lesion.")
+    if isinstance(plan, Verdict):
+        return plan
     if plan.cleared:
         return Verdict(MET, f"Under {ctx.governing_phrase}, every lesion is removed or treated: "
                        f"{_plan_success(plan, ctx)}.")
@@ -279,15 +286,10 @@ def r0_clearance(params: dict[str, Any], ctx: Context) -> Verdict:
 
 @rule_kind("inflow_outflow_preserved")
 def inflow_outflow_preserved(params: dict[str, Any], ctx: Context) -> Verdict:
-    if ctx.no_disease:
-        return Verdict(MET, NO_DISEASE)
-    plan = ctx.governing
-    if plan is None:
-        pending = _pending_sizes(ctx)
-        if pending is not None:
-            return pending
-        return Verdict(NOT_MET, "No plan found whose remnant keeps inflow, outflow and "
-                       "biliary drainage.")
+    plan = _governing_plan(ctx, "No plan found whose remnant keeps inflow, outflow and "
+                                "biliary drainage.")
+    if isinstance(plan, Verdict):
+        return plan
     if not plan.nonviable:
         lost = ", ".join(sorted(ctx.disease.lost)) or "none"
         return Verdict(MET, f"Under {ctx.governing_phrase}, remnant segments "
@@ -300,15 +302,10 @@ def inflow_outflow_preserved(params: dict[str, Any], ctx: Context) -> Verdict:
 
 @rule_kind("two_contiguous_viable")
 def two_contiguous_viable(params: dict[str, Any], ctx: Context) -> Verdict:
-    if ctx.no_disease:
-        return Verdict(MET, NO_DISEASE)
-    plan = ctx.governing
-    if plan is None:
-        pending = _pending_sizes(ctx)
-        if pending is not None:
-            return pending
-        return Verdict(NOT_MET, "No remnant of two contiguous segments keeps inflow and "
-                       "outflow once every lesion is cleared.")
+    plan = _governing_plan(ctx, "No remnant of two contiguous segments keeps inflow and "
+                                "outflow once every lesion is cleared.")
+    if isinstance(plan, Verdict):
+        return plan
     pairs = [f"{a}–{b}" for a in anatomy.sort_units(plan.viable)
              for b in anatomy.sort_units(plan.viable)
              if anatomy.UNITS.index(a) < anatomy.UNITS.index(b) and anatomy.adjacent(a, b)]
