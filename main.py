@@ -36,7 +36,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_app(db_url=args.db, user=args.user)
 
 
-# ---- storage commands (helper STORAGE): import, export, audit, backup, restore, demo
+# ---- storage commands: import, export, audit, backup, restore, demo
 
 def _print_problems(exc: Exception) -> None:
     problems = getattr(exc, "problems", None)
@@ -305,7 +305,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---- imaging commands (helper IMAGING): import-dicom, volumetry
+# ---- imaging commands: import-dicom, volumetry
 
 def _add_import_dicom(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import-dicom", help="index DICOM images from a folder, a DICOMDIR or a zip")
@@ -410,7 +410,7 @@ def cmd_volumetry(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---- protocol engine commands (helper ENGINE): evaluate, protocols
+# ---- protocol engine commands: evaluate, protocols
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="evaluate a case file against its protocol")
@@ -499,7 +499,7 @@ def cmd_protocols(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---- response commands (helper RESPONSE): response, cohort
+# ---- response commands: response, cohort
 
 def _load_cases_for(args: argparse.Namespace):  # -> list[Case] | int
     """Cases from the files given, else the patients in the database (``--patient`` or all)."""

@@ -1,4 +1,4 @@
-"""A coordinator's meeting driven from the keyboard (helper FLOW-QA): each test pins one thing that
+"""A coordinator's meeting driven from the keyboard: each test pins one thing that
 broke or confused during a keyboard-only walk through a real board on a 1920×1080 screen."""
 
 from __future__ import annotations

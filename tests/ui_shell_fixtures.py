@@ -1,4 +1,4 @@
-"""Fixtures for the window tests (helper UI-SHELL): a temporary seeded database
+"""Fixtures for the window tests: a temporary seeded database
 and the real main window over it, acting as the demo chair.
 
 Import them explicitly: ``from tests.ui_shell_fixtures import *  # noqa: F401,F403``.

@@ -100,7 +100,7 @@ class PatientHeader(QWidget):
 
 
 class ReviewTab(QWidget):
-    """A review selector (date, cycle) above UI-REVIEW's ReviewEditor."""
+    """A review selector (date, cycle) above the ReviewEditor."""
 
     def __init__(self, window: MainWindow):
         super().__init__(window)
@@ -131,7 +131,7 @@ class ReviewTab(QWidget):
         layout.addWidget(self.scroll, 1)
 
     def ensure_editor(self):
-        """UI-REVIEW's editor, built on first use (it and its imports are the heaviest part
+        """The review editor, built on first use (it and its imports are the heaviest part
         of the window, so start-up shows the patient list without waiting for it)."""
         if self.editor is None:
             from ui.review import ReviewEditor

@@ -2,7 +2,7 @@
 
 ``MODEL_MODULES`` lists the modules that declare tables on ``models.Base``; the
 Alembic environment imports them all so ``alembic check`` sees the whole schema.
-Another helper adding tables appends its module here.
+A module adding tables appends its name here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The review editor (UI-REVIEW): see :mod:`ui.review.editor` for the public API."""
+"""The review editor: see :mod:`ui.review.editor` for the public API."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ message naming the field and the reason, and nothing is saved.
 A new lesion (Insert / Ctrl+L) is a *draft* row until it has a segment (the
 format requires one): typing its segments or clicking the diagram saves it.
 
-Public API (UI-SHELL, presentation mode, tests and ``bench/bench_ui.py``):
+Public API (the main window, presentation mode, tests and ``bench/bench_ui.py``):
 
 - ``ReviewEditor(service=None, undo_stack=None, parent=None)``
 - ``set_context(service, case, record)`` (or ``set_context(case, record)`` once a service is set);

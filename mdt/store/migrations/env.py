@@ -28,7 +28,7 @@ target_metadata = Base.metadata
 
 def _include_object(obj: object, name: str | None, type_: str, reflected: bool,
                     compare_to: object | None) -> bool:
-    # Tables of another helper's migration whose model module is not imported
+    # Tables of a later migration whose model module is not imported
     # here are not "to be dropped".
     if type_ == "table" and reflected and compare_to is None:
         return False
