@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -69,8 +71,21 @@ def _missing_database(args: argparse.Namespace) -> str | None:
     return None if Path(name).exists() else name
 
 
-def _open_service(args: argparse.Namespace, *, existing: bool = False):
-    # -> tuple[Database, MdtService] | int ; ``existing``: a command that only reads
+class _CommandExit(Exception):
+    """Ends a command with ``code`` after its message was printed (caught in main())."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+@contextmanager
+def _service(args: argparse.Namespace, *, existing: bool = False) -> Iterator[tuple[Any, Any]]:
+    """The database and a service acting as ``--user``, closed on the way out.
+
+    ``existing``: a command that only reads refuses to create an empty database (exit 2);
+    a database that cannot be opened exits 1.
+    """
     from mdt.services import Actor, MdtService
     from mdt.store.db import DatabaseError, open_database
 
@@ -78,13 +93,16 @@ def _open_service(args: argparse.Namespace, *, existing: bool = False):
     if missing:
         print(f"error: no database at {missing} (check --db or MDT_DATABASE_URL)",
               file=sys.stderr)
-        return EXIT_USAGE
+        raise _CommandExit(EXIT_USAGE)
     try:
         db = open_database(args.db)
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    return db, MdtService(db, Actor.from_environment(args.user))
+        raise _CommandExit(EXIT_FAIL) from exc
+    try:
+        yield db, MdtService(db, Actor.from_environment(args.user))
+    finally:
+        db.close()
 
 
 def _add_import(sub: argparse._SubParsersAction) -> None:
@@ -116,21 +134,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     if invalid:
         print("nothing was imported", file=sys.stderr)
         return EXIT_USAGE
-    opened = _open_service(args)
-    if isinstance(opened, int):
-        return opened
-    db, svc = opened
-    try:
-        summary = svc.import_cases(cases)
-    except ValidationError as exc:
-        _print_problems(exc)
-        print("nothing was imported", file=sys.stderr)
-        return EXIT_USAGE
-    except MdtError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    finally:
-        db.close()
+    with _service(args) as (db, svc):
+        try:
+            summary = svc.import_cases(cases)
+        except ValidationError as exc:
+            _print_problems(exc)
+            print("nothing was imported", file=sys.stderr)
+            return EXIT_USAGE
+        except MdtError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAIL
     print(f"imported {len(cases)} case(s): {summary.patients_created} patient(s) created, "
           f"{summary.patients_updated} updated; reviews: {summary.reviews_added} added, "
           f"{summary.reviews_revised} revised, {summary.reviews_unchanged} unchanged")
@@ -153,18 +166,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.patient and not args.all:
         print("error: give --patient ID (or --all)", file=sys.stderr)
         return EXIT_USAGE
-    opened = _open_service(args, existing=True)
-    if isinstance(opened, int):
-        return opened
-    db, svc = opened
-    try:
-        ids = args.patient or [r.patient_id for r in svc.list_patients(include_archived=True)]
-        cases = [svc.export_case(pid) for pid in ids]
-    except NotFound as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        db.close()
+    with _service(args, existing=True) as (db, svc):
+        try:
+            ids = args.patient or [r.patient_id for r in svc.list_patients(include_archived=True)]
+            cases = [svc.export_case(pid) for pid in ids]
+        except NotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     text = dump_case(cases[0]) if len(cases) == 1 and not args.all else dump_cases(cases)
     if args.out:
         from pathlib import Path
@@ -191,14 +199,8 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    opened = _open_service(args, existing=True)
-    if isinstance(opened, int):
-        return opened
-    db, svc = opened
-    try:
+    with _service(args, existing=True) as (db, svc):
         result = svc.verify_audit()
-    finally:
-        db.close()
     print(result.message, file=sys.stdout if result.ok else sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAIL
 
@@ -206,17 +208,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_log(args: argparse.Namespace) -> int:
     from mdt.errors import NotFound
 
-    opened = _open_service(args, existing=True)
-    if isinstance(opened, int):
-        return opened
-    db, svc = opened
-    try:
-        events = svc.patient_history(args.patient) if args.patient else svc.audit_events(args.limit)
-    except NotFound as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        db.close()
+    with _service(args, existing=True) as (db, svc):
+        try:
+            events = svc.patient_history(args.patient) if args.patient else svc.audit_events(args.limit)
+        except NotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     for e in events:
         print(f"#{e.id}\t{e.at.isoformat(timespec='seconds')}\t{e.actor}\t{e.action}\t"
               f"{e.entity} {e.entity_id}\t{e.hash[:12]}")
@@ -289,15 +286,9 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from mdt.services import seed_demo_if_empty
 
-    opened = _open_service(args)
-    if isinstance(opened, int):
-        return opened
-    db, svc = opened
-    try:
+    with _service(args) as (db, svc):
         seeded = seed_demo_if_empty(db, svc.actor)
         count = len(svc.list_patients(include_archived=True))
-    finally:
-        db.close()
     if not seeded:
         print("error: the database is not empty; demo data was not added", file=sys.stderr)
         return EXIT_FAIL
@@ -323,26 +314,20 @@ def cmd_import_dicom(args: argparse.Namespace) -> int:
     from mdt.errors import MdtError, ValidationError
     from mdt.imaging.index import ServicePatients, import_dicom
 
-    opened = _open_service(args)
-    if isinstance(opened, int):
-        return opened
-    db, svc = opened
-
     def progress(done: int, total: int, what: str) -> None:
         if not args.quiet and total:
             print(f"\r{what}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
 
-    try:
-        report = import_dicom(db, args.path, progress=progress, patients=ServicePatients(svc),
-                              confirm=(lambda patient, titles: True) if args.create_patients else None)
-    except ValidationError as exc:
-        _print_problems(exc)
-        return EXIT_USAGE
-    except MdtError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    finally:
-        db.close()
+    with _service(args) as (db, svc):
+        try:
+            report = import_dicom(db, args.path, progress=progress, patients=ServicePatients(svc),
+                                  confirm=(lambda patient, titles: True) if args.create_patients else None)
+        except ValidationError as exc:
+            _print_problems(exc)
+            return EXIT_USAGE
+        except MdtError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAIL
     if not args.quiet:
         print(file=sys.stderr)
     if args.json:
@@ -387,23 +372,18 @@ def cmd_volumetry(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"note: {note}")
     if args.patient:
-        opened = _open_service(args)
-        if isinstance(opened, int):
-            return opened
-        db, svc = opened
-        try:
-            saved, notes = apply_to_review(svc, args.patient, result, args.review, args.reason)
-        except ValidationError as exc:
-            _print_problems(exc)
-            return EXIT_USAGE
-        except NotFound as exc:  # an unknown patient or review is a wrong argument, as everywhere
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except MdtError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_FAIL
-        finally:
-            db.close()
+        with _service(args) as (db, svc):
+            try:
+                saved, notes = apply_to_review(svc, args.patient, result, args.review, args.reason)
+            except ValidationError as exc:
+                _print_problems(exc)
+                return EXIT_USAGE
+            except NotFound as exc:  # an unknown patient or review is a wrong argument, as everywhere
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            except MdtError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_FAIL
         for note in notes:
             print(f"review: {note}", file=sys.stderr)
         print(f"saved review {saved.index} of {args.patient} as version {saved.version}", file=sys.stderr)
@@ -517,18 +497,13 @@ def _load_cases_for(args: argparse.Namespace):  # -> list[Case] | int
                 return EXIT_USAGE
         wanted = set(args.patient or [])
         return [c for c in cases if not wanted or c.patient.id in wanted]
-    opened = _open_service(args, existing=True)
-    if isinstance(opened, int):
-        return opened
-    db, svc = opened
-    try:
-        ids = args.patient or [r.patient_id for r in svc.list_patients()]
-        return [svc.get_case(pid) for pid in ids]
-    except NotFound as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        db.close()
+    with _service(args, existing=True) as (db, svc):
+        try:
+            ids = args.patient or [r.patient_id for r in svc.list_patients()]
+            return [svc.get_case(pid) for pid in ids]
+        except NotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
 
 
 def _add_response(sub: argparse._SubParsersAction) -> None:
@@ -666,20 +641,15 @@ def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str,
     """Open the database, render one PDF; unknown ids exit 2, unwritable files exit 1."""
     from mdt.errors import NotFound
 
-    opened = _open_service(args, existing=True)
-    if isinstance(opened, int):
-        return opened
-    db, svc = opened
-    try:
-        path = write(svc, key, args.out, pdfa=args.pdfa)
-    except NotFound as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:
-        print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    finally:
-        db.close()
+    with _service(args, existing=True) as (db, svc):
+        try:
+            path = write(svc, key, args.out, pdfa=args.pdfa)
+        except NotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except OSError as exc:
+            print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
+            return EXIT_FAIL
     print(f"{what} of {key} written to {path}")
     return EXIT_OK
 
@@ -738,6 +708,8 @@ def main(argv: list[str] | None = None) -> int:
     func: Command = getattr(args, "func", cmd_gui)
     try:
         return func(args)
+    except _CommandExit as stop:
+        return stop.code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
