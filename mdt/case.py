@@ -79,6 +79,11 @@ class Patient:
 class ProtocolRef:
     id: str | None = None
     arm: str | None = None
+    enrolment_date: date | None = None
+    """Date of enrolment (or randomisation) in the protocol.  The enrolment review, at
+    which trial eligibility is judged, is the latest review on or before it (the first
+    review when it is None or earlier than every review); survival and time-to-event
+    outcomes count from it."""
 
 
 @dataclass(frozen=True, slots=True)

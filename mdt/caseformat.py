@@ -365,6 +365,8 @@ class _Parser:
         patient = self.patient(d.get("patient", _MISSING), _key(path, "patient"))
         protocol = self.protocol(d.get("protocol"), _key(path, "protocol"))
         birth = patient.birth_date if patient else None
+        if protocol is not None and protocol.enrolment_date and birth and protocol.enrolment_date < birth:
+            self.fail(_key(_key(path, "protocol"), "enrolment_date"), "must not be before the birth date")
         treatment = self.treatment(d.get("treatment"), _key(path, "treatment"), birth)
         rpath = _key(path, "reviews")
         reviews = self.each(d.get("reviews", _MISSING), rpath,
@@ -399,11 +401,12 @@ class _Parser:
         return Patient(id=pid, name=name, sex=sex, birth_date=birth)
 
     def protocol(self, value: object, path: str) -> ProtocolRef | None:
-        d = self.obj(value, path, ("id", "arm"), nullable=True)
+        d = self.obj(value, path, ("id", "arm", "enrolment_date"), nullable=True)
         if d is None:
             return None
         return ProtocolRef(id=self.string(d, "id", path, non_empty=True),
-                           arm=self.string(d, "arm", path))
+                           arm=self.string(d, "arm", path),
+                           enrolment_date=self.day(d, "enrolment_date", path))
 
     def treatment(self, value: object, path: str, birth: date | None) -> Treatment | None:
         d = self.obj(value, path, ("regimen", "start_date", "cycles", "outcome", "outcome_date"),
@@ -896,6 +899,8 @@ def case_to_dict(case: Case) -> dict[str, Any]:
         },
         "protocol": {"id": case.protocol.id, "arm": case.protocol.arm},
     }
+    if case.protocol.enrolment_date is not None:
+        out["protocol"]["enrolment_date"] = _iso(case.protocol.enrolment_date)
     if case.treatment is not None:
         out["treatment"] = _treatment_to_dict(case.treatment)
     out["reviews"] = [review_to_dict(r) for r in case.reviews]

@@ -112,7 +112,7 @@ _FULL: dict[str, Any] = {
     "format": "mdt-case/1",
     "patient": {"id": "MRN-004711", "name": "BOILÈVE^Hélène", "sex": "F",
                 "birth_date": "1958-03-09"},
-    "protocol": {"id": "NCT05103020", "arm": "B"},
+    "protocol": {"id": "NCT05103020", "arm": "B", "enrolment_date": "2026-01-16"},
     "treatment": {
         "regimen": "FOLFOXIRI + bevacizumab",
         "start_date": "2026-01-19",

@@ -77,6 +77,10 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
     # protocol
     ("protocol.id", "", "protocol.id", "must not be empty"),
     ("protocol.version", "1", "protocol.version", "unknown field"),
+    ("protocol.enrolment_date", "2026-13-01", "protocol.enrolment_date",
+     'is not a calendar date (got "2026-13-01")'),
+    ("protocol.enrolment_date", "1950-01-01", "protocol.enrolment_date",
+     "must not be before the birth date"),
     # reviews
     (f"{R0}.date", DELETE, f"{R0}.date", "required"),
     (f"{R0}.date", "2026-02-30", f"{R0}.date", 'is not a calendar date (got "2026-02-30")'),

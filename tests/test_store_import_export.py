@@ -35,7 +35,10 @@ def _counts(url: str) -> dict[str, int]:
 
 
 def test_round_trip_is_lossless(ws: Workstation) -> None:  # noqa: F811
-    cases = demo_cases() + [make_case("MRN-ÜNICODE-1", reviews=3, name="ÆBLE^Zoë")]
+    enrolled = make_case("MRN-ENROLLED-1", reviews=2)
+    enrolled = dataclasses.replace(enrolled, protocol=dataclasses.replace(enrolled.protocol,
+        enrolment_date=enrolled.reviews[0].date))
+    cases = demo_cases() + [make_case("MRN-ÜNICODE-1", reviews=3, name="ÆBLE^Zoë"), enrolled]
     ws.coordinator.import_cases(cases)
     for case in cases:
         exported = ws.member.export_case(case.patient.id)

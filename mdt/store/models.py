@@ -66,6 +66,8 @@ class PatientModel(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     protocol_id: Mapped[str | None] = mapped_column(String(64), index=True)
     arm: Mapped[str | None] = mapped_column(String(32))
+    enrolment_date: Mapped[date | None] = mapped_column(Date)
+    """``protocol.enrolment_date`` of the case format (enrolment or randomisation)."""
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     archive_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -142,7 +142,8 @@ def _require_text(value: str | None, path: str, what: str) -> str:
 def _patient_dict(p: PatientModel) -> dict[str, Any]:
     return {"id": p.mrn, "name": p.name, "sex": p.sex,
             "birth_date": p.birth_date.isoformat() if p.birth_date else None,
-            "protocol": {"id": p.protocol_id, "arm": p.arm},
+            "protocol": {"id": p.protocol_id, "arm": p.arm,
+                         "enrolment_date": p.enrolment_date.isoformat() if p.enrolment_date else None},
             "archived": p.archived, "archive_reason": p.archive_reason}
 
 
@@ -338,7 +339,7 @@ def _case(s: Session, mrn: str) -> Case:
     reviews = tuple(_parse_review_text(v.content) for _, v in _current_reviews(s, p.id))
     return Case(
         patient=Patient(id=p.mrn, name=p.name, sex=p.sex, birth_date=p.birth_date),
-        protocol=ProtocolRef(id=p.protocol_id, arm=p.arm),
+        protocol=ProtocolRef(id=p.protocol_id, arm=p.arm, enrolment_date=p.enrolment_date),
         reviews=reviews,
         treatment=_parse_treatment(course.content) if course is not None else None)
 
@@ -409,7 +410,8 @@ def _create_patient(s: Session, actor: Actor, patient: Patient, protocol: Protoc
     protocol = protocol or ProtocolRef()
     p = PatientModel(mrn=patient.id, name=patient.name, name_search=_name_search(patient.name),
                      sex=patient.sex, birth_date=patient.birth_date, protocol_id=protocol.id,
-                     arm=protocol.arm, archived=False, created_at=_now(), review_count=0)
+                     arm=protocol.arm, enrolment_date=protocol.enrolment_date, archived=False,
+                     created_at=_now(), review_count=0)
     s.add(p)
     s.flush()
     _write_treatment(s, p, treatment, new_patient=True)
@@ -447,6 +449,7 @@ def _update_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
     if protocol is not None:
         p.protocol_id = protocol.id
         p.arm = protocol.arm
+        p.enrolment_date = protocol.enrolment_date
     after = _patient_dict(p)
     if after == before:
         return False

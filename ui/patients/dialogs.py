@@ -131,6 +131,9 @@ class PatientDialog(_FormDialog):
         self.arm_combo.setEditable(True)
         self.arm_combo.addItems(["", *arms])
         self.arm_combo.setCurrentText(protocol.arm if protocol and protocol.arm else "")
+        enrolled = protocol.enrolment_date if protocol else None
+        self.enrolment_edit = QLineEdit(enrolled.isoformat() if enrolled else "")
+        self.enrolment_edit.setPlaceholderText("YYYY-MM-DD (enrolment or randomisation)")
         self.reason_edit = QLineEdit()
         self.reason_edit.setPlaceholderText("why the record changes (audit trail)")
         self.form.addRow("Hospital &ID", self.id_edit)
@@ -140,6 +143,7 @@ class PatientDialog(_FormDialog):
         self.form.addRow("&Birth date", self.birth_edit)
         self.form.addRow("&Protocol", self.protocol_combo)
         self.form.addRow("&Arm", self.arm_combo)
+        self.form.addRow("&Enrolment date", self.enrolment_edit)
         if self.editing:
             self.form.addRow("&Reason", self.reason_edit)
         (self.family_edit if self.editing else self.id_edit).setFocus()
@@ -157,8 +161,12 @@ class PatientDialog(_FormDialog):
         birth = parse_optional_date(self.birth_edit.text(), "birth_date")
         if birth is not None and birth > date.today():
             raise ValidationError(FieldProblem("birth_date", "is in the future"))
+        enrolled = parse_optional_date(self.enrolment_edit.text(), "enrolment_date")
+        if enrolled is not None and birth is not None and enrolled < birth:
+            raise ValidationError(FieldProblem("enrolment_date", "is before the birth date"))
         protocol = ProtocolRef(id=self.protocol_combo.currentData() or None,
-                               arm=self.arm_combo.currentText().strip() or None)
+                               arm=self.arm_combo.currentText().strip() or None,
+                               enrolment_date=enrolled)
         reason = self.reason_edit.text().strip() or None
         return Patient(id=pid, name=name, sex=sex, birth_date=birth), protocol, reason
 
