@@ -613,7 +613,7 @@ def _add_startup_probe(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_startup_probe(args: argparse.Namespace) -> int:
-    from mdt.selftest import run_startup_probe
+    from selftest import run_startup_probe
 
     return run_startup_probe(db_url=args.db, user=args.user)
 
@@ -702,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
-        from mdt.selftest import run_self_test
+        from selftest import run_self_test
 
         return run_self_test(db_url=args.db)
     func: Command = getattr(args, "func", cmd_gui)

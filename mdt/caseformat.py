@@ -140,7 +140,7 @@ def _jsonable(value: object) -> bool:
     return True
 
 
-class _DupKeyDict(dict):  # type: ignore[type-arg]
+class _DupKeyDict(dict[str, Any]):
     """A JSON object that remembers keys given twice (``json`` keeps only the last)."""
 
     duplicates: tuple[str, ...] = ()

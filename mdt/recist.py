@@ -278,7 +278,9 @@ def assess(reviews: Sequence[Review], index: int, target_limit: int = DEFAULT_TA
     if baseline_sum is not None and baseline_sum > 0 and follow_up:
         depth = to_float((baseline_sum - min(follow_up)) * 100 / baseline_sum, 1)
 
-    ets, ets_week, ets_warnings = (None, None, [])
+    ets: bool | None = None
+    ets_week: int | None = None
+    ets_warnings: list[str] = []
     if baseline_sum is not None:
         ets, ets_week, ets_warnings = _early_tumour_shrinkage(reviews, index, sums, baseline_sum)
 

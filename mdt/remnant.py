@@ -114,7 +114,7 @@ def flr_bwr(flr_ml: Number | None, weight_kg: Number | None) -> float | None:
     return float(exact(flr_ml) / (exact(weight_kg) * 10))
 
 
-def kgr(sflr_before_pct: Number | None, sflr_after_pct: Number | None,
+def kgr(sflr_before_pct: Number | Fraction | None, sflr_after_pct: Number | Fraction | None,
         days_between: Number | None) -> float | None:
     """Kinetic growth rate (percentage points per week) after portal vein embolisation."""
     if sflr_before_pct is None or sflr_after_pct is None or not days_between or days_between <= 0:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import IO, Any
 
 import pydicom
 from pydicom.errors import InvalidDicomError
@@ -82,8 +84,9 @@ class _Raw:
     def __init__(self, ds: pydicom.Dataset) -> None:
         self.ds = ds
 
-    def _elem(self, tag: int):
-        return self.ds._dict.get(tag)  # noqa: SLF001 - raw access is the point (see class doc)
+    def _elem(self, tag: int) -> Any:
+        # A BaseTag is an int: a plain int key finds it (typed as BaseTag only).
+        return self.ds._dict.get(tag)  # type: ignore[call-overload]  # noqa: SLF001 - raw access is the point
 
     def text(self, tag: int) -> str:
         elem = self._elem(tag)
@@ -156,7 +159,7 @@ def parse_da(value: object) -> date | None:
         return None
 
 
-def _pixel_data_intact(fp, explicit_le: bool, file_size: int) -> str | None:
+def _pixel_data_intact(fp: IO[bytes], explicit_le: bool, file_size: int) -> str | None:
     """Check the pixel data element the header read stopped at; return a problem or None.
 
     ``stop_before_pixels`` leaves the file positioned on the Pixel Data tag, so
@@ -284,7 +287,7 @@ def read_header(path: str | os.PathLike[str]) -> InstanceHeader | Skipped:
     )
 
 
-def iter_files(folder: str | os.PathLike[str]):
+def iter_files(folder: str | os.PathLike[str]) -> Iterator[str]:
     """Every regular file under ``folder`` (os.scandir, depth first, sorted for stable order)."""
     stack = [Path(folder)]
     while stack:

@@ -474,7 +474,7 @@ def list_series(db: object, patient_id: str | None = None, *, include_seg: bool 
         for i in range(0, len(ids), _CHUNK):
             for f in session.scalars(select(DicomFileModel).where(
                     DicomFileModel.series_id.in_(ids[i:i + _CHUNK])).order_by(DicomFileModel.slice_index)):
-                files[f.series_id].append(f)  # type: ignore[index]
+                files[f.series_id].append(f)
         out = [_info(s, files[s.id]) for s in series]
     out.sort(key=lambda s: (s.study_date.toordinal() if s.study_date else 0, s.study_uid,
                             -(s.series_number or 0)), reverse=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from io import BufferedIOBase
 
 import numpy as np
 import pydicom
@@ -43,7 +44,7 @@ def _native_dtype(ds: pydicom.Dataset, frames: int) -> np.dtype | None:
     return None
 
 
-def _read_into(fp, ds: pydicom.Dataset, out: np.ndarray) -> bool:
+def _read_into(fp: BufferedIOBase, ds: pydicom.Dataset, out: np.ndarray) -> bool:
     """Read native pixel data straight into ``out`` (no intermediate bytes); False if it does not fit."""
     head = fp.read(8)
     if len(head) < 8 or head[:4] != b"\xe0\x7f\x10\x00":
@@ -55,7 +56,7 @@ def _read_into(fp, ds: pydicom.Dataset, out: np.ndarray) -> bool:
         length = int.from_bytes(fp.read(4), "little")  # OB/OW: 2 reserved bytes, then a 4-byte length
     if length < out.nbytes:
         return False
-    view = memoryview(out.reshape(-1).view(np.uint8))
+    view = out.reshape(-1).view(np.uint8).data
     return fp.readinto(view) == out.nbytes
 
 
@@ -77,7 +78,7 @@ def read_pixels(path: str, frame: int = 0, out: np.ndarray | None = None
             if dtype is not None and rows and cols:
                 fits = (out is not None and out.dtype == dtype and out.shape == (rows, cols)
                         and out.flags["C_CONTIGUOUS"])
-                target = out if fits else np.empty((rows, cols), dtype=dtype)
+                target = out if out is not None and fits else np.empty((rows, cols), dtype=dtype)
                 if _read_into(fp, ds, target):
                     return target, slope, intercept, ds
             fp.seek(0)
@@ -202,14 +203,15 @@ class SeriesVolume:
     def _lut(self, raw: np.ndarray, i: int, center: float, width: float, rgb32: bool) -> np.ndarray | None:
         key = (raw.dtype.str, float(self.slope[i]), float(self.intercept[i]), float(center), float(width),
                self.invert)
-        lut = self._luts.get(key + (rgb32,), False)
-        if lut is False:
-            if len(self._luts) > 64:
-                self._luts.clear()  # dragging the window creates many; keep memory bounded
-            lut = build_lut(raw.dtype, *key[1:])
-            if lut is not None and rgb32:
-                lut = GRAY_TO_RGB32.take(lut)
-            self._luts[key + (rgb32,)] = lut
+        cache_key = key + (rgb32,)
+        if cache_key in self._luts:
+            return self._luts[cache_key]
+        if len(self._luts) > 64:
+            self._luts.clear()  # dragging the window creates many; keep memory bounded
+        lut = build_lut(raw.dtype, *key[1:])
+        if lut is not None and rgb32:
+            lut = GRAY_TO_RGB32.take(lut)
+        self._luts[cache_key] = lut
         return lut
 
     def windowed(self, i: int, center: float, width: float) -> np.ndarray:

@@ -8,11 +8,15 @@ for JPEG baseline), decodes them through each shipped plugin and compares.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
-def _dataset(arr: np.ndarray):
+
+def _dataset(arr: np.ndarray) -> Dataset:
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
@@ -49,7 +53,7 @@ def decode_check() -> str:
     results: list[str] = []
     failures: list[str] = []
 
-    def check(name: str, ds, expected: np.ndarray, plugin: str, tolerance: int = 0) -> None:
+    def check(name: str, ds: Dataset, expected: np.ndarray, plugin: str, tolerance: int = 0) -> None:
         try:
             got = ds.pixel_array if plugin == "" else __import__("pydicom").pixels.pixel_array(
                 ds, decoding_plugin=plugin)

@@ -13,12 +13,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mdt import anatomy
 from mdt.case import RemnantPlan, Review
 from mdt.errors import ValidationError
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
 
 SEG_CLASSES = ("1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.66.7")
 STEP_TOL = 0.02  # relative: frame steps must be whole multiples of the slice spacing
@@ -118,7 +122,7 @@ def classify(label: str, number: int, property_code: str | None = None,
     return "other", None
 
 
-def _frame_positions(seg) -> tuple[list[tuple[float, float, float] | None], np.ndarray | None]:
+def _frame_positions(seg: Dataset) -> tuple[list[tuple[float, float, float] | None], np.ndarray | None]:
     normal = None
     shared = seg.get("SharedFunctionalGroupsSequence")
     orient = None
@@ -139,7 +143,7 @@ def _frame_positions(seg) -> tuple[list[tuple[float, float, float] | None], np.n
     return positions, normal
 
 
-def _pixel_measures(seg) -> tuple[tuple[float, float] | None, float | None]:
+def _pixel_measures(seg: Dataset) -> tuple[tuple[float, float] | None, float | None]:
     for groups in (seg.get("SharedFunctionalGroupsSequence") or [], seg.get("PerFrameFunctionalGroupsSequence") or []):
         if groups and "PixelMeasuresSequence" in groups[0]:
             pm = groups[0].PixelMeasuresSequence[0]

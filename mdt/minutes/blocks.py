@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
@@ -12,7 +13,7 @@ from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 from mdt.minutes.document import HEAD_FILL, RULE, ZEBRA
 from mdt.minutes.text import para
 
-Cell = str | Flowable | list[Flowable]
+Cell: TypeAlias = str | Flowable | list[Flowable]
 
 
 def p(text: str, style: ParagraphStyle) -> Paragraph:

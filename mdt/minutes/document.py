@@ -117,7 +117,7 @@ class SectionMarker(Flowable):
         return 0, 0
 
     def draw(self) -> None:
-        self.canv._mdt_section = self.text  # type: ignore[attr-defined]
+        self.canv._mdt_section = self.text
 
 
 class _Stamp:

@@ -424,14 +424,14 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
             dead |= I_BIT  # the caudate depends on the side that stays: checked below
         for seg, bit in _UNITS_OF[dead]:
             sides = _caudate_sides(rmask) if bit == I_BIT else ()
-            key = ("dead", lost, seg, sides)
-            text = disease.memo.get(key, _MISSING)
+            dead_key = ("dead", lost, seg, sides)
+            text = disease.memo.get(dead_key, _MISSING)
             if text is _MISSING:
                 problems = anatomy.supply_problems(seg, lost, remnant)
                 text = ("remnant segment " + seg + " not viable: "
                         + "; ".join(_name_cause(p, disease) for p in problems)
                         ) if problems else None
-                disease.memo[key] = text
+                disease.memo[dead_key] = text
             if text is not None:
                 viable &= ~bit
                 reasons.append(text)  # type: ignore[arg-type]
