@@ -1,6 +1,6 @@
 """The per-review sections of a patient page, in the order the minutes print them.
 
-Order (REFERENCE.md 7.5 and the minutes issue): identity, protocol and arm,
+Order (docs/clinical/reference.md#minutes-field-list and the minutes issue): identity, protocol and arm,
 cycle, reason, imaging; clinical status; lesion table; liver diagram with the
 vessel relations; remnant figures; protocol criteria; RECIST; each panellist's
 rating with the aggregation rule; the decision (resectability, plan,

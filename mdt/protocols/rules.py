@@ -392,7 +392,7 @@ def _remnant_volume(ctx: Context, params: dict[str, Any]) -> VolumeResult:
     if condition == "normal" and start is not None and \
             (ctx.review.date - start).days > CHEMO_DAYS_FOR_30_PCT and "chemotherapy" in thresholds:
         # Recorded "normal" after more than 12 weeks of chemotherapy: the stricter
-        # post-chemotherapy threshold applies (CONVENTIONS.md), never the 20 % one.
+        # post-chemotherapy threshold applies (docs/clinical/conventions.md#weeks-of-chemotherapy), never the 20 % one.
         condition = "chemotherapy"
         upgrade = (f" (recorded as normal, but {(ctx.review.date - start).days} days of "
                    f"chemotherapy since {start.isoformat()} exceed 12 weeks)")
@@ -582,7 +582,7 @@ def e3_bilobar_burden(params: dict[str, Any], ctx: Context) -> Verdict:
                        f"lesion(s) {_lesion_list(unsized)} have no diameter to estimate it.",
                        (ctx.path("tumour_burden_pct"),)
                        + tuple(ctx.lesion_path(les.id, "diameter_mm") for les in unsized))
-    # CONVENTIONS.md: the fallback compares with the ESTIMATED liver volume (Vauthey from
+    # docs/clinical/conventions.md#tumour-burden-e3: the fallback compares with the ESTIMATED liver volume (Vauthey from
     # Mosteller BSA), not a measured one, which may or may not include the tumour.
     estimated = total_volume(None, ctx.review.height_cm, ctx.review.weight_kg)
     if estimated is None:
