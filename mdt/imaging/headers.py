@@ -187,11 +187,11 @@ def numbers_from(text: str, name: str, count: int | None = None) -> list[float] 
     try:
         values = [float(v) for v in parts]
     except ValueError:
-        raise BadHeader(f"{name} {_shown(text)!r} is not a number") from None
+        raise BadHeader(f"{name} “{_shown(text)}” is not a number") from None
     if not all(math.isfinite(v) for v in values):
-        raise BadHeader(f"{name} {_shown(text)!r} is not a finite number")
+        raise BadHeader(f"{name} “{_shown(text)}” is not a finite number")
     if count is not None and len(values) != count:
-        raise BadHeader(f"{name} {_shown(text)!r} must hold {count} numbers")
+        raise BadHeader(f"{name} “{_shown(text)}” must hold {count} numbers")
     return values
 
 
@@ -201,7 +201,7 @@ def integer_from(text: str, name: str) -> int | None:
         return None
     v = values[0]
     if v != int(v) or abs(v) > limits.MAX_HEADER_INTEGER:
-        raise BadHeader(f"{name} {_shown(text)!r} is not a whole number in range")
+        raise BadHeader(f"{name} “{_shown(text)}” is not a whole number in range")
     return int(v)
 
 
