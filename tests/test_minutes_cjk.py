@@ -89,3 +89,14 @@ def test_a_latin_only_document_does_not_carry_the_fallback():
     render_minutes(make_meeting(2), [make_item(0), make_item(1)], out, printed_at=PRINTED)
     _text, fonts = _pdf_text(out.getvalue())
     assert not any(FALLBACK in f for f in fonts)
+
+
+def test_the_window_falls_back_to_the_bundled_cjk_font(qapp):
+    from PySide6.QtGui import QFontDatabase
+
+    from ui.style import CJK_FAMILY, apply_style, ui_font
+
+    apply_style(qapp)
+    assert CJK_FAMILY in QFontDatabase.families()
+    assert ui_font().families()[-1] == CJK_FAMILY
+    assert qapp.font().families()[-1] == CJK_FAMILY
