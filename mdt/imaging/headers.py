@@ -376,17 +376,47 @@ def _seq_item(ds, tag: int):
     return value[0] if value else None
 
 
-def _group_value(groups: list, seq: str, attr: str):
-    """``attr`` from the first of ``groups`` (per-frame, then shared) that has ``seq`` with it."""
+_SEQ = {
+    "PlanePositionSequence": 0x00209113, "PlaneOrientationSequence": 0x00209116,
+    "PixelMeasuresSequence": 0x00289110, "FrameContentSequence": 0x00209111,
+    "CardiacSynchronizationSequence": 0x00189118, "MREchoSequence": 0x00189114,
+}
+_LEAF = {
+    "ImagePositionPatient": 0x00200032, "ImageOrientationPatient": 0x00200037, "PixelSpacing": 0x00280030,
+    "SliceThickness": 0x00180050, "TemporalPositionIndex": 0x00209128,
+    "NominalCardiacTriggerDelayTime": 0x00209153, "FrameAcquisitionNumber": 0x00209156,
+    "FrameAcquisitionDateTime": 0x00189074, "EffectiveEchoTime": 0x00189082,
+}
+_BINARY_VRS = {"UL", "US", "SL", "SS", "FD", "FL"}
+
+
+def _first_item(group, seq_tag: int):
+    """The first item of sequence ``seq_tag`` in a functional group item, or None (raw look-up: fast)."""
+    if group is None or group._dict.get(seq_tag) is None:  # noqa: SLF001 - see _Raw
+        return None
+    items = group[seq_tag].value
+    return items[0] if items else None
+
+
+def _leaf_text(item, tag: int) -> str:
+    elem = item._dict.get(tag)  # noqa: SLF001
+    if elem is None:
+        return ""
+    if elem.VR in _BINARY_VRS:
+        return _text_of(item[tag].value)
+    return _Raw(item).text(tag)
+
+
+def _group_text(groups: list, seq: str, attr: str) -> str:
+    """``attr`` (as text) from the first of ``groups`` (per-frame, then shared) that has ``seq`` with it."""
+    seq_tag, tag = _SEQ[seq], _LEAF[attr]
     for g in groups:
-        if g is None or seq not in g:
-            continue
-        items = g[seq].value
-        if items and attr in items[0]:
-            value = items[0][attr].value
-            if value not in (None, ""):
-                return value
-    return None
+        item = _first_item(g, seq_tag)
+        if item is not None:
+            text = _leaf_text(item, tag)
+            if text:
+                return text
+    return ""
 
 
 def _text_of(value) -> str:
@@ -408,30 +438,39 @@ def _functional_frames(ds: pydicom.Dataset, frames: int) -> tuple[tuple[FrameInf
         raise BadHeader(f"PerFrameFunctionalGroupsSequence has {len(per)} items for NumberOfFrames {frames}")
     out: list[FrameInfo] = []
     thickness = None
+    cache: dict[tuple[str, str, str], object] = {}
     for i in range(frames):
         groups = [per[i] if per else None, shared]
         where = f"frame {i + 1}: "
-        pos = _position(numbers_from(_text_of(_group_value(groups, "PlanePositionSequence",
-                                                                   "ImagePositionPatient")),
-                                     where + "ImagePositionPatient"), where + "ImagePositionPatient")
-        orient = _orientation(numbers_from(_text_of(_group_value(groups, "PlaneOrientationSequence",
-                                                                         "ImageOrientationPatient")),
-                                           where + "ImageOrientationPatient"), where + "ImageOrientationPatient")
-        spacing = _spacing(numbers_from(_text_of(_group_value(groups, "PixelMeasuresSequence", "PixelSpacing")),
-                                        where + "PixelSpacing"), where + "PixelSpacing")
+
+        def value(seq: str, attr: str, groups=groups) -> str:
+            return _group_text(groups, seq, attr)
+
+        def parsed(kind: str, seq: str, attr: str, where=where, value=value):
+            text = value(seq, attr)
+            key = (kind, attr, text)
+            if key not in cache:  # shared values repeat on every frame: parse them once
+                name = where + attr
+                numbers = numbers_from(text, name)
+                cache[key] = {"position": _position, "orientation": _orientation, "spacing": _spacing}[kind](
+                    numbers, name)
+            return cache[key]
+
+        pos = parsed("position", "PlanePositionSequence", "ImagePositionPatient")
+        orient = parsed("orientation", "PlaneOrientationSequence", "ImageOrientationPatient")
+        spacing = parsed("spacing", "PixelMeasuresSequence", "PixelSpacing")
         if thickness is None:
-            t = numbers_from(_text_of(_group_value(groups, "PixelMeasuresSequence", "SliceThickness")),
-                             where + "SliceThickness")
+            t = numbers_from(value("PixelMeasuresSequence", "SliceThickness"), where + "SliceThickness")
             thickness = t[0] if t else None
-        temporal = _group_value(groups, "FrameContentSequence", "TemporalPositionIndex")
-        trigger = _group_value(groups, "CardiacSynchronizationSequence", "NominalCardiacTriggerDelayTime")
-        acq_num = _group_value(groups, "FrameContentSequence", "FrameAcquisitionNumber")
-        when = tm_seconds(_group_value(groups, "FrameContentSequence", "FrameAcquisitionDateTime"))
-        echo = _group_value(groups, "MREchoSequence", "EffectiveEchoTime")
-        phase = _phase([("temporal", _num_text(temporal, where + "TemporalPositionIndex")),
-                        ("trigger", _num_text(trigger, where + "NominalCardiacTriggerDelayTime")),
-                        ("acquisition", _num_text(acq_num, where + "FrameAcquisitionNumber")),
-                        ("time", when), ("echo", _num_text(echo, where + "EffectiveEchoTime"))])
+        phase = _phase([
+            ("temporal", _num_text(value("FrameContentSequence", "TemporalPositionIndex"),
+                                   where + "TemporalPositionIndex")),
+            ("trigger", _num_text(value("CardiacSynchronizationSequence", "NominalCardiacTriggerDelayTime"),
+                                  where + "NominalCardiacTriggerDelayTime")),
+            ("acquisition", _num_text(value("FrameContentSequence", "FrameAcquisitionNumber"),
+                                      where + "FrameAcquisitionNumber")),
+            ("time", tm_seconds(value("FrameContentSequence", "FrameAcquisitionDateTime"))),
+            ("echo", _num_text(value("MREchoSequence", "EffectiveEchoTime"), where + "EffectiveEchoTime"))])
         out.append(FrameInfo(pos, orient, spacing, phase))  # type: ignore[arg-type]
     return tuple(out), thickness
 
