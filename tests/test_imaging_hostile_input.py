@@ -256,3 +256,42 @@ def test_volumetry_says_when_declared_spacing_disagrees_with_frame_positions(tmp
     spacing, source = slice_spacing(positions, normal, 2.5)
     assert source == "SpacingBetweenSlices (agrees with frame positions)"
     assert phantom_slice(8, 8, 0).shape == (8, 8)
+
+
+# ---------------------------------------------------------------- migration 0009
+
+
+def test_migration_keeps_single_frame_series_and_forgets_multi_frame_and_skipped_rows(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from mdt.store.db import alembic_config, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    make_ct_series(tmp_path / "ct", 3)
+    database = open_database(url)
+    import_dicom(database, tmp_path / "ct")
+    database.close()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0003_enrolment_date")
+        # What the old index could hold: a stored NumberOfFrames of 2^31-1, a remembered skipped file.
+        conn.execute(text("INSERT INTO dicom_series (series_uid, part, part_label, study_uid, study_description, "
+                          "patient_id, patient_name, patient_sex, modality, description, is_seg, instance_count, "
+                          "rows, columns, flags, indexed_at) VALUES ('9.9', 0, '', '9.8', '', 'P', '', '', 'US', '', "
+                          "0, 1, 8, 8, '', '2026-01-01')"))
+        sid = conn.execute(text("SELECT id FROM dicom_series WHERE series_uid = '9.9'")).scalar_one()
+        conn.execute(text("INSERT INTO dicom_file (path, size, mtime_ns, status, series_id, slice_index, "
+                          "sop_instance_uid, series_uid, frames) VALUES ('/x/cine.dcm', 10, 1, 'image', :sid, 0, "
+                          "'9.9.1', '9.9', 2147483647)"), {"sid": sid})
+        conn.execute(text("INSERT INTO dicom_file (path, size, mtime_ns, status, reason) VALUES "
+                          "('/x/deflated.dcm', 10, 1, 'skipped', 'no pixel data')"))
+    engine.dispose()
+    database = open_database(url)
+    try:
+        (series,) = list_series(database)
+        assert len(series.slices) == 3 and series.modality == "CT"
+        assert read_all_skipped(database) == []
+        assert import_dicom(database, tmp_path / "ct").files_read == 0  # single-frame rows kept
+    finally:
+        database.close()
