@@ -5,13 +5,16 @@ from __future__ import annotations
 import platform
 
 from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -61,23 +64,33 @@ class AboutDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["Transfer syntax", "Decoder", "Licence"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 item = QTableWidgetItem(value)
+                item.setToolTip(value)
                 if row[1].startswith("none"):
                     item.setForeground(QColor("#b00020"))
                 self.table.setItem(r, c, item)
+        self.table.setColumnWidth(0, 430)
+        self.table.setColumnWidth(1, 330)
         missing = undecodable_syntaxes()
         self.missing = QLabel("Cannot decode in this build: " + (", ".join(missing) if missing else "none"))
         self.missing.setWordWrap(True)
+        self.missing.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The list is long (video syntaxes): it scrolls rather than squeezing the table.
+        missing_box = QScrollArea()
+        missing_box.setWidget(self.missing)
+        missing_box.setWidgetResizable(True)
+        missing_box.setFrameShape(QFrame.Shape.NoFrame)
+        missing_box.setMaximumHeight(84)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addWidget(QLabel("<b>DICOM transfer syntaxes and their decoders in this build</b>"))
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.missing)
+        layout.addWidget(missing_box)
         layout.addWidget(buttons)
         self.resize(1000, 640)
