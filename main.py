@@ -334,6 +334,10 @@ def cmd_import_dicom(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         print("\n".join(report.summary_lines()))
+    if report.missing:
+        print(f"error: {len(report.missing)} file(s) listed in the DICOMDIR are missing; the import is "
+              "incomplete", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK if report.series or report.unchanged or not report.skipped else EXIT_USAGE
 
 

@@ -160,7 +160,11 @@ def _multiples(steps: np.ndarray, unit: float) -> bool:
 
 
 def slice_spacing(positions: list, normal: np.ndarray | None, declared: float | None) -> tuple[float, str]:
-    """(spacing between slices in mm, where it came from).  ValidationError if unknown."""
+    """(spacing between slices in mm, where it came from).  ValidationError if unknown.
+
+    The frame positions decide; a declared SpacingBetweenSlices that disagrees
+    with them is named in the source (and so in every report of the volumes).
+    """
     known = [p for p in positions if p is not None]
     if normal is not None and known:
         d = np.unique(np.round(np.asarray(known) @ normal, 3))
@@ -170,6 +174,9 @@ def slice_spacing(positions: list, normal: np.ndarray | None, declared: float | 
                 return declared, "SpacingBetweenSlices (agrees with frame positions)"
             smallest = float(steps.min())
             if _multiples(steps, smallest):
+                if declared and declared > 0:
+                    return smallest, (f"frame positions; the declared SpacingBetweenSlices {declared:g} mm "
+                                      f"disagrees with them and was not used")
                 return smallest, "frame positions"
             raise ValidationError(
                 "PerFrameFunctionalGroupsSequence.PlanePositionSequence: frame positions are irregularly "
@@ -204,6 +211,9 @@ def read_volumes(path: str | os.PathLike[str]) -> VolumetryResult:
     positions, normal = _frame_positions(seg)
     spacing, source = slice_spacing(positions, normal, declared)
     notes: list[str] = []
+    if "disagrees" in source:
+        notes.append(f"SpacingBetweenSlices {declared:g} mm disagrees with the frame positions "
+                     f"({spacing:g} mm apart); the volumes use the positions")
     thickness = None
     shared = seg.get("SharedFunctionalGroupsSequence")
     if shared and "PixelMeasuresSequence" in shared[0]:
