@@ -1,8 +1,8 @@
 """DICOM as real scanners write it: enhanced multi-frame geometry and calipers, series spread over
 several multi-frame files, dynamic (multi-phase) series, every transfer syntax, DICOMDIR variants.
 
-Uses pydicom's shipped test files and the ``pydicom-data`` package (installed, so a clone without
-``../shared`` has them; ``get_testdata_file(name, download=False)`` never touches the network),
+Uses pydicom's shipped test files and the ``pydicom-data`` package (an installed package, so every clone
+has them; ``get_testdata_file(name, download=False)`` never touches the network),
 highdicom's legacy converter, and generated files (``tests/imaging_fixtures.py``) for the rest.
 """
 
