@@ -83,8 +83,8 @@ def validate_pdf(pdf: bytes, trusted_pems: list[str]) -> list[PdfSignatureReport
     NotAPdf when the bytes cannot be read as a PDF at all."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 

@@ -225,7 +225,7 @@ def verify(session: Session) -> ChainCheck:
     if problem is not None:
         return ChainCheck(False, w.count, problem[0], problem[1])
     signed = list(w.sign_events)
-    tail = f"; {w.count - max(signed)} events after the last signature" if signed else ""
+    tail = f"; {w.count - max(signed)} event(s) after the last signature" if signed else ""
     rows = sum(1 for h, _e in w.sealed.values() if h is not None)
     return ChainCheck(True, w.count, None,
                       f"audit chain intact: {w.count} events, {len(signed)} signature(s) "
