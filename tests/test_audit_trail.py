@@ -17,6 +17,7 @@ from mdt.errors import ValidationError
 from mdt.meeting import AgendaItem, Meeting
 from mdt.store import audit
 from tests.pg_fixtures import db_url, pg_server_url, pg_url  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD
 from tests.store_fixtures import Workstation, make_case, make_review, ws  # noqa: F401
 
 
@@ -170,7 +171,7 @@ def test_verify_detects_newest_rows_cut_after_a_signature(ws: Workstation) -> No
     _populate(ws)
     meeting = ws.chair.create_meeting(Meeting(id="LIV-T", date=date(2026, 3, 12), chair=ws.chair.actor.name,
                                               agenda=(AgendaItem(patient_id="P1"),)))
-    sig = ws.chair.sign_meeting(meeting.id)
+    sig = ws.chair.sign_meeting(meeting.id, TEST_PASSWORD)
     assert ws.chair.verify_audit().ok
     anchor = next(e.id for e in ws.chair.audit_events(limit=100) if e.hash == sig.audit_head)
     _tamper(ws, f"DELETE FROM audit_event WHERE id >= {anchor}")

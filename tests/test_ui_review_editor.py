@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
 from mdt.meeting import AgendaItem, Meeting, Member
+from tests.signin_fixtures import TEST_PASSWORD
 from tests.ui_review_fixtures import editor, open_service, review_env  # noqa: F401
 from ui.review import ReviewEditor
 from ui.review.editor import APPLY_MINE, KEEP_THEIRS, AmendmentDialog, ConflictDialog
@@ -283,7 +284,7 @@ def test_signed_meeting_asks_for_an_amendment_reason(monkeypatch, qtbot, tmp_pat
     chair.add_member(Member("Dr Chair", "hepatobiliary_surgeon", role="chair"))
     chair.create_meeting(Meeting(id="LIV-2026-01-15", date=date(2026, 1, 15), chair="Dr Chair",
                                  agenda=(AgendaItem(review_env.patient_id, date(2026, 1, 15)),)))
-    chair.sign_meeting("LIV-2026-01-15")
+    chair.sign_meeting("LIV-2026-01-15", TEST_PASSWORD)
     rec = chair.list_reviews(review_env.patient_id)[-1]
     assert rec.locked
     ed = ReviewEditor(undo_stack=QUndoStack())
