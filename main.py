@@ -209,6 +209,8 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
     log = asub.add_parser("log", help="print audit events (newest first)")
     log.add_argument("--patient", metavar="ID", help="only this patient's events (oldest first)")
     log.add_argument("--limit", type=int, default=50)
+    log.add_argument("--seals", action="store_true",
+                     help="also the data.seal events (content hashes of the rows written)")
     log.set_defaults(func=cmd_audit_log)
 
 
@@ -224,7 +226,8 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
 
     with _service(args, existing=True) as (db, svc):
         try:
-            events = svc.patient_history(args.patient) if args.patient else svc.audit_events(args.limit)
+            events = svc.patient_history(args.patient) if args.patient else \
+                svc.audit_events(args.limit, include_seals=args.seals)
         except NotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -719,6 +722,10 @@ def cmd_set_password(args: argparse.Namespace) -> int:
             state = signin_state(db, name)
             actor = sign_in_cli(db, state.name, args.password_file)
             if state.has_password:  # a change: signed in with the current one above
+                if not args.new_password_file and not sys.stdin.isatty():
+                    print(f"{state.name} already has a password (signed in with it); give "
+                          f"--new-password-file to change it", file=sys.stderr)
+                    return EXIT_OK
                 new = (read_password_file(args.new_password_file) if args.new_password_file
                        else choose_password(state.name))
                 current = (read_password_file(args.password_file) if args.password_file

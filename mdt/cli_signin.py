@@ -117,6 +117,9 @@ def sign_in_cli(db: Database, user: str | None, password_file: str | None) -> Ac
 
 
 def choose_password(name: str) -> str:
+    if not _interactive():
+        raise SignInFailed(f"{name}: give the new password with a file (standard input is "
+                           f"not a terminal)", usage=True)
     print(f"{name}: first sign-in. Choose a password (at least 10 characters); it also "
           f"protects your signing key.", file=sys.stderr)
     first = getpass.getpass("New password: ")

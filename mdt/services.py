@@ -386,9 +386,11 @@ class MdtService:
         """Every audit event about this patient (and its reviews), oldest first."""
         return _impl.patient_history(self, patient_id)
 
-    def audit_events(self, limit: int | None = None) -> list[AuditRecord]:
-        """Newest first."""
-        return _impl.audit_events(self, limit)
+    def audit_events(self, limit: int | None = None,
+                     include_seals: bool = False) -> list[AuditRecord]:
+        """Newest first.  ``data.seal`` events (the content hashes of the rows each
+        transaction wrote, ``mdt.store.seal``) only with ``include_seals``."""
+        return _impl.audit_events(self, limit, include_seals)
 
     def audit_head(self) -> str:
         """Hash of the newest audit event ("" for an empty trail)."""

@@ -269,8 +269,10 @@ def test_import_that_would_change_a_signed_review_writes_nothing(signed_board: t
     case["reviews"][0]["lesions"][0]["diameter_mm"] += 1
     case["reviews"][-1]["lesions"][0]["diameter_mm"] += 1
     other = spec_case()
+    coordinator = cli.signed_in("Sophie Dubois", url)  # a signed-in member imports
     before = snapshot(url)
-    res = cli.run("import", write_json(tmp_path / "change.json", [other, case]), db=url)
+    res = cli.run(*coordinator, "import", write_json(tmp_path / "change.json", [other, case]),
+                  db=url)
     assert res.returncode == 1
     assert "signed meeting" in res.stderr and "nothing was imported" in res.stderr
     assert snapshot(url) == before

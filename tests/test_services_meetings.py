@@ -60,9 +60,10 @@ def test_only_the_chair_signs(ws: Workstation) -> None:  # noqa: F811
     sig = ws.chair.sign_meeting(m.id, TEST_PASSWORD)
     sign_event, last_lock = ws.chair.audit_events(limit=2)
     assert sign_event.action == "meeting.sign" and last_lock.action == "review.lock"
-    # the signature anchors the chain as it stood when the chair signed
-    assert sig.signer == CHAIR.name and sig.audit_head == last_lock.hash
-    assert sign_event.after["audit_head"] == sig.audit_head
+    # The signature covers the chain head AFTER the sign event: the event's own hash.
+    assert sig.signer == CHAIR.name and sig.audit_head == sign_event.hash
+    assert sig.audit_event_id == sign_event.id and last_lock.id < sign_event.id
+    assert sign_event.after["certificate_sha256"] == sig.certificate_sha256
     assert ws.member.get_meeting(m.id).signature == sig
     with pytest.raises(LockedError):
         ws.chair.sign_meeting(m.id, TEST_PASSWORD)

@@ -218,6 +218,10 @@ def verify(session: Session) -> ChainCheck:
     if w.problem is not None:
         return ChainCheck(False, w.count, w.problem[0], w.problem[1])
     assert w.sign_events is not None and w.sealed is not None
+    if w.count == 0:  # an empty chain is intact only on an empty database
+        problem = _check_rows(session, 0, w.sealed)
+        if problem is not None:
+            return ChainCheck(False, 0, problem[0], problem[1])
     problem = _check_signatures(session, w)
     if problem is not None:
         return ChainCheck(False, w.count, problem[0], problem[1])

@@ -1197,8 +1197,12 @@ def patient_history(svc: MdtService, mrn: str) -> list[AuditRecord]:
         return [_audit_record(r) for r in rows]
 
 
-def audit_events(svc: MdtService, limit: int | None) -> list[AuditRecord]:
+def audit_events(svc: MdtService, limit: int | None, include_seals: bool) -> list[AuditRecord]:
+    from mdt.store.seal import SEAL_ACTION
+
     q = select(AuditEventModel).order_by(AuditEventModel.id.desc())
+    if not include_seals:
+        q = q.where(AuditEventModel.action != SEAL_ACTION)
     if limit is not None:
         q = q.limit(limit)
     with svc.db.read() as s:
