@@ -36,6 +36,20 @@ from mdt.services import (
 from ui.patients.dialogs import _FormDialog, problems_text
 
 
+class _NoDefaultList(QListWidget):
+    """A list that stays without a current row until the user picks one: Qt makes the
+    first row current when a list gets focus, which here would preselect a member."""
+
+    def focusInEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        had = self.currentRow() >= 0
+        super().focusInEvent(event)
+        if not had and self.currentRow() >= 0:
+            self.blockSignals(True)
+            self.setCurrentRow(-1)
+            self.blockSignals(False)
+            self.clearSelection()
+
+
 def _password_field(name: str) -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -59,7 +73,7 @@ class SignInDialog(_FormDialog):
             self.states: list[SignInState] = signin_states(db)
         except MdtError:
             self.states = []
-        self.list = QListWidget()
+        self.list = _NoDefaultList()
         self.list.setAccessibleName("Members")
         self.list.setMinimumHeight(260)
         for st in self.states:
