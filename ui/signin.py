@@ -244,6 +244,11 @@ class SignMeetingDialog(_FormDialog):
         self.password.textChanged.connect(lambda t: ok.setEnabled(bool(t)))
         self.password.setFocus()
         self.setMinimumWidth(560)
+        import threading
+
+        from mdt.minutes.pades import warm_up
+
+        threading.Thread(target=warm_up, name="pades-warm-up", daemon=True).start()
 
     def submit_now(self) -> None:
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

@@ -22,6 +22,13 @@ from mdt import keys
 SIGNATURE_FIELD = "ChairSignature"
 
 
+def warm_up() -> None:
+    """Import pyHanko ahead of need (about 0.5 s on a quiet machine): the signing dialog
+    starts this while the chair types the password, so signing itself does not wait."""
+    import pyhanko.pdf_utils.incremental_writer  # noqa: F401
+    import pyhanko.sign.signers  # noqa: F401
+
+
 def _asn1_cert(certificate_pem: str) -> asn1_x509.Certificate:
     der = keys.load_certificate(certificate_pem).public_bytes(serialization.Encoding.DER)
     return asn1_x509.Certificate.load(der)
