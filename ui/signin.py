@@ -91,8 +91,10 @@ class SignInDialog(_FormDialog):
         self.repeat_label.setBuddy(self.repeat)
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
-        self.form.addRow(QLabel(intro or "Choose your name and type your password: every "
-                                "change is recorded under your name."))
+        intro_label = QLabel(intro or "Choose your name and type your password: every "
+                                      "change is recorded under your name.")
+        intro_label.setWordWrap(True)
+        self.form.addRow(intro_label)
         self.form.addRow(self.list)
         pw_label = QLabel("&Password")
         pw_label.setBuddy(self.password)
@@ -234,16 +236,18 @@ class SignMeetingDialog(_FormDialog):
         self.password = _password_field("Password to sign")
         label = QLabel(f"&Password of {signer}")
         label.setBuddy(self.password)
-        self.form.addRow(QLabel(f"Your password signs the minutes of {meeting_id} with your "
-                                f"own key: the PDF carries a digital signature any PDF reader "
-                                f"can check."))
+        key_note = QLabel(f"Your password signs the minutes of {meeting_id} with your own "
+                          f"key: the PDF carries a digital signature any PDF reader can check.")
+        key_note.setWordWrap(True)
+        self.form.addRow(key_note)
         self.form.addRow(label, self.password)
         ok = self.buttons.button(self.buttons.StandardButton.Ok)
         ok.setText("&Sign minutes")
         ok.setEnabled(False)
         self.password.textChanged.connect(lambda t: ok.setEnabled(bool(t)))
         self.password.setFocus()
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
+        self.adjustSize()
         import threading
 
         from mdt.minutes.pades import warm_up
