@@ -80,11 +80,16 @@ class _CommandExit(Exception):
 
 
 @contextmanager
-def _service(args: argparse.Namespace, *, existing: bool = False) -> Iterator[tuple[Any, Any]]:
-    """The database and a service acting as ``--user``, closed on the way out.
+def _service(args: argparse.Namespace, *, existing: bool = False,
+             sign_in: bool = False) -> Iterator[tuple[Any, Any]]:
+    """The database and a service, closed on the way out.
 
     ``existing``: a command that only reads refuses to create an empty database (exit 2);
-    a database that cannot be opened exits 1.
+    a database that cannot be opened exits 1.  ``sign_in``: the command changes the
+    record, so it acts as a member only after sign-in (``mdt.cli_signin``: a prompt on
+    a terminal, else ``--password-file``/``MDT_PASSWORD``); a failed sign-in exits 1
+    (2 when the credentials were not given at all).  Commands that only read run as
+    the unauthenticated ``--user`` name, which only labels nothing: they write nothing.
     """
     from mdt.services import Actor, MdtService
     from mdt.store.db import DatabaseError, open_database
@@ -100,7 +105,16 @@ def _service(args: argparse.Namespace, *, existing: bool = False) -> Iterator[tu
         print(f"error: {exc}", file=sys.stderr)
         raise _CommandExit(EXIT_FAIL) from exc
     try:
-        yield db, MdtService(db, Actor.from_environment(args.user))
+        actor = Actor.from_environment(args.user)
+        if sign_in:
+            from mdt.cli_signin import SignInFailed, sign_in_cli
+
+            try:
+                actor = sign_in_cli(db, args.user, args.password_file)
+            except SignInFailed as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                raise _CommandExit(EXIT_USAGE if exc.usage else EXIT_FAIL) from exc
+        yield db, MdtService(db, actor)
     finally:
         db.close()
 
@@ -134,7 +148,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if invalid:
         print("nothing was imported", file=sys.stderr)
         return EXIT_USAGE
-    with _service(args) as (db, svc):
+    with _service(args, sign_in=True) as (db, svc):
         try:
             summary = svc.import_cases(cases)
         except ValidationError as exc:
@@ -195,6 +209,8 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
     log = asub.add_parser("log", help="print audit events (newest first)")
     log.add_argument("--patient", metavar="ID", help="only this patient's events (oldest first)")
     log.add_argument("--limit", type=int, default=50)
+    log.add_argument("--seals", action="store_true",
+                     help="also the data.seal events (content hashes of the rows written)")
     log.set_defaults(func=cmd_audit_log)
 
 
@@ -210,7 +226,8 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
 
     with _service(args, existing=True) as (db, svc):
         try:
-            events = svc.patient_history(args.patient) if args.patient else svc.audit_events(args.limit)
+            events = svc.patient_history(args.patient) if args.patient else \
+                svc.audit_events(args.limit, include_seals=args.seals)
         except NotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -293,6 +310,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("error: the database is not empty; demo data was not added", file=sys.stderr)
         return EXIT_FAIL
     print(f"demo data added: {count} patients")
+    from mdt.demo import demo_members
+
+    print("demo members (none has a password yet: each chooses one at first sign-in, in the "
+          "window or with `main.py --user NAME set-password`):")
+    for m in demo_members():
+        print(f"  {m.name} ({m.role})")
     return EXIT_OK
 
 
@@ -318,7 +341,7 @@ def cmd_import_dicom(args: argparse.Namespace) -> int:
         if not args.quiet and total:
             print(f"\r{what}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
 
-    with _service(args) as (db, svc):
+    with _service(args, sign_in=True) as (db, svc):
         try:
             report = import_dicom(db, args.path, progress=progress, patients=ServicePatients(svc),
                                   confirm=(lambda patient, titles: True) if args.create_patients else None)
@@ -376,7 +399,7 @@ def cmd_volumetry(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"note: {note}")
     if args.patient:
-        with _service(args) as (db, svc):
+        with _service(args, sign_in=True) as (db, svc):
             try:
                 saved, notes = apply_to_review(svc, args.patient, result, args.review, args.reason)
             except ValidationError as exc:
@@ -670,7 +693,269 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _write_pdf(args, write_course_report, args.patient, "course report")
 
 
+# ---- sign-in and signing commands: set-password, sign, verify-minutes, members, settings,
+# import-certificate (the sign-in rules are in mdt/cli_signin.py and docs/SECURITY.md)
+
+def _signin_exit(exc: Exception) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return EXIT_USAGE if getattr(exc, "usage", False) else EXIT_FAIL
+
+
+def _add_set_password(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("set-password",
+                       help="first sign-in of --user (choose a password), or change it")
+    p.add_argument("--new-password-file", metavar="FILE", default=None,
+                   help="scripted change: the new password is the first line of FILE "
+                        "(the current one comes from --password-file or MDT_PASSWORD)")
+    p.set_defaults(func=cmd_set_password)
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    import os
+
+    from mdt.cli_signin import SignInFailed, choose_password, read_password_file, sign_in_cli
+    from mdt.errors import MdtError
+    from mdt.services import MdtService, signin_state
+
+    if not args.user and not os.environ.get("MDT_USER"):
+        print("error: give --user NAME (the member whose password this is)", file=sys.stderr)
+        return EXIT_USAGE
+    name = args.user or os.environ["MDT_USER"]
+    with _service(args, existing=True) as (db, _svc):
+        try:
+            state = signin_state(db, name)
+            actor = sign_in_cli(db, state.name, args.password_file)
+            if state.has_password:  # a change: signed in with the current one above
+                if not args.new_password_file and not sys.stdin.isatty():
+                    print(f"{state.name} already has a password (signed in with it); give "
+                          f"--new-password-file to change it", file=sys.stderr)
+                    return EXIT_OK
+                new = (read_password_file(args.new_password_file) if args.new_password_file
+                       else choose_password(state.name))
+                current = (read_password_file(args.password_file) if args.password_file
+                           else os.environ.get("MDT_PASSWORD"))
+                if current is None:
+                    import getpass
+
+                    current = getpass.getpass("Current password again: ")
+                MdtService(db, actor).change_password(current, new)
+                print(f"password of {state.name} changed; the signing key was re-encrypted")
+            else:
+                print(f"password of {state.name} set; a signing key and certificate were made")
+        except (SignInFailed, MdtError) as exc:
+            return _signin_exit(exc)
+    return EXIT_OK
+
+
+def _add_sign(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sign", help="the chair signs a meeting's minutes (password asked again)")
+    p.add_argument("--meeting", metavar="ID", required=True)
+    p.add_argument("--out", metavar="FILE.pdf", default=None,
+                   help="also write the signed minutes PDF here")
+    p.set_defaults(func=cmd_sign)
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    from mdt.cli_signin import SignInFailed, ask_password
+    from mdt.errors import ConflictError, MdtError, NotFound
+
+    with _service(args, existing=True, sign_in=True) as (db, svc):
+        try:
+            # Two components at signing (21 CFR 11.200): the password again, even right
+            # after sign-in, because it is what unlocks the signing key.
+            password = ask_password(f"Password of {svc.actor.name} to sign {args.meeting}: ",
+                                    args.password_file)
+            sig = svc.sign_meeting(args.meeting, password)
+        except NotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except ConflictError as exc:
+            print(f"conflict: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+        except (SignInFailed, MdtError) as exc:
+            return _signin_exit(exc)
+        if args.out:
+            from pathlib import Path
+
+            Path(args.out).write_bytes(svc.signed_minutes(args.meeting) or b"")
+    print(f"{args.meeting} signed by {sig.signer} at {sig.at.isoformat(timespec='seconds')}; "
+          f"audit event #{sig.audit_event_id}, certificate SHA-256 {sig.certificate_sha256}")
+    if args.out:
+        print(f"signed minutes written to {args.out}")
+    return EXIT_OK
+
+
+def _add_verify_minutes(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "verify-minutes",
+        help="who signed a minutes PDF, when, and whether it and the database still agree "
+             "(exit 0 valid and agrees; 1 broken or disagrees; 2 no file/not a PDF; 3 unsigned)")
+    p.add_argument("file", metavar="FILE.pdf")
+    p.set_defaults(func=cmd_verify_minutes)
+
+
+def cmd_verify_minutes(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mdt.signing import verify_minutes
+
+    try:
+        pdf = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    with _service(args, existing=True) as (db, svc):
+        result = verify_minutes(svc, pdf)
+    out = sys.stdout if result.agrees else sys.stderr
+    for line in result.lines:
+        print(line, file=out)
+    return result.code
+
+
+def _add_members(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("members", help="the members registry: list, add, reset a password, "
+                                       "bind an operating-system login")
+    msub = p.add_subparsers(dest="members_command", metavar="ACTION", required=True)
+    ls = msub.add_parser("list", help="members with sign-in status (no sign-in needed)")
+    ls.set_defaults(func=cmd_members_list)
+    add = msub.add_parser("add", help="add a member (chair/coordinator, signed in)")
+    add.add_argument("name")
+    add.add_argument("--specialty", required=True)
+    add.add_argument("--role", default="member")
+    add.set_defaults(func=cmd_members_add)
+    reset = msub.add_parser("reset-password", help="clear a forgotten password "
+                                                   "(chair/coordinator, signed in)")
+    reset.add_argument("name")
+    reset.set_defaults(func=cmd_members_reset)
+    bind = msub.add_parser("bind-os", help="bind a member to an operating-system login "
+                                           "(chair/coordinator, signed in)")
+    bind.add_argument("name")
+    bind.add_argument("login", nargs="?", default=None, help="omit to unbind")
+    bind.set_defaults(func=cmd_members_bind)
+
+
+def cmd_members_list(args: argparse.Namespace) -> int:
+    from mdt.services import signin_states
+
+    with _service(args, existing=True) as (db, _svc):
+        for st in signin_states(db):
+            key = f"key {st.key_source} {st.certificate_sha256[:16]}…" if st.certificate_sha256 else "no key"
+            print(f"{st.name}\t{st.role}\t{'password set' if st.has_password else 'no password yet'}"
+                  f"\t{key}\t{('os: ' + st.os_account) if st.os_account else ''}")
+    return EXIT_OK
+
+
+def _member_id(svc: Any, name: str) -> int:
+    from mdt.errors import NotFound
+
+    found = next((m for m in svc.list_members(include_inactive=True)
+                  if m.name.casefold() == name.casefold()), None)
+    if found is None or found.id is None:
+        raise NotFound(f"no member named {name!r}")
+    return found.id
+
+
+def _members_action(args: argparse.Namespace, action: Callable[[Any], str]) -> int:
+    from mdt.cli_signin import SignInFailed
+    from mdt.errors import MdtError, NotFound, ValidationError
+
+    with _service(args, existing=True, sign_in=True) as (db, svc):
+        try:
+            print(action(svc))
+        except SignInFailed as exc:
+            return _signin_exit(exc)
+        except (NotFound, ValidationError) as exc:
+            _print_problems(exc)
+            return EXIT_USAGE
+        except MdtError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_members_add(args: argparse.Namespace) -> int:
+    from mdt.meeting import Member
+
+    return _members_action(args, lambda svc: "added " + svc.add_member(Member(
+        name=args.name, specialty=args.specialty, role=args.role)).name
+        + " (they choose a password at first sign-in)")
+
+
+def cmd_members_reset(args: argparse.Namespace) -> int:
+    def act(svc: Any) -> str:
+        svc.reset_password(_member_id(svc, args.name))
+        return f"password of {args.name} cleared: they choose a new one at next sign-in"
+    return _members_action(args, act)
+
+
+def cmd_members_bind(args: argparse.Namespace) -> int:
+    def act(svc: Any) -> str:
+        svc.bind_os_account(_member_id(svc, args.name), args.login)
+        return (f"{args.name} bound to login {args.login}" if args.login
+                else f"{args.name} unbound from any login")
+    return _members_action(args, act)
+
+
+def _add_settings(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("settings", help="hospital settings (sign-in mode, screen lock, amendments)")
+    ssub = p.add_subparsers(dest="settings_command", metavar="ACTION", required=True)
+    show = ssub.add_parser("show", help="every setting with its value")
+    show.set_defaults(func=cmd_settings_show)
+    st = ssub.add_parser("set", help="change one (chair/coordinator, signed in)")
+    st.add_argument("key")
+    st.add_argument("value")
+    st.set_defaults(func=cmd_settings_set)
+
+
+def cmd_settings_show(args: argparse.Namespace) -> int:
+    from mdt.settings import DESCRIPTIONS
+
+    with _service(args, existing=True) as (db, svc):
+        for key, value in svc.setting_values().items():
+            print(f"{key} = {value}\t# {DESCRIPTIONS.get(key, '')}")
+    return EXIT_OK
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    return _members_action(args, lambda svc: f"{args.key} = {svc.set_setting(args.key, args.value)}")
+
+
+def _add_import_certificate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import-certificate",
+                       help="sign with a hospital-issued certificate (PKCS#12) from now on")
+    p.add_argument("file", metavar="FILE.p12")
+    p.add_argument("--p12-password-file", metavar="FILE", default=None,
+                   help="the PKCS#12 file's own password (first line); else prompted")
+    p.set_defaults(func=cmd_import_certificate)
+
+
+def cmd_import_certificate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mdt.cli_signin import ask_password, read_password_file
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def act(svc: Any) -> str:
+        if args.p12_password_file:
+            p12 = read_password_file(args.p12_password_file)
+        else:
+            import getpass
+
+            p12 = getpass.getpass("Password of the PKCS#12 file: ") if sys.stdin.isatty() else None
+        password = ask_password(f"Your password, {svc.actor.name}: ", args.password_file)
+        fp = svc.import_certificate(data, p12, password)
+        return f"{svc.actor.name} now signs with the imported certificate (SHA-256 {fp})"
+    return _members_action(args, act)
+
+
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_set_password, _add_sign, _add_verify_minutes, _add_members, _add_settings,
+    _add_import_certificate,
     _add_import, _add_export, _add_audit, _add_backup, _add_restore, _add_demo,
     _add_import_dicom, _add_volumetry,
     _add_evaluate, _add_protocols,
@@ -693,7 +978,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "SQLite file in the user's data directory); "
                              "e.g. sqlite:///x.db or postgresql+psycopg://user@host/db")
     parser.add_argument("--user", metavar="NAME", default=None,
-                        help="who is acting, for the audit trail (default: MDT_USER or the login name)")
+                        help="the member who acts (default: MDT_USER); commands that change "
+                             "the record sign this member in first: a password prompt on a "
+                             "terminal, else --password-file or MDT_PASSWORD")
+    parser.add_argument("--password-file", metavar="FILE", default=None,
+                        help="scripted sign-in: the member's password is the first line of "
+                             "FILE (keep it readable by you only); MDT_PASSWORD also works")
     parser.add_argument("--self-test", action="store_true",
                         help="run the headless start-up self-test, print a JSON summary and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -52,3 +52,7 @@ class ConflictError(MdtError):
 
 class LockedError(MdtError):
     """The record belongs to a signed meeting; change it through an amendment."""
+
+
+class AuthenticationError(PermissionDenied):
+    """Sign-in or signing failed: unknown member, wrong password, or no password set yet."""

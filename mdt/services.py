@@ -38,15 +38,22 @@ class Actor:
 
     ``member_id`` links to the members registry; permission checks look the
     member up there (the ``role`` here is only a display hint and is never
-    trusted for permissions).
+    trusted for permissions).  ``authenticated`` is True only for an actor made
+    by :func:`sign_in`, :func:`set_first_password` or :func:`sign_in_os`: every
+    role-limited action requires it, so a name alone (``--user``, or an Actor built
+    from a registry entry) never acts as the chair.
     """
     name: str
     role: str = "member"
     member_id: int | None = None
+    authenticated: bool = False
+    via: str | None = None
+    """How the member proved who they are: ``password`` or ``os_account``."""
 
     @staticmethod
     def from_environment(cli_user: str | None = None) -> Actor:
-        """``--user`` beats ``MDT_USER`` beats the login name (command line)."""
+        """An unauthenticated actor for the audit trail of commands that need no sign-in:
+        ``--user`` beats ``MDT_USER`` beats the login name."""
         name = cli_user or os.environ.get("MDT_USER") or _login_name()
         return Actor(name=name)
 
@@ -321,11 +328,21 @@ class MdtService:
         Chair/coordinator only; LockedError once signed."""
         return _impl.set_agenda(self, meeting_id, items)
 
-    def sign_meeting(self, meeting_id: str) -> Signature:
-        """Chair only.  Locks the meeting and the reviews on its agenda (the review of
-        each item's date, else the patient's review dated on the meeting day); the
-        signature records the audit chain head."""
-        return _impl.sign_meeting(self, meeting_id)
+    def sign_meeting(self, meeting_id: str, password: str) -> Signature:
+        """Chair only, signed in, and the chair's password again (21 CFR 11.200: both
+        components at signing).  Renders the minutes, signs the PDF (PAdES) and the
+        record with the chair's own key, locks the meeting and the reviews on its agenda
+        (the review of each item's date, else the patient's review dated on the meeting
+        day).  AuthenticationError for a wrong password; ConflictError (nothing signed)
+        when someone saved a change to the meeting or its patients meanwhile."""
+        from mdt.signing import sign_meeting
+
+        return sign_meeting(self, meeting_id, password)
+
+    def signed_minutes(self, meeting_id: str) -> bytes | None:
+        """The minutes PDF exactly as the chair signed it (None if unsigned or signed
+        before signatures carried keys)."""
+        return _impl.signed_minutes(self, meeting_id)
 
     def amend_meeting(self, meeting_id: str, reason: str, summary: str,
                       patient_id: str | None = None) -> Meeting:
@@ -333,15 +350,47 @@ class MdtService:
         corrected attendance; chair/coordinator only."""
         return _impl.amend_meeting(self, meeting_id, reason, summary, patient_id)
 
+    # ---- sign-in, passwords, keys, settings ------------------------------------------------
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """The signed-in member's own password (their signing key is re-encrypted)."""
+        _auth.change_password(self, old_password, new_password)
+
+    def reset_password(self, member_id: int) -> None:
+        """Chair/coordinator: a forgotten password is cleared; the member sets a new one
+        (and gets a new key) at next sign-in."""
+        _auth.reset_password(self, member_id)
+
+    def bind_os_account(self, member_id: int, login: str | None) -> None:
+        """Chair/coordinator: bind (or unbind, with None) an operating-system login."""
+        _auth.bind_os_account(self, member_id, login)
+
+    def import_certificate(self, pkcs12: bytes, pkcs12_password: str | None,
+                           password: str) -> str:
+        """The signed-in member replaces their key with a hospital-issued PKCS#12."""
+        return _auth.import_certificate(self, pkcs12, pkcs12_password, password)
+
+    def settings(self) -> Settings:
+        return _auth.get_settings(self.db)
+
+    def setting_values(self) -> dict[str, str]:
+        return _auth.setting_values(self.db)
+
+    def set_setting(self, key: str, value: str) -> str:
+        """Chair/coordinator; ValidationError names the setting and the rule."""
+        return _auth.set_setting(self, key, value)
+
     # ---- audit ---------------------------------------------------------------------------
 
     def patient_history(self, patient_id: str) -> list[AuditRecord]:
         """Every audit event about this patient (and its reviews), oldest first."""
         return _impl.patient_history(self, patient_id)
 
-    def audit_events(self, limit: int | None = None) -> list[AuditRecord]:
-        """Newest first."""
-        return _impl.audit_events(self, limit)
+    def audit_events(self, limit: int | None = None,
+                     include_seals: bool = False) -> list[AuditRecord]:
+        """Newest first.  ``data.seal`` events (the content hashes of the rows each
+        transaction wrote, ``mdt.store.seal``) only with ``include_seals``."""
+        return _impl.audit_events(self, limit, include_seals)
 
     def audit_head(self) -> str:
         """Hash of the newest audit event ("" for an empty trail)."""
@@ -360,6 +409,37 @@ def seed_demo_if_empty(db: Database, actor: Actor | None = None,
     return _impl.seed_demo_if_empty(db, actor or Actor("demo", "coordinator"), meeting_date)
 
 
+def sign_in(db: Database, name: str, password: str) -> Actor:
+    """The member, authenticated by password; AuthenticationError otherwise."""
+    return _auth.sign_in(db, name, password)
+
+
+def set_first_password(db: Database, name: str, password: str) -> Actor:
+    """First sign-in of a member who has no password yet: sets it, makes their key pair."""
+    return _auth.set_first_password(db, name, password)
+
+
+def sign_in_os(db: Database, login: str | None = None) -> Actor | None:
+    """In ``os_account`` mode, the member bound to this operating-system login."""
+    return _auth.sign_in_os(db, login)
+
+
+def signin_states(db: Database) -> list[SignInState]:
+    """Active members with whether each has a password yet (for the sign-in dialog)."""
+    return _auth.signin_states(db)
+
+
+def signin_state(db: Database, name: str) -> SignInState:
+    return _auth.signin_state(db, name)
+
+
+def get_settings(db: Database) -> Settings:
+    return _auth.get_settings(db)
+
+
 # Imports at the end keep this module readable as the API's table of contents.
+from mdt.settings import Settings  # noqa: E402
+from mdt.store import auth_impl as _auth  # noqa: E402
 from mdt.store import service_impl as _impl  # noqa: E402
+from mdt.store.auth_impl import SignInState  # noqa: E402
 from mdt.store.db import Database  # noqa: E402

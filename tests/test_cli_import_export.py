@@ -20,6 +20,7 @@ from mdt.caseformat import case_to_dict, dump_case, dump_cases, parse_case, pars
 from mdt.demo import demo_cases
 from tests.cli_fixtures import BACKENDS, Cli, new_database, snapshot, spec_case, write_json
 from tests.pg_fixtures import pg_server_url  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD, signed_in
 
 pytestmark = pytest.mark.xdist_group("cli_import_export")
 
@@ -253,7 +254,7 @@ def signed_board(request: pytest.FixtureRequest,
             svc = MdtService(db, Actor("cli-test"))
             meeting = svc.get_meeting(svc.list_meetings()[0].id)
             chair = next(m for m in svc.list_members() if m.name == meeting.chair)
-            MdtService(db, Actor.for_member(chair)).sign_meeting(meeting.id)
+            MdtService(db, signed_in(db, chair.name)).sign_meeting(meeting.id, TEST_PASSWORD)
             locked_patient = meeting.agenda[0].patient_id
         finally:
             db.close()
@@ -268,8 +269,10 @@ def test_import_that_would_change_a_signed_review_writes_nothing(signed_board: t
     case["reviews"][0]["lesions"][0]["diameter_mm"] += 1
     case["reviews"][-1]["lesions"][0]["diameter_mm"] += 1
     other = spec_case()
+    coordinator = cli.signed_in("Sophie Dubois", url)  # a signed-in member imports
     before = snapshot(url)
-    res = cli.run("import", write_json(tmp_path / "change.json", [other, case]), db=url)
+    res = cli.run(*coordinator, "import", write_json(tmp_path / "change.json", [other, case]),
+                  db=url)
     assert res.returncode == 1
     assert "signed meeting" in res.stderr and "nothing was imported" in res.stderr
     assert snapshot(url) == before

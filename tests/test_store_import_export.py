@@ -20,6 +20,7 @@ from mdt.meeting import AgendaItem, Meeting
 from mdt.services import Actor, MdtService, seed_demo_if_empty
 from mdt.store.db import open_database
 from tests.pg_fixtures import db_url, pg_server_url, pg_url  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD
 from tests.store_fixtures import Workstation, make_case, make_review, ws  # noqa: F401
 
 
@@ -105,7 +106,7 @@ def test_import_that_touches_a_signed_review_writes_nothing(ws: Workstation) -> 
     day = make_case("P1").reviews[0].date
     ws.coordinator.create_meeting(Meeting(id="M1", date=day,
                                           agenda=(AgendaItem(patient_id="P1", review_date=day),)))
-    ws.chair.sign_meeting("M1")
+    ws.chair.sign_meeting("M1", TEST_PASSWORD)
     before = _counts(ws.db.url)
     case = make_case("P1", reviews=1)
     edited = dataclasses.replace(case, reviews=(dataclasses.replace(case.reviews[0], ecog=3),))

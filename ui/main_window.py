@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         self._stale: set[QWidget] = set()
         self.last_pdf: str | None = None
         self._presentation = None
+        self.locked_screen: QDialog | None = None
         self.setWindowTitle("Liver MDT")
 
         self.patients = PatientListPanel()
@@ -247,6 +248,10 @@ class MainWindow(QMainWindow):
         self.splitter.installEventFilter(self)
 
         self._build_status_bar()
+        from ui.signin import IdleWatcher
+
+        # The screen locks after the hospital's inactivity setting (mdt.settings).
+        self.idle = IdleWatcher(self._lock_minutes(), self.lock, self)
         self._build_actions()
         self._build_menus()
         self._refresh_after_save = QTimer(self)
@@ -384,6 +389,7 @@ class MainWindow(QMainWindow):
         self.act_print_report = a("Print patient &report (PDF)…", self.print_patient_report, K.Print)
         self.act_print_minutes = a("Print meeting &minutes (PDF)…", self.print_minutes, "Ctrl+Shift+P")
         self.act_switch_user = a("S&witch user…", self.switch_user)
+        self.act_lock = a("&Lock screen", self.lock, "Ctrl+Shift+L")
         self.act_quit = a("&Quit", self.close, K.Quit)
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts([QKeySequence(K.Undo)])
@@ -417,7 +423,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&File")
         for act in (self.act_new_patient, self.act_edit_patient, self.act_archive, self.act_unarchive, None,
                     self.act_import, self.act_export, self.act_import_dicom, None,
-                    self.act_print_report, self.act_print_minutes, None, self.act_switch_user,
+                    self.act_print_report, self.act_print_minutes, None, self.act_switch_user, self.act_lock,
                     self.act_quit):
             m.addSeparator() if act is None else m.addAction(act)
         m = mb.addMenu("&Edit")
@@ -1065,29 +1071,108 @@ class MainWindow(QMainWindow):
             self.cancel_button.setVisible(False)
 
     # ------------------------------------------------------------------ misc
-    def switch_user(self) -> None:
-        from ui.app import MemberPicker
+    def switch_user(self) -> QDialog:
+        """Another member signs in (with their password); nothing is preselected."""
+        from ui.signin import SignInDialog
 
-        picker = MemberPicker(self.service, self)
+        dialog = SignInDialog(self.service.db, self, title="Switch user")
 
         def chosen() -> None:
-            member = picker.chosen_member()
-            if member is None:
-                return
-            from mdt.services import Actor
+            if dialog.actor is not None and dialog.actor.member_id != self.service.actor.member_id:
+                if not self.confirm_discard(dialog.actor):
+                    return
+            if dialog.actor is not None:
+                self.become(dialog.actor)
 
-            self.member = member
-            self.service = MdtService(self.service.db, Actor.for_member(member))
-            self.user_label.setText(
-                f"User: {member.name}  ({SPECIALTY_LABELS.get(member.specialty, member.specialty)}, "
-                f"{member.role})")
-            self.undo_stack.clear()
+        dialog.accepted.connect(chosen)
+        return self._open_dialog(dialog)
+
+    def become(self, actor) -> None:
+        """Act as ``actor`` (signed in) from now on: status bar, permissions, undo history."""
+        member = next((m for m in self.service.list_members(include_inactive=True)
+                       if m.id == actor.member_id), None)
+        changed = actor.member_id != self.service.actor.member_id
+        self.member = member
+        self.service = MdtService(self.service.db, actor)
+        who = actor.name
+        if member is not None:
+            who += f"  ({SPECIALTY_LABELS.get(member.specialty, member.specialty)}, {member.role})"
+        self.user_label.setText(f"User: {who}")
+        if changed:
+            self.undo_stack.clear()  # one member's undo history is not another's to undo
             self.meeting.reload()
             if self.current_case is not None:
                 self.open_patient(self.current_case.patient.id, keep_review=True)
+        self.idle.set_minutes(self._lock_minutes())
 
-        picker.accepted.connect(chosen)
-        self._open_dialog(picker)
+    # ------------------------------------------------------------------ screen lock
+    def _lock_minutes(self) -> float:
+        try:
+            return self.service.settings().lock_minutes
+        except Exception:  # noqa: BLE001 - a setting must never stop the window
+            return 15
+
+    def unsaved_work(self) -> list[str]:
+        """What the current member typed but has not recorded yet (open dialog, fields)."""
+        from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit
+
+        found: list[str] = []
+        if self.current_dialog is not None and self.current_dialog.isVisible():
+            found.append(f"the open dialog “{self.current_dialog.windowTitle()}”")
+        for edit in self.findChildren(QLineEdit):
+            if edit.isVisible() and not edit.isReadOnly() and edit.isModified() and edit.text():
+                found.append(edit.accessibleName() or edit.placeholderText() or "a text field")
+        for box in list(self.findChildren(QPlainTextEdit)) + list(self.findChildren(QTextEdit)):
+            if box.isVisible() and not box.isReadOnly() and box.document().isModified() \
+                    and box.toPlainText().strip():
+                found.append(box.accessibleName() or "a text box")
+        return found
+
+    def confirm_discard(self, new_actor) -> bool:
+        """Before another member takes over: say what the current one would lose."""
+        lost = self.unsaved_work()
+        if not lost:
+            return True
+        answer = QMessageBox.question(
+            self, "Switch user",
+            f"{self.service.actor.name} has unrecorded input: {', '.join(lost)}.\n\n"
+            f"Sign in as {new_actor.name} and discard it?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer != QMessageBox.StandardButton.Discard:
+            return False
+        if self.current_dialog is not None:
+            self.current_dialog.reject()
+        return True
+
+    def lock(self) -> QDialog | None:
+        """Hide the record and ask for a password (after inactivity, or Ctrl+L)."""
+        from ui.signin import LockScreen
+
+        if self.locked_screen is not None:
+            return self.locked_screen
+        self.idle.set_minutes(0)
+        self.centralWidget().setVisible(False)  # no patient data on an unattended screen
+        if self._presentation is not None:
+            self._presentation.setVisible(False)
+        screen = LockScreen(self.service.db, self.service.actor, self,
+                            confirm_switch=self.confirm_discard)
+        screen.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.locked_screen = screen
+
+        def unlocked() -> None:
+            self.locked_screen = None
+            self.centralWidget().setVisible(True)
+            if self._presentation is not None:
+                self._presentation.setVisible(True)
+            if screen.actor is not None:
+                self.become(screen.actor)
+            self.idle.set_minutes(self._lock_minutes())
+
+        screen.accepted.connect(unlocked)
+        apply_roles(screen)
+        screen.open()
+        return screen
 
     def show_about(self) -> QDialog:
         from ui.about import AboutDialog
@@ -1104,6 +1189,7 @@ class MainWindow(QMainWindow):
         self.flush_pending_refresh()
         self.tasks.cancel_all()
         self.tasks.wait(5000)
+        self.idle.stop()
         if self._presentation is not None:
             self._presentation.close()
         QSettings().setValue("main/geometry", self.saveGeometry())

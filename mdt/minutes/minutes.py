@@ -129,9 +129,12 @@ def _signoff_block(meeting: Meeting, st: Styles) -> list[Flowable]:
         out.append(p("NOT SIGNED. This is a draft: it is not part of the medical record until the chair "
                      "signs the minutes.", st["alert"]))
     else:
-        out.append(kv_grid([("Signed by", sig.signer), ("Signed at", stamp(sig.at)),
-                            ("Audit chain head", sig.audit_head)], CONTENT_W, st, columns=1,
-                           label_share=0.22))
+        rows = [("Signed by", sig.signer), ("Signed at", stamp(sig.at)),
+                ("Audit chain head", sig.audit_head)]
+        if sig.certificate_sha256:
+            rows.append(("Digital signature", f"PAdES, by the signer's own key; certificate "
+                                              f"SHA-256 {sig.certificate_sha256}"))
+        out.append(kv_grid(rows, CONTENT_W, st, columns=1, label_share=0.22))
         out.append(p("The audit chain head is the SHA-256 hash of the newest audit event when the minutes "
                      "were signed; any later change to the record breaks the chain or appears below "
                      "as an amendment.", st["note"]))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -208,6 +209,11 @@ def _member_of(s: Session, actor: Actor) -> MemberModel | None:
 
 
 def _require_role(s: Session, actor: Actor, roles: Sequence[str], action: str) -> MemberModel:
+    # A role is only as good as the sign-in behind it: a name typed on the command line
+    # or an Actor built from a registry entry is not the member (mdt.store.auth_impl).
+    if not actor.authenticated:
+        raise PermissionDenied(f"{actor.name!r} has not signed in; only a signed-in "
+                               f"{' or '.join(roles)} may {action}")
     m = _member_of(s, actor)
     if m is None or not m.active:
         raise PermissionDenied(f"{actor.name!r} is not an active member of the panel registry; "
@@ -621,6 +627,11 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
                     current=_record_for(s, review_id))
             if amendment and r.locked_by_meeting is None:
                 amendment = False  # not signed yet: an ordinary correction
+            if amendment:
+                from mdt.store.auth_impl import _settings
+
+                _require_role(s, svc.actor, _settings(s).amend_roles,
+                              "amend a review of signed minutes")
             if not amendment and r.locked_by_meeting is not None:
                 raise LockedError(
                     f"review of {r.review_date.isoformat()} belongs to signed meeting "
@@ -820,8 +831,7 @@ def _to_meeting(s: Session, m: MeetingModel) -> Meeting:
         agenda=tuple(AgendaItem(patient_id=mrn, review_date=a.review_date, reason=a.reason,
                                 discussion_level=a.discussion_level, position=a.position)
                      for a, mrn in items),
-        signature=None if sig is None else Signature(signer=sig.signer, at=_utc(sig.signed_at),
-                                                     audit_head=sig.audit_head),
+        signature=None if sig is None else _to_signature(sig),
         amendments=tuple(Amendment(at=_utc(a.at), author=a.author, reason=a.reason,
                                    summary=a.summary, patient_id=mrn) for a, mrn in amendments))
 
@@ -996,42 +1006,155 @@ def set_agenda(svc: MdtService, meeting_id: str, items: Sequence[AgendaItem]) ->
         return _to_meeting(s, m)
 
 
-def sign_meeting(svc: MdtService, meeting_id: str) -> Signature:
-    with svc.db.write() as s:
-        signer = _require_role(s, svc.actor, ("chair",), "sign the minutes")
-        m = _meeting(s, meeting_id, lock=True)
+def signing_head(svc: MdtService) -> tuple[int, str]:
+    """(id, hash) of the newest audit event, read before the minutes are rendered."""
+    with svc.db.read() as s:
+        return audit.head(s)
+
+
+def check_signer(svc: MdtService, meeting_id: str) -> None:
+    """Fail early (before the password is even checked) when the actor cannot sign."""
+    with svc.db.read() as s:
+        _require_role(s, svc.actor, ("chair",), "sign the minutes")
+        _meeting(s, meeting_id)
         if _signature(s, meeting_id) is not None:
             raise LockedError(f"meeting {meeting_id} is already signed")
-        locked: list[int] = []
-        items = s.scalars(select(AgendaItemModel).where(AgendaItemModel.meeting_id == m.id)
-                          .order_by(AgendaItemModel.position)).all()
-        for item in items:
-            review_id = _review_for(s, item.patient_id, item.review_date or m.meeting_date)
-            if review_id is None:
-                continue
-            item.review_id = review_id
-            r = _review(s, review_id)
-            if r.locked_by_meeting is None:
-                r.locked_by_meeting = m.id
-                locked.append(r.id)
-                mrn = s.scalars(select(PatientModel.mrn)
-                                .where(PatientModel.id == r.patient_id)).one()
-                # One event per review, so each patient's history shows the lock.
-                audit.record(s, actor=svc.actor.name, action="review.lock", entity="review",
-                             entity_id=r.id, before={"locked_by_meeting": None},
-                             after={"locked_by_meeting": m.id, "version": r.current_version},
-                             patient_mrn=mrn)
-        s.flush()
-        _, head_hash = audit.head(s)
-        sig = SignatureModel(meeting_id=m.id, signer=signer.name, signed_at=_now(),
-                             audit_head=head_hash)
-        s.add(sig)
-        s.flush()
-        audit.record(s, actor=svc.actor.name, action="meeting.sign", entity="meeting",
-                     entity_id=m.id, before=None,
-                     after={"signer": signer.name, "audit_head": head_hash,
-                            "locked_reviews": locked})
-        return Signature(signer=sig.signer, at=_utc(sig.signed_at), audit_head=sig.audit_head)
+
+
+def sign_meeting(svc: MdtService, meeting_id: str, *, signed_at: datetime, seen_head: int,
+                 key: Any, certificate_pem: str, minutes_pdf: bytes) -> Signature:
+    """Store the signature: lock events, the sign event, then the key-signed payload.
+
+    ``seen_head`` is the audit event id the minutes were rendered at: if anything about
+    this meeting, its patients or the registry was saved since, the minutes no longer
+    show what would be signed, and ConflictError says so (nothing is written)."""
+    from mdt import keys
+
+    try:
+        with svc.db.write() as s:
+            signer = _require_role(s, svc.actor, ("chair",), "sign the minutes")
+            audit.lock_chain(s)
+            m = _meeting(s, meeting_id, lock=True)
+            if _signature(s, meeting_id) is not None:
+                raise LockedError(f"meeting {meeting_id} is already signed")
+            _check_unchanged(s, m, seen_head)
+            locked: list[int] = []
+            items = s.scalars(select(AgendaItemModel).where(AgendaItemModel.meeting_id == m.id)
+                              .order_by(AgendaItemModel.position)).all()
+            for item in items:
+                review_id = _review_for(s, item.patient_id, item.review_date or m.meeting_date)
+                if review_id is None:
+                    continue
+                item.review_id = review_id
+                r = _review(s, review_id)
+                if r.locked_by_meeting is None:
+                    r.locked_by_meeting = m.id
+                    locked.append(r.id)
+                    mrn = s.scalars(select(PatientModel.mrn)
+                                    .where(PatientModel.id == r.patient_id)).one()
+                    # One event per review, so each patient's history shows the lock.
+                    audit.record(s, actor=svc.actor.name, action="review.lock", entity="review",
+                                 entity_id=r.id, before={"locked_by_meeting": None},
+                                 after={"locked_by_meeting": m.id, "version": r.current_version},
+                                 patient_mrn=mrn)
+            s.flush()
+            pdf_sha = keys.sha256_hex(minutes_pdf)
+            event = audit.record(
+                s, actor=svc.actor.name, action="meeting.sign", entity="meeting", entity_id=m.id,
+                before=None,
+                after={"signer": signer.name, "member_id": signer.id, "locked_reviews": locked,
+                       "signed_at": _iso(signed_at),
+                       "certificate_sha256": keys.fingerprint(certificate_pem),
+                       "minutes_sha256": pdf_sha})
+            s.flush()
+            # The signature covers the chain head AFTER the sign event: the event's own hash.
+            payload = audit.canonical_json({
+                "meeting": m.id, "signer": signer.name, "signed_at": _iso(signed_at),
+                "audit_event_id": event.id, "audit_head": event.hash, "minutes_sha256": pdf_sha})
+            sig = SignatureModel(
+                meeting_id=m.id, signer=signer.name, signed_at=signed_at,
+                audit_head=event.hash, audit_event_id=event.id, member_id=signer.id,
+                certificate_pem=certificate_pem, payload=payload,
+                signed_value=keys.sign_bytes(key, payload.encode("utf-8")),
+                minutes_pdf=minutes_pdf, minutes_sha256=pdf_sha)
+            s.add(sig)
+            s.flush()
+            return _to_signature(sig)
+    except StaleDataError as exc:
+        # A review or the meeting changed under us between read and write: nothing was
+        # committed (the transaction rolled back as a whole).
+        raise ConflictError(f"someone saved a change to meeting {meeting_id} or one of its "
+                            f"patients while you were signing; nothing was signed. Check the "
+                            f"minutes and sign again.") from exc
+
+
+def _iso(value: datetime) -> str:
+    return _utc(value).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _to_signature(sig: SignatureModel) -> Signature:
+    from mdt import keys
+
+    return Signature(signer=sig.signer, at=_utc(sig.signed_at), audit_head=sig.audit_head,
+                     audit_event_id=sig.audit_event_id,
+                     certificate_sha256=(keys.fingerprint(sig.certificate_pem)
+                                         if sig.certificate_pem else None))
+
+
+def _check_unchanged(s: Session, m: MeetingModel, seen_head: int) -> None:
+    mrns = list(s.scalars(select(PatientModel.mrn).join(
+        AgendaItemModel, AgendaItemModel.patient_id == PatientModel.id)
+        .where(AgendaItemModel.meeting_id == m.id)))
+    newer = s.scalars(select(AuditEventModel).where(
+        AuditEventModel.id > seen_head,
+        or_(AuditEventModel.patient_mrn.in_(mrns),
+            (AuditEventModel.entity == "meeting") & (AuditEventModel.entity_id == m.id),
+            AuditEventModel.entity == "member"))
+        .order_by(AuditEventModel.id).limit(1)).first()
+    if newer is not None:
+        what = f"patient {newer.patient_mrn}" if newer.patient_mrn else f"{newer.entity} {newer.entity_id}"
+        raise ConflictError(f"{newer.actor} saved a change ({newer.action}, {what}) while you "
+                            f"were signing meeting {m.id}; nothing was signed. Check the minutes "
+                            f"and sign again.")
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureRecord:
+    meeting_id: str
+    signer: str
+    audit_event_id: int | None
+    certificate_pem: str | None
+    minutes_sha256: str | None
+    amendments: int
+
+
+def signature_records(svc: MdtService) -> list[SignatureRecord]:
+    with svc.db.read() as s:
+        counts = dict(s.execute(select(AmendmentModel.meeting_id, func.count())
+                                .group_by(AmendmentModel.meeting_id)).all())
+        return [SignatureRecord(sig.meeting_id, sig.signer, sig.audit_event_id,
+                                sig.certificate_pem, sig.minutes_sha256,
+                                counts.get(sig.meeting_id, 0))
+                for sig in s.scalars(select(SignatureModel))]
+
+
+def member_certificates(svc: MdtService) -> list[str]:
+    from mdt.store.models import MemberCredentialModel
+
+    with svc.db.read() as s:
+        return [c for c in s.scalars(select(MemberCredentialModel.certificate_pem)) if c]
+
+
+def signature_problem(svc: MdtService, meeting_id: str) -> str | None:
+    with svc.db.read() as s:
+        return audit.check_signature(s, meeting_id)
+
+
+def signed_minutes(svc: MdtService, meeting_id: str) -> bytes | None:
+    with svc.db.read() as s:
+        _meeting(s, meeting_id)
+        sig = _signature(s, meeting_id)
+        return None if sig is None else sig.minutes_pdf
 
 
 def amend_meeting(svc: MdtService, meeting_id: str, reason: str, summary: str,
@@ -1074,8 +1197,12 @@ def patient_history(svc: MdtService, mrn: str) -> list[AuditRecord]:
         return [_audit_record(r) for r in rows]
 
 
-def audit_events(svc: MdtService, limit: int | None) -> list[AuditRecord]:
+def audit_events(svc: MdtService, limit: int | None, include_seals: bool) -> list[AuditRecord]:
+    from mdt.store.seal import SEAL_ACTION
+
     q = select(AuditEventModel).order_by(AuditEventModel.id.desc())
+    if not include_seals:
+        q = q.where(AuditEventModel.action != SEAL_ACTION)
     if limit is not None:
         q = q.limit(limit)
     with svc.db.read() as s:
