@@ -46,7 +46,7 @@ def _index(path: str, i: int) -> str:
 
 def parse_follow_up(parser: Any, value: object, path: str, birth: date | None,
                     reviews: list[tuple[int, Review]], treatment: Treatment | None,
-                    case_path: str) -> FollowUp | None:
+                    case_path: str, cross_check: bool = True) -> FollowUp | None:
     """``follow_up`` of a case (None when absent or null); problems go to ``parser``."""
     d = parser.obj(value, path, FOLLOW_UP_KEYS, nullable=True)
     if d is None:
@@ -80,7 +80,7 @@ def parse_follow_up(parser: Any, value: object, path: str, birth: date | None,
     rpath = _key(case_path, "reviews")
     reviews_ok = not any(p.path == rpath or p.path.startswith(rpath + "[") or p.path.startswith(rpath + ".")
                          for p in parser.problems)
-    if not reviews_ok:
+    if not reviews_ok or not cross_check:
         return fu
     if death is not None:
         _nothing_after_death(parser, path, death, dated, reviews, treatment, case_path)
@@ -250,3 +250,15 @@ def follow_up_problems(case: Case) -> list:
     except ValidationError as exc:
         return exc.problems
     return []
+
+
+def parse_follow_up_alone(obj: object, path: str = "follow_up") -> FollowUp | None:
+    """A stored ``follow_up`` object on its own (storage keeps it apart from the reviews it
+    was checked against when saved); raises ValidationError naming each field."""
+    from mdt.caseformat import _finish, _Parser
+
+    parser = _Parser()
+    fu = parse_follow_up(parser, obj, path, None, [], None, "", cross_check=False)
+    if obj is None:
+        return None
+    return _finish(parser, fu)
