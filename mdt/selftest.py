@@ -118,13 +118,13 @@ def step_target_database(state: _State) -> dict[str, Any]:
 
 
 def step_load_demo(state: _State) -> dict[str, Any]:
-    from mdt.demo import demo_cases
+    from mdt.demo import seed_cases
     from mdt.services import Actor, MdtService, seed_demo_if_empty
 
     actor = Actor(SELF_TEST_ACTOR, "coordinator")
     _check(seed_demo_if_empty(state.db, actor), "the self-test database is not empty")
     service = MdtService(state.db, actor)
-    expected = demo_cases()
+    expected = seed_cases()
     rows = service.list_patients(include_archived=True)
     _check(len(rows) == len(expected), f"{len(rows)} patients stored, {len(expected)} expected")
     # Storage must be lossless: what comes back is what went in.

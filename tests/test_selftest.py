@@ -37,10 +37,10 @@ def test_self_test_passes_every_step_and_prints_json(tmp_path: Path) -> None:
     steps = {s["name"]: s["detail"] for s in report["steps"]}
     assert steps["environment"]["frozen"] is False
     assert steps["migrate"]["revision"]
-    from mdt.demo import demo_cases
+    from mdt.demo import seed_cases
     from mdt.protocols import load_protocols
 
-    assert steps["load_demo"]["patients"] == len(demo_cases())
+    assert steps["load_demo"]["patients"] == len(seed_cases())
     assert set(steps["evaluate"]) == set(load_protocols())  # one evaluation per shipped protocol
     assert steps["minutes_pdf"]["pages"] >= 1
     assert any("JPEG 2000" in line for line in steps["dicom_decode"]["codecs"])

@@ -1132,7 +1132,7 @@ def seed_demo_if_empty(db: Database, actor: Actor, meeting_date: date | None) ->
         counts = dict.fromkeys(("patients_created", "patients_updated", "reviews_added",
                                 "reviews_revised", "reviews_unchanged"), 0)
         cases = demo.demo_cases(meeting_date)
-        for case in cases:
+        for case in demo.seed_cases(meeting_date):
             _import_case(s, actor, case, counts)
         _create_meeting(s, actor, demo.demo_meeting(meeting_date, cases), check=False)
     return True
