@@ -41,7 +41,7 @@ class Filters:
     def keeps(self, f: PatientFacts) -> bool:
         if self.protocol is not None and f.protocol_id != self.protocol:
             return False
-        if self.arm is not None and (f.arm or NO_ARM) != self.arm:
+        if self.arm is not None and f.arm != self.arm:
             return False
         if self.enrolled_from is not None and (f.origin is None or f.origin < self.enrolled_from):
             return False
@@ -188,14 +188,16 @@ def _median_text(c: stats.KMCurve | None) -> Cell:
 
 def build_section(protocol_id: str, facts: Sequence[PatientFacts], settings: OutcomeSettings,
                   by_arm: bool = True, extra_notes: Sequence[str] = ()) -> Section:
-    arms = sorted({f.arm or NO_ARM for f in facts}) if by_arm else []
+    # Patients without a recorded arm count in the overall column only (said in the notes).
+    arms = sorted({f.arm for f in facts if f.arm}) if by_arm else []
     reference = None
     if arms:
         reference = settings.reference_arm if settings.reference_arm in arms else arms[0]
         arms = [reference] + [a for a in arms if a != reference]
-    order = [*arms, OVERALL] if len(arms) != 1 else [*arms, OVERALL]
-    groups: dict[str, list[PatientFacts]] = {a: [f for f in facts if (f.arm or NO_ARM) == a] for a in arms}
+    order = [*arms, OVERALL]
+    groups: dict[str, list[PatientFacts]] = {a: [f for f in facts if f.arm == a] for a in arms}
     groups[OVERALL] = list(facts)
+    no_arm = sum(1 for f in facts if not f.arm)
     pop = settings.population
     rows: list[Row] = []
     kinds = ", ".join(k.replace("_", " + ") for k in settings.conversion_counts)
@@ -239,7 +241,11 @@ def build_section(protocol_id: str, facts: Sequence[PatientFacts], settings: Out
                     "patients not converted; converted patients without a dated event", cells))
 
     survival: list[Survival] = []
-    risk_days = [m * DAYS_PER_MONTH for m in RISK_TIMES_MONTHS]
+    longest = max((t.days for f in facts for t in (f.pfs, f.hepatic_pfs, f.os) if t is not None), default=0)
+    # Numbers at risk up to the first time past the longest follow-up (no row of zeros).
+    risk_months = [m for m in RISK_TIMES_MONTHS if m * DAYS_PER_MONTH <= longest]
+    risk_months += [m for m in RISK_TIMES_MONTHS if m * DAYS_PER_MONTH > longest][:1]
+    risk_days = [m * DAYS_PER_MONTH for m in risk_months]
     for key, label in SURVIVAL_ENDPOINTS:
         curves, data, missing = _survival(lambda f, k=key: getattr(f, k), groups, order)
         cells = {g: _median_text(curves[g]) for g in order}
@@ -268,7 +274,7 @@ def build_section(protocol_id: str, facts: Sequence[PatientFacts], settings: Out
                         f"last date known alive",
                         f"{n_missing} without follow-up after the time origin" if n_missing else "none",
                         cells, comparison, values))
-        survival.append(Survival(key, label, curves, tuple(RISK_TIMES_MONTHS),
+        survival.append(Survival(key, label, curves, tuple(risk_months),
                                  {g: stats.at_risk(data[g][0], risk_days) for g in order}))
 
     min_grade = CLAVIEN_DINDO.index(settings.complication_min_grade)
@@ -310,6 +316,8 @@ def build_section(protocol_id: str, facts: Sequence[PatientFacts], settings: Out
                     "settled by the chair / the same reviews", "reviews with fewer than two ratings", second))
 
     notes = list(extra_notes)
+    if by_arm and no_arm:
+        notes.append(f"{no_arm} patient(s) have no arm recorded: counted in the overall column only")
     first_review = sum(1 for f in facts if f.origin_source == "first_review")
     if first_review:
         notes.append(f"{first_review} patient(s) have no enrolment date: their time origin is the first review")
