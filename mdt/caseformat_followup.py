@@ -262,3 +262,36 @@ def parse_follow_up_alone(obj: object, path: str = "follow_up") -> FollowUp | No
     if obj is None:
         return None
     return _finish(parser, fu)
+
+
+_WORDS = {
+    "local_treatments": "Local treatment", "progressions": "Progression", "last_follow_up": "Last follow-up",
+    "death_date": "Date of death", "end": "End of follow-up", "date": "date", "kind": "kind",
+    "lesions": "lesions treated", "margin": "resection margin", "clavien_dindo_30d": "Clavien-Dindo grade at 30 days",
+    "clavien_dindo_90d": "Clavien-Dindo grade at 90 days", "note": "note", "site": "site",
+    "outcome": "end of the course", "outcome_date": "date of the end", "reviews": "Review",
+    "cycles": "Cycle",
+}
+
+
+def clinical_words(problem: object) -> str:
+    """A problem of the follow-up record in words a clinician reads: ``Local treatment 1,
+    Clavien-Dindo grade at 90 days: must not be milder ...`` rather than a JSON path."""
+    import re
+
+    path = getattr(problem, "path", "")
+    reason = getattr(problem, "reason", str(problem))
+    parts: list[str] = []
+    for name, index in re.findall(r"([a-z_0-9]+)(?:\[(\d+)\])?", path):
+        if name in ("follow_up", "treatment"):
+            continue
+        word = _WORDS.get(name, name.replace("_", " "))
+        parts.append(f"{word} {int(index) + 1}" if index else word)
+    where = ", ".join(parts) or "Follow-up"
+    text = re.sub(r"follow_up\.local_treatments\[(\d+)\]", lambda m: f"local treatment {int(m[1]) + 1}", reason)
+    text = re.sub(r"follow_up\.progressions\[(\d+)\]", lambda m: f"progression {int(m[1]) + 1}", text)
+    text = re.sub(r"reviews\[(\d+)\]", lambda m: f"review {int(m[1]) + 1}", text)
+    text = re.sub(r"treatment\.cycles\[(\d+)\]", lambda m: f"cycle {int(m[1]) + 1}", text)
+    text = text.replace("follow_up.death_date", "the date of death").replace(
+        "follow_up.last_follow_up", "the last follow-up")
+    return f"{where[:1].upper()}{where[1:]}: {text}"
