@@ -38,7 +38,7 @@ from mdt.case import (
     LocalTreatmentEvent,
     ProgressionEvent,
 )
-from mdt.caseformat_followup import clinical_words, follow_up_problems
+from mdt.caseformat_followup import clinical_words, follow_up_problems, with_derived_end
 from mdt.errors import FieldProblem, MdtError, ValidationError
 from ui.patients.dialogs import parse_optional_date
 from ui.style import label
@@ -212,7 +212,8 @@ class FollowUpEditor(QWidget):
         old = self.case.follow_up
         if new == old:
             return True
-        problems = follow_up_problems(replace(self.case, follow_up=new))
+        # The end follows from the events: check the case as it will be stored.
+        problems = follow_up_problems(with_derived_end(replace(self.case, follow_up=new)))
         if problems:
             self.error.setText("\n".join(clinical_words(p) for p in problems))
             return False
