@@ -131,3 +131,22 @@ def test_period_filter_keeps_patients_enrolled_in_it():
     facts, _ = cohort_facts(cases)
     assert build_report(facts, Filters(enrolled_from=ENROLLED + timedelta(days=1))).sections == ()
     assert len(build_report(facts, Filters(enrolled_to=ENROLLED)).sections) == 1
+
+
+def test_cox_hazard_ratio_equals_lifelines_default_fit():
+    """The Cox fit runs lifelines in batch mode (fast with tied times): the same estimate as
+    lifelines' default fit."""
+    import pandas as pd
+    from lifelines import CoxPHFitter
+    from lifelines.datasets import load_waltons
+
+    from mdt.outcomes.stats import compare_survival
+
+    df = load_waltons()
+    ref, other = df[df.group == "control"], df[df.group == "miR-137"]
+    got = compare_survival(list(ref["T"]), list(ref["E"].astype(bool)), list(other["T"]),
+                           list(other["E"].astype(bool)))
+    frame = pd.DataFrame({"T": df["T"], "E": df["E"], "arm": (df.group == "miR-137").astype(float)})
+    s = CoxPHFitter().fit(frame, "T", "E").summary.loc["arm"]
+    assert got.hazard_ratio == pytest.approx(s["exp(coef)"], rel=1e-6)
+    assert (got.low, got.high) == pytest.approx((s["exp(coef) lower 95%"], s["exp(coef) upper 95%"]), rel=1e-6)

@@ -15,6 +15,7 @@ patient each clickable mark belongs to.  ``ui.outcomes.painter`` draws it with Q
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -167,14 +168,11 @@ def km_figure(sv: Survival, groups: Sequence[str], width: float = 520.0) -> Figu
         last_t = max([c.times[-1]] + list(c.censored)) / DAYS_PER_MONTH if c.times else 0
         pts.append((x(last_t), y(prev)))
         fig.items.append(Polyline(tuple(pts), colour, 1.6))
-        for cens in c.censored:
-            m = cens / DAYS_PER_MONTH
-            # survival at the censoring time: the last step at or before it
-            p = 1.0
-            for t, s in zip(c.times, c.survival, strict=True):
-                if t <= cens:
-                    p = s
-            fig.items.append(Marker(x(m), y(p), "tick", 4.0, colour))
+        # One tick per distinct censoring time, at the survival of the last step at or before it.
+        for cens in sorted(set(c.censored)):
+            k = bisect_right(c.times, cens) - 1
+            p = c.survival[k] if k >= 0 else 1.0
+            fig.items.append(Marker(x(cens / DAYS_PER_MONTH), y(p), "tick", 4.0, colour))
         if c.median is not None:
             fig.items.append(Line(x(c.median / DAYS_PER_MONTH), y(0.5), x(c.median / DAYS_PER_MONTH),
                                   bottom_axis, colour, 0.6, (2, 2)))
@@ -245,9 +243,6 @@ def swimmer_figure(facts: Sequence[PatientFacts], width: float = 520.0, lane: fl
     step = _nice_step(tmax)
     plot_w = width - left - right
 
-    def x(days: float) -> float:
-        return left + plot_w * (days / DAYS_PER_MONTH) / tmax
-
     t = 0.0
     while t <= tmax + 1e-9:
         xx = left + plot_w * t / tmax
@@ -256,30 +251,32 @@ def swimmer_figure(facts: Sequence[PatientFacts], width: float = 520.0, lane: fl
         t += step
     fig.items.append(Text(left + plot_w, top + plot_h + 21, "months from the time origin", 6.5, MUTED, "end"))
     arms = sorted({f.arm for f in rows if f.arm})
+    arm_colour = {a: ARM_COLOURS[i % len(ARM_COLOURS)] for i, a in enumerate(arms)}
+    tints = {c: _tint(c) for c in [*arm_colour.values(), MUTED]}
+    per_day = plot_w / (tmax * DAYS_PER_MONTH)
+    add, hits = fig.items.append, fig.hits.append  # 5,000 lanes: keep the loop lean
+    half, unknown = lane * 0.22, DECISION_COLOURS["no decision"]
     for i, f in enumerate(rows):
         cy = top + lane * i + lane / 2
-        colour = ARM_COLOURS[arms.index(f.arm) % len(ARM_COLOURS)] if f.arm in arms else MUTED
-        label = f"{f.patient_id} {f.arm or ''}".strip()
-        fig.items.append(Text(left - 4, cy + 2.5, label, 6.2, INK, "end"))
-        end_x = x(f.follow_up_days or 0)
-        fig.items.append(Rect(left, cy - lane * 0.22, max(end_x - left, 1.0), lane * 0.44, _tint(colour),
-                              None))
+        colour = arm_colour.get(f.arm, MUTED)
+        add(Text(left - 4, cy + 2.5, f"{f.patient_id} {f.arm or ''}".strip(), 6.2, INK, "end"))
+        add(Rect(left, cy - half, max((f.follow_up_days or 0) * per_day, 1.0), 2 * half, tints[colour], None))
         for m in f.marks:
-            mx = x(m.day)
-            if m.kind == "cycle":
-                fig.items.append(Line(mx, cy - lane * 0.22, mx, cy + lane * 0.22, colour, 0.5))
-            elif m.kind == "review":
-                fig.items.append(Marker(mx, cy, "circle", lane * 0.32,
-                                        DECISION_COLOURS.get(m.label, DECISION_COLOURS["no decision"])))
-            elif m.kind == "local_treatment":
-                fig.items.append(Marker(mx, cy, "triangle", lane * 0.45, INK))
-            elif m.kind == "progression":
-                fig.items.append(Marker(mx, cy, "diamond", lane * 0.4, RESPONSE_COLOURS["PD"]))
-            elif m.kind == "death":
-                fig.items.append(Marker(mx, cy, "cross", lane * 0.4, INK))
-            elif m.kind == "last_follow_up":
-                fig.items.append(Marker(mx, cy, "arrow" if m.label == "alive" else "tick", lane * 0.4, MUTED))
-        fig.hits.append(Hit(0, cy - lane / 2, width, lane, f.patient_id))
+            mx = left + m.day * per_day
+            kind = m.kind
+            if kind == "cycle":
+                add(Line(mx, cy - half, mx, cy + half, colour, 0.5))
+            elif kind == "review":
+                add(Marker(mx, cy, "circle", lane * 0.32, DECISION_COLOURS.get(m.label, unknown)))
+            elif kind == "local_treatment":
+                add(Marker(mx, cy, "triangle", lane * 0.45, INK))
+            elif kind == "progression":
+                add(Marker(mx, cy, "diamond", lane * 0.4, RESPONSE_COLOURS["PD"]))
+            elif kind == "death":
+                add(Marker(mx, cy, "cross", lane * 0.4, INK))
+            elif kind == "last_follow_up":
+                add(Marker(mx, cy, "arrow" if m.label == "alive" else "tick", lane * 0.4, MUTED))
+        hits(Hit(0, cy - lane / 2, width, lane, f.patient_id))
     ly = top + plot_h + 36
     legend = (("circle", DECISION_COLOURS["convertible"], "review (decision colour)"),
               ("triangle", INK, "local treatment"), ("diamond", RESPONSE_COLOURS["PD"], "progression"),

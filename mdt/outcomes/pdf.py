@@ -11,8 +11,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO
 
-from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, Polygon, Rect, String
 from reportlab.graphics.shapes import Circle as RLCircle
+from reportlab.graphics.shapes import Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer
 

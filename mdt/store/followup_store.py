@@ -8,8 +8,8 @@ patient list's ``outcome`` and the stored treatment outcome follow it on every c
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select

@@ -11,9 +11,9 @@ Lock order, to keep PostgreSQL free of deadlocks: patient row first
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mdt import caseformat
 from mdt.case import FORMAT_ID, Case, Patient, ProtocolRef, Review, Treatment
+from mdt.caseformat_followup import with_derived_end
 from mdt.errors import (
     ConflictError,
     FieldProblem,
@@ -34,7 +35,6 @@ from mdt.errors import (
     ValidationError,
 )
 from mdt.meeting import ROLES, SPECIALTIES, AgendaItem, Amendment, Meeting, Member, Signature
-from mdt.caseformat_followup import with_derived_end
 from mdt.store import audit, followup_store
 from mdt.store.models import (
     AgendaItemModel,
