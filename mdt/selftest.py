@@ -258,6 +258,22 @@ def step_main_window(state: _State) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - started, 3)}
 
 
+def step_outcomes(state: _State) -> dict[str, Any]:
+    """The outcome statistics (scipy, lifelines) run in this build: the demo's two arms give
+    a conversion odds ratio and Kaplan-Meier curves with a log-rank p."""
+    from mdt.outcomes.facts import cohort_facts
+    from mdt.outcomes.report import Filters, build_report
+
+    facts, _ = cohort_facts(state.cases)
+    report = build_report(facts, Filters(protocol="NCT05103020"))
+    _check(len(report.sections) == 1, "no NCT05103020 patients among the demo data")
+    rows = {r.id: r for r in report.sections[0].rows}
+    odds = rows["conversion"].comparison_values.get("estimate")
+    logrank = rows["os"].comparison_values.get("logrank_p")
+    _check(odds is not None and logrank is not None, "between-arm statistics missing")
+    return {"patients": len(facts), "conversion_odds_ratio": round(odds, 3), "os_logrank_p": round(logrank, 3)}
+
+
 STEPS: tuple[tuple[str, Callable[[_State], Any], tuple[str, ...]], ...] = (
     ("environment", step_environment, ()),
     ("target_database", step_target_database, ()),
@@ -265,6 +281,7 @@ STEPS: tuple[tuple[str, Callable[[_State], Any], tuple[str, ...]], ...] = (
     ("load_demo", step_load_demo, ("migrate",)),
     ("evaluate", step_evaluate, ("load_demo",)),
     ("minutes_pdf", step_minutes_pdf, ("load_demo",)),
+    ("outcomes", step_outcomes, ("load_demo",)),
     ("dicom_decode", step_dicom_decode, ()),
     ("main_window", step_main_window, ("load_demo",)),
 )

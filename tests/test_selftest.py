@@ -43,6 +43,7 @@ def test_self_test_passes_every_step_and_prints_json(tmp_path: Path) -> None:
     assert steps["load_demo"]["patients"] == len(seed_cases())
     assert set(steps["evaluate"]) == set(load_protocols())  # one evaluation per shipped protocol
     assert steps["minutes_pdf"]["pages"] >= 1
+    assert steps["outcomes"]["conversion_odds_ratio"] > 0  # scipy and lifelines run in this build
     assert any("JPEG 2000" in line for line in steps["dicom_decode"]["codecs"])
     assert steps["main_window"]["qt_platform"] == "offscreen"
     # The self-test works in a temporary folder: nothing is left in the data directory.
