@@ -2,7 +2,7 @@
 
 Each step exercises something a frozen bundle can silently lose: Alembic
 migration scripts shipped as files, the demo data and the protocol files under
-``resources/``, reportlab's fonts, the DICOM codec plugins found through package
+``resources/``, reportlab's fonts, the outcome statistics (scipy, lifelines), the DICOM codec plugins found through package
 metadata, and the Qt platform plugins that build the main window.  The summary
 is one JSON object on standard output; on failure the exit status is 1 and the
 failing step is named (in the JSON and on standard error).

@@ -14,7 +14,7 @@ import pytest
 from mdt import selftest
 
 ROOT = Path(__file__).resolve().parent.parent
-STEP_NAMES = ["environment", "target_database", "migrate", "load_demo", "evaluate", "minutes_pdf", "dicom_decode",
+STEP_NAMES = ["environment", "target_database", "migrate", "load_demo", "evaluate", "minutes_pdf", "outcomes", "dicom_decode",
               "main_window"]
 
 
