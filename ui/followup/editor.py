@@ -92,20 +92,22 @@ class FollowUpEditor(QWidget):
         self.lt_add.clicked.connect(self.add_treatment)
         self.lt_remove = QPushButton("Remove treatment")
         self.lt_remove.clicked.connect(self.remove_treatment)
+        # Four rows of two fields: the tab must fit a 1366-pixel laptop beside the patient list.
         grid = QGridLayout()
-        for i, (text, w) in enumerate((("Date", self.lt_date), ("Kind", self.lt_kind), ("Lesions", self.lt_lesions),
-                                       ("Margin", self.lt_margin))):
-            grid.addWidget(QLabel(text), 0, 2 * i)
-            grid.addWidget(w, 0, 2 * i + 1)
-        for i, (text, w) in enumerate((("Clavien-Dindo 30 days", self.lt_cd30), ("90 days", self.lt_cd90),
-                                       ("Note", self.lt_note))):
-            grid.addWidget(QLabel(text), 1, 2 * i)
-            grid.addWidget(w, 1, 2 * i + 1)
+        pairs = ((("Date", self.lt_date), ("Kind", self.lt_kind)),
+                 (("Lesions", self.lt_lesions), ("Margin", self.lt_margin)),
+                 (("Clavien-Dindo 30 d", self.lt_cd30), ("90 d", self.lt_cd90)))
+        for r, row in enumerate(pairs):
+            for i, (text, w) in enumerate(row):
+                grid.addWidget(QLabel(text), r, 2 * i)
+                grid.addWidget(w, r, 2 * i + 1)
+        grid.addWidget(QLabel("Note"), 3, 0)
+        grid.addWidget(self.lt_note, 3, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.lt_add)
         buttons.addWidget(self.lt_remove)
-        grid.addLayout(buttons, 1, 6, 1, 2)
-        for col in (1, 3, 5, 7):
+        grid.addLayout(buttons, 3, 2, 1, 2)
+        for col in (1, 3):
             grid.setColumnStretch(col, 1)
         lt_box = QGroupBox("Local treatments")
         lt_layout = QVBoxLayout(lt_box)
@@ -128,12 +130,18 @@ class FollowUpEditor(QWidget):
         self.pr_add.clicked.connect(self.add_progression)
         self.pr_remove = QPushButton("Remove progression")
         self.pr_remove.clicked.connect(self.remove_progression)
-        pr_row = QHBoxLayout()
-        for text, w in (("Date", self.pr_date), ("Site", self.pr_site), ("Note", self.pr_note)):
-            pr_row.addWidget(QLabel(text))
-            pr_row.addWidget(w)
-        pr_row.addWidget(self.pr_add)
-        pr_row.addWidget(self.pr_remove)
+        pr_row = QGridLayout()
+        for i, (text, w) in enumerate((("Date", self.pr_date), ("Site", self.pr_site))):
+            pr_row.addWidget(QLabel(text), 0, 2 * i)
+            pr_row.addWidget(w, 0, 2 * i + 1)
+        pr_row.addWidget(QLabel("Note"), 1, 0)
+        pr_row.addWidget(self.pr_note, 1, 1)
+        pr_buttons = QHBoxLayout()
+        pr_buttons.addWidget(self.pr_add)
+        pr_buttons.addWidget(self.pr_remove)
+        pr_row.addLayout(pr_buttons, 1, 2, 1, 2)
+        for col in (1, 3):
+            pr_row.setColumnStretch(col, 1)
         pr_box = QGroupBox("Progressions")
         pr_layout = QVBoxLayout(pr_box)
         pr_layout.addWidget(self.pr_table, 1)
