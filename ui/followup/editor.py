@@ -154,7 +154,7 @@ class FollowUpEditor(QWidget):
         self.death = QLineEdit()
         self.death.setPlaceholderText("YYYY-MM-DD")
         self.death.setAccessibleName("Date of death")
-        self.end = _combo([("still followed", None), ("withdrawn", "withdrawn"),
+        self.end = _combo([("not stopped early", None), ("withdrawn", "withdrawn"),
                            ("lost to follow-up", "lost_to_follow_up")], "End of follow-up")
         self.status_save = QPushButton("&Save status")
         self.status_save.clicked.connect(self.save_status)
