@@ -632,6 +632,74 @@ def cmd_cohort(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_outcomes(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("outcomes", help="endpoints per protocol and arm: conversion, response, "
+                                        "survival, complications, panel agreement")
+    p.add_argument("files", nargs="*", metavar="CASE.json",
+                   help="mdt-case/1 files (default: the patients in the database)")
+    p.add_argument("--patient", action="append", metavar="ID", default=[],
+                   help="only this patient (repeat for several)")
+    p.add_argument("--protocol", metavar="ID", default=None, help="only this protocol")
+    p.add_argument("--arm", metavar="ARM", default=None, help="only this arm")
+    p.add_argument("--from", dest="enrolled_from", metavar="YYYY-MM-DD", default=None,
+                   help="only patients enrolled on or after this date")
+    p.add_argument("--to", dest="enrolled_to", metavar="YYYY-MM-DD", default=None,
+                   help="only patients enrolled on or before this date")
+    p.add_argument("--by", choices=("arm",), default=None,
+                   help="one column per arm, with the between-arm comparisons")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the mdt-outcomes/1 JSON")
+    fmt.add_argument("--csv", action="store_true", help="print one line per patient (what every figure counts)")
+    fmt.add_argument("--pdf", metavar="FILE.pdf", default=None, help="write the outcomes report PDF")
+    p.set_defaults(func=cmd_outcomes)
+
+
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    import json
+    from datetime import date
+
+    from mdt.outcomes.export import facts_to_csv, report_to_dict, report_to_text
+    from mdt.outcomes.facts import cohort_facts
+    from mdt.outcomes.report import Filters, build_report
+
+    dates = {}
+    for name in ("enrolled_from", "enrolled_to"):
+        text = getattr(args, name)
+        try:
+            dates[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            option = "--from" if name == "enrolled_from" else "--to"
+            print(f"error: {option}: {text!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+            return EXIT_USAGE
+    cases = _load_cases_for(args)
+    if isinstance(cases, int):
+        return cases
+    filters = Filters(protocol=args.protocol, arm=args.arm, by_arm=args.by == "arm", **dates)
+    facts, notes = cohort_facts(cases)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    report = build_report(facts, filters, notes)
+    if args.protocol is not None and not report.sections:
+        print(f"error: no patient under protocol {args.protocol!r} matches the filters", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False))
+    elif args.csv:
+        sys.stdout.write(facts_to_csv([f for f in facts if filters.keeps(f)]))
+    elif args.pdf:
+        from mdt.outcomes.pdf import render_outcomes_report
+
+        try:
+            render_outcomes_report(report, [f for f in facts if filters.keeps(f)], args.pdf)
+        except OSError as exc:
+            print(f"error: cannot write {args.pdf}: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+        print(f"outcomes report written to {args.pdf}")
+    else:
+        sys.stdout.write(report_to_text(report))
+    return EXIT_OK
+
+
 def _add_startup_probe(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("startup-probe",
                        help="open the main window (offscreen in CI), print the start-up time as "
@@ -959,7 +1027,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_import, _add_export, _add_audit, _add_backup, _add_restore, _add_demo,
     _add_import_dicom, _add_volumetry,
     _add_evaluate, _add_protocols,
-    _add_response, _add_cohort,
+    _add_response, _add_cohort, _add_outcomes,
     _add_minutes, _add_report,
     _add_startup_probe,
     _add_gui,

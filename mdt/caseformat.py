@@ -65,6 +65,7 @@ from mdt.case import (
     VesselContact,
     Vote,
 )
+from mdt.caseformat_followup import follow_up_to_dict, parse_follow_up
 from mdt.errors import FieldProblem, ValidationError
 
 __all__ = [
@@ -354,7 +355,8 @@ class _Parser:
     # -- the case ---------------------------------------------------------------
 
     def case(self, value: object, path: str) -> Case | None:
-        d = self.obj(value, path, ("format", "patient", "protocol", "treatment", "reviews"))
+        d = self.obj(value, path, ("format", "patient", "protocol", "treatment", "follow_up",
+                                   "reviews"))
         if d is None:
             return None
         fmt = d.get("format", _MISSING)
@@ -380,10 +382,13 @@ class _Parser:
                           f"reviews must be in date order: {rev.date.isoformat()} is before "
                           f"reviews[{prev[0]}] ({prev[1].isoformat()})")
             prev = (i, rev.date)
+        follow_up = parse_follow_up(self, d.get("follow_up"), _key(path, "follow_up"), birth,
+                                    reviews, treatment, path)
         if patient is None or self.problems:
             return None
         return Case(patient=patient, protocol=protocol or ProtocolRef(),
-                    reviews=tuple(r for _, r in reviews), treatment=treatment)
+                    reviews=tuple(r for _, r in reviews), treatment=treatment,
+                    follow_up=follow_up)
 
     def patient(self, value: object, path: str) -> Patient | None:
         if value is _MISSING:
@@ -904,6 +909,8 @@ def case_to_dict(case: Case) -> dict[str, Any]:
         out["protocol"]["enrolment_date"] = _iso(case.protocol.enrolment_date)
     if case.treatment is not None:
         out["treatment"] = _treatment_to_dict(case.treatment)
+    if case.follow_up is not None:
+        out["follow_up"] = follow_up_to_dict(case.follow_up)
     out["reviews"] = [review_to_dict(r) for r in case.reviews]
     return out
 

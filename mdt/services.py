@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from mdt.case import Case, Patient, ProtocolRef, Review, Treatment
+from mdt.case import Case, FollowUp, Patient, ProtocolRef, Review, Treatment
 from mdt.meeting import AgendaItem, Meeting, Member, Signature
 
 # --------------------------------------------------------------------------- value types
@@ -231,6 +231,15 @@ class MdtService:
                       reason: str | None = None) -> Treatment | None:
         """Replace the treatment course (regimen, cycles given, outcome)."""
         return _impl.set_treatment(self, patient_id, treatment, reason)
+
+    def set_follow_up(self, patient_id: str, follow_up: FollowUp | None,
+                      reason: str | None = None) -> Case:
+        """Replace the follow-up record (local treatments, progressions, last follow-up,
+        death).  Validated with the whole case, as an import would be; the end of the course
+        (``treatment.outcome``, the list's status) follows from the events.  Returns the case."""
+        from mdt.store import followup_store
+
+        return followup_store.set_follow_up(self, patient_id, follow_up, reason)
 
     # ---- reviews -----------------------------------------------------------------
 

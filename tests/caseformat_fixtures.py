@@ -124,8 +124,20 @@ _FULL: dict[str, Any] = {
             {"number": 3, "date": "2026-02-16", "dose_reduction_pct": 20.5,
              "toxicity_grade": None, "note": None},
         ],
-        "outcome": "converted",
-        "outcome_date": "2026-03-20",
+        "outcome": "died",
+        "outcome_date": "2026-12-01",
+    },
+    "follow_up": {
+        "local_treatments": [
+            {"date": "2026-04-02", "kind": "resection_ablation", "lesions": ["L1", "L2"],
+             "margin": "R1", "clavien_dindo_30d": "II", "clavien_dindo_90d": "IIIa",
+             "note": "right hepatectomy, ablation of L2"},
+        ],
+        "progressions": [{"date": "2026-09-01", "site": "hepatic_extrahepatic",
+                          "note": "new nodules in the remnant and the lung"}],
+        "last_follow_up": "2026-10-01",
+        "death_date": "2026-12-01",
+        "end": "lost_to_follow_up",
     },
     "reviews": [
         {

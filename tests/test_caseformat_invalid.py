@@ -250,7 +250,7 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
      "must be between 0 and 100"),
     ("treatment.outcome", "cured", "treatment.outcome",
      'must be one of on_treatment, converted, resected, progressed, palliative, died, '
-     'withdrawn, lost_to_follow_up or null (got "cured")'),
+     'withdrawn, lost_to_follow_up, ablated or null (got "cured")'),
     ("treatment.outcome_date", "2025-12-01", "treatment.outcome_date",
      "must not be before treatment.start_date"),
 ]

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 import main
 from mdt import caseformat
-from mdt.demo import demo_cases
+from mdt.demo import demo_cases, seed_cases
 from mdt.errors import LockedError, ValidationError
 from mdt.meeting import AgendaItem, Meeting
 from mdt.services import Actor, MdtService, seed_demo_if_empty
@@ -120,7 +120,7 @@ def test_seed_demo_only_on_an_empty_database(tmp_path: Path) -> None:
     try:
         assert seed_demo_if_empty(db) is True
         svc = MdtService(db, Actor("viewer"))
-        assert {c.patient.id for c in demo_cases()} == {r.patient_id for r in svc.list_patients()}
+        assert {c.patient.id for c in seed_cases()} == {r.patient_id for r in svc.list_patients()}
         (meeting,) = svc.list_meetings()
         assert meeting.patients >= 1 and not meeting.signed
         assert len(svc.list_members()) == 7

@@ -51,7 +51,7 @@ from ui.style import LARGE_POINT_SIZE, apply_roles, label, ui_font
 from ui.tasks import TaskCancelled, TaskHandle, TaskRunner
 from ui.undo import apply_and_push
 
-TAB_NAMES = ("Timeline", "Review", "Treatment", "Compare", "History", "Images")
+TAB_NAMES = ("Timeline", "Review", "Treatment", "Compare", "History", "Images", "Follow-up", "Outcomes")
 
 
 class PatientHeader(QWidget):
@@ -214,8 +214,18 @@ class MainWindow(QMainWindow):
         self.compare = CompareWidget()
         self.history = HistoryWidget()
         self.images = self._make_images_tab()
+        from ui.followup import FollowUpEditor
+        from ui.outcomes import OutcomesView
+
+        self.followup = FollowUpEditor(self._set_follow_up)
+        self.outcomes = OutcomesView()
+        self.outcomes.patient_requested.connect(self._open_from_outcomes)
+        self.outcomes.reload_requested.connect(self.load_outcomes)
+        self.outcomes.pdf_button.clicked.connect(lambda: self.print_outcomes_report())
+        self._stale.add(self.outcomes)  # filled when first shown (cohort-wide, not per patient)
         for widget, name in zip((self.timeline, self.review_tab, self.treatment, self.compare,
-                                 self.history, self.images), TAB_NAMES, strict=True):
+                                 self.history, self.images, self.followup, self.outcomes), TAB_NAMES,
+                                strict=True):
             self.tabs.addTab(widget, name)
         self.tabs.currentChanged.connect(lambda _i: self._refresh_lazy_tab())
 
@@ -818,7 +828,8 @@ class MainWindow(QMainWindow):
         tab.setFocus()
 
     def _tab_widgets(self) -> tuple[QWidget, ...]:
-        return (self.timeline, self.review_tab, self.treatment, self.compare, self.history, self.images)
+        return (self.timeline, self.review_tab, self.treatment, self.compare, self.history, self.images,
+                self.followup)
 
     def _mark_stale(self, *tabs: QWidget) -> None:
         self._stale.update(tabs)
@@ -852,6 +863,53 @@ class MainWindow(QMainWindow):
             self.compare.set_case(case, self.current_index, self._target_limit(case) if case else 2)
         elif tab is self.history:
             self.history.load(self.service, case.patient.id if case else None)
+        elif tab is self.followup:
+            self.followup.set_case(case)
+        elif tab is self.outcomes:
+            self.load_outcomes()
+
+    def _set_follow_up(self, follow_up, old, text: str) -> None:  # noqa: ANN001
+        """Called by the follow-up editor: save now, push for undo (ValidationError propagates)."""
+        case = self.current_case
+        if case is None:
+            return
+        pid = case.patient.id
+        apply_and_push(self.undo_stack, text,
+                       lambda: self.service.set_follow_up(pid, follow_up, text),
+                       lambda: self.service.set_follow_up(pid, old, f"undo: {text}"),
+                       after=lambda: self._patient_changed(pid), on_error=self.report_error)
+        self._stale.add(self.outcomes)
+
+    def load_outcomes(self) -> TaskHandle:
+        """Every patient's facts on a worker thread, then the Outcomes view's statistics."""
+        from ui.outcomes.view import load_facts
+
+        db, actor = self.service.db, self.service.actor
+        self.outcomes.status.setText("Reading the patients' records…")
+        return self.tasks.run("", lambda _task: load_facts(lambda: MdtService(db, actor)),
+                              self.outcomes.set_facts,
+                              lambda exc, _tb: self.report_error("Outcomes not available", exc))
+
+    def _open_from_outcomes(self, patient_id: str) -> None:
+        if self.open_patient(patient_id, select=True):
+            self.show_tab(TAB_NAMES.index("Timeline"))
+
+    def print_outcomes_report(self, path: str | None = None, open_viewer: bool = True) -> TaskHandle | None:
+        """The Outcomes view's tables and figures (its current filters) as a PDF."""
+        report, facts = self.outcomes.report, self.outcomes.facts
+        if report is None:
+            self.show_message("Open the Outcomes tab first (Ctrl+8)")
+            return None
+        path = path or self._ask_save_path("Save outcomes report", "outcomes-report.pdf", "PDF (*.pdf)")
+        if not path:
+            return None
+
+        def render(_service: MdtService) -> None:
+            from mdt.outcomes.pdf import render_outcomes_report
+
+            render_outcomes_report(report, facts, path)
+
+        return self._render_pdf("Printing the outcomes report", render, path, open_viewer)
 
     def _set_treatment(self, treatment: Treatment | None, old: Treatment | None, text: str) -> None:
         """Called by the treatment editor: save now, push for undo (ValidationError propagates)."""

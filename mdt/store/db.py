@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 # Alembic is imported only when a migration is pending (it costs ~0.2 s of
 # start-up); a database already at HEAD_REVISION is recognised with plain SQL.
 # tests/test_store_migrations.py checks this constant against Alembic's head.
-HEAD_REVISION = "0009_dicom_frames"
+HEAD_REVISION = "0005_follow_up"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BACKUPS_KEPT = 10

@@ -282,3 +282,37 @@ class AuditEventModel(Base):
     after: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class FollowUpModel(Base):
+    """A patient's follow-up (migration ``0005_follow_up``); ``content`` is the canonical
+    case-format ``follow_up`` JSON, the columns and the event tables its typed projection."""
+    __tablename__ = "follow_up"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"),
+                                            unique=True)
+    last_follow_up: Mapped[date | None] = mapped_column(Date)
+    death_date: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[str | None] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+
+
+class LocalTreatmentEventModel(Base):
+    __tablename__ = "local_treatment_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_up.id", ondelete="CASCADE"),
+                                              index=True)
+    event_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    margin: Mapped[str | None] = mapped_column(String(2))
+    clavien_dindo_30d: Mapped[str | None] = mapped_column(String(4))
+    clavien_dindo_90d: Mapped[str | None] = mapped_column(String(4))
+
+
+class ProgressionEventModel(Base):
+    __tablename__ = "progression_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_up.id", ondelete="CASCADE"),
+                                              index=True)
+    event_date: Mapped[date] = mapped_column(Date)
+    site: Mapped[str] = mapped_column(String(32))

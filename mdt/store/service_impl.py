@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mdt import caseformat
 from mdt.case import FORMAT_ID, Case, Patient, ProtocolRef, Review, Treatment
+from mdt.caseformat_followup import with_derived_end
 from mdt.errors import (
     ConflictError,
     FieldProblem,
@@ -34,7 +35,7 @@ from mdt.errors import (
     ValidationError,
 )
 from mdt.meeting import ROLES, SPECIALTIES, AgendaItem, Amendment, Meeting, Member, Signature
-from mdt.store import audit
+from mdt.store import audit, followup_store
 from mdt.store.models import (
     AgendaItemModel,
     AmendmentModel,
@@ -294,6 +295,7 @@ def _refresh_summary(s: Session, p: PatientModel) -> None:
     p.resectability = latest[2] if latest else None
     p.plan = latest[3] if latest else None
     p.next_review = latest[4] if latest else None
+    followup_store.refresh_end(s, p)
 
 
 # --------------------------------------------------------------------------- patients
@@ -338,16 +340,19 @@ def get_patient(svc: MdtService, mrn: str) -> PatientRow:
         return _row(_patient(s, mrn))
 
 
-def _case(s: Session, mrn: str) -> Case:
+def _case(s: Session, mrn: str, derived: bool = True) -> Case:
     p = _patient(s, mrn)
     course = s.scalars(select(TreatmentCourseModel)
                        .where(TreatmentCourseModel.patient_id == p.id)).first()
     reviews = tuple(_parse_review_text(v.content) for _, v in _current_reviews(s, p.id))
-    return Case(
+    case = Case(
         patient=Patient(id=p.mrn, name=p.name, sex=p.sex, birth_date=p.birth_date),
         protocol=ProtocolRef(id=p.protocol_id, arm=p.arm, enrolment_date=p.enrolment_date),
         reviews=reviews,
-        treatment=_parse_treatment(course.content) if course is not None else None)
+        treatment=_parse_treatment(course.content) if course is not None else None,
+        follow_up=followup_store.read(s, p.id))
+    # With follow-up events the end is theirs, whatever an older save stored.
+    return with_derived_end(case) if derived else case
 
 
 def get_case(svc: MdtService, mrn: str) -> Case:
@@ -503,6 +508,12 @@ def set_treatment(svc: MdtService, mrn: str, treatment: Treatment | None,
     _validate_treatment(treatment)
     with svc.db.write() as s:
         p = _patient(s, mrn, lock=True)
+        case = _case(s, mrn, derived=False)
+        if case.follow_up is not None:
+            # The end follows from the follow-up events: an edited course keeps it.
+            synced = with_derived_end(replace(case, treatment=treatment))
+            followup_store.validate(synced)
+            treatment = synced.treatment
         _set_treatment(s, svc.actor, p, treatment, reason)
     return treatment
 
@@ -674,11 +685,14 @@ def _import_case(s: Session, actor: Actor, case: Case, counts: dict[str, int]) -
             _add_review(s, actor, p, review, "import", validate=False)
             counts["reviews_added"] += 1
         _summary_from(p, case.reviews)  # all reviews are new: no need to query them
+        if case.follow_up is not None:
+            followup_store.store(s, actor.name, p, case.follow_up, "import")
         return
     changed = _update_patient(s, actor, p, case.patient, case.protocol, "import")
     if case.treatment is not None:
         changed = _set_treatment(s, actor, p, case.treatment, "import") or changed
     counts["patients_updated"] += int(changed)
+    counts_updated_before = changed
     existing: dict[date, list[tuple[ReviewModel, ReviewVersionModel]]] = defaultdict(list)
     for r, v in _current_reviews(s, p.id):
         existing[r.review_date].append((r, v))
@@ -700,6 +714,9 @@ def _import_case(s: Session, actor: Actor, case: Case, counts: dict[str, int]) -
                               f"to signed meeting {r.locked_by_meeting}; nothing was imported")
         _revise(s, actor, p, r, review, "import", False)
         counts["reviews_revised"] += 1
+    if case.follow_up is not None:
+        changed = followup_store.store(s, actor.name, p, case.follow_up, "import")
+        counts["patients_updated"] += int(changed and not counts_updated_before)
     _refresh_summary(s, p)
 
 
@@ -1241,7 +1258,7 @@ def seed_demo_if_empty(db: Database, actor: Actor, meeting_date: date | None) ->
         counts = dict.fromkeys(("patients_created", "patients_updated", "reviews_added",
                                 "reviews_revised", "reviews_unchanged"), 0)
         cases = demo.demo_cases(meeting_date)
-        for case in cases:
+        for case in demo.seed_cases(meeting_date):
             _import_case(s, actor, case, counts)
         _create_meeting(s, actor, demo.demo_meeting(meeting_date, cases), check=False)
     return True
