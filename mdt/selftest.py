@@ -250,11 +250,11 @@ def step_outcomes(state: SelfTestState) -> dict[str, Any]:
 
     facts, _ = cohort_facts(state.cases)
     report = build_report(facts, Filters(protocol="NCT05103020"))
-    _check(len(report.sections) == 1, "no NCT05103020 patients among the demo data")
+    check(len(report.sections) == 1, "no NCT05103020 patients among the demo data")
     rows = {r.id: r for r in report.sections[0].rows}
     odds = rows["conversion"].comparison_values.get("estimate")
     logrank = rows["os"].comparison_values.get("logrank_p")
-    _check(odds is not None and logrank is not None, "between-arm statistics missing")
+    check(odds is not None and logrank is not None, "between-arm statistics missing")
     return {"patients": len(facts), "conversion_odds_ratio": round(odds, 3), "os_logrank_p": round(logrank, 3)}
 
 
