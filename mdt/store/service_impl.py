@@ -98,7 +98,7 @@ def review_json(review: Review) -> str:
 @lru_cache(maxsize=8192)
 def _parse_review_text(content: str) -> Review:
     # Stored text never changes for a version, and Review is immutable: cache.
-    return caseformat.parse_review(json.loads(content))
+    return caseformat.parse_review(json.loads(content), stored=True)
 
 
 def _treatment_dict(treatment: Treatment) -> dict[str, Any]:
@@ -106,9 +106,10 @@ def _treatment_dict(treatment: Treatment) -> dict[str, Any]:
     return full["treatment"]  # type: ignore[no-any-return]
 
 
-def _parse_treatment(content: str) -> Treatment | None:
+def _parse_treatment(content: str, *, stored: bool = True) -> Treatment | None:
     case = caseformat.parse_case({"format": FORMAT_ID, "patient": {"id": "-"},
-                                  "treatment": json.loads(content), "reviews": []})
+                                  "treatment": json.loads(content), "reviews": []},
+                                 stored=stored)
     return case.treatment
 
 
@@ -398,7 +399,7 @@ def _validate_treatment(treatment: Treatment | None) -> None:
     if problems:
         raise ValidationError(problems)
     # Round-trip through the case-format parser: the same rules as an imported file.
-    _parse_treatment(_dumps(_treatment_dict(treatment)))
+    _parse_treatment(_dumps(_treatment_dict(treatment)), stored=False)
 
 
 def _create_patient(s: Session, actor: Actor, patient: Patient, protocol: ProtocolRef | None,
