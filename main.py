@@ -113,19 +113,19 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mdt.caseformat import read_cases
-    from mdt.errors import MdtError, ValidationError
+    from mdt.caseformat import read_imports
+    from mdt.errors import LockedFieldsError, MdtError, ValidationError
 
     cases = []
     invalid = False
     for name in args.files:  # validate every file before touching the database
         try:
-            cases.extend(read_cases(name))
+            cases.extend(read_imports(name))
         except ValidationError as exc:
             invalid = True
             for problem in exc.problems:
-                print(f"error: {name}: {problem}", file=sys.stderr)
-    ids = [c.patient.id for c in cases]
+                print(f"error: {_printable(name)}: {problem}", file=sys.stderr)
+    ids = [c.case.patient.id for c in cases]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         invalid = True
@@ -137,17 +137,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     with _service(args) as (db, svc):
         try:
             summary = svc.import_cases(cases)
-        except ValidationError as exc:
+        except (ValidationError, LockedFieldsError) as exc:  # refused input: exit 2
             _print_problems(exc)
             print("nothing was imported", file=sys.stderr)
             return EXIT_USAGE
         except MdtError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            print("nothing was imported", file=sys.stderr)
             return EXIT_FAIL
     print(f"imported {len(cases)} case(s): {summary.patients_created} patient(s) created, "
           f"{summary.patients_updated} updated; reviews: {summary.reviews_added} added, "
           f"{summary.reviews_revised} revised, {summary.reviews_unchanged} unchanged")
+    if summary.cleared:
+        print(f"cleared by an explicit null in the file ({len(summary.cleared)}):")
+        for line in summary.cleared:
+            print(f"  {line}")
     return EXIT_OK
+
+
+def _printable(text: str) -> str:
+    """A file name as the terminal can print it (undecodable bytes shown escaped)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:

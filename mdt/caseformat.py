@@ -23,6 +23,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -81,16 +82,21 @@ from mdt.limits import template as _template
 
 __all__ = [
     "DECISION_RULES",
+    "CaseImport",
     "case_to_dict",
     "cases_to_list",
     "dump_case",
     "dump_cases",
     "load_cases",
     "loads_json",
+    "merge_object",
+    "parse_imports",
     "parse_case",
     "parse_cases",
     "parse_review",
+    "read_case_file",
     "read_cases",
+    "read_imports",
     "review_problems",
     "review_to_dict",
 ]
@@ -928,13 +934,99 @@ def loads_json(text: str | bytes) -> object:
         raise ValidationError("invalid JSON: nested too deeply") from exc
 
 
+def read_case_file(path: str | Path) -> bytes:
+    """The bytes of a case file: a regular file of at most ``FILE_MAX_BYTES``.
+
+    A FIFO, a device (``/dev/zero``) or a folder is refused before it is read, so a
+    wrong path can neither block the import nor fill the memory."""
+    import os
+    import stat
+
+    name = _printable(str(path))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ValidationError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValidationError(f"{name} is not a regular file (a folder, a device or a pipe)")
+        if info.st_size > FILE_MAX_BYTES:
+            raise ValidationError(f"{name} is {info.st_size / 1048576:.0f} MB; a case file may be at "
+                                  f"most {FILE_MAX_BYTES // 1048576} MB (split it into several files)")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > FILE_MAX_BYTES:  # grew while being read
+                raise ValidationError(f"{name} is larger than {FILE_MAX_BYTES // 1048576} MB")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ValidationError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
 def read_cases(path: str | Path) -> list[Case]:
     """Cases from a file (one case or an array of cases)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return parse_cases(loads_json(data))
+    return parse_cases(loads_json(read_case_file(path)))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseImport:
+    """One case read for import, with the JSON object it was read from.
+
+    The store merges the object into what it holds (``merge_object``): a field the file
+    leaves out keeps its stored value, an explicit ``null`` clears it."""
+    case: Case
+    document: Mapping[str, Any]
+    path: str = ""
+    """The case's path in its file: ``""`` for a single case, ``"[2]"`` in an array."""
+    source: str | None = None
+    """The file it came from, for messages."""
+
+    def where(self, sub: str) -> str:
+        """``sub`` (a path inside the case) as a message names it: file, then JSON path."""
+        inner = _key(self.path, sub) if self.path and not sub.startswith("[") else self.path + sub
+        return f"{self.source}: {inner}" if self.source else inner
+
+
+def parse_imports(obj: object, source: str | None = None) -> list[CaseImport]:
+    """Like :func:`parse_cases`, keeping each case's JSON object for a merging import."""
+    cases = parse_cases(obj)
+    docs = obj if isinstance(obj, list) else [obj]
+    paths = [f"[{i}]" for i in range(len(docs))] if isinstance(obj, list) else [""]
+    return [CaseImport(c, d, p, source) for c, d, p in zip(cases, docs, paths, strict=True)]
+
+
+def read_imports(path: str | Path) -> list[CaseImport]:
+    """Cases of a file for import (see :class:`CaseImport`)."""
+    return parse_imports(loads_json(read_case_file(path)), _printable(str(path)))
+
+
+def _has_value(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(_has_value(v) for v in value.values())
+    return value is not None and value != []
+
+
+def merge_object(stored: Mapping[str, Any] | None, incoming: Mapping[str, Any], path: str,
+                 cleared: list[str]) -> dict[str, Any]:
+    """``incoming`` laid over ``stored`` (JSON merge): a key left out keeps the stored value,
+    an object merges key by key, anything else (a list too) replaces.  Every field that held
+    a value and is now null or empty is appended to ``cleared`` by its path."""
+    out = dict(stored or {})
+    for name, value in incoming.items():
+        p = _key(path, name)
+        old = out.get(name)
+        if isinstance(value, dict) and isinstance(old, dict):
+            out[name] = merge_object(old, value, p, cleared)
+            continue
+        if _has_value(old) and not _has_value(value):
+            cleared.append(p)
+        out[name] = value
+    return out
 
 
 def load_cases(path_or_text: str | Path | bytes) -> list[Case]:

@@ -93,7 +93,7 @@ def _num(value: Number | None) -> str:
 _VOLUME_ML = 15_000   # largest livers reported ~13 L (polycystic disease); tumour livers 6-8 L
 _CYCLES = 500         # ten years of weekly treatment
 _SPEC = "shared mdt-case/1 specification"
-_PLAUSIBLE = "plausibility bound: far above any reported value"
+_PLAUSIBLE = "plausibility bound; the sources give none"
 
 
 def _limits(*items: Limit) -> dict[str, Limit]:
@@ -138,9 +138,9 @@ LIMITS: dict[str, Limit] = _limits(
     Limit("reviews[].clinical.life_expectancy_months", "Life expectancy", "months", 0, 600,
           note=_PLAUSIBLE),
     Limit("reviews[].clinical.cea", "CEA", "ng/mL", 0, 1_000_000, note=_PLAUSIBLE),
-    Limit("reviews[].clinical.ca19_9", "CA 19-9", "U/mL", 0, 1_000_000, note=_PLAUSIBLE),
-    Limit("reviews[].clinical.lvef_pct", "LVEF", "%", 0, 100),
-    Limit("reviews[].clinical.fev1_fvc_pct", "FEV1/FVC", "%", 0, 100),
+    Limit("reviews[].clinical.ca19_9", "CA 19-9", "U/mL", 0, 10_000_000, note=_PLAUSIBLE),
+    Limit("reviews[].clinical.lvef_pct", "LVEF", "%", 0, 100, note="a percentage"),
+    Limit("reviews[].clinical.fev1_fvc_pct", "FEV1/FVC", "%", 0, 100, note="a percentage"),
     Limit("reviews[].clinical.disease_free_interval_months", "Disease-free interval", "months",
           0, 600, note=_PLAUSIBLE),
     # -- labs
@@ -175,7 +175,8 @@ LIMITS: dict[str, Limit] = _limits(
     # -- the treatment course
     Limit("treatment.cycles[].number", "Cycle number", minimum=1, maximum=_CYCLES, integer=True,
           note=_PLAUSIBLE),
-    Limit("treatment.cycles[].dose_reduction_pct", "Dose reduction", "%", 0, 100),
+    Limit("treatment.cycles[].dose_reduction_pct", "Dose reduction", "%", 0, 100,
+          note="a percentage"),
     Limit("treatment.cycles[].toxicity_grade", "Toxicity (CTCAE grade)", minimum=0, maximum=5,
           integer=True, note="CTCAE grades, 5 = death"),
 )

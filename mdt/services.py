@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from mdt.case import Case, Patient, ProtocolRef, Review, Treatment
+from mdt.caseformat import CaseImport
 from mdt.meeting import AgendaItem, Meeting, Member, Signature
 
 # --------------------------------------------------------------------------- value types
@@ -153,6 +154,9 @@ class ImportSummary:
     reviews_revised: int = 0
     reviews_unchanged: int = 0
     patient_ids: tuple[str, ...] = field(default_factory=tuple)
+    cleared: tuple[str, ...] = field(default_factory=tuple)
+    """Every stored value the files cleared with an explicit null, e.g.
+    ``H-011: patient.sex (Sex)``: the command line and the window list them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,14 +269,20 @@ class MdtService:
 
     # ---- import / export ------------------------------------------------------------
 
-    def import_cases(self, cases: Sequence[Case]) -> ImportSummary:
+    def import_cases(self, cases: Sequence[Case | CaseImport]) -> ImportSummary:
         """Store cases in ONE transaction (all or nothing).
 
         A new patient is created with its reviews.  For a known patient, demographics
         and protocol are updated, reviews are matched by date (and order within a
         date): identical ones are left alone, different ones get a new version
-        (reason "import"), new ones are added.  Locked reviews that differ raise
-        LockedError and nothing is written.
+        (reason "import"), new ones are added.
+
+        A :class:`~mdt.caseformat.CaseImport` (``caseformat.read_imports``: what the
+        window and the command line import) is *merged*: a field the file leaves out
+        keeps its stored value, an explicit null clears it, and ``cleared`` lists
+        every value cleared.  Changing a signed review, or the name, sex or birth date
+        of a patient in signed minutes, raises LockedFieldsError naming each path, and
+        nothing is written.
         """
         return _impl.import_cases(self, cases)
 

@@ -270,8 +270,11 @@ def test_import_that_would_change_a_signed_review_writes_nothing(signed_board: t
     other = spec_case()
     before = snapshot(url)
     res = cli.run("import", write_json(tmp_path / "change.json", [other, case]), db=url)
-    assert res.returncode == 1
+    assert res.returncode == 2  # refused input, like any other refusal: named with its path
+    last = len(case["reviews"]) - 1
+    assert f"change.json: [1].reviews[{last}]: " in res.stderr
     assert "signed meeting" in res.stderr and "nothing was imported" in res.stderr
+    assert "Traceback" not in res.stderr
     assert snapshot(url) == before
 
 

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt.case import Case, Patient, ProtocolRef, Review, Treatment
+from mdt.caseformat import CaseImport
 from mdt.errors import MdtError
 from mdt.meeting import SPECIALTY_LABELS, Member
 from mdt.services import MdtService, PatientRow, ReviewRecord
@@ -933,12 +934,12 @@ class MainWindow(QMainWindow):
     def import_cases_file(self, path: str) -> TaskHandle:
         """Parse in the background (a file may hold many cases), store on the main thread."""
         def work(task: TaskHandle):
-            from mdt.caseformat import load_cases
+            from mdt.caseformat import read_imports
 
             task.progress(0, 0, f"Reading {Path(path).name}")
-            return load_cases(path)
+            return read_imports(path)  # merged into what is stored: absent fields stay
 
-        def done(cases: list[Case]) -> None:
+        def done(cases: list[CaseImport]) -> None:
             try:
                 summary = self.service.import_cases(cases)
             except MdtError as exc:
@@ -948,7 +949,15 @@ class MainWindow(QMainWindow):
             self.show_message(
                 f"Imported {Path(path).name}: {summary.patients_created} new patients, "
                 f"{summary.patients_updated} updated, {summary.reviews_added} reviews added, "
-                f"{summary.reviews_revised} revised")
+                f"{summary.reviews_revised} revised"
+                + (f"; {len(summary.cleared)} value(s) cleared" if summary.cleared else ""))
+            if summary.cleared:
+                box = QMessageBox(QMessageBox.Icon.Information, "Import",
+                                  f"{Path(path).name} cleared {len(summary.cleared)} stored "
+                                  f"value(s) with an explicit null.", parent=self)
+                box.setDetailedText("\n".join(summary.cleared))
+                box.open()
+                self.last_import_box = box
             if summary.patient_ids:
                 self.open_patient(summary.patient_ids[0], select=True)
 
