@@ -185,12 +185,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     text = dump_case(cases[0]) if len(cases) == 1 and not args.all else dump_cases(cases)
     if args.out:
-        from pathlib import Path
+        from mdt.atomic import WriteError, atomic_write
 
         try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as exc:  # missing folder, no permission: a message, not a traceback
-            print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            # All or nothing: a full disk never leaves a truncated export over a good one.
+            atomic_write(args.out, text)
+        except WriteError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAIL
     else:
         sys.stdout.write(text)
@@ -250,11 +251,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
+    from mdt.errors import MdtError
+
     try:
         info = backup(db, args.out)
-    except BackupError as exc:
+    except BackupError as exc:  # a file of that name exists, an in-memory database
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MdtError as exc:  # cannot write there (full, read-only, no permission...)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     finally:
         db.close()
     print(f"backup written to {info.path}: {info.rows} rows in {info.tables} tables; "
@@ -266,22 +272,23 @@ def _add_restore(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("restore", help="restore a backup file into the database (--db)")
     p.add_argument("file", metavar="BACKUP")
     p.add_argument("--force", action="store_true",
-                   help="replace an SQLite database that holds data (a copy is kept first)")
+                   help="replace an SQLite database that holds data (a copy is kept first, in "
+                        "backups/ beside it; MDT_RESTORE_COPIES_KEPT copies are kept, default 5)")
     p.set_defaults(func=cmd_restore)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from mdt.backup import BackupError, restore
-    from mdt.store.db import DatabaseError
+    from mdt.backup import restore
+    from mdt.errors import MdtError
 
     if not Path(args.file).is_file():  # invalid input, like every other command: exit 2
         print(f"error: no backup file {args.file}", file=sys.stderr)
         return EXIT_USAGE
     try:
         info = restore(args.file, args.db, force=args.force)
-    except (BackupError, DatabaseError) as exc:
+    except MdtError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
     print(f"restored {info.rows} rows; {info.audit_message}")
@@ -649,7 +656,8 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str, what: str) -> int:
     """Open the database, render one PDF; unknown ids exit 2, unwritable files exit 1."""
-    from mdt.errors import NotFound
+    from mdt.atomic import WriteError
+    from mdt.errors import MdtError, NotFound
 
     with _service(args, existing=True) as (db, svc):
         try:
@@ -657,8 +665,8 @@ def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str,
         except NotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        except OSError as exc:
-            print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
+        except (WriteError, MdtError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAIL
     print(f"{what} of {key} written to {path}")
     return EXIT_OK

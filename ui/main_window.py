@@ -536,7 +536,8 @@ class MainWindow(QMainWindow):
             pid = patient.id
             apply_and_push(
                 self.undo_stack, f"edit patient {pid}",
-                lambda: self.service.update_patient(patient, protocol, reason or "edit"),
+                # No default reason: a patient in signed minutes changes only with one.
+                lambda: self.service.update_patient(patient, protocol, reason),
                 lambda: self.service.update_patient(old_patient, old_protocol, "undo edit"),
                 after=lambda: self._patient_changed(pid), on_error=self.report_error)
 
@@ -973,6 +974,7 @@ class MainWindow(QMainWindow):
             self.export_case_file(path)
 
     def export_case_file(self, path: str) -> bool:
+        from mdt.atomic import atomic_write
         from mdt.caseformat import dump_case
 
         case = self.current_case
@@ -980,7 +982,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             text = dump_case(self.service.export_case(case.patient.id))
-            Path(path).write_text(text, encoding="utf-8")
+            atomic_write(path, text)  # all or nothing (mdt.atomic)
         except (MdtError, OSError) as exc:
             self.report_error(f"Cannot export to {path}", exc)
             return False

@@ -36,6 +36,7 @@ from mdt.errors import (
 from mdt.limits import label_for, text_max
 from mdt.meeting import ROLES, SPECIALTIES, AgendaItem, Amendment, Meeting, Member, Signature
 from mdt.store import audit
+from mdt.store.db import StaleRecordError
 from mdt.store.models import (
     AgendaItemModel,
     AmendmentModel,
@@ -675,7 +676,7 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
                 _refresh_summary(s, p)
             s.flush()
             return _record_for(s, review_id)
-    except StaleDataError as exc:
+    except (StaleDataError, StaleRecordError) as exc:
         # Another transaction updated the review between our read and our write.
         with svc.db.read() as s:
             current = _record_for(s, review_id)
