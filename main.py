@@ -99,10 +99,24 @@ def _service(args: argparse.Namespace, *, existing: bool = False) -> Iterator[tu
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise _CommandExit(EXIT_FAIL) from exc
+    db.on_wait = _WaitNotice()
     try:
         yield db, MdtService(db, Actor.from_environment(args.user))
     finally:
         db.close()
+
+
+class _WaitNotice:
+    """While a write waits for another workstation: say who holds the database, then how
+    long it has waited, every few seconds (stderr; stdout stays the command's output)."""
+
+    def __init__(self) -> None:
+        self.next_at = 0.0
+
+    def __call__(self, wait: Any) -> None:
+        if wait.elapsed_s >= self.next_at:
+            print(f"note: {wait.words()}", file=sys.stderr, flush=True)
+            self.next_at = wait.elapsed_s + 5
 
 
 def _add_import(sub: argparse._SubParsersAction) -> None:

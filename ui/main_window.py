@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -192,6 +193,7 @@ class MainWindow(QMainWindow):
         self._stale: set[QWidget] = set()
         self.last_pdf: str | None = None
         self._presentation = None
+        self._waiting_cursor = False
         self.setWindowTitle("Liver MDT")
 
         self.patients = PatientListPanel()
@@ -359,6 +361,37 @@ class MainWindow(QMainWindow):
         self.tasks.started.connect(self._task_started)
         self.tasks.progressed.connect(self._task_progress)
         self.tasks.finished.connect(self._task_finished)
+        db = getattr(self.service, "db", None)
+        if db is not None and hasattr(db, "on_wait"):
+            db.on_wait = self._database_wait
+            if getattr(db, "read_only", False):
+                self.db_status.setText(f"Database: {self.db_label} (read-only)")
+                self.db_status.setToolTip("The database is on a read-only file, disk or mount: "
+                                          "you can read, print and export; nothing can be saved.")
+
+    def _database_wait(self, wait: Any) -> None:
+        """Another workstation is writing (SQLite): a busy cue while this save waits for it.
+        Called on the thread that writes; widgets are touched only on the GUI thread, and
+        repainted directly (no event processing inside a database call)."""
+        if QThread.currentThread() is not self.thread():
+            return
+        if wait.done:
+            if QApplication.overrideCursor() is not None and self._waiting_cursor:
+                QApplication.restoreOverrideCursor()
+            self._waiting_cursor = False
+            if not self.tasks.busy:
+                self.progress.setVisible(False)
+            self.show_message("")
+            return
+        if not self._waiting_cursor:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            self._waiting_cursor = True
+        self.progress.setRange(0, max(1, int(wait.timeout_s * 10)))
+        self.progress.setValue(int(wait.elapsed_s * 10))
+        self.progress.setFormat("Waiting for the database…")
+        self.progress.setVisible(True)
+        self.statusBar().showMessage(wait.words())
+        self.statusBar().repaint()
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | None = None,
                 *more: QKeySequence | str, tip: str = "") -> QAction:

@@ -154,6 +154,8 @@ class Wait:
     elapsed_s: float
     timeout_s: float
     holder: Holder | None
+    done: bool = False
+    """The last report: the wait is over (the write goes on, or failed with a message)."""
 
     def words(self) -> str:
         who = self.holder.words() if self.holder else "another program"
@@ -273,6 +275,7 @@ def _sqlite_on_begin(conn: Connection) -> None:
         return
     timeout = db.busy_timeout_s
     start = time.monotonic()
+    waited = False
     conn.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_SLICE_MS}")
     try:
         while True:
@@ -284,7 +287,10 @@ def _sqlite_on_begin(conn: Connection) -> None:
                     raise
                 elapsed = time.monotonic() - start
                 holder = read_holder(db.sqlite_path)
+                waited = True
                 if elapsed >= timeout:
+                    if db.on_wait is not None:
+                        db.on_wait(Wait(elapsed, timeout, holder, done=True))
                     who = holder.words() if holder else "another program"
                     raise DatabaseBusyError(
                         f"the database is in use by {who}; this workstation waited "
@@ -294,14 +300,18 @@ def _sqlite_on_begin(conn: Connection) -> None:
                     db.on_wait(Wait(elapsed, timeout, holder))
     finally:
         conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_timeout_s() * 1000)}")
+    if waited and db.on_wait is not None:
+        db.on_wait(Wait(time.monotonic() - start, timeout, None, done=True))
     _write_holder(db.sqlite_path)
+    conn.info["mdt_holding"] = db.sqlite_path
 
 
 def _sqlite_on_end(conn: Connection) -> None:
-    opts = conn.get_execution_options()
-    db: Database | None = opts.get("mdt_db")
-    if opts.get("mdt_write", False) and db is not None and db.sqlite_path is not None:
-        _clear_holder(db.sqlite_path)
+    # Only the writer that holds the lock removes the note (a waiter's failed BEGIN also
+    # ends in a rollback, and must leave the holder's note in place).
+    path = conn.info.pop("mdt_holding", None)
+    if path is not None:
+        _clear_holder(path)
 
 
 def make_engine(url: str, *, read_only: str | None = None, **kwargs: object) -> Engine:
