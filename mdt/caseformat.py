@@ -196,6 +196,7 @@ def _reject_constant(token: str) -> float:
 # --------------------------------------------------------------------------- the parser
 
 _MISSING = object()
+_PREDICATES = ("must ", "is ", "required", "contains ", "are too many")
 
 
 class _Parser:
@@ -208,7 +209,10 @@ class _Parser:
         self.stored = stored
 
     def fail(self, path: str, reason: str) -> None:
-        self.problems.append(FieldProblem(path, reason, label_for(path)))
+        # "must be > 0" reads as a sentence once the field is named in words ("Lesion
+        # diameter in mm must be > 0"); a reason that is a sentence already stays as it is.
+        named = reason.startswith(_PREDICATES)
+        self.problems.append(FieldProblem(path, reason, label_for(path) if named else None))
 
     # -- objects --------------------------------------------------------------
 
@@ -239,7 +243,7 @@ class _Parser:
             return []
         count = None if self.stored else count_for(path)
         if count is not None and len(value) > count.maximum:
-            self.fail(path, f"holds {len(value)} items; at most {count.maximum} "
+            self.fail(path, f"are too many ({len(value)}); at most {count.maximum} "
                             f"{count.label} are accepted")
             return []
         return value

@@ -283,7 +283,9 @@ _LABELS: dict[str, str] = {
     "reviews[].panel.decision.protocol": "Decision protocol",
     "reviews[].panel.decision.protocol_version": "Decision protocol version",
     **{path: limit.label for path, limit in LIMITS.items()},
-    **{path: count.label[0].upper() + count.label[1:] for path, count in COUNTS.items()},
+    "reviews": "Reviews", "reviews[].lesions": "Lesions", "reviews[].vessels": "Vessel relations",
+    "reviews[].remnant.local_treatment": "Locally treated lesions",
+    "reviews[].panel.votes": "Votes", "treatment.cycles": "Treatment cycles",
 }
 
 _INDEX = re.compile(r"\[\d+\]")
@@ -315,7 +317,7 @@ def label_for(path: str) -> str | None:
     if found is None:
         return None
     limit = limit_for(path)
-    return f"{found} ({limit.unit})" if limit is not None and limit.unit else found
+    return f"{found} in {limit.unit}" if limit is not None and limit.unit else found
 
 
 def count_for(path: str) -> Count | None:

@@ -285,7 +285,7 @@ def test_problem_reads_path_colon_reason() -> None:
     doc = set_at(spec_example(), "reviews[0].lesions[0].diameter_mm", 0)
     with pytest.raises(ValidationError) as info:
         parse_case(doc)
-    assert str(info.value) == "reviews[0].lesions[0].diameter_mm: Lesion diameter (mm) must be > 0"
+    assert str(info.value) == "reviews[0].lesions[0].diameter_mm: Lesion diameter in mm must be > 0"
 
 
 def test_paths_in_an_array_file_start_with_the_case_index() -> None:

@@ -159,7 +159,7 @@ def test_review_problems_checks_objects_built_in_memory() -> None:
                     lesions=[Lesion(id="L1", segments=("II",), diameter_mm=0)],  # type: ignore[arg-type]
                     ecog=7)
     assert [str(p) for p in review_problems(review)] == [
-        "lesions[0].diameter_mm: Lesion diameter (mm) must be > 0",
+        "lesions[0].diameter_mm: Lesion diameter in mm must be > 0",
         "ecog: ECOG performance status must be between 0 and 5"]
 
 

@@ -180,7 +180,7 @@ INVALID = [
      ["patient.nickname: unknown field", "reviews[0].lesions[0].colour: unknown field"]),
     ("wrong-type", _wrong_type, ["reviews[0].ecog:", "reviews[0].lesions[1].target:"]),
     ("out-of-range", _out_of_range,
-     ["reviews[0].height_cm:", "reviews[0].lesions[0].diameter_mm: Lesion diameter (mm) must be > 0"]),
+     ["reviews[0].height_cm:", "reviews[0].lesions[0].diameter_mm: Lesion diameter in mm must be > 0"]),
     ("duplicate-lesion", _duplicate_lesion, ["reviews[0].lesions[2].id:", "duplicate"]),
     ("date-order", _out_of_order, ["reviews[1].date:", "date order"]),
     ("bad-json", _bad_json, ["invalid JSON", "line 1"]),
