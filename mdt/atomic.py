@@ -29,6 +29,16 @@ from typing import BinaryIO
 from mdt.errors import MdtError
 
 
+def _umask() -> int:
+    # Read once, at import (os.umask can only be read by setting it).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_NEW_FILE_MODE = 0o666 & ~_umask()
+
+
 class WriteError(MdtError):
     """A file could not be written; nothing was written (the message says why)."""
 
@@ -139,6 +149,10 @@ def atomic_path(path: str | Path, *, overwrite: bool = True,
         raise WriteError(target, describe_os_error(exc)) from exc
     os.close(fd)
     tmp = Path(name)
+    # mkstemp makes the file private (0600); give it the mode a plain write would have
+    # (the existing file's, or the user's default), so an export stays readable by others.
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, target.stat().st_mode & 0o777 if _is_file(target) else _NEW_FILE_MODE)
     side = [tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm")]
     try:
         yield tmp

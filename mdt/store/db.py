@@ -468,6 +468,9 @@ def translate(exc: BaseException, db: Database, info: dict[str, Any] | None) -> 
     if state.startswith("53") or code == sqlite3.SQLITE_FULL:
         return DatabaseError(f"the disk holding the database {db.where()} is full: nothing was "
                              f"saved (free some space, then try again)")
+    if (code == sqlite3.SQLITE_IOERR or "disk I/O error" in text_) and _disk_full(db.path):
+        return DatabaseError(f"the disk holding the database {db.where()} is full: nothing was "
+                             f"saved (free some space, then try again)")
     if code == sqlite3.SQLITE_IOERR or "disk I/O error" in text_:
         return DatabaseError(f"the disk holding the database {db.where()} reported an "
                              f"input/output error: nothing was saved")
@@ -485,6 +488,19 @@ def translate(exc: BaseException, db: Database, info: dict[str, Any] | None) -> 
                              f"({text_}): nothing was saved; check the network and try again")
     return DatabaseError(f"the database {db.where()} refused the operation ({text_}); "
                          f"nothing was saved")
+
+
+def _disk_full(path: Path | None) -> bool:
+    """True when the folder of ``path`` has no room left (SQLite then reports an I/O error
+    while creating its shared-memory file, not "disk full")."""
+    if path is None:
+        return False
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < 64 * 1024
+    except OSError:
+        return False
 
 
 def run_with_retry(call: Callable[[], T], attempts: int = TRANSACTION_ATTEMPTS) -> T:
@@ -749,6 +765,10 @@ def open_database(url: str | None = None, *, migrate_schema: bool = True) -> Dat
         raise
     except Exception as exc:  # noqa: BLE001 - connection refused, unreadable file...
         engine.dispose()
+        if _disk_full(path):
+            raise DatabaseError(f"cannot open database {path}: the disk holding it is full (SQLite "
+                                f"needs a little room beside the file even to read it); free some "
+                                f"space, then try again") from exc
         why = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
         raise DatabaseError(f"cannot open database {engine.url.render_as_string(hide_password=True)}"
                             f": {str(why).splitlines()[0] if str(why) else type(why).__name__}"
