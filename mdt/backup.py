@@ -226,6 +226,8 @@ def restore(backup_file: str | Path, url: str | None = None, *, force: bool = Fa
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):
+            raise BackupError(f"{src_path} is damaged ({exc}); nothing was restored") from exc
         raise BackupError(f"{src_path} is not a Liver MDT backup: {exc}") from exc
     if not {"alembic_version", "patient", "audit_event"} <= names:
         raise BackupError(f"{src_path} is not a Liver MDT backup (tables missing)")

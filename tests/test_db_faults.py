@@ -206,7 +206,7 @@ def test_a_read_only_database_reads_verifies_exports_and_backs_up(
     assert code == 1 and "read-only" in err and "nothing was imported" in err, err
     db = open_database(url)
     try:
-        assert db.read_only
+        assert db.read_only and db.access in ("ro", "immutable")
         with pytest.raises(ReadOnlyDatabaseError, match="read-only"):
             MdtService(db, Actor("t")).import_cases([make_case("NEW")])
     finally:
@@ -274,7 +274,7 @@ def test_restore_checks_the_backup_before_replacing_anything(
     before = snapshot(live)
     code, _out, err = _run(capsys, "--db", live, "restore", "--force", str(bad))
     assert code == 1, err
-    expected = {"audit": "audit trail", "newer": "newer version", "damaged": "",
+    expected = {"audit": "audit trail", "newer": "newer version", "damaged": "is damaged",
                 "not-ours": "not a Liver MDT backup"}[damage]
     assert expected in err, err
     assert snapshot(live) == before
