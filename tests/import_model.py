@@ -53,3 +53,29 @@ def expected_export(before: dict[str, Any] | None, document: dict[str, Any]) -> 
     # The store lists reviews by date, then in the order they were first saved.
     merged["reviews"] = sorted(old_reviews + added, key=lambda r: r["date"])
     return caseformat.case_to_dict(caseformat.parse_case(merged))
+
+
+def stored_exports(url: str, ids: list[str]) -> dict[str, dict[str, Any] | None]:
+    """The canonical export of each patient id now (None for a patient not stored)."""
+    from mdt.errors import NotFound
+    from mdt.services import Actor, MdtService
+    from mdt.store.db import open_database
+
+    db = open_database(url)
+    try:
+        svc = MdtService(db, Actor("check"))
+        out: dict[str, dict[str, Any] | None] = {}
+        for pid in ids:
+            try:
+                out[pid] = caseformat.case_to_dict(svc.export_case(pid))
+            except NotFound:
+                out[pid] = None
+        return out
+    finally:
+        db.close()
+
+
+def documents_of(payload: bytes) -> list[dict[str, Any]]:
+    """The case objects of a file that parsed (one case or an array)."""
+    obj = caseformat.loads_json(payload)
+    return obj if isinstance(obj, list) else [obj]  # type: ignore[return-value]
