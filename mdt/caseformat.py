@@ -128,7 +128,6 @@ def _has_surrogate(text: str) -> bool:
 
 
 def _key(path: str, name: str) -> str:
-    name = _printable(name)
     return f"{path}.{name}" if path else name
 
 
@@ -227,10 +226,10 @@ class _Parser:
             return None
         allowed = set(fields)
         for name in value:
-            if name not in allowed:
-                self.fail(_key(path, str(name)), "unknown field")
+            if name not in allowed:  # a key from the file: printable even when it is not text
+                self.fail(_key(path, _printable(str(name))), "unknown field")
         for name in getattr(value, "duplicates", ()):
-            self.fail(_key(path, name), "field given more than once")
+            self.fail(_key(path, _printable(name)), "field given more than once")
         return value
 
     def items(self, value: object, path: str, *, nullable: bool = True) -> list[Any]:

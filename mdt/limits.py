@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 Number = int | float
@@ -291,6 +292,7 @@ _LABELS: dict[str, str] = {
 _INDEX = re.compile(r"\[\d+\]")
 
 
+@lru_cache(maxsize=8192)
 def template(path: str) -> str:
     """``[2].reviews[1].labs.inr`` → ``reviews[].labs.inr`` (the key of the tables above)."""
     t = _INDEX.sub("[]", path)
@@ -307,10 +309,12 @@ def _lookup(table: dict[str, _T], path: str) -> _T | None:
     return found if found is not None or not t else table.get("reviews[]." + t)
 
 
+@lru_cache(maxsize=8192)
 def limit_for(path: str) -> Limit | None:
     return _lookup(LIMITS, path)
 
 
+@lru_cache(maxsize=8192)
 def label_for(path: str) -> str | None:
     """The words a clinician reads for a field path, or None when it has none."""
     found = _lookup(_LABELS, path)
@@ -320,10 +324,12 @@ def label_for(path: str) -> str | None:
     return f"{found} in {limit.unit}" if limit is not None and limit.unit else found
 
 
+@lru_cache(maxsize=1024)
 def count_for(path: str) -> Count | None:
     return _lookup(COUNTS, path)
 
 
+@lru_cache(maxsize=8192)
 def text_max(path: str) -> int:
     return _lookup(TEXT_LIMITS, path) or TEXT_MAX
 
