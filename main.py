@@ -738,10 +738,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test(db_url=args.db)
     func: Command = getattr(args, "func", cmd_gui)
+    from mdt.errors import MdtError
+
     try:
         return func(args)
     except _CommandExit as stop:
         return stop.code
+    except MdtError as exc:
+        # A fault the command did not expect (the database went read-only, busy, away; a
+        # disk filled): its message, never a traceback.  Input problems were exit 2 above.
+        _print_problems(exc)
+        return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
