@@ -56,7 +56,7 @@ _REASONS = {
     errno.EACCES: "permission denied (you may not write in that folder)",
     errno.EPERM: "permission denied (you may not write in that folder)",
     errno.EROFS: "it is on a read-only disk or mount",
-    errno.ENOENT: "the folder does not exist and cannot be created there",
+    errno.ENOENT: "the folder does not exist",
     errno.ENAMETOOLONG: "the file name is too long for the disk",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
     errno.EISDIR: "that is a folder, not a file",
@@ -93,10 +93,13 @@ def _exists(path: Path) -> bool:
         return False
 
 
-def _prepare(target: Path) -> None:
+def _prepare(target: Path, make_folders: bool) -> None:
     folder = target.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if make_folders:
+            folder.mkdir(parents=True, exist_ok=True)
+        elif not folder.is_dir():
+            raise OSError(errno.ENOENT if not _exists(folder) else errno.ENOTDIR, str(folder))
         if target.is_dir():
             raise WriteError(target, _REASONS[errno.EISDIR])
         if len(target.name.encode("utf-8", "surrogateescape")) > 255:
@@ -130,18 +133,20 @@ def _place(tmp: Path, target: Path, overwrite: bool) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path, *, overwrite: bool = True,
-                suffix: str = ".part") -> Iterator[Path]:
+def atomic_path(path: str | Path, *, overwrite: bool = True, suffix: str = ".part",
+                make_folders: bool = False) -> Iterator[Path]:
     """A temporary path beside ``path``; moved onto ``path`` when the block ends normally.
 
     The block writes the whole file at the yielded path (and may fsync it itself; the
     file is synced again here).  On any error the partial file and SQLite's side files
     (``-journal``, ``-wal``, ``-shm``) are removed.  ``overwrite=False`` refuses to
-    replace an existing file (checked before and after writing)."""
+    replace an existing file (checked before and after writing).  ``make_folders``
+    creates missing folders (the application's own ``backups/``); a user's path with a
+    folder that does not exist is an error, as a mistyped path should be."""
     target = Path(path)
     if not overwrite and _exists(target):
         raise WriteError(target, _REASONS[errno.EEXIST] + "; choose a new file name")
-    _prepare(target)
+    _prepare(target, make_folders)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=suffix,
                                     dir=target.parent)
@@ -176,9 +181,10 @@ def _fsync_file(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | Path, *, overwrite: bool = True) -> Iterator[BinaryIO]:
+def atomic_output(path: str | Path, *, overwrite: bool = True,
+                  make_folders: bool = False) -> Iterator[BinaryIO]:
     """A binary file object whose content becomes ``path`` when the block ends normally."""
-    with atomic_path(path, overwrite=overwrite) as tmp:
+    with atomic_path(path, overwrite=overwrite, make_folders=make_folders) as tmp:
         try:
             with open(tmp, "wb") as out:
                 yield out
@@ -189,10 +195,10 @@ def atomic_output(path: str | Path, *, overwrite: bool = True) -> Iterator[Binar
 
 
 def atomic_write(path: str | Path, data: bytes | str, *, overwrite: bool = True,
-                 encoding: str = "utf-8") -> Path:
+                 encoding: str = "utf-8", make_folders: bool = False) -> Path:
     """Write ``data`` (text is encoded as UTF-8) to ``path``, all of it or nothing."""
     payload = data.encode(encoding) if isinstance(data, str) else data
-    with atomic_output(path, overwrite=overwrite) as out:
+    with atomic_output(path, overwrite=overwrite, make_folders=make_folders) as out:
         out.write(payload)
     return Path(path)
 

@@ -166,7 +166,7 @@ def backup(db: Database, out: str | Path) -> BackupInfo:
         backup_sqlite_file(source, dest, overwrite=False, read_only=db.access,
                            finish=_self_contained)
         return _inspect_backup(dest)
-    with atomic_path(dest, overwrite=False) as tmp:
+    with atomic_path(dest, overwrite=False, make_folders=True) as tmp:
         tmp.unlink()  # open_database creates and migrates a fresh file
         target = open_database(f"sqlite:///{tmp}")
         try:

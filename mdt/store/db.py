@@ -570,7 +570,7 @@ def backup_sqlite_file(path: Path, dest: Path, *, overwrite: bool = True,
 
     source = f"file:{quote(str(path.resolve()))}?mode=ro" + (
         "&immutable=1" if read_only == "immutable" else "") if read_only else str(path)
-    with atomic_path(dest, overwrite=overwrite) as tmp:
+    with atomic_path(dest, overwrite=overwrite, make_folders=True) as tmp:
         src = sqlite3.connect(source, uri=bool(read_only))
         try:
             out = sqlite3.connect(str(tmp))
