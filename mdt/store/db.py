@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool, StaticPool
@@ -429,6 +429,8 @@ class Database:
             # e.g. PostgreSQL refusing a NUL character: bad input, not a crash.
             raise ValidationError(f"a value was refused by the database: "
                                   f"{str(exc.orig).splitlines()[0]}") from exc
+        except IntegrityError:
+            raise  # the service names the record that already exists (service_impl._integrity)
         except (DBAPIError, StaleDataError) as exc:
             raise translate(exc, self, session_info) from exc
 
