@@ -39,7 +39,7 @@ from mdt.store.db import (
     run_with_retry,
     translate,
 )
-from tests.pg_fixtures import pg_server_url, pg_url  # noqa: F401
+from tests.pg_fixtures import db_url, pg_server_url, pg_url  # noqa: F401
 from tests.store_fixtures import CHAIR, MEMBER, make_case, open_workstation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -328,3 +328,32 @@ def test_busy_errors_carry_the_holder(sqlite_url: str) -> None:
         assert [r.patient_id for r in MdtService(db, Actor("t")).list_patients()] == ["S-1"]
     finally:
         db.close()
+
+
+def test_two_workstations_creating_the_same_patient_one_is_told_it_exists(db_url: str) -> None:  # noqa: F811
+    from mdt.errors import ValidationError
+
+    stations = [open_database(db_url) for _ in range(2)]
+    try:
+        barrier = threading.Barrier(2)
+        outcome: list[str] = []
+
+        def create(db: Any) -> None:
+            svc = MdtService(db, Actor("t"))
+            barrier.wait(10)
+            try:
+                svc.create_patient(make_case("SAME-1").patient)
+                outcome.append("ok")
+            except ValidationError as exc:
+                outcome.append(str(exc))
+
+        threads = [threading.Thread(target=create, args=(db,)) for db in stations]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(outcome) == 2 and outcome.count("ok") == 1, outcome
+        assert any("already exists" in o for o in outcome), outcome
+    finally:
+        for db in stations:
+            db.close()
