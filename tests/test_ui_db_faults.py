@@ -131,3 +131,18 @@ def test_export_to_a_full_disk_is_a_message_and_leaves_no_file(main_window, smal
     assert not w.export_case_file(str(small_disk.path / "case.json"))
     assert "the disk is full" in w.statusBar().currentMessage()
     assert small_disk.files() == set()
+
+
+def test_a_refused_import_names_every_problem_in_one_dialog(main_window, tmp_path: Path) -> None:  # noqa: ANN001
+    w = main_window
+    before = w.service.get_case(PATIENT)
+    doc = tmp_path / "bad.json"
+    doc.write_text(json.dumps({"format": "mdt-case/1", "patient": {"id": PATIENT},
+                               "reviews": [{"date": "9999-12-20", "cycle": 2147483648}]}),
+                   encoding="utf-8")
+    w.import_cases_file(str(doc))
+    text = w.last_import_box.text()
+    assert "Nothing was imported from bad.json" in text
+    assert "reviews[0].date: Review date must be between 1900-01-01 and 2099-12-31" in text
+    assert "reviews[0].cycle: Cycles completed must be between 0 and 500" in text
+    assert w.service.get_case(PATIENT) == before

@@ -977,7 +977,7 @@ class MainWindow(QMainWindow):
             try:
                 summary = self.service.import_cases(cases)
             except MdtError as exc:
-                self.report_error(f"Nothing imported from {Path(path).name}", exc)
+                self._import_refused(path, exc)
                 return
             self.reload_patients()
             self.show_message(
@@ -996,7 +996,26 @@ class MainWindow(QMainWindow):
                 self.open_patient(summary.patient_ids[0], select=True)
 
         return self.tasks.run(f"Importing {Path(path).name}", work, done,
-                              lambda exc, _tb: self.report_error(f"Cannot import {Path(path).name}", exc))
+                              lambda exc, _tb: self._import_refused(path, exc))
+
+    def _import_refused(self, path: str, exc: BaseException) -> None:
+        """One dialog naming every problem (a file may have many), and the status bar."""
+        name = Path(path).name
+        self.report_error(f"Nothing imported from {name}", exc)
+        if not isinstance(exc, MdtError):
+            return  # report_error showed the unexpected error's own box
+        problems = getattr(exc, "problems", None) or []
+        lines = [str(p) for p in problems] or [str(exc)]
+        box = QMessageBox(QMessageBox.Icon.Warning, "Import",
+                          f"Nothing was imported from {name}; the database is unchanged.\n\n"
+                          + "\n".join(f"• {line}" for line in lines[:8])
+                          + (f"\n… and {len(lines) - 8} more (Show Details)" if len(lines) > 8 else ""),
+                          parent=self)
+        if len(lines) > 8:
+            box.setDetailedText("\n".join(lines))
+        box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 620px; }")  # a problem per line
+        box.open()
+        self.last_import_box = box
 
     def export_case_dialog(self) -> None:
         case = self.current_case
