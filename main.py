@@ -104,6 +104,7 @@ def _service(args: argparse.Namespace, *, existing: bool = False,
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise _CommandExit(EXIT_FAIL) from exc
+    db.on_wait = _WaitNotice()
     try:
         actor = Actor.from_environment(args.user)
         if sign_in:
@@ -119,6 +120,19 @@ def _service(args: argparse.Namespace, *, existing: bool = False,
         db.close()
 
 
+class _WaitNotice:
+    """While a write waits for another workstation: say who holds the database, then how
+    long it has waited, every few seconds (stderr; stdout stays the command's output)."""
+
+    def __init__(self) -> None:
+        self.next_at = 0.0
+
+    def __call__(self, wait: Any) -> None:
+        if wait.elapsed_s >= self.next_at:
+            print(f"note: {wait.words()}", file=sys.stderr, flush=True)
+            self.next_at = wait.elapsed_s + 5
+
+
 def _add_import(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="store patients and reviews from mdt-case/1 files")
     p.add_argument("files", nargs="+", metavar="CASE.json",
@@ -127,19 +141,19 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mdt.caseformat import read_cases
-    from mdt.errors import MdtError, ValidationError
+    from mdt.caseformat import read_imports
+    from mdt.errors import LockedFieldsError, MdtError, ValidationError
 
     cases = []
     invalid = False
     for name in args.files:  # validate every file before touching the database
         try:
-            cases.extend(read_cases(name))
+            cases.extend(read_imports(name))
         except ValidationError as exc:
             invalid = True
             for problem in exc.problems:
-                print(f"error: {name}: {problem}", file=sys.stderr)
-    ids = [c.patient.id for c in cases]
+                print(f"error: {_printable(name)}: {problem}", file=sys.stderr)
+    ids = [c.case.patient.id for c in cases]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         invalid = True
@@ -151,17 +165,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     with _service(args, sign_in=True) as (db, svc):
         try:
             summary = svc.import_cases(cases)
-        except ValidationError as exc:
+        except (ValidationError, LockedFieldsError) as exc:  # refused input: exit 2
             _print_problems(exc)
             print("nothing was imported", file=sys.stderr)
             return EXIT_USAGE
         except MdtError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            print("nothing was imported", file=sys.stderr)
             return EXIT_FAIL
     print(f"imported {len(cases)} case(s): {summary.patients_created} patient(s) created, "
           f"{summary.patients_updated} updated; reviews: {summary.reviews_added} added, "
           f"{summary.reviews_revised} revised, {summary.reviews_unchanged} unchanged")
+    if summary.cleared:
+        print(f"cleared by an explicit null in the file ({len(summary.cleared)}):")
+        for line in summary.cleared:
+            print(f"  {line}")
     return EXIT_OK
+
+
+def _printable(text: str) -> str:
+    """A file name as the terminal can print it (undecodable bytes shown escaped)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
@@ -189,12 +213,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     text = dump_case(cases[0]) if len(cases) == 1 and not args.all else dump_cases(cases)
     if args.out:
-        from pathlib import Path
+        from mdt.atomic import WriteError, atomic_write
 
         try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as exc:  # missing folder, no permission: a message, not a traceback
-            print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            # All or nothing: a full disk never leaves a truncated export over a good one.
+            atomic_write(args.out, text)
+        except WriteError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAIL
     else:
         sys.stdout.write(text)
@@ -257,11 +282,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
+    from mdt.errors import MdtError
+
     try:
         info = backup(db, args.out)
-    except BackupError as exc:
+    except BackupError as exc:  # a file of that name exists, an in-memory database
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MdtError as exc:  # cannot write there (full, read-only, no permission...)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     finally:
         db.close()
     print(f"backup written to {info.path}: {info.rows} rows in {info.tables} tables; "
@@ -273,22 +303,23 @@ def _add_restore(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("restore", help="restore a backup file into the database (--db)")
     p.add_argument("file", metavar="BACKUP")
     p.add_argument("--force", action="store_true",
-                   help="replace an SQLite database that holds data (a copy is kept first)")
+                   help="replace an SQLite database that holds data (a copy is kept first, in "
+                        "backups/ beside it; MDT_RESTORE_COPIES_KEPT copies are kept, default 5)")
     p.set_defaults(func=cmd_restore)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from mdt.backup import BackupError, restore
-    from mdt.store.db import DatabaseError
+    from mdt.backup import restore
+    from mdt.errors import MdtError
 
     if not Path(args.file).is_file():  # invalid input, like every other command: exit 2
         print(f"error: no backup file {args.file}", file=sys.stderr)
         return EXIT_USAGE
     try:
         info = restore(args.file, args.db, force=args.force)
-    except (BackupError, DatabaseError) as exc:
+    except MdtError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
     print(f"restored {info.rows} rows; {info.audit_message}")
@@ -734,7 +765,8 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str, what: str) -> int:
     """Open the database, render one PDF; unknown ids exit 2, unwritable files exit 1."""
-    from mdt.errors import NotFound
+    from mdt.atomic import WriteError
+    from mdt.errors import MdtError, NotFound
 
     with _service(args, existing=True) as (db, svc):
         try:
@@ -742,8 +774,8 @@ def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str,
         except NotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        except OSError as exc:
-            print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
+        except (WriteError, MdtError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAIL
     print(f"{what} of {key} written to {path}")
     return EXIT_OK
@@ -1068,10 +1100,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test(db_url=args.db)
     func: Command = getattr(args, "func", cmd_gui)
+    from mdt.errors import MdtError
+
     try:
         return func(args)
     except _CommandExit as stop:
         return stop.code
+    except MdtError as exc:
+        # A fault the command did not expect (the database went read-only, busy, away; a
+        # disk filled): its message, never a traceback.  Input problems were exit 2 above.
+        _print_problems(exc)
+        return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -20,13 +20,16 @@ belongs to a signed meeting: use :meth:`MdtService.amend_review`).
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from mdt.case import Case, FollowUp, Patient, ProtocolRef, Review, Treatment
+from mdt.caseformat import CaseImport
 from mdt.meeting import AgendaItem, Meeting, Member, Signature
 
 # --------------------------------------------------------------------------- value types
@@ -160,6 +163,9 @@ class ImportSummary:
     reviews_revised: int = 0
     reviews_unchanged: int = 0
     patient_ids: tuple[str, ...] = field(default_factory=tuple)
+    cleared: tuple[str, ...] = field(default_factory=tuple)
+    """Every stored value the files cleared with an explicit null, e.g.
+    ``H-011: patient.sex (Sex)``: the command line and the window list them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,14 +287,20 @@ class MdtService:
 
     # ---- import / export ------------------------------------------------------------
 
-    def import_cases(self, cases: Sequence[Case]) -> ImportSummary:
+    def import_cases(self, cases: Sequence[Case | CaseImport]) -> ImportSummary:
         """Store cases in ONE transaction (all or nothing).
 
         A new patient is created with its reviews.  For a known patient, demographics
         and protocol are updated, reviews are matched by date (and order within a
         date): identical ones are left alone, different ones get a new version
-        (reason "import"), new ones are added.  Locked reviews that differ raise
-        LockedError and nothing is written.
+        (reason "import"), new ones are added.
+
+        A :class:`~mdt.caseformat.CaseImport` (``caseformat.read_imports``: what the
+        window and the command line import) is *merged*: a field the file leaves out
+        keeps its stored value, an explicit null clears it, and ``cleared`` lists
+        every value cleared.  Changing a signed review, or the name, sex or birth date
+        of a patient in signed minutes, raises LockedFieldsError naming each path, and
+        nothing is written.
         """
         return _impl.import_cases(self, cases)
 
@@ -449,6 +461,46 @@ def get_settings(db: Database) -> Settings:
 # Imports at the end keep this module readable as the API's table of contents.
 from mdt.settings import Settings  # noqa: E402
 from mdt.store import auth_impl as _auth  # noqa: E402
-from mdt.store import service_impl as _impl  # noqa: E402
+from mdt.store import service_impl as _service_impl  # noqa: E402
 from mdt.store.auth_impl import SignInState  # noqa: E402
-from mdt.store.db import Database  # noqa: E402
+from mdt.store.db import Database, activity, run_with_retry  # noqa: E402
+
+_ACTIONS = {
+    "import_cases": "importing case files", "save_review": "saving a review",
+    "add_review": "adding a review", "create_patient": "creating a patient",
+    "update_patient": "editing a patient", "archive_patient": "archiving a patient",
+    "set_treatment": "recording treatment", "sign_meeting": "signing minutes",
+    "amend_meeting": "amending minutes", "set_agenda": "editing an agenda",
+    "create_meeting": "creating a meeting", "update_meeting": "editing a meeting",
+    "add_member": "adding a member", "update_member": "editing a member",
+    "seed_demo_if_empty": "adding the demo data",
+}
+
+
+class _Calls:
+    """Each call of the implementation as one unit of work: named (for the message another
+    workstation sees while it waits: who, doing what) and run again, a bounded number of
+    times, when the database server broke its transaction off (``run_with_retry``)."""
+
+    def __init__(self) -> None:
+        self._wrapped: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        fn = getattr(_service_impl, name)
+        if not callable(fn) or name in self._wrapped:
+            return self._wrapped.get(name, fn)
+        action = _ACTIONS.get(name, name.replace("_", " "))
+
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            first = args[0] if args else None
+            who = first.actor.name if isinstance(first, MdtService) else (
+                args[1].name if len(args) > 1 and isinstance(args[1], Actor) else None)
+            with activity(who, action):
+                return run_with_retry(lambda: fn(*args, **kwargs))
+
+        self._wrapped[name] = call
+        return call
+
+
+_impl: Any = _Calls()

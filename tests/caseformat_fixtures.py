@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ from mdt.case import (
     Vote,
 )
 from mdt.caseformat import DECISION_RULES
+from mdt.limits import LIMITS
 
 SPEC_EXAMPLE: dict[str, Any] = {
     "format": "mdt-case/1",
@@ -307,6 +309,19 @@ def _pos(hi: float) -> st.SearchStrategy[int | float]:
                      st.floats(0, hi, exclude_min=True, allow_nan=False, allow_infinity=False))
 
 
+def limited(path: str) -> st.SearchStrategy[int | float]:
+    """Any value the one table of limits (``mdt.limits.LIMITS``) accepts for ``path``."""
+    lim = LIMITS[path]
+    lo, hi = lim.lower, lim.maximum
+    assert lo is not None and hi is not None, path
+    first = int(lo) + 1 if lim.above is not None else math.ceil(lo)
+    ints = st.integers(first, int(hi))
+    if lim.integer:
+        return ints
+    return st.one_of(ints, st.floats(lo, hi, exclude_min=lim.above is not None,
+                                     allow_nan=False, allow_infinity=False))
+
+
 def _opt(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), s)
 
@@ -371,12 +386,12 @@ def reviews(draw: st.DrawFn, on: date) -> Review:
         synchronous=draw(_opt(st.booleans())),
     )
     labs = Labs(
-        **{k: draw(_opt(_num(0, 2000))) for k in ("anc", "wbc", "hb", "plt", "ast", "alt", "alp",
-                                                   "bilirubin", "albumin", "inr")},
-        creatinine=draw(_opt(_pos(2000))),  # Cockcroft-Gault divides by it
+        **{k: draw(_opt(limited(f"reviews[].labs.{k}")))
+           for k in ("anc", "wbc", "hb", "plt", "ast", "alt", "alp", "bilirubin", "albumin", "inr",
+                     "creatinine")},
         proteinuria=draw(_opt(st.sampled_from(PROTEINURIA))),
-        proteinuria_g_24h=draw(_opt(_num(0, 20))),
-        uln=Uln(**{k: draw(_opt(_pos(500)))
+        proteinuria_g_24h=draw(_opt(limited("reviews[].labs.proteinuria_g_24h"))),
+        uln=Uln(**{k: draw(_opt(limited(f"reviews[].labs.uln.{k}")))
                    for k in ("ast", "alt", "alp", "bilirubin", "creatinine")}),
     )
     members = draw(st.lists(st.tuples(_TEXT.filter(lambda s: bool(s.strip())),

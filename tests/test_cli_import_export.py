@@ -181,15 +181,15 @@ INVALID = [
      ["patient.nickname: unknown field", "reviews[0].lesions[0].colour: unknown field"]),
     ("wrong-type", _wrong_type, ["reviews[0].ecog:", "reviews[0].lesions[1].target:"]),
     ("out-of-range", _out_of_range,
-     ["reviews[0].height_cm:", "reviews[0].lesions[0].diameter_mm: must be > 0"]),
+     ["reviews[0].height_cm:", "reviews[0].lesions[0].diameter_mm: Lesion diameter in mm must be > 0"]),
     ("duplicate-lesion", _duplicate_lesion, ["reviews[0].lesions[2].id:", "duplicate"]),
     ("date-order", _out_of_order, ["reviews[1].date:", "date order"]),
     ("bad-json", _bad_json, ["invalid JSON", "line 1"]),
     ("array", _bad_second_of_array, ["[1].reviews[0].labs.proteinuria:"]),
     ("too-long-for-storage", lambda c: {**c, "patient": {**c["patient"], "id": "M" * 65}},
-     ["patient.id: at most 64 characters"]),
+     ["patient.id: Hospital identifier must be at most 64 characters"]),
     ("nul-in-name", lambda c: {**c, "patient": {**c["patient"], "name": "DOE\x00^JANE"}},
-     ["patient.name: must not contain NUL characters"]),
+     ["patient.name: Name must not contain NUL characters"]),
 ]
 
 
@@ -271,10 +271,12 @@ def test_import_that_would_change_a_signed_review_writes_nothing(signed_board: t
     other = spec_case()
     coordinator = cli.signed_in("Sophie Dubois", url)  # a signed-in member imports
     before = snapshot(url)
-    res = cli.run(*coordinator, "import", write_json(tmp_path / "change.json", [other, case]),
-                  db=url)
-    assert res.returncode == 1
+    res = cli.run(*coordinator, "import", write_json(tmp_path / "change.json", [other, case]), db=url)
+    assert res.returncode == 2  # refused input, like any other refusal: named with its path
+    last = len(case["reviews"]) - 1
+    assert f"change.json: [1].reviews[{last}]: " in res.stderr
     assert "signed meeting" in res.stderr and "nothing was imported" in res.stderr
+    assert "Traceback" not in res.stderr
     assert snapshot(url) == before
 
 

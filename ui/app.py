@@ -89,7 +89,8 @@ def start_window(db_url: str | None = None, user: str | None = None):
         QMessageBox.critical(None, mdt.APP_NAME, f"Cannot open the database:\n{exc}")
         return 1
     try:
-        seed_demo_if_empty(db)
+        if not db.read_only:  # a read-only copy (a DVD) is shown as it is
+            seed_demo_if_empty(db)
     except MdtError as exc:
         QMessageBox.warning(None, mdt.APP_NAME, f"Demo data not loaded:\n{problems_text(exc)}")
     actor = sign_in_os(db)

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt.case import Case, Patient, ProtocolRef, Review, Treatment
+from mdt.caseformat import CaseImport
 from mdt.errors import MdtError
 from mdt.meeting import SPECIALTY_LABELS, Member
 from mdt.services import MdtService, PatientRow, ReviewRecord
@@ -192,6 +194,7 @@ class MainWindow(QMainWindow):
         self.last_pdf: str | None = None
         self._presentation = None
         self.locked_screen: QDialog | None = None
+        self._waiting_cursor = False
         self.setWindowTitle("Liver MDT")
 
         self.patients = PatientListPanel()
@@ -373,6 +376,37 @@ class MainWindow(QMainWindow):
         self.tasks.started.connect(self._task_started)
         self.tasks.progressed.connect(self._task_progress)
         self.tasks.finished.connect(self._task_finished)
+        db = getattr(self.service, "db", None)
+        if db is not None and hasattr(db, "on_wait"):
+            db.on_wait = self._database_wait
+            if getattr(db, "read_only", False):
+                self.db_status.setText(f"Database: {self.db_label} (read-only)")
+                self.db_status.setToolTip("The database is on a read-only file, disk or mount: "
+                                          "you can read, print and export; nothing can be saved.")
+
+    def _database_wait(self, wait: Any) -> None:
+        """Another workstation is writing (SQLite): a busy cue while this save waits for it.
+        Called on the thread that writes; widgets are touched only on the GUI thread, and
+        repainted directly (no event processing inside a database call)."""
+        if QThread.currentThread() is not self.thread():
+            return
+        if wait.done:
+            if QApplication.overrideCursor() is not None and self._waiting_cursor:
+                QApplication.restoreOverrideCursor()
+            self._waiting_cursor = False
+            if not self.tasks.busy:
+                self.progress.setVisible(False)
+            self.show_message("")
+            return
+        if not self._waiting_cursor:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            self._waiting_cursor = True
+        self.progress.setRange(0, max(1, int(wait.timeout_s * 10)))
+        self.progress.setValue(int(wait.elapsed_s * 10))
+        self.progress.setFormat("Waiting for the database…")
+        self.progress.setVisible(True)
+        self.statusBar().showMessage(wait.words())
+        self.statusBar().repaint()
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | None = None,
                 *more: QKeySequence | str, tip: str = "") -> QAction:
@@ -551,7 +585,8 @@ class MainWindow(QMainWindow):
             pid = patient.id
             apply_and_push(
                 self.undo_stack, f"edit patient {pid}",
-                lambda: self.service.update_patient(patient, protocol, reason or "edit"),
+                # No default reason: a patient in signed minutes changes only with one.
+                lambda: self.service.update_patient(patient, protocol, reason),
                 lambda: self.service.update_patient(old_patient, old_protocol, "undo edit"),
                 after=lambda: self._patient_changed(pid), on_error=self.report_error)
 
@@ -997,27 +1032,54 @@ class MainWindow(QMainWindow):
     def import_cases_file(self, path: str) -> TaskHandle:
         """Parse in the background (a file may hold many cases), store on the main thread."""
         def work(task: TaskHandle):
-            from mdt.caseformat import load_cases
+            from mdt.caseformat import read_imports
 
             task.progress(0, 0, f"Reading {Path(path).name}")
-            return load_cases(path)
+            return read_imports(path)  # merged into what is stored: absent fields stay
 
-        def done(cases: list[Case]) -> None:
+        def done(cases: list[CaseImport]) -> None:
             try:
                 summary = self.service.import_cases(cases)
             except MdtError as exc:
-                self.report_error(f"Nothing imported from {Path(path).name}", exc)
+                self._import_refused(path, exc)
                 return
             self.reload_patients()
             self.show_message(
                 f"Imported {Path(path).name}: {summary.patients_created} new patients, "
                 f"{summary.patients_updated} updated, {summary.reviews_added} reviews added, "
-                f"{summary.reviews_revised} revised")
+                f"{summary.reviews_revised} revised"
+                + (f"; {len(summary.cleared)} value(s) cleared" if summary.cleared else ""))
+            if summary.cleared:
+                box = QMessageBox(QMessageBox.Icon.Information, "Import",
+                                  f"{Path(path).name} cleared {len(summary.cleared)} stored "
+                                  f"value(s) with an explicit null.", parent=self)
+                box.setDetailedText("\n".join(summary.cleared))
+                box.open()
+                self.last_import_box = box
             if summary.patient_ids:
                 self.open_patient(summary.patient_ids[0], select=True)
 
         return self.tasks.run(f"Importing {Path(path).name}", work, done,
-                              lambda exc, _tb: self.report_error(f"Cannot import {Path(path).name}", exc))
+                              lambda exc, _tb: self._import_refused(path, exc))
+
+    def _import_refused(self, path: str, exc: BaseException) -> None:
+        """One dialog naming every problem (a file may have many), and the status bar."""
+        name = Path(path).name
+        self.report_error(f"Nothing imported from {name}", exc)
+        if not isinstance(exc, MdtError):
+            return  # report_error showed the unexpected error's own box
+        problems = getattr(exc, "problems", None) or []
+        lines = [str(p) for p in problems] or [str(exc)]
+        box = QMessageBox(QMessageBox.Icon.Warning, "Import",
+                          f"Nothing was imported from {name}; the database is unchanged.\n\n"
+                          + "\n".join(f"• {line}" for line in lines[:8])
+                          + (f"\n… and {len(lines) - 8} more (Show Details)" if len(lines) > 8 else ""),
+                          parent=self)
+        if len(lines) > 8:
+            box.setDetailedText("\n".join(lines))
+        box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 620px; }")  # a problem per line
+        box.open()
+        self.last_import_box = box
 
     def export_case_dialog(self) -> None:
         case = self.current_case
@@ -1028,6 +1090,7 @@ class MainWindow(QMainWindow):
             self.export_case_file(path)
 
     def export_case_file(self, path: str) -> bool:
+        from mdt.atomic import atomic_write
         from mdt.caseformat import dump_case
 
         case = self.current_case
@@ -1035,7 +1098,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             text = dump_case(self.service.export_case(case.patient.id))
-            Path(path).write_text(text, encoding="utf-8")
+            atomic_write(path, text)  # all or nothing (mdt.atomic)
         except (MdtError, OSError) as exc:
             self.report_error(f"Cannot export to {path}", exc)
             return False

@@ -20,6 +20,7 @@ from typing import IO
 
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
 
+from mdt.atomic import atomic_write
 from mdt.case import Case
 from mdt.meeting import Meeting
 from mdt.minutes.blocks import data_table, kv_grid, p
@@ -200,14 +201,11 @@ def render_minutes(meeting: Meeting, items: Sequence[MinutesPatient | Case], out
         identity=f"liver-mdt minutes|{meeting.id}|{when.isoformat()}|{'signed' if meeting.signed else 'draft'}",
     )
     story = build_minutes_story(meeting, items, q)  # type: ignore[arg-type]
-    if not pdfa:
-        MdtDocument(out, _furniture(meeting, printed_at), meta).render(story)
-        return
     buffer = BytesIO()
     MdtDocument(buffer, _furniture(meeting, printed_at), meta).render(story)
-    data = to_pdfa(buffer.getvalue(), meta)
+    data = to_pdfa(buffer.getvalue(), meta) if pdfa else buffer.getvalue()
     if isinstance(out, (str, Path)):
-        Path(out).write_bytes(data)
+        atomic_write(out, data)  # all of the PDF or nothing: never a 0-byte file
     else:
         out.write(data)
 

@@ -30,12 +30,15 @@ from mdt.errors import (
     ConflictError,
     FieldProblem,
     LockedError,
+    LockedFieldsError,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from mdt.limits import label_for, text_max
 from mdt.meeting import ROLES, SPECIALTIES, AgendaItem, Amendment, Meeting, Member, Signature
 from mdt.store import audit, followup_store
+from mdt.store.db import StaleRecordError
 from mdt.store.models import (
     AgendaItemModel,
     AmendmentModel,
@@ -100,7 +103,7 @@ def review_json(review: Review) -> str:
 @lru_cache(maxsize=8192)
 def _parse_review_text(content: str) -> Review:
     # Stored text never changes for a version, and Review is immutable: cache.
-    return caseformat.parse_review(json.loads(content))
+    return caseformat.parse_review(json.loads(content), stored=True)
 
 
 def _treatment_dict(treatment: Treatment) -> dict[str, Any]:
@@ -108,9 +111,10 @@ def _treatment_dict(treatment: Treatment) -> dict[str, Any]:
     return full["treatment"]
 
 
-def _parse_treatment(content: str) -> Treatment | None:
+def _parse_treatment(content: str, *, stored: bool = True) -> Treatment | None:
     case = caseformat.parse_case({"format": FORMAT_ID, "patient": {"id": "-"},
-                                  "treatment": json.loads(content), "reviews": []})
+                                  "treatment": json.loads(content), "reviews": []},
+                                 stored=stored)
     return case.treatment
 
 
@@ -175,15 +179,21 @@ def _summarise(changes: list[str], limit: int = 12) -> str:
 
 
 def _patient(s: Session, mrn: str, *, lock: bool = False) -> PatientModel:
-    if "\x00" in mrn:  # PostgreSQL cannot even compare such a string
-        raise NotFound(f"no patient with hospital id {mrn!r}")
-    q = select(PatientModel).where(PatientModel.mrn == mrn)
-    if lock:
-        q = q.with_for_update()
-    p = s.scalars(q).first()
+    p = _patient_or_none(s, mrn, lock=lock)
     if p is None:
         raise NotFound(f"no patient with hospital id {mrn!r}")
     return p
+
+
+def _patient_or_none(s: Session, mrn: str, *, lock: bool = False) -> PatientModel | None:
+    if "\x00" in mrn:  # PostgreSQL cannot even compare such a string
+        return None
+    q = select(PatientModel).where(PatientModel.mrn == mrn)
+    if lock:
+        q = q.with_for_update()
+        # Named in the message if the transaction ends in a conflict (mdt.store.db).
+        s.info.setdefault("mdt_patients", []).append(mrn)
+    return s.scalars(q).first()
 
 
 def _review(s: Session, review_id: int) -> ReviewModel:
@@ -364,13 +374,13 @@ def _validate_patient(patient: Patient, protocol: ProtocolRef | None = None) -> 
     problems: list[FieldProblem] = []
     if not patient.id or not patient.id.strip():
         problems.append(FieldProblem("patient.id", "required, non-empty"))
-    problems += _text_problems("patient.id", patient.id, 64)
-    problems += _text_problems("patient.name", patient.name, 200)
+    problems += _text_problems("patient.id", patient.id, text_max("patient.id"))
+    problems += _text_problems("patient.name", patient.name, text_max("patient.name"))
     if patient.sex is not None and patient.sex not in ("F", "M", "O"):
         problems.append(FieldProblem("patient.sex", "must be F, M, O or null"))
     if protocol is not None:
-        problems += _text_problems("protocol.id", protocol.id, 64)
-        problems += _text_problems("protocol.arm", protocol.arm, 32)
+        problems += _text_problems("protocol.id", protocol.id, text_max("protocol.id"))
+        problems += _text_problems("protocol.arm", protocol.arm, text_max("protocol.arm"))
     if problems:
         raise ValidationError(problems)
 
@@ -405,11 +415,12 @@ def _write_treatment(s: Session, p: PatientModel, treatment: Treatment | None,
 def _validate_treatment(treatment: Treatment | None) -> None:
     if treatment is None:
         return
-    problems = _text_problems("treatment.regimen", treatment.regimen, 200)
+    problems = _text_problems("treatment.regimen", treatment.regimen,
+                              text_max("treatment.regimen"))
     if problems:
         raise ValidationError(problems)
     # Round-trip through the case-format parser: the same rules as an imported file.
-    _parse_treatment(_dumps(_treatment_dict(treatment)))
+    _parse_treatment(_dumps(_treatment_dict(treatment)), stored=False)
 
 
 def _create_patient(s: Session, actor: Actor, patient: Patient, protocol: ProtocolRef | None,
@@ -450,8 +461,39 @@ def create_patient(svc: MdtService, patient: Patient, protocol: ProtocolRef | No
         raise _integrity(exc) from exc
 
 
+_DEMOGRAPHICS = ("name", "sex", "birth_date")
+"""The patient's facts that signed minutes print and Cockcroft-Gault reads."""
+
+
+def _signed_meetings(s: Session, p: PatientModel) -> list[str]:
+    """Signed meetings that locked one of this patient's reviews (oldest id first)."""
+    return sorted({m for m in s.scalars(select(ReviewModel.locked_by_meeting).where(
+        ReviewModel.patient_id == p.id, ReviewModel.locked_by_meeting.is_not(None))) if m})
+
+
+def _demographic_changes(p: PatientModel, patient: Patient) -> list[str]:
+    """``patient.sex: "F" -> "M"`` for each demographic field ``patient`` changes."""
+    out = []
+    for name in _DEMOGRAPHICS:
+        old, new = getattr(p, name), getattr(patient, name)
+        if old != new:
+            show = [None if v is None else v.isoformat() if isinstance(v, date) else v
+                    for v in (old, new)]
+            out.append(f"patient.{name}: {json.dumps(show[0], ensure_ascii=False)} -> "
+                       f"{json.dumps(show[1], ensure_ascii=False)}")
+    return out
+
+
 def _update_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
                     protocol: ProtocolRef | None, reason: str | None) -> bool:
+    """Change demographics and protocol.  Demographics of a patient in signed minutes change
+    only as an amendment of each such meeting, which needs a reason (the minutes print it)."""
+    changes = _demographic_changes(p, patient)
+    meetings = _signed_meetings(s, p) if changes else []
+    if meetings and not (reason or "").strip():
+        raise LockedError(
+            f"{p.mrn} was discussed at signed meeting {', '.join(meetings)}: its name, sex and "
+            f"birth date change only by amendment; give the reason for the change")
     before = _patient_dict(p)
     p.name = patient.name
     p.name_search = _name_search(patient.name)
@@ -470,8 +512,12 @@ def _update_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
         if first is not None and first < patient.birth_date:
             raise ValidationError(FieldProblem(
                 "patient.birth_date", f"after the first review date {first.isoformat()}"))
-    audit.record(s, actor=actor.name, action="patient.update", entity="patient",
-                 entity_id=p.mrn, before=before, after={**after, "reason": reason},
+    for meeting_id in meetings:
+        s.add(AmendmentModel(meeting_id=meeting_id, patient_id=p.id, at=_now(), author=actor.name,
+                             reason=reason or "", summary=_summarise(changes)))
+    audit.record(s, actor=actor.name, action="patient.amend" if meetings else "patient.update",
+                 entity="patient", entity_id=p.mrn, before=before,
+                 after={**after, "reason": reason, **({"amends": meetings} if meetings else {})},
                  patient_mrn=p.mrn)
     return True
 
@@ -652,7 +698,7 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
                 _refresh_summary(s, p)
             s.flush()
             return _record_for(s, review_id)
-    except StaleDataError as exc:
+    except (StaleDataError, StaleRecordError) as exc:
         # Another transaction updated the review between our read and our write.
         with svc.db.read() as s:
             current = _record_for(s, review_id)
@@ -675,9 +721,17 @@ def review_history(svc: MdtService, review_id: int) -> list[ReviewVersion]:
 # --------------------------------------------------------------------------- import
 
 
-def _import_case(s: Session, actor: Actor, case: Case, counts: dict[str, int]) -> None:
-    p = s.scalars(select(PatientModel).where(PatientModel.mrn == case.patient.id)
-                  .with_for_update()).first()
+def _import_case(s: Session, actor: Actor, item: Case | caseformat.CaseImport,
+                 counts: dict[str, int], cleared: list[str], locked: list[FieldProblem]) -> None:
+    """Store one case.  A :class:`~mdt.caseformat.CaseImport` (read from a file) is merged
+    into what is stored: absent fields keep their value, explicit nulls clear it (listed in
+    ``cleared``).  Changes that signed minutes forbid are appended to ``locked`` (the caller
+    refuses the whole import); nothing else is checked twice."""
+    ci = item if isinstance(item, caseformat.CaseImport) else None
+    case = ci.case if ci is not None else item
+    assert isinstance(case, Case)
+    where = ci.where if ci is not None else (lambda sub: sub)
+    p = _patient_or_none(s, case.patient.id, lock=True)
     if p is None:
         p = _create_patient(s, actor, case.patient, case.protocol, case.treatment)
         counts["patients_created"] += 1
@@ -688,48 +742,134 @@ def _import_case(s: Session, actor: Actor, case: Case, counts: dict[str, int]) -
         if case.follow_up is not None:
             followup_store.store(s, actor.name, p, case.follow_up, "import")
         return
-    changed = _update_patient(s, actor, p, case.patient, case.protocol, "import")
-    if case.treatment is not None:
-        changed = _set_treatment(s, actor, p, case.treatment, "import") or changed
-    counts["patients_updated"] += int(changed)
-    counts_updated_before = changed
+    current = _current_reviews(s, p.id)
     existing: dict[date, list[tuple[ReviewModel, ReviewVersionModel]]] = defaultdict(list)
-    for r, v in _current_reviews(s, p.id):
+    for r, v in current:
         existing[r.review_date].append((r, v))
+    matched: list[tuple[ReviewModel, ReviewVersionModel] | None] = []
     seen: dict[date, int] = defaultdict(int)
-    for i, review in enumerate(case.reviews):
+    for review in case.reviews:
         nth = seen[review.date]
         seen[review.date] += 1
         same_day = existing.get(review.date, [])
-        if nth >= len(same_day):
+        matched.append(same_day[nth] if nth < len(same_day) else None)
+    if ci is not None:
+        case = _merged_case(s, p, ci, matched, cleared)
+    treatment_given = ci is None and case.treatment is not None or (
+        ci is not None and "treatment" in ci.document)
+
+    changes = _demographic_changes(p, case.patient)
+    if changes:
+        meetings = _signed_meetings(s, p)
+        if meetings:
+            for change in changes:
+                locked.append(FieldProblem(where(change.split(":")[0]), (
+                    f"{change.split(': ', 1)[1].replace(' -> ', ' → ')} refused: {p.mrn} was "
+                    f"discussed at signed meeting {', '.join(meetings)}; change it through an "
+                    f"amendment (edit the patient, with a reason)"),
+                    label_for(change.split(":")[0])))
+            return
+    changed = _update_patient(s, actor, p, case.patient, case.protocol, "import")
+    if treatment_given:
+        changed = _set_treatment(s, actor, p, case.treatment, "import") or changed
+    counts["patients_updated"] += int(changed)
+    for i, (review, match) in enumerate(zip(case.reviews, matched, strict=True)):
+        if match is None:
             _add_review(s, actor, p, review, "import", validate=False)
             counts["reviews_added"] += 1
             continue
-        r, v = same_day[nth]
+        r, v = match
         if review_json(review) == v.content:
             counts["reviews_unchanged"] += 1
             continue
         if r.locked_by_meeting is not None:
-            raise LockedError(f"patient {p.mrn} reviews[{i}] ({review.date.isoformat()}) belongs "
-                              f"to signed meeting {r.locked_by_meeting}; nothing was imported")
+            locked.append(FieldProblem(where(f"reviews[{i}]"), (
+                f"the review of {review.date.isoformat()} belongs to signed meeting "
+                f"{r.locked_by_meeting} and the file changes it; change it through an amendment "
+                f"in the review editor")))
+            continue
         _revise(s, actor, p, r, review, "import", False)
         counts["reviews_revised"] += 1
-    if case.follow_up is not None:
-        changed = followup_store.store(s, actor.name, p, case.follow_up, "import")
-        counts["patients_updated"] += int(changed and not counts_updated_before)
+    follow_up_given = ci is None and case.follow_up is not None or (
+        ci is not None and "follow_up" in ci.document)
+    if follow_up_given:
+        follow_up_changed = followup_store.store(s, actor.name, p, case.follow_up, "import")
+        counts["patients_updated"] += int(follow_up_changed and not changed)
     _refresh_summary(s, p)
 
 
-def import_cases(svc: MdtService, cases: Sequence[Case]) -> ImportSummary:
+def _merged_case(s: Session, p: PatientModel, ci: caseformat.CaseImport,
+                 matched: Sequence[tuple[ReviewModel, ReviewVersionModel] | None],
+                 cleared: list[str]) -> Case:
+    """The file's case laid over the stored one (see ``caseformat.merge_object``), checked
+    by the case-format parser as a whole; problems name the file's paths."""
+    doc = ci.document
+    found: list[str] = []
+    stored = _patient_dict(p)
+    merged: dict[str, Any] = {"format": FORMAT_ID}
+    merged["patient"] = caseformat.merge_object(
+        {k: stored[k] for k in ("id", *_DEMOGRAPHICS)}, doc["patient"], "patient", found)
+    for name, old in (("protocol", stored["protocol"]), ("treatment", _stored_treatment(s, p))):
+        if name not in doc:
+            merged[name] = old
+        elif isinstance(doc[name], dict):
+            merged[name] = caseformat.merge_object(old, doc[name], name, found)
+        else:  # null: clear it
+            if caseformat._has_value(old):
+                found.append(name)
+            merged[name] = None
+    if "follow_up" in doc:
+        # Lists are replaced whole (local treatments, progressions); null clears the record.
+        stored_follow_up = followup_store.read(s, p.id)
+        if doc["follow_up"] is None and stored_follow_up is not None:
+            found.append("follow_up")
+        merged["follow_up"] = doc["follow_up"]
+        treatment = merged.get("treatment")
+        given = doc.get("treatment") if isinstance(doc.get("treatment"), dict) else {}
+        if isinstance(treatment, dict):
+            # The end follows from the events: a stored end derived from the old events is
+            # derived again from the new ones, unless the file states one itself.
+            merged["treatment"] = {k: v for k, v in treatment.items()
+                                   if k in given or k not in ("outcome", "outcome_date")}
+    reviews = doc.get("reviews") or []
+    merged["reviews"] = [
+        caseformat.merge_object(json.loads(match[1].content), raw, f"reviews[{i}]", found)
+        if match is not None else raw
+        for i, (raw, match) in enumerate(zip(reviews, matched, strict=True))]
+    try:
+        case = caseformat.parse_case(merged)
+    except ValidationError as exc:
+        raise ValidationError([FieldProblem(ci.where(pr.path), pr.reason, pr.label)
+                               for pr in exc.problems]) from exc
+    cleared.extend(f"{p.mrn}: {path}" + (f" ({label})" if (label := label_for(path)) else "")
+                   for path in found)
+    return case
+
+
+def _stored_treatment(s: Session, p: PatientModel) -> dict[str, Any] | None:
+    course = s.scalars(select(TreatmentCourseModel)
+                       .where(TreatmentCourseModel.patient_id == p.id)).first()
+    return json.loads(course.content) if course is not None else None
+
+
+def import_cases(svc: MdtService, cases: Sequence[Case | caseformat.CaseImport]) -> ImportSummary:
     counts = dict.fromkeys(("patients_created", "patients_updated", "reviews_added",
                             "reviews_revised", "reviews_unchanged"), 0)
+    cleared: list[str] = []
+    locked: list[FieldProblem] = []
+    ids = [c.case.patient.id if isinstance(c, caseformat.CaseImport) else c.patient.id
+           for c in cases]
     try:
         with svc.db.write() as s:
-            for case in cases:
-                _import_case(s, svc.actor, case, counts)
+            # One lock order for every writer (patients by hospital id), so two imports of
+            # the same patients in opposite orders queue instead of deadlocking.
+            for i in sorted(range(len(cases)), key=ids.__getitem__):
+                _import_case(s, svc.actor, cases[i], counts, cleared, locked)
+            if locked:
+                raise LockedFieldsError(locked)
     except IntegrityError as exc:
         raise _integrity(exc) from exc
-    return _svc().ImportSummary(**counts, patient_ids=tuple(c.patient.id for c in cases))
+    return _svc().ImportSummary(**counts, patient_ids=tuple(ids), cleared=tuple(cleared))
 
 
 # --------------------------------------------------------------------------- members
@@ -1259,6 +1399,6 @@ def seed_demo_if_empty(db: Database, actor: Actor, meeting_date: date | None) ->
                                 "reviews_revised", "reviews_unchanged"), 0)
         cases = demo.demo_cases(meeting_date)
         for case in demo.seed_cases(meeting_date):
-            _import_case(s, actor, case, counts)
+            _import_case(s, actor, case, counts, [], [])
         _create_meeting(s, actor, demo.demo_meeting(meeting_date, cases), check=False)
     return True
