@@ -107,6 +107,12 @@ def _service(args: argparse.Namespace, *, existing: bool = False,
     db.on_wait = _WaitNotice()
     try:
         actor = Actor.from_environment(args.user)
+        if sign_in and db.read_only:
+            # Say what matters first: nothing can be saved here, whoever signs in.
+            print(f"error: the database {db.where()} is read-only (a read-only file, disk or "
+                  f"mount): copy it to a writable place to change it; nothing was "
+                  f"{getattr(args, 'nothing_done', 'changed')}", file=sys.stderr)
+            raise _CommandExit(EXIT_FAIL)
         if sign_in:
             from mdt.cli_signin import SignInFailed, sign_in_cli
 
@@ -137,7 +143,7 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="store patients and reviews from mdt-case/1 files")
     p.add_argument("files", nargs="+", metavar="CASE.json",
                    help="a case file (one case or a JSON array of cases)")
-    p.set_defaults(func=cmd_import)
+    p.set_defaults(func=cmd_import, nothing_done="imported")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -875,9 +881,13 @@ def cmd_sign(args: argparse.Namespace) -> int:
         except (SignInFailed, MdtError) as exc:
             return _signin_exit(exc)
         if args.out:
-            from pathlib import Path
+            from mdt.atomic import WriteError, atomic_write
 
-            Path(args.out).write_bytes(svc.signed_minutes(args.meeting) or b"")
+            try:
+                atomic_write(args.out, svc.signed_minutes(args.meeting) or b"")
+            except WriteError as exc:
+                print(f"error: the minutes were signed, but {exc}", file=sys.stderr)
+                return EXIT_FAIL
     print(f"{args.meeting} signed by {sig.signer} at {sig.at.isoformat(timespec='seconds')}; "
           f"audit event #{sig.audit_event_id}, certificate SHA-256 {sig.certificate_sha256}")
     if args.out:

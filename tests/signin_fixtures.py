@@ -25,3 +25,14 @@ def signed_in(db: Database, name: str, password: str = TEST_PASSWORD) -> Actor:
 
 def as_member(db: Database, name: str, password: str = TEST_PASSWORD) -> MdtService:
     return MdtService(db, signed_in(db, name, password))
+
+
+def cli_signin_args(db: Database, name: str, folder: object, password: str = TEST_PASSWORD) -> list[str]:
+    """Global options that sign ``name`` in for an in-process ``main.main`` call (a password
+    file, as a script would use); the member's first sign-in sets ``password``."""
+    from pathlib import Path
+
+    signed_in(db, name, password)
+    path = Path(str(folder)) / f"password-{abs(hash(name))}.txt"
+    path.write_text(password + "\n", encoding="utf-8")
+    return ["--user", name, "--password-file", str(path)]

@@ -40,6 +40,7 @@ from mdt.store.db import (
     translate,
 )
 from tests.pg_fixtures import db_url, pg_server_url, pg_url  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD, as_member
 from tests.store_fixtures import CHAIR, MEMBER, make_case, open_workstation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,9 +60,7 @@ def _task(url: str, role: int, scenario: str, rnd: int) -> str:
     a, b = f"R{rnd}-A", f"R{rnd}-B"
     db = open_database(url)
     try:
-        boot = MdtService(db, Actor("boot"))
-        members = {m.name: m for m in boot.list_members()}
-        svc = MdtService(db, Actor.for_member(members[CHAIR.name if role == 0 else MEMBER.name]))
+        svc = as_member(db, CHAIR.name if role == 0 else MEMBER.name)
         if scenario == "opposite-imports":
             docs = ([_doc(a, {"ecog": 2}), _doc(b, {"ecog": 2})] if role == 0 else
                     [_doc(b, {"labs": {"inr": 1.3}}), _doc(a, {"labs": {"inr": 1.3}})])
@@ -76,7 +75,7 @@ def _task(url: str, role: int, scenario: str, rnd: int) -> str:
                 action = lambda: svc.save_review(rec.review_id, edited, rec.version, "weight")  # noqa: E731
         else:  # sign-beside-save
             if role == 0:
-                action = lambda: svc.sign_meeting(f"M-{rnd}")  # noqa: E731
+                action = lambda: svc.sign_meeting(f"M-{rnd}", TEST_PASSWORD)  # noqa: E731
             else:
                 rec = svc.list_reviews(a)[0]
                 edited = dataclasses.replace(rec.review, weight_kg=71)

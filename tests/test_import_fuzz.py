@@ -30,7 +30,8 @@ from mdt.errors import ValidationError
 from mdt.meeting import AgendaItem, Meeting
 from tests.import_model import expected_export, stored_exports
 from tests.pg_fixtures import pg_server_url  # noqa: F401
-from tests.store_fixtures import CHAIR, MEMBER, make_case, open_workstation
+from tests.signin_fixtures import TEST_PASSWORD, cli_signin_args
+from tests.store_fixtures import CHAIR, COORDINATOR, MEMBER, make_case, open_workstation
 
 _STORED = caseformat.case_to_dict(make_case("FUZZ-1", reviews=2))
 _SIGNED_DAY = date(2026, 3, 12)
@@ -147,10 +148,26 @@ def fuzz_board(request: pytest.FixtureRequest,
         ws.coordinator.create_meeting(Meeting(
             id="FUZZ-M", date=_SIGNED_DAY, chair=CHAIR.name, attendees=(CHAIR, MEMBER),
             agenda=(AgendaItem(patient_id="FUZZ-1", review_date=_SIGNED_DAY),)))
-        ws.chair.sign_meeting("FUZZ-M")
+        ws.chair.sign_meeting("FUZZ-M", TEST_PASSWORD)
     finally:
         ws.db.close()
     yield url
+
+
+_WHO: dict[str, list[str]] = {}
+
+
+def _who(url: str, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The coordinator, signed in once per database (a password file, as a script would)."""
+    if url not in _WHO:
+        from mdt.store.db import open_database
+
+        db = open_database(url)
+        try:
+            _WHO[url] = cli_signin_args(db, COORDINATOR.name, tmp_path_factory.mktemp("who"))
+        finally:
+            db.close()
+    return _WHO[url]
 
 
 @settings(max_examples=150, deadline=None,
@@ -166,7 +183,7 @@ def test_a_hostile_import_is_stored_as_merged_or_refused_with_nothing_written(
     printable = isinstance(pid, str) and not any("\ud800" <= c <= "\udfff" for c in pid)
     stored = stored_exports(fuzz_board, [pid]) if printable else {}
     capsys.readouterr()
-    code = main.main(["--db", fuzz_board, "--user", "fuzzer", "import", str(path)])
+    code = main.main(["--db", fuzz_board, *_who(fuzz_board, tmp_path_factory), "import", str(path)])
     out, err = capsys.readouterr()
     assert "Traceback" not in err
     assert code in (0, 2), err

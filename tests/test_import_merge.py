@@ -25,7 +25,8 @@ from mdt.panel import plan_next_review
 from tests.cli_fixtures import snapshot
 from tests.import_model import expected_export
 from tests.pg_fixtures import db_url, pg_server_url, pg_url  # noqa: F401
-from tests.store_fixtures import CHAIR, MEMBER, Workstation, make_case, ws  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD, cli_signin_args
+from tests.store_fixtures import CHAIR, COORDINATOR, MEMBER, Workstation, make_case, ws  # noqa: F401
 
 MRN = "H-011"
 SIGNED_DAY = date(2026, 3, 12)  # the second review of make_case()
@@ -44,7 +45,8 @@ def _cli(ws: Workstation, tmp_path: Path, doc: object, capsys: pytest.CaptureFix
     path = tmp_path / name
     path.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
     capsys.readouterr()
-    code = main.main(["--db", ws.db.url, "--user", "tester", "import", str(path)])
+    who = cli_signin_args(ws.db, COORDINATOR.name, tmp_path)
+    code = main.main(["--db", ws.db.url, *who, "import", str(path)])
     out, err = capsys.readouterr()
     assert "Traceback" not in err
     return code, out, err
@@ -55,7 +57,7 @@ def _sign(ws: Workstation) -> str:  # noqa: F811
         id="LIV-2026-03-12", date=SIGNED_DAY, start_time="08:00", board="Liver MDT",
         chair=CHAIR.name, attendees=(CHAIR, MEMBER),
         agenda=(AgendaItem(patient_id=MRN, review_date=SIGNED_DAY, reason="reassessment"),)))
-    ws.chair.sign_meeting(meeting.id)
+    ws.chair.sign_meeting(meeting.id, TEST_PASSWORD)
     return meeting.id
 
 

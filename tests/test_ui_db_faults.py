@@ -90,6 +90,10 @@ def test_a_save_held_off_past_the_wait_names_the_holder_and_keeps_what_was_saved
 
 def test_a_read_only_database_opens_and_refuses_saves_plainly(
         qtbot, qsettings_tmp, seeded_db, read_only_place) -> None:  # noqa: ANN001, F811
+    from tests.signin_fixtures import signed_in
+
+    # The chair chose a password before the copy was made: signing in only reads.
+    signed_in(seeded_db, member_named(seeded_db, "chair").name)
     copy = read_only_place.path / "dvd.sqlite3"
     src, dst = sqlite3.connect(seeded_db.sqlite_path), sqlite3.connect(copy)
     try:

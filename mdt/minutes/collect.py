@@ -202,7 +202,9 @@ def write_minutes(service: MdtService, meeting_id: str, out: str | Path, *, prin
     if meeting.signed and not meeting.amendments:
         signed = service.signed_minutes(meeting_id)
         if signed:
-            Path(out).write_bytes(signed)
+            from mdt.atomic import atomic_write
+
+            atomic_write(out, signed)
             return Path(out)
     meeting, items, quorum = collect_minutes(service, meeting_id)
     render_minutes(meeting, items, out, printed_at=printed_at or datetime.now(UTC), quorum=quorum,

@@ -136,13 +136,12 @@ def render_outcomes_report(report: OutcomesReport, facts: Sequence[PatientFacts]
                     keywords="MDT outcomes, colorectal liver metastases", created=printed_at,
                     identity=f"liver-mdt outcomes|{printed_at.isoformat()}")
     story = build_story(report, facts)
-    if not pdfa:
-        MdtDocument(out, furniture, meta).render(story)
-        return
     buffer = BytesIO()
     MdtDocument(buffer, furniture, meta).render(story)
-    data = to_pdfa(buffer.getvalue(), meta)
-    if isinstance(out, (str, Path)):
-        Path(out).write_bytes(data)
+    data = to_pdfa(buffer.getvalue(), meta) if pdfa else buffer.getvalue()
+    if isinstance(out, (str, Path)):  # all of the PDF or nothing: never a 0-byte file
+        from mdt.atomic import atomic_write
+
+        atomic_write(out, data)
     else:
         out.write(data)
