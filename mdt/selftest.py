@@ -254,7 +254,8 @@ def step_outcomes(state: SelfTestState) -> dict[str, Any]:
     rows = {r.id: r for r in report.sections[0].rows}
     odds = rows["conversion"].comparison_values.get("estimate")
     logrank = rows["os"].comparison_values.get("logrank_p")
-    check(odds is not None and logrank is not None, "between-arm statistics missing")
+    if odds is None or logrank is None:
+        raise StepFailed("between-arm statistics missing")
     return {"patients": len(facts), "conversion_odds_ratio": round(odds, 3), "os_logrank_p": round(logrank, 3)}
 
 

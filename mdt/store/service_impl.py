@@ -825,7 +825,7 @@ def _merged_case(s: Session, p: PatientModel, ci: caseformat.CaseImport,
             found.append("follow_up")
         merged["follow_up"] = doc["follow_up"]
         treatment = merged.get("treatment")
-        given = doc.get("treatment") if isinstance(doc.get("treatment"), dict) else {}
+        given = stated if isinstance(stated := doc.get("treatment"), dict) else {}
         if isinstance(treatment, dict):
             # The end follows from the events: a stored end derived from the old events is
             # derived again from the new ones, unless the file states one itself.
