@@ -603,7 +603,9 @@ def _revise(s: Session, actor: Actor, p: PatientModel, r: ReviewModel, review: R
 
 
 def save_review(svc: MdtService, review_id: int, review: Review, expected_version: int,
-                reason: str, amendment: bool) -> ReviewRecord:
+                reason: str, amendment: bool, patient_id: str | None = None) -> ReviewRecord:
+    from mdt.store import panel_impl
+
     reason = _require_text(reason, "reason", "a reason for the correction")
     try:
         with svc.db.write() as s:
@@ -613,6 +615,7 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
                 raise NotFound(f"no review with id {review_id}")
             p = s.scalars(select(PatientModel).where(PatientModel.id == patient_pk)
                           .with_for_update()).one()
+            panel_impl.check_patient(p.mrn, patient_id, review_id)
             r = _review(s, review_id)
             if r.current_version != expected_version:
                 raise ConflictError(
@@ -625,6 +628,8 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
                 raise LockedError(
                     f"review of {r.review_date.isoformat()} belongs to signed meeting "
                     f"{r.locked_by_meeting}: change it through an amendment")
+            panel_impl.check_panel_unchanged(
+                _parse_review_text(_version(s, r.id, r.current_version).content), review)
             _validate_review(review, p.birth_date)
             if _revise(s, svc.actor, p, r, review, reason, amendment):
                 _refresh_summary(s, p)
