@@ -228,11 +228,17 @@ class PresentationWindow(QWidget):
         rows = ["<b>Votes</b>" + ("" if revealed else " — hidden until every rating is in")]
         for v in review.panel.votes:
             rnd = f" (round {v.round})" if v.round != 1 else ""
+            changed = f" (changed {len(v.changes)}×)" if v.changes and not v.withdrawn else ""
+            if v.withdrawn:
+                was = f" (was {_esc(label(v.rating))})" if revealed else ""
+                rows.append(f"{_esc(v.member)}{rnd}: <s>withdrawn</s>{was}")
+                continue
             if not revealed:
-                rows.append(f"{_esc(v.member)}{rnd}: ● recorded")
+                rows.append(f"{_esc(v.member)}{rnd}: ● recorded{changed}")
                 continue
             colour = RESECTABILITY_COLOURS.get(v.rating, "#111")
-            rows.append(f"{_esc(v.member)}{rnd}: <span style='color:{colour}'>{_esc(label(v.rating))}</span>")
+            rows.append(f"{_esc(v.member)}{rnd}: <span style='color:{colour}'>{_esc(label(v.rating))}</span>"
+                        + changed)
         if not review.panel.votes:
             rows.append("none yet")
         d = review.panel.decision
