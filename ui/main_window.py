@@ -458,7 +458,17 @@ class MainWindow(QMainWindow):
 
         focus = QApplication.focusWidget()
         if focus is not None and focus.window() is self and keeps_page_keys(focus):
-            deliver_page_key(focus, delta > 0)
+            # The key goes back to the widget; the stepping shortcuts stand aside meanwhile (a
+            # key event sent to a widget is matched against the shortcuts again).
+            actions = (self.act_agenda_prev, self.act_agenda_next)
+            enabled = [a.isEnabled() for a in actions]
+            for a in actions:
+                a.setEnabled(False)
+            try:
+                deliver_page_key(focus, delta > 0)
+            finally:
+                for a, on in zip(actions, enabled, strict=True):
+                    a.setEnabled(on)
             return False
         return self.meeting.step(delta)
 

@@ -441,10 +441,17 @@ class VotePanel(QWidget):
         sets the rule from the ratings)."""
         if self._bound is None:
             return False
-        return self._request(partial(edits.decide, resectability=resectability, plan=plan, rationale=rationale,
+        if resectability is None and plan is None:
+            self.recorded.setText("Not recorded: choose the resectability or the plan first.")
+            return False
+        ok = self._request(partial(edits.decide, resectability=resectability, plan=plan, rationale=rationale,
                                      next_review=next_review, dissent=dissent, responsible=responsible,
                                      protocol=self._protocol_ref[0], protocol_version=self._protocol_ref[1]),
                              bound=self._bound, via="decision")
+        if ok and self.isVisible():
+            # Out of the field: PgDn then steps to the next agenda patient (inside a field it stays).
+            self.decide_button.setFocus()
+        return ok
 
     def bound_to(self) -> tuple[str, int] | None:
         return self._bound

@@ -365,8 +365,9 @@ class ViewerWidget(QWidget):
     def _target(self, series: SeriesInfo | None, study: str) -> tuple[object, Imaging | None] | None:
         """The review record the line belongs to (the review of its study, or the user's choice),
         and the imaging to record on it when the user chose and asked to remember the study."""
-        case = self.case
-        assert case is not None and self.service is not None
+        assert self.case is not None and self.service is not None
+        # As stored now (an earlier line may have recorded a study as a review's imaging).
+        case = self.service.get_case(self.case.patient.id)  # type: ignore[attr-defined]
         records = {r.index: r for r in self.service.list_reviews(case.patient.id)}  # type: ignore[attr-defined]
         match = review_for_study(case, series.study_uid if series else None,
                                  series.study_date if series else None)
