@@ -185,3 +185,16 @@ def test_the_pickers_say_which_study_and_preselect_the_editor_lesion(qtbot) -> N
     assert "before this study" in chooser.list.item(1).text()
     chooser.list.setCurrentRow(0)
     assert chooser.review_index() == 1 and chooser.ok.isEnabled()
+
+
+def test_the_history_does_not_show_ratings_the_vote_panel_still_hides(main_window, qtbot) -> None:
+    w = main_window
+    w.set_meeting_mode(True)
+    w.act_agenda_next.trigger()
+    editor = w.review_editor
+    assert editor.cast_vote("Bo Chen", "resectable")
+    w.show_tab(4)                                                    # History
+    qtbot.waitUntil(lambda: w.history.model.rowCount() > 0, timeout=5000)
+    detail = w.history.detail.toPlainText()
+    assert "Bo Chen" in detail and "hidden until the decision is recorded" in detail
+    assert not re.search(r'"(rating|from|to)": "(resectable|convertible|permanently_unresectable)"', detail)
