@@ -179,12 +179,15 @@ def test_the_pickers_say_which_study_and_preselect_the_editor_lesion(qtbot) -> N
     assert picker.lesion_id() == "L2"
     assert "2025-12-01" in picker.where.text() and "2025-12-03" in picker.where.text()
     chooser = ReviewForStudyPicker("the CT study of 2026-03-01",
-                                   [(1, "Review of 2026-03-02", True), (0, "Review of 2025-12-03", False)])
+                                   [(1, "Review of 2026-03-02", True), (0, "Review of 2025-12-03", False),
+                                    (2, "Review of 2026-04-01", True)], with_imaging=frozenset({2}))
     qtbot.addWidget(chooser)
     assert chooser.review_index() is None and not chooser.ok.isEnabled()           # nothing preselected
     assert "before this study" in chooser.list.item(1).text()
     chooser.list.setCurrentRow(0)
-    assert chooser.review_index() == 1 and chooser.ok.isEnabled()
+    assert chooser.review_index() == 1 and chooser.ok.isEnabled() and chooser.remember.isChecked()
+    chooser.list.setCurrentRow(2)                        # its imaging is recorded: kept unless asked
+    assert chooser.review_index() == 2 and not chooser.remember.isChecked()
 
 
 def test_the_history_does_not_show_ratings_the_vote_panel_still_hides(main_window, qtbot) -> None:

@@ -641,7 +641,10 @@ class MainWindow(QMainWindow):
         if review_index is None and records:
             review_index = records[-1].index
         self.current_index = review_index
-        if select:
+        if select and not self.patients.select_patient(patient_id, emit=False) and not row.archived:
+            # Not in the list yet (added elsewhere): list it, so the highlighted row is never
+            # another patient's.
+            self.patients.upsert(row)
             self.patients.select_patient(patient_id, emit=False)
         self.header.set_patient(case, row, self.today())
         self._mark_stale(*self._tab_widgets())
@@ -942,7 +945,17 @@ class MainWindow(QMainWindow):
         if self._presentation is None or not (force or self._presenting()):
             return
         self._presentation.set_review(self.current_case, self.current_index, self.meeting.current_item_text(),
-                                      votes_revealed=self._votes_revealed())
+                                      votes_revealed=self._votes_revealed(), votes_progress=self._votes_progress())
+
+    def _votes_progress(self) -> str:
+        """How many of the expected ratings of the current review are in (the editor's count)."""
+        editor = self.review_tab.editor
+        record = self.current_record()
+        if editor is None or record is None or editor.record() is None \
+                or editor.record().review_id != record.review_id:
+            return ""
+        exp = editor.vote_panel.expectation
+        return exp.text if exp is not None else ""
 
     def _votes_revealed(self) -> bool:
         """Whether the review editor shows the ratings of the current review (independent rating:

@@ -140,6 +140,8 @@ class VotesModel(RowsTableModel):
                     return f"withdrawn (was {edits.label(v.rating)})" if self._revealed else "withdrawn"
                 return edits.label(v.rating) if self._revealed else HIDDEN
             return _change_words(v, self._revealed)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
+            return _change_words(v, self._revealed) or None   # the whole history when the column is narrow
         return None
 
 

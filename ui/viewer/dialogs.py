@@ -63,7 +63,8 @@ class ReviewForStudyPicker(QDialog):
     """No review records the study a line was drawn on: the user chooses the review, seeing the
     study's date and each review's (only reviews on or after the study can rest on it)."""
 
-    def __init__(self, study: str, reviews: list[tuple[int, str, bool]], parent: QWidget | None = None) -> None:
+    def __init__(self, study: str, reviews: list[tuple[int, str, bool]], parent: QWidget | None = None,
+                 with_imaging: frozenset[int] = frozenset()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Which review is this study for?")
         self.list = QListWidget()
@@ -79,17 +80,24 @@ class ReviewForStudyPicker(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setEnabled(False)  # the user chooses: nothing is preselected
-        self.list.currentItemChanged.connect(lambda cur, _prev: self.ok.setEnabled(cur is not None))
+        self.list.currentItemChanged.connect(lambda cur, _prev: self._chosen(cur))
+        self._with_imaging = with_imaging
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        text = QLabel(f"The line is on the study of <b>{study}</b>. No review records this study as its "
-                      f"imaging. Choose the review the measurement belongs to:")
+        text = QLabel(f"The line is on <b>{study}</b>. No review records this study as its imaging. "
+                      f"Choose the review the measurement belongs to:")
         text.setWordWrap(True)
         layout.addWidget(text)
         layout.addWidget(self.list)
         layout.addWidget(self.remember)
         layout.addWidget(buttons)
+
+    def _chosen(self, item: QListWidgetItem | None) -> None:
+        self.ok.setEnabled(item is not None)
+        if item is not None:
+            # A review that already names its imaging keeps it unless the user asks otherwise.
+            self.remember.setChecked(int(item.data(256)) not in self._with_imaging)
 
     def review_index(self) -> int | None:
         item = self.list.currentItem()

@@ -139,6 +139,7 @@ class ViewerWidget(QWidget):
         self.tasks = getattr(parent, "tasks", None)
         self.ask_lesion = self._ask_lesion  # replaceable in tests
         self.ask_review = self._ask_review  # replaceable in tests
+        self._with_imaging: frozenset[int] = frozenset()
         self.selected_lesion: Callable[[], str | None] = lambda: None
         """Set by the main window: the lesion selected in the review editor (the picker's default)."""
         self.measurement_sink: Callable[[object, Callable[[Review], Edit]], object | None] | None = None
@@ -334,7 +335,7 @@ class ViewerWidget(QWidget):
 
     def _ask_review(self, study: str, choices: list[tuple[int, str, bool]]) -> tuple[int, bool] | None:
         """(review index, record the study as its imaging) chosen by the user, or None."""
-        picker = ReviewForStudyPicker(study, choices, self)
+        picker = ReviewForStudyPicker(study, choices, self, with_imaging=self._with_imaging)
         if not picker.exec() or picker.review_index() is None:
             return None
         return picker.review_index(), picker.remember.isChecked()  # type: ignore[return-value]
@@ -376,6 +377,7 @@ class ViewerWidget(QWidget):
         order = [*match.candidates, *(i for i in range(len(case.reviews) - 1, -1, -1)
                                       if i not in match.candidates)]
         choices = [(i, _review_words(case.reviews[i]), i in match.candidates) for i in order]
+        self._with_imaging = frozenset(i for i, r in enumerate(case.reviews) if r.imaging is not None)
         answer = self.ask_review(study, choices)
         if answer is None or answer[0] not in records:
             self.message.setText(f"Not recorded: no review was chosen for {study}.")
