@@ -334,6 +334,10 @@ def cmd_import_dicom(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         print("\n".join(report.summary_lines()))
+    if report.missing:
+        print(f"error: {len(report.missing)} file(s) listed in the DICOMDIR are missing; the import is "
+              "incomplete", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK if report.series or report.unchanged or not report.skipped else EXIT_USAGE
 
 
@@ -613,7 +617,7 @@ def _add_startup_probe(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_startup_probe(args: argparse.Namespace) -> int:
-    from mdt.selftest import run_startup_probe
+    from selftest import run_startup_probe
 
     return run_startup_probe(db_url=args.db, user=args.user)
 
@@ -702,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
-        from mdt.selftest import run_self_test
+        from selftest import run_self_test
 
         return run_self_test(db_url=args.db)
     func: Command = getattr(args, "func", cmd_gui)

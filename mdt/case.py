@@ -123,6 +123,8 @@ class Measurement:
     slice_index: int | None = None
     start_xy: tuple[Number, Number] | None = None
     end_xy: tuple[Number, Number] | None = None
+    frame_number: int | None = None
+    """1-based frame of a multi-frame image (DICOM Referenced Frame Number); None for single-frame images."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,7 +142,7 @@ def _jsonable(value: object) -> bool:
     return True
 
 
-class _DupKeyDict(dict):  # type: ignore[type-arg]
+class _DupKeyDict(dict[str, Any]):
     """A JSON object that remembers keys given twice (``json`` keeps only the last)."""
 
     duplicates: tuple[str, ...] = ()
@@ -547,18 +547,19 @@ class _Parser:
 
     def measurement(self, value: object, path: str) -> Measurement | None:
         d = self.obj(value, path, ("series_uid", "sop_instance_uid", "slice_index",
-                                   "start_xy", "end_xy"), nullable=True)
+                                   "start_xy", "end_xy", "frame_number"), nullable=True)
         if d is None:
             return None
         series = self.string(d, "series_uid", path, required=True, non_empty=True)
         sop = self.string(d, "sop_instance_uid", path, required=True, non_empty=True)
         slice_index = self.integer(d, "slice_index", path, minimum=0)
+        frame_number = self.integer(d, "frame_number", path, minimum=1)
         start = self.point(d, "start_xy", path)
         end = self.point(d, "end_xy", path)
         if series is None or sop is None:
             return None
         return Measurement(series_uid=series, sop_instance_uid=sop, slice_index=slice_index,
-                           start_xy=start, end_xy=end)
+                           start_xy=start, end_xy=end, frame_number=frame_number)
 
     def point(self, d: Mapping[str, Any], name: str, path: str) -> tuple[Number, Number] | None:
         p = _key(path, name)
@@ -1039,6 +1040,8 @@ def _lesion_to_dict(les: Lesion) -> dict[str, Any]:
             "start_xy": None if m.start_xy is None else list(m.start_xy),
             "end_xy": None if m.end_xy is None else list(m.end_xy),
         }
+        if m.frame_number is not None:
+            out["measurement"]["frame_number"] = m.frame_number
     return out
 
 

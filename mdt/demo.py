@@ -118,7 +118,7 @@ def _labs(anc: float, hb: float, plt: int, ast: int, alt: int, alp: int, bili: i
                 uln=DEMO_ULN)
 
 
-def _cycles(first: date, count: int, reductions: dict[int, tuple[int, int, str]] | None = None,
+def _cycles(first: date, count: int, reductions: dict[int, tuple[int | None, int, str]] | None = None,
             ) -> tuple[CycleGiven, ...]:
     """``count`` two-weekly cycles from ``first``; reductions: number -> (pct, grade, note)."""
     reductions = reductions or {}
@@ -553,7 +553,7 @@ def demo_meeting(meeting_date: date | None = None, cases: Sequence[Case] | None 
     on = meeting_date or DEMO_MEETING_DATE
     cases = demo_cases(on) if cases is None else cases
     attendees = tuple(m for m in (members or demo_members()) if m.active)
-    agenda = []
+    agenda: list[AgendaItem] = []
     for case in cases:
         for review in case.reviews:
             if review.date == on:

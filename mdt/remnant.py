@@ -1,4 +1,4 @@
-"""Future liver remnant arithmetic (REFERENCE.md §2, CONVENTIONS.md remnant rows).
+"""Future liver remnant arithmetic (docs/clinical/reference.md#future-liver-remnant, docs/clinical/conventions.md#remnant-threshold).
 
 Every clinical constant used for the remnant lives here, with its source:
 
@@ -44,7 +44,7 @@ THRESHOLD_PCT: dict[str, Fraction] = {
 
 CHEMO_DAYS_FOR_30_PCT = 84
 """After MORE than 12 weeks (84 days) of chemotherapy the 30 % threshold applies (Shindoh 2013;
-CONVENTIONS.md), whatever liver condition was recorded as "normal"."""
+docs/clinical/conventions.md#weeks-of-chemotherapy), whatever liver condition was recorded as "normal"."""
 
 AT_THRESHOLD_BAND = Fraction(1, 2)
 """Within 0.5 percentage points of the threshold the evaluation says "at threshold"."""
@@ -114,7 +114,7 @@ def flr_bwr(flr_ml: Number | None, weight_kg: Number | None) -> float | None:
     return float(exact(flr_ml) / (exact(weight_kg) * 10))
 
 
-def kgr(sflr_before_pct: Number | None, sflr_after_pct: Number | None,
+def kgr(sflr_before_pct: Number | Fraction | None, sflr_after_pct: Number | Fraction | None,
         days_between: Number | None) -> float | None:
     """Kinetic growth rate (percentage points per week) after portal vein embolisation."""
     if sflr_before_pct is None or sflr_after_pct is None or not days_between or days_between <= 0:

@@ -143,7 +143,7 @@ _FULL: dict[str, Any] = {
                  "measurement": {"series_uid": "1.2.826.0.1.3680043.8.498.2",
                                  "sop_instance_uid": "1.2.826.0.1.3680043.8.498.3",
                                  "slice_index": 41, "start_xy": [120.5, 88],
-                                 "end_xy": [161, 90.25]}},
+                                 "end_xy": [161, 90.25], "frame_number": 42}},
                 {"id": "L2", "segments": ["IVa", "IVb"], "diameter_mm": 18.5, "target": True,
                  "status": "present"},
                 {"id": "L3", "segments": ["IV"], "diameter_mm": None, "target": False,
@@ -320,7 +320,8 @@ def lesions(draw: st.DrawFn, lesion_id: str) -> Lesion:
         Measurement, series_uid=_ID, sop_instance_uid=_ID,
         slice_index=_opt(st.integers(0, 500)),
         start_xy=_opt(st.tuples(_num(0, 512), _num(0, 512))),
-        end_xy=_opt(st.tuples(_num(0, 512), _num(0, 512))))))
+        end_xy=_opt(st.tuples(_num(0, 512), _num(0, 512))),
+        frame_number=_opt(st.integers(1, 500)))))
     return Lesion(id=lesion_id, segments=draw(_segments()), diameter_mm=diameter,
                   target=draw(st.booleans()), status=status, measurement=measurement)
 

@@ -1,4 +1,4 @@
-"""Couinaud anatomy as data, checked against CONVENTIONS.md tables."""
+"""Couinaud anatomy as data, checked against the tables of docs/clinical/conventions.md#what-a-remnant-segment-depends-on."""
 
 from __future__ import annotations
 

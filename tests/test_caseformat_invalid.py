@@ -134,6 +134,7 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
     (f"{L0}.measurement.end_xy", [1, False], f"{L0}.measurement.end_xy[1]",
      "must be a number, not a boolean"),
     (f"{L0}.measurement.slice_index", -1, f"{L0}.measurement.slice_index", "must be >= 0"),
+    (f"{L0}.measurement.frame_number", 0, f"{L0}.measurement.frame_number", "must be >= 1"),
     # vessels
     (f"{R0}.vessels[0].structure", "PV", f"{R0}.vessels[0].structure",
      'must be one of MPV, RPV, LPV, RAPV, RPPV, RHV, MHV, LHV, IRHV, IVC, PHA, RHA, LHA, BC, '

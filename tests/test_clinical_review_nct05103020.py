@@ -1,4 +1,4 @@
-"""Independent clinical review of NCT05103020 (CONVENTIONS.md, Table 1): both sides of every
+"""Independent clinical review of NCT05103020 (docs/clinical/conventions.md#nct05103020-table-1): both sides of every
 boundary, the resectability / eligibility mapping, and the fixes made in the review."""
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ def test_e3_strictly_more_than_half(burden: float | None, expected: str | None) 
 @pytest.mark.parametrize(("d", "tlv", "expected"), [
     (80, None, "not_met"),
     (90, None, "unknown"),
-    (90, 5000, "unknown"),    # a measured volume does not replace the estimate (CONVENTIONS)
+    (90, 5000, "unknown"),    # a measured volume does not replace the estimate (docs/clinical/conventions.md#tumour-burden-e3)
 ])
 def test_e3_sphere_fallback_against_half_the_estimated_liver(d: int, tlv: int | None,
                                                               expected: str) -> None:

@@ -78,12 +78,21 @@ def test_invalid_import_names_the_field_and_writes_nothing(main_window, tmp_path
 
 
 def test_about_lists_the_dicom_decoders(main_window):
+    from pydicom import uid
+
     from mdt.imaging.decoders import available_decoders
 
     dialog = main_window.show_about()
-    assert dialog.table.rowCount() == len(available_decoders()) > 0
-    assert dialog.table.item(0, 1).text()
-    assert "Cannot decode" in dialog.missing.text()
+    shown = [(dialog.table.item(r, 0).text(), dialog.table.item(r, 1).text())
+             for r in range(dialog.table.rowCount())]
+    assert len(shown) > len(available_decoders()) > 0
+    # Every transfer syntax has a row: its decoders, or plainly none.
+    for ts in uid.AllTransferSyntaxes:
+        assert any(name.startswith(ts.name) for name, _dec in shown), ts.name
+    twelve = [dec for name, dec in shown if name.endswith("12-bit samples")]
+    assert twelve and all(d.startswith("imagecodecs") for d in twelve)
+    assert ("MPEG2 Main Profile / Main Level", "none: images in this syntax cannot be shown") in shown
+    assert "Cannot decode in this build: " in dialog.missing.text() and "MPEG2" in dialog.missing.text()
     dialog.close()
 
 

@@ -29,6 +29,7 @@ from mdt.meeting import ROLES, SPECIALTIES, SPECIALTY_LABELS, Member
 from mdt.services import Actor, MdtService, seed_demo_if_empty
 from ui.meeting.dialog import member_text
 from ui.patients.dialogs import _FormDialog, problems_text
+from ui.settings import apply_settings_location
 from ui.style import apply_style
 
 
@@ -37,6 +38,7 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     if app is None:
         QCoreApplication.setOrganizationName(mdt.APP_NAME)
         QCoreApplication.setApplicationName(mdt.APP_ID)
+        apply_settings_location()  # portable mode: settings in data/, before any QSettings
         app = QApplication(argv if argv is not None else sys.argv[:1])
     apply_style(app)  # type: ignore[arg-type]
     return app  # type: ignore[return-value]

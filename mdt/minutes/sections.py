@@ -1,6 +1,6 @@
 """The per-review sections of a patient page, in the order the minutes print them.
 
-Order (REFERENCE.md 7.5 and the minutes issue): identity, protocol and arm,
+Order (docs/clinical/reference.md#minutes-field-list and the minutes issue): identity, protocol and arm,
 cycle, reason, imaging; clinical status; lesion table; liver diagram with the
 vessel relations; remnant figures; protocol criteria; RECIST; each panellist's
 rating with the aggregation rule; the decision (resectability, plan,
@@ -397,11 +397,12 @@ def decision_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
     # The decision's own rule, with the agreement behind it; never the ratings' rule passed off as
     # the decision's (a decision recorded before every rating was in carries no rule).
     agg = item.aggregate
-    follows = agg is not None and agg.result is not None and agg.result == decision.resectability
+    follows = agg if agg is not None and agg.result is not None and agg.result == decision.resectability \
+        else None
     if decision.rule:
-        rule = decision.rule + (f" ({agg.agreement})" if follows and agg.agreement else "")
-    elif follows and agg.rule:
-        rule = f"{NOT_RECORDED}; the ratings recorded gave the same result by {agg.rule} ({agg.agreement})"
+        rule = decision.rule + (f" ({follows.agreement})" if follows is not None and follows.agreement else "")
+    elif follows is not None and follows.rule:
+        rule = f"{NOT_RECORDED}; the ratings recorded gave the same result by {follows.rule} ({follows.agreement})"
     else:
         rule = NOT_RECORDED
     pairs: list[tuple[str, str]] = [

@@ -51,7 +51,7 @@ class Context:
 
     @property
     def governing(self) -> PlanCheck | None:
-        """The recorded plan governs; without one, the best plan found (CONVENTIONS.md)."""
+        """The recorded plan governs; without one, the best plan found (docs/clinical/conventions.md#which-plan)."""
         return self.recorded if self.recorded is not None else self.best
 
     @property

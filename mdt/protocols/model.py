@@ -16,7 +16,8 @@ ELIGIBILITY_GROUPS: tuple[str, ...] = ("inclusion", "organ_function", "exclusion
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Choices the sources leave open (CONVENTIONS.md), shown with every evaluation."""
+    """Choices the sources leave open (docs/clinical/conventions.md#defaults-where-the-sources-leave-a-choice), shown with
+    every evaluation."""
     segment_count_units: int = 8
     """8: IVa and IVb count as one segment IV (classic Couinaud); 9: counted apart."""
     ablation_counts_as_resection: bool = False

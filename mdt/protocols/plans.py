@@ -1,6 +1,6 @@
 """Remnant planning: check a plan and search every remnant for the best one.
 
-CONVENTIONS.md fixes the model: an R0 plan sacrifices every vessel a lesion
+docs/clinical/conventions.md#what-a-remnant-segment-depends-on fixes the model: an R0 plan sacrifices every vessel a lesion
 touches; a remnant segment is viable when all its inflow survives and one of
 its outflow veins survives; a lesion lying (even partly) in the remnant must be
 treated there (wedge only when it touches no vessel, ablation only where the
@@ -307,7 +307,7 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
                                  "ablation, which this protocol does not count as resection")
                 continue
             if method == "wedge" and les.contacts:
-                # CONVENTIONS.md: a wedge is for a lesion touching no vessel; the recorded
+                # docs/clinical/conventions.md#the-recorded-plan-governs: a wedge is for a lesion touching no vessel; the recorded
                 # plan gets no more credit than the planner would give it.
                 touching = ", ".join(dict.fromkeys(st for st, _ in les.contacts))
                 untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
@@ -424,14 +424,14 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
             dead |= I_BIT  # the caudate depends on the side that stays: checked below
         for seg, bit in _UNITS_OF[dead]:
             sides = _caudate_sides(rmask) if bit == I_BIT else ()
-            key = ("dead", lost, seg, sides)
-            text = disease.memo.get(key, _MISSING)
+            dead_key = ("dead", lost, seg, sides)
+            text = disease.memo.get(dead_key, _MISSING)
             if text is _MISSING:
                 problems = anatomy.supply_problems(seg, lost, remnant)
                 text = ("remnant segment " + seg + " not viable: "
                         + "; ".join(_name_cause(p, disease) for p in problems)
                         ) if problems else None
-                disease.memo[key] = text
+                disease.memo[dead_key] = text
             if text is not None:
                 viable &= ~bit
                 reasons.append(text)  # type: ignore[arg-type]
@@ -524,7 +524,7 @@ def search(disease: Disease, settings: Settings) -> SearchResult:
 class _Ranked:
     """Candidate sets as Python integers, one bit per candidate, bit 0 the best ranked.
 
-    Ranking (CONVENTIONS.md "which plan"): more segments, more units, then (decided per
+    Ranking (docs/clinical/conventions.md#which-plan): more segments, more units, then (decided per
     search) fewer local treatments, a named resection, and the unit mask.  Set operations
     on these 276-bit integers replace a loop over the candidates.
     """

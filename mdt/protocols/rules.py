@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from mdt import anatomy
 from mdt.case import LAB_UNITS, PROTEINURIA, VESSEL_NAMES
@@ -51,16 +51,16 @@ def exact(value: object) -> Fraction:
     converted once per process, and a float's shortest decimal text is read directly."""
     kind = type(value)
     if kind is int:
-        return Fraction(value)  # type: ignore[arg-type]
+        return Fraction(cast(int, value))
     if kind is float:
         text = repr(value)
         whole, dot, frac = text.partition(".")
         if dot and "e" not in frac and "n" not in text:
             return Fraction(int(whole + frac), 10 ** len(frac))
-        return _exact(value)  # type: ignore[arg-type]
+        return _exact(cast(float, value))
     if kind is str:
-        return _exact_text(value)  # type: ignore[arg-type]
-    return _exact(value)  # type: ignore[arg-type]
+        return _exact_text(cast(str, value))
+    return _exact(value)  # type: ignore[arg-type]  # a Decimal or Fraction, or bad input _exact refuses
 
 
 class Verdict(NamedTuple):
@@ -392,7 +392,7 @@ def _remnant_volume(ctx: Context, params: dict[str, Any]) -> VolumeResult:
     if condition == "normal" and start is not None and \
             (ctx.review.date - start).days > CHEMO_DAYS_FOR_30_PCT and "chemotherapy" in thresholds:
         # Recorded "normal" after more than 12 weeks of chemotherapy: the stricter
-        # post-chemotherapy threshold applies (CONVENTIONS.md), never the 20 % one.
+        # post-chemotherapy threshold applies (docs/clinical/conventions.md#weeks-of-chemotherapy), never the 20 % one.
         condition = "chemotherapy"
         upgrade = (f" (recorded as normal, but {(ctx.review.date - start).days} days of "
                    f"chemotherapy since {start.isoformat()} exceed 12 weeks)")
@@ -576,12 +576,13 @@ def e3_bilobar_burden(params: dict[str, Any], ctx: Context) -> Verdict:
                        f"{'' if hit else 'not '}{OP_TEXT[op]} {fmt_num(limit)} %.")
     factor = exact(params.get("sphere_factor", "2"))
     unsized = [les for les in ctx.disease.lesions if les.diameter is None]
+    diameters = [les.diameter for les in ctx.disease.lesions if les.diameter is not None]
     if unsized:
         return Verdict(UNKNOWN, "Bilobar disease; tumour_burden_pct is not recorded and "
                        f"lesion(s) {_lesion_list(unsized)} have no diameter to estimate it.",
                        (ctx.path("tumour_burden_pct"),)
                        + tuple(ctx.lesion_path(les.id, "diameter_mm") for les in unsized))
-    # CONVENTIONS.md: the fallback compares with the ESTIMATED liver volume (Vauthey from
+    # docs/clinical/conventions.md#tumour-burden-e3: the fallback compares with the ESTIMATED liver volume (Vauthey from
     # Mosteller BSA), not a measured one, which may or may not include the tumour.
     estimated = total_volume(None, ctx.review.height_cm, ctx.review.weight_kg)
     if estimated is None:
@@ -593,7 +594,7 @@ def e3_bilobar_burden(params: dict[str, Any], ctx: Context) -> Verdict:
                        "computed: missing " + ", ".join(missing[1:] or ["a valid height and "
                                                                         "weight"]) + ".",
                        tuple(missing))
-    cubes = sum((les.diameter ** 3 for les in ctx.disease.lesions), Fraction(0))
+    cubes = sum((d ** 3 for d in diameters), Fraction(0))
     # sphere volume in mL = pi/6 * d^3 (mm^3) / 1000
     high = factor * PI_HIGH / 6 * cubes / 1000
     low = factor * PI_LOW / 6 * cubes / 1000
@@ -880,11 +881,11 @@ def child_pugh_class(params: dict[str, Any], ctx: Context) -> Verdict:
 @rule_kind("measurable_lesion", optional={"min_diameter_mm"})
 def measurable_lesion(params: dict[str, Any], ctx: Context) -> Verdict:
     limit = exact(params.get("min_diameter_mm", "10"))
-    sized = [les for les in ctx.disease.lesions if les.diameter is not None]
-    ok = [les for les in sized if les.diameter >= limit]
+    ok = [(les.id, les.diameter) for les in ctx.disease.lesions
+          if les.diameter is not None and les.diameter >= limit]
     if ok:
         return Verdict(MET, f"Measurable liver lesion(s) ≥ {fmt_num(limit)} mm: "
-                       f"{', '.join(f'{les.id} {fmt_num(les.diameter)} mm' for les in ok)}.")
+                       f"{', '.join(f'{lid} {fmt_num(d)} mm' for lid, d in ok)}.")
     unsized = [les for les in ctx.disease.lesions if les.diameter is None]
     if unsized:
         return Verdict(UNKNOWN, f"No lesion measured ≥ {fmt_num(limit)} mm; "

@@ -38,7 +38,7 @@ def canonical_json(value: object) -> str:
 
 def _default(value: object) -> object:
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[no-any-return, union-attr]
+        return value.isoformat()
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 # Alembic is imported only when a migration is pending (it costs ~0.2 s of
 # start-up); a database already at HEAD_REVISION is recognised with plain SQL.
 # tests/test_store_migrations.py checks this constant against Alembic's head.
-HEAD_REVISION = "0003_enrolment_date"
+HEAD_REVISION = "0009_dicom_frames"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BACKUPS_KEPT = 10
@@ -104,7 +104,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
         if memory:
             kwargs.setdefault("poolclass", StaticPool)
-        engine = create_engine(u, connect_args=connect_args, **kwargs)  # type: ignore[arg-type]
+        engine = create_engine(u, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
@@ -112,7 +112,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         raise DatabaseError("use the psycopg 3 driver: postgresql+psycopg://user@host/db")
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
         u = u.set(drivername="postgresql+psycopg")
-    return create_engine(u, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    return create_engine(u, pool_pre_ping=True, **kwargs)
 
 
 @dataclass

@@ -103,7 +103,7 @@ def _parse_review_text(content: str) -> Review:
 
 def _treatment_dict(treatment: Treatment) -> dict[str, Any]:
     full = caseformat.case_to_dict(Case(patient=Patient(id="-"), treatment=treatment))
-    return full["treatment"]  # type: ignore[no-any-return]
+    return full["treatment"]
 
 
 def _parse_treatment(content: str) -> Treatment | None:

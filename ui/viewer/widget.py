@@ -316,11 +316,12 @@ class ViewerWidget(QWidget):
         from mdt.imaging.index import find_instance
 
         try:
-            series, _index = find_instance(self.service.db, where.sop_instance_uid)  # type: ignore[attr-defined]
+            series, index = find_instance(self.service.db, where.sop_instance_uid,  # type: ignore[attr-defined]
+                                          where.frame_number)
         except MdtError:
             self.message.setText("The image of this measurement is not in the DICOM index.")
             return False
-        self.view.current.open_series(series, series.index_of(where.sop_instance_uid))
+        self.view.current.open_series(series, index)
         return self.view.current.show_measurement(where)
 
     def _ask_lesion(self, length: float, *, review: Review | None = None, study: str = "",
