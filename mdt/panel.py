@@ -17,13 +17,17 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from statistics import median
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from mdt.case import RATINGS, Decision, Treatment, Vote
 from mdt.meeting import SPECIALTY_LABELS, Member
 
-if TYPE_CHECKING:
-    from mdt.votes import Expectation
+
+class RoundProgress(Protocol):
+    """What the blind-rating rule needs of an expectation (``mdt.votes.Expectation``)."""
+
+    @property
+    def complete(self) -> bool: ...
 
 KINDS: tuple[str, ...] = ("consensus", "majority", "cairo5")
 CAIRO5_FIRST_ROUND = 3
@@ -295,7 +299,7 @@ def _cairo5(votes: Sequence[Vote], settings: Mapping[str, Any],
 
 
 def may_see_aggregate(votes: Sequence[Vote], member: str | None, *,
-                      expectation: Expectation | None = None, revealed: bool = False,
+                      expectation: RoundProgress | None = None, revealed: bool = False,
                       decided: bool = False, voter: bool = True) -> bool:
     """Whether ``member`` may see the ratings and the aggregate, so each rating stays independent
     (CAIRO5 surgeons rate blind; nobody anchors on the others).

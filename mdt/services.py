@@ -28,7 +28,7 @@ from datetime import date, datetime
 
 from mdt.case import Case, Decision, Patient, ProtocolRef, Review, Treatment
 from mdt.meeting import AgendaItem, Meeting, Member, Signature
-from mdt.votes import Expectation
+from mdt.votes import PanelContext
 
 # --------------------------------------------------------------------------- value types
 
@@ -154,27 +154,6 @@ class ImportSummary:
     reviews_revised: int = 0
     reviews_unchanged: int = 0
     patient_ids: tuple[str, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True, slots=True)
-class PanelContext:
-    """Who may rate one review, and what the current round expects (``panel_context``)."""
-    review_id: int
-    patient_id: str
-    version: int
-    """The review's current version when the context was read."""
-    meeting_id: str | None
-    """The meeting whose agenda discusses the review; None when none does (nobody rates)."""
-    meeting_date: date | None
-    meeting_signed: bool
-    aggregation: dict[str, object]
-    """The patient's protocol's aggregation settings."""
-    attendees: tuple[Member, ...]
-    voters: tuple[Member, ...]
-    """Attendees with a voting role under the protocol (``mdt.votes.eligible_voters``)."""
-    expectation: Expectation
-    problem: str | None = None
-    """Why nobody can rate, in words (no meeting, nobody with a voting role present)."""
 
 
 @dataclass(frozen=True, slots=True)

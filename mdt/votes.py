@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from mdt.case import RATINGS, Vote, VoteChange
@@ -123,6 +123,27 @@ class Expectation:
             what = f"round-{self.round} {what}"
         out = f"{self.recorded} of {self.expected} {what} recorded"
         return f"{out} ({self.note})" if self.note else out
+
+
+@dataclass(frozen=True, slots=True)
+class PanelContext:
+    """Who may rate one review, and what the current round expects (``panel_context``)."""
+    review_id: int
+    patient_id: str
+    version: int
+    """The review's current version when the context was read."""
+    meeting_id: str | None
+    """The meeting whose agenda discusses the review; None when none does (nobody rates)."""
+    meeting_date: date | None
+    meeting_signed: bool
+    aggregation: dict[str, Any]
+    """The patient's protocol's aggregation settings."""
+    attendees: tuple[Member, ...]
+    voters: tuple[Member, ...]
+    """Attendees with a voting role under the protocol (``mdt.votes.eligible_voters``)."""
+    expectation: Expectation
+    problem: str | None = None
+    """Why nobody can rate, in words (no meeting, nobody with a voting role present)."""
 
 
 def _live(votes: Sequence[Vote], voters: Collection[str]) -> list[Vote]:

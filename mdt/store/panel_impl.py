@@ -46,8 +46,10 @@ from mdt.store.service_impl import (
     _to_member,
     _validate_review,
     _version,
+    check_patient,
 )
 from mdt.votes import (
+    PanelContext,
     decision_rule,
     eligible_voters,
     expected_ratings,
@@ -59,7 +61,7 @@ from mdt.votes import (
 )
 
 if TYPE_CHECKING:
-    from mdt.services import MdtService, PanelContext, ReviewRecord
+    from mdt.services import MdtService, ReviewRecord
 
 
 def _aggregation(p: PatientModel) -> dict[str, Any]:
@@ -89,14 +91,6 @@ def _locked_pair(s: Session, review_id: int, patient_id: str | None) -> tuple[Pa
     p = s.scalars(select(PatientModel).where(PatientModel.id == patient_pk).with_for_update()).one()
     check_patient(p.mrn, patient_id, review_id)
     return p, _review(s, review_id)
-
-
-def check_patient(owner: str, patient_id: str | None, review_id: int) -> None:
-    """The save names the patient its form was filled for: it must own the review."""
-    if patient_id is not None and patient_id != owner:
-        raise ValidationError(FieldProblem(
-            "patient", f"this review (id {review_id}) belongs to patient {owner}, not to {patient_id} "
-                       f"whose form sent it; nothing was saved"))
 
 
 def _meetings_of(s: Session, r: ReviewModel) -> list[MeetingModel]:
@@ -142,8 +136,6 @@ def _current(s: Session, r: ReviewModel) -> Review:
 
 
 def _context(s: Session, p: PatientModel, r: ReviewModel, meeting_id: str | None) -> PanelContext:
-    from mdt.services import PanelContext
-
     review = _current(s, r)
     aggregation = _aggregation(p)
     m, problem = _meeting_for(s, r, meeting_id)
@@ -279,13 +271,3 @@ def record_decision(svc: MdtService, review_id: int, decision: Decision, *, pati
             return _commit(s, svc, p, r, new, words, amendment_reason, amendment)
     except StaleDataError as exc:
         raise _stale(svc, review_id, exc) from exc
-
-
-def check_panel_unchanged(old: Review, new: Review) -> None:
-    """``save_review`` and ``amend_review`` save a whole review: its ratings must come through
-    ``cast_vote``/``withdraw_vote`` (who rated, present at the meeting, a reason for a change)."""
-    if old.panel.votes != new.panel.votes:
-        raise ValidationError(FieldProblem(
-            "panel.votes", "ratings are recorded, changed or withdrawn one at a time in the Vote "
-                           "tab (by a member present at the meeting, with a reason for a change); "
-                           "saving the whole review cannot change them"))
