@@ -531,6 +531,14 @@ def demo_cases(meeting_date: date | None = None) -> list[Case]:
         _osullivan(on), _astrom(on))]
 
 
+def seed_cases(meeting_date: date | None = None) -> list[Case]:
+    """Every patient a demo database holds: the board's patients above and the followed
+    cohort of ``mdt.demo_followup`` (two arms followed to their ends, for the Outcomes view)."""
+    from mdt.demo_followup import followed_cases
+
+    return demo_cases(meeting_date) + followed_cases(meeting_date)
+
+
 def _decided_under_protocol(case: Case) -> Case:
     """Each recorded decision names the protocol version it was made under, as the window records it."""
     import dataclasses

@@ -549,20 +549,29 @@ def plan_next_review(review_date: date, interval: Mapping[str, Any],
         dated = sorted(c.date for c in treatment.cycles if c.number == target)
         # A cycle dated on or before the review (inconsistent numbering) cannot time it.
         if dated and dated[0] > review_date:
-            due = dated[0] + timedelta(days=length)
+            due = _later(dated[0], length)
             return NextReview(due, f"one {length}-day cycle after cycle {target} (given "
                                    f"{dated[0].isoformat()}), {cycles} cycles after this "
                                    f"review at cycle {done}")
         if weeks is None:
-            due = review_date + timedelta(days=cycles * length)
+            due = _later(review_date, cycles * length)
             return NextReview(due, f"{cycles} cycles of {length} days after this review")
     if weeks is None:
         assert cycles is not None
-        due = review_date + timedelta(days=cycles * DEFAULT_CYCLE_DAYS)
+        due = _later(review_date, cycles * DEFAULT_CYCLE_DAYS)
         return NextReview(due, f"{cycles} cycles of {DEFAULT_CYCLE_DAYS} days after this "
                                f"review (no cycle dates recorded)")
-    due = review_date + timedelta(weeks=weeks)
+    due = _later(review_date, 7 * weeks)
     return NextReview(due, f"{weeks} weeks after this review (protocol interval)")
+
+
+def _later(day: date, days: int) -> date:
+    """``day`` plus ``days``, held at the calendar's last day: a review dated 9999-12-20
+    (stored before imports checked dates) must not crash the cohort of the whole database."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max
 
 
 def _positive(interval: Mapping[str, Any], key: str) -> int | None:

@@ -2,7 +2,8 @@
 
 Each step exercises something a frozen bundle can silently lose: Alembic
 migration scripts shipped as files, the demo data and the protocol files under
-``resources/``, reportlab's fonts, and the DICOM codec plugins found through
+``resources/``, reportlab's fonts, the outcome statistics (scipy,
+lifelines), and the DICOM codec plugins found through
 package metadata.  The summary is one JSON object on standard output; on
 failure the exit status is 1 and the failing step is named (in the JSON and on
 standard error).
@@ -119,13 +120,13 @@ def step_target_database(state: SelfTestState) -> dict[str, Any]:
 
 
 def step_load_demo(state: SelfTestState) -> dict[str, Any]:
-    from mdt.demo import demo_cases
+    from mdt.demo import seed_cases
     from mdt.services import Actor, MdtService, seed_demo_if_empty
 
     actor = Actor(SELF_TEST_ACTOR, "coordinator")
     check(seed_demo_if_empty(state.db, actor), "the self-test database is not empty")
     service = MdtService(state.db, actor)
-    expected = demo_cases()
+    expected = seed_cases()
     rows = service.list_patients(include_archived=True)
     check(len(rows) == len(expected), f"{len(rows)} patients stored, {len(expected)} expected")
     # Storage must be lossless: what comes back is what went in.
@@ -240,6 +241,23 @@ def step_dicom_decode(state: SelfTestState) -> dict[str, Any]:
 
 Step = tuple[str, Callable[[SelfTestState], Any], tuple[str, ...]]
 
+
+def step_outcomes(state: SelfTestState) -> dict[str, Any]:
+    """The outcome statistics (scipy, lifelines) run in this build: the demo's two arms give
+    a conversion odds ratio and Kaplan-Meier curves with a log-rank p."""
+    from mdt.outcomes.facts import cohort_facts
+    from mdt.outcomes.report import Filters, build_report
+
+    facts, _ = cohort_facts(state.cases)
+    report = build_report(facts, Filters(protocol="NCT05103020"))
+    check(len(report.sections) == 1, "no NCT05103020 patients among the demo data")
+    rows = {r.id: r for r in report.sections[0].rows}
+    odds = rows["conversion"].comparison_values.get("estimate")
+    logrank = rows["os"].comparison_values.get("logrank_p")
+    check(odds is not None and logrank is not None, "between-arm statistics missing")
+    return {"patients": len(facts), "conversion_odds_ratio": round(odds, 3), "os_logrank_p": round(logrank, 3)}
+
+
 STEPS: tuple[Step, ...] = (
     ("environment", step_environment, ()),
     ("target_database", step_target_database, ()),
@@ -247,6 +265,7 @@ STEPS: tuple[Step, ...] = (
     ("load_demo", step_load_demo, ("migrate",)),
     ("evaluate", step_evaluate, ("load_demo",)),
     ("minutes_pdf", step_minutes_pdf, ("load_demo",)),
+    ("outcomes", step_outcomes, ("load_demo",)),
     ("dicom_decode", step_dicom_decode, ()),
 )
 """(name, function, steps it needs).  A step whose needs failed is reported as skipped.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ from mdt.case import (
     VoteChange,
 )
 from mdt.caseformat import DECISION_RULES
+from mdt.limits import LIMITS
 
 SPEC_EXAMPLE: dict[str, Any] = {
     "format": "mdt-case/1",
@@ -125,8 +127,20 @@ _FULL: dict[str, Any] = {
             {"number": 3, "date": "2026-02-16", "dose_reduction_pct": 20.5,
              "toxicity_grade": None, "note": None},
         ],
-        "outcome": "converted",
-        "outcome_date": "2026-03-20",
+        "outcome": "died",
+        "outcome_date": "2026-12-01",
+    },
+    "follow_up": {
+        "local_treatments": [
+            {"date": "2026-04-02", "kind": "resection_ablation", "lesions": ["L1", "L2"],
+             "margin": "R1", "clavien_dindo_30d": "II", "clavien_dindo_90d": "IIIa",
+             "note": "right hepatectomy, ablation of L2"},
+        ],
+        "progressions": [{"date": "2026-09-01", "site": "hepatic_extrahepatic",
+                          "note": "new nodules in the remnant and the lung"}],
+        "last_follow_up": "2026-10-01",
+        "death_date": "2026-12-01",
+        "end": "lost_to_follow_up",
     },
     "reviews": [
         {
@@ -303,6 +317,19 @@ def _pos(hi: float) -> st.SearchStrategy[int | float]:
                      st.floats(0, hi, exclude_min=True, allow_nan=False, allow_infinity=False))
 
 
+def limited(path: str) -> st.SearchStrategy[int | float]:
+    """Any value the one table of limits (``mdt.limits.LIMITS``) accepts for ``path``."""
+    lim = LIMITS[path]
+    lo, hi = lim.lower, lim.maximum
+    assert lo is not None and hi is not None, path
+    first = int(lo) + 1 if lim.above is not None else math.ceil(lo)
+    ints = st.integers(first, int(hi))
+    if lim.integer:
+        return ints
+    return st.one_of(ints, st.floats(lo, hi, exclude_min=lim.above is not None,
+                                     allow_nan=False, allow_infinity=False))
+
+
 def _opt(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), s)
 
@@ -383,12 +410,12 @@ def reviews(draw: st.DrawFn, on: date) -> Review:
         synchronous=draw(_opt(st.booleans())),
     )
     labs = Labs(
-        **{k: draw(_opt(_num(0, 2000))) for k in ("anc", "wbc", "hb", "plt", "ast", "alt", "alp",
-                                                   "bilirubin", "albumin", "inr")},
-        creatinine=draw(_opt(_pos(2000))),  # Cockcroft-Gault divides by it
+        **{k: draw(_opt(limited(f"reviews[].labs.{k}")))
+           for k in ("anc", "wbc", "hb", "plt", "ast", "alt", "alp", "bilirubin", "albumin", "inr",
+                     "creatinine")},
         proteinuria=draw(_opt(st.sampled_from(PROTEINURIA))),
-        proteinuria_g_24h=draw(_opt(_num(0, 20))),
-        uln=Uln(**{k: draw(_opt(_pos(500)))
+        proteinuria_g_24h=draw(_opt(limited("reviews[].labs.proteinuria_g_24h"))),
+        uln=Uln(**{k: draw(_opt(limited(f"reviews[].labs.uln.{k}")))
                    for k in ("ast", "alt", "alp", "bilirubin", "creatinine")}),
     )
     members = draw(st.lists(st.tuples(_TEXT.filter(lambda s: bool(s.strip())),

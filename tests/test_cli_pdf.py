@@ -21,6 +21,7 @@ from mdt.services import Actor, MdtService
 from mdt.store.db import open_database
 from tests.cli_fixtures import BACKENDS, Cli, new_database
 from tests.pg_fixtures import pg_server_url  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD, signed_in
 
 pytestmark = pytest.mark.xdist_group("cli_pdf")
 
@@ -101,7 +102,7 @@ def test_minutes_state_the_meeting_and_every_vote_then_the_signature(board: Boar
     try:
         svc = MdtService(db, Actor("cli-test"))
         chair = next(m for m in svc.list_members() if m.name == board.chair)
-        MdtService(db, Actor.for_member(chair)).sign_meeting(board.meeting_id)
+        MdtService(db, signed_in(db, chair.name)).sign_meeting(board.meeting_id, TEST_PASSWORD)
     finally:
         db.close()
     signed = board.folder / "minutes-signed.pdf"

@@ -18,7 +18,7 @@ import selftest
 from mdt import selftest as core
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE_STEP_NAMES = ["environment", "target_database", "migrate", "load_demo", "evaluate", "minutes_pdf",
+CORE_STEP_NAMES = ["environment", "target_database", "migrate", "load_demo", "evaluate", "minutes_pdf", "outcomes",
                    "dicom_decode"]
 STEP_NAMES = [*CORE_STEP_NAMES, "main_window"]
 
@@ -42,12 +42,13 @@ def test_self_test_passes_every_step_and_prints_json(tmp_path: Path) -> None:
     steps = {s["name"]: s["detail"] for s in report["steps"]}
     assert steps["environment"]["frozen"] is False
     assert steps["migrate"]["revision"]
-    from mdt.demo import demo_cases
+    from mdt.demo import seed_cases
     from mdt.protocols import load_protocols
 
-    assert steps["load_demo"]["patients"] == len(demo_cases())
+    assert steps["load_demo"]["patients"] == len(seed_cases())
     assert set(steps["evaluate"]) == set(load_protocols())  # one evaluation per shipped protocol
     assert steps["minutes_pdf"]["pages"] >= 1
+    assert steps["outcomes"]["conversion_odds_ratio"] > 0  # scipy and lifelines run in this build
     assert any("JPEG 2000" in line for line in steps["dicom_decode"]["codecs"])
     assert steps["main_window"]["qt_platform"] == "offscreen"
     # The self-test works in a temporary folder: nothing is left in the data directory.

@@ -17,6 +17,7 @@ from mdt.errors import LockedError, PermissionDenied, ValidationError
 from mdt.meeting import AgendaItem, Meeting, Member
 from mdt.services import MdtService
 from tests.pg_fixtures import db_url, pg_server_url, pg_url  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD
 from tests.store_fixtures import CHAIR, COORDINATOR, MEMBER, Workstation, ws  # noqa: F401
 
 DAY = date(2026, 11, 20)
@@ -159,7 +160,7 @@ def test_after_signing_a_rating_changes_only_as_an_amendment(ws: Workstation) ->
     review = board(ws)["P1"]
     svc = ws.coordinator
     svc.cast_vote(review, CHAIR.name, "convertible", patient_id="P1")
-    ws.chair.sign_meeting("M1")
+    ws.chair.sign_meeting("M1", TEST_PASSWORD)
     with pytest.raises(LockedError, match="only as an amendment"):
         svc.cast_vote(review, CHAIR.name, "resectable", patient_id="P1", reason="typo")
     svc.cast_vote(review, CHAIR.name, "resectable", patient_id="P1", reason="misclicked at the board",

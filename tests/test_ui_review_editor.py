@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
 from mdt.meeting import AgendaItem, Meeting, Member
+from tests.signin_fixtures import TEST_PASSWORD, as_member
 from tests.ui_review_fixtures import editor, open_service, review_env, seat_panel  # noqa: F401
 from ui.review import ReviewEditor
 from ui.review.editor import APPLY_MINE, KEEP_THEIRS, AmendmentDialog, ConflictDialog
@@ -283,11 +284,12 @@ def test_engine_failure_is_shown_not_a_verdict(monkeypatch, editor) -> None:  # 
 
 
 def test_signed_meeting_asks_for_an_amendment_reason(monkeypatch, qtbot, tmp_path, review_env) -> None:  # noqa: ANN001, F811
-    chair = open_service(review_env.url, "Dr Chair")
-    chair.add_member(Member("Dr Chair", "hepatobiliary_surgeon", role="chair"))
+    boot = open_service(review_env.url, "Dr Chair")
+    boot.add_member(Member("Dr Chair", "hepatobiliary_surgeon", role="chair"))
+    chair = as_member(boot.db, "Dr Chair")
     chair.create_meeting(Meeting(id="LIV-2026-01-15", date=date(2026, 1, 15), chair="Dr Chair",
                                  agenda=(AgendaItem(review_env.patient_id, date(2026, 1, 15)),)))
-    chair.sign_meeting("LIV-2026-01-15")
+    chair.sign_meeting("LIV-2026-01-15", TEST_PASSWORD)
     rec = chair.list_reviews(review_env.patient_id)[-1]
     assert rec.locked
     ed = ReviewEditor(undo_stack=QUndoStack())

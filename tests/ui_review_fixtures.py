@@ -101,11 +101,12 @@ def seat_panel(env: ReviewEnv, members: tuple[tuple[str, str], ...] = PANEL,
     the agenda of a meeting attended by ``attend`` (default: every one of ``members``).  Ratings
     are accepted only from members present at the meeting that discusses the review."""
     from mdt.meeting import AgendaItem, Meeting, Member
+    from tests.signin_fixtures import as_member
 
-    svc = env.service
-    known = {m.name for m in svc.list_members(include_inactive=True)}  # type: ignore[attr-defined]
-    if "coordinator" not in known:
-        svc.add_member(Member("coordinator", "coordinator", role="coordinator"))  # type: ignore[attr-defined]
+    known = {m.name for m in env.service.list_members(include_inactive=True)}  # type: ignore[attr-defined]
+    if "coordinator" not in known:  # the first member bootstraps the registry
+        env.service.add_member(Member("coordinator", "coordinator", role="coordinator"))  # type: ignore[attr-defined]
+    svc = as_member(env.service.db, "coordinator")  # type: ignore[attr-defined]  # registry edits: signed in
     for name, specialty in members:
         if name not in known:
             svc.add_member(Member(name, specialty))  # type: ignore[attr-defined]

@@ -202,7 +202,19 @@ def collect_minutes(service: MdtService, meeting_id: str) -> tuple[Meeting, list
 
 def write_minutes(service: MdtService, meeting_id: str, out: str | Path, *, printed_at: datetime | None = None,
                   pdfa: bool = False) -> Path:
-    """Loads a meeting and writes its minutes PDF; returns the path (to open it in a viewer)."""
+    """Loads a meeting and writes its minutes PDF; returns the path (to open it in a viewer).
+
+    Signed minutes with no amendment since are written exactly as the chair signed them
+    (PDF/A-2b with the PAdES signature, ``mdt.signing``): re-rendering would break the
+    signature.  Once amended, the current minutes (with the amendments) are rendered."""
+    meeting = service.get_meeting(meeting_id)
+    if meeting.signed and not meeting.amendments:
+        signed = service.signed_minutes(meeting_id)
+        if signed:
+            from mdt.atomic import atomic_write
+
+            atomic_write(out, signed)
+            return Path(out)
     meeting, items, quorum = collect_minutes(service, meeting_id)
     render_minutes(meeting, items, out, printed_at=printed_at or datetime.now(UTC), quorum=quorum,
                    pdfa=pdfa)

@@ -28,7 +28,7 @@ from mdt.resources import resource_path
 FORMAT = "mdt-protocol/1"
 TOP_KEYS = {
     "format", "id", "version", "title", "description", "sources", "settings", "target_lesion_limit",
-    "assessment_interval", "aggregation", "quorum", "outcome", "rules", "assumptions",
+    "assessment_interval", "aggregation", "quorum", "outcome", "rules", "assumptions", "outcomes",
 }
 REQUIRED_TOP = {"format", "id", "version", "title", "sources", "rules", "outcome"}
 RULE_KEYS = {"id", "label", "group", "kind", "params", "source"}
@@ -211,6 +211,11 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
     assumptions = data.get("assumptions", [])
     if not isinstance(assumptions, list) or not all(isinstance(a, str) for a in assumptions):
         chk.add("assumptions", "must be a list of strings")
+    if "outcomes" in data:
+        from mdt.outcomes.settings import outcome_settings_problems
+
+        for where, reason in outcome_settings_problems(data["outcomes"]):
+            chk.add(where, reason)
     if chk.problems:
         raise ValidationError(chk.problems)
     settings = Settings(**{**{k: getattr(settings, k) for k in SETTING_TYPES}, **settings_raw})
@@ -221,6 +226,7 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
         target_lesion_limit=limit, assessment_interval=dict(interval),
         aggregation=dict(aggregation), quorum=dict(quorum), assumptions=tuple(assumptions),
         description=str(data.get("description", "")), path=name,
+        outcomes=dict(data.get("outcomes") or {}),
     )
 
 

@@ -81,6 +81,9 @@ class Protocol:
     assumptions: tuple[str, ...] = ()
     description: str = ""
     path: str = ""
+    outcomes: dict[str, Any] = field(default_factory=dict)
+    """The ``outcomes`` block (``mdt.outcomes.settings``): confirmation rule, what counts as
+    conversion, reference arm, population, time origin."""
 
     @property
     def has_eligibility(self) -> bool:

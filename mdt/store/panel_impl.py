@@ -27,6 +27,7 @@ from mdt.errors import (
     ValidationError,
 )
 from mdt.meeting import Member
+from mdt.store.db import StaleRecordError
 from mdt.store.models import (
     AgendaItemModel,
     MeetingAttendeeModel,
@@ -40,6 +41,7 @@ from mdt.store.service_impl import (
     _parse_review_text,
     _record_for,
     _refresh_summary,
+    _require_role,
     _review,
     _revise,
     _signature,
@@ -161,12 +163,17 @@ def panel_context(svc: MdtService, review_id: int, meeting_id: str | None) -> Pa
         return _context(s, p, r, meeting_id)
 
 
-def _amendment(r: ReviewModel, amendment_reason: str | None, what: str) -> bool:
+def _amendment(s: Session, svc: MdtService, r: ReviewModel, amendment_reason: str | None, what: str) -> bool:
+    """True when the change is an amendment of signed minutes (then only the roles the settings
+    allow may make it, as for ``amend_review``)."""
     if r.locked_by_meeting is None:
         return False
     if not (amendment_reason or "").strip():
         raise LockedError(f"review of {r.review_date.isoformat()} belongs to signed meeting "
                           f"{r.locked_by_meeting}: {what} only as an amendment, with its reason")
+    from mdt.store.auth_impl import _settings
+
+    _require_role(s, svc.actor, _settings(s).amend_roles, "amend a review of signed minutes")
     return True
 
 
@@ -180,7 +187,7 @@ def _commit(s: Session, svc: MdtService, p: PatientModel, r: ReviewModel, review
     return _record_for(s, r.id)
 
 
-def _stale(svc: MdtService, review_id: int, exc: StaleDataError) -> ConflictError:
+def _stale(svc: MdtService, review_id: int, exc: Exception) -> ConflictError:
     with svc.db.read() as s:
         current = _record_for(s, review_id)
     return ConflictError(f"review {review_id} was changed by {current.saved_by} "
@@ -200,7 +207,7 @@ def cast_vote(svc: MdtService, review_id: int, member: str, rating: str, *, pati
             why = refusal(member, ctx.attendees, ctx.aggregation, ctx.meeting_id)
             if why is not None:
                 raise PermissionDenied(why)
-            amendment = _amendment(r, amendment_reason, "a rating changes")
+            amendment = _amendment(s, svc, r, amendment_reason, "a rating changes")
             review = _current(s, r)
             votes = review.panel.votes
             exp = ctx.expectation
@@ -215,7 +222,7 @@ def cast_vote(svc: MdtService, review_id: int, member: str, rating: str, *, pati
                                              at=_now().replace(microsecond=0), by=svc.actor.name)
             new = replace(review, panel=replace(review.panel, votes=new_votes))
             return _commit(s, svc, p, r, new, words, amendment_reason, amendment)
-    except StaleDataError as exc:
+    except (StaleDataError, StaleRecordError) as exc:
         raise _stale(svc, review_id, exc) from exc
 
 
@@ -224,14 +231,14 @@ def withdraw_vote(svc: MdtService, review_id: int, member: str, round_: int, rea
     try:
         with svc.db.write() as s:
             p, r = _locked_pair(s, review_id, patient_id)
-            amendment = _amendment(r, amendment_reason, "a rating is withdrawn")
+            amendment = _amendment(s, svc, r, amendment_reason, "a rating is withdrawn")
             review = _current(s, r)
             new_votes, words = withdraw_rating(review.panel.votes, member=member, round_=round_,
                                                reason=reason, at=_now().replace(microsecond=0),
                                                by=svc.actor.name)
             new = replace(review, panel=replace(review.panel, votes=new_votes))
             return _commit(s, svc, p, r, new, words, amendment_reason, amendment)
-    except StaleDataError as exc:
+    except (StaleDataError, StaleRecordError) as exc:
         raise _stale(svc, review_id, exc) from exc
 
 
@@ -256,7 +263,7 @@ def record_decision(svc: MdtService, review_id: int, decision: Decision, *, pati
                     f"review {review_id} was changed by {_version(s, r.id, r.current_version).saved_by}"
                     f" (now version {r.current_version}, you edited version {expected_version})",
                     current=_record_for(s, review_id))
-            amendment = _amendment(r, amendment_reason, "the decision changes")
+            amendment = _amendment(s, svc, r, amendment_reason, "the decision changes")
             review = _current(s, r)
             ctx = _context(s, p, r, None)
             voters = tuple(v.name for v in ctx.voters) if ctx.meeting_id is not None else None
@@ -269,5 +276,5 @@ def record_decision(svc: MdtService, review_id: int, decision: Decision, *, pati
             new = replace(review, panel=replace(review.panel, decision=decided))
             words = (reason or "").strip() or _decision_words(decided, review.panel.decision)
             return _commit(s, svc, p, r, new, words, amendment_reason, amendment)
-    except StaleDataError as exc:
+    except (StaleDataError, StaleRecordError) as exc:
         raise _stale(svc, review_id, exc) from exc

@@ -603,8 +603,11 @@ class ReviewEditor(QWidget):
         except MdtError as exc:
             self.show_problem(f"Not saved — {exc}")
             return None
-        except Exception as exc:  # noqa: BLE001 - e.g. the database went away: say so, keep the editor alive
-            self.show_problem(f"Not saved — database error ({type(exc).__name__}): {exc}")
+        except Exception as exc:  # noqa: BLE001 - a fault mdt did not name: say so, keep the editor alive
+            # Database faults arrive as MdtError messages above (mdt.store.db.translate);
+            # anything else is a bug, shown plainly rather than as "database error".
+            self.show_problem(f"Not saved — an unexpected problem ({type(exc).__name__}: {exc}); "
+                              f"your earlier saves are intact")
             return None
 
     def _accept_record(self, rec: Any, *, emit: bool = True) -> None:

@@ -7,8 +7,9 @@ for the version history ("L1 diameter 42 → 40 mm").  Invalid values raise
 path, before anything is saved.  The same functions are replayed on top of
 another workstation's version when the user chooses "apply mine on top".
 
-The limits mirror ``docs/case-format.md``; the vocabularies come from
-``mdt.case`` so the UI, the format and the rules never disagree.
+The limits come from ``mdt.limits`` (the one table the case format and
+``docs/case-format.md`` read too); the vocabularies come from ``mdt.case``, so
+the UI, the format and the rules never disagree.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from mdt import anatomy
+from mdt import anatomy, limits
 from mdt.case import (
     ASCITES,
     ENCEPHALOPATHY,
     EXTRAHEPATIC,
-    LAB_UNITS,
     LESION_STATUSES,
     LIVER_CONDITIONS,
     LOCAL_METHODS,
@@ -158,7 +158,7 @@ def parse_number(text: str, path: str, *, minimum: float | None = None, maximum:
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """Limits of one numeric field, as ``docs/case-format.md`` states them."""
+    """Limits of one numeric field, built from ``mdt.limits`` by :func:`spec_for`."""
     path: str
     label: str
     unit: str = ""
@@ -167,51 +167,43 @@ class FieldSpec:
     strict_min: bool = False
     integer: bool = False
 
-    def parse(self, text: str) -> Number | None:
-        return parse_number(text, self.path, minimum=self.minimum, maximum=self.maximum,
+    def parse(self, text: str, path: str | None = None) -> Number | None:
+        return parse_number(text, path or self.path, minimum=self.minimum, maximum=self.maximum,
                             strict_min=self.strict_min, integer=self.integer, unit=self.unit)
+
+    def check(self, value: Number, path: str | None = None) -> None:
+        """Raise the editor's message when ``value`` is outside this field's limits."""
+        parse_number(fmt_num(value), path or self.path, minimum=self.minimum, maximum=self.maximum,
+                     strict_min=self.strict_min, integer=self.integer, unit=self.unit)
+
+
+def spec_for(path: str) -> FieldSpec:
+    """The editor's field ``path`` (inside a review) with its limits from the one table."""
+    lim = limits.LIMITS["reviews[]." + path]
+    return FieldSpec(path, lim.label, lim.unit, lim.lower, lim.maximum,
+                     strict_min=lim.above is not None, integer=lim.integer)
 
 
 REVIEW_FIELDS: dict[str, FieldSpec] = {
-    "cycle": FieldSpec("cycle", "Cycles completed", "", 0, None, integer=True),
-    "height_cm": FieldSpec("height_cm", "Height", "cm", 50, 250),
-    "weight_kg": FieldSpec("weight_kg", "Weight", "kg", 20, 300),
-    "ecog": FieldSpec("ecog", "ECOG", "", 0, 5, integer=True),
-    "tumour_burden_pct": FieldSpec("tumour_burden_pct", "Tumour burden", "%", 0, 100),
+    name: spec_for(name) for name in ("cycle", "height_cm", "weight_kg", "ecog", "tumour_burden_pct")
 }
 CLINICAL_FIELDS: dict[str, FieldSpec] = {
-    "prior_systemic_lines": FieldSpec("clinical.prior_systemic_lines", "Prior systemic lines", "", 0, 20,
-                                      integer=True),
-    "neuropathy_grade": FieldSpec("clinical.neuropathy_grade", "Neuropathy (CTCAE)", "grade", 0, 4,
-                                  integer=True),
-    "life_expectancy_months": FieldSpec("clinical.life_expectancy_months", "Life expectancy", "months",
-                                        0, 600),
-    "cea": FieldSpec("clinical.cea", "CEA", "ng/mL", 0, None),
-    "ca19_9": FieldSpec("clinical.ca19_9", "CA 19-9", "U/mL", 0, None),
-    "lvef_pct": FieldSpec("clinical.lvef_pct", "LVEF", "%", 0, 100),
-    "fev1_fvc_pct": FieldSpec("clinical.fev1_fvc_pct", "FEV1/FVC", "%", 0, 100),
-    "disease_free_interval_months": FieldSpec("clinical.disease_free_interval_months",
-                                              "Disease-free interval", "months", 0, 600),
+    name: spec_for(f"clinical.{name}")
+    for name in ("prior_systemic_lines", "neuropathy_grade", "life_expectancy_months", "cea", "ca19_9",
+                 "lvef_pct", "fev1_fvc_pct", "disease_free_interval_months")
 }
-_LAB_LABELS = {
-    "anc": "ANC", "wbc": "WBC", "hb": "Haemoglobin", "plt": "Platelets", "ast": "AST", "alt": "ALT",
-    "alp": "ALP", "bilirubin": "Bilirubin", "creatinine": "Creatinine", "albumin": "Albumin",
-    "inr": "INR", "proteinuria_g_24h": "Proteinuria (24 h)",
-}
-_LAB_MAX = {"anc": 200, "wbc": 500, "hb": 25, "plt": 5000, "albumin": 100, "inr": 20}
 LAB_FIELDS: dict[str, FieldSpec] = {
-    name: FieldSpec(f"labs.{name}", text, LAB_UNITS.get(name, ""), 0, _LAB_MAX.get(name))
-    for name, text in _LAB_LABELS.items()
+    name: spec_for(f"labs.{name}")
+    for name in ("anc", "wbc", "hb", "plt", "ast", "alt", "alp", "bilirubin", "creatinine", "albumin",
+                 "inr", "proteinuria_g_24h")
 }
 ULN_FIELDS: dict[str, FieldSpec] = {
-    name: FieldSpec(f"labs.uln.{name}", f"{_LAB_LABELS[name]} ULN", LAB_UNITS[name], 0, None, strict_min=True)
-    for name in ("ast", "alt", "alp", "bilirubin", "creatinine")
+    name: spec_for(f"labs.uln.{name}") for name in ("ast", "alt", "alp", "bilirubin", "creatinine")
 }
 REMNANT_FIELDS: dict[str, FieldSpec] = {
-    "flr_ml": FieldSpec("remnant.flr_ml", "Remnant volume (FLR)", "mL", 0, 5000, strict_min=True),
-    "tlv_ml": FieldSpec("remnant.tlv_ml", "Total liver volume", "mL", 0, 8000, strict_min=True),
+    name: spec_for(f"remnant.{name}") for name in ("flr_ml", "tlv_ml")
 }
-DIAMETER = FieldSpec("diameter_mm", "Diameter", "mm", 0, 300, strict_min=True)
+DIAMETER = spec_for("lesions[].diameter_mm")
 
 
 def _check_choice(value: str | None, allowed: Iterable[str], path: str) -> None:
@@ -327,8 +319,8 @@ def set_diameter(review: Review, lesion_id: str, diameter: Number | None) -> Edi
     idx = _lesion_index(review, lesion_id)
     old = review.lesions[idx]
     path = f"lesions[{idx}].diameter_mm"
-    if diameter is not None and not (0 < diameter <= 300):
-        raise problem(path, "must be > 0 and ≤ 300 mm")
+    if diameter is not None:
+        DIAMETER.check(diameter, path)
     u = lambda d: "not measured" if d is None else f"{fmt_num(d)} mm"  # noqa: E731
     return Edit(_replace_lesion(review, idx, replace(old, diameter_mm=diameter)),
                 f"{lesion_id} diameter {u(old.diameter_mm)} → {u(diameter)}".replace(" mm →", " →"))
@@ -357,8 +349,9 @@ def set_measurement(review: Review, lesion_id: str, measurement: Measurement, le
     """A caliper measurement from the image viewer: the diameter (0.1 mm) and where it was taken."""
     idx = _lesion_index(review, lesion_id)
     path = f"lesions[{idx}].diameter_mm"
-    if not (0 < length_mm <= 300):
-        raise problem(path, f"a caliper length of {length_mm:.1f} mm is outside > 0 and ≤ 300 mm")
+    if DIAMETER.maximum is not None and not (0 < length_mm <= DIAMETER.maximum):
+        raise problem(path, f"a caliper length of {length_mm:.1f} mm is outside "
+                            f"{limits.LIMITS['reviews[].lesions[].diameter_mm'].words()}")
     old = review.lesions[idx]
     if old.status == "disappeared":
         raise problem(path, f"{lesion_id} is recorded as disappeared; change its status before measuring it")
@@ -512,8 +505,7 @@ def set_local_treatment(review: Review, lesion_id: str, method: str | None) -> E
 def set_remnant_value(review: Review, name: str, value: Number | None) -> Edit:
     spec = REMNANT_FIELDS[name]
     if value is not None:
-        parse_number(fmt_num(value), spec.path, minimum=spec.minimum, maximum=spec.maximum,
-                     strict_min=spec.strict_min, unit=spec.unit)
+        spec.check(value)
     old = _remnant(review)
     plan = replace(old, **{name: value})
     if plan.flr_ml is not None and plan.tlv_ml is not None and plan.flr_ml > plan.tlv_ml:

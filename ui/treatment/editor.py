@@ -197,6 +197,12 @@ class TreatmentEditor(QWidget):
         self.start.setText(t.start_date.isoformat() if t and t.start_date else "")
         self.outcome.setCurrentIndex(max(0, self.outcome.findData((t.outcome or "") if t else "")))
         self.outcome_date.setText(t.outcome_date.isoformat() if t and t.outcome_date else "")
+        # With follow-up events the end is theirs (mdt.outcomes.ends): shown, not typed.
+        derived = case is not None and case.follow_up is not None
+        for w in (self.outcome, self.outcome_date):
+            w.setEnabled(not derived)
+            w.setToolTip("Follows from the follow-up events: record them in the Follow-up tab (Ctrl+7)"
+                         if derived else "An end recorded without events; the Follow-up tab records them")
         self.cycles.set_cycles(t.cycles if t else ())
         fit_columns(self.table, stretch=CYCLE_COLUMNS.index("Note"))
         next_number = (max((c.number for c in t.cycles), default=0) + 1) if t else 1

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_dicom_frames"
-down_revision = "0003_enrolment_date"
+down_revision = "0004_signin_signatures"
 branch_labels = None
 depends_on = None
 
