@@ -301,7 +301,8 @@ def write_case_file(directory: Path, doc: object, name: str = "case.json") -> Pa
 
 # --------------------------------------------------------------------------- hypothesis
 
-_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"),
+                max_size=12)  # NUL and lone surrogates are refused (caseformat)
 _ID = st.text(st.sampled_from("ABCLMNRT0123456789-_é"), min_size=1, max_size=6).filter(
     lambda s: bool(s.strip()))
 _DATES = st.dates(min_value=date(1930, 1, 1), max_value=date(2040, 12, 31))
