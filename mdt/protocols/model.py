@@ -82,7 +82,7 @@ class Protocol:
     description: str = ""
     path: str = ""
     outcomes: dict[str, Any] = field(default_factory=dict)
-    """The ``outcomes`` block (``mdt.outcomes.settings``): confirmation rule, what counts as
+    """The ``outcomes`` block (``mdt.protocols.outcome_settings``): confirmation rule, what counts as
     conversion, reference arm, population, time origin."""
 
     @property
