@@ -186,7 +186,7 @@ def diagram_section(review: Review, st: Styles) -> list[Flowable]:
     """The liver diagram with the vessel relations beside it (or below, when long)."""
     vessel_rows = [
         [vessel_label(v.structure), label(v.relation, RELATION_LABELS), v.lesion or "unspecified"]
-        for v in review.vessels
+        for v in review.vessels or ()
     ]
     if len(vessel_rows) > _VESSELS_BESIDE:
         w = CONTENT_W

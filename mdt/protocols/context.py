@@ -10,6 +10,7 @@ from mdt import recist as recist_mod
 from mdt.case import Case, Review
 from mdt.evaluation import RecistSummary
 from mdt.exact import exact
+from mdt.glossary import units_range
 from mdt.protocols.model import Protocol, Settings
 from mdt.protocols.plans import (
     Disease,
@@ -22,8 +23,10 @@ from mdt.protocols.plans import (
     optimistic_disease,
     plan_units,
     search,
+    units_mask,
 )
-from mdt.remnant import TotalVolume, total_volume
+from mdt.protocols.volume import VolumeFacts, assess_volume
+from mdt.remnant import TotalVolume, compare, total_volume
 
 
 @dataclass(slots=True)
@@ -37,8 +40,15 @@ class Context:
     recorded: PlanCheck | None
     search: SearchResult
     best: PlanCheck | None
-    recist: RecistSummary | None
     cache: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def recist(self) -> RecistSummary | None:
+        """RECIST across the case's reviews (computed when first read)."""
+        if "recist" not in self.cache:
+            self.cache["recist"] = recist_mod.assess(self.case.reviews, self.index,
+                                                     self.protocol.target_lesion_limit)
+        return self.cache["recist"]  # type: ignore[return-value]
 
     @property
     def tlv(self) -> TotalVolume | None:
@@ -63,11 +73,27 @@ class Context:
         if g is None:
             phrase = ""
         elif g.recorded:
-            phrase = f"the recorded plan {g.name}"
+            phrase = f"the recorded plan ({g.name})"
         else:
-            phrase = f"the best plan found, {g.name}"
+            phrase = f"the best plan found ({g.name})"
         self.cache["phrase"] = phrase
         return phrase
+
+    def volume(self, units: frozenset[str] | None) -> VolumeFacts:
+        """The remnant volume of a remnant (see :mod:`mdt.protocols.volume`), once per remnant."""
+        key = ("volume", units)
+        hit = self.cache.get(key)  # type: ignore[call-overload]
+        if hit is None:
+            recorded_units = plan_units(self.review.remnant.resection,
+                                        self.review.remnant.segments) \
+                if self.review.remnant is not None else None
+            hit = assess_volume(self.case, self.index, self.settings, units, recorded_units)
+            self.cache[key] = hit  # type: ignore[index]
+        return hit  # type: ignore[return-value]
+
+    def governing_volume(self) -> VolumeFacts:
+        g = self.governing
+        return self.volume(None if g is None else g.viable if g.drop_allowed else g.remnant)
 
     def optimistic(self) -> tuple[PlanCheck | None, tuple[LesionFacts, ...]]:
         """With no recorded plan: the best plan found if every unmeasured lesion touching a
@@ -88,8 +114,18 @@ class Context:
         return hit  # type: ignore[return-value]
 
     @property
+    def no_lesions(self) -> bool:
+        """No lesion recorded at all (CONVENTIONS turn 2): the review is indeterminate."""
+        return not self.review.lesions
+
+    @property
     def no_disease(self) -> bool:
-        return not self.disease.lesions
+        """Lesions are recorded but none is present (disappeared, ablated or resected)."""
+        return bool(self.review.lesions) and not self.disease.lesions
+
+    @property
+    def vessels_assessed(self) -> bool:
+        return self.review.vessels is not None
 
     def lesion_path(self, lesion_id: str, attr: str) -> str:
         for i, les in enumerate(self.review.lesions):
@@ -106,21 +142,78 @@ def build_context(case: Case, index: int, protocol: Protocol,
     review = case.reviews[index]
     settings = settings or protocol.settings
     disease = disease_of(review)
-    recorded: PlanCheck | None = None
+    ctx = Context(case=case, index=index, review=review, protocol=protocol, settings=settings,
+                  disease=disease, recorded=None, search=_EMPTY_SEARCH, best=None)
+    if not review.lesions:
+        # No lesion recorded: nothing to plan, and no plan is suggested (CONVENTIONS turn 2).
+        return ctx
     plan = review.remnant
+    counts = settings.volume_decides_u1
     if plan is not None:
         units = plan_units(plan.resection, plan.segments)
         if units is not None:
             local = {lt.lesion: lt.method for lt in plan.local_treatment}
-            recorded = check_plan(disease, units, settings, local=local,
-                                  resection=plan.resection)
-    result = search(disease, settings)
-    best = None
+            rec = check_plan(disease, units, settings, local=local, resection=plan.resection)
+            vol = ctx.volume(rec.viable if rec.drop_allowed else rec.remnant)
+            ctx.recorded = rec.with_volume(vol.status, _short_volume(vol), counts)
+    exclude = 0
+    avoid: tuple[tuple[int, ...], int] = ((), 0)
+    if counts and plan is not None and (plan.flr_ml is not None or plan.pve is not None):
+        # A remnant whose measured volume is insufficient is not a plan the search may offer.
+        measured = ctx.volume(ctx.recorded.viable) if ctx.recorded is not None else None
+        if plan.flr_segments:
+            measured = ctx.volume(anatomy.expand(plan.flr_segments))
+        if measured is not None and measured.status == "not_met" and measured.units:
+            exclude = units_mask(measured.units)
+    if ctx.recorded is None:
+        avoid = _e2_avoid(protocol, settings, disease)
+    result = search(disease, settings, exclude, avoid)
+    ctx.search = result
     if result.best is not None:
         best = check_plan(disease, mask_units(result.best), settings)
-    recist = recist_mod.assess(case.reviews, index, protocol.target_lesion_limit)
-    return Context(case=case, index=index, review=review, protocol=protocol, settings=settings,
-                   disease=disease, recorded=recorded, search=result, best=best, recist=recist)
+        vol = ctx.volume(best.viable)
+        ctx.best = best.with_volume(vol.status, _short_volume(vol), counts)
+    return ctx
+
+
+def _short_volume(vol: VolumeFacts) -> str:
+    if vol.status == "not_met":
+        return f"remnant volume insufficient ({vol.summary.split(': ', 1)[-1]})"
+    return ""
+
+
+_EMPTY_SEARCH = SearchResult(None, None, 0, 0, 0)
+
+
+def _e2_avoid(protocol: Protocol, settings: Settings, disease: Disease
+              ) -> tuple[tuple[int, ...], int]:
+    """The large lesions and the count that make a remnant meet E2 (ranked last by the
+    search), when the protocol has E2 and the disease is bilobar; else nothing to avoid."""
+    for rule in protocol.rules:
+        if rule.kind != "e2_bilobar_large_in_remnant":
+            continue
+        if not is_bilobar(disease, settings):
+            return (), 0
+        size = rule.params.get("diameter_mm", {"op": ">", "value": "30"})
+        count = rule.params.get("count", {"op": ">=", "value": "4"})
+        limit = exact(size["value"])
+        masks = tuple(les.mask for les in disease.lesions if les.diameter is not None
+                      and compare(les.diameter, size["op"], limit))
+        need = int(exact(count["value"])) + (1 if count["op"] == ">" else 0)
+        return (masks, need) if len(masks) >= need else ((), 0)
+    return (), 0
+
+
+def is_bilobar(disease: Disease, settings: Settings) -> bool:
+    """Disease in both hemilivers (right V-VIII, left II-IV; I neither).  With
+    ``bilobar_single_lesion`` one lesion touching both sides is enough (CONVENTIONS turn 2)."""
+    right = [les for les in disease.lesions if les.units & anatomy.RIGHT_HEMILIVER]
+    left = [les for les in disease.lesions if les.units & anatomy.LEFT_HEMILIVER]
+    if not right or not left:
+        return False
+    if settings.bilobar_single_lesion:
+        return True
+    return len(right) > 1 or len(left) > 1 or right[0] is not left[0]
 
 
 def fmt_num(value: Fraction | float | int | None, places: int = 1) -> str:
@@ -154,4 +247,4 @@ def _fmt_exact(value: Fraction | float, places: int) -> str:
 
 
 def units_text(units: frozenset[str] | set[str]) -> str:
-    return anatomy.describe_units(units)
+    return units_range(units)

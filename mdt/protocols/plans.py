@@ -21,6 +21,7 @@ from functools import lru_cache
 from mdt import anatomy
 from mdt.case import VESSEL_STRUCTURES, Review
 from mdt.exact import exact
+from mdt.glossary import units_range
 from mdt.protocols.model import Settings
 
 UNIT_BIT: dict[str, int] = {u: 1 << i for i, u in enumerate(anatomy.UNITS)}
@@ -112,12 +113,15 @@ class Disease:
     lost: frozenset[str]
     touched_by: Mapping[str, tuple[str, ...]]
     ignored_contacts: tuple[str, ...] = ()
+    vessels_assessed: bool = True
+    """False when the review's vessel relations are not assessed (``vessels`` null): the
+    planner then sees no contact, and the rules turn every favourable answer into unknown."""
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
     """Per-review memo of explanation fragments (plans share them)."""
 
     def lost_if_ablated(self, ablated: frozenset[str]) -> frozenset[str]:
-        """Structures lost when the lesions in ``ablated`` are destroyed in place: an ablated
-        lesion leaves its vessels, every other lesion takes the vessels it touches."""
+        """Structures lost when the lesions in ``ablated`` stay in place (ablated, or left
+        untreated): they leave their vessels, every other lesion takes the vessels it touches."""
         if not ablated:
             return self.lost
         key = ("lost", ablated)
@@ -154,7 +158,7 @@ def disease_of(review: Review) -> Disease:
     orphans: list[tuple[str, str]] = []
     ignored: list[str] = []
     touched_by: dict[str, list[str]] = {}
-    for vc in review.vessels:
+    for vc in review.vessels or ():
         if vc.lesion is not None and vc.lesion in present_ids:
             contacts[vc.lesion].append((vc.structure, vc.relation))
             touched_by.setdefault(vc.structure, []).append(vc.lesion)
@@ -183,7 +187,7 @@ def disease_of(review: Review) -> Disease:
         lesions=tuple(lesions), orphan_contacts=tuple(orphans), touched=touched,
         lost=_lost(touched),
         touched_by={k: tuple(dict.fromkeys(v)) for k, v in touched_by.items()},
-        ignored_contacts=tuple(ignored),
+        ignored_contacts=tuple(ignored), vessels_assessed=review.vessels is not None,
     )
 
 
@@ -194,6 +198,9 @@ def _limit(text: str) -> Fraction:
 
 def ablatable(lesion: LesionFacts, settings: Settings) -> bool:
     if not settings.ablation_counts_as_resection or lesion.diameter is None:
+        return False
+    if settings.ablation_excluded_near and any(
+            st in settings.ablation_excluded_near for st, _ in lesion.contacts):
         return False
     return lesion.diameter <= _limit(settings.ablation_max_diameter_mm)
 
@@ -208,7 +215,8 @@ def optimistic_disease(disease: Disease, settings: Settings
     """
     if not settings.ablation_counts_as_resection:
         return None, ()
-    unsized = tuple(les for les in disease.lesions if les.diameter is None and les.contacts)
+    unsized = tuple(les for les in disease.lesions if les.diameter is None and les.contacts
+                    and not any(st in settings.ablation_excluded_near for st, _ in les.contacts))
     if not unsized:
         return None, ()
     ids = {les.id for les in unsized}
@@ -231,28 +239,58 @@ def auto_local_method(lesion: LesionFacts, settings: Settings) -> str | None:
 @dataclass(frozen=True, slots=True)
 class PlanCheck:
     remnant: frozenset[str]
+    """The remnant as planned."""
     resection: str | None
     recorded: bool
     local: tuple[tuple[str, str], ...]
     untreated: tuple[str, ...]
     """Why disease would stay behind (empty when every lesion is cleared)."""
-    nonviable: tuple[tuple[str, tuple[str, ...]], ...]
-    """(segment, problems) for remnant segments that lose inflow or outflow."""
+    dropped: tuple[tuple[str, str], ...]
+    """(segment, why) for planned remnant segments that lose inflow or outflow: resected with
+    the specimen (setting ``nonviable_segments_resected``), else a reason the plan fails."""
     viable: frozenset[str]
+    """The remnant that stays: the planned one less the dropped segments."""
     remnant_contacts: tuple[tuple[str, tuple[str, ...]], ...]
-    """(remnant vessel, lesion ids touching it)."""
+    """(major vessel of the planned remnant, lesion ids touching it)."""
     segment_count: int
-    enough_segments: bool
-    contiguous: bool
-    """At least two viable remnant units touch each other."""
+    """Segments of the remnant that stays (under the protocol's counting)."""
+    min_segments: int
+    pieces: tuple[frozenset[str], ...]
+    """The remnant that stays, as contiguous pieces (one when it is one block)."""
+    drop_allowed: bool = True
+    contiguity_required: bool = True
+    volume_status: str = "not_assessed"
+    """``met`` adequate, ``not_met`` insufficient, ``unknown``, or ``not_assessed``."""
+    volume_reason: str = ""
+    volume_counts: bool = False
 
     @property
     def cleared(self) -> bool:
         return not self.untreated
 
     @property
+    def nonviable(self) -> tuple[tuple[str, str], ...]:
+        return self.dropped
+
+    @property
+    def contiguous(self) -> bool:
+        return len(self.pieces) == 1
+
+    @property
+    def enough_segments(self) -> bool:
+        return self.segment_count >= self.min_segments
+
+    @property
+    def feasible_segments(self) -> bool:
+        """Every lesion cleared and the remnant that stays is viable, large and whole enough."""
+        return (self.cleared and bool(self.viable) and self.enough_segments
+                and (self.contiguous or not self.contiguity_required)
+                and (self.drop_allowed or not self.dropped))
+
+    @property
     def feasible(self) -> bool:
-        return self.cleared and not self.nonviable and self.enough_segments
+        return self.feasible_segments and not (self.volume_counts
+                                               and self.volume_status == "not_met")
 
     @property
     def name(self) -> str:
@@ -260,20 +298,83 @@ class PlanCheck:
             return anatomy.RESECTION_LABELS[self.resection].lower()
         if self.remnant == frozenset(anatomy.UNITS):
             return "no anatomical resection"
-        return "resection leaving " + anatomy.describe_units(self.remnant)
+        return "resection leaving " + units_range(self.remnant)
 
     @property
     def remnant_text(self) -> str:
-        return anatomy.describe_units(self.remnant)
+        return units_range(self.viable if self.drop_allowed else self.remnant)
+
+    def with_volume(self, status: str, reason: str, counts: bool) -> PlanCheck:
+        return replace(self, volume_status=status, volume_reason=reason, volume_counts=counts)
 
     def reasons(self) -> tuple[str, ...]:
+        """Why the plan does not work (empty when it does)."""
         out = list(self.untreated)
-        for seg, problems in self.nonviable:
-            out.append(f"remnant segment {seg} not viable: {'; '.join(problems)}")
-        if not self.enough_segments:
-            out.append(f"leaves {anatomy.segment_count(self.viable)} viable segment(s), "
-                       "fewer than required")
+        if not self.drop_allowed:
+            out += [f"remnant segment {why}" for _seg, why in self.dropped]
+        if not self.viable:
+            out.append("no remnant segment keeps its inflow and outflow")
+        elif self.contiguity_required and not self.contiguous:
+            out.append(pieces_text(self.pieces))
+        if self.viable and not self.enough_segments:
+            out.append(f"leaves {self.segment_count} viable segment(s) "
+                       f"({units_range(self.viable)}); at least {self.min_segments} needed")
+        if self.volume_counts and self.volume_status == "not_met":
+            out.append(self.volume_reason or "remnant volume insufficient")
         return tuple(out)
+
+    def notes(self) -> tuple[str, ...]:
+        """What the plan takes beyond its planned resection (segments resected with the
+        specimen), when that reading is on."""
+        if not self.drop_allowed:
+            return ()
+        return tuple(f"{why}: resected with the specimen" for _seg, why in self.dropped)
+
+
+def pieces_text(pieces: tuple[frozenset[str], ...]) -> str:
+    """"the remnant is in 2 separate pieces (II | VI); between them: I, VII"."""
+    named = " | ".join(units_range(p) for p in pieces)
+    gap = bridge(pieces[0], frozenset().union(*pieces[1:])) if len(pieces) > 1 else ()
+    return (f"the remnant is in {len(pieces)} separate pieces ({named})"
+            + (f"; between them: {anatomy.describe_units(gap)}" if gap else ""))
+
+
+def components(units: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """The contiguous pieces of a set of units, in display order of their first unit."""
+    left = set(units)
+    out: list[frozenset[str]] = []
+    for start in anatomy.UNITS:
+        if start not in left:
+            continue
+        piece = {start}
+        stack = [start]
+        while stack:
+            cur = stack.pop()
+            for other in list(left - piece):
+                if anatomy.adjacent(cur, other):
+                    piece.add(other)
+                    stack.append(other)
+        left -= piece
+        out.append(frozenset(piece))
+    return tuple(out)
+
+
+def bridge(a: frozenset[str], b: frozenset[str]) -> tuple[str, ...]:
+    """The fewest units outside both sets that join ``a`` to ``b`` (the gap to name)."""
+    frontier = [(u, ()) for u in anatomy.sort_units(a)]
+    seen = set(a)
+    while frontier:
+        nxt = []
+        for cur, path in frontier:
+            for other in anatomy.UNITS:
+                if other in seen or not anatomy.adjacent(cur, other):
+                    continue
+                if other in b:
+                    return tuple(path)
+                seen.add(other)
+                nxt.append((other, (*path, other)))
+        frontier = nxt
+    return ()
 
 
 def plan_units(resection: str | None, segments: Iterable[str] | None) -> frozenset[str] | None:
@@ -286,18 +387,57 @@ def plan_units(resection: str | None, segments: Iterable[str] | None) -> frozens
 
 def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
                local: Mapping[str, str] | None = None, resection: str | None = None) -> PlanCheck:
-    """Check one plan.  ``local`` is the recorded local treatment; None lets the planner choose."""
+    """Check one plan.  ``local`` is the recorded local treatment; None lets the planner choose.
+
+    The structures lost are those every resected lesion touches (a lesion ablated in place keeps
+    its own).  A planned segment that loses inflow or outflow is dropped: resected with the
+    specimen when ``nonviable_segments_resected`` is on (the plan is then judged on what stays),
+    else the plan fails.  A lesion counts as cleared when it lies in no segment that stays, or
+    is treated there."""
     recorded = local is not None
+    drop = settings.nonviable_segments_resected
+    auto = {} if recorded else _auto_methods(disease, settings)
+    methods: dict[str, str | None] = {}
+    for les in disease.lesions:
+        if recorded:
+            methods[les.id] = (local or {}).get(les.id)
+        else:
+            methods[les.id] = auto[les.id]
+    takes = settings.recorded_wedge_takes_vessels or not recorded
+    stays = frozenset(remnant)
+    dropped: list[tuple[str, str]] = []
+    viable: set[str] = set(remnant)
+    while True:
+        # A lesion left in the remnant that stays (untreated or ablated) keeps its vessels; a
+        # resected or wedged one takes them.  Segments losing their supply drop out of the
+        # remnant (with the lesions in them): repeat until nothing more is lost.
+        smask = units_mask(stays)
+        kept = frozenset(les.id for les in disease.lesions if les.mask & smask and not (
+            methods[les.id] == "wedge" and (takes or not les.contacts)))
+        lost = disease.lost_if_ablated(kept)
+        dropped, viable = [], set(remnant)
+        if lost:
+            base = _viable_bits(disease, lost)
+            for seg in anatomy.sort_units(remnant):
+                if seg != "I" and base & UNIT_BIT[seg]:
+                    continue
+                problems = anatomy.supply_problems(seg, lost, remnant)
+                if problems:
+                    viable.discard(seg)
+                    dropped.append((seg, _loss_phrase(seg, problems, disease)))
+        nxt = frozenset(viable) if drop else frozenset(remnant)
+        if nxt == stays:
+            break
+        stays = nxt
+    smask = units_mask(stays)
     treated: list[tuple[str, str]] = []
     untreated: list[str] = []
-    rmask = units_mask(remnant)
-    auto = {} if recorded else _auto_methods(disease, settings)
     for les in disease.lesions:
-        if not les.mask & rmask:
+        if not les.mask & smask:
             continue
-        where = anatomy.describe_units(les.units & remnant)
+        where = anatomy.describe_units(les.units & stays)
+        method = methods[les.id]
         if recorded:
-            method = local.get(les.id) if local else None
             if method is None:
                 untreated.append(f"{les.label} lies in remnant segment(s) {where} and the plan "
                                  "does not treat it")
@@ -306,9 +446,13 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
                 untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
                                  "ablation, which this protocol does not count as resection")
                 continue
-            if method == "wedge" and les.contacts:
-                # CONVENTIONS.md: a wedge is for a lesion touching no vessel; the recorded
-                # plan gets no more credit than the planner would give it.
+            near = [st for st, _ in les.contacts if st in settings.ablation_excluded_near]
+            if method == "ablation" and near:
+                untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
+                                 "ablation, but it touches " + ", ".join(dict.fromkeys(near))
+                                 + ": no ablation is allowed there")
+                continue
+            if method == "wedge" and les.contacts and not settings.recorded_wedge_takes_vessels:
                 touching = ", ".join(dict.fromkeys(st for st, _ in les.contacts))
                 untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
                                  f"wedge, but it touches {touching}: a wedge is only for a "
@@ -316,43 +460,60 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
                 continue
             treated.append((les.id, method))
         else:
-            method = auto[les.id]
             if method is None:
                 untreated.append(f"{les.label} lies in remnant segment(s) {where} and "
                                  f"{_why_not_local(les, settings)}")
                 continue
             treated.append((les.id, method))
-    nonviable: list[tuple[str, tuple[str, ...]]] = []
-    viable: set[str] = set(remnant)
-    lost = disease.lost_if_ablated(frozenset(i for i, m in treated if m == "ablation"))
-    if lost:
-        base = _viable_bits(disease, lost)
-        for seg in anatomy.sort_units(remnant):
-            if seg != "I" and base & UNIT_BIT[seg]:
-                continue
-            problems = anatomy.supply_problems(seg, lost, remnant)
-            if problems:
-                viable.discard(seg)
-                nonviable.append((seg, tuple(_name_cause(p, disease) for p in problems)))
     contacts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if disease.touched:
+        # "Of the remnant": the remnant the plan keeps as planned (a vessel a wedge takes, or
+        # that the IVC drains for every segment, belongs to it even when segments drop out).
         rv = anatomy.remnant_vessels(remnant)
         contacts = tuple((s, disease.touched_by.get(s, ())) for s in VESSEL_STRUCTURES
                          if s in rv and s in disease.touched)
-    count = anatomy.segment_count(viable, settings.segment_count_units)
     return PlanCheck(
         remnant=frozenset(remnant),
         resection=resection if resection is not None else anatomy.resection_for_remnant(remnant),
         recorded=recorded, local=tuple(treated), untreated=tuple(untreated),
-        nonviable=tuple(nonviable), viable=frozenset(viable), remnant_contacts=contacts,
-        segment_count=anatomy.segment_count(remnant, settings.segment_count_units),
-        enough_segments=count >= settings.remnant_min_segments,
-        contiguous=anatomy.has_two_contiguous(viable),
+        dropped=tuple(dropped), viable=frozenset(viable), remnant_contacts=contacts,
+        segment_count=anatomy.segment_count(stays, settings.segment_count_units),
+        min_segments=settings.remnant_min_segments,
+        pieces=components(stays) if stays else (),
+        drop_allowed=drop, contiguity_required=settings.remnant_contiguous,
     )
+
+
+_LOSS_WORDS = (("inflow", "its inflow"), ("outflow", "its outflow"), ("IVC", "its drainage"))
+
+
+def _loss_phrase(seg: str, problems: tuple[str, ...], disease: Disease) -> str:
+    """"VI loses its inflow (RPPV, touched by L1)"."""
+    key = ("loss", seg, problems)
+    hit = disease.memo.get(key)
+    if isinstance(hit, str):
+        return hit
+    parts = []
+    for problem in problems:
+        what = next((w for k, w in _LOSS_WORDS if k in problem), "its supply")
+        tokens = [t for t in re.findall(r"[A-Z]{2,}", problem) if t in VESSEL_BIT]
+        who = []
+        for structure in sorted(disease.touched):
+            if structure in tokens or anatomy.FOLLOWS_PORTAL.get(structure) in tokens:
+                who.append(f"{structure} touched by {disease.who_touches(structure)}")
+        lost = ", ".join(dict.fromkeys(tokens))
+        parts.append(f"{what} ({'; '.join(who) if who else lost + ' lost'})")
+    text = f"{seg} loses " + " and ".join(parts)
+    disease.memo[key] = text
+    return text
 
 
 def _why_not_local(les: LesionFacts, settings: Settings) -> str:
     touching = ", ".join(s for s, _ in les.contacts)
+    near = [s for s, _ in les.contacts if s in settings.ablation_excluded_near]
+    if settings.ablation_counts_as_resection and near:
+        return (f"touches {touching}; no ablation is allowed next to the "
+                + ", ".join(dict.fromkeys(near)))
     if settings.ablation_counts_as_resection and les.diameter is None:
         return f"touches {touching} and has no recorded diameter to judge ablation"
     if settings.ablation_counts_as_resection:
@@ -386,19 +547,48 @@ _REMNANT_MASK: dict[frozenset[str], int] = {c.units: c.mask for c in CANDIDATES}
 
 
 def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
-                 resection: str | None) -> tuple[bool, tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """(feasible, local treatment, reasons) of a planner-chosen plan, from per-review memos.
+                 resection: str | None
+                 ) -> tuple[bool, tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+    """(feasible, local treatment, reasons, notes) of a planner-chosen plan, from per-review
+    memos.
 
     Same verdict and wording as :func:`check_plan` without its bookkeeping; it lists why every
     named resection fails in each evaluation, so it works on unit masks and memoised phrases.
     """
     rmask = _REMNANT_MASK.get(remnant) or units_mask(remnant)
     auto = _auto_methods(disease, settings)
+    drop = settings.nonviable_segments_resected
+    stays = rmask
+    while True:
+        kept = frozenset(les.id for les in disease.lesions
+                         if les.mask & stays and auto[les.id] != "wedge" and les.contacts)
+        lost = disease.lost_if_ablated(kept) if kept else disease.lost
+        viable = rmask
+        dropped: list[str] = []
+        if lost:
+            base = _viable_bits(disease, lost)
+            dead = rmask & ~base & ~I_BIT
+            if rmask & I_BIT:
+                dead |= I_BIT  # the caudate depends on the side that stays: checked below
+            for seg, bit in _UNITS_OF[dead]:
+                sides = _caudate_sides(rmask) if bit == I_BIT else ()
+                key = ("dead", lost, seg, sides)
+                text = disease.memo.get(key, _MISSING)
+                if text is _MISSING:
+                    problems = anatomy.supply_problems(seg, lost, remnant)
+                    text = _loss_phrase(seg, problems, disease) if problems else None
+                    disease.memo[key] = text
+                if text is not None:
+                    viable &= ~bit
+                    dropped.append(text)  # type: ignore[arg-type]
+        nxt = viable if drop else rmask
+        if nxt == stays:
+            break
+        stays = nxt
     local: list[tuple[str, str]] = []
     reasons: list[str] = []
-    ablated: list[str] = []
     for les in disease.lesions:
-        inside = les.mask & rmask
+        inside = les.mask & stays
         if not inside:
             continue
         method = auto[les.id]
@@ -413,36 +603,35 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
             reasons.append(text)  # type: ignore[arg-type]
         else:
             local.append((les.id, method))
-            if method == "ablation" and les.contacts:
-                ablated.append(les.id)
-    viable = rmask
-    lost = disease.lost_if_ablated(frozenset(ablated)) if ablated else disease.lost
-    if lost:
-        base = _viable_bits(disease, lost)
-        dead = rmask & ~base & ~I_BIT
-        if rmask & I_BIT:
-            dead |= I_BIT  # the caudate depends on the side that stays: checked below
-        for seg, bit in _UNITS_OF[dead]:
-            sides = _caudate_sides(rmask) if bit == I_BIT else ()
-            key = ("dead", lost, seg, sides)
-            text = disease.memo.get(key, _MISSING)
-            if text is _MISSING:
-                problems = anatomy.supply_problems(seg, lost, remnant)
-                text = ("remnant segment " + seg + " not viable: "
-                        + "; ".join(_name_cause(p, disease) for p in problems)
-                        ) if problems else None
+    notes: tuple[str, ...] = ()
+    if drop:
+        notes = tuple(f"{t}: resected with the specimen" for t in dropped)
+    else:
+        reasons += [f"remnant segment {t}" for t in dropped]
+    if not stays:
+        reasons.append("no remnant segment keeps its inflow and outflow")
+    else:
+        if settings.remnant_contiguous and stays not in _CONNECTED_MASKS:
+            key = ("pieces", stays)
+            text = disease.memo.get(key)
+            if text is None:
+                text = pieces_text(components(mask_units(stays)))
                 disease.memo[key] = text
-            if text is not None:
-                viable &= ~bit
-                reasons.append(text)  # type: ignore[arg-type]
-    if _viable_count(viable, settings.segment_count_units) < settings.remnant_min_segments:
-        reasons.append(f"leaves {_viable_count(viable, 8)} viable segment(s), "
-                       "fewer than required")
-    return not reasons, tuple(local), tuple(reasons)
+            reasons.append(text)  # type: ignore[arg-type]
+        count = _viable_count(stays, settings.segment_count_units)
+        if count < settings.remnant_min_segments:
+            reasons.append(f"leaves {count} viable segment(s) ({units_range(mask_units(stays))}); "
+                           f"at least {settings.remnant_min_segments} needed")
+    return not reasons, tuple(local), tuple(reasons), notes
+
+
+_CONNECTED_MASKS: frozenset[int] = frozenset(
+    m for m in range(1, ALL_UNITS_MASK + 1) if anatomy.is_connected(mask_units(m)))
 
 
 def _auto_methods(disease: Disease, settings: Settings) -> dict[str, str | None]:
-    key = ("auto", settings.ablation_counts_as_resection, settings.ablation_max_diameter_mm)
+    key = ("auto", settings.ablation_counts_as_resection, settings.ablation_max_diameter_mm,
+           settings.ablation_excluded_near)
     hit = disease.memo.get(key)
     if isinstance(hit, dict):
         return hit
@@ -458,22 +647,6 @@ def _viable_bits(disease: Disease, lost: frozenset[str]) -> int:
 @lru_cache(maxsize=4096)
 def _viable_bits_of(lost: frozenset[str]) -> int:
     return _base_viable(vessels_mask(lost))[0]
-
-
-def _name_cause(problem: str, disease: Disease) -> str:
-    """Add which lesion took the lost structure ("inflow RPV lost (L1 touches RPV)")."""
-    key = ("cause", problem)
-    hit = disease.memo.get(key)
-    if isinstance(hit, str):
-        return hit
-    tokens = set(re.findall(r"[A-Z]+", problem))
-    causes = []
-    for structure in sorted(disease.touched):
-        if structure in tokens or anatomy.FOLLOWS_PORTAL.get(structure) in tokens:
-            causes.append(f"{disease.who_touches(structure)} touches {structure}")
-    text = f"{problem} ({'; '.join(causes)})" if causes else problem
-    disease.memo[key] = text
-    return text
 
 
 def _mm(value: Fraction | None) -> str:
@@ -495,7 +668,13 @@ class SearchResult:
     contact_free: int
 
 
-def search(disease: Disease, settings: Settings) -> SearchResult:
+def search(disease: Disease, settings: Settings, exclude: int = 0,
+           avoid: tuple[tuple[int, ...], int] = ((), 0)) -> SearchResult:
+    """The best remnant and the counts.  ``exclude``: the unit mask of a remnant whose measured
+    volume is insufficient (not feasible); ``avoid``: (unit masks of large lesions, how many
+    in a remnant meet E2) - remnants meeting E2 rank after those that do not (CONVENTIONS turn
+    2: the best plan meets no exclusion item).  Ranking: feasible; avoiding E2; keeping no
+    vessel of ``settings.u2_vessels`` a lesion touches; then the largest remnant."""
     bad = 0
     local_masks = []
     fixed: set[str] = {st for st, _ in disease.orphan_contacts}
@@ -513,10 +692,11 @@ def search(disease: Disease, settings: Settings) -> SearchResult:
             ablatable_with_contacts.append((les.mask, lost_bits))
         else:
             fixed.update(st for st, _ in les.contacts)
+    u2 = vessels_mask(s for s in disease.touched if s in settings.u2_vessels)
     key = (
         bad, tuple(local_masks), vessels_mask(anatomy.lost_structures(fixed)),
-        tuple(ablatable_with_contacts), vessels_mask(disease.touched),
-        settings.segment_count_units, settings.remnant_min_segments,
+        tuple(ablatable_with_contacts), u2,
+        settings.segment_count_units, settings.remnant_min_segments, exclude, avoid,
     )
     return _search_bits(*key)
 
@@ -554,6 +734,21 @@ class _Ranked:
             groups[key] = groups.get(key, 0) | (1 << p)
         self.group = [groups[(count(c), len(c.units))] for c in self.order]
         self.count = [count(c) for c in self.order]
+
+    def position_of(self, unit_mask: int) -> int:
+        """The candidate bit of the remnant ``unit_mask`` (0 when it is not a candidate)."""
+        for p, c in enumerate(self.order):
+            if c.mask == unit_mask:
+                return 1 << p
+        return 0
+
+    def holding_at_least(self, masks: tuple[int, ...], need: int) -> int:
+        """Candidates holding (even partly) at least ``need`` of the lesions ``masks``."""
+        out = 0
+        for p, c in enumerate(self.order):
+            if sum(1 for m in masks if m & c.mask) >= need:
+                out |= 1 << p
+        return out
 
     def _bits(self, pred: object) -> int:
         out = 0
@@ -612,7 +807,8 @@ def _holding(ranked: _Ranked, mask: int) -> int:
 @lru_cache(maxsize=8192)
 def _search_bits(bad: int, local_masks: tuple[int, ...], lost_bits: int,
                  ablatable: tuple[tuple[int, int], ...], touched_bits: int,
-                 count_units: int, min_segments: int) -> SearchResult:
+                 count_units: int, min_segments: int, exclude: int = 0,
+                 avoid: tuple[tuple[int, ...], int] = ((), 0)) -> SearchResult:
     ranked = _RANKED.get(count_units)
     if ranked is None:
         ranked = _RANKED[count_units] = _Ranked(count_units)
@@ -635,13 +831,23 @@ def _search_bits(bad: int, local_masks: tuple[int, ...], lost_bits: int,
                     lost |= lb
             if part:
                 ok |= _viable_within(ranked, part, lost)
+    if exclude:
+        ok &= ~ranked.position_of(exclude)
     contact = 0
     for vb, bits in ranked.rv_has.items():
         if touched_bits & vb:
             contact |= bits
     free = ok & ~contact
-    best_free = ranked.pick(free, local_masks)
-    best = best_free if best_free is not None else ranked.pick(ok, local_masks)
+    masks, need = avoid
+    bad_e2 = ranked.holding_at_least(masks, need) if need and len(masks) >= need else 0
+    best = None
+    for pool in (free & ~bad_e2, ok & ~bad_e2, free, ok):
+        best = ranked.pick(pool, local_masks)
+        if best is not None:
+            break
+    best_free = ranked.pick(free & ~bad_e2, local_masks)
+    if best_free is None:
+        best_free = ranked.pick(free, local_masks)
     return SearchResult(best, best_free, bin(valid).count("1"), bin(ok).count("1"),
                         bin(free).count("1"))
 
@@ -663,8 +869,9 @@ def _base_viable(lost_bits: int) -> tuple[int, bool, bool]:
 
 
 def contact_free_remnant_exists(disease: Disease, settings: Settings) -> Candidate | None:
-    """Largest eligible remnant keeping no touched vessel, whatever its clearance."""
-    touched = vessels_mask(disease.touched)
+    """Largest eligible remnant keeping no touched vessel of ``settings.u2_vessels``, whatever
+    its clearance."""
+    touched = vessels_mask(s for s in disease.touched if s in settings.u2_vessels)
     best: Candidate | None = None
     for cand in CANDIDATES:
         count = cand.segments8 if settings.segment_count_units == 8 else cand.segments9

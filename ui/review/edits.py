@@ -260,7 +260,8 @@ def remove_lesion(review: Review, lesion_id: str) -> Edit:
     """Remove a lesion with its vessel contacts and local treatment (they describe it)."""
     _lesion_index(review, lesion_id)
     lesions = tuple(les for les in review.lesions if les.id != lesion_id)
-    vessels = tuple(v for v in review.vessels if v.lesion != lesion_id)
+    vessels = None if review.vessels is None else tuple(
+        v for v in review.vessels if v.lesion != lesion_id)
     remnant = review.remnant
     if remnant is not None:
         remnant = replace(remnant, local_treatment=tuple(
@@ -287,7 +288,8 @@ def rename_lesion(review: Review, lesion_id: str, new_id: str) -> Edit:
     if review.lesion(new_id) is not None:
         raise problem(path, f"{new_id} is already used by another lesion in this review")
     out = _replace_lesion(review, idx, replace(review.lesions[idx], id=new_id))
-    vessels = tuple(replace(v, lesion=new_id) if v.lesion == lesion_id else v for v in out.vessels)
+    vessels = None if out.vessels is None else tuple(
+        replace(v, lesion=new_id) if v.lesion == lesion_id else v for v in out.vessels)
     remnant = out.remnant
     if remnant is not None:
         remnant = replace(remnant, local_treatment=tuple(
@@ -392,7 +394,7 @@ def set_imaging(review: Review, modality: str | None = None, on: date | None = N
 # --------------------------------------------------------------------------- vessels
 
 def vessel_relation(review: Review, lesion_id: str | None, structure: str) -> str | None:
-    for v in review.vessels:
+    for v in review.vessels or ():
         if v.lesion == lesion_id and v.structure == structure:
             return v.relation
     return None
@@ -407,7 +409,8 @@ def set_vessel(review: Review, lesion_id: str | None, structure: str, relation: 
     old = vessel_relation(review, lesion_id, structure)
     kept: list[VesselContact] = []
     placed = False
-    for v in review.vessels:
+    # Recording a relation assesses the vessels: a review that was "not assessed" now is.
+    for v in review.vessels or ():
         if v.lesion == lesion_id and v.structure == structure:
             if relation is not None and not placed:
                 kept.append(replace(v, relation=relation))
@@ -419,6 +422,32 @@ def set_vessel(review: Review, lesion_id: str | None, structure: str, relation: 
     who = lesion_id or "unattributed"
     return Edit(replace(review, vessels=tuple(kept)),
                 f"{who} {structure} {old or 'none'} → {relation or 'none'}")
+
+
+def mark_no_vascular_contact(review: Review) -> Edit:
+    """The explicit "no vascular contact" action: vessels assessed, no relation with any lesion
+    (CONVENTIONS, turn 2: never the default of a new review)."""
+    if review.vessels:
+        raise problem("vessels", f"{len(review.vessels)} vessel relation(s) are recorded: clear "
+                                 "them first to record that no lesion touches a vessel")
+    before = "not assessed" if review.vessels is None else "no vascular contact"
+    return Edit(replace(review, vessels=()), f"vessels {before} → no vascular contact")
+
+
+def mark_vessels_not_assessed(review: Review) -> Edit:
+    """Back to "vessel relations not assessed" (every vessel criterion becomes unknown)."""
+    if review.vessels:
+        raise problem("vessels", f"{len(review.vessels)} vessel relation(s) are recorded: clear "
+                                 "them first to mark the vessels as not assessed")
+    before = "not assessed" if review.vessels is None else "no vascular contact"
+    return Edit(replace(review, vessels=None), f"vessels {before} → not assessed")
+
+
+def vessels_state(review: Review) -> str:
+    """``not_assessed``, ``no_contact`` or ``contacts`` (what the vessel grid says above itself)."""
+    if review.vessels is None:
+        return "not_assessed"
+    return "contacts" if review.vessels else "no_contact"
 
 
 # --------------------------------------------------------------------------- remnant
