@@ -45,7 +45,7 @@ EFFECT_COLOURS: dict[str, str] = {
 }
 EFFECT_MEANINGS: dict[str, str] = {
     OK: "nothing here stands against resection or enrolment",
-    UNRESECTABLE: "counts towards convertible (unresectable now)",
+    UNRESECTABLE: "counts towards convertible",
     EXCLUDES: "permanently unresectable, or not eligible for the trial",
     UNKNOWN: "data missing: never a pass",
 }

@@ -43,6 +43,7 @@ MEMBERS = (
     Member("Dr Ana Müller", "hepatobiliary_surgeon", "member", id=3),
     Member("Dr Kenji Sato", "diagnostic_radiologist", "member", id=4),
     Member("Dr Sofia Rossi", "medical_oncologist", "member", id=5),
+    Member("Dr Tomas Novak", "interventional_radiologist", "member", id=7),
     Member("Claire Martin", "coordinator", "coordinator", id=6),
 )
 

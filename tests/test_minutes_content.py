@@ -86,11 +86,11 @@ def test_every_field_in_order_for_a_multi_patient_meeting(draft: tuple[bytes, li
         "Institution", "Hôpital Saint-Éloi", "Board", "Liver metastases board (CRLM)",
         "Meeting ID", "LIV-2026-11-20", "Date and time", "2026-11-20 16:00",
         "Chair", "Dr Élise Boilève", "Minute-taker", "Claire Martin",
-        "Attendees (6)",
+        "Attendees (7)",
     ]
     for m in MEMBERS:
         meeting_fields += [m.name]
-    meeting_fields += ["Quorum: 3 specialties"]
+    meeting_fields += ["Quorum: 4 specialties"]
     summary = ["Summary: 3 patient(s) discussed", "Protocol assessment", "Panel resectability",
                "Decision", "Next review",
                "BOILÈVE, Hélène", "ID MRN01000", "DUPONT-BIERRE, Marc", "ID MRN01001",

@@ -263,10 +263,17 @@ def _resectability_reason(protocol: Protocol, findings: tuple[Finding, ...], ver
                 else (by_id[i].label or i) for i in ids if by_id[i].status == status]
 
     if verdict == PU:
-        return "excluded: " + ", ".join(names(out.permanently_unresectable_if_any, MET))
+        hits = names(out.permanently_unresectable_if_any, MET)
+        return ", ".join(hits) + (" applies" if len(hits) == 1 else " apply")
     if verdict == CONV:
-        hits = names(out.unresectable_if_any, MET) + names(out.resectable_requires_all, NOT_MET)
-        return "unresectable now: " + ", ".join(hits)
+        met = names(out.unresectable_if_any, MET)
+        failed = names(out.resectable_requires_all, NOT_MET)
+        parts = []
+        if met:
+            parts.append(", ".join(met) + (" applies" if len(met) == 1 else " apply"))
+        if failed:
+            parts.append("not met: " + ", ".join(failed))
+        return "; ".join(parts)
     if verdict == RES:
         return "no unresectability criterion applies"
     unknown = [f for f in findings if f.status == UNKNOWN and f.id in _decisive_ids(protocol)]

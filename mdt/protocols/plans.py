@@ -245,6 +245,8 @@ class PlanCheck:
     local: tuple[tuple[str, str], ...]
     untreated: tuple[str, ...]
     """Why disease would stay behind (empty when every lesion is cleared)."""
+    untreated_ids: tuple[str, ...]
+    """The lesions that would stay behind."""
     dropped: tuple[tuple[str, str], ...]
     """(segment, why) for planned remnant segments that lose inflow or outflow: resected with
     the specimen (setting ``nonviable_segments_resected``), else a reason the plan fails."""
@@ -322,6 +324,23 @@ class PlanCheck:
         if self.volume_counts and self.volume_status == "not_met":
             out.append(self.volume_reason or "remnant volume insufficient")
         return tuple(out)
+
+    def short_reason(self) -> str:
+        """Why the plan fails, in a few words for a one-line finding ("" when it works)."""
+        if self.untreated:
+            return "leaves " + ", ".join(self.untreated_ids) + " untreated in the remnant"
+        if not self.drop_allowed and self.dropped:
+            return self.dropped[0][1]
+        if not self.viable:
+            return "no remnant segment keeps its inflow and outflow"
+        if self.contiguity_required and not self.contiguous:
+            return (f"remnant in {len(self.pieces)} separate pieces ("
+                    + " | ".join(units_range(p) for p in self.pieces) + ")")
+        if not self.enough_segments:
+            return f"only {self.segment_count} viable segment(s) ({units_range(self.viable)})"
+        if self.volume_counts and self.volume_status == "not_met":
+            return self.volume_reason or "remnant volume insufficient"
+        return ""
 
     def notes(self) -> tuple[str, ...]:
         """What the plan takes beyond its planned resection (segments resected with the
@@ -432,39 +451,21 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
     smask = units_mask(stays)
     treated: list[tuple[str, str]] = []
     untreated: list[str] = []
+    untreated_ids: list[str] = []
     for les in disease.lesions:
         if not les.mask & smask:
             continue
         where = anatomy.describe_units(les.units & stays)
         method = methods[les.id]
-        if recorded:
-            if method is None:
-                untreated.append(f"{les.label} lies in remnant segment(s) {where} and the plan "
-                                 "does not treat it")
-                continue
-            if method == "ablation" and not settings.ablation_counts_as_resection:
-                untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
-                                 "ablation, which this protocol does not count as resection")
-                continue
-            near = [st for st, _ in les.contacts if st in settings.ablation_excluded_near]
-            if method == "ablation" and near:
-                untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
-                                 "ablation, but it touches " + ", ".join(dict.fromkeys(near))
-                                 + ": no ablation is allowed there")
-                continue
-            if method == "wedge" and les.contacts and not settings.recorded_wedge_takes_vessels:
-                touching = ", ".join(dict.fromkeys(st for st, _ in les.contacts))
-                untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
-                                 f"wedge, but it touches {touching}: a wedge is only for a "
-                                 "lesion touching no vessel")
-                continue
-            treated.append((les.id, method))
+        why = (_recorded_problem(les, method, where, settings) if recorded
+               else None if method is not None
+               else f"{les.label} lies in remnant segment(s) {where} and "
+                    f"{_why_not_local(les, settings)}")
+        if why is None:
+            treated.append((les.id, method))  # type: ignore[arg-type]
         else:
-            if method is None:
-                untreated.append(f"{les.label} lies in remnant segment(s) {where} and "
-                                 f"{_why_not_local(les, settings)}")
-                continue
-            treated.append((les.id, method))
+            untreated.append(why)
+            untreated_ids.append(les.id)
     contacts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if disease.touched:
         # "Of the remnant": the remnant the plan keeps as planned (a vessel a wedge takes, or
@@ -476,12 +477,31 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
         remnant=frozenset(remnant),
         resection=resection if resection is not None else anatomy.resection_for_remnant(remnant),
         recorded=recorded, local=tuple(treated), untreated=tuple(untreated),
-        dropped=tuple(dropped), viable=frozenset(viable), remnant_contacts=contacts,
+        untreated_ids=tuple(untreated_ids), dropped=tuple(dropped), viable=frozenset(viable), remnant_contacts=contacts,
         segment_count=anatomy.segment_count(stays, settings.segment_count_units),
         min_segments=settings.remnant_min_segments,
         pieces=components(stays) if stays else (),
         drop_allowed=drop, contiguity_required=settings.remnant_contiguous,
     )
+
+
+def _recorded_problem(les: LesionFacts, method: str | None, where: str,
+                      settings: Settings) -> str | None:
+    """Why a recorded local treatment leaves a remnant lesion behind (None: it clears it)."""
+    if method is None:
+        return f"{les.label} lies in remnant segment(s) {where} and the plan does not treat it"
+    if method == "ablation" and not settings.ablation_counts_as_resection:
+        return (f"{les.label} in remnant segment(s) {where} is planned for ablation, which this "
+                "protocol does not count as resection")
+    near = [st for st, _ in les.contacts if st in settings.ablation_excluded_near]
+    if method == "ablation" and near:
+        return (f"{les.label} in remnant segment(s) {where} is planned for ablation, but it "
+                "touches " + ", ".join(dict.fromkeys(near)) + ": no ablation is allowed there")
+    if method == "wedge" and les.contacts and not settings.recorded_wedge_takes_vessels:
+        touching = ", ".join(dict.fromkeys(st for st, _ in les.contacts))
+        return (f"{les.label} in remnant segment(s) {where} is planned for wedge, but it "
+                f"touches {touching}: a wedge is only for a lesion touching no vessel")
+    return None
 
 
 _LOSS_WORDS = (("inflow", "its inflow"), ("outflow", "its outflow"), ("IVC", "its drainage"))

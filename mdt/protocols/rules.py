@@ -239,7 +239,8 @@ def u1_plan_feasible(params: dict[str, Any], ctx: Context) -> Verdict:
             return V(NOT_MET, f"possible: {_short_success(rec)}",
                      f"The recorded plan ({rec.name}) {_plan_success(rec, ctx)}."
                      + _volume_note(rec, ctx) + _better_plan_sentence(ctx))
-        return V(MET, f"not possible: {rec.name} — {_first(rec.reasons())}",
+        return V(MET, f"not possible: {rec.name} {rec.short_reason()}"
+                 if rec.untreated else f"not possible: {rec.name}: {rec.short_reason()}",
                  f"The recorded plan ({rec.name}) does not work: "
                  + "; ".join(rec.reasons()) + "."
                  + "".join(" " + n[0].upper() + n[1:] + "." for n in rec.notes())
@@ -966,7 +967,9 @@ def proteinuria(params: dict[str, Any], ctx: Context) -> Verdict:
         return V(UNKNOWN, "unknown: dipstick not recorded",
                  "Urine dipstick proteinuria not recorded.", (ctx.path("labs.proteinuria"),))
     if PROTEINURIA.index(dip) < PROTEINURIA.index(below):
-        return V(MET, f"dipstick {dip} (below {below})", f"Dipstick proteinuria {dip}, below {below}.")
+        shown = "negative" if dip == "neg" else dip
+        return V(MET, f"dipstick {shown} (below {below})",
+                 f"Dipstick proteinuria {shown}, below {below}.")
     g_max = params.get("g_24h_max")
     if g_max is None:
         return V(NOT_MET, f"dipstick {dip} (below {below} required)",
