@@ -141,7 +141,8 @@ def test_text_report_for_a_person(tmp_path: Path) -> None:
     flat = " ".join(out.split())
     assert "● unresectable now U2 Tumour contact with a major vessel of the remnant — present: " \
            "L1 contacts the RHV" in flat
-    assert "standardised FLR (sFLR) 60.8 %" in out
+    # Against a MEASURED total liver volume the share is not "standardised" (AHPBA wording).
+    assert "remnant share (FLR / TLV) 60.8 %" in out and "standardised" not in out
     assert "{" not in out.splitlines()[0]
     # A person reads no rule id and no field path.
     assert "remnant_vessel_contact" not in out and "reviews[" not in out and "source:" not in out
