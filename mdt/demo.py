@@ -535,9 +535,9 @@ def _decided_under_protocol(case: Case) -> Case:
     """Each recorded decision names the protocol version it was made under, as the window records it."""
     import dataclasses
 
-    from mdt.protocols import default_protocol_id, get_protocol
+    from mdt.protocols import protocol_for
 
-    proto = get_protocol(case.protocol.id or default_protocol_id())
+    proto = protocol_for(case)
     reviews = tuple(
         dataclasses.replace(r, panel=dataclasses.replace(r.panel, decision=dataclasses.replace(
             r.panel.decision, protocol=proto.id, protocol_version=proto.version)))

@@ -28,7 +28,7 @@ from mdt.errors import FieldProblem, ValidationError
 from mdt.evaluation import MET, NOT_MET, UNKNOWN, Evaluation, Finding, PlanOption, RemnantSummary
 from mdt.exact import to_float
 from mdt.protocols.context import Context, build_context
-from mdt.protocols.loader import get_protocol
+from mdt.protocols.loader import protocol_for
 from mdt.protocols.model import ELIGIBILITY_GROUPS, Outcome, Protocol, Rule, Settings
 from mdt.protocols.plans import PlanCheck, quick_option
 from mdt.protocols.rules import LESION_KINDS, RULE_KINDS, VESSEL_KINDS, Verdict, better_plan
@@ -48,7 +48,7 @@ def evaluate(case: Case, review_index: int | None = None, protocol_id: str | Non
     A case without reviews or an index out of range raises ValidationError.
     """
     if protocol is None:
-        protocol = get_protocol(protocol_id or case.protocol.id)
+        protocol = protocol_for(case, protocol_id)
     if not case.reviews:
         raise ValidationError([FieldProblem("reviews", "the case has no review to evaluate")])
     n = len(case.reviews)

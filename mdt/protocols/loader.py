@@ -12,8 +12,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from mdt.case import VESSEL_STRUCTURES
+from mdt.case import VESSEL_STRUCTURES, Case
 from mdt.errors import FieldProblem, NotFound, ValidationError
+from mdt.panel import DEFAULT_ASSESSMENT_INTERVAL
 from mdt.protocols.model import (
     DEFAULT_PROTOCOL_ID,
     RULE_GROUPS,
@@ -23,6 +24,7 @@ from mdt.protocols.model import (
     Settings,
 )
 from mdt.protocols.rules import OPERATORS, RULE_KINDS, RULE_PARAMS
+from mdt.recist import DEFAULT_TARGET_LIMIT
 from mdt.resources import resource_path
 
 FORMAT = "mdt-protocol/1"
@@ -231,10 +233,10 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
     if not any(outcome_raw.get(k) for k in ("permanently_unresectable_if_any",
                                               "unresectable_if_any", "resectable_requires_all")):
         chk.add("outcome", "names no rule that decides resectability")
-    limit = data.get("target_lesion_limit", 2)
+    limit = data.get("target_lesion_limit", DEFAULT_TARGET_LIMIT)
     if type(limit) is not int or not 1 <= limit <= 10:
         chk.add("target_lesion_limit", "must be an integer 1-10")
-    interval = data.get("assessment_interval", {"weeks": 8, "cycles": 4})
+    interval = data.get("assessment_interval", DEFAULT_ASSESSMENT_INTERVAL)
     if not isinstance(interval, dict) or not interval or any(
             k not in ("weeks", "cycles") or type(v) is not int or v <= 0
             for k, v in interval.items()):
@@ -358,3 +360,11 @@ def get_protocol(protocol_id: str | None = None, version: str | None = None,
     except KeyError:
         raise NotFound(f"protocol {pid} version {version!r} is not shipped; shipped versions: "
                        f"{', '.join(protocol_versions(pid, directory))}") from None
+
+
+def protocol_for(case: Case | None = None, protocol_id: str | None = None) -> Protocol:
+    """The protocol that governs a case, newest version: ``protocol_id`` when given, else the
+    case's ``protocol.id``, else the default protocol.  An unknown id raises NotFound listing
+    the known ones (every caller decides what to show; none guesses another protocol)."""
+    pid = protocol_id or (case.protocol.id if case is not None else None)
+    return get_protocol(pid or DEFAULT_PROTOCOL_ID)

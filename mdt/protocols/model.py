@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mdt.panel import DEFAULT_ASSESSMENT_INTERVAL
+from mdt.recist import DEFAULT_TARGET_LIMIT
+
 DEFAULT_PROTOCOL_ID = "NCT05103020"
 
 RULE_GROUPS: tuple[str, ...] = (
@@ -181,8 +184,9 @@ class Protocol:
     settings: Settings
     rules: tuple[Rule, ...]
     outcome: Outcome
-    target_lesion_limit: int = 2
-    assessment_interval: dict[str, int] = field(default_factory=lambda: {"weeks": 8, "cycles": 4})
+    target_lesion_limit: int = DEFAULT_TARGET_LIMIT
+    assessment_interval: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_ASSESSMENT_INTERVAL))
     aggregation: dict[str, Any] = field(default_factory=lambda: {"kind": "consensus"})
     quorum: dict[str, Any] = field(default_factory=dict)
     assumptions: tuple[str, ...] = ()

@@ -44,6 +44,7 @@ from mdt.case import (
     Measurement,
     Number,
     Panel,
+    PortalVeinEmbolisation,
     RemnantPlan,
     Review,
     Uln,
@@ -478,10 +479,41 @@ def lesions_in_remnant(review: Review, units: frozenset[str] | None = None) -> t
 
 
 def _prune_local(review: Review, plan: RemnantPlan) -> RemnantPlan:
-    """Local treatment only makes sense for lesions still in the remnant."""
+    """Local treatment only makes sense for lesions still in the remnant; a measured volume
+    keeps the segments it was measured for (a new plan never inherits it silently)."""
     probe = replace(review, remnant=plan)
     inside = {les.id for les in lesions_in_remnant(probe)}
-    return replace(plan, local_treatment=tuple(lt for lt in plan.local_treatment if lt.lesion in inside))
+    plan = replace(plan, local_treatment=tuple(lt for lt in plan.local_treatment if lt.lesion in inside))
+    return _pin_volume(review, plan)
+
+
+def _has_volume(plan: RemnantPlan | None) -> bool:
+    return plan is not None and (plan.flr_ml is not None or (plan.pve is not None and (
+        plan.pve.flr_before_ml is not None or plan.pve.flr_after_ml is not None)))
+
+
+def _pin_volume(review: Review, plan: RemnantPlan) -> RemnantPlan:
+    """A volume recorded without its segments belonged to the plan it was recorded beside: when
+    the plan changes, write those segments down so the volume shows as stale, never as the new
+    plan's (CONVENTIONS turn 2)."""
+    old = review.remnant
+    if _has_volume(plan) and plan.flr_segments is None and old is not None:
+        units = remnant_units(review)
+        if units and units != remnant_units(replace(review, remnant=plan)):
+            plan = replace(plan, flr_segments=anatomy.sort_units(units))
+    return plan
+
+
+def volume_segments(review: Review) -> frozenset[str] | None:
+    """The segments the recorded remnant volume was measured for (None: no volume, or one
+    recorded without its segments and no plan)."""
+    plan = review.remnant
+    if not _has_volume(plan):
+        return None
+    assert plan is not None
+    if plan.flr_segments:
+        return anatomy.expand(plan.flr_segments)
+    return remnant_units(review)
 
 
 def _plan_words(plan: RemnantPlan | None) -> str:
@@ -546,11 +578,49 @@ def set_remnant_value(review: Review, name: str, value: Number | None) -> Edit:
                      strict_min=spec.strict_min, unit=spec.unit)
     old = _remnant(review)
     plan = replace(old, **{name: value})
+    if name == "flr_ml":
+        # A measured remnant volume belongs to the segments of the plan it was measured for.
+        units = remnant_units(review)
+        plan = replace(plan, flr_segments=anatomy.sort_units(units) if value is not None and units
+                       else plan.flr_segments if _has_volume(plan) else None)
     if plan.flr_ml is not None and plan.tlv_ml is not None and plan.flr_ml > plan.tlv_ml:
         raise problem(spec.path, f"remnant volume {fmt_num(plan.flr_ml)} mL cannot exceed the total "
                                  f"liver volume {fmt_num(plan.tlv_ml)} mL")
     return Edit(replace(review, remnant=plan),
                 f"{spec.label} {fmt_value(getattr(old, name))} → {fmt_value(value)} mL")
+
+
+def set_pve(review: Review, flr_after_ml: Number | None = None, on: date | None = None) -> Edit:
+    """Portal vein embolisation: the post-embolisation remnant volume (measured for the current
+    plan's remnant) and the date of the embolisation.  Both empty removes the record."""
+    if flr_after_ml is not None:
+        parse_number(fmt_num(flr_after_ml), "remnant.pve.flr_after_ml", minimum=0,
+                     maximum=REMNANT_FIELDS["flr_ml"].maximum, strict_min=True, unit="mL")
+    if on is not None and on > review.date:
+        raise problem("remnant.pve.date", f"must not be after the review date {review.date}")
+    old = _remnant(review)
+    before = old.pve
+    if flr_after_ml is None and on is None:
+        pve = None if before is None or (before.flr_before_ml is None) else replace(
+            before, flr_after_ml=None, date=None)
+    else:
+        base = before or PortalVeinEmbolisation()
+        pve = replace(base, flr_after_ml=flr_after_ml, date=on)
+    plan = replace(old, pve=pve)
+    units = remnant_units(review)
+    if flr_after_ml is not None and units:
+        plan = replace(plan, flr_segments=anatomy.sort_units(units))
+    elif not _has_volume(plan):
+        plan = replace(plan, flr_segments=None)
+
+    def words(p: PortalVeinEmbolisation | None) -> str:
+        if p is None or (p.flr_after_ml is None and p.date is None):
+            return "none"
+        return " ".join(x for x in (p.date and p.date.isoformat(),
+                                    p.flr_after_ml is not None and f"{fmt_num(p.flr_after_ml)} mL"
+                                    or "") if x)
+
+    return Edit(replace(review, remnant=plan), f"portal vein embolisation {words(before)} → {words(pve)}")
 
 
 def set_liver_condition(review: Review, condition: str | None) -> Edit:
