@@ -118,7 +118,7 @@ def test_choosing_a_plan_updates_remnant_live(editor, review_env) -> None:  # no
     # The 520 mL were measured for the right hepatectomy's remnant: stale for this plan, shown
     # so, never used (CONVENTIONS turn 2).
     assert saved(review_env).remnant.flr_segments == ("I", "II", "III", "IVa", "IVb")
-    assert "stale — measured for I–IVb" in editor.remnant_panel.flr_note.text()
+    assert "stale — 520 mL measured for I–IVb" in editor.remnant_panel.flr_note.text()
     assert "stale" in editor.remnant_panel.sflr.text().lower()
     assert editor.evaluation().remnant.stale
     # Measured again for this plan, it is used; without a measured total volume the estimate

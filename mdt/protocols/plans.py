@@ -691,7 +691,7 @@ class SearchResult:
 def search(disease: Disease, settings: Settings, exclude: int = 0,
            avoid: tuple[tuple[int, ...], int] = ((), 0)) -> SearchResult:
     """The best remnant and the counts.  ``exclude``: the unit mask of a remnant whose measured
-    volume is insufficient (not feasible); ``avoid``: (unit masks of large lesions, how many
+    volume is insufficient (it, and every remnant inside it, is not feasible); ``avoid``: (unit masks of large lesions, how many
     in a remnant meet E2) - remnants meeting E2 rank after those that do not (CONVENTIONS turn
     2: the best plan meets no exclusion item).  Ranking: feasible; avoiding E2; keeping no
     vessel of ``settings.u2_vessels`` a lesion touches; then the largest remnant."""
@@ -755,12 +755,13 @@ class _Ranked:
         self.group = [groups[(count(c), len(c.units))] for c in self.order]
         self.count = [count(c) for c in self.order]
 
-    def position_of(self, unit_mask: int) -> int:
-        """The candidate bit of the remnant ``unit_mask`` (0 when it is not a candidate)."""
+    def within(self, unit_mask: int) -> int:
+        """The candidates whose units all lie in ``unit_mask`` (itself included)."""
+        out = 0
         for p, c in enumerate(self.order):
-            if c.mask == unit_mask:
-                return 1 << p
-        return 0
+            if not c.mask & ~unit_mask:
+                out |= 1 << p
+        return out
 
     def holding_at_least(self, masks: tuple[int, ...], need: int) -> int:
         """Candidates holding (even partly) at least ``need`` of the lesions ``masks``."""
@@ -852,7 +853,8 @@ def _search_bits(bad: int, local_masks: tuple[int, ...], lost_bits: int,
             if part:
                 ok |= _viable_within(ranked, part, lost)
     if exclude:
-        ok &= ~ranked.position_of(exclude)
+        # A remnant inside one whose measured volume is insufficient holds less liver still.
+        ok &= ~ranked.within(exclude)
     contact = 0
     for vb, bits in ranked.rv_has.items():
         if touched_bits & vb:

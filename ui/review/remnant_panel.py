@@ -214,7 +214,13 @@ class RemnantPanel(QWidget):
         for unit, box in self.keep_boxes.items():
             box.setChecked(bool(units) and unit in units)
         self._show_local(review)
-        self.flr.set_value(plan.flr_ml if plan else None)
+        measured = edits.volume_segments(review)
+        stale = plan is not None and plan.flr_ml is not None and measured is not None \
+            and measured != units
+        # The field holds the volume of THIS plan: empty while the one on record is stale (the
+        # note beside it shows that one), so typing the new measurement always records it.
+        self.flr.set_value(None if stale else plan.flr_ml if plan else None)
+        self.flr.edit.setPlaceholderText("measure for this plan" if stale else "measured")
         self.tlv.set_value(plan.tlv_ml if plan else None)
         self.condition.set_value(plan.liver_condition if plan else None)
         pve = plan.pve if plan else None
@@ -238,8 +244,10 @@ class RemnantPanel(QWidget):
             set_style(self.flr_note, "color: #444444;")
         else:
             now = units_range(units) if units else "no plan"
-            self.flr_note.setText(f"stale — measured for {units_range(measured)}; this plan keeps "
-                                  f"{now}: not used until measured again")
+            plan = review.remnant
+            vol = f"{edits.fmt_num(plan.flr_ml)} mL " if plan is not None and plan.flr_ml else ""
+            self.flr_note.setText(f"stale — {vol}measured for {units_range(measured)}; this plan "
+                                  f"keeps {now}: not used until measured again")
             set_style(self.flr_note, f"color: {UNKNOWN_COLOUR}; font-weight: bold;")
 
     def _show_local(self, review: Review) -> None:
