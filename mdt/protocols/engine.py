@@ -303,6 +303,13 @@ def _remnant_summary(ctx: Context) -> RemnantSummary | None:
     if ctx.recorded is None:
         adequate = None
     stays = None if gov is None else (gov.viable if gov.drop_allowed else gov.remnant)
+    status = vol.status if ctx.recorded is not None else UNKNOWN
+    summary = vol.summary if ctx.recorded is not None or gov is None \
+        else "not assessed: no plan recorded"
+    if status == MET and not ctx.vessels_assessed and not ctx.no_disease:
+        # A vessel relation not recorded could take a segment: adequacy is never a pass then.
+        status, adequate = UNKNOWN, None
+        summary = f"{summary}; undecided while the vessel relations are not assessed"
     return RemnantSummary(
         segments=tuple(anatomy.sort_units(stays)) if stays is not None else None,
         flr_ml=flr,  # as recorded (an int stays an int)
@@ -316,9 +323,8 @@ def _remnant_summary(ctx: Context) -> RemnantSummary | None:
         at_threshold=vol.at_threshold,
         flr_bwr_pct=None if bwr is None else round(bwr, 2),
         kgr_pct_per_week=None if vol.kgr is None else round(float(vol.kgr), 2),
-        status=vol.status if ctx.recorded is not None else UNKNOWN,
-        summary=vol.summary if ctx.recorded is not None or gov is None
-        else "not assessed: no plan recorded",
+        status=status,
+        summary=summary,
         explanation=vol.explanation,
         standardised=vol.standardised,
         volume_source=vol.source,

@@ -274,9 +274,13 @@ class PlanCheck:
     def nonviable(self) -> tuple[tuple[str, str], ...]:
         return self.dropped
 
+    planned_pieces: tuple[frozenset[str], ...] = ()
+    """The remnant as planned, as contiguous pieces: a recorded remnant in pieces fails even if
+    the segments that stay happen to touch (CONVENTIONS turn 2)."""
+
     @property
     def contiguous(self) -> bool:
-        return len(self.pieces) == 1
+        return len(self.pieces) == 1 and len(self.planned_pieces) <= 1
 
     @property
     def enough_segments(self) -> bool:
@@ -317,7 +321,8 @@ class PlanCheck:
         if not self.viable:
             out.append("no remnant segment keeps its inflow and outflow")
         elif self.contiguity_required and not self.contiguous:
-            out.append(pieces_text(self.pieces))
+            out.append(pieces_text(self.planned_pieces if len(self.planned_pieces) > 1
+                                   else self.pieces))
         if self.viable and not self.enough_segments:
             out.append(f"leaves {self.segment_count} viable segment(s) "
                        f"({units_range(self.viable)}); at least {self.min_segments} needed")
@@ -334,8 +339,9 @@ class PlanCheck:
         if not self.viable:
             return "no remnant segment keeps its inflow and outflow"
         if self.contiguity_required and not self.contiguous:
-            return (f"remnant in {len(self.pieces)} separate pieces ("
-                    + " | ".join(units_range(p) for p in self.pieces) + ")")
+            pieces = self.planned_pieces if len(self.planned_pieces) > 1 else self.pieces
+            return (f"remnant in {len(pieces)} separate pieces ("
+                    + " | ".join(units_range(p) for p in pieces) + ")")
         if not self.enough_segments:
             return f"only {self.segment_count} viable segment(s) ({units_range(self.viable)})"
         if self.volume_counts and self.volume_status == "not_met":
@@ -481,8 +487,14 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
         segment_count=anatomy.segment_count(stays, settings.segment_count_units),
         min_segments=settings.remnant_min_segments,
         pieces=components(stays) if stays else (),
+        planned_pieces=_planned_pieces(remnant),
         drop_allowed=drop, contiguity_required=settings.remnant_contiguous,
     )
+
+
+@lru_cache(maxsize=1024)
+def _planned_pieces(remnant: frozenset[str]) -> tuple[frozenset[str], ...]:
+    return components(remnant) if remnant else ()
 
 
 def _recorded_problem(les: LesionFacts, method: str | None, where: str,

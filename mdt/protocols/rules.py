@@ -411,7 +411,8 @@ def two_contiguous_viable(params: dict[str, Any], ctx: Context) -> Verdict:
     elif plan.contiguity_required and not plan.contiguous:
         from mdt.protocols.plans import pieces_text
 
-        why.append(pieces_text(plan.pieces))
+        why.append(pieces_text(plan.planned_pieces if len(plan.planned_pieces) > 1
+                               else plan.pieces))
     if stays and not plan.enough_segments:
         why.append(f"{plan.segment_count} viable segment(s) ({units_range(stays)}); at least "
                    f"{plan.min_segments} needed")
@@ -419,7 +420,8 @@ def two_contiguous_viable(params: dict[str, Any], ctx: Context) -> Verdict:
              + _better_plan_sentence(ctx))
 
 
-@rule_kind("remnant_volume_adequate", lesions=True)
+# Vessel-dependent: a relation not recorded could take a segment and change the remnant.
+@rule_kind("remnant_volume_adequate", lesions=True, vessel_pass=MET)
 def remnant_volume_adequate(params: dict[str, Any], ctx: Context) -> Verdict:
     if ctx.no_disease:
         return V(MET, "adequate: no lesion is present", NO_DISEASE + " The whole liver stays.")
