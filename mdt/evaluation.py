@@ -7,6 +7,7 @@ id and version a decision was made under.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 STATUSES: tuple[str, ...] = (MET, NOT_MET, UNKNOWN)
@@ -17,31 +18,31 @@ ELIGIBILITY: tuple[str, ...] = ("eligible", "not_eligible", "indeterminate")
 RESPONSES: tuple[str, ...] = ("CR", "PR", "SD", "PD", "NON-CR/NON-PD", "NE")
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """One criterion's answer.  A named tuple (immutable, and built a few dozen times per
+    evaluation: a frozen dataclass costs several times more to construct)."""
     id: str
     group: str
-    """``unresectability``, ``exclusion``, ``inclusion``, ``organ_function``,
-    ``technical``, ``biological``..."""
+    # ``unresectability``, ``exclusion``, ``inclusion``, ``organ_function``, ``technical``,
+    # ``biological``
     status: str  # MET / NOT_MET / UNKNOWN
     explanation: str
     source: str
     label: str = ""
-    """Short human title of the criterion, e.g. 'U2 Tumour contact with a major vessel of the
-    remnant'."""
+    # Short human title of the criterion ("U2 Tumour contact with a major vessel of the remnant").
     missing: tuple[str, ...] = ()
-    """Field paths whose absence made the status unknown (machine keys)."""
+    # Field paths whose absence made the status unknown (machine keys).
     summary: str = ""
-    """One line a panel reads: the answer, the finding and the number that decided it."""
+    # One line a panel reads: the answer, the finding and the number that decided it.
     effect: str = ""
-    """``ok``, ``unresectable``, ``excludes`` or ``unknown`` (see :mod:`mdt.glossary`)."""
+    # ``ok``, ``unresectable``, ``excludes`` or ``unknown`` (see :mod:`mdt.glossary`).
     missing_words: tuple[str, ...] = ()
-    """The missing fields in a clinician's words ("diameter of L3", "vessel relations")."""
+    # The missing fields in a clinician's words ("diameter of L3", "vessel relations").
     rule_text: str = ""
-    """The criterion as its source words it (shown on demand)."""
+    # The criterion as its source words it (shown on demand).
     judged_at: str | None = None
-    """ISO date of the review this finding was judged at when it is not the evaluated one
-    (trial criteria judged at the enrolment review)."""
+    # ISO date of the review this finding was judged at when it is not the evaluated one
+    # (trial criteria judged at the enrolment review).
 
 
 @dataclass(frozen=True, slots=True)

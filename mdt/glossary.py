@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from mdt import anatomy
 
@@ -228,7 +229,11 @@ def field_words(path: str, lesion_ids: Sequence[str] = ()) -> str:
 def units_range(units: Iterable[str]) -> str:
     """Segments as a surgeon writes them: runs of three or more in Couinaud order as a range
     ("I–IVb", "V–VIII"), shorter runs listed ("II, III"); empty -> "none"."""
-    present = set(units)
+    return _units_range(frozenset(units))
+
+
+@lru_cache(maxsize=1024)
+def _units_range(present: frozenset[str]) -> str:
     if not present:
         return "none"
     parts: list[str] = []

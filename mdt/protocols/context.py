@@ -25,7 +25,7 @@ from mdt.protocols.plans import (
     search,
     units_mask,
 )
-from mdt.protocols.volume import VolumeFacts, assess_volume
+from mdt.protocols.volume import VolumeFacts, assess_volume, liver_threshold
 from mdt.remnant import TotalVolume, compare, total_volume
 
 
@@ -38,9 +38,60 @@ class Context:
     settings: Settings
     disease: Disease
     recorded: PlanCheck | None
-    search: SearchResult
-    best: PlanCheck | None
     cache: dict[str, object] = field(default_factory=dict)
+    no_lesions: bool = False
+    """No lesion recorded at all (CONVENTIONS turn 2): the review is indeterminate."""
+    no_disease: bool = False
+    """Lesions are recorded but none is present (disappeared, ablated or resected)."""
+    vessels_assessed: bool = True
+
+    @property
+    def search(self) -> SearchResult:
+        """The remnant search (computed when first read: not every evaluation needs it)."""
+        hit = self.cache.get("search")
+        if hit is None:
+            self._run_search()
+            hit = self.cache["search"]
+        return hit  # type: ignore[return-value]
+
+    @property
+    def best(self) -> PlanCheck | None:
+        if "search" not in self.cache:
+            self._run_search()
+        return self.cache.get("best")  # type: ignore[return-value]
+
+    def _run_search(self) -> None:
+        if not self.review.lesions:
+            # No lesion recorded: nothing to plan, and no plan is suggested (CONVENTIONS turn 2).
+            self.cache["search"], self.cache["best"] = _EMPTY_SEARCH, None
+            return
+        settings, disease, plan = self.settings, self.disease, self.review.remnant
+        counts = settings.volume_decides_u1
+        exclude = 0
+        if counts and plan is not None and (plan.flr_ml is not None or plan.pve is not None):
+            # A remnant whose measured volume is insufficient (and every remnant inside it) is
+            # not a plan the search may offer.
+            measured = self.volume(self.recorded.viable) if self.recorded is not None else None
+            if plan.flr_segments:
+                measured = self.volume(anatomy.expand(plan.flr_segments))
+            if measured is not None and measured.status == "not_met" and measured.units:
+                exclude = units_mask(measured.units)
+        avoid = _e2_avoid(self.protocol, settings, disease) if self.recorded is None else ((), 0)
+        result = search(disease, settings, exclude, avoid)
+        best = None
+        if result.best is not None:
+            best = check_plan(disease, mask_units(result.best), settings,
+                              volume=self._volume_status)
+        self.cache["search"], self.cache["best"] = result, best
+
+    def _volume_status(self, units: frozenset[str]) -> tuple[str, str]:
+        """(status, short reason) of a remnant's volume; "not_assessed" without asking the
+        volume reading when no volume is recorded at all."""
+        plan = self.review.remnant
+        if plan is None or (plan.flr_ml is None and plan.pve is None):
+            return "not_assessed", ""
+        vol = self.volume(units)
+        return vol.status, _short_volume(vol)
 
     @property
     def recist(self) -> RecistSummary | None:
@@ -87,7 +138,12 @@ class Context:
             recorded_units = plan_units(self.review.remnant.resection,
                                         self.review.remnant.segments) \
                 if self.review.remnant is not None else None
-            hit = assess_volume(self.case, self.index, self.settings, units, recorded_units)
+            threshold = self.cache.get("threshold")
+            if threshold is None:
+                threshold = self.cache["threshold"] = liver_threshold(self.case, self.index,
+                                                                      self.settings)
+            hit = assess_volume(self.case, self.index, self.settings, units, recorded_units,
+                                threshold)  # type: ignore[arg-type]
             self.cache[key] = hit  # type: ignore[index]
         return hit  # type: ignore[return-value]
 
@@ -113,20 +169,14 @@ class Context:
             self.cache["optimistic"] = hit
         return hit  # type: ignore[return-value]
 
-    @property
-    def no_lesions(self) -> bool:
-        """No lesion recorded at all (CONVENTIONS turn 2): the review is indeterminate."""
-        return not self.review.lesions
-
-    @property
-    def no_disease(self) -> bool:
-        """Lesions are recorded but none is present (disappeared, ablated or resected)."""
-        return bool(self.review.lesions) and not self.disease.lesions
-
-    @property
-    def vessels_assessed(self) -> bool:
-        return self.review.vessels is not None
-
+    disease: Disease
+    recorded: PlanCheck | None
+    cache: dict[str, object] = field(default_factory=dict)
+    no_lesions: bool = False
+    """No lesion recorded at all (CONVENTIONS turn 2): the review is indeterminate."""
+    no_disease: bool = False
+    """Lesions are recorded but none is present (disappeared, ablated or resected)."""
+    vessels_assessed: bool = True
     def lesion_path(self, lesion_id: str, attr: str) -> str:
         for i, les in enumerate(self.review.lesions):
             if les.id == lesion_id:
@@ -143,36 +193,18 @@ def build_context(case: Case, index: int, protocol: Protocol,
     settings = settings or protocol.settings
     disease = disease_of(review)
     ctx = Context(case=case, index=index, review=review, protocol=protocol, settings=settings,
-                  disease=disease, recorded=None, search=_EMPTY_SEARCH, best=None)
+                  disease=disease, recorded=None, no_lesions=not review.lesions,
+                  no_disease=bool(review.lesions) and not disease.lesions,
+                  vessels_assessed=review.vessels is not None)
     if not review.lesions:
-        # No lesion recorded: nothing to plan, and no plan is suggested (CONVENTIONS turn 2).
         return ctx
     plan = review.remnant
-    counts = settings.volume_decides_u1
     if plan is not None:
         units = plan_units(plan.resection, plan.segments)
         if units is not None:
             local = {lt.lesion: lt.method for lt in plan.local_treatment}
-            rec = check_plan(disease, units, settings, local=local, resection=plan.resection)
-            vol = ctx.volume(rec.viable if rec.drop_allowed else rec.remnant)
-            ctx.recorded = rec.with_volume(vol.status, _short_volume(vol), counts)
-    exclude = 0
-    avoid: tuple[tuple[int, ...], int] = ((), 0)
-    if counts and plan is not None and (plan.flr_ml is not None or plan.pve is not None):
-        # A remnant whose measured volume is insufficient is not a plan the search may offer.
-        measured = ctx.volume(ctx.recorded.viable) if ctx.recorded is not None else None
-        if plan.flr_segments:
-            measured = ctx.volume(anatomy.expand(plan.flr_segments))
-        if measured is not None and measured.status == "not_met" and measured.units:
-            exclude = units_mask(measured.units)
-    if ctx.recorded is None:
-        avoid = _e2_avoid(protocol, settings, disease)
-    result = search(disease, settings, exclude, avoid)
-    ctx.search = result
-    if result.best is not None:
-        best = check_plan(disease, mask_units(result.best), settings)
-        vol = ctx.volume(best.viable)
-        ctx.best = best.with_volume(vol.status, _short_volume(vol), counts)
+            ctx.recorded = check_plan(disease, units, settings, local=local,
+                                      resection=plan.resection, volume=ctx._volume_status)
     return ctx
 
 

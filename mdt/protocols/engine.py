@@ -20,8 +20,6 @@ assessed every answer that a missing relation could have turned into a pass is u
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from mdt import anatomy, glossary
 from mdt.case import Case, enrolment_review_index
 from mdt.errors import FieldProblem, ValidationError
@@ -29,7 +27,7 @@ from mdt.evaluation import MET, NOT_MET, UNKNOWN, Evaluation, Finding, PlanOptio
 from mdt.exact import to_float
 from mdt.protocols.context import Context, build_context
 from mdt.protocols.loader import protocol_for
-from mdt.protocols.model import ELIGIBILITY_GROUPS, Outcome, Protocol, Rule, Settings
+from mdt.protocols.model import ELIGIBILITY_GROUPS, Protocol, Rule
 from mdt.protocols.plans import PlanCheck, quick_option
 from mdt.protocols.rules import LESION_KINDS, RULE_KINDS, VESSEL_KINDS, Verdict, better_plan
 from mdt.protocols.volume import pct_round
@@ -59,34 +57,49 @@ def evaluate(case: Case, review_index: int | None = None, protocol_id: str | Non
         raise ValidationError([FieldProblem(
             "--review", f"no review {review_index}: the case has {n} review(s), 0-{n - 1}")])
     ctx = build_context(case, index, protocol)
-    findings = tuple(_finding(rule, ctx) for rule in protocol.rules)
-    possible = _possible(protocol, findings, ctx)
-    resectability = next(iter(possible)) if len(possible) == 1 else "indeterminate"
     review = case.reviews[index]
-
+    decisive = _decisive_ids(protocol)
+    enrol = enrolment_review_index(case) if protocol.has_eligibility else None
+    elsewhere = (enrol is not None and enrol < index
+                 and protocol.settings.eligibility_at == "enrolment")
     eligibility = None
     elig_index: int | None = None
     elig_resect: str | None = None
     elig_reason = ""
     enrolment: tuple[Finding, ...] = ()
-    if protocol.has_eligibility:
-        enrol = enrolment_review_index(case)
-        if protocol.settings.eligibility_at == "enrolment" and enrol is not None and enrol < index:
-            # Judged at enrolment: the enrolment review's own criteria and verdict.
-            ectx = build_context(case, enrol, protocol)
-            efind = tuple(_finding(rule, ectx, judged_at=case.reviews[enrol].date.isoformat())
-                          for rule in protocol.rules)
-            epossible = _possible(protocol, efind, ectx)
-            eligibility, elig_reason = _eligibility(protocol, efind, epossible)
-            elig_index = enrol
-            elig_resect = next(iter(epossible)) if len(epossible) == 1 else "indeterminate"
-            enrolment = tuple(f for f in efind if f.group in ELIGIBILITY_GROUPS)
-            # The trial-only criteria shown with this review are those judged at enrolment.
-            decisive = _decisive_ids(protocol)
-            by_id = {f.id: f for f in efind}
-            findings = tuple(by_id[f.id] if f.group in ELIGIBILITY_GROUPS and f.id not in decisive
-                             else f for f in findings)
+    if elsewhere:
+        # Judged at enrolment: the enrolment review's own trial criteria and verdict; the
+        # criteria that decide resectability are this review's.
+        assert enrol is not None
+        judged = case.reviews[enrol].date.isoformat()
+        ectx = build_context(case, enrol, protocol)
+        efind = {rule.id: _finding(rule, ectx, judged_at=judged) for rule in protocol.rules
+                 if rule.group in ELIGIBILITY_GROUPS}
+        failing = [f for f in efind.values() if _fails(f)]
+        if failing:
+            # Already not eligible whatever the liver showed then: no plan search needed.
+            eligibility = "not_eligible"
+            elig_reason = "fails: " + "; ".join(f.label or f.id for f in failing)
         else:
+            for rule in protocol.rules:
+                if rule.id not in efind and rule.id in decisive:
+                    efind[rule.id] = _finding(rule, ectx, judged_at=judged)
+            epossible = _possible(protocol, tuple(efind.values()), ectx)
+            eligibility, elig_reason = _eligibility(protocol, tuple(efind.values()), epossible)
+            elig_resect = next(iter(epossible)) if len(epossible) == 1 else "indeterminate"
+        elig_index = enrol
+        enrolment = tuple(efind[r.id] for r in protocol.rules
+                          if r.id in efind and r.group in ELIGIBILITY_GROUPS)
+        findings = tuple(efind[rule.id] if rule.group in ELIGIBILITY_GROUPS
+                         and rule.id not in decisive else _finding(rule, ctx)
+                         for rule in protocol.rules)
+        possible = _possible(protocol, findings, ctx)
+        resectability = next(iter(possible)) if len(possible) == 1 else "indeterminate"
+    else:
+        findings = tuple(_finding(rule, ctx) for rule in protocol.rules)
+        possible = _possible(protocol, findings, ctx)
+        resectability = next(iter(possible)) if len(possible) == 1 else "indeterminate"
+        if protocol.has_eligibility:
             eligibility, elig_reason = _eligibility(protocol, findings, possible)
             elig_index = index
             elig_resect = resectability
@@ -120,56 +133,73 @@ def evaluate(case: Case, review_index: int | None = None, protocol_id: str | Non
     )
 
 
+_PER_PROTOCOL: dict[int, tuple[Protocol, tuple[str, ...], frozenset[str]]] = {}
+"""Per protocol object: (the protocol, its assumptions with its settings, its decisive rule ids).
+Keyed by identity, the protocol kept alive beside its entry (protocol objects are few)."""
+
+
+def _per_protocol(protocol: Protocol) -> tuple[Protocol, tuple[str, ...], frozenset[str]]:
+    hit = _PER_PROTOCOL.get(id(protocol))
+    if hit is None or hit[0] is not protocol:
+        out = protocol.outcome
+        hit = (protocol,
+               protocol.assumptions + tuple(
+                   f"{glossary.SETTING_NOTE}: " + s
+                   for s in protocol.settings.describe(protocol.kinds, protocol.has_eligibility)),
+               frozenset(out.permanently_unresectable_if_any + out.unresectable_if_any
+                         + out.resectable_requires_all))
+        if len(_PER_PROTOCOL) > 256:
+            _PER_PROTOCOL.clear()
+        _PER_PROTOCOL[id(protocol)] = hit
+    return hit
+
+
 def _protocol_assumptions(protocol: Protocol) -> tuple[str, ...]:
-    return _assumptions(protocol.assumptions, protocol.settings, protocol.kinds,
-                        protocol.has_eligibility)
-
-
-@lru_cache(maxsize=64)
-def _assumptions(assumptions: tuple[str, ...], settings: Settings, kinds: frozenset[str],
-                 eligibility: bool) -> tuple[str, ...]:
-    return assumptions + tuple(f"{glossary.SETTING_NOTE}: " + s
-                               for s in settings.describe(kinds, eligibility))
+    return _per_protocol(protocol)[1]
 
 
 def _decisive_ids(protocol: Protocol) -> frozenset[str]:
-    return _decisive(protocol.outcome)
-
-
-@lru_cache(maxsize=64)
-def _decisive(out: Outcome) -> frozenset[str]:
-    return frozenset(out.permanently_unresectable_if_any + out.unresectable_if_any
-                     + out.resectable_requires_all)
+    return _per_protocol(protocol)[2]
 
 
 def _finding(rule: Rule, ctx: Context, judged_at: str | None = None) -> Finding:
     verdict = _verdict(rule, ctx)
-    return Finding(id=rule.id, group=rule.group, status=verdict.status,
-                   explanation=verdict.explanation, source=rule.source, label=rule.label,
-                   missing=verdict.missing, summary=verdict.summary or verdict.explanation,
-                   effect=glossary.effect(rule.group, verdict.status),
-                   missing_words=_missing_words(verdict.missing, ctx),
-                   rule_text=rule.text, judged_at=judged_at)
+    status = verdict.status
+    missing = verdict.missing
+    # Positional: a few dozen findings per evaluation (field order of mdt.evaluation.Finding).
+    return Finding(rule.id, rule.group, status, verdict.explanation, rule.source, rule.label,
+                   missing, verdict.summary or verdict.explanation,
+                   glossary.effect(rule.group, status),
+                   _missing_words(missing, ctx) if missing else (), rule.text, judged_at)
 
 
 def _verdict(rule: Rule, ctx: Context) -> Verdict:
-    if ctx.no_lesions and rule.kind in LESION_KINDS:
+    kind = rule.kind
+    if ctx.no_lesions and kind in LESION_KINDS:
         return Verdict(UNKNOWN, "No lesion is recorded at this review: a criterion that "
                        "reads the lesions cannot be judged (an empty lesion table is not "
                        "\"no disease\"). Record the lesions, or mark them disappeared.",
                        (ctx.path("lesions"),), f"unknown: {NO_LESIONS}")
-    verdict = RULE_KINDS[rule.kind](rule.params, ctx)
-    passing = VESSEL_KINDS.get(rule.kind)
-    if passing is not None and not ctx.vessels_assessed and not ctx.no_disease:
-        if rule.kind == "u2_remnant_vessel_contact" or verdict.status == passing:
-            # A relation not recorded could reverse this answer: never a pass.
-            return Verdict(UNKNOWN, "The vessel relations are not assessed at this review, so "
-                           "this cannot be judged. Assuming no vascular contact: "
-                           + verdict.explanation + " Record the relations, or record "
-                           "\"no vascular contact\".",
-                           tuple(dict.fromkeys((ctx.path("vessels"),) + verdict.missing)),
-                           "unknown: vessel relations not assessed")
+    verdict = RULE_KINDS[kind](rule.params, ctx)
+    if ctx.vessels_assessed or ctx.no_disease:
+        return verdict
+    passing = VESSEL_KINDS.get(kind)
+    if passing is not None and (kind == "u2_remnant_vessel_contact" or verdict.status == passing):
+        # A relation not recorded could reverse this answer: never a pass.
+        return Verdict(UNKNOWN, "The vessel relations are not assessed at this review, so "
+                       "this cannot be judged. Assuming no vascular contact: "
+                       + verdict.explanation + " Record the relations, or record "
+                       "\"no vascular contact\".",
+                       tuple(dict.fromkeys((ctx.path("vessels"),) + verdict.missing)),
+                       "unknown: vessel relations not assessed")
     return verdict
+
+
+def _fails(f: Finding) -> bool:
+    """A trial criterion that fails for certain (an inclusion not met, an exclusion met)."""
+    if f.group in ("inclusion", "organ_function"):
+        return f.status == NOT_MET
+    return f.group == "exclusion" and f.status == MET
 
 
 def _missing_words(paths: tuple[str, ...], ctx: Context) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ dozen integer operations, memoised per disease signature.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
@@ -364,6 +364,7 @@ def pieces_text(pieces: tuple[frozenset[str], ...]) -> str:
             + (f"; between them: {anatomy.describe_units(gap)}" if gap else ""))
 
 
+@lru_cache(maxsize=1024)
 def components(units: frozenset[str]) -> tuple[frozenset[str], ...]:
     """The contiguous pieces of a set of units, in display order of their first unit."""
     left = set(units)
@@ -411,7 +412,8 @@ def plan_units(resection: str | None, segments: Iterable[str] | None) -> frozens
 
 
 def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
-               local: Mapping[str, str] | None = None, resection: str | None = None) -> PlanCheck:
+               local: Mapping[str, str] | None = None, resection: str | None = None,
+               volume: Callable[[frozenset[str]], tuple[str, str]] | None = None) -> PlanCheck:
     """Check one plan.  ``local`` is the recorded local treatment; None lets the planner choose.
 
     The structures lost are those every resected lesion touches (a lesion ablated in place keeps
@@ -489,7 +491,17 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
         pieces=components(stays) if stays else (),
         planned_pieces=_planned_pieces(remnant),
         drop_allowed=drop, contiguity_required=settings.remnant_contiguous,
+        **_volume_fields(volume, stays, settings),
     )
+
+
+def _volume_fields(volume: Callable[[frozenset[str]], tuple[str, str]] | None,
+                   stays: frozenset[str], settings: Settings) -> dict[str, object]:
+    if volume is None:
+        return {}
+    status, reason = volume(stays)
+    return {"volume_status": status, "volume_reason": reason,
+            "volume_counts": settings.volume_decides_u1}
 
 
 @lru_cache(maxsize=1024)
@@ -591,9 +603,10 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
     auto = _auto_methods(disease, settings)
     drop = settings.nonviable_segments_resected
     stays = rmask
-    while True:
-        kept = frozenset(les.id for les in disease.lesions
-                         if les.mask & stays and auto[les.id] != "wedge" and les.contacts)
+    # Lesions that keep their vessels when left in the remnant (untreated or ablated there).
+    holders = _vessel_holders(disease, settings)
+    while disease.touched:
+        kept = frozenset(lid for lid, mask in holders if mask & stays)
         lost = disease.lost_if_ablated(kept) if kept else disease.lost
         viable = rmask
         dropped: list[str] = []
@@ -617,6 +630,8 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
         if nxt == stays:
             break
         stays = nxt
+    else:
+        dropped = []
     local: list[tuple[str, str]] = []
     reasons: list[str] = []
     for les in disease.lesions:
@@ -655,6 +670,18 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
             reasons.append(f"leaves {count} viable segment(s) ({units_range(mask_units(stays))}); "
                            f"at least {settings.remnant_min_segments} needed")
     return not reasons, tuple(local), tuple(reasons), notes
+
+
+def _vessel_holders(disease: Disease, settings: Settings) -> tuple[tuple[str, int], ...]:
+    key = ("holders", settings.ablation_counts_as_resection, settings.ablation_max_diameter_mm,
+           settings.ablation_excluded_near)
+    hit = disease.memo.get(key)
+    if hit is None:
+        auto = _auto_methods(disease, settings)
+        hit = tuple((les.id, les.mask) for les in disease.lesions
+                    if les.contacts and auto[les.id] != "wedge")
+        disease.memo[key] = hit
+    return hit  # type: ignore[return-value]
 
 
 _CONNECTED_MASKS: frozenset[int] = frozenset(
@@ -776,12 +803,14 @@ class _Ranked:
         return out
 
     def holding_at_least(self, masks: tuple[int, ...], need: int) -> int:
-        """Candidates holding (even partly) at least ``need`` of the lesions ``masks``."""
-        out = 0
-        for p, c in enumerate(self.order):
-            if sum(1 for m in masks if m & c.mask) >= need:
-                out |= 1 << p
-        return out
+        """Candidates holding (even partly) at least ``need`` of the lesions ``masks``: one
+        running bitset per count ("holds at least j of the lesions seen so far")."""
+        at_least = [self.all] + [0] * need
+        for m in masks:
+            holds = _holding(self, m)
+            for j in range(need, 0, -1):
+                at_least[j] |= at_least[j - 1] & holds
+        return at_least[need]
 
     def _bits(self, pred: object) -> int:
         out = 0
@@ -900,6 +929,22 @@ def _base_viable(lost_bits: int) -> tuple[int, bool, bool]:
             viable |= UNIT_BIT[u]
     mpv_ok = "MPV" not in lost
     return viable, mpv_ok and "LPV" not in lost, mpv_ok and "RPV" not in lost
+
+
+@lru_cache(maxsize=4096)
+def e2_candidates(large: tuple[int, ...], unsized: tuple[int, ...], need: int, count_units: int,
+                  min_segments: int) -> tuple[bool, frozenset[str] | None]:
+    """(every candidate remnant holds ``need`` of the ``large`` lesions, the largest remnant that
+    cannot hold ``need`` of them even counting the ``unsized`` ones) - E2 with no recorded plan."""
+    ranked = _RANKED.get(count_units)
+    if ranked is None:
+        ranked = _RANKED[count_units] = _Ranked(count_units)
+    valid = ranked.valid.get(min_segments, 0) if min_segments >= 1 else ranked.all
+    sure = ranked.holding_at_least(large, need) if need else ranked.all
+    maybe = ranked.holding_at_least(large + unsized, need) if need else ranked.all
+    free = valid & ~maybe
+    first = (free & -free).bit_length() - 1 if free else -1
+    return valid & ~sure == 0, (ranked.order[first].units if first >= 0 else None)
 
 
 def contact_free_remnant_exists(disease: Disease, settings: Settings) -> Candidate | None:

@@ -30,10 +30,10 @@ from mdt.exact import exact as _exact
 from mdt.glossary import CLINICAL_WORDS, LAB_WORDS, units_range
 from mdt.protocols.context import Context, fmt_num, is_bilobar, units_text
 from mdt.protocols.plans import (
-    CANDIDATES,
     PlanCheck,
     check_plan,
     contact_free_remnant_exists,
+    e2_candidates,
     mask_units,
     optimistic_disease,
     quick_option,
@@ -65,6 +65,37 @@ def exact(value: object) -> Fraction:
     if kind is str:
         return _exact_text(value)  # type: ignore[arg-type]
     return _exact(value)  # type: ignore[arg-type]
+
+
+_FLOAT_SAFE = 1e-9
+"""Relative gap above which a binary float comparison cannot differ from the exact one (values
+here have at most a few significant decimals; doubles carry 15)."""
+
+
+def compare_number(value: int | float, op: str, limit_text: str) -> bool:
+    """``value op limit`` for a recorded number against a protocol's decimal parameter:
+    decided with floats when the two are clearly apart, exactly (``Fraction``) near the limit,
+    so 72/60 - 1 >= 0.2 still holds at the boundary."""
+    limit = _float_param(limit_text)
+    v = float(value)
+    if abs(v - limit) > _FLOAT_SAFE * max(1.0, abs(limit)):
+        return (_WHEN_ABOVE if v > limit else _WHEN_BELOW)[op]
+    return compare(exact(value), op, _exact_text(limit_text))
+
+
+_WHEN_ABOVE = {">=": True, ">": True, "<=": False, "<": False, "==": False}
+_WHEN_BELOW = {">=": False, ">": False, "<=": True, "<": True, "==": False}
+
+
+@lru_cache(maxsize=256)
+def _float_param(text: str) -> float:
+    return float(text)
+
+
+@lru_cache(maxsize=256)
+def _param_text(text: str) -> str:
+    """A protocol's decimal parameter as a person reads it ("9.0" -> "9", "1.5" -> "1.5")."""
+    return fmt_num(_exact_text(text), 2)
 
 
 class Verdict(NamedTuple):
@@ -569,33 +600,20 @@ def e2_bilobar_large_in_remnant(params: dict[str, Any], ctx: Context) -> Verdict
                  f"{size_text} in the whole liver"
                  + (f" (and {len(unsized)} unmeasured)" if unsized else "")
                  + f": no remnant can hold {need_text}.")
-    units8 = ctx.settings.segment_count_units == 8
-    large_masks = [les.mask for les in large]
-    unsized_masks = [les.mask for les in unsized]
-    every, some_free = True, None
-    for cand in CANDIDATES:
-        if (cand.segments8 if units8 else cand.segments9) < ctx.settings.remnant_min_segments:
-            continue
-        low = sum(1 for m in large_masks if m & cand.mask)
-        high = low + sum(1 for m in unsized_masks if m & cand.mask)
-        if not reaches(low):
-            every = False
-        if not reaches(high) and (some_free is None or len(cand.units) > len(some_free.units)):
-            some_free = cand
+    # The smallest count that meets E2 (the count test is monotone): integers from here on.
+    need = next(n for n in range(len(large) + len(unsized) + 1) if reaches(n))
+    every, free_units = e2_candidates(tuple(les.mask for les in large),
+                                      tuple(les.mask for les in unsized), need,
+                                      ctx.settings.segment_count_units,
+                                      ctx.settings.remnant_min_segments)
     if every:
         return V(MET, f"yes: every possible remnant holds {need_text} lesions {size_text}",
                  f"{bilobar[0].upper() + bilobar[1:]}; no plan is recorded and every candidate "
                  f"remnant of two or more contiguous segments holds {need_text} lesion(s) "
                  f"{size_text} ({_lesion_list(large)}).")
-    best = ctx.best
-    avoid = ""
-    if best is not None and not reaches(sum(1 for m in large_masks + unsized_masks
-                                            if m & units_mask(best.remnant))):
-        avoid = f" The best plan found, {best.name} (remnant {best.remnant_text}), avoids E2."
-    elif some_free is not None:
-        avoid = (f" A remnant such as {units_range(some_free.units)} would avoid E2"
-                 + ("" if best is None else f" (the best plan found, {best.name}, does not)")
-                 + ".")
+    # Name the largest remnant that avoids E2 (the best plan reported is chosen among those).
+    avoid = (f" A remnant such as {units_range(free_units)} would avoid E2."
+             if free_units is not None else "")
     found = (f"{_count_words(len(large))} {size_text} ({_lesion_list(large)})" if large
              else f"no measured lesion {size_text}")
     if unsized:
@@ -872,14 +890,15 @@ def clinical_threshold(params: dict[str, Any], ctx: Context) -> Verdict:
     name = params["field"]
     label, unit = CLINICAL_WORDS.get(name, (name.replace("_", " "), ""))
     value = getattr(ctx.review.clinical, name)
-    op, limit = params["op"], exact(params["value"])
+    op = params["op"]
     if value is None:
         return V(UNKNOWN, "unknown: not recorded", f"{label} not recorded.",
                  (ctx.path(f"clinical.{name}"),))
-    ok = compare(exact(value), op, limit)
+    ok = compare_number(value, op, params["value"])
     u = f" {unit}" if unit else ""
-    return V(MET if ok else NOT_MET, f"{fmt_num(exact(value))}{u} ({OP_TEXT[op]} {fmt_num(limit)}{u} required)",
-             f"{label} {fmt_num(exact(value))}{u}; required {OP_TEXT[op]} {fmt_num(limit)}{u}.")
+    shown, need = fmt_num(value), f"{OP_TEXT[op]} {_param_text(params['value'])}{u}"
+    return V(MET if ok else NOT_MET, f"{shown}{u} ({need} required)",
+             f"{label} {shown}{u}; required {need}.")
 
 
 @rule_kind("lab_threshold", required={"field", "op"}, optional={"value", "uln_multiple"})
@@ -910,19 +929,16 @@ def lab_threshold(params: dict[str, Any], ctx: Context) -> Verdict:
         ok = compare(v, op, limit)
         # The ratio is for the reader only; the decision above is exact.
         ratio = f"{value / uln:.2f}".rstrip("0").rstrip(".") if uln else "?"
-        return V(MET if ok else NOT_MET,
-                 f"{fmt_num(value, 2)}{u} = {ratio} × ULN ({OP_TEXT[op]} {fmt_num(factor)} × ULN "
-                 "required)",
-                 f"{label} {fmt_num(value, 2)}{u} = {ratio} × the upper limit of normal "
-                 f"({fmt_num(uln, 2)}); required {OP_TEXT[op]} {fmt_num(factor)} × ULN = "
-                 f"{fmt_num(limit, 2)}{u}.")
-    limit = exact(params["value"])
+        shown, need = fmt_num(value, 2), f"{OP_TEXT[op]} {params['uln_multiple']} × ULN"
+        return V(MET if ok else NOT_MET, f"{shown}{u} = {ratio} × ULN ({need} required)",
+                 f"{label} {shown}{u} = {ratio} × the upper limit of normal "
+                 f"({fmt_num(uln, 2)}); required {need} = {fmt_num(limit, 2)}{u}.")
     if missing:
         return V(UNKNOWN, "unknown: not recorded", f"{label} not recorded.", tuple(missing))
-    ok = compare(exact(value), op, limit)
-    return V(MET if ok else NOT_MET,
-             f"{fmt_num(value, 2)}{u} ({OP_TEXT[op]} {fmt_num(limit, 2)} required)",
-             f"{label} {fmt_num(value, 2)}{u}; required {OP_TEXT[op]} {fmt_num(limit, 2)}{u}.")
+    ok = compare_number(value, op, params["value"])
+    shown, need = fmt_num(value, 2), f"{OP_TEXT[op]} {_param_text(params['value'])}"
+    return V(MET if ok else NOT_MET, f"{shown}{u} ({need} required)",
+             f"{label} {shown}{u}; required {need}{u}.")
 
 
 @rule_kind("creatinine_clearance_min", required={"value"})

@@ -31,6 +31,7 @@ from mdt.protocols.model import Settings
 from mdt.remnant import (
     AT_THRESHOLD_BAND,
     ChemotherapyWeeks,
+    ThresholdChoice,
     TotalVolume,
     chemotherapy_weeks,
     compare,
@@ -115,18 +116,29 @@ def _thr(values: tuple[Fraction, ...]) -> str:
     return " or ".join(f"{pct_text(t)} %" for t in values)
 
 
+def liver_threshold(case: Case, index: int, settings: Settings
+                    ) -> tuple[ChemotherapyWeeks, ThresholdChoice]:
+    """Weeks of chemotherapy and the threshold choice of a review (the same for every remnant
+    of it: :func:`assess_volume` takes them precomputed)."""
+    review = case.reviews[index]
+    plan = review.remnant
+    start = case.treatment.start_date if case.treatment is not None else None
+    chemo = chemotherapy_weeks(start, review.date, review.cycle, settings.cycle_length_weeks)
+    return chemo, threshold_choice(plan.liver_condition if plan else None, chemo,
+                                   settings.chemotherapy_weeks)
+
+
 def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[str] | None,
-                  recorded_units: frozenset[str] | None) -> VolumeFacts:
+                  recorded_units: frozenset[str] | None,
+                  threshold: tuple[ChemotherapyWeeks, ThresholdChoice] | None = None
+                  ) -> VolumeFacts:
     """The remnant volume of the remnant ``units`` (None: no plan) at ``case.reviews[index]``.
 
     ``recorded_units`` is the recorded plan's remnant, to which a volume without recorded
     segments is attributed (files written before ``flr_segments`` existed)."""
     review = case.reviews[index]
     plan = review.remnant
-    start = case.treatment.start_date if case.treatment is not None else None
-    chemo = chemotherapy_weeks(start, review.date, review.cycle, settings.cycle_length_weeks)
-    choice = threshold_choice(plan.liver_condition if plan else None, chemo,
-                              settings.chemotherapy_weeks)
+    chemo, choice = threshold or liver_threshold(case, index, settings)
     op = settings.flr_operator
     base = dict(units=units, chemo=chemo, condition=choice.condition,
                 condition_note=choice.note, thresholds=choice.thresholds)
