@@ -20,6 +20,7 @@ comparison that is not within 1e-25 of a tie, and perfect squares come out exact
 
 from __future__ import annotations
 
+import operator as _op
 from dataclasses import dataclass
 from datetime import date
 from decimal import Context, Decimal
@@ -223,19 +224,16 @@ def total_volume(tlv_ml: Number | None, height_cm: Number | None,
     return TotalVolume(tlv, "estimated")
 
 
-def compare(value: Fraction, operator: str, limit: Fraction) -> bool:
-    """Apply a protocol operator exactly."""
-    if operator == ">=":
-        return value >= limit
-    if operator == ">":
-        return value > limit
-    if operator == "<=":
-        return value <= limit
-    if operator == "<":
-        return value < limit
-    if operator == "==":
-        return value == limit
-    raise ValueError(f"unknown operator {operator!r}")
+def compare(value: Fraction | int, operator: str, limit: Fraction | int) -> bool:
+    """Apply a protocol operator exactly (cross-multiplied integers: the same answer as
+    comparing the Fractions, a few times faster)."""
+    test = _INT_TESTS.get(operator)
+    if test is None:
+        raise ValueError(f"unknown operator {operator!r}")
+    return test(value.numerator * limit.denominator, limit.numerator * value.denominator)
+
+
+_INT_TESTS = {">=": _op.ge, ">": _op.gt, "<=": _op.le, "<": _op.lt, "==": _op.eq}
 
 
 def at_threshold(flr_pct: Fraction, limit: Fraction) -> bool:

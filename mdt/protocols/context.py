@@ -37,13 +37,29 @@ class Context:
     protocol: Protocol
     settings: Settings
     disease: Disease
-    recorded: PlanCheck | None
     cache: dict[str, object] = field(default_factory=dict)
     no_lesions: bool = False
     """No lesion recorded at all (CONVENTIONS turn 2): the review is indeterminate."""
     no_disease: bool = False
     """Lesions are recorded but none is present (disappeared, ablated or resected)."""
     vessels_assessed: bool = True
+
+    @property
+    def recorded(self) -> PlanCheck | None:
+        """The recorded plan, checked (computed when first read: a trial criterion judged at
+        the enrolment review may not need it)."""
+        hit = self.cache.get("recorded", _UNSET)
+        if hit is _UNSET:
+            hit = None
+            plan = self.review.remnant
+            if plan is not None and self.review.lesions:
+                units = plan_units(plan.resection, plan.segments)
+                if units is not None:
+                    local = {lt.lesion: lt.method for lt in plan.local_treatment}
+                    hit = check_plan(self.disease, units, self.settings, local=local,
+                                     resection=plan.resection, volume=self._volume_status)
+            self.cache["recorded"] = hit
+        return hit  # type: ignore[return-value]
 
     @property
     def search(self) -> SearchResult:
@@ -169,14 +185,6 @@ class Context:
             self.cache["optimistic"] = hit
         return hit  # type: ignore[return-value]
 
-    disease: Disease
-    recorded: PlanCheck | None
-    cache: dict[str, object] = field(default_factory=dict)
-    no_lesions: bool = False
-    """No lesion recorded at all (CONVENTIONS turn 2): the review is indeterminate."""
-    no_disease: bool = False
-    """Lesions are recorded but none is present (disappeared, ablated or resected)."""
-    vessels_assessed: bool = True
     def lesion_path(self, lesion_id: str, attr: str) -> str:
         for i, les in enumerate(self.review.lesions):
             if les.id == lesion_id:
@@ -192,20 +200,10 @@ def build_context(case: Case, index: int, protocol: Protocol,
     review = case.reviews[index]
     settings = settings or protocol.settings
     disease = disease_of(review)
-    ctx = Context(case=case, index=index, review=review, protocol=protocol, settings=settings,
-                  disease=disease, recorded=None, no_lesions=not review.lesions,
-                  no_disease=bool(review.lesions) and not disease.lesions,
-                  vessels_assessed=review.vessels is not None)
-    if not review.lesions:
-        return ctx
-    plan = review.remnant
-    if plan is not None:
-        units = plan_units(plan.resection, plan.segments)
-        if units is not None:
-            local = {lt.lesion: lt.method for lt in plan.local_treatment}
-            ctx.recorded = check_plan(disease, units, settings, local=local,
-                                      resection=plan.resection, volume=ctx._volume_status)
-    return ctx
+    return Context(case=case, index=index, review=review, protocol=protocol, settings=settings,
+                   disease=disease, no_lesions=not review.lesions,
+                   no_disease=bool(review.lesions) and not disease.lesions,
+                   vessels_assessed=review.vessels is not None)
 
 
 def _short_volume(vol: VolumeFacts) -> str:
@@ -215,6 +213,7 @@ def _short_volume(vol: VolumeFacts) -> str:
 
 
 _EMPTY_SEARCH = SearchResult(None, None, 0, 0, 0)
+_UNSET = object()
 
 
 def _e2_avoid(protocol: Protocol, settings: Settings, disease: Disease

@@ -163,18 +163,28 @@ def _decisive_ids(protocol: Protocol) -> frozenset[str]:
 
 
 def _finding(rule: Rule, ctx: Context, judged_at: str | None = None) -> Finding:
-    verdict = _verdict(rule, ctx)
-    status = verdict.status
-    missing = verdict.missing
+    status, explanation, missing, summary = _verdict(rule, ctx)
     # Positional: a few dozen findings per evaluation (field order of mdt.evaluation.Finding).
-    return Finding(rule.id, rule.group, status, verdict.explanation, rule.source, rule.label,
-                   missing, verdict.summary or verdict.explanation,
-                   glossary.effect(rule.group, status),
+    return Finding(rule.id, rule.group, status, explanation, rule.source, rule.label,
+                   missing, summary or explanation, _EFFECT[rule.group, status],
                    _missing_words(missing, ctx) if missing else (), rule.text, judged_at)
+
+
+class _Effects(dict):  # type: ignore[type-arg]
+    """(group, status) -> glossary effect, filled on first use."""
+
+    def __missing__(self, key: tuple[str, str]) -> str:
+        value = self[key] = glossary.effect(*key)
+        return value
+
+
+_EFFECT: dict[tuple[str, str], str] = _Effects()
 
 
 def _verdict(rule: Rule, ctx: Context) -> Verdict:
     kind = rule.kind
+    if ctx.vessels_assessed and not ctx.no_lesions:
+        return RULE_KINDS[kind](rule.params, ctx)
     if ctx.no_lesions and kind in LESION_KINDS:
         return Verdict(UNKNOWN, "No lesion is recorded at this review: a criterion that "
                        "reads the lesions cannot be judged (an empty lesion table is not "
@@ -373,8 +383,11 @@ def _remnant_summary(ctx: Context) -> RemnantSummary | None:
 
 def _option(chk: PlanCheck, ctx: Context) -> PlanOption:
     stays = chk.viable if chk.drop_allowed else chk.remnant
-    vol = ctx.volume(stays)
-    flr_pct = None if vol.pct is None else pct_round(vol.pct, vol.threshold)
+    plan = ctx.review.remnant
+    flr_pct = None
+    if plan is not None and (plan.flr_ml is not None or plan.pve is not None):
+        vol = ctx.volume(stays)
+        flr_pct = None if vol.pct is None else pct_round(vol.pct, vol.threshold)
     return PlanOption(remnant=anatomy.sort_units(stays), resection=chk.resection,
                       local_treatment=chk.local, feasible=chk.feasible, reasons=chk.reasons(),
                       flr_pct=flr_pct, notes=chk.notes())

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 from mdt import anatomy
 from mdt.case import VESSEL_STRUCTURES, Review
@@ -40,7 +41,11 @@ def units_mask(units: Iterable[str]) -> int:
 
 
 def mask_units(mask: int) -> frozenset[str]:
-    return frozenset(u for u, b in UNIT_BIT.items() if mask & b)
+    return _MASK_UNITS[mask]
+
+
+_MASK_UNITS: tuple[frozenset[str], ...] = tuple(
+    frozenset(u for u, b in UNIT_BIT.items() if mask & b) for mask in range(ALL_UNITS_MASK + 1))
 
 
 def vessels_mask(structures: Iterable[str]) -> int:
@@ -83,8 +88,8 @@ CANDIDATES: tuple[Candidate, ...] = _connected_candidates()
 
 # --------------------------------------------------------------------------- disease facts
 
-@dataclass(frozen=True, slots=True)
-class LesionFacts:
+class LesionFacts(NamedTuple):
+    """A present lesion as the planner sees it (a tuple: a few per review, read very often)."""
     id: str
     segments: tuple[str, ...]
     units: frozenset[str]
@@ -92,10 +97,8 @@ class LesionFacts:
     diameter: Fraction | None
     contacts: tuple[tuple[str, str], ...]
     """(structure, relation) pairs recorded for this lesion."""
-
-    @property
-    def label(self) -> str:
-        return f"{self.id} ({', '.join(self.segments)})"
+    label: str
+    """"L1 (VII, VIII)"."""
 
     @property
     def wedgeable(self) -> bool:
@@ -119,20 +122,19 @@ class Disease:
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
     """Per-review memo of explanation fragments (plans share them)."""
 
-    def lost_if_ablated(self, ablated: frozenset[str]) -> frozenset[str]:
-        """Structures lost when the lesions in ``ablated`` stay in place (ablated, or left
-        untreated): they leave their vessels, every other lesion takes the vessels it touches."""
-        if not ablated:
+    def lost_keeping(self, kept: int) -> frozenset[str]:
+        """Structures lost when the lesions at the set bit positions of ``kept`` (bit i is
+        ``lesions[i]``) stay in place (ablated, or left untreated): they leave their vessels,
+        every other lesion takes the vessels it touches."""
+        if not kept:
             return self.lost
-        key = ("lost", ablated)
-        hit = self.memo.get(key)
-        if isinstance(hit, frozenset):
-            return hit
-        touched = {s for les in self.lesions if les.id not in ablated for s, _ in les.contacts}
-        touched.update(s for s, _ in self.orphan_contacts)
-        lost = anatomy.lost_structures(touched)
-        self.memo[key] = lost
-        return lost
+        hit = self.memo.get(kept)
+        if hit is None:
+            touched = {s for i, les in enumerate(self.lesions) if not kept >> i & 1
+                       for s, _ in les.contacts}
+            touched.update(s for s, _ in self.orphan_contacts)
+            hit = self.memo[kept] = anatomy.lost_structures(touched)
+        return hit  # type: ignore[return-value]
 
     def who_touches(self, structure: str) -> str:
         ids = self.touched_by.get(structure, ())
@@ -176,12 +178,12 @@ def disease_of(review: Review) -> Disease:
         touched_by = {}
     lesions = []
     for les in present:
-        units, mask = _expand(tuple(les.segments))
+        segments = tuple(les.segments)
+        units, mask = _expand(segments)
         lesions.append(LesionFacts(
-            id=les.id, segments=tuple(les.segments), units=units, mask=mask,
-            diameter=None if les.diameter_mm is None else exact(les.diameter_mm),
-            contacts=tuple(contacts[les.id]),
-        ))
+            les.id, segments, units, mask,
+            None if les.diameter_mm is None else exact(les.diameter_mm),
+            tuple(contacts[les.id]), f"{les.id} ({', '.join(segments)})"))
     touched = frozenset(s for les in lesions for s, _ in les.contacts) | {s for s, _ in orphans}
     return Disease(
         lesions=tuple(lesions), orphan_contacts=tuple(orphans), touched=touched,
@@ -220,7 +222,7 @@ def optimistic_disease(disease: Disease, settings: Settings
     if not unsized:
         return None, ()
     ids = {les.id for les in unsized}
-    lesions = tuple(replace(les, diameter=Fraction(0)) if les.id in ids else les
+    lesions = tuple(les._replace(diameter=Fraction(0)) if les.id in ids else les
                     for les in disease.lesions)
     return replace(disease, lesions=lesions, memo={}), unsized
 
@@ -365,6 +367,7 @@ def pieces_text(pieces: tuple[frozenset[str], ...]) -> str:
 
 
 @lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)
 def components(units: frozenset[str]) -> tuple[frozenset[str], ...]:
     """The contiguous pieces of a set of units, in display order of their first unit."""
     left = set(units)
@@ -431,32 +434,37 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
         else:
             methods[les.id] = auto[les.id]
     takes = settings.recorded_wedge_takes_vessels or not recorded
-    stays = frozenset(remnant)
+    rmask = units_mask(remnant)
+    smask = rmask
     dropped: list[tuple[str, str]] = []
-    viable: set[str] = set(remnant)
+    vmask = rmask
+    lesions = disease.lesions
     while True:
         # A lesion left in the remnant that stays (untreated or ablated) keeps its vessels; a
         # resected or wedged one takes them.  Segments losing their supply drop out of the
         # remnant (with the lesions in them): repeat until nothing more is lost.
-        smask = units_mask(stays)
-        kept = frozenset(les.id for les in disease.lesions if les.mask & smask and not (
-            methods[les.id] == "wedge" and (takes or not les.contacts)))
-        lost = disease.lost_if_ablated(kept)
-        dropped, viable = [], set(remnant)
+        kept = 0
+        for i, les in enumerate(lesions):
+            if les.mask & smask and not (methods[les.id] == "wedge"
+                                         and (takes or not les.contacts)):
+                kept |= 1 << i
+        lost = disease.lost_keeping(kept)
+        dropped, vmask = [], rmask
         if lost:
             base = _viable_bits(disease, lost)
-            for seg in anatomy.sort_units(remnant):
-                if seg != "I" and base & UNIT_BIT[seg]:
-                    continue
+            dead = rmask & ~base & ~I_BIT
+            if rmask & I_BIT:
+                dead |= I_BIT  # the caudate depends on the side that stays
+            for seg, bit in _UNITS_OF[dead]:
                 problems = anatomy.supply_problems(seg, lost, remnant)
                 if problems:
-                    viable.discard(seg)
+                    vmask &= ~bit
                     dropped.append((seg, _loss_phrase(seg, problems, disease)))
-        nxt = frozenset(viable) if drop else frozenset(remnant)
-        if nxt == stays:
+        nxt = vmask if drop else rmask
+        if nxt == smask:
             break
-        stays = nxt
-    smask = units_mask(stays)
+        smask = nxt
+    stays, viable = mask_units(smask), mask_units(vmask)
     treated: list[tuple[str, str]] = []
     untreated: list[str] = []
     untreated_ids: list[str] = []
@@ -485,7 +493,8 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
         remnant=frozenset(remnant),
         resection=resection if resection is not None else anatomy.resection_for_remnant(remnant),
         recorded=recorded, local=tuple(treated), untreated=tuple(untreated),
-        untreated_ids=tuple(untreated_ids), dropped=tuple(dropped), viable=frozenset(viable), remnant_contacts=contacts,
+        untreated_ids=tuple(untreated_ids), dropped=tuple(dropped), viable=viable,
+        remnant_contacts=contacts,
         segment_count=anatomy.segment_count(stays, settings.segment_count_units),
         min_segments=settings.remnant_min_segments,
         pieces=components(stays) if stays else (),
@@ -599,15 +608,33 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
     Same verdict and wording as :func:`check_plan` without its bookkeeping; it lists why every
     named resection fails in each evaluation, so it works on unit masks and memoised phrases.
     """
+    memo = disease.memo
+    # Settings by identity: the memo lives with the disease of one evaluation, whose context
+    # holds its settings alive.
+    quick_key = ("quick", remnant, id(settings))
+    hit = memo.get(quick_key)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    prep = memo.get(("prep", id(settings)))
+    if prep is None:
+        auto = _auto_methods(disease, settings)
+        # Lesions that keep their vessels when left in the remnant (untreated or ablated
+        # there); the lesions the planner treats in place (mask, (id, method)); the others.
+        prep = memo[("prep", id(settings))] = (
+            _vessel_holders(disease, settings),
+            tuple((les.mask, (les.id, auto[les.id])) for les in disease.lesions
+                  if auto[les.id] is not None),
+            tuple((les.mask, les) for les in disease.lesions if auto[les.id] is None))
+    holders, treatable, untreatable = prep  # type: ignore[misc]
     rmask = _REMNANT_MASK.get(remnant) or units_mask(remnant)
-    auto = _auto_methods(disease, settings)
     drop = settings.nonviable_segments_resected
     stays = rmask
-    # Lesions that keep their vessels when left in the remnant (untreated or ablated there).
-    holders = _vessel_holders(disease, settings)
     while disease.touched:
-        kept = frozenset(lid for lid, mask in holders if mask & stays)
-        lost = disease.lost_if_ablated(kept) if kept else disease.lost
+        kept = 0
+        for bit, mask in holders:
+            if mask & stays:
+                kept |= bit
+        lost = disease.lost_keeping(kept)
         viable = rmask
         dropped: list[str] = []
         if lost:
@@ -632,29 +659,20 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
         stays = nxt
     else:
         dropped = []
-    local: list[tuple[str, str]] = []
-    reasons: list[str] = []
-    for les in disease.lesions:
-        inside = les.mask & stays
-        if not inside:
-            continue
-        method = auto[les.id]
-        if method is None:
-            key = ("why", les.id, inside, settings.ablation_counts_as_resection)
-            text = disease.memo.get(key)
-            if text is None:
-                text = (f"{les.label} lies in remnant segment(s) "
-                        f"{anatomy.describe_units(mask_units(inside))} and "
-                        f"{_why_not_local(les, settings)}")
-                disease.memo[key] = text
-            reasons.append(text)  # type: ignore[arg-type]
-        else:
-            local.append((les.id, method))
+    local = []
+    for mask, pair in treatable:
+        if mask & stays:
+            local.append(pair)
+    reasons = []
+    for mask, les in untreatable:
+        if mask & stays:
+            reasons.append(_why_left(les, mask & stays, settings, memo))
     notes: tuple[str, ...] = ()
-    if drop:
-        notes = tuple(f"{t}: resected with the specimen" for t in dropped)
-    else:
-        reasons += [f"remnant segment {t}" for t in dropped]
+    if dropped:
+        if drop:
+            notes = tuple(f"{t}: resected with the specimen" for t in dropped)
+        else:
+            reasons += [f"remnant segment {t}" for t in dropped]
     if not stays:
         reasons.append("no remnant segment keeps its inflow and outflow")
     else:
@@ -669,16 +687,31 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
         if count < settings.remnant_min_segments:
             reasons.append(f"leaves {count} viable segment(s) ({units_range(mask_units(stays))}); "
                            f"at least {settings.remnant_min_segments} needed")
-    return not reasons, tuple(local), tuple(reasons), notes
+    out = (not reasons, tuple(local), tuple(reasons), notes)
+    memo[quick_key] = out
+    return out
 
 
-def _vessel_holders(disease: Disease, settings: Settings) -> tuple[tuple[str, int], ...]:
+def _why_left(les: LesionFacts, inside: int, settings: Settings, memo: dict[object, object]
+              ) -> str:
+    """Why a lesion the planner cannot treat in place stops a plan keeping ``inside``."""
+    key = ("why", les.id, inside, id(settings))
+    text = memo.get(key)
+    if text is None:
+        text = memo[key] = (f"{les.label} lies in remnant segment(s) "
+                            f"{anatomy.describe_units(mask_units(inside))} and "
+                            f"{_why_not_local(les, settings)}")
+    return text  # type: ignore[return-value]
+
+
+def _vessel_holders(disease: Disease, settings: Settings) -> tuple[tuple[int, int], ...]:
+    """(1 << position, unit mask) of every lesion that keeps its vessels when left in place."""
     key = ("holders", settings.ablation_counts_as_resection, settings.ablation_max_diameter_mm,
            settings.ablation_excluded_near)
     hit = disease.memo.get(key)
     if hit is None:
         auto = _auto_methods(disease, settings)
-        hit = tuple((les.id, les.mask) for les in disease.lesions
+        hit = tuple((1 << i, les.mask) for i, les in enumerate(disease.lesions)
                     if les.contacts and auto[les.id] != "wedge")
         disease.memo[key] = hit
     return hit  # type: ignore[return-value]

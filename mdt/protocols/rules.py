@@ -52,17 +52,8 @@ def _exact_text(value: str) -> Fraction:
 
 def exact(value: object) -> Fraction:
     """Exact value (as :func:`mdt.exact.exact`); protocol parameters (decimal strings) are
-    converted once per process, and a float's shortest decimal text is read directly."""
-    kind = type(value)
-    if kind is int:
-        return Fraction(value)  # type: ignore[arg-type]
-    if kind is float:
-        text = repr(value)
-        whole, dot, frac = text.partition(".")
-        if dot and "e" not in frac and "n" not in text:
-            return Fraction(int(whole + frac), 10 ** len(frac))
-        return _exact(value)  # type: ignore[arg-type]
-    if kind is str:
+    converted once per process, recorded numbers through the memo of :mod:`mdt.exact`."""
+    if type(value) is str:
         return _exact_text(value)  # type: ignore[arg-type]
     return _exact(value)  # type: ignore[arg-type]
 
@@ -569,7 +560,7 @@ def e2_bilobar_large_in_remnant(params: dict[str, Any], ctx: Context) -> Verdict
     bilobar = _bilobar_words(ctx)
 
     def reaches(n: int) -> bool:
-        return compare(Fraction(n), count_op, count)
+        return compare(n, count_op, count)
 
     rec = ctx.recorded
     if rec is not None:
@@ -801,7 +792,7 @@ def age_range(params: dict[str, Any], ctx: Context) -> Verdict:
     if age is None:
         return V(UNKNOWN, "unknown: date of birth not recorded",
                  "Age unknown: date of birth not recorded.", ("patient.birth_date",))
-    ok = all(compare(Fraction(age), op, v) for op, v in (b for b in (lo, hi) if b))
+    ok = all(compare(age, op, v) for op, v in (b for b in (lo, hi) if b))
     return V(MET if ok else NOT_MET, f"{age} years ({want} required)",
              f"Age {age} at the review date {ctx.review.date.isoformat()}; required {want}.")
 
@@ -914,7 +905,7 @@ def lab_threshold(params: dict[str, Any], ctx: Context) -> Verdict:
     if "uln_multiple" in params:
         factor = exact(params["uln_multiple"])
         uln = getattr(ctx.review.labs.uln, name, None)
-        if uln is None or exact(uln) <= 0:
+        if uln is None or uln <= 0:
             # An upper limit of normal of 0 is no limit: treated as not recorded.
             missing.append(ctx.path(f"labs.uln.{name}"))
         if missing:
@@ -924,21 +915,31 @@ def lab_threshold(params: dict[str, Any], ctx: Context) -> Verdict:
                      f"{label} against {fmt_num(factor)} × its upper limit of normal: the "
                      f"{what} {'are' if len(missing) == 2 else 'is'} not recorded.",
                      tuple(missing))
-        v, lim = exact(value), exact(uln)
-        limit = factor * lim
-        ok = compare(v, op, limit)
-        # The ratio is for the reader only; the decision above is exact.
+        limit_f = _float_param(params["uln_multiple"]) * uln
+        gap = float(value) - limit_f
+        if abs(gap) > _FLOAT_SAFE * max(1.0, abs(limit_f)):
+            ok = (_WHEN_ABOVE if gap > 0 else _WHEN_BELOW)[op]
+        else:
+            ok = compare(exact(value), op, factor * exact(uln))
+        # The ratio is for the reader only; the decision above is exact near the limit.
         ratio = f"{value / uln:.2f}".rstrip("0").rstrip(".") if uln else "?"
         shown, need = fmt_num(value, 2), f"{OP_TEXT[op]} {params['uln_multiple']} × ULN"
         return V(MET if ok else NOT_MET, f"{shown}{u} = {ratio} × ULN ({need} required)",
                  f"{label} {shown}{u} = {ratio} × the upper limit of normal "
-                 f"({fmt_num(uln, 2)}); required {need} = {fmt_num(limit, 2)}{u}.")
+                 f"({fmt_num(uln, 2)}); required {need} = "
+                 f"{_uln_limit_text(params['uln_multiple'], uln)}{u}.")
     if missing:
         return V(UNKNOWN, "unknown: not recorded", f"{label} not recorded.", tuple(missing))
     ok = compare_number(value, op, params["value"])
     shown, need = fmt_num(value, 2), f"{OP_TEXT[op]} {_param_text(params['value'])}"
     return V(MET if ok else NOT_MET, f"{shown}{u} ({need} required)",
              f"{label} {shown}{u}; required {need}{u}.")
+
+
+@lru_cache(maxsize=256)
+def _uln_limit_text(factor: str, uln: int | float) -> str:
+    """factor × ULN as a person reads it (laboratories keep their upper limits: few values)."""
+    return fmt_num(_exact_text(factor) * exact(uln), 2)
 
 
 @rule_kind("creatinine_clearance_min", required={"value"})
