@@ -123,7 +123,9 @@ class Settings:
                        + " when the remnant keeps it")
         if uses(*volume_kinds):
             out += [
-                f"remnant share must be {self.flr_operator} the liver-condition threshold"
+                "remnant share must be "
+                + {">=": "at least", ">": "more than"}.get(self.flr_operator, self.flr_operator)
+                + " the liver-condition threshold"
                 + ("; a known insufficient volume makes the plan infeasible (U1)"
                    if self.volume_decides_u1 and uses("u1_plan_feasible") else ""),
                 "a volume measured for other segments than the plan's is stale and not used",
