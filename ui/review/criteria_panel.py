@@ -313,7 +313,7 @@ class CriteriaPanel(QWidget):
         self.legend.setAccessibleName("Legend")
         legend_row.addWidget(self.legend, 1)
         self.details = QToolButton()
-        self.details.setText("&Details")
+        self.details.setText("Sho&w details")
         self.details.setCheckable(True)
         self.details.setToolTip("Show under each criterion its full explanation, its wording in "
                                 "the source and the source (also in each row's tooltip)")

@@ -113,7 +113,7 @@ class RemnantPanel(QWidget):
         vol.addRow("", self.flr_note)
         vol.addRow("&Total liver volume (TLV):", self.tlv)
         vol.addRow("Liver &condition:", self.condition)
-        vol.addRow("Remnant after portal vein &embolisation:", self.pve_flr)
+        vol.addRow("Remnant after portal vein embolisation:", self.pve_flr)
         vol.addRow("Embolisation date:", self.pve_date)
         outer.addWidget(vol_box)
 
