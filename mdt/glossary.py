@@ -149,6 +149,7 @@ GROUP_SHORT: dict[str, str] = {
     "unresectability": "unresectability", "technical": "technical", "biological": "biological",
     "exclusion": "exclusion", "inclusion": "inclusion", "organ_function": "organ function",
 }
+"""The group of a criterion, as a plain caption under its bold mark and word."""
 
 
 def group_title(group: str) -> str:
@@ -274,11 +275,31 @@ def plan_words(resection: str | None, remnant: Iterable[str],
 
 
 SETTING_NOTE = "Setting"
+
+PLAN_NOTE_NO_LESIONS = "No lesion recorded: no plan is suggested."
+PLAN_NOTE_VESSELS = "Vessel relations not assessed: no plan is suggested until they are."
+PLAN_NOTE_RECORDED = "The recorded plan governs the verdict; better plans are reported."
+PLAN_NOTE_SEARCH = "No plan recorded: the best plan found governs the verdict."
+PLAN_NOTES: frozenset[str] = frozenset((PLAN_NOTE_NO_LESIONS, PLAN_NOTE_VESSELS,
+                                        PLAN_NOTE_RECORDED, PLAN_NOTE_SEARCH))
+"""The notes an evaluation adds about its review's plan; every other note of its assumptions
+belongs to the protocol (its assumptions and settings: the same for every patient on it)."""
+
+
+def review_notes(assumptions: Iterable[str]) -> tuple[str, ...]:
+    """The notes about this review's plan, out of an evaluation's assumptions."""
+    return tuple(a for a in assumptions if a in PLAN_NOTES)
+
+
+def protocol_notes(assumptions: Iterable[str]) -> tuple[str, ...]:
+    """The protocol's assumptions and settings, out of an evaluation's assumptions."""
+    return tuple(a for a in assumptions if a not in PLAN_NOTES)
 """Prefix of the protocol settings listed with every evaluation."""
 
 __all__ = [
     "CLINICAL_WORDS", "EFFECTS", "EFFECT_COLOURS", "EFFECT_WORDS", "ELIGIBILITY_WORDS",
     "GROUP_TITLES", "LAB_WORDS", "LEGEND", "MARKS", "VERDICT_WORDS", "effect", "effect_colour",
     "effect_label", "eligibility_colour", "eligibility_text", "field_words", "group_title",
-    "legend_text", "mark", "plan_words", "units_range", "verdict_colour", "verdict_text",
+    "legend_text", "mark", "plan_words", "protocol_notes", "review_notes", "units_range",
+    "verdict_colour", "verdict_text",
 ]

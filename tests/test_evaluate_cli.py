@@ -135,7 +135,9 @@ def test_text_report_for_a_person(tmp_path: Path) -> None:
     res = run("evaluate", "CASE", tmp_path=tmp_path)
     assert res.returncode == 0, res.stderr
     out = res.stdout
-    assert "Resectability: ● CONVERTIBLE — unresectable now (U1, U2 apply)" in out
+    # The verdict with what decided it: each criterion that applies and what was found.
+    assert "Resectability: ● CONVERTIBLE — unresectable now (U1 — not possible:" in out
+    assert "U2 — present:" in out
     assert "Trial eligibility: ✔ ELIGIBLE — judged at this review" in out
     # One line per criterion: the legend mark, the name, what was found.
     flat = " ".join(out.split())

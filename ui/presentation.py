@@ -213,7 +213,7 @@ class PresentationWindow(QWidget):
             # Trial criteria that need no discussion (effect OK) are counted, not listed.
             shown = findings if decisive else [f for f in findings if f.effect != glossary.OK]
             ok = len(findings) - len(shown)
-            head = f"<i>{_esc(glossary.GROUP_SHORT.get(group, label(group)).capitalize())}</i>"
+            head = f"<i>{_esc(glossary.group_title(group))}</i>"
             if not decisive:
                 head += f" — {ok} of {len(findings)} OK"
             table.append(f"<tr><td colspan='2' style='padding-top:8px'>{head}</td></tr>")

@@ -300,8 +300,11 @@ def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: St
         if f.missing_words:
             found += " — missing: " + ", ".join(f.missing_words)
         if f.judged_at:
-            found += f" (at the enrolment review of {f.judged_at})"
-        if f.explanation and f.explanation != found:
+            found += f" (at enrolment, {f.judged_at})"
+        # The reasoning in full where it decides or stands against: the criteria that decide
+        # resectability, and any trial criterion that is not plainly OK.
+        if f.explanation and f.explanation != found and (
+                f.group in RESECTABILITY_GROUPS or effect != glossary.OK):
             found += "\n" + f.explanation
         name = f.label or f.id
         rows.append([name, glossary.effect_label(effect), found])
@@ -310,7 +313,7 @@ def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: St
     out = [CondPageBreak(90), p(head, st["h2"]), *version_alert, *lines, Spacer(1, 2),
            p(legend, st["small"]), Spacer(1, 2),
            data_table(["Criterion", "Finding", "What was found"], rows,
-                      [0.25 * w, 0.13 * w, 0.62 * w], st, empty="The protocol lists no criterion.",
+                      [0.23 * w, 0.17 * w, 0.60 * w], st, empty="The protocol lists no criterion.",
                       extra=ink)]
     if ev.best_plan is not None:
         bp = ev.best_plan
@@ -321,8 +324,38 @@ def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: St
         if ev.better_plan_than_recorded:
             text += " (better than the recorded plan)"
         out += [Spacer(1, 3), p(text, st["small"])]
-    for text in (*ev.assumptions, *ev.warnings, *notes):
+    for text in (*glossary.review_notes(ev.assumptions), *ev.warnings, *notes):
         out.append(p(text, st["note"]))
+    shared = glossary.protocol_notes(ev.assumptions)
+    if shared:
+        # The same for every patient on this protocol: printed once, after the patients.
+        out.append(p(f"The protocol's assumptions and settings ({len(shared)}) are listed once, "
+                     f"under \"{PROTOCOL_NOTES_TITLE}\" after the patients.", st["note"]))
+    return out
+
+
+PROTOCOL_NOTES_TITLE = "Protocol assumptions and settings"
+RESECTABILITY_GROUPS = ("unresectability", "technical", "biological")
+
+
+def protocol_notes_section(items: Sequence[MinutesPatient], st: Styles) -> list[Flowable]:
+    """Each protocol's assumptions and settings (the readings of the project's conventions it
+    applies), once for all its patients of the meeting."""
+    seen: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+    for item in items:
+        ev = item.evaluation
+        if ev is None:
+            continue
+        key = (ev.protocol_id, ev.protocol_version)
+        if key not in seen:
+            seen[key] = (ev.protocol_title, glossary.protocol_notes(ev.assumptions))
+    if not seen:
+        return []
+    out: list[Flowable] = [p(PROTOCOL_NOTES_TITLE, st["h1"])]
+    for (pid, version), (title, notes) in sorted(seen.items()):
+        out.append(p(f"{title} ({pid}, version {version})" if pid not in title
+                     else f"{title} (version {version})", st["h2"]))
+        out += [p(f"• {n}", st["note"]) for n in notes]
     return out
 
 

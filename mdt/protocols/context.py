@@ -25,7 +25,7 @@ from mdt.protocols.plans import (
     search,
     units_mask,
 )
-from mdt.protocols.volume import VolumeFacts, assess_volume, liver_threshold
+from mdt.protocols.volume import VolumeFacts, assess_volume, insufficient_words, liver_threshold
 from mdt.remnant import TotalVolume, compare, total_volume
 
 
@@ -207,9 +207,7 @@ def build_context(case: Case, index: int, protocol: Protocol,
 
 
 def _short_volume(vol: VolumeFacts) -> str:
-    if vol.status == "not_met":
-        return f"remnant volume insufficient ({vol.summary.split(': ', 1)[-1]})"
-    return ""
+    return insufficient_words(vol) if vol.status == "not_met" else ""
 
 
 _EMPTY_SEARCH = SearchResult(None, None, 0, 0, 0)

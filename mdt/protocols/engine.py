@@ -299,20 +299,21 @@ def _resectability_reason(protocol: Protocol, findings: tuple[Finding, ...], ver
     by_id = {f.id: f for f in findings}
 
     def names(ids: tuple[str, ...], status: str) -> list[str]:
-        return [(by_id[i].label or i).split(" ")[0] if _short_code(by_id[i].label)
-                else (by_id[i].label or i) for i in ids if by_id[i].status == status]
+        """Each deciding criterion with what was found: "U1 — not possible: …"."""
+        out_ = []
+        for i in ids:
+            f = by_id[i]
+            if f.status != status:
+                continue
+            name = (f.label or i).split(" ")[0] if _short_code(f.label) else (f.label or i)
+            out_.append(f"{name} — {f.summary}" if f.summary else name)
+        return out_
 
     if verdict == PU:
-        hits = names(out.permanently_unresectable_if_any, MET)
-        return ", ".join(hits) + (" applies" if len(hits) == 1 else " apply")
+        return "; ".join(names(out.permanently_unresectable_if_any, MET))
     if verdict == CONV:
-        met = names(out.unresectable_if_any, MET)
-        failed = names(out.resectable_requires_all, NOT_MET)
-        parts = []
-        if met:
-            parts.append(", ".join(met) + (" applies" if len(met) == 1 else " apply"))
-        if failed:
-            parts.append("not met: " + ", ".join(failed))
+        parts = names(out.unresectable_if_any, MET)
+        parts += names(out.resectable_requires_all, NOT_MET)
         return "; ".join(parts)
     if verdict == RES:
         return "no unresectability criterion applies"
@@ -320,7 +321,7 @@ def _resectability_reason(protocol: Protocol, findings: tuple[Finding, ...], ver
     parts = []
     for f in unknown[:3]:
         label = f.label.split(" ")[0] if _short_code(f.label) else (f.label or f.id)
-        parts.append(f"{label} {f.summary}" if f.summary else label)
+        parts.append(f"{label} — {f.summary}" if f.summary else label)
     return "undecided: " + "; ".join(parts) if parts else "undecided"
 
 
@@ -343,6 +344,8 @@ def _remnant_summary(ctx: Context) -> RemnantSummary | None:
     if ctx.recorded is None:
         adequate = None
     stays = None if gov is None else (gov.viable if gov.drop_allowed else gov.remnant)
+    if ctx.recorded is None and not ctx.vessels_assessed and not ctx.no_disease:
+        stays = None  # no plan is suggested while the vessel relations are not assessed
     status = vol.status if ctx.recorded is not None else UNKNOWN
     summary = vol.summary if ctx.recorded is not None or gov is None \
         else "not assessed: no plan recorded"
@@ -419,13 +422,13 @@ _NAMED: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = tuple(
 
 def _plan_assumption(ctx: Context) -> tuple[str, ...]:
     if ctx.no_lesions:
-        return ("No lesion recorded: no plan is suggested.",)
+        return (glossary.PLAN_NOTE_NO_LESIONS,)
     if not ctx.vessels_assessed:
-        return ("Vessel relations not assessed: no plan is suggested until they are.",)
+        return (glossary.PLAN_NOTE_VESSELS,)
     if ctx.recorded is not None:
-        return ("The recorded plan governs the verdict; better plans are reported.",)
+        return (glossary.PLAN_NOTE_RECORDED,)
     if ctx.best is not None:
-        return ("No plan recorded: the best plan found governs the verdict.",)
+        return (glossary.PLAN_NOTE_SEARCH,)
     return ()
 
 

@@ -608,19 +608,17 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
     Same verdict and wording as :func:`check_plan` without its bookkeeping; it lists why every
     named resection fails in each evaluation, so it works on unit masks and memoised phrases.
     """
-    memo = disease.memo
-    # Settings by identity: the memo lives with the disease of one evaluation, whose context
-    # holds its settings alive.
-    quick_key = ("quick", remnant, id(settings))
+    memo = _settings_memo(disease, settings)
+    quick_key = ("quick", remnant)
     hit = memo.get(quick_key)
     if hit is not None:
         return hit  # type: ignore[return-value]
-    prep = memo.get(("prep", id(settings)))
+    prep = memo.get("prep")
     if prep is None:
         auto = _auto_methods(disease, settings)
         # Lesions that keep their vessels when left in the remnant (untreated or ablated
         # there); the lesions the planner treats in place (mask, (id, method)); the others.
-        prep = memo[("prep", id(settings))] = (
+        prep = memo["prep"] = (
             _vessel_holders(disease, settings),
             tuple((les.mask, (les.id, auto[les.id])) for les in disease.lesions
                   if auto[les.id] is not None),
@@ -692,10 +690,21 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
     return out
 
 
+def _settings_memo(disease: Disease, settings: Settings) -> dict[object, object]:
+    """The part of a disease's memo that holds for one settings object.  Keyed by identity (a
+    settings object is not cheap to hash) with the object kept beside it, so its id cannot be
+    reused by another settings object while the memo lives."""
+    key = ("settings", id(settings))
+    hit = disease.memo.get(key)
+    if hit is None or hit[0] is not settings:  # type: ignore[index]
+        hit = disease.memo[key] = (settings, {})
+    return hit[1]  # type: ignore[index,return-value]
+
+
 def _why_left(les: LesionFacts, inside: int, settings: Settings, memo: dict[object, object]
               ) -> str:
     """Why a lesion the planner cannot treat in place stops a plan keeping ``inside``."""
-    key = ("why", les.id, inside, id(settings))
+    key = ("why", les.id, inside)
     text = memo.get(key)
     if text is None:
         text = memo[key] = (f"{les.label} lies in remnant segment(s) "

@@ -40,7 +40,7 @@ from mdt.protocols.plans import (
     search,
     units_mask,
 )
-from mdt.protocols.volume import pct_round, pct_text  # noqa: F401  (re-exported)
+from mdt.protocols.volume import insufficient_words, pct_round, pct_text  # noqa: F401  (re-exported)
 from mdt.remnant import compare, total_volume
 from mdt.scores import age_at, child_pugh, cockcroft_gault_exact
 
@@ -705,7 +705,7 @@ def every_lesion_treatable(params: dict[str, Any], ctx: Context) -> Verdict:
         rec = check_plan(ctx.disease, ctx.recorded.remnant, settings, local=local,
                          resection=ctx.recorded.resection)
         vol = ctx.volume(_stays(rec))
-        rec = rec.with_volume(vol.status, f"remnant volume insufficient ({vol.summary})",
+        rec = rec.with_volume(vol.status, insufficient_words(vol),
                               volume_counts)
         if rec.feasible:
             return V(MET, f"yes: {_short_success(rec)}",

@@ -246,6 +246,14 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
                        at_threshold=near, **base)  # type: ignore[arg-type]
 
 
+def insufficient_words(vol: VolumeFacts) -> str:
+    """"remnant volume insufficient: remnant share 22.8 %, needs ≥ 30 %" (why a plan fails)."""
+    found = vol.summary.split(": ", 1)[-1].replace(" (needs ", ", needs ")
+    if found.endswith(")") and ", needs " in found:
+        found = found[:-1]
+    return f"remnant volume insufficient: {found}"
+
+
 def _kgr(case: Case, index: int, tlv: TotalVolume | None, pve: object,
          measured: Number | None) -> tuple[Fraction | None, str]:
     """Kinetic growth rate after PVE: (share after − share before) per week (Shindoh 2013)."""

@@ -51,7 +51,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 UNKNOWN_COLOUR = glossary.EFFECT_COLOURS[glossary.UNKNOWN]
 BAD = glossary.EFFECT_COLOURS[glossary.EXCLUDES]
-HEADERS = ("Finding", "Criterion — what was found")
+HEADERS = ("Finding", "Criterion")
 
 
 def status_colour(finding: Finding) -> str:
@@ -132,7 +132,8 @@ class CriteriaModel(RowsTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return glossary.effect_label(_effect(f))
-            return f"{f.label or f.id} — {f.summary or f.explanation}"
+            when = f" (at the enrolment review of {f.judged_at})" if f.judged_at else ""
+            return f"{f.label or f.id}{when} — {f.summary or f.explanation}"
         if role == Qt.ItemDataRole.ForegroundRole and col == 0:
             return QBrush(QColor(status_colour(f)))
         if role == Qt.ItemDataRole.FontRole and col == 0:
@@ -155,8 +156,6 @@ class StatusDelegate(QStyledItemDelegate):
         finding = index.model().finding(index.row()) if hasattr(index.model(), "finding") else None
         if finding is not None and finding.group:
             group = glossary.GROUP_SHORT.get(finding.group, finding.group.replace("_", " "))
-            if finding.judged_at:
-                group += " · enrolment"
             option.text = f"{option.text}\n{group}"
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
@@ -178,12 +177,16 @@ class StatusDelegate(QStyledItemDelegate):
         rect = option.rect.adjusted(4, 0, -4, 0)
         top = rect.top() + (rect.height() - fm.lineSpacing() * len(lines)) / 2
         painter.save()
-        painter.setFont(bold)
-        painter.setPen(ink)
+        caption = QFont(opt.font)
+        caption_ink = ink if selected else QColor("#555555")
         for i, line in enumerate(lines):
+            # The mark and word bold in the legend's colour; the group under it a plain caption.
+            painter.setFont(bold if i == 0 else caption)
+            painter.setPen(ink if i == 0 else caption_ink)
+            metrics = fm if i == 0 else QFontMetrics(caption)
             painter.drawText(QRectF(rect.left(), top + i * fm.lineSpacing(), rect.width(), fm.lineSpacing()),
                              int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             fm.elidedText(line, Qt.TextElideMode.ElideRight, rect.width()))
+                             metrics.elidedText(line, Qt.TextElideMode.ElideRight, rect.width()))
         painter.restore()
 
 
@@ -294,6 +297,7 @@ class CriteriaPanel(QWidget):
         box.setContentsMargins(6, 4, 6, 4)
         self.eligibility_title = QLabel("Trial eligibility")
         self.eligibility_title.setProperty("role", "hint")
+        self.eligibility_title.setWordWrap(True)
         box.addWidget(self.eligibility_title)
         self.eligibility = QLabel()
         ef = QFont(self.font())
@@ -393,11 +397,20 @@ class CriteriaPanel(QWidget):
         self.set_evaluation(None)
 
     def _fit_status_column(self) -> None:
-        """Wide enough for the longest group word under the status ("unresectability"), in the
-        font the table really has (known once the panel sits in the window)."""
+        """Wide enough for the widest mark and word shown and the group captions, in the fonts
+        the table really has (known once the panel sits in the window)."""
         bold = QFont(self.table.font())
         bold.setBold(True)
-        width = max(125, QFontMetrics(bold).horizontalAdvance("unresectability") + 18)
+        plain = QFontMetrics(self.table.font())
+        # The marks and words present (the column stays narrow unless "● unresectable now" is
+        # shown: the criterion text needs the width more), and at least "? unknown".
+        shown = {glossary.UNKNOWN, glossary.EXCLUDES} | {
+            _effect(f) for f in (self.model.finding(r) for r in range(self.model.rowCount()))
+            if f is not None}
+        widest = max([QFontMetrics(bold).horizontalAdvance(glossary.effect_label(e))
+                      for e in shown]
+                     + [plain.horizontalAdvance(g) for g in glossary.GROUP_SHORT.values()])
+        width = max(125, widest + 18)
         if self.table.columnWidth(0) != width:
             self.table.setColumnWidth(0, width)
             # The stretched text column changes width after this returns: re-measure the wrapped
@@ -475,6 +488,7 @@ class CriteriaPanel(QWidget):
             self.eligibility_reason.setText(_sentence(ev.eligibility_reason)
                                             if ev.eligibility != "eligible" else "")
         self.model.set_findings(ev.criteria)
+        self._fit_status_column()
         self.remnant.setText(self._remnant_text(ev))
         self.recist.setText(self._recist_text(ev))
         notes = ("<br>" + "<br>".join(html.escape(n) for n in ev.best_plan.notes)
@@ -509,8 +523,10 @@ class CriteriaPanel(QWidget):
             return ("Remnant: no plan suggested (no lesion recorded)."
                     if ev.resectability_reason == "no lesions recorded"
                     else "Remnant: no plan recorded and none found.")
-        segs = glossary.units_range(r.segments) if r.segments else "—"
-        return f"Remnant {segs}: {r.summary}."
+        if not r.segments:
+            return f"Remnant: {r.summary}."
+        return f"Remnant {glossary.units_range(r.segments)}: {r.summary}."
+
     @staticmethod
     def _recist_text(ev: Evaluation) -> str:
         rc = ev.recist

@@ -62,6 +62,8 @@ class RemnantPanel(QWidget):
 
         plan_box = QGroupBox("Plan")
         plan = QFormLayout(plan_box)
+        # In a narrow column the labels go above their fields rather than clip them.
+        plan.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.resection = QComboBox()
         self.resection.setAccessibleName("Named resection")
         self.resection.addItem("— no plan recorded —", None)
@@ -99,6 +101,7 @@ class RemnantPanel(QWidget):
 
         vol_box = QGroupBox("Volumes and liver")
         vol = QFormLayout(vol_box)
+        vol.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.flr = NumberField("mL", partial(self._number, "flr_ml"), placeholder="measured")
         self.flr_note = QLabel()
         self.flr_note.setWordWrap(True)
@@ -110,11 +113,11 @@ class RemnantPanel(QWidget):
         self.pve_date.edit.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self.pve_date.edit.setMaximumWidth(140)
         vol.addRow("Future remn&ant volume (FLR):", self.flr)
-        vol.addRow("", self.flr_note)
+        vol.addRow(self.flr_note)  # the whole width: "stale — 390 mL measured for I–III, IVb; …"
         vol.addRow("&Total liver volume (TLV):", self.tlv)
         vol.addRow("Liver &condition:", self.condition)
-        vol.addRow("Remnant after portal vein embolisation:", self.pve_flr)
-        vol.addRow("Embolisation date:", self.pve_date)
+        vol.addRow("FLR after portal vein embolisation (PVE):", self.pve_flr)
+        vol.addRow("PVE date:", self.pve_date)
         outer.addWidget(vol_box)
 
         res_box = QGroupBox("Remnant volume against its threshold")
