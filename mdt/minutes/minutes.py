@@ -161,6 +161,7 @@ def build_minutes_story(meeting: Meeting, items: Sequence[MinutesPatient], quoru
     notes = protocol_notes_section(items, st)
     if notes:
         story.append(PageBreak())
+        story.append(SectionMarker("Protocol assumptions and settings"))
         story += notes
     story.append(PageBreak())
     story += _signoff_block(meeting, st)
