@@ -401,7 +401,6 @@ class CriteriaPanel(QWidget):
         the table really has (known once the panel sits in the window)."""
         bold = QFont(self.table.font())
         bold.setBold(True)
-        plain = QFontMetrics(self.table.font())
         # The marks and words present (the column stays narrow unless "● unresectable now" is
         # shown: the criterion text needs the width more), and at least "? unknown".
         shown = {glossary.UNKNOWN, glossary.EXCLUDES} | {
@@ -409,7 +408,8 @@ class CriteriaPanel(QWidget):
             if f is not None}
         widest = max([QFontMetrics(bold).horizontalAdvance(glossary.effect_label(e))
                       for e in shown]
-                     + [plain.horizontalAdvance(g) for g in glossary.GROUP_SHORT.values()])
+                     + [QFontMetrics(bold).horizontalAdvance(g)  # bold: a safe margin
+                        for g in glossary.GROUP_SHORT.values()])
         width = max(125, widest + 18)
         if self.table.columnWidth(0) != width:
             self.table.setColumnWidth(0, width)

@@ -258,11 +258,13 @@ class RemnantPanel(QWidget):
         ids = [les.id for les in inside]
         if ids != list(self.local_combos):
             for combo in self.local_combos.values():
+                combo.hide()  # gone at once, not only when the deferred delete runs
                 combo.deleteLater()
             while self.local_grid.count():
                 item = self.local_grid.takeAt(0)
                 w = item.widget()
                 if w is not None and w is not self.local_empty:
+                    w.hide()
                     w.deleteLater()
             self.local_combos = {}
             self.local_grid.addWidget(self.local_empty, 0, 0, 1, 2)
