@@ -143,6 +143,9 @@ class Evaluation:
     eligibility_reason: str = ""
     enrolment_criteria: tuple[Finding, ...] = ()
     """The trial criteria as judged at the enrolment review, when that is an earlier review."""
+    settings: tuple[tuple[str, object, str], ...] = ()
+    """The protocol's settings (the readings it applies): (name, value, where the value comes
+    from); the same readings in words are among :attr:`assumptions`."""
 
     @property
     def eligibility_judged_here(self) -> bool:

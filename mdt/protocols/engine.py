@@ -20,6 +20,8 @@ assessed every answer that a missing relation could have turned into a pass is u
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from mdt import anatomy, glossary
 from mdt.case import Case, enrolment_review_index
 from mdt.errors import FieldProblem, ValidationError
@@ -27,7 +29,7 @@ from mdt.evaluation import MET, NOT_MET, UNKNOWN, Evaluation, Finding, PlanOptio
 from mdt.exact import to_float
 from mdt.protocols.context import Context, build_context
 from mdt.protocols.loader import protocol_for
-from mdt.protocols.model import ELIGIBILITY_GROUPS, Protocol, Rule
+from mdt.protocols.model import ELIGIBILITY_GROUPS, Protocol, Rule, Settings
 from mdt.protocols.plans import PlanCheck, quick_option
 from mdt.protocols.rules import LESION_KINDS, RULE_KINDS, VESSEL_KINDS, Verdict, better_plan
 from mdt.protocols.volume import pct_round
@@ -129,16 +131,18 @@ def evaluate(case: Case, review_index: int | None = None, protocol_id: str | Non
         eligibility_review_date=None if elig_index is None
         else case.reviews[elig_index].date.isoformat(),
         eligibility_resectability=elig_resect, eligibility_reason=elig_reason,
-        enrolment_criteria=enrolment,
+        enrolment_criteria=enrolment, settings=_per_protocol(protocol)[3],
     )
 
 
-_PER_PROTOCOL: dict[int, tuple[Protocol, tuple[str, ...], frozenset[str]]] = {}
+_PER_PROTOCOL: dict[int, tuple[Protocol, tuple[str, ...], frozenset[str],
+                               tuple[tuple[str, object, str], ...]]] = {}
 """Per protocol object: (the protocol, its assumptions with its settings, its decisive rule ids).
 Keyed by identity, the protocol kept alive beside its entry (protocol objects are few)."""
 
 
-def _per_protocol(protocol: Protocol) -> tuple[Protocol, tuple[str, ...], frozenset[str]]:
+def _per_protocol(protocol: Protocol) -> tuple[Protocol, tuple[str, ...], frozenset[str],
+                                               tuple[tuple[str, object, str], ...]]:
     hit = _PER_PROTOCOL.get(id(protocol))
     if hit is None or hit[0] is not protocol:
         out = protocol.outcome
@@ -147,7 +151,9 @@ def _per_protocol(protocol: Protocol) -> tuple[Protocol, tuple[str, ...], frozen
                    f"{glossary.SETTING_NOTE}: " + s
                    for s in protocol.settings.describe(protocol.kinds, protocol.has_eligibility)),
                frozenset(out.permanently_unresectable_if_any + out.unresectable_if_any
-                         + out.resectable_requires_all))
+                         + out.resectable_requires_all),
+               tuple((f.name, getattr(protocol.settings, f.name),
+                      protocol.setting_sources.get(f.name, "")) for f in fields(Settings)))
         if len(_PER_PROTOCOL) > 256:
             _PER_PROTOCOL.clear()
         _PER_PROTOCOL[id(protocol)] = hit

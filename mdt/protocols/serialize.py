@@ -66,7 +66,9 @@ def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
     return {
         "format": EVALUATION_FORMAT,
         "protocol": {"id": ev.protocol_id, "version": ev.protocol_version,
-                     "title": ev.protocol_title},
+                     "title": ev.protocol_title,
+                     "settings": [{"name": n, "value": list(v) if isinstance(v, tuple) else v,
+                                   "source": src} for n, v, src in ev.settings]},
         "review": {"index": ev.review_index, "date": ev.review_date, "cycle": ev.review_cycle},
         "resectability": ev.resectability,
         "eligibility": ev.eligibility,
