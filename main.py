@@ -80,11 +80,16 @@ class _CommandExit(Exception):
 
 
 @contextmanager
-def _service(args: argparse.Namespace, *, existing: bool = False) -> Iterator[tuple[Any, Any]]:
-    """The database and a service acting as ``--user``, closed on the way out.
+def _service(args: argparse.Namespace, *, existing: bool = False,
+             sign_in: bool = False) -> Iterator[tuple[Any, Any]]:
+    """The database and a service, closed on the way out.
 
     ``existing``: a command that only reads refuses to create an empty database (exit 2);
-    a database that cannot be opened exits 1.
+    a database that cannot be opened exits 1.  ``sign_in``: the command changes the
+    record, so it acts as a member only after sign-in (``mdt.cli_signin``: a prompt on
+    a terminal, else ``--password-file``/``MDT_PASSWORD``); a failed sign-in exits 1
+    (2 when the credentials were not given at all).  Commands that only read run as
+    the unauthenticated ``--user`` name, which only labels nothing: they write nothing.
     """
     from mdt.services import Actor, MdtService
     from mdt.store.db import DatabaseError, open_database
@@ -99,33 +104,62 @@ def _service(args: argparse.Namespace, *, existing: bool = False) -> Iterator[tu
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise _CommandExit(EXIT_FAIL) from exc
+    db.on_wait = _WaitNotice()
     try:
-        yield db, MdtService(db, Actor.from_environment(args.user))
+        actor = Actor.from_environment(args.user)
+        if sign_in and db.read_only:
+            # Say what matters first: nothing can be saved here, whoever signs in.
+            print(f"error: the database {db.where()} is read-only (a read-only file, disk or "
+                  f"mount): copy it to a writable place to change it; nothing was "
+                  f"{getattr(args, 'nothing_done', 'changed')}", file=sys.stderr)
+            raise _CommandExit(EXIT_FAIL)
+        if sign_in:
+            from mdt.cli_signin import SignInFailed, sign_in_cli
+
+            try:
+                actor = sign_in_cli(db, args.user, args.password_file)
+            except SignInFailed as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                raise _CommandExit(EXIT_USAGE if exc.usage else EXIT_FAIL) from exc
+        yield db, MdtService(db, actor)
     finally:
         db.close()
+
+
+class _WaitNotice:
+    """While a write waits for another workstation: say who holds the database, then how
+    long it has waited, every few seconds (stderr; stdout stays the command's output)."""
+
+    def __init__(self) -> None:
+        self.next_at = 0.0
+
+    def __call__(self, wait: Any) -> None:
+        if wait.elapsed_s >= self.next_at:
+            print(f"note: {wait.words()}", file=sys.stderr, flush=True)
+            self.next_at = wait.elapsed_s + 5
 
 
 def _add_import(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="store patients and reviews from mdt-case/1 files")
     p.add_argument("files", nargs="+", metavar="CASE.json",
                    help="a case file (one case or a JSON array of cases)")
-    p.set_defaults(func=cmd_import)
+    p.set_defaults(func=cmd_import, nothing_done="imported")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mdt.caseformat import read_cases
-    from mdt.errors import MdtError, ValidationError
+    from mdt.caseformat import read_imports
+    from mdt.errors import LockedFieldsError, MdtError, ValidationError
 
     cases = []
     invalid = False
     for name in args.files:  # validate every file before touching the database
         try:
-            cases.extend(read_cases(name))
+            cases.extend(read_imports(name))
         except ValidationError as exc:
             invalid = True
             for problem in exc.problems:
-                print(f"error: {name}: {problem}", file=sys.stderr)
-    ids = [c.patient.id for c in cases]
+                print(f"error: {_printable(name)}: {problem}", file=sys.stderr)
+    ids = [c.case.patient.id for c in cases]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         invalid = True
@@ -134,20 +168,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     if invalid:
         print("nothing was imported", file=sys.stderr)
         return EXIT_USAGE
-    with _service(args) as (db, svc):
+    with _service(args, sign_in=True) as (db, svc):
         try:
             summary = svc.import_cases(cases)
-        except ValidationError as exc:
+        except (ValidationError, LockedFieldsError) as exc:  # refused input: exit 2
             _print_problems(exc)
             print("nothing was imported", file=sys.stderr)
             return EXIT_USAGE
         except MdtError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            print("nothing was imported", file=sys.stderr)
             return EXIT_FAIL
     print(f"imported {len(cases)} case(s): {summary.patients_created} patient(s) created, "
           f"{summary.patients_updated} updated; reviews: {summary.reviews_added} added, "
           f"{summary.reviews_revised} revised, {summary.reviews_unchanged} unchanged")
+    if summary.cleared:
+        print(f"cleared by an explicit null in the file ({len(summary.cleared)}):")
+        for line in summary.cleared:
+            print(f"  {line}")
     return EXIT_OK
+
+
+def _printable(text: str) -> str:
+    """A file name as the terminal can print it (undecodable bytes shown escaped)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
@@ -175,12 +219,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     text = dump_case(cases[0]) if len(cases) == 1 and not args.all else dump_cases(cases)
     if args.out:
-        from pathlib import Path
+        from mdt.atomic import WriteError, atomic_write
 
         try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as exc:  # missing folder, no permission: a message, not a traceback
-            print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            # All or nothing: a full disk never leaves a truncated export over a good one.
+            atomic_write(args.out, text)
+        except WriteError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAIL
     else:
         sys.stdout.write(text)
@@ -195,6 +240,8 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
     log = asub.add_parser("log", help="print audit events (newest first)")
     log.add_argument("--patient", metavar="ID", help="only this patient's events (oldest first)")
     log.add_argument("--limit", type=int, default=50)
+    log.add_argument("--seals", action="store_true",
+                     help="also the data.seal events (content hashes of the rows written)")
     log.set_defaults(func=cmd_audit_log)
 
 
@@ -210,7 +257,8 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
 
     with _service(args, existing=True) as (db, svc):
         try:
-            events = svc.patient_history(args.patient) if args.patient else svc.audit_events(args.limit)
+            events = svc.patient_history(args.patient) if args.patient else \
+                svc.audit_events(args.limit, include_seals=args.seals)
         except NotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -240,11 +288,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
+    from mdt.errors import MdtError
+
     try:
         info = backup(db, args.out)
-    except BackupError as exc:
+    except BackupError as exc:  # a file of that name exists, an in-memory database
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MdtError as exc:  # cannot write there (full, read-only, no permission...)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     finally:
         db.close()
     print(f"backup written to {info.path}: {info.rows} rows in {info.tables} tables; "
@@ -256,22 +309,23 @@ def _add_restore(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("restore", help="restore a backup file into the database (--db)")
     p.add_argument("file", metavar="BACKUP")
     p.add_argument("--force", action="store_true",
-                   help="replace an SQLite database that holds data (a copy is kept first)")
+                   help="replace an SQLite database that holds data (a copy is kept first, in "
+                        "backups/ beside it; MDT_RESTORE_COPIES_KEPT copies are kept, default 5)")
     p.set_defaults(func=cmd_restore)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from mdt.backup import BackupError, restore
-    from mdt.store.db import DatabaseError
+    from mdt.backup import restore
+    from mdt.errors import MdtError
 
     if not Path(args.file).is_file():  # invalid input, like every other command: exit 2
         print(f"error: no backup file {args.file}", file=sys.stderr)
         return EXIT_USAGE
     try:
         info = restore(args.file, args.db, force=args.force)
-    except (BackupError, DatabaseError) as exc:
+    except MdtError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
     print(f"restored {info.rows} rows; {info.audit_message}")
@@ -293,6 +347,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("error: the database is not empty; demo data was not added", file=sys.stderr)
         return EXIT_FAIL
     print(f"demo data added: {count} patients")
+    from mdt.demo import demo_members
+
+    print("demo members (none has a password yet: each chooses one at first sign-in, in the "
+          "window or with `main.py --user NAME set-password`):")
+    for m in demo_members():
+        print(f"  {m.name} ({m.role})")
     return EXIT_OK
 
 
@@ -318,7 +378,7 @@ def cmd_import_dicom(args: argparse.Namespace) -> int:
         if not args.quiet and total:
             print(f"\r{what}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
 
-    with _service(args) as (db, svc):
+    with _service(args, sign_in=True) as (db, svc):
         try:
             report = import_dicom(db, args.path, progress=progress, patients=ServicePatients(svc),
                                   confirm=(lambda patient, titles: True) if args.create_patients else None)
@@ -334,6 +394,10 @@ def cmd_import_dicom(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         print("\n".join(report.summary_lines()))
+    if report.missing:
+        print(f"error: {len(report.missing)} file(s) listed in the DICOMDIR are missing; the import is "
+              "incomplete", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK if report.series or report.unchanged or not report.skipped else EXIT_USAGE
 
 
@@ -372,7 +436,7 @@ def cmd_volumetry(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"note: {note}")
     if args.patient:
-        with _service(args) as (db, svc):
+        with _service(args, sign_in=True) as (db, svc):
             try:
                 saved, notes = apply_to_review(svc, args.patient, result, args.review, args.reason)
             except ValidationError as exc:
@@ -608,6 +672,74 @@ def cmd_cohort(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_outcomes(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("outcomes", help="endpoints per protocol and arm: conversion, response, "
+                                        "survival, complications, panel agreement")
+    p.add_argument("files", nargs="*", metavar="CASE.json",
+                   help="mdt-case/1 files (default: the patients in the database)")
+    p.add_argument("--patient", action="append", metavar="ID", default=[],
+                   help="only this patient (repeat for several)")
+    p.add_argument("--protocol", metavar="ID", default=None, help="only this protocol")
+    p.add_argument("--arm", metavar="ARM", default=None, help="only this arm")
+    p.add_argument("--from", dest="enrolled_from", metavar="YYYY-MM-DD", default=None,
+                   help="only patients enrolled on or after this date")
+    p.add_argument("--to", dest="enrolled_to", metavar="YYYY-MM-DD", default=None,
+                   help="only patients enrolled on or before this date")
+    p.add_argument("--by", choices=("arm",), default=None,
+                   help="one column per arm, with the between-arm comparisons")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the mdt-outcomes/1 JSON")
+    fmt.add_argument("--csv", action="store_true", help="print one line per patient (what every figure counts)")
+    fmt.add_argument("--pdf", metavar="FILE.pdf", default=None, help="write the outcomes report PDF")
+    p.set_defaults(func=cmd_outcomes)
+
+
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    import json
+    from datetime import date
+
+    from mdt.outcomes.export import facts_to_csv, report_to_dict, report_to_text
+    from mdt.outcomes.facts import cohort_facts
+    from mdt.outcomes.report import Filters, build_report
+
+    dates = {}
+    for name in ("enrolled_from", "enrolled_to"):
+        text = getattr(args, name)
+        try:
+            dates[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            option = "--from" if name == "enrolled_from" else "--to"
+            print(f"error: {option}: {text!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+            return EXIT_USAGE
+    cases = _load_cases_for(args)
+    if isinstance(cases, int):
+        return cases
+    filters = Filters(protocol=args.protocol, arm=args.arm, by_arm=args.by == "arm", **dates)
+    facts, notes = cohort_facts(cases)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    report = build_report(facts, filters, notes)
+    if args.protocol is not None and not report.sections:
+        print(f"error: no patient under protocol {args.protocol!r} matches the filters", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False))
+    elif args.csv:
+        sys.stdout.write(facts_to_csv([f for f in facts if filters.keeps(f)]))
+    elif args.pdf:
+        from mdt.outcomes.pdf import render_outcomes_report
+
+        try:
+            render_outcomes_report(report, [f for f in facts if filters.keeps(f)], args.pdf)
+        except OSError as exc:
+            print(f"error: cannot write {args.pdf}: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+        print(f"outcomes report written to {args.pdf}")
+    else:
+        sys.stdout.write(report_to_text(report))
+    return EXIT_OK
+
+
 def _add_startup_probe(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("startup-probe",
                        help="open the main window (offscreen in CI), print the start-up time as "
@@ -616,7 +748,7 @@ def _add_startup_probe(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_startup_probe(args: argparse.Namespace) -> int:
-    from mdt.selftest import run_startup_probe
+    from selftest import run_startup_probe
 
     return run_startup_probe(db_url=args.db, user=args.user)
 
@@ -642,7 +774,8 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str, what: str) -> int:
     """Open the database, render one PDF; unknown ids exit 2, unwritable files exit 1."""
-    from mdt.errors import NotFound
+    from mdt.atomic import WriteError
+    from mdt.errors import MdtError, NotFound
 
     with _service(args, existing=True) as (db, svc):
         try:
@@ -650,8 +783,8 @@ def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str,
         except NotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        except OSError as exc:
-            print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
+        except (WriteError, MdtError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAIL
     print(f"{what} of {key} written to {path}")
     return EXIT_OK
@@ -669,11 +802,277 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _write_pdf(args, write_course_report, args.patient, "course report")
 
 
+# ---- sign-in and signing commands: set-password, sign, verify-minutes, members, settings,
+# import-certificate (the sign-in rules are in mdt/cli_signin.py and docs/SECURITY.md)
+
+def _signin_exit(exc: Exception) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return EXIT_USAGE if getattr(exc, "usage", False) else EXIT_FAIL
+
+
+def _add_set_password(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("set-password",
+                       help="first sign-in of --user (choose a password), or change it")
+    p.add_argument("--new-password-file", metavar="FILE", default=None,
+                   help="scripted change: the new password is the first line of FILE "
+                        "(the current one comes from --password-file or MDT_PASSWORD)")
+    p.set_defaults(func=cmd_set_password)
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    import os
+
+    from mdt.cli_signin import SignInFailed, choose_password, read_password_file, sign_in_cli
+    from mdt.errors import MdtError
+    from mdt.services import MdtService, signin_state
+
+    if not args.user and not os.environ.get("MDT_USER"):
+        print("error: give --user NAME (the member whose password this is)", file=sys.stderr)
+        return EXIT_USAGE
+    name = args.user or os.environ["MDT_USER"]
+    with _service(args, existing=True) as (db, _svc):
+        try:
+            state = signin_state(db, name)
+            actor = sign_in_cli(db, state.name, args.password_file)
+            if state.has_password:  # a change: signed in with the current one above
+                if not args.new_password_file and not sys.stdin.isatty():
+                    print(f"{state.name} already has a password (signed in with it); give "
+                          f"--new-password-file to change it", file=sys.stderr)
+                    return EXIT_OK
+                new = (read_password_file(args.new_password_file) if args.new_password_file
+                       else choose_password(state.name))
+                current = (read_password_file(args.password_file) if args.password_file
+                           else os.environ.get("MDT_PASSWORD"))
+                if current is None:
+                    import getpass
+
+                    current = getpass.getpass("Current password again: ")
+                MdtService(db, actor).change_password(current, new)
+                print(f"password of {state.name} changed; the signing key was re-encrypted")
+            else:
+                print(f"password of {state.name} set; a signing key and certificate were made")
+        except (SignInFailed, MdtError) as exc:
+            return _signin_exit(exc)
+    return EXIT_OK
+
+
+def _add_sign(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sign", help="the chair signs a meeting's minutes (password asked again)")
+    p.add_argument("--meeting", metavar="ID", required=True)
+    p.add_argument("--out", metavar="FILE.pdf", default=None,
+                   help="also write the signed minutes PDF here")
+    p.set_defaults(func=cmd_sign)
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    from mdt.cli_signin import SignInFailed, ask_password
+    from mdt.errors import ConflictError, MdtError, NotFound
+
+    with _service(args, existing=True, sign_in=True) as (db, svc):
+        try:
+            # Two components at signing (21 CFR 11.200): the password again, even right
+            # after sign-in, because it is what unlocks the signing key.
+            password = ask_password(f"Password of {svc.actor.name} to sign {args.meeting}: ",
+                                    args.password_file)
+            sig = svc.sign_meeting(args.meeting, password)
+        except NotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except ConflictError as exc:
+            print(f"conflict: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+        except (SignInFailed, MdtError) as exc:
+            return _signin_exit(exc)
+        if args.out:
+            from mdt.atomic import WriteError, atomic_write
+
+            try:
+                atomic_write(args.out, svc.signed_minutes(args.meeting) or b"")
+            except WriteError as exc:
+                print(f"error: the minutes were signed, but {exc}", file=sys.stderr)
+                return EXIT_FAIL
+    print(f"{args.meeting} signed by {sig.signer} at {sig.at.isoformat(timespec='seconds')}; "
+          f"audit event #{sig.audit_event_id}, certificate SHA-256 {sig.certificate_sha256}")
+    if args.out:
+        print(f"signed minutes written to {args.out}")
+    return EXIT_OK
+
+
+def _add_verify_minutes(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "verify-minutes",
+        help="who signed a minutes PDF, when, and whether it and the database still agree "
+             "(exit 0 valid and agrees; 1 broken or disagrees; 2 no file/not a PDF; 3 unsigned)")
+    p.add_argument("file", metavar="FILE.pdf")
+    p.set_defaults(func=cmd_verify_minutes)
+
+
+def cmd_verify_minutes(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mdt.signing import verify_minutes
+
+    try:
+        pdf = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    with _service(args, existing=True) as (db, svc):
+        result = verify_minutes(svc, pdf)
+    out = sys.stdout if result.agrees else sys.stderr
+    for line in result.lines:
+        print(line, file=out)
+    return result.code
+
+
+def _add_members(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("members", help="the members registry: list, add, reset a password, "
+                                       "bind an operating-system login")
+    msub = p.add_subparsers(dest="members_command", metavar="ACTION", required=True)
+    ls = msub.add_parser("list", help="members with sign-in status (no sign-in needed)")
+    ls.set_defaults(func=cmd_members_list)
+    add = msub.add_parser("add", help="add a member (chair/coordinator, signed in)")
+    add.add_argument("name")
+    add.add_argument("--specialty", required=True)
+    add.add_argument("--role", default="member")
+    add.set_defaults(func=cmd_members_add)
+    reset = msub.add_parser("reset-password", help="clear a forgotten password "
+                                                   "(chair/coordinator, signed in)")
+    reset.add_argument("name")
+    reset.set_defaults(func=cmd_members_reset)
+    bind = msub.add_parser("bind-os", help="bind a member to an operating-system login "
+                                           "(chair/coordinator, signed in)")
+    bind.add_argument("name")
+    bind.add_argument("login", nargs="?", default=None, help="omit to unbind")
+    bind.set_defaults(func=cmd_members_bind)
+
+
+def cmd_members_list(args: argparse.Namespace) -> int:
+    from mdt.services import signin_states
+
+    with _service(args, existing=True) as (db, _svc):
+        for st in signin_states(db):
+            key = f"key {st.key_source} {st.certificate_sha256[:16]}…" if st.certificate_sha256 else "no key"
+            print(f"{st.name}\t{st.role}\t{'password set' if st.has_password else 'no password yet'}"
+                  f"\t{key}\t{('os: ' + st.os_account) if st.os_account else ''}")
+    return EXIT_OK
+
+
+def _member_id(svc: Any, name: str) -> int:
+    from mdt.errors import NotFound
+
+    found = next((m for m in svc.list_members(include_inactive=True)
+                  if m.name.casefold() == name.casefold()), None)
+    if found is None or found.id is None:
+        raise NotFound(f"no member named {name!r}")
+    return found.id
+
+
+def _members_action(args: argparse.Namespace, action: Callable[[Any], str]) -> int:
+    from mdt.cli_signin import SignInFailed
+    from mdt.errors import MdtError, NotFound, ValidationError
+
+    with _service(args, existing=True, sign_in=True) as (db, svc):
+        try:
+            print(action(svc))
+        except SignInFailed as exc:
+            return _signin_exit(exc)
+        except (NotFound, ValidationError) as exc:
+            _print_problems(exc)
+            return EXIT_USAGE
+        except MdtError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_members_add(args: argparse.Namespace) -> int:
+    from mdt.meeting import Member
+
+    return _members_action(args, lambda svc: "added " + svc.add_member(Member(
+        name=args.name, specialty=args.specialty, role=args.role)).name
+        + " (they choose a password at first sign-in)")
+
+
+def cmd_members_reset(args: argparse.Namespace) -> int:
+    def act(svc: Any) -> str:
+        svc.reset_password(_member_id(svc, args.name))
+        return f"password of {args.name} cleared: they choose a new one at next sign-in"
+    return _members_action(args, act)
+
+
+def cmd_members_bind(args: argparse.Namespace) -> int:
+    def act(svc: Any) -> str:
+        svc.bind_os_account(_member_id(svc, args.name), args.login)
+        return (f"{args.name} bound to login {args.login}" if args.login
+                else f"{args.name} unbound from any login")
+    return _members_action(args, act)
+
+
+def _add_settings(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("settings", help="hospital settings (sign-in mode, screen lock, amendments)")
+    ssub = p.add_subparsers(dest="settings_command", metavar="ACTION", required=True)
+    show = ssub.add_parser("show", help="every setting with its value")
+    show.set_defaults(func=cmd_settings_show)
+    st = ssub.add_parser("set", help="change one (chair/coordinator, signed in)")
+    st.add_argument("key")
+    st.add_argument("value")
+    st.set_defaults(func=cmd_settings_set)
+
+
+def cmd_settings_show(args: argparse.Namespace) -> int:
+    from mdt.settings import DESCRIPTIONS
+
+    with _service(args, existing=True) as (db, svc):
+        for key, value in svc.setting_values().items():
+            print(f"{key} = {value}\t# {DESCRIPTIONS.get(key, '')}")
+    return EXIT_OK
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    return _members_action(args, lambda svc: f"{args.key} = {svc.set_setting(args.key, args.value)}")
+
+
+def _add_import_certificate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import-certificate",
+                       help="sign with a hospital-issued certificate (PKCS#12) from now on")
+    p.add_argument("file", metavar="FILE.p12")
+    p.add_argument("--p12-password-file", metavar="FILE", default=None,
+                   help="the PKCS#12 file's own password (first line); else prompted")
+    p.set_defaults(func=cmd_import_certificate)
+
+
+def cmd_import_certificate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mdt.cli_signin import ask_password, read_password_file
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def act(svc: Any) -> str:
+        if args.p12_password_file:
+            p12 = read_password_file(args.p12_password_file)
+        else:
+            import getpass
+
+            p12 = getpass.getpass("Password of the PKCS#12 file: ") if sys.stdin.isatty() else None
+        password = ask_password(f"Your password, {svc.actor.name}: ", args.password_file)
+        fp = svc.import_certificate(data, p12, password)
+        return f"{svc.actor.name} now signs with the imported certificate (SHA-256 {fp})"
+    return _members_action(args, act)
+
+
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_set_password, _add_sign, _add_verify_minutes, _add_members, _add_settings,
+    _add_import_certificate,
     _add_import, _add_export, _add_audit, _add_backup, _add_restore, _add_demo,
     _add_import_dicom, _add_volumetry,
     _add_evaluate, _add_protocols,
-    _add_response, _add_cohort,
+    _add_response, _add_cohort, _add_outcomes,
     _add_minutes, _add_report,
     _add_startup_probe,
     _add_gui,
@@ -692,7 +1091,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "SQLite file in the user's data directory); "
                              "e.g. sqlite:///x.db or postgresql+psycopg://user@host/db")
     parser.add_argument("--user", metavar="NAME", default=None,
-                        help="who is acting, for the audit trail (default: MDT_USER or the login name)")
+                        help="the member who acts (default: MDT_USER); commands that change "
+                             "the record sign this member in first: a password prompt on a "
+                             "terminal, else --password-file or MDT_PASSWORD")
+    parser.add_argument("--password-file", metavar="FILE", default=None,
+                        help="scripted sign-in: the member's password is the first line of "
+                             "FILE (keep it readable by you only); MDT_PASSWORD also works")
     parser.add_argument("--self-test", action="store_true",
                         help="run the headless start-up self-test, print a JSON summary and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -705,14 +1109,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
-        from mdt.selftest import run_self_test
+        from selftest import run_self_test
 
         return run_self_test(db_url=args.db)
     func: Command = getattr(args, "func", cmd_gui)
+    from mdt.errors import MdtError
+
     try:
         return func(args)
     except _CommandExit as stop:
         return stop.code
+    except MdtError as exc:
+        # A fault the command did not expect (the database went read-only, busy, away; a
+        # disk filled): its message, never a traceback.  Input problems were exit 2 above.
+        _print_problems(exc)
+        return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

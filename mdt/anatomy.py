@@ -1,7 +1,7 @@
-"""Couinaud anatomy as data (CONVENTIONS.md "What a remnant segment depends on").
+"""Couinaud anatomy as data (docs/clinical/conventions.md#what-a-remnant-segment-depends-on).
 
 Sources: Brisbane 2000 terminology (IHPBA, HPB 2000;2:333-339) for hemilivers
-and named resections; the project's CONVENTIONS.md for inflow/outflow columns,
+and named resections; the project's docs/clinical/conventions.md#segment-inflow-and-outflow for inflow/outflow columns,
 contiguity and remnant vessels.
 
 Segments are the nine units I, II, III, IVa, IVb, V, VI, VII, VIII.  A case may
@@ -177,7 +177,7 @@ viability only."""
 
 
 def remnant_vessels(remnant: Iterable[str]) -> frozenset[str]:
-    """Major vessels of a remnant (U2, CONVENTIONS.md): Table 1's vessels its segments need -
+    """Major vessels of a remnant (U2, docs/clinical/conventions.md#vessels-of-the-remnant): Table 1's vessels its segments need -
     MPV and IVC always; LPV and LHV with II, III or IV; MHV with IV, V or VIII; RPV and RHV with
     any of V-VIII.  Sectoral branches (RAPV, RPPV) and the IRHV are never among them."""
     return _remnant_vessels(frozenset(remnant))

@@ -8,14 +8,21 @@ revision, so it can be opened, checked and restored anywhere:
 - from PostgreSQL: every table copied inside one REPEATABLE READ, read-only
   transaction (one consistent snapshot) into a freshly migrated SQLite file.
 
-``restore`` puts a backup back: onto a SQLite file with the backup API (the
-current file is backed up first), or into an empty PostgreSQL database by
-copying the rows in one transaction.  A backup made by a newer version is
-refused; an older one is migrated to this version's schema after restoring.
+``restore`` checks the backup first (SQLite integrity, schema version, the audit
+chain) and only then puts it back: onto a SQLite file with the backup API (the
+current file is copied first into ``backups/``, where such copies are pruned to
+``restore_copies_kept()``), or into an empty PostgreSQL database by copying the
+rows in one transaction.  A backup made by a newer version is refused; an older
+one is migrated to this version's schema on a private copy before restoring.
+
+Every file is written through ``mdt.atomic``: a full disk or an unwritable place
+leaves no partial file (and never one that blocks its own name next time).
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -23,7 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, DateTime, MetaData, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
+from mdt.atomic import WriteError, atomic_path, describe_os_error
 from mdt.config import database_url
 from mdt.errors import MdtError
 from mdt.store import audit
@@ -35,6 +44,19 @@ from mdt.store.db import (
     make_engine,
     open_database,
 )
+
+RESTORE_COPIES_KEPT = 5
+ENV_RESTORE_COPIES_KEPT = "MDT_RESTORE_COPIES_KEPT"
+
+
+def restore_copies_kept() -> int:
+    """How many copies of replaced databases ``restore`` keeps in ``backups/`` (a setting:
+    ``MDT_RESTORE_COPIES_KEPT``; 40 restores once left 1.8 GB of copies)."""
+    try:
+        value = int(os.environ.get(ENV_RESTORE_COPIES_KEPT, ""))
+    except ValueError:
+        return RESTORE_COPIES_KEPT
+    return max(value, 1)  # the copy just made is always kept
 
 _DATA_TABLES = ("patient", "member", "meeting", "audit_event")
 _BATCH = 1000
@@ -117,34 +139,50 @@ def _inspect_backup(path: Path) -> BackupInfo:
         engine.dispose()
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long: WriteError says so below
+        return False
+
+
+def _self_contained(conn: sqlite3.Connection) -> None:
+    # The copy keeps WAL mode; switch it to a single self-contained file.
+    conn.execute("PRAGMA journal_mode=DELETE")
+
+
 def backup(db: Database, out: str | Path) -> BackupInfo:
-    """Write a consistent copy of ``db`` to ``out`` (an SQLite file); refuse to overwrite."""
+    """Write a consistent copy of ``db`` to ``out`` (an SQLite file); refuse to overwrite.
+
+    Works on a read-only database too.  WriteError (from ``mdt.atomic``) when the place
+    cannot be written; nothing is left behind then."""
     dest = Path(out)
-    if dest.exists():
+    if _exists(dest):
         raise BackupError(f"{dest} already exists; choose a new file name")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     if db.is_sqlite:
         source = db.sqlite_path
         if source is None:
             raise BackupError("an in-memory database cannot be backed up")
-        backup_sqlite_file(source, dest)
-        # The copy keeps WAL mode; switch it to a single self-contained file.
-        with sqlite3.connect(str(dest)) as conn:
-            conn.execute("PRAGMA journal_mode=DELETE")
+        backup_sqlite_file(source, dest, overwrite=False, read_only=db.access,
+                           finish=_self_contained)
         return _inspect_backup(dest)
-    target = open_database(f"sqlite:///{dest}")
-    try:
-        with db.engine.connect().execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True) as src, \
-                target.engine.begin() as dst:
-            _copy_rows(src, dst)
-    except Exception:
-        target.close()
-        dest.unlink(missing_ok=True)
-        raise
-    target.close()
-    with sqlite3.connect(str(dest)) as conn:
-        conn.execute("PRAGMA journal_mode=DELETE")
+    with atomic_path(dest, overwrite=False, make_folders=True) as tmp:
+        tmp.unlink()  # open_database creates and migrates a fresh file
+        target = open_database(f"sqlite:///{tmp}")
+        try:
+            with db.engine.connect().execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True) as src, \
+                    target.engine.begin() as dst:
+                _copy_rows(src, dst)
+        except DBAPIError as exc:
+            if "full" in str(exc.orig):
+                raise OSError(errno.ENOSPC, str(exc.orig)) from exc
+            raise
+        finally:
+            target.close()
+        with sqlite3.connect(str(tmp)) as conn:
+            _self_contained(conn)
+        conn.close()
     return _inspect_backup(dest)
 
 
@@ -153,6 +191,21 @@ def _has_data(conn: Connection) -> bool:
     meta.reflect(conn, only=lambda name, _m: name in _DATA_TABLES)
     return any(conn.execute(select(func.count()).select_from(t)).scalar_one()
                for t in meta.sorted_tables)
+
+
+def _keep_copy(path: Path) -> Path:
+    """Copy the database a restore replaces into ``backups/``; keep the newest few."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+    folder = path.parent / "backups"
+    try:
+        copy = backup_sqlite_file(path, folder / f"{path.stem}-before-restore-{stamp}.sqlite3")
+    except WriteError as exc:
+        raise BackupError(f"cannot keep a copy of {path} before restoring ({exc}); "
+                          f"nothing was restored") from exc
+    old = sorted(folder.glob(f"{path.stem}-before-restore-*.sqlite3"))
+    for stale in old[:-restore_copies_kept()]:
+        stale.unlink(missing_ok=True)
+    return copy
 
 
 def restore(backup_file: str | Path, url: str | None = None, *, force: bool = False) -> BackupInfo:
@@ -165,24 +218,42 @@ def restore(backup_file: str | Path, url: str | None = None, *, force: bool = Fa
     if not src_path.is_file():
         raise BackupError(f"no backup file {src_path}")
     try:
-        with sqlite3.connect(f"file:{src_path}?mode=ro", uri=True) as probe:
+        probe = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True)
+        try:
             probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            if probe.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise BackupError(f"{src_path} is damaged (integrity check failed)")
             names = {r[0] for r in probe.execute("SELECT name FROM sqlite_master")}
+            damage = probe.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            probe.close()
     except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):
+            raise BackupError(f"{src_path} is damaged ({exc}); nothing was restored") from exc
         raise BackupError(f"{src_path} is not a Liver MDT backup: {exc}") from exc
     if not {"alembic_version", "patient", "audit_event"} <= names:
         raise BackupError(f"{src_path} is not a Liver MDT backup (tables missing)")
-    # Work on a private copy: checking/migrating must never modify the user's backup.
+    if damage != "ok":
+        raise BackupError(f"{src_path} is damaged (SQLite integrity check: {damage}); "
+                          f"nothing was restored")
+    # Every check on a private copy, BEFORE anything live is touched: checking and
+    # migrating must never modify the user's backup nor the database it would replace.
     with tempfile.TemporaryDirectory(prefix="mdt-restore-") as tmp:
         work = Path(tmp) / "restore.sqlite3"
-        backup_sqlite_file(src_path, work)
+        try:
+            backup_sqlite_file(src_path, work)
+        except WriteError as exc:
+            raise BackupError(f"cannot stage {src_path} for checking: {exc}") from exc
         try:
             staged = open_database(f"sqlite:///{work}")  # refuses newer, migrates older
         except DatabaseError as exc:
-            raise BackupError(f"cannot restore {src_path}: {exc}") from exc
-        staged.close()
+            raise BackupError(f"cannot restore {src_path}: {exc}; nothing was restored") from exc
+        try:
+            with staged.read() as s:
+                chain = audit.verify(s)
+        finally:
+            staged.close()
+        if not chain.ok:
+            raise BackupError(f"the audit trail of {src_path} is broken ({chain.message}); "
+                              f"restoring it would hide tampering, so nothing was restored")
         target_url = database_url(url)
         target = open_database(target_url)
         try:
@@ -197,14 +268,18 @@ def restore(backup_file: str | Path, url: str | None = None, *, force: bool = Fa
                                       f"(a copy of it is kept first)")
                 target.close()
                 if busy:
-                    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
-                    backup_sqlite_file(path, path.parent / "backups"
-                                       / f"{path.stem}-before-restore-{stamp}.sqlite3")
+                    _keep_copy(path)
                 src = sqlite3.connect(str(work))
                 dst = sqlite3.connect(str(path))
                 try:
                     src.backup(dst)
                     dst.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError as exc:
+                    # The backup API writes in one transaction: a failure leaves the
+                    # database as it was.
+                    raise BackupError(f"cannot restore into {path}: "
+                                      f"{describe_os_error(OSError(28, str(exc))) if 'full' in str(exc) else exc}"
+                                      f"; the database is unchanged") from exc
                 finally:
                     dst.close()
                     src.close()

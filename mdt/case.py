@@ -16,7 +16,7 @@ and the rules treat it as unknown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 Number = int | float
@@ -63,8 +63,18 @@ never given, refused by the patient, progressed on it, or disease controlled (re
 stable disease).  NCT06988852 enrols patients who refused or progressed."""
 OUTCOMES: tuple[str, ...] = (
     "on_treatment", "converted", "resected", "progressed", "palliative", "died",
-    "withdrawn", "lost_to_follow_up",
+    "withdrawn", "lost_to_follow_up", "ablated",
 )
+"""Ends of a patient's course.  With a ``follow_up`` record they are derived from its events
+(``mdt.outcomes.ends``); ``ablated`` (local treatment by ablation alone) exists only as a
+derived end."""
+LOCAL_TREATMENT_KINDS: tuple[str, ...] = ("resection", "ablation", "resection_ablation")
+MARGINS: tuple[str, ...] = ("R0", "R1", "R2")
+CLAVIEN_DINDO: tuple[str, ...] = ("none", "I", "II", "IIIa", "IIIb", "IVa", "IVb", "V")
+"""Clavien-Dindo grades, mildest first; ``none`` = no complication (Dindo D et al.,
+Ann Surg 2004;240:205-213)."""
+PROGRESSION_SITES: tuple[str, ...] = ("hepatic", "extrahepatic", "hepatic_extrahepatic")
+FOLLOW_UP_ENDS: tuple[str, ...] = ("withdrawn", "lost_to_follow_up")
 
 Sex = Literal["F", "M", "O"]
 
@@ -127,6 +137,8 @@ class Measurement:
     slice_index: int | None = None
     start_xy: tuple[Number, Number] | None = None
     end_xy: tuple[Number, Number] | None = None
+    frame_number: int | None = None
+    """1-based frame of a multi-frame image (DICOM Referenced Frame Number); None for single-frame images."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +258,21 @@ LAB_UNITS: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class VoteChange:
+    """One change of a recorded rating (extension: ``panel.votes[].changes``): a second rating
+    by the same member in the same round, or a withdrawal, always with its reason."""
+    from_rating: str | None
+    """The rating before the change (one of RATINGS); None when it had been withdrawn."""
+    to_rating: str | None
+    """The rating after the change; None when the rating was withdrawn."""
+    reason: str
+    at: datetime | None = None
+    """When the change was recorded (UTC); None when a file does not say."""
+    by: str | None = None
+    """Who recorded the change (the acting user)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Vote:
     member: str
     role: str | None
@@ -253,6 +280,11 @@ class Vote:
     round: int = 1
     """Extension: CAIRO5 asks two more surgeons in round 2 when round 1 has no consensus."""
     comment: str | None = None
+    changes: tuple[VoteChange, ...] = ()
+    """Extension: every change since the first rating, oldest first (the minutes print them)."""
+    withdrawn: bool = False
+    """Extension: the rating was withdrawn (the last change says why); it is not counted.
+    ``rating`` keeps the rating that was withdrawn."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,12 +339,54 @@ class Review:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalTreatmentEvent:
+    """One local treatment of the liver metastases (extension: ``follow_up.local_treatments``)."""
+    date: date
+    kind: str
+    """One of LOCAL_TREATMENT_KINDS."""
+    lesions: tuple[str, ...] = ()
+    """Ids of the lesions treated, as named in the reviews."""
+    margin: str | None = None
+    """R0, R1 or R2 (resection); None when not recorded (or ablation alone)."""
+    clavien_dindo_30d: str | None = None
+    """Worst Clavien-Dindo grade within 30 days; None when not recorded."""
+    clavien_dindo_90d: str | None = None
+    """Worst Clavien-Dindo grade within 90 days (includes the first 30)."""
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressionEvent:
+    """Progression of the disease (extension: ``follow_up.progressions``)."""
+    date: date
+    site: str
+    """One of PROGRESSION_SITES."""
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """What happened to the patient after the board's decisions (extension: ``follow_up``).
+
+    The end of the course (``treatment.outcome``) follows from these events and the panel's
+    decisions (``mdt.outcomes.ends.derive_end``); it is never a second free field."""
+    local_treatments: tuple[LocalTreatmentEvent, ...] = ()
+    progressions: tuple[ProgressionEvent, ...] = ()
+    last_follow_up: date | None = None
+    """Last date the patient was known to be alive."""
+    death_date: date | None = None
+    end: str | None = None
+    """Why follow-up stopped before death (FOLLOW_UP_ENDS), dated ``last_follow_up``."""
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     """One patient, their protocol and their reviews, oldest first."""
     patient: Patient
     protocol: ProtocolRef = field(default_factory=ProtocolRef)
     reviews: tuple[Review, ...] = ()
     treatment: Treatment | None = None
+    follow_up: FollowUp | None = None
 
 
 def enrolment_review_index(case: Case) -> int | None:

@@ -23,7 +23,8 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -65,21 +66,40 @@ from mdt.case import (
     Uln,
     VesselContact,
     Vote,
+    VoteChange,
 )
+from mdt.caseformat_followup import follow_up_to_dict, parse_follow_up
 from mdt.errors import FieldProblem, ValidationError
+from mdt.limits import (
+    COLUMN_TEXT,
+    DATE_MAX,
+    DATE_MIN,
+    FILE_MAX_BYTES,
+    INT32_MAX,
+    count_for,
+    label_for,
+    limit_for,
+    text_max,
+)
+from mdt.limits import template as _template
 
 __all__ = [
     "DECISION_RULES",
+    "CaseImport",
     "case_to_dict",
     "cases_to_list",
     "dump_case",
     "dump_cases",
     "load_cases",
     "loads_json",
+    "merge_object",
+    "parse_imports",
     "parse_case",
     "parse_cases",
     "parse_review",
+    "read_case_file",
     "read_cases",
+    "read_imports",
     "review_problems",
     "review_to_dict",
 ]
@@ -89,18 +109,27 @@ T = TypeVar("T")
 DECISION_RULES: tuple[str, ...] = ("consensus", "majority", "chair")
 """How a panel reached its decision (extension ``panel.decision.rule``)."""
 
-# Physiological ranges from the specification's field table.
-HEIGHT_RANGE_CM = (50, 250)
-WEIGHT_RANGE_KG = (20, 300)
-MAX_DIAMETER_MM = 300
-ECOG_RANGE = (0, 5)
-NEUROPATHY_RANGE = (0, 4)  # CTCAE grades
-TOXICITY_RANGE = (0, 5)    # CTCAE grades, 5 = death
+# Every numeric range, text length, date range and count lives in mdt.limits (one table
+# read by this parser, the review editor and docs/case-format.md).  A number field missing
+# from that table still gets these caps, so no value can overflow a column or a float.
+_UNLISTED_NUMBER_MAX = 1e15
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MOMENT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
 # --------------------------------------------------------------------------- paths and types
+
+def _printable(text: str) -> str:
+    """``text`` safe to print and to encode as UTF-8: a lone surrogate shows as ``\\ud800``."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _has_surrogate(text: str) -> bool:
+    return not text.isascii() and any("\ud800" <= ch <= "\udfff" for ch in text)
+
 
 def _key(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
@@ -129,7 +158,10 @@ def _json_type(value: object) -> str:
 
 def _fmt(value: object) -> str:
     """A short quotation of a bad value for a message."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**12:
+        return f"a {len(str(abs(value)))}-digit number"
     text = json.dumps(value, ensure_ascii=False) if _jsonable(value) else repr(value)
+    text = _printable(text)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -141,7 +173,7 @@ def _jsonable(value: object) -> bool:
     return True
 
 
-class _DupKeyDict(dict):  # type: ignore[type-arg]
+class _DupKeyDict(dict[str, Any]):
     """A JSON object that remembers keys given twice (``json`` keeps only the last)."""
 
     duplicates: tuple[str, ...] = ()
@@ -167,16 +199,23 @@ def _reject_constant(token: str) -> float:
 # --------------------------------------------------------------------------- the parser
 
 _MISSING = object()
+_PREDICATES = ("must ", "is ", "required", "contains ", "are too many")
 
 
 class _Parser:
     """Walks one JSON document, building domain objects and collecting problems."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, stored: bool = False) -> None:
         self.problems: list[FieldProblem] = []
+        # Reading what the database already holds: the limits of mdt.limits were tightened
+        # after some of it was saved, and a stored record must always stay readable.
+        self.stored = stored
 
     def fail(self, path: str, reason: str) -> None:
-        self.problems.append(FieldProblem(path, reason))
+        # "must be > 0" reads as a sentence once the field is named in words ("Lesion
+        # diameter in mm must be > 0"); a reason that is a sentence already stays as it is.
+        named = reason.startswith(_PREDICATES)
+        self.problems.append(FieldProblem(path, reason, label_for(path) if named else None))
 
     # -- objects --------------------------------------------------------------
 
@@ -191,10 +230,10 @@ class _Parser:
             return None
         allowed = set(fields)
         for name in value:
-            if name not in allowed:
-                self.fail(_key(path, str(name)), "unknown field")
+            if name not in allowed:  # a key from the file: printable even when it is not text
+                self.fail(_key(path, _printable(str(name))), "unknown field")
         for name in getattr(value, "duplicates", ()):
-            self.fail(_key(path, name), "field given more than once")
+            self.fail(_key(path, _printable(name)), "field given more than once")
         return value
 
     def items(self, value: object, path: str, *, nullable: bool = True) -> list[Any]:
@@ -204,6 +243,11 @@ class _Parser:
         if not isinstance(value, list):
             self.fail(path, f"must be a list{' or null' if nullable else ''}, "
                             f"not {_json_type(value)}")
+            return []
+        count = None if self.stored else count_for(path)
+        if count is not None and len(value) > count.maximum:
+            self.fail(path, f"are too many ({len(value)}); at most {count.maximum} "
+                            f"{count.label} are accepted")
             return []
         return value
 
@@ -225,7 +269,22 @@ class _Parser:
         if non_empty and not v.strip():
             self.fail(p, "must not be empty")
             return None
-        return v
+        return v if self.text_ok(v, p) else None
+
+    def text_ok(self, v: str, p: str) -> bool:
+        """Characters every database stores, and a length every column holds."""
+        if _has_surrogate(v):
+            self.fail(p, "contains an invalid character (a lone UTF-16 surrogate, "
+                         "not a letter): fix the text in the file")
+            return False
+        if "\x00" in v and _template(p) in COLUMN_TEXT:
+            self.fail(p, "must not contain NUL characters")
+            return False
+        most = None if self.stored else text_max(p)
+        if most is not None and len(v) > most:
+            self.fail(p, f"must be at most {most} characters (got {len(v)})")
+            return False
+        return True
 
     def choice(self, d: Mapping[str, Any], name: str, path: str, vocabulary: Sequence[str], *,
                required: bool = False) -> str | None:
@@ -258,7 +317,21 @@ class _Parser:
                      minimum: Number | None = None, maximum: Number | None = None,
                      above: Number | None = None, integer: bool = False,
                      required: bool = False) -> Number | None:
-        """A JSON number in range: ``minimum``/``maximum`` inclusive, ``above`` exclusive."""
+        """A JSON number in range: ``minimum``/``maximum`` inclusive, ``above`` exclusive.
+
+        A field listed in ``mdt.limits.LIMITS`` takes its range from there (the keywords
+        are then ignored); any other number is still capped so it fits a column."""
+        limit = limit_for(p)
+        if limit is not None:
+            minimum, maximum, above, integer = (limit.minimum, limit.maximum, limit.above,
+                                                limit.integer)
+        elif integer:
+            maximum = INT32_MAX if maximum is None else min(maximum, INT32_MAX)
+            minimum = -INT32_MAX if minimum is None else minimum
+        elif maximum is None:
+            maximum = _UNLISTED_NUMBER_MAX
+        if self.stored:
+            minimum = maximum = above = None
         kind = "an integer" if integer else "a number"
         if v is _MISSING or v is None:
             if required:
@@ -273,6 +346,13 @@ class _Parser:
             return None
         if integer and not isinstance(v, int):
             self.fail(p, f"must be an integer (got {_fmt(v)})")
+            return None
+        if isinstance(v, int) and abs(v) > 10**15 and maximum is not None:
+            # Far outside any range (2**63 crashed storage): say so without 20 digits.
+            low = above if above is not None else minimum
+            self.fail(p, f"is far out of range (got {_fmt(v)}); must be "
+                         + (f"between {low} and {maximum}" if low is not None and maximum is not None
+                            else f"<= {maximum}" if maximum is not None else f">= {low}"))
             return None
         if above is not None and not v > above:
             self.fail(p, f"must be > {above}")
@@ -309,10 +389,15 @@ class _Parser:
             self.fail(p, f"must be a date in the form YYYY-MM-DD (got {_fmt(v)})")
             return None
         try:
-            return date.fromisoformat(v)
+            day = date.fromisoformat(v)
         except ValueError:
             self.fail(p, f"is not a calendar date (got {_fmt(v)})")
             return None
+        if not self.stored and not DATE_MIN <= day <= DATE_MAX:
+            self.fail(p, f"must be between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()} "
+                         f"(got {v}): check the year")
+            return None
+        return day
 
     def segment_list(self, d: Mapping[str, Any], name: str, path: str, *,
                      required: bool) -> tuple[str, ...] | None:
@@ -355,7 +440,8 @@ class _Parser:
     # -- the case ---------------------------------------------------------------
 
     def case(self, value: object, path: str) -> Case | None:
-        d = self.obj(value, path, ("format", "patient", "protocol", "treatment", "reviews"))
+        d = self.obj(value, path, ("format", "patient", "protocol", "treatment", "follow_up",
+                                   "reviews"))
         if d is None:
             return None
         fmt = d.get("format", _MISSING)
@@ -381,10 +467,13 @@ class _Parser:
                           f"reviews must be in date order: {rev.date.isoformat()} is before "
                           f"reviews[{prev[0]}] ({prev[1].isoformat()})")
             prev = (i, rev.date)
+        follow_up = parse_follow_up(self, d.get("follow_up"), _key(path, "follow_up"), birth,
+                                    reviews, treatment, path)
         if patient is None or self.problems:
             return None
         return Case(patient=patient, protocol=protocol or ProtocolRef(),
-                    reviews=tuple(r for _, r in reviews), treatment=treatment)
+                    reviews=tuple(r for _, r in reviews), treatment=treatment,
+                    follow_up=follow_up)
 
     def patient(self, value: object, path: str) -> Patient | None:
         if value is _MISSING:
@@ -444,11 +533,10 @@ class _Parser:
         d = self.obj(value, path, ("number", "date", "dose_reduction_pct", "toxicity_grade", "note"))
         if d is None:
             return None
-        number = self.integer(d, "number", path, minimum=1, required=True)
+        number = self.integer(d, "number", path, required=True)
         day = self.day(d, "date", path, required=True)
-        reduction = self.number(d, "dose_reduction_pct", path, minimum=0, maximum=100)
-        tox = self.integer(d, "toxicity_grade", path,
-                           minimum=TOXICITY_RANGE[0], maximum=TOXICITY_RANGE[1])
+        reduction = self.number(d, "dose_reduction_pct", path)
+        tox = self.integer(d, "toxicity_grade", path)
         note = self.string(d, "note", path)
         if number is None or day is None:
             return None
@@ -465,12 +553,10 @@ class _Parser:
         if day and birth and day < birth:
             self.fail(_key(path, "date"), f"must not be before the birth date "
                                           f"({birth.isoformat()})")
-        cycle = self.integer(d, "cycle", path, minimum=0)
+        cycle = self.integer(d, "cycle", path)
         reason = self.string(d, "reason", path)
-        height = self.number(d, "height_cm", path, minimum=HEIGHT_RANGE_CM[0],
-                             maximum=HEIGHT_RANGE_CM[1])
-        weight = self.number(d, "weight_kg", path, minimum=WEIGHT_RANGE_KG[0],
-                             maximum=WEIGHT_RANGE_KG[1])
+        height = self.number(d, "height_cm", path)
+        weight = self.number(d, "weight_kg", path)
         imaging = self.imaging(d.get("imaging"), _key(path, "imaging"))
 
         lpath = _key(path, "lesions")
@@ -496,9 +582,9 @@ class _Parser:
         raw_vessels = d.get("vessels")
         vessels = self.each(raw_vessels, vpath, lambda v, p: self.vessel(v, p, known_ids))
         remnant = self.remnant(d.get("remnant"), _key(path, "remnant"), known_ids)
-        burden = self.number(d, "tumour_burden_pct", path, minimum=0, maximum=100)
+        burden = self.number(d, "tumour_burden_pct", path)
         extra = self.choice(d, "extrahepatic_disease", path, EXTRAHEPATIC)
-        ecog = self.integer(d, "ecog", path, minimum=ECOG_RANGE[0], maximum=ECOG_RANGE[1])
+        ecog = self.integer(d, "ecog", path)
         clinical = self.clinical(d.get("clinical"), _key(path, "clinical"))
         labs = self.labs(d.get("labs"), _key(path, "labs"))
         panel = self.panel(d.get("panel"), _key(path, "panel"), day)
@@ -528,7 +614,7 @@ class _Parser:
             return None
         lid = self.string(d, "id", path, required=True, non_empty=True)
         segments = self.segment_list(d, "segments", path, required=True)
-        diameter = self.number(d, "diameter_mm", path, above=0, maximum=MAX_DIAMETER_MM)
+        diameter = self.number(d, "diameter_mm", path)
         target = d.get("target", False)
         if target is None:
             target = False
@@ -548,18 +634,19 @@ class _Parser:
 
     def measurement(self, value: object, path: str) -> Measurement | None:
         d = self.obj(value, path, ("series_uid", "sop_instance_uid", "slice_index",
-                                   "start_xy", "end_xy"), nullable=True)
+                                   "start_xy", "end_xy", "frame_number"), nullable=True)
         if d is None:
             return None
         series = self.string(d, "series_uid", path, required=True, non_empty=True)
         sop = self.string(d, "sop_instance_uid", path, required=True, non_empty=True)
-        slice_index = self.integer(d, "slice_index", path, minimum=0)
+        slice_index = self.integer(d, "slice_index", path)
+        frame_number = self.integer(d, "frame_number", path, minimum=1)
         start = self.point(d, "start_xy", path)
         end = self.point(d, "end_xy", path)
         if series is None or sop is None:
             return None
         return Measurement(series_uid=series, sop_instance_uid=sop, slice_index=slice_index,
-                           start_xy=start, end_xy=end)
+                           start_xy=start, end_xy=end, frame_number=frame_number)
 
     def point(self, d: Mapping[str, Any], name: str, path: str) -> tuple[Number, Number] | None:
         p = _key(path, name)
@@ -569,8 +656,8 @@ class _Parser:
         if not isinstance(v, list) or len(v) != 2:
             self.fail(p, "must be a list of two numbers [x, y] or null")
             return None
-        x = self.number_value(v[0], _index(p, 0), minimum=0, required=True)
-        y = self.number_value(v[1], _index(p, 1), minimum=0, required=True)
+        x = self.number_value(v[0], _index(p, 0), required=True)
+        y = self.number_value(v[1], _index(p, 1), required=True)
         if x is None or y is None:
             return None
         return (x, y)
@@ -611,8 +698,8 @@ class _Parser:
                           f"(also local_treatment[{seen[lt.lesion]}])")
             else:
                 seen[lt.lesion] = i
-        flr = self.number(d, "flr_ml", path, above=0)
-        tlv = self.number(d, "tlv_ml", path, above=0)
+        flr = self.number(d, "flr_ml", path)
+        tlv = self.number(d, "tlv_ml", path)
         if flr is not None and tlv is not None and flr > tlv:
             self.fail(_key(path, "flr_ml"), f"must be <= tlv_ml ({tlv})")
         condition = self.choice(d, "liver_condition", path, LIVER_CONDITIONS)
@@ -649,10 +736,10 @@ class _Parser:
             return None
         return PortalVeinEmbolisation(
             date=self.day(d, "date", path),
-            flr_before_ml=self.number(d, "flr_before_ml", path, above=0),
-            flr_after_ml=self.number(d, "flr_after_ml", path, above=0),
+            flr_before_ml=self.number(d, "flr_before_ml", path),
+            flr_after_ml=self.number(d, "flr_after_ml", path),
             # the kinetic growth rate divides by the interval: zero days is no interval
-            days_between=self.integer(d, "days_between", path, minimum=1),
+            days_between=self.integer(d, "days_between", path),
         )
 
     def clinical(self, value: object, path: str) -> Clinical | None:
@@ -660,20 +747,17 @@ class _Parser:
         if d is None:
             return None
         return Clinical(
-            prior_systemic_lines=self.integer(d, "prior_systemic_lines", path, minimum=0),
-            neuropathy_grade=self.integer(d, "neuropathy_grade", path,
-                                          minimum=NEUROPATHY_RANGE[0],
-                                          maximum=NEUROPATHY_RANGE[1]),
-            life_expectancy_months=self.number(d, "life_expectancy_months", path, minimum=0),
-            cea=self.number(d, "cea", path, minimum=0),
-            ca19_9=self.number(d, "ca19_9", path, minimum=0),
-            lvef_pct=self.number(d, "lvef_pct", path, minimum=0, maximum=100),
-            fev1_fvc_pct=self.number(d, "fev1_fvc_pct", path, minimum=0, maximum=100),
+            prior_systemic_lines=self.integer(d, "prior_systemic_lines", path),
+            neuropathy_grade=self.integer(d, "neuropathy_grade", path),
+            life_expectancy_months=self.number(d, "life_expectancy_months", path),
+            cea=self.number(d, "cea", path),
+            ca19_9=self.number(d, "ca19_9", path),
+            lvef_pct=self.number(d, "lvef_pct", path),
+            fev1_fvc_pct=self.number(d, "fev1_fvc_pct", path),
             ascites=self.choice(d, "ascites", path, ASCITES),
             encephalopathy=self.choice(d, "encephalopathy", path, ENCEPHALOPATHY),
             node_positive_primary=self.boolean(d, "node_positive_primary", path),
-            disease_free_interval_months=self.number(d, "disease_free_interval_months", path,
-                                                     minimum=0),
+            disease_free_interval_months=self.number(d, "disease_free_interval_months", path),
             synchronous=self.boolean(d, "synchronous", path),
             prior_adjuvant=self.boolean(d, "prior_adjuvant", path),
             prior_systemic_response=self.choice(d, "prior_systemic_response", path,
@@ -686,13 +770,12 @@ class _Parser:
                      nullable=True)
         if d is None:
             return None
-        # Creatinine divides Cockcroft-Gault: 0 µmol/L is an entry error, not a value.
-        values = {name: self.number(d, name, path, above=0) if name == "creatinine"
-                  else self.number(d, name, path, minimum=0) for name in _LAB_KEYS}
+        # Ranges (creatinine > 0: Cockcroft-Gault divides by it) come from mdt.limits.
+        values = {name: self.number(d, name, path) for name in _LAB_KEYS}
         return Labs(
             **values,
             proteinuria=self.choice(d, "proteinuria", path, PROTEINURIA),
-            proteinuria_g_24h=self.number(d, "proteinuria_g_24h", path, minimum=0),
+            proteinuria_g_24h=self.number(d, "proteinuria_g_24h", path),
             uln=self.uln(d.get("uln"), _key(path, "uln")) or Uln(),
         )
 
@@ -700,8 +783,8 @@ class _Parser:
         d = self.obj(value, path, _ULN_KEYS, nullable=True)
         if d is None:
             return None
-        # Labs are judged as multiples of their limit: a limit of 0 divides by zero.
-        return Uln(**{name: self.number(d, name, path, above=0) for name in _ULN_KEYS})
+        # Labs are judged as multiples of their limit: mdt.limits refuses a limit of 0.
+        return Uln(**{name: self.number(d, name, path) for name in _ULN_KEYS})
 
     def panel(self, value: object, path: str, review_date: date | None) -> Panel | None:
         d = self.obj(value, path, ("votes", "decision"), nullable=True)
@@ -722,18 +805,81 @@ class _Parser:
         return Panel(votes=tuple(v for _, v in votes), decision=decision)
 
     def vote(self, value: object, path: str) -> Vote | None:
-        d = self.obj(value, path, ("member", "role", "rating", "round", "comment"))
+        d = self.obj(value, path, ("member", "role", "rating", "round", "comment", "changes",
+                                   "withdrawn"))
         if d is None:
             return None
         member = self.string(d, "member", path, required=True, non_empty=True)
         role = self.string(d, "role", path)
         rating = self.choice(d, "rating", path, RATINGS, required=True)
-        rnd = self.integer(d, "round", path, minimum=1)
+        rnd = self.integer(d, "round", path)
         comment = self.string(d, "comment", path)
+        withdrawn = bool(self.boolean(d, "withdrawn", path))
+        raw_changes = d.get("changes")
+        changes = [c for _, c in self.each(raw_changes, _key(path, "changes"), self.vote_change)]
         if member is None or rating is None:
             return None
+        if raw_changes is None or (isinstance(raw_changes, list) and len(changes) == len(raw_changes)):
+            self.vote_history(changes, rating, withdrawn, path)
         return Vote(member=member, role=role, rating=rating,
-                    round=1 if rnd is None else rnd, comment=comment)
+                    round=1 if rnd is None else rnd, comment=comment,
+                    changes=tuple(changes), withdrawn=withdrawn)
+
+    def vote_change(self, value: object, path: str) -> VoteChange | None:
+        d = self.obj(value, path, ("from", "to", "reason", "at", "by"))
+        if d is None:
+            return None
+        before = self.choice(d, "from", path, RATINGS)
+        after = self.choice(d, "to", path, RATINGS)
+        reason = self.string(d, "reason", path, required=True, non_empty=True)
+        at = self.moment(d, "at", path)
+        by = self.string(d, "by", path)
+        if reason is None:
+            return None
+        if before is None and after is None and d.get("from") is None and d.get("to") is None:
+            self.fail(path, "a change needs a rating before it (from) or after it (to)")
+            return None
+        if before is not None and before == after:
+            self.fail(_key(path, "to"), f"is the same rating as from ({before})")
+            return None
+        return VoteChange(from_rating=before, to_rating=after, reason=reason, at=at, by=by)
+
+    def vote_history(self, changes: list[VoteChange], rating: str, withdrawn: bool, path: str) -> None:
+        """The changes must tell one story ending in the vote as it stands."""
+        for i in range(1, len(changes)):
+            if changes[i].from_rating != changes[i - 1].to_rating:
+                self.fail(_key(_index(_key(path, "changes"), i), "from"),
+                          f"must be {_fmt(changes[i - 1].to_rating)}, the rating the previous "
+                          f"change left")
+        if not changes:
+            if withdrawn:
+                self.fail(_key(path, "withdrawn"), "a withdrawn rating needs the change that "
+                                                    "withdrew it (changes[], with its reason)")
+            return
+        last = changes[-1]
+        want = None if withdrawn else rating
+        if last.to_rating != want:
+            self.fail(_key(_index(_key(path, "changes"), len(changes) - 1), "to"),
+                      "must be null: the rating is withdrawn" if withdrawn else
+                      f"must be {_fmt(rating)}, the rating as it stands")
+        if withdrawn and last.from_rating != rating:
+            self.fail(_key(path, "rating"), f"must be {_fmt(last.from_rating)}, the rating that "
+                                             f"was withdrawn")
+
+    def moment(self, d: Mapping[str, Any], name: str, path: str) -> datetime | None:
+        """A UTC time ``YYYY-MM-DDTHH:MM:SSZ`` (or null)."""
+        p = _key(path, name)
+        v = d.get(name)
+        if v is None:
+            return None
+        if not isinstance(v, str) or not _MOMENT_RE.fullmatch(v):
+            self.fail(p, f"must be a UTC time in the form YYYY-MM-DDTHH:MM:SSZ (got {_fmt(v)})")
+            return None
+        try:
+            return datetime.fromisoformat(v[:-1]).replace(tzinfo=UTC)
+        except ValueError:
+            self.fail(p, f"is not a calendar time (got {_fmt(v)})")
+            return None
 
     def decision(self, value: object, path: str, review_date: date | None) -> Decision | None:
         d = self.obj(value, path, ("resectability", "plan", "rationale", "next_review",
@@ -807,9 +953,12 @@ def _finish(parser: _Parser, result: T | None) -> T:
     return result
 
 
-def parse_case(obj: object, path: str = "") -> Case:
-    """One case from parsed JSON; raises ValidationError listing every problem."""
-    parser = _Parser()
+def parse_case(obj: object, path: str = "", *, stored: bool = False) -> Case:
+    """One case from parsed JSON; raises ValidationError listing every problem.
+
+    ``stored``: the text comes from the database, where it was valid when saved; the
+    limits of ``mdt.limits`` (which may have been tightened since) are not applied."""
+    parser = _Parser(stored=stored)
     return _finish(parser, parser.case(obj, path))
 
 
@@ -838,9 +987,11 @@ def parse_cases(obj: object) -> list[Case]:
     return cases
 
 
-def parse_review(obj: object, path: str = "", birth_date: date | None = None) -> Review:
-    """One review from parsed JSON (storage keeps review versions in this form)."""
-    parser = _Parser()
+def parse_review(obj: object, path: str = "", birth_date: date | None = None, *,
+                 stored: bool = False) -> Review:
+    """One review from parsed JSON (storage keeps review versions in this form;
+    ``stored`` as in :func:`parse_case`)."""
+    parser = _Parser(stored=stored)
     return _finish(parser, parser.review(obj, path, birth_date))
 
 
@@ -873,13 +1024,99 @@ def loads_json(text: str | bytes) -> object:
         raise ValidationError("invalid JSON: nested too deeply") from exc
 
 
+def read_case_file(path: str | Path) -> bytes:
+    """The bytes of a case file: a regular file of at most ``FILE_MAX_BYTES``.
+
+    A FIFO, a device (``/dev/zero``) or a folder is refused before it is read, so a
+    wrong path can neither block the import nor fill the memory."""
+    import os
+    import stat
+
+    name = _printable(str(path))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ValidationError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValidationError(f"{name} is not a regular file (a folder, a device or a pipe)")
+        if info.st_size > FILE_MAX_BYTES:
+            raise ValidationError(f"{name} is {info.st_size / 1048576:.0f} MB; a case file may be at "
+                                  f"most {FILE_MAX_BYTES // 1048576} MB (split it into several files)")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > FILE_MAX_BYTES:  # grew while being read
+                raise ValidationError(f"{name} is larger than {FILE_MAX_BYTES // 1048576} MB")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ValidationError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
 def read_cases(path: str | Path) -> list[Case]:
     """Cases from a file (one case or an array of cases)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return parse_cases(loads_json(data))
+    return parse_cases(loads_json(read_case_file(path)))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseImport:
+    """One case read for import, with the JSON object it was read from.
+
+    The store merges the object into what it holds (``merge_object``): a field the file
+    leaves out keeps its stored value, an explicit ``null`` clears it."""
+    case: Case
+    document: Mapping[str, Any]
+    path: str = ""
+    """The case's path in its file: ``""`` for a single case, ``"[2]"`` in an array."""
+    source: str | None = None
+    """The file it came from, for messages."""
+
+    def where(self, sub: str) -> str:
+        """``sub`` (a path inside the case) as a message names it: file, then JSON path."""
+        inner = _key(self.path, sub) if self.path and not sub.startswith("[") else self.path + sub
+        return f"{self.source}: {inner}" if self.source else inner
+
+
+def parse_imports(obj: object, source: str | None = None) -> list[CaseImport]:
+    """Like :func:`parse_cases`, keeping each case's JSON object for a merging import."""
+    cases = parse_cases(obj)
+    docs = obj if isinstance(obj, list) else [obj]
+    paths = [f"[{i}]" for i in range(len(docs))] if isinstance(obj, list) else [""]
+    return [CaseImport(c, d, p, source) for c, d, p in zip(cases, docs, paths, strict=True)]
+
+
+def read_imports(path: str | Path) -> list[CaseImport]:
+    """Cases of a file for import (see :class:`CaseImport`)."""
+    return parse_imports(loads_json(read_case_file(path)), _printable(str(path)))
+
+
+def _has_value(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(_has_value(v) for v in value.values())
+    return value is not None and value != []
+
+
+def merge_object(stored: Mapping[str, Any] | None, incoming: Mapping[str, Any], path: str,
+                 cleared: list[str]) -> dict[str, Any]:
+    """``incoming`` laid over ``stored`` (JSON merge): a key left out keeps the stored value,
+    an object merges key by key, anything else (a list too) replaces.  Every field that held
+    a value and is now null or empty is appended to ``cleared`` by its path."""
+    out = dict(stored or {})
+    for name, value in incoming.items():
+        p = _key(path, name)
+        old = out.get(name)
+        if isinstance(value, dict) and isinstance(old, dict):
+            out[name] = merge_object(old, value, p, cleared)
+            continue
+        if _has_value(old) and not _has_value(value):
+            cleared.append(p)
+        out[name] = value
+    return out
 
 
 def load_cases(path_or_text: str | Path | bytes) -> list[Case]:
@@ -919,6 +1156,8 @@ def case_to_dict(case: Case) -> dict[str, Any]:
         out["protocol"]["enrolment_date"] = _iso(case.protocol.enrolment_date)
     if case.treatment is not None:
         out["treatment"] = _treatment_to_dict(case.treatment)
+    if case.follow_up is not None:
+        out["follow_up"] = follow_up_to_dict(case.follow_up)
     out["reviews"] = [review_to_dict(r) for r in case.reviews]
     return out
 
@@ -990,6 +1229,8 @@ def _lesion_to_dict(les: Lesion) -> dict[str, Any]:
             "start_xy": None if m.start_xy is None else list(m.start_xy),
             "end_xy": None if m.end_xy is None else list(m.end_xy),
         }
+        if m.frame_number is not None:
+            out["measurement"]["frame_number"] = m.frame_number
     return out
 
 
@@ -1026,12 +1267,29 @@ def _labs_to_dict(labs: Labs) -> dict[str, Any]:
     return out
 
 
+def _moment(at: datetime | None) -> str | None:
+    if at is None:
+        return None
+    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _vote_change_to_dict(c: VoteChange) -> dict[str, Any]:
+    out: dict[str, Any] = {"from": c.from_rating, "to": c.to_rating, "reason": c.reason}
+    _put_if(out, "at", _moment(c.at))
+    _put_if(out, "by", c.by)
+    return out
+
+
 def _panel_to_dict(panel: Panel) -> dict[str, Any]:
     votes = []
     for v in panel.votes:
         vd: dict[str, Any] = {"member": v.member, "role": v.role, "rating": v.rating}
         _put_if(vd, "round", v.round, 1)
         _put_if(vd, "comment", v.comment)
+        if v.changes:
+            vd["changes"] = [_vote_change_to_dict(c) for c in v.changes]
+        _put_if(vd, "withdrawn", v.withdrawn, False)
         votes.append(vd)
     dec = panel.decision
     decision: dict[str, Any] | None = None

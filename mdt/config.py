@@ -3,7 +3,9 @@
 Portable mode: when a file named ``PORTABLE`` (see ``PORTABLE_MARKER``) sits
 beside the executable (or beside ``main.py`` from a checkout), data lives in a
 ``data/`` folder next to it, for a USB stick or a shared drive.  Otherwise it
-lives in the user's data directory (platformdirs).
+lives in the user's data directory (platformdirs).  The window's settings follow
+the data in portable mode and when ``MDT_DATA_DIR`` names the folder
+(:func:`settings_dir`); otherwise they live where the platform keeps them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ def data_dir() -> Path:
         path = Path(user_data_dir(APP_ID, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def settings_dir() -> Path | None:
+    """The folder for the window's settings file when they must stay with the data (portable
+    mode, or ``MDT_DATA_DIR`` set): nothing is then written to the host's ``~/.config`` or
+    registry.  None: the platform's usual place for an installed application."""
+    if os.environ.get(ENV_DATA_DIR) or is_portable():
+        return data_dir()
+    return None
 
 
 def default_database_url() -> str:

@@ -118,7 +118,7 @@ def _labs(anc: float, hb: float, plt: int, ast: int, alt: int, alp: int, bili: i
                 uln=DEMO_ULN)
 
 
-def _cycles(first: date, count: int, reductions: dict[int, tuple[int, int, str]] | None = None,
+def _cycles(first: date, count: int, reductions: dict[int, tuple[int | None, int, str]] | None = None,
             ) -> tuple[CycleGiven, ...]:
     """``count`` two-weekly cycles from ``first``; reductions: number -> (pct, grade, note)."""
     reductions = reductions or {}
@@ -536,6 +536,14 @@ def demo_cases(meeting_date: date | None = None) -> list[Case]:
         _osullivan(on), _astrom(on))]
 
 
+def seed_cases(meeting_date: date | None = None) -> list[Case]:
+    """Every patient a demo database holds: the board's patients above and the followed
+    cohort of ``mdt.demo_followup`` (two arms followed to their ends, for the Outcomes view)."""
+    from mdt.demo_followup import followed_cases
+
+    return demo_cases(meeting_date) + followed_cases(meeting_date)
+
+
 def _decided_under_protocol(case: Case) -> Case:
     """Each recorded decision names the protocol version it was made under, as the window records it."""
     import dataclasses
@@ -558,7 +566,7 @@ def demo_meeting(meeting_date: date | None = None, cases: Sequence[Case] | None 
     on = meeting_date or DEMO_MEETING_DATE
     cases = demo_cases(on) if cases is None else cases
     attendees = tuple(m for m in (members or demo_members()) if m.active)
-    agenda = []
+    agenda: list[AgendaItem] = []
     for case in cases:
         for review in case.reviews:
             if review.date == on:

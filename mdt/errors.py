@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -10,9 +10,12 @@ class FieldProblem:
     path: str
     """JSON-style path of the offending field, e.g. ``reviews[1].lesions[0].diameter_mm``."""
     reason: str
+    label: str | None = field(default=None, compare=False)
+    """The field in words a clinician reads (``Lesion diameter (mm)``), from ``mdt.limits``."""
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}" if self.path else self.reason
+        words = f"{self.label} {self.reason}" if self.label else self.reason
+        return f"{self.path}: {words}" if self.path else words
 
 
 class MdtError(Exception):
@@ -52,3 +55,15 @@ class ConflictError(MdtError):
 
 class LockedError(MdtError):
     """The record belongs to a signed meeting; change it through an amendment."""
+
+
+class AuthenticationError(PermissionDenied):
+    """Sign-in or signing failed: unknown member, wrong password, or no password set yet."""
+
+
+class LockedFieldsError(LockedError):
+    """An import would change records of a signed meeting: each one named with its path."""
+
+    def __init__(self, problems: list[FieldProblem]):
+        self.problems: list[FieldProblem] = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))

@@ -67,7 +67,12 @@ class Signature:
     signer: str
     at: datetime
     audit_head: str
-    """SHA-256 hash of the newest audit event at signing time."""
+    """SHA-256 hash of the ``meeting.sign`` audit event: the chain head after signing
+    (before signatures carried keys: the newest event before signing)."""
+    audit_event_id: int | None = None
+    """Id of that sign event (None for signatures made before keys)."""
+    certificate_sha256: str | None = None
+    """Fingerprint of the signer's certificate (None before keys)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """RECIST 1.1 response across a patient's reviews, plus early shrinkage and depth of response.
 
 Rules (Eisenhauer EA et al., Eur J Cancer 2009;45:228-247; clarifications Schwartz LH et al.,
-Eur J Cancer 2016;62:132-137) as the project applies them (``CONVENTIONS.md``, "Lesions over
-time"):
+Eur J Cancer 2016;62:132-137) as the project applies them
+(``docs/clinical/conventions.md#lesions-over-time``):
 
 * The first review is the baseline.  Its lesions marked ``target`` are the target lesions for
   the whole course; its other lesions are the non-target lesions.  The same id at a later review
@@ -286,7 +286,9 @@ def assess(reviews: Sequence[Review], index: int, target_limit: int = DEFAULT_TA
     if baseline_sum is not None and baseline_sum > 0 and follow_up:
         depth = to_float((baseline_sum - min(follow_up)) * 100 / baseline_sum, 1)
 
-    ets, ets_week, ets_warnings = (None, None, [])
+    ets: bool | None = None
+    ets_week: int | None = None
+    ets_warnings: list[str] = []
     if baseline_sum is not None:
         ets, ets_week, ets_warnings = _early_tumour_shrinkage(reviews, index, sums, baseline_sum)
 

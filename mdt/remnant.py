@@ -1,4 +1,4 @@
-"""Future liver remnant arithmetic (REFERENCE.md §2, CONVENTIONS.md remnant rows).
+"""Future liver remnant arithmetic (docs/clinical/reference.md#future-liver-remnant, docs/clinical/conventions.md#remnant-threshold).
 
 Every clinical constant used for the remnant lives here, with its source:
 
@@ -50,8 +50,9 @@ CONDITION_WORDS: dict[str, str] = {
 }
 
 CHEMO_WEEKS_FOR_30_PCT = 12
-"""After MORE than 12 weeks of chemotherapy a liver recorded as normal is judged against the
-post-chemotherapy threshold, 30 % (Shindoh 2013; CONVENTIONS.md).  A protocol may change the
+"""After MORE than 12 weeks (84 days) of chemotherapy a liver recorded as normal is judged
+against the post-chemotherapy threshold, 30 % (Shindoh 2013;
+docs/clinical/conventions.md#weeks-of-chemotherapy).  A protocol may change the
 number of weeks (setting ``chemotherapy_weeks``); :func:`threshold_choice` is the only place
 the rule is applied."""
 
@@ -115,7 +116,7 @@ class ChemotherapyWeeks:
 
 def chemotherapy_weeks(start: date | None, on: date, cycles: int | None,
                        cycle_length_weeks: int | None) -> ChemotherapyWeeks:
-    """Weeks of chemotherapy at a review (CONVENTIONS turn 2): from the treatment start date to
+    """Weeks of chemotherapy at a review (docs/clinical/conventions.md#weeks-of-chemotherapy): from the start date to
     the review date; with no start date, completed cycles × the protocol's cycle length; with
     neither, unknown."""
     if start is not None:
@@ -194,7 +195,7 @@ def flr_bwr(flr_ml: Number | None, weight_kg: Number | None) -> float | None:
     return float(exact(flr_ml) / (exact(weight_kg) * 10))
 
 
-def kgr(sflr_before_pct: Number | None, sflr_after_pct: Number | None,
+def kgr(sflr_before_pct: Number | Fraction | None, sflr_after_pct: Number | Fraction | None,
         days_between: Number | None) -> float | None:
     """Kinetic growth rate (percentage points per week) after portal vein embolisation."""
     if sflr_before_pct is None or sflr_after_pct is None or not days_between or days_between <= 0:

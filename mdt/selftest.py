@@ -1,19 +1,21 @@
-"""``--self-test``: the real start-up path, headless, as a packaged build runs it.
+"""The Qt-free checks of ``--self-test``: the start-up path a packaged build runs, headless.
 
 Each step exercises something a frozen bundle can silently lose: Alembic
 migration scripts shipped as files, the demo data and the protocol files under
-``resources/``, reportlab's fonts, the DICOM codec plugins found through package
-metadata, and the Qt platform plugins that build the main window.  The summary
-is one JSON object on standard output; on failure the exit status is 1 and the
-failing step is named (in the JSON and on standard error).
+``resources/``, reportlab's fonts, the outcome statistics (scipy,
+lifelines), and the DICOM codec plugins found through
+package metadata.  The summary is one JSON object on standard output; on
+failure the exit status is 1 and the failing step is named (in the JSON and on
+standard error).
 
-Qt is imported lazily inside the window step (through importlib), so importing
-this module never loads PySide6: the domain core stays Qt-free.
+The step that builds the main window, and the start-up probe, live above the
+core, in the top-level ``selftest`` module beside ``main.py``: it runs these
+steps and its own through :func:`run_self_test` (``steps=``).  This module
+never names the ``ui`` package or Qt, directly or dynamically.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import platform
@@ -21,7 +23,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -44,7 +46,7 @@ class StepResult:
 
 
 @dataclass
-class _State:
+class SelfTestState:
     """What the steps hand to each other."""
     workdir: Path
     db_url: str
@@ -60,23 +62,23 @@ class StepFailed(Exception):
     """A check inside a step did not hold (the message says which)."""
 
 
-def _check(condition: bool, message: str) -> None:
+def check(condition: bool, message: str) -> None:
     if not condition:
         raise StepFailed(message)
 
 
 # --------------------------------------------------------------------------- steps
 
-def step_environment(state: _State) -> dict[str, Any]:
+def step_environment(state: SelfTestState) -> dict[str, Any]:
     from mdt.resources import resources_dir
 
     res = resources_dir()
-    _check(res.is_dir(), f"resources folder missing: {res}")
+    check(res.is_dir(), f"resources folder missing: {res}")
     # A department's shared server is reached through psycopg's compiled driver:
     # prove it is in the bundle even though the self-test itself uses SQLite.
     import psycopg
 
-    _check(psycopg.pq.__impl__ in ("binary", "c"),
+    check(psycopg.pq.__impl__ in ("binary", "c"),
            f"PostgreSQL driver implementation is {psycopg.pq.__impl__!r}, not the compiled one")
     return {
         "version": mdt.__version__, "frozen": bool(getattr(sys, "frozen", False)),
@@ -87,17 +89,17 @@ def step_environment(state: _State) -> dict[str, Any]:
     }
 
 
-def step_migrate(state: _State) -> dict[str, Any]:
+def step_migrate(state: SelfTestState) -> dict[str, Any]:
     from mdt.store.db import current_revision, open_database, pending_revisions
 
     state.db = open_database(state.db_url)
     revision = current_revision(state.db.engine)
-    _check(revision is not None, "no Alembic revision after migrating")
-    _check(pending_revisions(state.db.engine) == [], "migrations still pending after upgrade")
+    check(revision is not None, "no Alembic revision after migrating")
+    check(pending_revisions(state.db.engine) == [], "migrations still pending after upgrade")
     return {"database": state.db.dialect, "revision": revision}
 
 
-def step_target_database(state: _State) -> dict[str, Any]:
+def step_target_database(state: SelfTestState) -> dict[str, Any]:
     """With ``--db``: the department's database opens and is migrated to this version.
 
     Nothing else is written there: demo patients must never reach a production
@@ -117,20 +119,20 @@ def step_target_database(state: _State) -> dict[str, Any]:
         db.close()
 
 
-def step_load_demo(state: _State) -> dict[str, Any]:
-    from mdt.demo import demo_cases
+def step_load_demo(state: SelfTestState) -> dict[str, Any]:
+    from mdt.demo import seed_cases
     from mdt.services import Actor, MdtService, seed_demo_if_empty
 
     actor = Actor(SELF_TEST_ACTOR, "coordinator")
-    _check(seed_demo_if_empty(state.db, actor), "the self-test database is not empty")
+    check(seed_demo_if_empty(state.db, actor), "the self-test database is not empty")
     service = MdtService(state.db, actor)
-    expected = demo_cases()
+    expected = seed_cases()
     rows = service.list_patients(include_archived=True)
-    _check(len(rows) == len(expected), f"{len(rows)} patients stored, {len(expected)} expected")
+    check(len(rows) == len(expected), f"{len(rows)} patients stored, {len(expected)} expected")
     # Storage must be lossless: what comes back is what went in.
     for case in expected:
         stored = service.get_case(case.patient.id)
-        _check(stored.reviews == case.reviews and stored.patient == case.patient,
+        check(stored.reviews == case.reviews and stored.patient == case.patient,
                f"patient {case.patient.id} changed on the way through the database")
         state.cases.append(stored)
     state.members = service.list_members()
@@ -141,31 +143,31 @@ def step_load_demo(state: _State) -> dict[str, Any]:
             "members": len(state.members), "meetings": len(meetings)}
 
 
-def step_evaluate(state: _State) -> dict[str, Any]:
+def step_evaluate(state: SelfTestState) -> dict[str, Any]:
     from mdt.protocols import evaluate, evaluation_to_dict, load_protocols
 
     protocols = load_protocols()
-    _check(bool(protocols), "no protocol file shipped")
+    check(bool(protocols), "no protocol file shipped")
     verdicts: dict[str, str] = {}
     for pid in sorted(protocols):
         # A patient treated under that protocol when there is one, else the first.
         case = next((c for c in state.cases if c.protocol.id == pid), state.cases[0])
         ev = evaluate(case, protocol_id=pid)
         doc = evaluation_to_dict(ev)
-        _check(doc.get("format") == "mdt-evaluation/1", f"{pid}: not an mdt-evaluation/1 object")
-        _check(doc.get("resectability") in VALID_RESECTABILITY,
+        check(doc.get("format") == "mdt-evaluation/1", f"{pid}: not an mdt-evaluation/1 object")
+        check(doc.get("resectability") in VALID_RESECTABILITY,
                f"{pid}: resectability {doc.get('resectability')!r}")
-        _check(bool(doc.get("criteria")), f"{pid}: no criterion evaluated")
+        check(bool(doc.get("criteria")), f"{pid}: no criterion evaluated")
         verdicts[pid] = f"{case.patient.id}: {doc['resectability']}"
     return verdicts
 
 
-def step_minutes_pdf(state: _State) -> dict[str, Any]:
+def step_minutes_pdf(state: SelfTestState) -> dict[str, Any]:
     from datetime import UTC, datetime
 
     from mdt.minutes import minutes_items, render_minutes
 
-    _check(state.meeting is not None, "no demo meeting stored")
+    check(state.meeting is not None, "no demo meeting stored")
     by_id = {c.patient.id: c for c in state.cases}
     # The shortest minutes that still show a patient (the liver drawing, the
     # tables and an accented name): one agenda item, the patient with the
@@ -184,8 +186,8 @@ def _render(render: Callable[..., None], meeting: Any, items: list[Any], now: An
     buffer = io.BytesIO()
     render(meeting, items, buffer, printed_at=now)
     pdf = buffer.getvalue()
-    _check(pdf[:5] == b"%PDF-", "the minutes are not a PDF")
-    _check(b"%%EOF" in pdf[-1024:], "the minutes PDF is truncated")
+    check(pdf[:5] == b"%PDF-", "the minutes are not a PDF")
+    check(b"%%EOF" in pdf[-1024:], "the minutes PDF is truncated")
     return pdf
 
 
@@ -207,21 +209,23 @@ def _check_pdf(pdf: bytes, meeting_id: str, pages: int | None = None) -> dict[st
         for page in doc.pages:
             resources = page.obj.get("/Resources")
             font_dict = resources.get("/Font") if resources is not None else None
-            for key in (font_dict.keys() if font_dict is not None else ()):
+            if font_dict is None:
+                continue
+            for key in font_dict.keys():
                 font = font_dict[key]
                 fonts.add(str(font.get("/BaseFont", "")))
                 descriptor = font.get("/FontDescriptor")
                 # Unembedded standard-14 fonts cannot print accented names reliably.
-                _check(descriptor is not None and "/FontFile2" in descriptor,
+                check(descriptor is not None and "/FontFile2" in descriptor,
                        f"font {font.get('/BaseFont')} is not embedded")
-    _check(count >= 1, "the minutes PDF has no page")
-    _check(pages is None or count == pages, f"expected {pages} page(s), got {count}")
-    _check(meeting_id in title, f"the PDF title {title!r} does not name the meeting")
-    _check(bool(fonts), "the minutes PDF uses no font")
+    check(count >= 1, "the minutes PDF has no page")
+    check(pages is None or count == pages, f"expected {pages} page(s), got {count}")
+    check(meeting_id in title, f"the PDF title {title!r} does not name the meeting")
+    check(bool(fonts), "the minutes PDF uses no font")
     return {"bytes": len(pdf), "pages": count, "title": title, "fonts": sorted(fonts)}
 
 
-def step_dicom_decode(state: _State) -> dict[str, Any]:
+def step_dicom_decode(state: SelfTestState) -> dict[str, Any]:
     from mdt.imaging.selftest import decode_check
 
     lines = decode_check()
@@ -230,60 +234,59 @@ def step_dicom_decode(state: _State) -> dict[str, Any]:
     from highdicom._standard_utils import get_iod_module_map, get_module_attribute_map
 
     modules = get_module_attribute_map()
-    _check("segmentation-image" in modules and "segmentation" in get_iod_module_map(),
+    check("segmentation-image" in modules and "segmentation" in get_iod_module_map(),
            "highdicom's DICOM standard tables are missing or incomplete")
     return {"codecs": lines.split("; "), "highdicom_modules": len(modules)}
 
 
-def step_main_window(state: _State) -> dict[str, Any]:
-    # Through importlib so the Qt-free core never names the ui package in an import.
-    app_module = importlib.import_module("ui.app")
-    started = time.perf_counter()
-    app = app_module.ensure_application([sys.argv[0] if sys.argv else "liver-mdt"])
-    chair = next((m for m in state.members if m.role == "chair"), None)
-    window = app_module.create_window(state.db, chair, synchronous_tasks=True)
-    try:
-        window.resize(1280, 800)
-        window.show()
-        app.processEvents()
-        _check(window.isVisible(), "the main window did not show")
-        title = window.windowTitle()
-        _check(bool(title), "the main window has no title")
-        platform_name = app.platformName()
-    finally:
-        window.close()
-        window.deleteLater()
-        app.processEvents()
-    return {"title": title, "qt_platform": platform_name,
-            "seconds": round(time.perf_counter() - started, 3)}
+Step = tuple[str, Callable[[SelfTestState], Any], tuple[str, ...]]
 
 
-STEPS: tuple[tuple[str, Callable[[_State], Any], tuple[str, ...]], ...] = (
+def step_outcomes(state: SelfTestState) -> dict[str, Any]:
+    """The outcome statistics (scipy, lifelines) run in this build: the demo's two arms give
+    a conversion odds ratio and Kaplan-Meier curves with a log-rank p."""
+    from mdt.outcomes.facts import cohort_facts
+    from mdt.outcomes.report import Filters, build_report
+
+    facts, _ = cohort_facts(state.cases)
+    report = build_report(facts, Filters(protocol="NCT05103020"))
+    check(len(report.sections) == 1, "no NCT05103020 patients among the demo data")
+    rows = {r.id: r for r in report.sections[0].rows}
+    odds = rows["conversion"].comparison_values.get("estimate")
+    logrank = rows["os"].comparison_values.get("logrank_p")
+    if odds is None or logrank is None:
+        raise StepFailed("between-arm statistics missing")
+    return {"patients": len(facts), "conversion_odds_ratio": round(odds, 3), "os_logrank_p": round(logrank, 3)}
+
+
+STEPS: tuple[Step, ...] = (
     ("environment", step_environment, ()),
     ("target_database", step_target_database, ()),
     ("migrate", step_migrate, ()),
     ("load_demo", step_load_demo, ("migrate",)),
     ("evaluate", step_evaluate, ("load_demo",)),
     ("minutes_pdf", step_minutes_pdf, ("load_demo",)),
+    ("outcomes", step_outcomes, ("load_demo",)),
     ("dicom_decode", step_dicom_decode, ()),
-    ("main_window", step_main_window, ("load_demo",)),
 )
-"""(name, function, steps it needs).  A step whose needs failed is reported as skipped."""
+"""(name, function, steps it needs).  A step whose needs failed is reported as skipped.
+The top-level ``selftest`` module adds the main-window step after these."""
 
 
 # --------------------------------------------------------------------------- runner
 
 def run_steps(db_url: str | None = None, workdir: Path | None = None,
-              only: tuple[str, ...] | None = None) -> tuple[bool, list[StepResult]]:
-    """Run the steps in order; returns (all ok, results)."""
+              only: tuple[str, ...] | None = None,
+              steps: Sequence[Step] | None = None) -> tuple[bool, list[StepResult]]:
+    """Run ``steps`` (default: :data:`STEPS`) in order; returns (all ok, results)."""
     own_dir = workdir is None
     work = Path(workdir or tempfile.mkdtemp(prefix="liver-mdt-selftest-"))
     url = f"sqlite:///{work / 'self-test.sqlite3'}"
-    state = _State(workdir=work, db_url=url, target_url=db_url)
+    state = SelfTestState(workdir=work, db_url=url, target_url=db_url)
     results: list[StepResult] = []
     failed: set[str] = set()
     try:
-        for name, func, needs in STEPS:
+        for name, func, needs in (STEPS if steps is None else steps):
             if only is not None and name not in only:
                 continue
             missing = [n for n in needs if n in failed]
@@ -333,7 +336,7 @@ def summary(ok: bool, results: list[StepResult], total_s: float) -> dict[str, An
 
 
 def run_self_test(db_url: str | None = None, out: TextIO | None = None,
-                  err: TextIO | None = None) -> int:
+                  err: TextIO | None = None, steps: Sequence[Step] | None = None) -> int:
     """Run every step, print the JSON summary; 0 when all passed, 1 otherwise.
 
     The steps run on a fresh temporary SQLite database, removed afterwards; the
@@ -345,15 +348,12 @@ def run_self_test(db_url: str | None = None, out: TextIO | None = None,
     """
     out = out or sys.stdout
     err = err or sys.stderr
-    # Headless by definition: without this, Qt's xcb plugin aborts the process
-    # on a machine with no display before any step can report.
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="liver-mdt-selftest-"))
     saved = os.environ.get(config.ENV_DATA_DIR)
     os.environ[config.ENV_DATA_DIR] = str(work / "data")
     try:
-        ok, results = run_steps(db_url, workdir=work)
+        ok, results = run_steps(db_url, workdir=work, steps=steps)
     finally:
         if saved is None:
             os.environ.pop(config.ENV_DATA_DIR, None)
@@ -375,55 +375,3 @@ def _write(stream: TextIO | None, text: str) -> None:
     if stream is not None:
         stream.write(text)
         stream.flush()
-
-
-# --------------------------------------------------------------------------- start-up probe
-
-def run_startup_probe(db_url: str | None = None, user: str | None = None,
-                      out: TextIO | None = None) -> int:
-    """The GUI start-up path up to a shown main window, then exit (for the benchmark).
-
-    Prints ``{"window_shown_s": ...}``: seconds from the start of ``main`` to the
-    window on screen, as a user waits for it (database opened and migrated, demo
-    seeded when empty, window built and shown, first events processed).
-    """
-    out = out or sys.stdout
-    started = time.perf_counter()
-    marks: dict[str, float] = {}
-
-    def mark(name: str) -> None:
-        marks[name] = round(time.perf_counter() - started, 4)
-
-    app_module = importlib.import_module("ui.app")
-    from mdt.services import Actor, MdtService, seed_demo_if_empty
-    from mdt.store.db import open_database
-
-    mark("imports")
-    app = app_module.ensure_application([sys.argv[0] if sys.argv else "liver-mdt"])
-    mark("qapplication")
-    db = open_database(db_url)
-    try:
-        seed_demo_if_empty(db)
-        mark("database")
-        service = MdtService(db, Actor.from_environment(user))
-        members = service.list_members()
-        member = app_module.find_member(service, user) or next(
-            (m for m in members if m.role == "chair"), None)
-        window = app_module.create_window(db, member)
-        mark("window_built")
-        window.resize(1600, 960)
-        window.show()
-        app.processEvents()
-        shown = time.perf_counter() - started
-        # CPU seconds of this process since it was launched (bootloader and
-        # interpreter start-up included): the figure a busy machine inflates least.
-        cpu = time.process_time()
-        ok = window.isVisible()
-        window.close()
-        app.processEvents()
-    finally:
-        db.close()
-    _write(out, json.dumps({"window_shown_s": round(shown, 4), "cpu_s": round(cpu, 4),
-                            "ok": ok, "phases_s": marks,
-                            "frozen": bool(getattr(sys, "frozen", False))}) + "\n")
-    return 0 if ok else 1

@@ -7,7 +7,8 @@
 #      outside the checkout) with the project's .venv hidden: as root it runs in
 #      a private mount namespace where .venv is covered by an empty tmpfs;
 #   3. portable mode: with a PORTABLE file beside the executable the database
-#      is created in data/ beside it, without it in the user's data directory.
+#      and the window's settings (INI) are in data/ beside it, without it in the
+#      user's data directory.
 # Usage: bash scripts/build-bundle.sh [--no-build]   (--no-build: only check dist/)
 # Needs: bash scripts/setup.sh --dev (PyInstaller, binutils for strip/readelf).
 set -euo pipefail
@@ -103,5 +104,10 @@ check_json "$WORK/probe-portable.json" 'd["ok"]'
   || { echo "build-bundle: with PORTABLE the database is not in data/ beside the executable" >&2; exit 1; }
 [ ! -e "$WORK/home-portable/.local/share/liver-mdt" ] \
   || { echo "build-bundle: with PORTABLE the user's data directory was used" >&2; exit 1; }
-echo "portable: ok (data/ beside the executable with PORTABLE, ~/.local/share/liver-mdt without)"
+# The window's settings (saved when the probe closes it) travel with the data too.
+[ -f "$WORK/liver-mdt/data/Liver MDT/liver-mdt.ini" ] \
+  || { echo "build-bundle: with PORTABLE the window settings are not in data/" >&2; exit 1; }
+[ ! -e "$WORK/home-portable/.config" ] \
+  || { echo "build-bundle: with PORTABLE settings were written to ~/.config" >&2; exit 1; }
+echo "portable: ok (data/ and its settings beside the executable with PORTABLE, ~/.local/share/liver-mdt without)"
 echo "== bundle OK: $BUNDLE"

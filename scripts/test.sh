@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need (system packages, PostgreSQL, .venv with
-# requirements-dev.txt) and runs the whole suite: lint, architecture contract,
+# requirements-dev.txt) and runs the whole suite: lint, type check of mdt, architecture contracts,
 # unit/property/UI tests on SQLite and a temporary PostgreSQL cluster, and (on
 # CI, or with MDT_BUILD_BUNDLE=1) the packaged-executable build and its self-test.
 # Extra arguments go to pytest.
@@ -14,6 +14,8 @@ if [ "${CI:-}" = "true" ]; then export MDT_BUILD_BUNDLE="${MDT_BUILD_BUNDLE:-1}"
 
 echo "== ruff"
 .venv/bin/ruff check .
+echo "== mypy (mdt)"
+.venv/bin/mypy
 echo "== import contract"
 .venv/bin/lint-imports --no-cache
 echo "== pytest"

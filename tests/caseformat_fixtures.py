@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from datetime import date, timedelta
+import math
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,10 @@ from mdt.case import (
     Uln,
     VesselContact,
     Vote,
+    VoteChange,
 )
 from mdt.caseformat import DECISION_RULES
+from mdt.limits import LIMITS
 
 SPEC_EXAMPLE: dict[str, Any] = {
     "format": "mdt-case/1",
@@ -125,8 +128,20 @@ _FULL: dict[str, Any] = {
             {"number": 3, "date": "2026-02-16", "dose_reduction_pct": 20.5,
              "toxicity_grade": None, "note": None},
         ],
-        "outcome": "converted",
-        "outcome_date": "2026-03-20",
+        "outcome": "died",
+        "outcome_date": "2026-12-01",
+    },
+    "follow_up": {
+        "local_treatments": [
+            {"date": "2026-04-02", "kind": "resection_ablation", "lesions": ["L1", "L2"],
+             "margin": "R1", "clavien_dindo_30d": "II", "clavien_dindo_90d": "IIIa",
+             "note": "right hepatectomy, ablation of L2"},
+        ],
+        "progressions": [{"date": "2026-09-01", "site": "hepatic_extrahepatic",
+                          "note": "new nodules in the remnant and the lung"}],
+        "last_follow_up": "2026-10-01",
+        "death_date": "2026-12-01",
+        "end": "lost_to_follow_up",
     },
     "reviews": [
         {
@@ -143,7 +158,7 @@ _FULL: dict[str, Any] = {
                  "measurement": {"series_uid": "1.2.826.0.1.3680043.8.498.2",
                                  "sop_instance_uid": "1.2.826.0.1.3680043.8.498.3",
                                  "slice_index": 41, "start_xy": [120.5, 88],
-                                 "end_xy": [161, 90.25]}},
+                                 "end_xy": [161, 90.25], "frame_number": 42}},
                 {"id": "L2", "segments": ["IVa", "IVb"], "diameter_mm": 18.5, "target": True,
                  "status": "present"},
                 {"id": "L3", "segments": ["IV"], "diameter_mm": None, "target": False,
@@ -189,9 +204,16 @@ _FULL: dict[str, Any] = {
                     {"member": "A. Martin", "role": "surgeon", "rating": "convertible"},
                     {"member": "B. Chen", "role": "surgeon", "rating": "resectable",
                      "comment": "R1vasc detachment from the RHV is acceptable"},
-                    {"member": "C. Okafor", "role": "radiologist", "rating": "convertible"},
+                    {"member": "C. Okafor", "role": "radiologist", "rating": "convertible",
+                     "changes": [{"from": "resectable", "to": "convertible",
+                                  "reason": "portal phase re-read: RHV contact",
+                                  "at": "2026-01-15T10:42:07Z", "by": "E. Moreau"}]},
                     {"member": "D. Øvergaard", "role": "surgeon", "rating": "convertible",
                      "round": 2},
+                    {"member": "F. Lindqvist", "role": "surgeon", "rating": "resectable",
+                     "changes": [{"from": "resectable", "to": None,
+                                  "reason": "entered under the wrong name"}],
+                     "withdrawn": True},
                 ],
                 "decision": {"resectability": "convertible", "plan": "continue_induction",
                              "rationale": "RHV contact; reassess after 4 cycles",
@@ -283,7 +305,8 @@ def write_case_file(directory: Path, doc: object, name: str = "case.json") -> Pa
 
 # --------------------------------------------------------------------------- hypothesis
 
-_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"),
+                max_size=12)  # NUL and lone surrogates are refused (caseformat)
 _ID = st.text(st.sampled_from("ABCLMNRT0123456789-_é"), min_size=1, max_size=6).filter(
     lambda s: bool(s.strip()))
 _DATES = st.dates(min_value=date(1930, 1, 1), max_value=date(2040, 12, 31))
@@ -297,6 +320,19 @@ def _num(lo: float, hi: float) -> st.SearchStrategy[int | float]:
 def _pos(hi: float) -> st.SearchStrategy[int | float]:
     return st.one_of(st.integers(1, int(hi)),
                      st.floats(0, hi, exclude_min=True, allow_nan=False, allow_infinity=False))
+
+
+def limited(path: str) -> st.SearchStrategy[int | float]:
+    """Any value the one table of limits (``mdt.limits.LIMITS``) accepts for ``path``."""
+    lim = LIMITS[path]
+    lo, hi = lim.lower, lim.maximum
+    assert lo is not None and hi is not None, path
+    first = int(lo) + 1 if lim.above is not None else math.ceil(lo)
+    ints = st.integers(first, int(hi))
+    if lim.integer:
+        return ints
+    return st.one_of(ints, st.floats(lo, hi, exclude_min=lim.above is not None,
+                                     allow_nan=False, allow_infinity=False))
 
 
 def _opt(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -316,9 +352,26 @@ def lesions(draw: st.DrawFn, lesion_id: str) -> Lesion:
         Measurement, series_uid=_ID, sop_instance_uid=_ID,
         slice_index=_opt(st.integers(0, 500)),
         start_xy=_opt(st.tuples(_num(0, 512), _num(0, 512))),
-        end_xy=_opt(st.tuples(_num(0, 512), _num(0, 512))))))
+        end_xy=_opt(st.tuples(_num(0, 512), _num(0, 512))),
+        frame_number=_opt(st.integers(1, 500)))))
     return Lesion(id=lesion_id, segments=draw(_segments()), diameter_mm=diameter,
                   target=draw(st.booleans()), status=status, measurement=measurement)
+
+
+def _vote_with_history(draw: st.DrawFn, member: str, round_: int) -> Vote:
+    """A vote whose rating may have been changed or withdrawn (each change from the last state)."""
+    states = draw(st.lists(_opt(st.sampled_from(RATINGS)), min_size=1, max_size=4))
+    states[0] = states[0] or RATINGS[0]
+    states = [x for i, x in enumerate(states) if i == 0 or x != states[i - 1]]
+    changes = tuple(VoteChange(from_rating=a, to_rating=b, reason=draw(_TEXT.filter(str.strip)),
+                               at=draw(_opt(st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1),
+                                                         timezones=st.just(UTC)).map(
+                                   lambda t: t.replace(microsecond=0)))),
+                               by=draw(_opt(_TEXT)))
+                    for a, b in zip(states, states[1:], strict=False))
+    held = [x for x in states if x is not None]
+    return Vote(member=member, role=draw(_opt(_TEXT)), rating=held[-1], round=round_,
+                comment=draw(_opt(_TEXT)), changes=changes, withdrawn=states[-1] is None)
 
 
 @st.composite
@@ -369,18 +422,17 @@ def reviews(draw: st.DrawFn, on: date) -> Review:
         prior_liver_treatment=draw(_opt(st.booleans())),
     )
     labs = Labs(
-        **{k: draw(_opt(_num(0, 2000))) for k in ("anc", "wbc", "hb", "plt", "ast", "alt", "alp",
-                                                   "bilirubin", "albumin", "inr")},
-        creatinine=draw(_opt(_pos(2000))),  # Cockcroft-Gault divides by it
+        **{k: draw(_opt(limited(f"reviews[].labs.{k}")))
+           for k in ("anc", "wbc", "hb", "plt", "ast", "alt", "alp", "bilirubin", "albumin", "inr",
+                     "creatinine")},
         proteinuria=draw(_opt(st.sampled_from(PROTEINURIA))),
-        proteinuria_g_24h=draw(_opt(_num(0, 20))),
-        uln=Uln(**{k: draw(_opt(_pos(500)))
+        proteinuria_g_24h=draw(_opt(limited("reviews[].labs.proteinuria_g_24h"))),
+        uln=Uln(**{k: draw(_opt(limited(f"reviews[].labs.uln.{k}")))
                    for k in ("ast", "alt", "alp", "bilirubin", "creatinine")}),
     )
     members = draw(st.lists(st.tuples(_TEXT.filter(lambda s: bool(s.strip())),
                                       st.integers(1, 2)), max_size=4, unique=True))
-    votes = tuple(Vote(member=m, role=draw(_opt(_TEXT)), rating=draw(st.sampled_from(RATINGS)),
-                       round=r, comment=draw(_opt(_TEXT))) for m, r in members)
+    votes = tuple(_vote_with_history(draw, m, r) for m, r in members)
     decision = draw(_opt(st.builds(
         Decision, resectability=_opt(st.sampled_from(RATINGS)), plan=_opt(st.sampled_from(PLANS)),
         rationale=_opt(_TEXT), next_review=_opt(st.dates(on, on + timedelta(days=200))),

@@ -69,6 +69,16 @@ class Cli:
                               timeout=timeout, stdin=subprocess.DEVNULL,
                               env=env if env is not None else cli_env(self.data_dir))
 
+    def signed_in(self, name: str, db: str, password: str = "cli-test-password") -> list[str]:
+        """Global options that sign ``name`` in for a scripted command (``--password-file``);
+        the member's first sign-in sets ``password`` (as ``main.py set-password`` would)."""
+        pw = self.data_dir / f"password-{abs(hash(name))}.txt"
+        pw.write_text(password + "\n", encoding="utf-8")
+        args = ["--user", name, "--password-file", str(pw)]
+        res = self.run(*args, "set-password", db=db)
+        assert res.returncode == 0 or "already has a password" in res.stderr, res.stderr
+        return args
+
     def ok(self, *args: str | Path, db: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run and insist on exit 0 (showing stderr otherwise)."""
         res = self.run(*args, db=db)

@@ -20,3 +20,13 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=40, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# Argon2 at RFC 9106 parameters costs ~85 ms a hash; in-process tests sign in hundreds of
+# times, so they use the cheapest Argon2id parameters (bench/bench_signin.py measures the
+# real ones).  Hashes carry their parameters, so verification is unaffected.
+from argon2 import Parameters, Type  # noqa: E402
+
+import mdt.auth  # noqa: E402
+
+mdt.auth.PARAMETERS = Parameters(type=Type.ID, version=19, salt_len=16, hash_len=32,
+                                 time_cost=1, memory_cost=8, parallelism=1)

@@ -183,3 +183,148 @@ def write_junk(folder: Path) -> dict[str, str]:
     notes = folder / "README.txt"
     notes.write_text("Scanner export notes: not an image.\n", encoding="utf-8")
     return {"text": str(notes)}
+
+
+# --------------------------------------------------------------------------- enhanced multi-frame
+
+
+def _seq(**items) -> list:
+    from pydicom.dataset import Dataset
+
+    ds = Dataset()
+    for k, v in items.items():
+        setattr(ds, k, v)
+    return [ds]
+
+
+def make_enhanced_series(folder: Path, n: int = 12, *, files: int = 1, phases: int = 1, modality: str = "CT",
+                         rows: int = 32, cols: int = 32, pixel_spacing: float = 0.7, spacing: float = 2.5,
+                         declared_spacing: float | None = None, seed: int = 11, z0: float = -100.0,
+                         phase_key: str = "temporal", patient_id: str = "MRN-1001",
+                         series_uid: str | None = None, window: tuple[float, float] = (60.0, 360.0)) -> dict:
+    """An enhanced (multi-frame) CT or MR series: ``n`` positions × ``phases`` time points, spread
+    over ``files`` files with the frames of each file in shuffled order, as scanners export them.
+
+    Geometry lives only in the functional groups (no top-level ImagePositionPatient):
+    shared PixelMeasures / PlaneOrientation / PixelValueTransformation / FrameVOILUT,
+    per-frame PlanePosition and FrameContent (TemporalPositionIndex) or, for
+    ``phase_key="trigger"``, CardiacSynchronization.  Returns the truth:
+    ``order[phase]`` = [(sop, frame number 1-based)] in order of increasing z, and
+    ``hu[(sop, frame)]`` the HU image of that frame.
+    """
+    from pydicom.uid import EnhancedCTImageStorage, EnhancedMRImageStorage
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    sop_class = EnhancedCTImageStorage if modality == "CT" else EnhancedMRImageStorage
+    study_uid, series_uid = generate_uid(ORG_ROOT), series_uid or generate_uid(ORG_ROOT)
+    frames_all = [(p, i) for p in range(phases) for i in range(n)]
+    rng.shuffle(frames_all)
+    per_file = [frames_all[k::files] for k in range(files)]
+    order: dict[int, list[tuple[int, float, str, int]]] = {p: [] for p in range(phases)}
+    hu: dict[tuple[str, int], np.ndarray] = {}
+    for f_index, frames in enumerate(per_file):
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = sop_class
+        meta.MediaStorageSOPInstanceUID = generate_uid(ORG_ROOT)
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        path = folder / f"EN{f_index:03d}.dcm"
+        ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+        ds.SOPClassUID, ds.SOPInstanceUID = sop_class, meta.MediaStorageSOPInstanceUID
+        ds.PatientID, ds.PatientName, ds.PatientSex, ds.PatientBirthDate = patient_id, "DOE^JANE", "F", "19600215"
+        ds.StudyInstanceUID, ds.StudyDate, ds.StudyTime = study_uid, "20260110", "101500"
+        ds.SeriesInstanceUID, ds.SeriesNumber, ds.Modality = series_uid, 5, modality
+        ds.SeriesDescription = "Liver dynamic" if phases > 1 else "Portal venous enhanced"
+        ds.InstanceNumber = f_index + 1
+        ds.FrameOfReferenceUID = generate_uid(ORG_ROOT, entropy_srcs=[study_uid, "for"])
+        ds.Rows, ds.Columns, ds.NumberOfFrames = rows, cols, len(frames)
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+        pixel_measures = {"PixelSpacing": [pixel_spacing, pixel_spacing], "SliceThickness": spacing}
+        if declared_spacing is not None:
+            pixel_measures["SpacingBetweenSlices"] = declared_spacing
+        shared = _seq(
+            PixelMeasuresSequence=_seq(**pixel_measures),
+            PlaneOrientationSequence=_seq(ImageOrientationPatient=[1, 0, 0, 0, 1, 0]),
+            PixelValueTransformationSequence=_seq(RescaleIntercept=-1024, RescaleSlope=1, RescaleType="HU"),
+            FrameVOILUTSequence=_seq(WindowCenter=window[0], WindowWidth=window[1]),
+        )
+        ds.SharedFunctionalGroupsSequence = shared
+        per_frame, pixels = [], []
+        for k, (p, i) in enumerate(frames):
+            z = z0 + i * spacing
+            content = {"FrameAcquisitionNumber": p + 1, "InStackPositionNumber": i + 1, "StackID": "1"}
+            item = {"PlanePositionSequence": _seq(ImagePositionPatient=[-cols * pixel_spacing / 2,
+                                                                        -rows * pixel_spacing / 2, z])}
+            if phase_key == "temporal":
+                content["TemporalPositionIndex"] = p + 1
+            elif phase_key == "trigger":
+                item["CardiacSynchronizationSequence"] = _seq(NominalCardiacTriggerDelayTime=100.0 * (p + 1))
+            item["FrameContentSequence"] = _seq(**content)
+            per_frame.append(_seq(**item)[0])
+            img = phantom_slice(rows, cols, i) + 40 * p  # each phase enhances a little more
+            pixels.append((img.astype(np.int32) + 1024).clip(0, 65535).astype(np.uint16))
+            order[p].append((i, z, ds.SOPInstanceUID, k + 1))
+            hu[(str(ds.SOPInstanceUID), k + 1)] = img.astype(np.float64)
+        ds.PerFrameFunctionalGroupsSequence = per_frame
+        ds.PixelData = np.stack(pixels).tobytes()
+        ds.save_as(path, enforce_file_format=True)
+    return {"series_uid": series_uid, "study_uid": study_uid, "folder": folder, "hu": hu,
+            "order": {p: [(sop, fr) for _i, _z, sop, fr in sorted(v, key=lambda t: t[1])] for p, v in order.items()}}
+
+
+def make_dynamic_series(folder: Path, n: int = 6, phases: int = 3, *, key: str = "trigger",
+                        per_slice_times: bool = False, seed: int = 21) -> dict:
+    """Single-frame slices of one series whose positions repeat once per phase (a dynamic liver MR).
+
+    ``key`` is what tells the phases apart: ``temporal`` (TemporalPositionIdentifier),
+    ``trigger`` (TriggerTime), ``time`` (AcquisitionTime) or ``echo`` (EchoTime);
+    AcquisitionNumber is the same everywhere.  ``per_slice_times``: every slice of a
+    phase has its own acquisition time (a 2-D acquisition).
+    """
+    import pydicom
+
+    truth = make_ct_series(folder, n * phases, shuffle=False, seed=seed)
+    files = sorted(folder.iterdir(), key=lambda p: float(pydicom.dcmread(p, stop_before_pixels=True)
+                                                         .ImagePositionPatient[2]))
+    by_phase: dict[int, list[str]] = {p: [] for p in range(phases)}
+    for k, path in enumerate(files):
+        ds = pydicom.dcmread(path)
+        p, i = divmod(k, n)
+        ds.ImagePositionPatient = [ds.ImagePositionPatient[0], ds.ImagePositionPatient[1], -100.0 + i * 2.5]
+        ds.AcquisitionNumber = 1
+        ds.Modality = "MR"
+        if key == "temporal":
+            ds.TemporalPositionIdentifier = p + 1
+        elif key == "trigger":
+            ds.TriggerTime = 150.0 * (p + 1)
+        elif key == "time":
+            seconds = 36000 + 30 * p + (i if per_slice_times else 0)
+            ds.AcquisitionTime = f"{seconds // 3600:02d}{seconds % 3600 // 60:02d}{seconds % 60:02d}.000000"
+        elif key == "echo":
+            ds.EchoTime = [2.3, 4.6, 9.2][p]
+        ds.save_as(path)
+        by_phase[p].append(str(ds.SOPInstanceUID))
+    return {"series_uid": truth["series_uid"], "by_phase": by_phase}
+
+
+def edit(path: Path, **values) -> None:
+    """Rewrite header values in a saved file; a ``str`` is written as raw text (even ``"NaN"``,
+    which pydicom would refuse to write through the keyword); None deletes the element."""
+    import pydicom
+    from pydicom.datadict import dictionary_VR, tag_for_keyword
+    from pydicom.dataelem import RawDataElement
+
+    ds = pydicom.dcmread(path)
+    for keyword, value in values.items():
+        tag = tag_for_keyword(keyword)
+        if value is None:
+            del ds[tag]
+        elif isinstance(value, str):
+            raw = value.encode("ascii")
+            raw += b" " * (len(raw) % 2)
+            ds._dict[pydicom.tag.Tag(tag)] = RawDataElement(  # noqa: SLF001 - a deliberately broken value
+                pydicom.tag.Tag(tag), dictionary_VR(tag), len(raw), raw, 0, False, True)
+        else:
+            setattr(ds, keyword, value)
+    ds.save_as(path)

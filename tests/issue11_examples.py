@@ -1,5 +1,5 @@
 """The examples of issue 11 ("verdicts a surgeon can sign") as ``mdt-case/1`` documents, each
-with the answer the project's clinical conventions (readings fixed in turn 2) give.
+with the answer the project's clinical conventions (docs/clinical/conventions.md#readings-fixed-for-this-release) give.
 
 Used by ``tests/test_issue11_examples.py`` through the command line (``main.py evaluate``)
 and through the real main window.  Built here, so no file outside the repository is read.
@@ -73,7 +73,7 @@ def case(pid: str, *reviews: dict[str, Any], treatment: dict[str, Any] | None = 
 
 @dataclass(frozen=True)
 class Example:
-    """One example: the case, what the issue saw, and CONVENTIONS' answer."""
+    """One example: the case, what the issue saw, and the conventions' answer."""
     name: str
     symptom: str
     case: dict[str, Any]

@@ -35,6 +35,7 @@ from mdt.case import (
 from mdt.meeting import Member
 from mdt.services import Actor, MdtService
 from mdt.store.db import Database, open_database
+from tests.signin_fixtures import as_member
 
 CHAIR = Member(name="Dr Chair", specialty="hepatobiliary_surgeon", role="chair")
 COORDINATOR = Member(name="Ms Coordinator", specialty="coordinator", role="coordinator")
@@ -102,14 +103,14 @@ def open_workstation(url: str) -> Workstation:
     if not existing:
         for m in (CHAIR, COORDINATOR, MEMBER):
             if existing:
-                boot = MdtService(db, Actor.for_member(existing[CHAIR.name]))
+                boot = as_member(db, CHAIR.name)
             added = boot.add_member(m)
             existing[added.name] = added
     return Workstation(
         db=db,
-        chair=MdtService(db, Actor.for_member(existing[CHAIR.name])),
-        coordinator=MdtService(db, Actor.for_member(existing[COORDINATOR.name])),
-        member=MdtService(db, Actor.for_member(existing[MEMBER.name])),
+        chair=as_member(db, CHAIR.name),
+        coordinator=as_member(db, COORDINATOR.name),
+        member=as_member(db, MEMBER.name),
         ids={name: m.id for name, m in existing.items() if m.id is not None},
     )
 

@@ -1,4 +1,4 @@
-"""Couinaud anatomy as data, checked against CONVENTIONS.md tables."""
+"""Couinaud anatomy as data, checked against the tables of docs/clinical/conventions.md#what-a-remnant-segment-depends-on."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def test_remnant_vessels_of_a_right_hepatectomy() -> None:
 
 
 @pytest.mark.parametrize(("remnant", "vessels"), [
-    # CONVENTIONS (rewritten U2 row): only the vessels Table 1 names; RAPV, RPPV and IRHV serve
+    # docs/clinical/conventions.md#vessels-of-the-remnant: only the vessels Table 1 names; RAPV, RPPV and IRHV serve
     # segment viability (U1) only.
     ({"II", "III"}, {"MPV", "IVC", "LPV", "LHV"}),
     ({"V", "VIII"}, {"MPV", "IVC", "RPV", "MHV", "RHV"}),

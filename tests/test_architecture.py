@@ -1,4 +1,9 @@
-"""The domain core never imports Qt or the ui package (ARCHITECTURE.md)."""
+"""The domain core never imports Qt or the ui package (ARCHITECTURE.md), not even dynamically.
+
+import-linter (``pyproject.toml``) sees ``import`` statements only; these tests also read
+every ``importlib.import_module(...)`` and ``__import__(...)`` call in ``mdt`` (AST), and
+import the whole package in a fresh interpreter.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "ui")
+
+DYNAMIC_IMPORTS_BY_NAME = {
+    "mdt/store/migrations/env.py": "MODEL_MODULES",
+}
+"""Dynamic imports in mdt whose module name is not written in the call, by file: the name
+of the list they import from (checked below to hold only mdt modules)."""
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -22,13 +35,100 @@ def _imports(path: Path) -> list[tuple[int, str]]:
     return found
 
 
+def _constant_text(node: ast.expr) -> str | None:
+    """The text of a string written in the source (literal, concatenation, f-string without
+    fields); None when it is computed at run time."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _constant_text(node.left), _constant_text(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.JoinedStr):
+        parts = [_constant_text(v) for v in node.values]
+        return None if None in parts else "".join(p for p in parts if p is not None)
+    return None
+
+
+def _dynamic_imports(source: str, filename: str = "<test>") -> list[tuple[int, str | None]]:
+    """(line, module name or None when computed) of every dynamic import call: through
+    ``importlib`` (any alias), ``from importlib import import_module`` (any alias),
+    ``__import__`` and ``builtins.__import__``."""
+    tree = ast.parse(source, filename=filename)
+    module_aliases = {"importlib"}
+    function_aliases = {"__import__"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "importlib":
+                    module_aliases.add(alias.asname or "importlib")
+        elif isinstance(node, ast.ImportFrom) and node.module in ("importlib", "builtins"):
+            for alias in node.names:
+                if alias.name in ("import_module", "__import__"):
+                    function_aliases.add(alias.asname or alias.name)
+    found: list[tuple[int, str | None]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not (node.args or node.keywords):
+            continue
+        func = node.func
+        dynamic = (isinstance(func, ast.Name) and func.id in function_aliases) or (
+            isinstance(func, ast.Attribute) and func.attr in ("import_module", "__import__")
+            and isinstance(func.value, ast.Name) and func.value.id in module_aliases | {"builtins"})
+        if dynamic:
+            arg = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg == "name"), node.keywords[0].value)
+            found.append((node.lineno, _constant_text(arg)))
+    return found
+
+
+def _forbidden(name: str) -> bool:
+    return name.split(".")[0] in FORBIDDEN
+
+
 def test_mdt_sources_import_no_qt_and_no_ui() -> None:
     offenders = []
     for path in sorted((ROOT / "mdt").rglob("*.py")):
         for lineno, name in _imports(path):
-            if name.split(".")[0] in FORBIDDEN:
+            if _forbidden(name):
                 offenders.append(f"{path.relative_to(ROOT)}:{lineno} imports {name}")
     assert offenders == []
+
+
+def test_mdt_sources_import_no_qt_and_no_ui_dynamically() -> None:
+    """``importlib.import_module("ui.app")`` is as much an import of ui as ``import ui.app``."""
+    offenders = []
+    for path in sorted((ROOT / "mdt").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        for lineno, name in _dynamic_imports(path.read_text(encoding="utf-8"), rel):
+            if name is None and rel not in DYNAMIC_IMPORTS_BY_NAME:
+                offenders.append(f"{rel}:{lineno} imports a module whose name is computed; "
+                                 "write the name, or list the file in DYNAMIC_IMPORTS_BY_NAME")
+            elif name is not None and _forbidden(name):
+                offenders.append(f"{rel}:{lineno} imports {name} dynamically")
+    assert offenders == []
+
+
+def test_names_imported_dynamically_in_mdt_are_mdt_modules() -> None:
+    import mdt.store
+
+    assert DYNAMIC_IMPORTS_BY_NAME == {"mdt/store/migrations/env.py": "MODEL_MODULES"}
+    assert mdt.store.MODEL_MODULES and all(m.startswith("mdt.") for m in mdt.store.MODEL_MODULES)
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    # the back door the self-test once used to build the window from mdt
+    ('import importlib\nimportlib.import_module("ui.app")', [(2, "ui.app")]),
+    ('import importlib as il\nil.import_module("PySide6.QtWidgets")', [(2, "PySide6.QtWidgets")]),
+    ('from importlib import import_module\nimport_module("ui" + ".app")', [(2, "ui.app")]),
+    ('from importlib import import_module as load\nload(name=f"ui.app")', [(2, "ui.app")]),
+    ('__import__("shiboken6")', [(1, "shiboken6")]),
+    ('import builtins\nbuiltins.__import__("ui")', [(2, "ui")]),
+    ('import importlib\nimportlib.import_module(NAME)', [(2, None)]),
+    ('import importlib.metadata\nimportlib.metadata.version("pydicom")', []),
+    ('import pydicom', []),
+])
+def test_dynamic_imports_are_found_however_they_are_written(source: str,
+                                                            expected: list[tuple[int, str | None]]) -> None:
+    assert _dynamic_imports(source) == expected
 
 
 def test_importing_every_mdt_module_loads_no_qt() -> None:
@@ -43,3 +143,4 @@ def test_importing_every_mdt_module_loads_no_qt() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+

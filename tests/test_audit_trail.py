@@ -17,6 +17,7 @@ from mdt.errors import ValidationError
 from mdt.meeting import AgendaItem, Meeting
 from mdt.store import audit
 from tests.pg_fixtures import db_url, pg_server_url, pg_url  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD
 from tests.store_fixtures import Workstation, make_case, make_review, ws  # noqa: F401
 
 
@@ -25,8 +26,11 @@ def _events(ws: Workstation) -> list[tuple[int, str, str]]:  # noqa: F811
 
 
 def test_every_change_writes_one_audit_event_with_before_and_after(ws: Workstation) -> None:  # noqa: F811
-    start = len(_events(ws))  # the three members registered by the fixture
-    assert start == 3
+    # The three members registered by the fixture, each with a first password.
+    start = len(_events(ws))
+    assert [a for _, a, _ in _events(ws)].count("member.add") == 3
+    assert [a for _, a, _ in _events(ws)].count("member.password") == 3
+    assert start == 6
     svc = ws.coordinator
     svc.create_patient(Patient(id="P1", name="ROE^ANN", sex="F", birth_date=date(1950, 1, 1)),
                        ProtocolRef(id="NCT05103020", arm="B"))
@@ -128,7 +132,7 @@ def test_verify_detects_a_rehashed_row_by_its_successor(ws: Workstation) -> None
 
 def test_chain_links_each_event_to_the_previous(ws: Workstation) -> None:  # noqa: F811
     _populate(ws)
-    events = list(reversed(ws.chair.audit_events()))
+    events = list(reversed(ws.chair.audit_events(include_seals=True)))
     assert [e.id for e in events] == list(range(1, len(events) + 1))
     with ws.db.read() as s:
         from mdt.store.models import AuditEventModel
@@ -170,7 +174,7 @@ def test_verify_detects_newest_rows_cut_after_a_signature(ws: Workstation) -> No
     _populate(ws)
     meeting = ws.chair.create_meeting(Meeting(id="LIV-T", date=date(2026, 3, 12), chair=ws.chair.actor.name,
                                               agenda=(AgendaItem(patient_id="P1"),)))
-    sig = ws.chair.sign_meeting(meeting.id)
+    sig = ws.chair.sign_meeting(meeting.id, TEST_PASSWORD)
     assert ws.chair.verify_audit().ok
     anchor = next(e.id for e in ws.chair.audit_events(limit=100) if e.hash == sig.audit_head)
     _tamper(ws, f"DELETE FROM audit_event WHERE id >= {anchor}")

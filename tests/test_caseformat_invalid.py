@@ -86,7 +86,7 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
     (f"{R0}.date", "2026-02-30", f"{R0}.date", 'is not a calendar date (got "2026-02-30")'),
     ("reviews[1].date", "2026-01-14", "reviews[1].date",
      "reviews must be in date order: 2026-01-14 is before reviews[0] (2026-01-15)"),
-    (f"{R0}.cycle", -1, f"{R0}.cycle", "must be >= 0"),
+    (f"{R0}.cycle", -1, f"{R0}.cycle", "must be between 0 and 500"),
     (f"{R0}.cycle", 1.5, f"{R0}.cycle", "must be an integer (got 1.5)"),
     (f"{R0}.cycle", True, f"{R0}.cycle", "must be an integer or null, not a boolean"),
     (f"{R0}.height_cm", 49.9, f"{R0}.height_cm", "must be between 50 and 250"),
@@ -133,7 +133,10 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
      "must be a list of two numbers [x, y] or null"),
     (f"{L0}.measurement.end_xy", [1, False], f"{L0}.measurement.end_xy[1]",
      "must be a number, not a boolean"),
-    (f"{L0}.measurement.slice_index", -1, f"{L0}.measurement.slice_index", "must be >= 0"),
+    (f"{L0}.measurement.slice_index", -1, f"{L0}.measurement.slice_index",
+     "must be between 0 and 100000"),
+    (f"{L0}.measurement.frame_number", 0, f"{L0}.measurement.frame_number",
+     "must be between 1 and 100000"),
     # vessels
     (f"{R0}.vessels[0].structure", "PV", f"{R0}.vessels[0].structure",
      'must be one of MPV, RPV, LPV, RAPV, RPPV, RHV, MHV, LHV, IRHV, IVC, PHA, RHA, LHA, BC, '
@@ -168,7 +171,8 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
     (f"{R0}.remnant.liver_condition", "fatty", f"{R0}.remnant.liver_condition",
      'must be one of normal, chemotherapy, steatosis, fibrosis, cirrhosis, unknown or null '
      '(got "fatty")'),
-    (f"{R0}.remnant.pve.days_between", 0, f"{R0}.remnant.pve.days_between", "must be >= 1"),
+    (f"{R0}.remnant.pve.days_between", 0, f"{R0}.remnant.pve.days_between",
+     "must be between 1 and 365"),
     (f"{R0}.remnant.pve.flr_after_ml", 0, f"{R0}.remnant.pve.flr_after_ml", "must be > 0"),
     # review-level values
     (f"{R0}.tumour_burden_pct", 100.5, f"{R0}.tumour_burden_pct", "must be between 0 and 100"),
@@ -181,10 +185,10 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
     (f"{R0}.clinical.neuropathy_grade", 5, f"{R0}.clinical.neuropathy_grade",
      "must be between 0 and 4"),
     (f"{R0}.clinical.prior_systemic_lines", -1, f"{R0}.clinical.prior_systemic_lines",
-     "must be >= 0"),
-    (f"{R0}.clinical.cea", -0.5, f"{R0}.clinical.cea", "must be >= 0"),
+     "must be between 0 and 20"),
+    (f"{R0}.clinical.cea", -0.5, f"{R0}.clinical.cea", "must be between 0 and 1000000"),
     (f"{R0}.clinical.life_expectancy_months", -1, f"{R0}.clinical.life_expectancy_months",
-     "must be >= 0"),
+     "must be between 0 and 600"),
     (f"{R0}.clinical.lvef_pct", 101, f"{R0}.clinical.lvef_pct", "must be between 0 and 100"),
     (f"{R0}.clinical.synchronous", 0, f"{R0}.clinical.synchronous",
      "must be true, false or null, not a number"),
@@ -192,14 +196,15 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
      'must be one of none, mild, moderate_severe or null (got "severe")'),
     (f"{R0}.clinical.kras", "G12D", f"{R0}.clinical.kras", "unknown field"),
     # labs
-    (f"{R0}.labs.plt", -1, f"{R0}.labs.plt", "must be >= 0"),
+    (f"{R0}.labs.plt", -1, f"{R0}.labs.plt", "must be between 0 and 5000"),
     (f"{R0}.labs.plt", 0, None, None),  # a count of zero is a value, not an error
     (f"{R0}.labs.creatinine", 0, f"{R0}.labs.creatinine", "must be > 0"),
     (f"{R0}.labs.creatinine", 0, f"{R0}.labs.creatinine", "must be > 0"),
     (f"{R0}.labs.hb", True, f"{R0}.labs.hb", "must be a number or null, not a boolean"),
     (f"{R0}.labs.proteinuria", "++", f"{R0}.labs.proteinuria",
      'must be one of neg, trace, 1+, 2+, 3+, 4+ or null (got "++")'),
-    (f"{R0}.labs.proteinuria_g_24h", -0.1, f"{R0}.labs.proteinuria_g_24h", "must be >= 0"),
+    (f"{R0}.labs.proteinuria_g_24h", -0.1, f"{R0}.labs.proteinuria_g_24h",
+     "must be between 0 and 100"),
     (f"{R0}.labs.uln.bilirubin", 0, f"{R0}.labs.uln.bilirubin", "must be > 0"),
     (f"{R0}.labs.uln.ggt", 60, f"{R0}.labs.uln.ggt", "unknown field"),
     (f"{R0}.labs.crp", 5, f"{R0}.labs.crp", "unknown field"),
@@ -210,7 +215,7 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
     (f"{R0}.panel.votes[0].member", "", f"{R0}.panel.votes[0].member", "must not be empty"),
     (f"{R0}.panel.votes[1].member", "A. Martin", f"{R0}.panel.votes[1].member",
      '"A. Martin" already voted in round 1 (votes[0])'),
-    (f"{R0}.panel.votes[0].round", 0, f"{R0}.panel.votes[0].round", "must be >= 1"),
+    (f"{R0}.panel.votes[0].round", 0, f"{R0}.panel.votes[0].round", "must be between 1 and 2"),
     (f"{R0}.panel.decision.plan", "surgery", f"{R0}.panel.decision.plan",
      'must be one of resection, resection_ablation, ablation, two_stage, pve_then_resection, '
      'continue_induction, intensify_hai, palliative, best_supportive_care, rediscuss or null '
@@ -242,14 +247,14 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
      "must not be before treatment.start_date"),
     ("treatment.cycles[2].date", "2026-02-01", "treatment.cycles[2].date",
      "cycles must be in date order (after 2026-02-02)"),
-    ("treatment.cycles[0].number", 0, "treatment.cycles[0].number", "must be >= 1"),
+    ("treatment.cycles[0].number", 0, "treatment.cycles[0].number", "must be between 1 and 500"),
     ("treatment.cycles[0].toxicity_grade", 6, "treatment.cycles[0].toxicity_grade",
      "must be between 0 and 5"),
     ("treatment.cycles[0].dose_reduction_pct", 120, "treatment.cycles[0].dose_reduction_pct",
      "must be between 0 and 100"),
     ("treatment.outcome", "cured", "treatment.outcome",
      'must be one of on_treatment, converted, resected, progressed, palliative, died, '
-     'withdrawn, lost_to_follow_up or null (got "cured")'),
+     'withdrawn, lost_to_follow_up, ablated or null (got "cured")'),
     ("treatment.outcome_date", "2025-12-01", "treatment.outcome_date",
      "must not be before treatment.start_date"),
 ]
@@ -282,7 +287,7 @@ def test_problem_reads_path_colon_reason() -> None:
     doc = set_at(spec_example(), "reviews[0].lesions[0].diameter_mm", 0)
     with pytest.raises(ValidationError) as info:
         parse_case(doc)
-    assert str(info.value) == "reviews[0].lesions[0].diameter_mm: must be > 0"
+    assert str(info.value) == "reviews[0].lesions[0].diameter_mm: Lesion diameter in mm must be > 0"
 
 
 def test_paths_in_an_array_file_start_with_the_case_index() -> None:

@@ -159,7 +159,8 @@ def test_review_problems_checks_objects_built_in_memory() -> None:
                     lesions=[Lesion(id="L1", segments=("II",), diameter_mm=0)],  # type: ignore[arg-type]
                     ecog=7)
     assert [str(p) for p in review_problems(review)] == [
-        "lesions[0].diameter_mm: must be > 0", "ecog: must be between 0 and 5"]
+        "lesions[0].diameter_mm: Lesion diameter in mm must be > 0",
+        "ecog: ECOG performance status must be between 0 and 5"]
 
 
 def test_dump_is_utf8_json_with_accents_kept() -> None:

@@ -152,7 +152,7 @@ def test_missing_data_is_unknown_and_named_never_a_pass(cli: Cli, tmp_path: Path
 
 INVALID = [
     ("range", lambda c: c["reviews"][0]["lesions"][0].update(diameter_mm=-4),
-     "reviews[0].lesions[0].diameter_mm: must be > 0"),
+     "reviews[0].lesions[0].diameter_mm: Lesion diameter in mm must be > 0"),
     ("unknown-field", lambda c: c["reviews"][0].update(smoker=True),
      "reviews[0].smoker: unknown field"),
     ("type", lambda c: c["patient"].update(birth_date="02/04/1961"), "patient.birth_date:"),

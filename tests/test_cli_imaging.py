@@ -96,6 +96,26 @@ def test_import_dicom_bad_paths_are_exit_2(tmp_path: Path) -> None:
     (junk / "notes.txt").write_text("not an image", encoding="utf-8")
     res = cli.run("import-dicom", junk, "--quiet", db=url)
     assert res.returncode == 2 and "notes.txt: not a DICOM file" in res.stdout
+    if Path("/dev/zero").exists():
+        res = cli.run("import-dicom", "/dev/zero", "--quiet", db=url)
+        assert res.returncode == 2 and "a device, not a file" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_import_dicom_dicomdir_with_missing_files_exits_2_naming_them(tmp_path: Path) -> None:
+    import shutil
+
+    from pydicom.data import get_testdata_file
+
+    src = Path(get_testdata_file("DICOMDIR", download=False)).parent
+    shutil.copytree(src, tmp_path / "cd")
+    victim = next(p for p in sorted((tmp_path / "cd" / "98892001").rglob("*")) if p.is_file())
+    victim.unlink()
+    cli = Cli(tmp_path / "data")
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    res = cli.run("import-dicom", tmp_path / "cd" / "DICOMDIR", "--quiet", db=url)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert str(victim) in res.stdout and "missing from the medium" in res.stdout
+    assert "the import is incomplete" in res.stderr
 
 
 def test_volumetry_json(dicom: dict[str, Path], tmp_path: Path) -> None:

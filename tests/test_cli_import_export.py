@@ -20,6 +20,7 @@ from mdt.caseformat import case_to_dict, dump_case, dump_cases, parse_case, pars
 from mdt.demo import demo_cases
 from tests.cli_fixtures import BACKENDS, Cli, new_database, snapshot, spec_case, write_json
 from tests.pg_fixtures import pg_server_url  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD, signed_in
 
 pytestmark = pytest.mark.xdist_group("cli_import_export")
 
@@ -180,15 +181,15 @@ INVALID = [
      ["patient.nickname: unknown field", "reviews[0].lesions[0].colour: unknown field"]),
     ("wrong-type", _wrong_type, ["reviews[0].ecog:", "reviews[0].lesions[1].target:"]),
     ("out-of-range", _out_of_range,
-     ["reviews[0].height_cm:", "reviews[0].lesions[0].diameter_mm: must be > 0"]),
+     ["reviews[0].height_cm:", "reviews[0].lesions[0].diameter_mm: Lesion diameter in mm must be > 0"]),
     ("duplicate-lesion", _duplicate_lesion, ["reviews[0].lesions[2].id:", "duplicate"]),
     ("date-order", _out_of_order, ["reviews[1].date:", "date order"]),
     ("bad-json", _bad_json, ["invalid JSON", "line 1"]),
     ("array", _bad_second_of_array, ["[1].reviews[0].labs.proteinuria:"]),
     ("too-long-for-storage", lambda c: {**c, "patient": {**c["patient"], "id": "M" * 65}},
-     ["patient.id: at most 64 characters"]),
+     ["patient.id: Hospital identifier must be at most 64 characters"]),
     ("nul-in-name", lambda c: {**c, "patient": {**c["patient"], "name": "DOE\x00^JANE"}},
-     ["patient.name: must not contain NUL characters"]),
+     ["patient.name: Name must not contain NUL characters"]),
 ]
 
 
@@ -253,7 +254,7 @@ def signed_board(request: pytest.FixtureRequest,
             svc = MdtService(db, Actor("cli-test"))
             meeting = svc.get_meeting(svc.list_meetings()[0].id)
             chair = next(m for m in svc.list_members() if m.name == meeting.chair)
-            MdtService(db, Actor.for_member(chair)).sign_meeting(meeting.id)
+            MdtService(db, signed_in(db, chair.name)).sign_meeting(meeting.id, TEST_PASSWORD)
             locked_patient = meeting.agenda[0].patient_id
         finally:
             db.close()
@@ -268,10 +269,14 @@ def test_import_that_would_change_a_signed_review_writes_nothing(signed_board: t
     case["reviews"][0]["lesions"][0]["diameter_mm"] += 1
     case["reviews"][-1]["lesions"][0]["diameter_mm"] += 1
     other = spec_case()
+    coordinator = cli.signed_in("Sophie Dubois", url)  # a signed-in member imports
     before = snapshot(url)
-    res = cli.run("import", write_json(tmp_path / "change.json", [other, case]), db=url)
-    assert res.returncode == 1
+    res = cli.run(*coordinator, "import", write_json(tmp_path / "change.json", [other, case]), db=url)
+    assert res.returncode == 2  # refused input, like any other refusal: named with its path
+    last = len(case["reviews"]) - 1
+    assert f"change.json: [1].reviews[{last}]: " in res.stderr
     assert "signed meeting" in res.stderr and "nothing was imported" in res.stderr
+    assert "Traceback" not in res.stderr
     assert snapshot(url) == before
 
 

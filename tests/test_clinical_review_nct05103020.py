@@ -1,4 +1,4 @@
-"""Independent clinical review of NCT05103020 (CONVENTIONS.md, Table 1): both sides of every
+"""Independent clinical review of NCT05103020 (docs/clinical/conventions.md#nct05103020-table-1): both sides of every
 boundary, the resectability / eligibility mapping, and the fixes made in the review."""
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def test_e2_counts_lesions_only_partly_in_the_remnant() -> None:
 def test_e2_without_a_recorded_plan_is_unknown_when_candidate_remnants_disagree() -> None:
     # IVC invaded: no plan works and none is recorded. Four unmeasured lesions in I/II, one
     # measured in VI: a remnant such as VI-VII holds none of them, others could hold all four.
-    # CONVENTIONS turn 2: the future remnant is the plan the panel records; with none, E2 is
+    # docs/clinical/conventions.md#e2-with-no-recorded-plan: the future remnant is the recorded plan; with none, E2 is
     # decided only when every candidate remnant agrees.
     lesions = [les(f"L{i}", "I", "II", d=None) for i in range(4)] + [les("L9", "VI", d=20)]
     ev = evaluate_review(review(lesions, [vc("IVC", "L9")]))
@@ -259,7 +259,7 @@ def test_e3_strictly_more_than_half(burden: float | None, expected: str | None) 
 @pytest.mark.parametrize(("d", "tlv", "expected"), [
     (80, None, "not_met"),
     (90, None, "unknown"),
-    (90, 5000, "unknown"),    # a measured volume does not replace the estimate (CONVENTIONS)
+    (90, 5000, "unknown"),    # a measured volume does not replace the estimate (docs/clinical/conventions.md#tumour-burden-e3)
 ])
 def test_e3_sphere_fallback_against_half_the_estimated_liver(d: int, tlv: int | None,
                                                               expected: str) -> None:
@@ -288,7 +288,7 @@ def test_e3_fallback_with_an_unmeasured_lesion_is_unknown() -> None:
 
 
 def test_a_single_lesion_touching_both_hemilivers_is_bilobar() -> None:
-    # CONVENTIONS turn 2 (setting bilobar_single_lesion): bilobar means disease in both
+    # docs/clinical/conventions.md#bilobar-from-a-single-lesion: bilobar means disease in both
     # hemilivers, so one 120 mm lesion across IVb/V with 60 % of the liver meets E3.
     one = review([les("L1", "IVb", "V", d=120)], tumour_burden_pct=60)
     ev = evaluate_review(one)
@@ -348,7 +348,7 @@ def test_resectable_is_never_eligible_and_labs_unknown_do_not_change_it() -> Non
 
 
 def test_recorded_wedge_of_a_lesion_touching_a_vessel_takes_the_vessel() -> None:
-    # L2 in IVb touches the MHV: the recorded right hepatectomy wedges it.  CONVENTIONS turn 2:
+    # L2 in IVb touches the MHV: the recorded right hepatectomy wedges it.  docs/clinical/conventions.md#the-recorded-plan-governs:
     # the wedge clears L2 and takes the MHV with the specimen; IV still drains through the LHV
     # (U1 not met), but the MHV is one of Table 1's vessels of the remnant: U2 is met.
     r = review([les("L1", "VII", d=40), les("L2", "IVb", d=20)], [vc("MHV", "L2")],

@@ -20,7 +20,7 @@ PROTOCOLS = sorted(load_protocols())
 def _without(c: Case) -> Iterator[tuple[str, Case]]:
     """The case with one recorded value of its latest review (or patient) taken away.
 
-    Left out on purpose, because CONVENTIONS.md gives them a defined fallback rather than
+    Left out on purpose, because docs/clinical/conventions.md gives them a defined fallback rather than
     "unknown": remnant.tlv_ml (Vauthey estimate), tumour_burden_pct (sphere estimate) and a
     target's diameter (5 mm when present but too small to measure)."""
     r = c.reviews[-1]

@@ -1,4 +1,4 @@
-"""Independent clinical review of RECIST 1.1 as CONVENTIONS.md "Lesions over time" fixes it:
+"""Independent clinical review of RECIST 1.1 as docs/clinical/conventions.md#lesions-over-time fixes it:
 both sides of every boundary, decided on exact values."""
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def test_baseline_is_not_evaluable() -> None:
 def test_a_target_left_unmeasured_after_a_measurable_size_is_warned() -> None:
     reviews = _reviews((40, 20), (None, 20))
     s = assess(reviews, 1)
-    assert s.sld_mm == 25        # CONVENTIONS: present without diameter counts 5 mm
+    assert s.sld_mm == 25        # docs/clinical/conventions.md#lesions-over-time: present without diameter counts 5 mm
     assert any("T1 has no diameter here and counts 5 mm" in w for w in s.warnings)
     small = _reviews((40, 20), (8, 20), (None, 20))
     assert not any("counts 5 mm" in w for w in assess(small, 2).warnings)

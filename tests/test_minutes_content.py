@@ -1,6 +1,6 @@
 """The minutes PDF read back as text: every required field, in order, on paper.
 
-Specification: the minutes issue and REFERENCE.md 7.5 (meeting header, attendance
+Specification: the minutes issue and docs/clinical/reference.md#minutes-field-list (meeting header, attendance
 and quorum, summary table, then per patient identity, protocol/arm, cycle,
 reason, imaging, lesions, diagram, vessels, remnant, criteria, RECIST, ratings
 with the aggregation rule, decision, next review and responsible person).

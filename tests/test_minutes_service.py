@@ -17,6 +17,7 @@ from pypdf import PdfReader
 import main
 from mdt.services import Actor, MdtService, seed_demo_if_empty
 from mdt.store.db import open_database
+from tests.signin_fixtures import TEST_PASSWORD, signed_in
 
 
 def text_of(path: Path | bytes) -> str:
@@ -31,7 +32,7 @@ def demo_db(tmp_path: Path):
     seed_demo_if_empty(db)
     members = MdtService(db, Actor("test")).list_members()
     chair = next(m for m in members if m.role == "chair")
-    svc = MdtService(db, Actor.for_member(chair))
+    svc = MdtService(db, signed_in(db, chair.name))
     yield url, svc
     db.close()
 
@@ -60,7 +61,7 @@ def test_signed_minutes_reprint_identically_and_amendments_are_appended(demo_db,
     decided = replace(record.review, panel=replace(record.review.panel, decision=replace(
         record.review.panel.decision or _decision(), rationale="Original rationale as decided")))
     svc.save_review(record.review_id, decided, record.version, "decision recorded")
-    svc.sign_meeting(meeting_id)
+    svc.sign_meeting(meeting_id, TEST_PASSWORD)
 
     first = write_minutes(svc, meeting_id, tmp_path / "a.pdf").read_bytes()
     second = write_minutes(svc, meeting_id, tmp_path / "b.pdf").read_bytes()

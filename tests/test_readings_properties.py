@@ -1,4 +1,4 @@
-"""Invariants of the turn-2 readings on generated cases (hypothesis).
+"""Invariants of the readings fixed for this release on generated cases (hypothesis).
 
 - Missing data never turns an unknown into a pass: blanking any recorded fact never makes an
   unknown criterion OK, an indeterminate patient resectable, or an undecided trial eligible.

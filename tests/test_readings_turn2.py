@@ -1,5 +1,6 @@
-"""Every reading of the clinical conventions' "Readings fixed in turn 2", on both sides of its
-boundary, and each one's protocol setting switched where the setting allows another value."""
+"""Every reading of docs/clinical/conventions.md#readings-fixed-for-this-release, on both sides
+of its boundary, and each one's protocol setting switched where the setting allows another
+value."""
 
 from __future__ import annotations
 

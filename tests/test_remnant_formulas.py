@@ -1,4 +1,4 @@
-"""Remnant arithmetic (REFERENCE.md §2): BSA, Vauthey TLV, sFLR, BWR, KGR, thresholds."""
+"""Remnant arithmetic (docs/clinical/reference.md#future-liver-remnant): BSA, Vauthey TLV, sFLR, BWR, KGR, thresholds."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from mdt import remnant
 
 
 def test_bsa_mosteller_and_dubois_reference_example() -> None:
-    # REFERENCE.md §2.1: 176 cm / 78 kg -> 1.953 (Mosteller) vs 1.943 (DuBois) m².
+    # docs/clinical/reference.md#remnant-formulas: 176 cm / 78 kg -> 1.953 (Mosteller) vs 1.943 (DuBois) m².
     assert remnant.bsa_mosteller(176, 78) == pytest.approx(1.953, abs=0.0005)
     assert remnant.bsa_dubois(176, 78) == pytest.approx(1.943, abs=0.0005)
 

@@ -65,7 +65,7 @@ def test_fong_with_missing_inputs(args: tuple, risk: str | None, low: int, high:
 # --- Tumour burden score (Sasaki 2018) ---------------------------------------------------------
 
 @pytest.mark.parametrize(("diameter_mm", "count", "tbs", "zone"), [
-    (45, 4, 6.02, "medium"),   # REFERENCE 6.2 worked example
+    (45, 4, 6.02, "medium"),   # docs/clinical/reference.md#tumour-burden-score worked example
     (30, 4, 5.0, "medium"),    # 3-4-5
     (80, 6, 10.0, "high"),     # 6-8-10
     (10, 2, 2.24, "low"),

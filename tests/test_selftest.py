@@ -1,4 +1,7 @@
-"""``--self-test`` runs the real start-up path headless, names a failing step, and exits 0/1."""
+"""``--self-test`` runs the real start-up path headless, names a failing step, and exits 0/1.
+
+The Qt-free steps are :mod:`mdt.selftest`'s; the top-level ``selftest`` module beside
+``main.py`` adds the main window and the start-up probe."""
 
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from mdt import selftest
+import selftest
+from mdt import selftest as core
 
 ROOT = Path(__file__).resolve().parent.parent
-STEP_NAMES = ["environment", "target_database", "migrate", "load_demo", "evaluate", "minutes_pdf", "dicom_decode",
-              "main_window"]
+CORE_STEP_NAMES = ["environment", "target_database", "migrate", "load_demo", "evaluate", "minutes_pdf", "outcomes",
+                   "dicom_decode"]
+STEP_NAMES = [*CORE_STEP_NAMES, "main_window"]
 
 
 def _run_main(*args: str, data_dir: Path, timeout: int = 240) -> subprocess.CompletedProcess[str]:
@@ -37,12 +42,13 @@ def test_self_test_passes_every_step_and_prints_json(tmp_path: Path) -> None:
     steps = {s["name"]: s["detail"] for s in report["steps"]}
     assert steps["environment"]["frozen"] is False
     assert steps["migrate"]["revision"]
-    from mdt.demo import demo_cases
+    from mdt.demo import seed_cases
     from mdt.protocols import load_protocols
 
-    assert steps["load_demo"]["patients"] == len(demo_cases())
+    assert steps["load_demo"]["patients"] == len(seed_cases())
     assert set(steps["evaluate"]) == set(load_protocols())  # one evaluation per shipped protocol
     assert steps["minutes_pdf"]["pages"] >= 1
+    assert steps["outcomes"]["conversion_odds_ratio"] > 0  # scipy and lifelines run in this build
     assert any("JPEG 2000" in line for line in steps["dicom_decode"]["codecs"])
     assert steps["main_window"]["qt_platform"] == "offscreen"
     # The self-test works in a temporary folder: nothing is left in the data directory.
@@ -80,15 +86,15 @@ def test_a_failing_step_is_named_and_the_exit_status_is_1(monkeypatch: pytest.Mo
 
 
 def test_steps_that_need_a_failed_step_are_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(selftest, "STEPS", _fake_steps("migrate"))
-    ok, results = selftest.run_steps()
+    monkeypatch.setattr(core, "STEPS", _fake_steps("migrate"))
+    ok, results = core.run_steps()
     assert not ok
     by_name = {r.name: r for r in results}
     assert by_name["migrate"].error == "RuntimeError: the minutes font is missing"
     assert by_name["load_demo"].error == "skipped: needs migrate"
     assert by_name["minutes_pdf"].error == "skipped: needs load_demo"
     assert by_name["environment"].ok and by_name["dicom_decode"].ok
-    assert selftest.summary(ok, results, 1.0)["failed_step"] == "migrate"
+    assert core.summary(ok, results, 1.0)["failed_step"] == "migrate"
 
 
 def test_all_steps_passing_exits_0(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,6 +114,27 @@ def test_self_test_leaves_the_data_directory_setting_alone(monkeypatch: pytest.M
 
 def test_real_steps_are_the_documented_ones() -> None:
     assert [name for name, _func, _needs in selftest.STEPS] == STEP_NAMES
+    # The core's steps are the same ones without the window, and run without Qt.
+    assert [name for name, _func, _needs in core.STEPS] == CORE_STEP_NAMES
+
+
+def test_the_core_steps_run_without_loading_qt(tmp_path: Path) -> None:
+    """mdt.selftest alone (no window step) checks a database, demo data, protocols and the
+    minutes without ever importing PySide6 or the ui package."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from mdt import selftest\n"
+        "ok, results = selftest.run_steps(workdir=Path(sys.argv[1]),\n"
+        "                                 only=('migrate', 'load_demo', 'evaluate', 'minutes_pdf'))\n"
+        "bad = sorted(k for k in sys.modules if k.split('.')[0] in ('PySide6', 'shiboken6', 'ui'))\n"
+        "print([r.error for r in results if not r.ok], bad)\n"
+        "sys.exit(0 if ok and not bad else 1)\n"
+    )
+    env = {**os.environ, "MDT_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "work")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.mark.slow
@@ -133,8 +160,8 @@ def test_self_test_leaves_a_given_database_with_patients_untouched(tmp_path: Pat
     seed_demo_if_empty(db)
     before = len(MdtService(db, Actor("t")).audit_events())
     db.close()
-    ok, results = selftest.run_steps(url, workdir=tmp_path / "work",
-                                     only=("target_database", "migrate", "load_demo"))
+    ok, results = core.run_steps(url, workdir=tmp_path / "work",
+                                 only=("target_database", "migrate", "load_demo"))
     assert ok, [r.error for r in results]
     assert results[0].detail["patients"] > 0
     db = open_database(url)

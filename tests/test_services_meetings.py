@@ -11,6 +11,7 @@ from mdt.errors import LockedError, PermissionDenied, ValidationError
 from mdt.meeting import AgendaItem, Meeting, Member
 from mdt.services import Actor, MdtService
 from tests.pg_fixtures import db_url, pg_server_url, pg_url  # noqa: F401
+from tests.signin_fixtures import TEST_PASSWORD
 from tests.store_fixtures import CHAIR, MEMBER, Workstation, make_case, ws  # noqa: F401
 
 DAY = date(2026, 3, 12)  # date of the second review of make_case()
@@ -46,7 +47,7 @@ def test_only_coordinators_and_the_chair_edit_the_agenda(ws: Workstation, who: s
     with pytest.raises(PermissionDenied):
         svc.create_meeting(Meeting(id="X", date=DAY))
     with pytest.raises(PermissionDenied):
-        svc.sign_meeting(m.id)
+        svc.sign_meeting(m.id, TEST_PASSWORD)
     assert ws.chair.get_meeting(m.id) == m
     edited = ws.chair.set_agenda(m.id, [AgendaItem(patient_id="P2")])
     assert [i.patient_id for i in edited.agenda] == ["P2"]
@@ -55,21 +56,22 @@ def test_only_coordinators_and_the_chair_edit_the_agenda(ws: Workstation, who: s
 def test_only_the_chair_signs(ws: Workstation) -> None:  # noqa: F811
     m = _meeting(ws)
     with pytest.raises(PermissionDenied, match="chair"):
-        ws.coordinator.sign_meeting(m.id)
-    sig = ws.chair.sign_meeting(m.id)
+        ws.coordinator.sign_meeting(m.id, TEST_PASSWORD)
+    sig = ws.chair.sign_meeting(m.id, TEST_PASSWORD)
     sign_event, last_lock = ws.chair.audit_events(limit=2)
     assert sign_event.action == "meeting.sign" and last_lock.action == "review.lock"
-    # the signature anchors the chain as it stood when the chair signed
-    assert sig.signer == CHAIR.name and sig.audit_head == last_lock.hash
-    assert sign_event.after["audit_head"] == sig.audit_head
+    # The signature covers the chain head AFTER the sign event: the event's own hash.
+    assert sig.signer == CHAIR.name and sig.audit_head == sign_event.hash
+    assert sig.audit_event_id == sign_event.id and last_lock.id < sign_event.id
+    assert sign_event.after["certificate_sha256"] == sig.certificate_sha256
     assert ws.member.get_meeting(m.id).signature == sig
     with pytest.raises(LockedError):
-        ws.chair.sign_meeting(m.id)
+        ws.chair.sign_meeting(m.id, TEST_PASSWORD)
 
 
 def test_signing_locks_reviews_and_changes_need_an_amendment(ws: Workstation) -> None:  # noqa: F811
     m = _meeting(ws)
-    ws.chair.sign_meeting(m.id)
+    ws.chair.sign_meeting(m.id, TEST_PASSWORD)
     with pytest.raises(LockedError):
         ws.coordinator.set_agenda(m.id, [])
     with pytest.raises(LockedError):
@@ -104,7 +106,7 @@ def test_meeting_amendment_needs_signed_meeting_and_reason(ws: Workstation) -> N
     m = _meeting(ws)
     with pytest.raises(ValidationError, match="not signed"):
         ws.coordinator.amend_meeting(m.id, "late arrival", "Dr X attended")
-    ws.chair.sign_meeting(m.id)
+    ws.chair.sign_meeting(m.id, TEST_PASSWORD)
     with pytest.raises(ValidationError, match="reason"):
         ws.coordinator.amend_meeting(m.id, "", "Dr X attended")
     with pytest.raises(PermissionDenied):
@@ -132,4 +134,4 @@ def test_members_registry_is_edited_by_chair_or_coordinator(ws: Workstation) -> 
     ws.coordinator.update_member(dataclasses.replace(chair, active=False))
     _meeting(ws)
     with pytest.raises(PermissionDenied):
-        ws.chair.sign_meeting("LIV-2026-03-12")
+        ws.chair.sign_meeting("LIV-2026-03-12", TEST_PASSWORD)

@@ -24,7 +24,7 @@ from tests.store_fixtures import make_case
 EXPECTED_TABLES = {
     "app_meta", "patient", "treatment_course", "treatment_cycle", "review", "review_version",
     "member", "meeting", "meeting_attendee", "agenda_item", "signature", "amendment",
-    "audit_event", "alembic_version",
+    "audit_event", "alembic_version", "follow_up", "local_treatment_event", "progression_event",
 }
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox
 
 from mdt.services import Actor, MdtService
 from mdt.store.db import open_database
+from tests.signin_fixtures import TEST_PASSWORD
 from tests.ui_shell_fixtures import *  # noqa: F401,F403
 from tests.ui_shell_fixtures import FIXED_TODAY, make_window
 
@@ -131,7 +132,7 @@ def test_full_meeting_is_recorded_and_survives_a_restart(qtbot, qsettings_tmp, d
 
     # --- three votes and a decision ---------------------------------------------------------
     for name in SURGEONS:
-        assert editor.cast_vote(name, "hepatobiliary_surgeon", "convertible")
+        assert editor.cast_vote(name, "convertible")
     editor.reveal_votes()
     assert editor.decide("convertible", "continue_induction", "Reassess after 4 more cycles")
     window.flush_pending_refresh()
@@ -146,7 +147,14 @@ def test_full_meeting_is_recorded_and_survives_a_restart(qtbot, qsettings_tmp, d
     # --- the chair signs ------------------------------------------------------------------------
     box = window.meeting.sign_meeting()
     assert box is not None
-    box.button(QMessageBox.StandardButton.Yes).click()
+    sign = box.buttons.button(box.buttons.StandardButton.Ok)
+    assert not sign.isEnabled()                                    # no password, no signature
+    box.password.setText("not the password")
+    sign.click()
+    assert box.isVisible() and "not right" in box.error.text()    # wrong password: nothing signed
+    assert not window.service.get_meeting(window.meeting.meeting.id).signed
+    box.password.setText(TEST_PASSWORD)
+    sign.click()
     qtbot.waitUntil(lambda: window.meeting.meeting is not None and window.meeting.meeting.signed)
     assert not window.meeting.sign_button.isEnabled()
     # Signed minutes change only by amendment, with a reason and what changed.

@@ -1,5 +1,5 @@
 """Meeting mode pieces: the agenda model, agenda edits with undo, the patients
-due, the "who are you" picker at start-up, and the DICOM import menu entry."""
+due, and the DICOM import menu entry."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from datetime import date
 from PySide6.QtCore import Qt
 
 from mdt.meeting import AgendaItem
-from mdt.services import Actor, MdtService
 from tests.ui_shell_fixtures import *  # noqa: F401,F403
 from tests.ui_shell_fixtures import FIXED_TODAY
-from ui.app import MemberPicker, find_member
 from ui.meeting.panel import AgendaLine, AgendaModel
 
 
@@ -72,38 +70,6 @@ def test_new_meeting_refuses_a_bad_time_inline(main_window):
     assert [a.name for a in meeting.attendees] == ["Anne Martin"]
 
 
-def test_who_are_you_picker_chooses_a_member(qtbot, seeded_db):
-    service = MdtService(seeded_db, Actor("nobody"))
-    picker = MemberPicker(service, preselect="sophie dubois")
-    qtbot.addWidget(picker)
-    picker._try_accept()
-    assert picker.chosen_member().name == "Sophie Dubois"       # preselected, case-insensitive
-    # Only the chair or a coordinator adds to an existing registry: said inline, nothing added.
-    picker = MemberPicker(service, preselect="New Person")
-    qtbot.addWidget(picker)
-    assert picker.new_name.text() == "New Person"
-    picker._try_accept()
-    assert picker.chosen_member() is None and picker.error.text()
-    assert find_member(service, "New Person") is None
-
-
-def test_first_user_of_an_empty_registry_adds_themselves(qtbot, db_url):
-    from mdt.store.db import open_database
-
-    db = open_database(db_url)
-    try:
-        service = MdtService(db, Actor("first"))
-        picker = MemberPicker(service, preselect="First Coordinator")
-        qtbot.addWidget(picker)
-        assert picker.list.count() == 0 and picker.new_role.currentText() == "coordinator"
-        picker.new_specialty.setCurrentIndex(picker.new_specialty.findData("coordinator"))
-        picker._try_accept()
-        assert picker.chosen_member().name == "First Coordinator"
-        assert find_member(service, "first coordinator").role == "coordinator"
-    finally:
-        db.close()
-
-
 def test_window_shows_the_user_and_dicom_import_is_in_the_file_menu(main_window):
     w = main_window
     assert w.user_label.text().startswith("User: Anne Martin")
@@ -115,17 +81,3 @@ def test_window_shows_the_user_and_dicom_import_is_in_the_file_menu(main_window)
 
     assert isinstance(dialog, DicomImportDialog) and dialog.isVisible()
     dialog.reject()
-
-
-def test_switch_user_changes_who_acts_and_what_they_may_do(main_window):
-    w = main_window
-    w.set_meeting_mode(True)
-    assert w.meeting.sign_button.isEnabled()                       # the chair
-    w.switch_user()
-    picker = w.current_dialog
-    assert isinstance(picker, MemberPicker)
-    assert picker.choose("Bo Chen")
-    picker._try_accept()
-    assert w.service.actor.name == "Bo Chen"
-    assert w.user_label.text().startswith("User: Bo Chen")
-    assert not w.meeting.sign_button.isEnabled()                   # not the chair

@@ -78,12 +78,21 @@ def test_invalid_import_names_the_field_and_writes_nothing(main_window, tmp_path
 
 
 def test_about_lists_the_dicom_decoders(main_window):
+    from pydicom import uid
+
     from mdt.imaging.decoders import available_decoders
 
     dialog = main_window.show_about()
-    assert dialog.table.rowCount() == len(available_decoders()) > 0
-    assert dialog.table.item(0, 1).text()
-    assert "Cannot decode" in dialog.missing.text()
+    shown = [(dialog.table.item(r, 0).text(), dialog.table.item(r, 1).text())
+             for r in range(dialog.table.rowCount())]
+    assert len(shown) > len(available_decoders()) > 0
+    # Every transfer syntax has a row: its decoders, or plainly none.
+    for ts in uid.AllTransferSyntaxes:
+        assert any(name.startswith(ts.name) for name, _dec in shown), ts.name
+    twelve = [dec for name, dec in shown if name.endswith("12-bit samples")]
+    assert twelve and all(d.startswith("imagecodecs") for d in twelve)
+    assert ("MPEG2 Main Profile / Main Level", "none: images in this syntax cannot be shown") in shown
+    assert "Cannot decode in this build: " in dialog.missing.text() and "MPEG2" in dialog.missing.text()
     dialog.close()
 
 
@@ -185,7 +194,7 @@ def test_presentation_keeps_ratings_hidden_until_revealed(main_window):
     w.show_tab(1)
     editor = w.review_editor
     assert editor.record().review.panel.decision is None
-    assert editor.cast_vote("Bo Chen", "hepatobiliary_surgeon", "resectable")
+    assert editor.cast_vote("Bo Chen", "resectable")
     w.flush_pending_refresh()
     w.toggle_presentation()
     votes = w._presentation.votes.text()
@@ -207,7 +216,10 @@ def test_caliper_diameter_is_an_undoable_edit_of_the_open_review(main_window):
     viewer = w.ensure_viewer()
     before = w.current_record()
     lesion = before.review.lesions[0]
-    viewer.ask_lesion = lambda _mm: lesion.id
+    viewer.ask_lesion = lambda _mm, **_where: lesion.id
+    # The image is not in the index: nothing says which study it is, so the user chooses the review.
+    asked = []
+    viewer.ask_review = lambda study, choices: asked.append((study, choices)) or (before.index, False)
     where = Measurement(series_uid="1.2.3", sop_instance_uid="1.2.3.4", slice_index=7,
                         start_xy=(10, 10), end_xy=(40, 50))
     viewer._on_caliper(where, 50.0)

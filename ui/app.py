@@ -1,5 +1,6 @@
 """Start the window: QApplication, bundled font, database, demo data on an
-empty database, "who are you" at start-up, then the main window.
+empty database, sign-in at start-up (``ui.signin``: nothing preselected, a password,
+or the operating-system login where the hospital chose that), then the main window.
 
 ``run_app`` is what ``main.py`` calls; ``create_window`` builds the same window
 without the event loop (tests, the benchmark and the self-test use it).
@@ -11,25 +12,20 @@ import sys
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
-    QWidget,
 )
 
 import mdt
 from mdt.errors import MdtError
-from mdt.meeting import ROLES, SPECIALTIES, SPECIALTY_LABELS, Member
-from mdt.services import Actor, MdtService, seed_demo_if_empty
-from ui.meeting.dialog import member_text
-from ui.patients.dialogs import _FormDialog, problems_text
-from ui.style import apply_style
+from mdt.meeting import Member
+from mdt.services import Actor, MdtService, seed_demo_if_empty, sign_in_os
+from ui.patients.dialogs import problems_text
+from ui.settings import apply_settings_location
+from ui.signin import SignInDialog
+from ui.style import apply_roles, apply_style
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
@@ -37,6 +33,7 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     if app is None:
         QCoreApplication.setOrganizationName(mdt.APP_NAME)
         QCoreApplication.setApplicationName(mdt.APP_ID)
+        apply_settings_location()  # portable mode: settings in data/, before any QSettings
         app = QApplication(argv if argv is not None else sys.argv[:1])
     apply_style(app)  # type: ignore[arg-type]
     return app  # type: ignore[return-value]
@@ -54,76 +51,6 @@ def db_label(db) -> str:
         return "database"
 
 
-class MemberPicker(_FormDialog):
-    """"Who are you": choose yourself in the members registry, or add yourself."""
-
-    def __init__(self, service: MdtService, parent: QWidget | None = None, preselect: str | None = None):
-        super().__init__("Who are you?", parent)
-        self.service = service
-        self._chosen: Member | None = None
-        try:
-            self.members = service.list_members()
-        except MdtError:
-            self.members = []
-        self.list = QListWidget()
-        self.list.setAccessibleName("Members")
-        self.list.setMinimumHeight(300)
-        for m in self.members:
-            item = QListWidgetItem(member_text(m))
-            item.setData(Qt.ItemDataRole.UserRole, m.name)
-            self.list.addItem(item)
-        self.list.itemActivated.connect(lambda _i: self._try_accept())
-        self.new_name = QLineEdit()
-        self.new_name.setPlaceholderText("or type your name to add yourself")
-        self.new_specialty = QComboBox()
-        for code in SPECIALTIES:
-            self.new_specialty.addItem(SPECIALTY_LABELS[code], code)
-        self.new_role = QComboBox()
-        self.new_role.addItems(list(ROLES))
-        self.new_role.setCurrentText("member" if self.members else "coordinator")
-        self.form.addRow(QLabel("Choose yourself: every change is recorded under your name."))
-        self.form.addRow(self.list)
-        self.form.addRow("&New member", self.new_name)
-        self.form.addRow("&Specialty", self.new_specialty)
-        self.form.addRow("&Role", self.new_role)
-        self.setMinimumWidth(560)
-        row = 0
-        if preselect:
-            row = next((i for i, m in enumerate(self.members) if m.name.casefold() == preselect.casefold()), -1)
-            if row < 0:
-                self.new_name.setText(preselect)
-                row = 0
-        if self.members:
-            self.list.setCurrentRow(row)
-            self.list.setFocus()
-        else:
-            self.new_name.setFocus()
-
-    def choose(self, name: str) -> bool:
-        for i, m in enumerate(self.members):
-            if m.name == name:
-                self.list.setCurrentRow(i)
-                self.new_name.clear()
-                return True
-        return False
-
-    def chosen_member(self) -> Member | None:
-        return self._chosen
-
-    def submit_now(self) -> None:
-        name = self.new_name.text().strip()
-        if name:
-            self._chosen = self.service.add_member(Member(
-                name=name, specialty=self.new_specialty.currentData(), role=self.new_role.currentText()))
-            return
-        row = self.list.currentRow()
-        if not 0 <= row < len(self.members):
-            from mdt.errors import FieldProblem, ValidationError
-
-            raise ValidationError(FieldProblem("member", "choose your name or type it to add yourself"))
-        self._chosen = self.members[row]
-
-
 def find_member(service: MdtService, name: str | None) -> Member | None:
     if not name:
         return None
@@ -136,7 +63,8 @@ def find_member(service: MdtService, name: str | None) -> Member | None:
 
 def create_window(db, member: Member | None = None, actor: Actor | None = None, *,
                   synchronous_tasks: bool = False, today: Callable[[], date] = date.today):
-    """The main window over an open database, acting as ``member`` (or ``actor``)."""
+    """The main window over an open database, acting as ``actor`` (signed in), else as
+    ``member`` unauthenticated (tests of views that need no role)."""
     from ui.main_window import MainWindow
     from ui.tasks import TaskRunner
 
@@ -161,18 +89,23 @@ def start_window(db_url: str | None = None, user: str | None = None):
         QMessageBox.critical(None, mdt.APP_NAME, f"Cannot open the database:\n{exc}")
         return 1
     try:
-        seed_demo_if_empty(db)
+        if not db.read_only:  # a read-only copy (a DVD) is shown as it is
+            seed_demo_if_empty(db)
     except MdtError as exc:
         QMessageBox.warning(None, mdt.APP_NAME, f"Demo data not loaded:\n{problems_text(exc)}")
-    bootstrap = MdtService(db, Actor.from_environment(user))
-    member = find_member(bootstrap, user)
-    if member is None:
-        picker = MemberPicker(bootstrap, preselect=user)
-        if picker.exec() != MemberPicker.DialogCode.Accepted or picker.chosen_member() is None:
+    actor = sign_in_os(db)
+    if actor is not None and user and user.casefold() != actor.name.casefold():
+        actor = None  # --user names someone else: they sign in with their password
+    if actor is None:
+        dialog = SignInDialog(db, typed=user)
+        apply_roles(dialog)
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
             db.close()
             return 0
-        member = picker.chosen_member()
-    window = create_window(db, member)
+        actor = dialog.actor
+    members = MdtService(db, actor).list_members(include_inactive=True)
+    member = next((m for m in members if m.id == actor.member_id), None)
+    window = create_window(db, member, actor)
     if not window.restore_layout():
         # First start: fill the screen (the room's projector is usually 1920x1080).
         screen = app.primaryScreen().availableGeometry()

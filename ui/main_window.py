@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt.case import Case, Patient, ProtocolRef, Review, Treatment
+from mdt.caseformat import CaseImport
 from mdt.errors import MdtError
 from mdt.meeting import SPECIALTY_LABELS, Member
 from mdt.services import MdtService, PatientRow, ReviewRecord
@@ -51,7 +53,7 @@ from ui.style import LARGE_POINT_SIZE, apply_roles, label, ui_font
 from ui.tasks import TaskCancelled, TaskHandle, TaskRunner
 from ui.undo import apply_and_push
 
-TAB_NAMES = ("Timeline", "Review", "Treatment", "Compare", "History", "Images")
+TAB_NAMES = ("Timeline", "Review", "Treatment", "Compare", "History", "Images", "Follow-up", "Outcomes")
 
 
 class PatientHeader(QWidget):
@@ -143,6 +145,7 @@ class ReviewTab(QWidget):
                 # focus; give it back so the keyboard keeps driving the window (or dialog).
                 active.activateWindow()
             self.editor.review_saved.connect(self.window_._review_saved)
+            self.editor.vote_panel.visibility_changed.connect(lambda: self.window_._update_presentation())
             apply_roles(self.editor)
             self.scroll.setWidget(self.editor)
         return self.editor
@@ -191,6 +194,8 @@ class MainWindow(QMainWindow):
         self._stale: set[QWidget] = set()
         self.last_pdf: str | None = None
         self._presentation = None
+        self.locked_screen: QDialog | None = None
+        self._waiting_cursor = False
         self.setWindowTitle("Liver MDT")
 
         self.patients = PatientListPanel()
@@ -213,8 +218,18 @@ class MainWindow(QMainWindow):
         self.compare = CompareWidget()
         self.history = HistoryWidget()
         self.images = self._make_images_tab()
+        from ui.followup import FollowUpEditor
+        from ui.outcomes import OutcomesView
+
+        self.followup = FollowUpEditor(self._set_follow_up)
+        self.outcomes = OutcomesView()
+        self.outcomes.patient_requested.connect(self._open_from_outcomes)
+        self.outcomes.reload_requested.connect(self.load_outcomes)
+        self.outcomes.pdf_button.clicked.connect(lambda: self.print_outcomes_report())
+        self._stale.add(self.outcomes)  # filled when first shown (cohort-wide, not per patient)
         for widget, name in zip((self.timeline, self.review_tab, self.treatment, self.compare,
-                                 self.history, self.images), TAB_NAMES, strict=True):
+                                 self.history, self.images, self.followup, self.outcomes), TAB_NAMES,
+                                strict=True):
             self.tabs.addTab(widget, name)
         self.tabs.currentChanged.connect(lambda _i: self._refresh_lazy_tab())
 
@@ -247,6 +262,10 @@ class MainWindow(QMainWindow):
         self.splitter.installEventFilter(self)
 
         self._build_status_bar()
+        from ui.signin import IdleWatcher
+
+        # The screen locks after the hospital's inactivity setting (mdt.settings).
+        self.idle = IdleWatcher(self._lock_minutes(), self.lock, self)
         self._build_actions()
         self._build_menus()
         self._refresh_after_save = QTimer(self)
@@ -314,6 +333,8 @@ class MainWindow(QMainWindow):
         self.viewer = ViewerWidget(self.service, self.images)
         self.viewer.review_saved.connect(self._viewer_saved)
         self.viewer.measurement_sink = self._caliper_to_editor
+        self.viewer.selected_lesion = lambda: (self.review_tab.editor.selected_lesion()
+                                               if self.review_tab.editor is not None else None)
         layout.addWidget(self.viewer)
         apply_roles(self.viewer)
         self._set_viewer_context()
@@ -323,12 +344,18 @@ class MainWindow(QMainWindow):
         if self.viewer:
             self.viewer.set_context(self.service, self.current_case, self.current_record())
 
-    def _caliper_to_editor(self, lesion_id: str, where: object, length_mm: float) -> ReviewRecord | None:
-        """A caliper diameter goes through the review editor: one undoable, saved edit."""
+    def _caliper_to_editor(self, record: ReviewRecord, edit_fn: Callable) -> ReviewRecord | None:
+        """A caliper diameter goes through the review editor: one undoable, saved edit of the review
+        of the study the line was drawn on (the open review, or another of this patient's)."""
         editor = self.review_editor  # filled with the current review even if its tab was never shown
-        if not editor.apply_measurement(lesion_id, where, length_mm):
-            return None
-        return self.current_record()
+        current = self.current_record()
+        if current is not None and record.review_id == current.review_id:
+            return self.current_record() if editor.request(edit_fn) else None
+        saved = editor.apply_to_review(record, edit_fn)
+        if saved is not None:
+            self.show_message(f"Saved in the review of {saved.review.date.isoformat()} (the review of the "
+                              f"study the line was drawn on), version {saved.version}")
+        return saved
 
     def _viewer_saved(self, record: ReviewRecord) -> None:
         """A caliper diameter or SEG volumes were saved into the open review from the viewer."""
@@ -358,6 +385,37 @@ class MainWindow(QMainWindow):
         self.tasks.started.connect(self._task_started)
         self.tasks.progressed.connect(self._task_progress)
         self.tasks.finished.connect(self._task_finished)
+        db = getattr(self.service, "db", None)
+        if db is not None and hasattr(db, "on_wait"):
+            db.on_wait = self._database_wait
+            if getattr(db, "read_only", False):
+                self.db_status.setText(f"Database: {self.db_label} (read-only)")
+                self.db_status.setToolTip("The database is on a read-only file, disk or mount: "
+                                          "you can read, print and export; nothing can be saved.")
+
+    def _database_wait(self, wait: Any) -> None:
+        """Another workstation is writing (SQLite): a busy cue while this save waits for it.
+        Called on the thread that writes; widgets are touched only on the GUI thread, and
+        repainted directly (no event processing inside a database call)."""
+        if QThread.currentThread() is not self.thread():
+            return
+        if wait.done:
+            if QApplication.overrideCursor() is not None and self._waiting_cursor:
+                QApplication.restoreOverrideCursor()
+            self._waiting_cursor = False
+            if not self.tasks.busy:
+                self.progress.setVisible(False)
+            self.show_message("")
+            return
+        if not self._waiting_cursor:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            self._waiting_cursor = True
+        self.progress.setRange(0, max(1, int(wait.timeout_s * 10)))
+        self.progress.setValue(int(wait.elapsed_s * 10))
+        self.progress.setFormat("Waiting for the database…")
+        self.progress.setVisible(True)
+        self.statusBar().showMessage(wait.words())
+        self.statusBar().repaint()
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | None = None,
                 *more: QKeySequence | str, tip: str = "") -> QAction:
@@ -384,6 +442,7 @@ class MainWindow(QMainWindow):
         self.act_print_report = a("Print patient &report (PDF)…", self.print_patient_report, K.Print)
         self.act_print_minutes = a("Print meeting &minutes (PDF)…", self.print_minutes, "Ctrl+Shift+P")
         self.act_switch_user = a("S&witch user…", self.switch_user)
+        self.act_lock = a("&Lock screen", self.lock, "Ctrl+Shift+L")
         self.act_quit = a("&Quit", self.close, K.Quit)
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts([QKeySequence(K.Undo)])
@@ -407,8 +466,8 @@ class MainWindow(QMainWindow):
         self.act_agenda_due = a("Build agenda from patients &due", self.meeting.build_agenda_from_due)
         self.act_agenda_add = a("&Add current patient to agenda", self.meeting.add_current_patient,
                                 "Ctrl+Shift+A")
-        self.act_agenda_prev = a("&Previous agenda patient", lambda: self.meeting.step(-1), "PgUp")
-        self.act_agenda_next = a("Next agenda &patient", lambda: self.meeting.step(1), "PgDown")
+        self.act_agenda_prev = a("&Previous agenda patient", lambda: self._agenda_key(-1), "PgUp")
+        self.act_agenda_next = a("Next agenda &patient", lambda: self._agenda_key(1), "PgDown")
         self.act_sign = a("&Sign meeting…", self.meeting.sign_meeting)
         self.act_about = a("&About Liver MDT", self.show_about, K.HelpContents)
 
@@ -417,7 +476,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&File")
         for act in (self.act_new_patient, self.act_edit_patient, self.act_archive, self.act_unarchive, None,
                     self.act_import, self.act_export, self.act_import_dicom, None,
-                    self.act_print_report, self.act_print_minutes, None, self.act_switch_user,
+                    self.act_print_report, self.act_print_minutes, None, self.act_switch_user, self.act_lock,
                     self.act_quit):
             m.addSeparator() if act is None else m.addAction(act)
         m = mb.addMenu("&Edit")
@@ -440,6 +499,28 @@ class MainWindow(QMainWindow):
             m.addSeparator() if act is None else m.addAction(act)
         m = mb.addMenu("&Help")
         m.addAction(self.act_about)
+
+    def _agenda_key(self, delta: int) -> bool:
+        """PgUp/PgDn: the next or previous agenda patient, but only from outside a widget that
+        edits or pages; inside the vessel grid, a field or the image stack the key does what it
+        does there and the patient stays (``ui.page_keys``)."""
+        from ui.page_keys import deliver_page_key, keeps_page_keys
+
+        focus = QApplication.focusWidget()
+        if focus is not None and focus.window() is self and keeps_page_keys(focus):
+            # The key goes back to the widget; the stepping shortcuts stand aside meanwhile (a
+            # key event sent to a widget is matched against the shortcuts again).
+            actions = (self.act_agenda_prev, self.act_agenda_next)
+            enabled = [a.isEnabled() for a in actions]
+            for a in actions:
+                a.setEnabled(False)
+            try:
+                deliver_page_key(focus, delta > 0)
+            finally:
+                for a, on in zip(actions, enabled, strict=True):
+                    a.setEnabled(on)
+            return False
+        return self.meeting.step(delta)
 
     def _update_actions(self) -> None:
         has_patient = self.current_case is not None
@@ -535,7 +616,8 @@ class MainWindow(QMainWindow):
             pid = patient.id
             apply_and_push(
                 self.undo_stack, f"edit patient {pid}",
-                lambda: self.service.update_patient(patient, protocol, reason or "edit"),
+                # No default reason: a patient in signed minutes changes only with one.
+                lambda: self.service.update_patient(patient, protocol, reason),
                 lambda: self.service.update_patient(old_patient, old_protocol, "undo edit"),
                 after=lambda: self._patient_changed(pid), on_error=self.report_error)
 
@@ -610,7 +692,10 @@ class MainWindow(QMainWindow):
         if review_index is None and records:
             review_index = records[-1].index
         self.current_index = review_index
-        if select:
+        if select and not self.patients.select_patient(patient_id, emit=False) and not row.archived:
+            # Not in the list yet (added elsewhere): list it, so the highlighted row is never
+            # another patient's.
+            self.patients.upsert(row)
             self.patients.select_patient(patient_id, emit=False)
         self.header.set_patient(case, row, self.today())
         self._mark_stale(*self._tab_widgets())
@@ -806,7 +891,8 @@ class MainWindow(QMainWindow):
         tab.setFocus()
 
     def _tab_widgets(self) -> tuple[QWidget, ...]:
-        return (self.timeline, self.review_tab, self.treatment, self.compare, self.history, self.images)
+        return (self.timeline, self.review_tab, self.treatment, self.compare, self.history, self.images,
+                self.followup)
 
     def _mark_stale(self, *tabs: QWidget) -> None:
         self._stale.update(tabs)
@@ -840,13 +926,69 @@ class MainWindow(QMainWindow):
             self.compare.set_case(case, self.current_index, self._target_limit(case) if case else 2)
         elif tab is self.history:
             self.history.load(self.service, case.patient.id if case else None)
+        elif tab is self.followup:
+            self.followup.set_case(case)
+        elif tab is self.outcomes:
+            self.load_outcomes()
 
-    def _set_treatment(self, treatment: Treatment | None, old: Treatment | None, text: str) -> None:
-        """Called by the treatment editor: save now, push for undo (ValidationError propagates)."""
+    def _set_follow_up(self, follow_up, old, text: str) -> None:  # noqa: ANN001
+        """Called by the follow-up editor: save now, push for undo (ValidationError propagates)."""
         case = self.current_case
         if case is None:
             return
         pid = case.patient.id
+        apply_and_push(self.undo_stack, text,
+                       lambda: self.service.set_follow_up(pid, follow_up, text),
+                       lambda: self.service.set_follow_up(pid, old, f"undo: {text}"),
+                       after=lambda: self._patient_changed(pid), on_error=self.report_error)
+        self._stale.add(self.outcomes)
+
+    def load_outcomes(self) -> TaskHandle:
+        """Every patient's facts on a worker thread, then the Outcomes view's statistics."""
+        from ui.outcomes.view import load_facts
+
+        db, actor = self.service.db, self.service.actor
+        self.outcomes.status.setText("Reading the patients' records…")
+        return self.tasks.run("", lambda _task: load_facts(lambda: MdtService(db, actor)),
+                              self.outcomes.set_facts,
+                              lambda exc, _tb: self.report_error("Outcomes not available", exc))
+
+    def _open_from_outcomes(self, patient_id: str) -> None:
+        if self.open_patient(patient_id, select=True):
+            self.show_tab(TAB_NAMES.index("Timeline"))
+
+    def print_outcomes_report(self, path: str | None = None, open_viewer: bool = True) -> TaskHandle | None:
+        """The Outcomes view's tables and figures (its current filters) as a PDF."""
+        report, facts = self.outcomes.report, self.outcomes.facts
+        if report is None:
+            self.show_message("Open the Outcomes tab first (Ctrl+8)")
+            return None
+        path = path or self._ask_save_path("Save outcomes report", "outcomes-report.pdf", "PDF (*.pdf)")
+        if not path:
+            return None
+
+        def render(_service: MdtService) -> None:
+            from mdt.outcomes.pdf import render_outcomes_report
+
+            render_outcomes_report(report, facts, path)
+
+        return self._render_pdf("Printing the outcomes report", render, path, open_viewer)
+
+    def _set_treatment(self, patient_id: str, treatment: Treatment | None, old: Treatment | None,
+                       text: str) -> None:
+        """Called by the treatment editor with the patient its form was filled for: save now, push
+        for undo (ValidationError propagates).  Another patient open by now: refused."""
+        case = self.current_case
+        if case is None:
+            return
+        pid = case.patient.id
+        if patient_id != pid:
+            from mdt.errors import FieldProblem, ValidationError
+
+            self.treatment.set_case(case, self._interval(case), self.today())
+            raise ValidationError(FieldProblem(
+                "treatment", f"this entry was typed for patient {patient_id}, but {pid} is open now: "
+                             f"nothing was saved"))
         apply_and_push(self.undo_stack, text,
                        lambda: self.service.set_treatment(pid, treatment, text),
                        lambda: self.service.set_treatment(pid, old, f"undo: {text}"),
@@ -896,7 +1038,17 @@ class MainWindow(QMainWindow):
         if self._presentation is None or not (force or self._presenting()):
             return
         self._presentation.set_review(self.current_case, self.current_index, self.meeting.current_item_text(),
-                                      votes_revealed=self._votes_revealed())
+                                      votes_revealed=self._votes_revealed(), votes_progress=self._votes_progress())
+
+    def _votes_progress(self) -> str:
+        """How many of the expected ratings of the current review are in (the editor's count)."""
+        editor = self.review_tab.editor
+        record = self.current_record()
+        if editor is None or record is None or editor.record() is None \
+                or editor.record().review_id != record.review_id:
+            return ""
+        exp = editor.vote_panel.expectation
+        return exp.text if exp is not None else ""
 
     def _votes_revealed(self) -> bool:
         """Whether the review editor shows the ratings of the current review (independent rating:
@@ -927,27 +1079,54 @@ class MainWindow(QMainWindow):
     def import_cases_file(self, path: str) -> TaskHandle:
         """Parse in the background (a file may hold many cases), store on the main thread."""
         def work(task: TaskHandle):
-            from mdt.caseformat import load_cases
+            from mdt.caseformat import read_imports
 
             task.progress(0, 0, f"Reading {Path(path).name}")
-            return load_cases(path)
+            return read_imports(path)  # merged into what is stored: absent fields stay
 
-        def done(cases: list[Case]) -> None:
+        def done(cases: list[CaseImport]) -> None:
             try:
                 summary = self.service.import_cases(cases)
             except MdtError as exc:
-                self.report_error(f"Nothing imported from {Path(path).name}", exc)
+                self._import_refused(path, exc)
                 return
             self.reload_patients()
             self.show_message(
                 f"Imported {Path(path).name}: {summary.patients_created} new patients, "
                 f"{summary.patients_updated} updated, {summary.reviews_added} reviews added, "
-                f"{summary.reviews_revised} revised")
+                f"{summary.reviews_revised} revised"
+                + (f"; {len(summary.cleared)} value(s) cleared" if summary.cleared else ""))
+            if summary.cleared:
+                box = QMessageBox(QMessageBox.Icon.Information, "Import",
+                                  f"{Path(path).name} cleared {len(summary.cleared)} stored "
+                                  f"value(s) with an explicit null.", parent=self)
+                box.setDetailedText("\n".join(summary.cleared))
+                box.open()
+                self.last_import_box = box
             if summary.patient_ids:
                 self.open_patient(summary.patient_ids[0], select=True)
 
         return self.tasks.run(f"Importing {Path(path).name}", work, done,
-                              lambda exc, _tb: self.report_error(f"Cannot import {Path(path).name}", exc))
+                              lambda exc, _tb: self._import_refused(path, exc))
+
+    def _import_refused(self, path: str, exc: BaseException) -> None:
+        """One dialog naming every problem (a file may have many), and the status bar."""
+        name = Path(path).name
+        self.report_error(f"Nothing imported from {name}", exc)
+        if not isinstance(exc, MdtError):
+            return  # report_error showed the unexpected error's own box
+        problems = getattr(exc, "problems", None) or []
+        lines = [str(p) for p in problems] or [str(exc)]
+        box = QMessageBox(QMessageBox.Icon.Warning, "Import",
+                          f"Nothing was imported from {name}; the database is unchanged.\n\n"
+                          + "\n".join(f"• {line}" for line in lines[:8])
+                          + (f"\n… and {len(lines) - 8} more (Show Details)" if len(lines) > 8 else ""),
+                          parent=self)
+        if len(lines) > 8:
+            box.setDetailedText("\n".join(lines))
+        box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 620px; }")  # a problem per line
+        box.open()
+        self.last_import_box = box
 
     def export_case_dialog(self) -> None:
         case = self.current_case
@@ -958,6 +1137,7 @@ class MainWindow(QMainWindow):
             self.export_case_file(path)
 
     def export_case_file(self, path: str) -> bool:
+        from mdt.atomic import atomic_write
         from mdt.caseformat import dump_case
 
         case = self.current_case
@@ -965,7 +1145,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             text = dump_case(self.service.export_case(case.patient.id))
-            Path(path).write_text(text, encoding="utf-8")
+            atomic_write(path, text)  # all or nothing (mdt.atomic)
         except (MdtError, OSError) as exc:
             self.report_error(f"Cannot export to {path}", exc)
             return False
@@ -1059,29 +1239,108 @@ class MainWindow(QMainWindow):
             self.cancel_button.setVisible(False)
 
     # ------------------------------------------------------------------ misc
-    def switch_user(self) -> None:
-        from ui.app import MemberPicker
+    def switch_user(self) -> QDialog:
+        """Another member signs in (with their password); nothing is preselected."""
+        from ui.signin import SignInDialog
 
-        picker = MemberPicker(self.service, self)
+        dialog = SignInDialog(self.service.db, self, title="Switch user")
 
         def chosen() -> None:
-            member = picker.chosen_member()
-            if member is None:
-                return
-            from mdt.services import Actor
+            if dialog.actor is not None and dialog.actor.member_id != self.service.actor.member_id:
+                if not self.confirm_discard(dialog.actor):
+                    return
+            if dialog.actor is not None:
+                self.become(dialog.actor)
 
-            self.member = member
-            self.service = MdtService(self.service.db, Actor.for_member(member))
-            self.user_label.setText(
-                f"User: {member.name}  ({SPECIALTY_LABELS.get(member.specialty, member.specialty)}, "
-                f"{member.role})")
-            self.undo_stack.clear()
+        dialog.accepted.connect(chosen)
+        return self._open_dialog(dialog)
+
+    def become(self, actor) -> None:
+        """Act as ``actor`` (signed in) from now on: status bar, permissions, undo history."""
+        member = next((m for m in self.service.list_members(include_inactive=True)
+                       if m.id == actor.member_id), None)
+        changed = actor.member_id != self.service.actor.member_id
+        self.member = member
+        self.service = MdtService(self.service.db, actor)
+        who = actor.name
+        if member is not None:
+            who += f"  ({SPECIALTY_LABELS.get(member.specialty, member.specialty)}, {member.role})"
+        self.user_label.setText(f"User: {who}")
+        if changed:
+            self.undo_stack.clear()  # one member's undo history is not another's to undo
             self.meeting.reload()
             if self.current_case is not None:
                 self.open_patient(self.current_case.patient.id, keep_review=True)
+        self.idle.set_minutes(self._lock_minutes())
 
-        picker.accepted.connect(chosen)
-        self._open_dialog(picker)
+    # ------------------------------------------------------------------ screen lock
+    def _lock_minutes(self) -> float:
+        try:
+            return self.service.settings().lock_minutes
+        except Exception:  # noqa: BLE001 - a setting must never stop the window
+            return 15
+
+    def unsaved_work(self) -> list[str]:
+        """What the current member typed but has not recorded yet (open dialog, fields)."""
+        from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit
+
+        found: list[str] = []
+        if self.current_dialog is not None and self.current_dialog.isVisible():
+            found.append(f"the open dialog “{self.current_dialog.windowTitle()}”")
+        for edit in self.findChildren(QLineEdit):
+            if edit.isVisible() and not edit.isReadOnly() and edit.isModified() and edit.text():
+                found.append(edit.accessibleName() or edit.placeholderText() or "a text field")
+        for box in list(self.findChildren(QPlainTextEdit)) + list(self.findChildren(QTextEdit)):
+            if box.isVisible() and not box.isReadOnly() and box.document().isModified() \
+                    and box.toPlainText().strip():
+                found.append(box.accessibleName() or "a text box")
+        return found
+
+    def confirm_discard(self, new_actor) -> bool:
+        """Before another member takes over: say what the current one would lose."""
+        lost = self.unsaved_work()
+        if not lost:
+            return True
+        answer = QMessageBox.question(
+            self, "Switch user",
+            f"{self.service.actor.name} has unrecorded input: {', '.join(lost)}.\n\n"
+            f"Sign in as {new_actor.name} and discard it?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer != QMessageBox.StandardButton.Discard:
+            return False
+        if self.current_dialog is not None:
+            self.current_dialog.reject()
+        return True
+
+    def lock(self) -> QDialog | None:
+        """Hide the record and ask for a password (after inactivity, or Ctrl+L)."""
+        from ui.signin import LockScreen
+
+        if self.locked_screen is not None:
+            return self.locked_screen
+        self.idle.set_minutes(0)
+        self.centralWidget().setVisible(False)  # no patient data on an unattended screen
+        if self._presentation is not None:
+            self._presentation.setVisible(False)
+        screen = LockScreen(self.service.db, self.service.actor, self,
+                            confirm_switch=self.confirm_discard)
+        screen.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.locked_screen = screen
+
+        def unlocked() -> None:
+            self.locked_screen = None
+            self.centralWidget().setVisible(True)
+            if self._presentation is not None:
+                self._presentation.setVisible(True)
+            if screen.actor is not None:
+                self.become(screen.actor)
+            self.idle.set_minutes(self._lock_minutes())
+
+        screen.accepted.connect(unlocked)
+        apply_roles(screen)
+        screen.open()
+        return screen
 
     def show_about(self) -> QDialog:
         from ui.about import AboutDialog
@@ -1098,6 +1357,7 @@ class MainWindow(QMainWindow):
         self.flush_pending_refresh()
         self.tasks.cancel_all()
         self.tasks.wait(5000)
+        self.idle.stop()
         if self._presentation is not None:
             self._presentation.close()
         QSettings().setValue("main/geometry", self.saveGeometry())

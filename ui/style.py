@@ -21,6 +21,8 @@ PRESENTATION_POINT_SIZE = 26
 """Presentation mode: legible on the room's screen."""
 
 FALLBACK_FAMILY = "DejaVu Sans"
+CJK_FAMILY = "WenQuanYi Micro Hei"
+"""Bundled glyphs for Chinese, Japanese and Korean names (DejaVu has none), the PDFs' fallback too."""
 
 STATUS_COLOURS: dict[str, str] = dict(glossary.EFFECT_COLOURS)
 """Colours of a criterion's effect (ok, unresectable, excludes, unknown): mdt.glossary's legend,
@@ -45,7 +47,7 @@ def load_bundled_fonts() -> str | None:
     folder = resource_path("fonts")
     families: list[str] = []
     if folder.is_dir():
-        for path in sorted(folder.glob("*.ttf")):
+        for path in sorted([*folder.glob("*.ttf"), *folder.glob("*.ttc")]):
             font_id = QFontDatabase.addApplicationFont(str(path))
             if font_id >= 0:
                 families.extend(QFontDatabase.applicationFontFamilies(font_id))
@@ -53,13 +55,19 @@ def load_bundled_fonts() -> str | None:
         return None
     # Prefer the proportional sans face over Mono/Serif/Condensed variants.
     plain = [f for f in families if f == FALLBACK_FAMILY]
-    others = [f for f in families if "Mono" not in f and "Serif" not in f and "Condensed" not in f]
+    others = [f for f in families if "Mono" not in f and "Serif" not in f and "Condensed" not in f
+              and not f.startswith("WenQuanYi")]
     _loaded_family = (plain or others or families)[0]
+    if CJK_FAMILY in families:
+        # Glyphs the main family lacks (CJK names) come from the bundled fallback,
+        # also for fonts built from a family name elsewhere.
+        QFont.insertSubstitution(_loaded_family, CJK_FAMILY)
     return _loaded_family
 
 
 def ui_font(point_size: int = BASE_POINT_SIZE, bold: bool = False) -> QFont:
     font = QFont(_loaded_family or FALLBACK_FAMILY, point_size)
+    font.setFamilies([_loaded_family or FALLBACK_FAMILY, CJK_FAMILY])
     font.setBold(bold)
     return font
 

@@ -18,6 +18,7 @@ Point = tuple[float, float]
 
 
 def length_mm(start: Point, end: Point, pixel_spacing: tuple[float, float] | None) -> float | None:
+    # For a slice of a series use ``series.spacing_at(index)``: frames may carry their own spacing.
     """Euclidean length in mm; None when the pixel spacing is unknown (no guess from pixels)."""
     if pixel_spacing is None:
         return None
@@ -35,9 +36,11 @@ def measurement(series: SeriesInfo, slice_index: int, start: Point, end: Point) 
         raise ValidationError(f"slice {slice_index} is outside the series (0..{len(series.slices) - 1})")
     ref = series.slices[slice_index]
     r = lambda v: round(float(v), 2)  # noqa: E731 - sub-pixel precision is enough to redraw
+    # In a multi-frame file the SOP Instance UID names the file; the frame names the slice.
+    frame = ref.frame + 1 if ref.in_multi_frame else None
     return Measurement(series_uid=series.series_uid, sop_instance_uid=ref.sop_instance_uid,
                        slice_index=slice_index, start_xy=(r(start[0]), r(start[1])),
-                       end_xy=(r(end[0]), r(end[1])))
+                       end_xy=(r(end[0]), r(end[1])), frame_number=frame)
 
 
 def diameter_value(length: float) -> float:
@@ -66,5 +69,5 @@ def slice_for(series: SeriesInfo, where: Measurement) -> int | None:
     """The slice of ``series`` a stored measurement was taken on (by SOP Instance UID), or None."""
     if where.series_uid != series.series_uid:
         return None
-    # By SOP Instance UID only: if the image left the series, never guess by position.
-    return series.index_of(where.sop_instance_uid)
+    # By SOP Instance UID (and frame) only: if the image left the series, never guess by position.
+    return series.index_of(where.sop_instance_uid, where.frame_number)

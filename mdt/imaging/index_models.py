@@ -1,9 +1,11 @@
-"""Database tables of the DICOM index (migration ``0002_dicom_index``).
+"""Database tables of the DICOM index (migrations ``0002_dicom_index``, ``0009_dicom_frames``).
 
 One row per file seen (images and skipped files alike, so a re-scan reads only
-new or changed files, judged by size and modification time) and one row per
-displayable series (a DICOM series, or one orientation/acquisition part of it).
-Series-level facts (patient, study, description) live on the series row.
+new or changed files, judged by size and modification time), one row per
+displayable series (a DICOM series, or one orientation/size/phase part of it)
+and one row per slice of a series: a single-frame file, or one frame of a
+multi-frame file with that frame's own position.  Series-level facts
+(patient, study, description) live on the series row.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class DicomFileModel(Base):
     series_id: Mapped[int | None] = mapped_column(
         ForeignKey("dicom_series.id", ondelete="CASCADE"), index=True)
     slice_index: Mapped[int | None] = mapped_column(Integer)
-    """Position of this file in its series, sorted along the slice normal."""
+    """Place of this file's first frame in its series (every frame: ``dicom_slice``)."""
     sop_instance_uid: Mapped[str | None] = mapped_column(String(64), index=True)
     sop_class_uid: Mapped[str | None] = mapped_column(String(64))
     series_uid: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -91,3 +93,22 @@ class DicomFileModel(Base):
     columns: Mapped[int | None] = mapped_column(Integer)
     frames: Mapped[int | None] = mapped_column(Integer)
     transfer_syntax: Mapped[str | None] = mapped_column(String(64))
+
+
+class DicomSliceModel(Base):
+    __tablename__ = "dicom_slice"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("dicom_series.id", ondelete="CASCADE"), index=True)
+    slice_index: Mapped[int] = mapped_column(Integer)
+    """Place of this slice in its series, sorted along the slice normal."""
+    file_id: Mapped[int] = mapped_column(ForeignKey("dicom_file.id", ondelete="CASCADE"), index=True)
+    frame: Mapped[int] = mapped_column(Integer, default=0)
+    """0-based frame inside the file."""
+    position_x: Mapped[float | None] = mapped_column(Float)
+    position_y: Mapped[float | None] = mapped_column(Float)
+    position_z: Mapped[float | None] = mapped_column(Float)
+    orientation: Mapped[str | None] = mapped_column(String(200))
+    pixel_spacing_row: Mapped[float | None] = mapped_column(Float)
+    pixel_spacing_col: Mapped[float | None] = mapped_column(Float)
+    phase: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    """What tells repeated acquisitions apart, as ``key=value`` pairs joined by ``|``."""

@@ -1,18 +1,23 @@
 """Decode a few small compressed images: proves the codec plugins made it into the bundle.
 
-A frozen build can lose pylibjpeg's entry-point metadata or GDCM's shared
-library silently; this builds tiny images with pydicom's encoders (and Pillow
-for JPEG baseline), decodes them through each shipped plugin and compares.
+A frozen build can lose pylibjpeg's entry-point metadata, GDCM's shared
+library or imagecodecs' lazily imported JPEG codec silently; this builds tiny
+images with pydicom's encoders (Pillow for JPEG baseline, imagecodecs for
+12-bit JPEG Extended), decodes them through each shipped plugin and compares.
 """
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
-def _dataset(arr: np.ndarray):
+
+def _dataset(arr: np.ndarray) -> Dataset:
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
@@ -49,7 +54,7 @@ def decode_check() -> str:
     results: list[str] = []
     failures: list[str] = []
 
-    def check(name: str, ds, expected: np.ndarray, plugin: str, tolerance: int = 0) -> None:
+    def check(name: str, ds: Dataset, expected: np.ndarray, plugin: str, tolerance: int = 0) -> None:
         try:
             got = ds.pixel_array if plugin == "" else __import__("pydicom").pixels.pixel_array(
                 ds, decoding_plugin=plugin)
@@ -95,6 +100,23 @@ def decode_check() -> str:
             check("JPEG Baseline", jpeg, img8, plugin, tolerance=24)
     except Exception as exc:
         failures.append(f"JPEG Baseline encode (Pillow): {type(exc).__name__}: {exc}")
+
+    # 12-bit JPEG Extended: the only decoder shipped for it is imagecodecs' libjpeg-turbo.
+    try:
+        import imagecodecs
+
+        from mdt.imaging.decoders import JPEG12_PLUGIN, register
+
+        register()
+        img12 = (_pattern(np.uint16) % 4096).astype(np.uint16)
+        jpeg12 = _dataset(img12)
+        jpeg12.BitsStored, jpeg12.HighBit = 12, 11
+        jpeg12.file_meta.TransferSyntaxUID = U.JPEGExtended12Bit
+        jpeg12.PixelData = encapsulate([bytes(imagecodecs.jpeg8_encode(img12, level=95, bitspersample=12))])
+        jpeg12["PixelData"].VR = "OB"
+        check("JPEG Extended 12-bit", jpeg12, img12, JPEG12_PLUGIN, tolerance=24)
+    except Exception as exc:
+        failures.append(f"JPEG Extended 12-bit (imagecodecs): {type(exc).__name__}: {exc}")
 
     if failures:
         raise RuntimeError("; ".join(failures))

@@ -14,7 +14,11 @@ class SliceRef:
     sop_instance_uid: str
     position: tuple[float, float, float] | None = None
     frame: int = 0
-    """Frame number inside a multi-frame file (0 for ordinary single-frame files)."""
+    """0-based frame number inside a multi-frame file (0 for ordinary single-frame files)."""
+    pixel_spacing: tuple[float, float] | None = None
+    """This frame's own (row, column) spacing when it differs from the series' (rare), else None."""
+    in_multi_frame: bool = False
+    """The file holds several frames: the SOP Instance UID alone does not name this slice."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,29 +52,40 @@ class SeriesInfo:
         when = self.study_date.isoformat() if self.study_date else "date unknown"
         return f"{' '.join(b for b in bits if b)}, {len(self.slices)} images, {when}"
 
-    def index_of(self, sop_instance_uid: str) -> int | None:
+    def index_of(self, sop_instance_uid: str, frame_number: int | None = None) -> int | None:
+        """The slice showing this instance (and, in a multi-frame file, this 1-based frame number)."""
         for i, s in enumerate(self.slices):
-            if s.sop_instance_uid == sop_instance_uid:
+            if s.sop_instance_uid == sop_instance_uid and (frame_number is None or s.frame + 1 == frame_number):
                 return i
         return None
+
+    def spacing_at(self, index: int) -> tuple[float, float] | None:
+        """(row, column) pixel spacing of slice ``index`` in mm, or None when unknown."""
+        if 0 <= index < len(self.slices) and self.slices[index].pixel_spacing is not None:
+            return self.slices[index].pixel_spacing
+        return self.pixel_spacing
+
+    @property
+    def multi_frame(self) -> bool:
+        """Some slice is a frame of a multi-frame file."""
+        return any(s.in_multi_frame for s in self.slices)
 
 
 def series_from_group(group: SeriesGroup) -> SeriesInfo:
     """A SeriesInfo straight from a scan (no database), e.g. for tests and the CLI."""
     first = group.first
-    slices: list[SliceRef] = []
-    for h in group.instances:
-        if h.frames > 1 and len(group.instances) == 1:
-            slices.extend(SliceRef(h.path, h.sop_instance_uid, None, f) for f in range(h.frames))
-        else:
-            slices.append(SliceRef(h.path, h.sop_instance_uid, h.position, 0))
+    spacing = group.pixel_spacing
+    slices = tuple(SliceRef(f.path, f.sop_instance_uid, f.position, f.frame,
+                            None if f.info.pixel_spacing == spacing else f.info.pixel_spacing,
+                            f.header.frames > 1)
+                   for f in group.frames)
     return SeriesInfo(
         key=group.key, series_uid=group.series_uid, study_uid=first.study_uid, patient_id=first.patient_id,
         patient_name=first.patient_name, modality=first.modality, description=first.series_description,
         series_number=first.series_number, study_date=first.study_date,
         study_description=first.study_description, rows=first.rows, columns=first.columns,
-        pixel_spacing=first.pixel_spacing, slice_spacing_mm=group.slice_spacing_mm, tilt_deg=group.tilt_deg,
-        flags=group.flags, slices=tuple(slices), part_label=group.part_label, is_seg=first.is_seg,
+        pixel_spacing=spacing, slice_spacing_mm=group.slice_spacing_mm, tilt_deg=group.tilt_deg,
+        flags=group.flags, slices=slices, part_label=group.part_label, is_seg=first.is_seg,
     )
 
 

@@ -13,12 +13,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mdt import anatomy
 from mdt.case import RemnantPlan, Review
 from mdt.errors import ValidationError
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
 
 SEG_CLASSES = ("1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.66.7")
 STEP_TOL = 0.02  # relative: frame steps must be whole multiples of the slice spacing
@@ -118,7 +122,7 @@ def classify(label: str, number: int, property_code: str | None = None,
     return "other", None
 
 
-def _frame_positions(seg) -> tuple[list[tuple[float, float, float] | None], np.ndarray | None]:
+def _frame_positions(seg: Dataset) -> tuple[list[tuple[float, float, float] | None], np.ndarray | None]:
     normal = None
     shared = seg.get("SharedFunctionalGroupsSequence")
     orient = None
@@ -139,7 +143,7 @@ def _frame_positions(seg) -> tuple[list[tuple[float, float, float] | None], np.n
     return positions, normal
 
 
-def _pixel_measures(seg) -> tuple[tuple[float, float] | None, float | None]:
+def _pixel_measures(seg: Dataset) -> tuple[tuple[float, float] | None, float | None]:
     for groups in (seg.get("SharedFunctionalGroupsSequence") or [], seg.get("PerFrameFunctionalGroupsSequence") or []):
         if groups and "PixelMeasuresSequence" in groups[0]:
             pm = groups[0].PixelMeasuresSequence[0]
@@ -156,7 +160,11 @@ def _multiples(steps: np.ndarray, unit: float) -> bool:
 
 
 def slice_spacing(positions: list, normal: np.ndarray | None, declared: float | None) -> tuple[float, str]:
-    """(spacing between slices in mm, where it came from).  ValidationError if unknown."""
+    """(spacing between slices in mm, where it came from).  ValidationError if unknown.
+
+    The frame positions decide; a declared SpacingBetweenSlices that disagrees
+    with them is named in the source (and so in every report of the volumes).
+    """
     known = [p for p in positions if p is not None]
     if normal is not None and known:
         d = np.unique(np.round(np.asarray(known) @ normal, 3))
@@ -166,6 +174,9 @@ def slice_spacing(positions: list, normal: np.ndarray | None, declared: float | 
                 return declared, "SpacingBetweenSlices (agrees with frame positions)"
             smallest = float(steps.min())
             if _multiples(steps, smallest):
+                if declared and declared > 0:
+                    return smallest, (f"frame positions; the declared SpacingBetweenSlices {declared:g} mm "
+                                      f"disagrees with them and was not used")
                 return smallest, "frame positions"
             raise ValidationError(
                 "PerFrameFunctionalGroupsSequence.PlanePositionSequence: frame positions are irregularly "
@@ -200,6 +211,9 @@ def read_volumes(path: str | os.PathLike[str]) -> VolumetryResult:
     positions, normal = _frame_positions(seg)
     spacing, source = slice_spacing(positions, normal, declared)
     notes: list[str] = []
+    if "disagrees" in source:
+        notes.append(f"SpacingBetweenSlices {declared:g} mm disagrees with the frame positions "
+                     f"({spacing:g} mm apart); the volumes use the positions")
     thickness = None
     shared = seg.get("SharedFunctionalGroupsSequence")
     if shared and "PixelMeasuresSequence" in shared[0]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
@@ -10,9 +11,10 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from mdt.minutes.document import HEAD_FILL, RULE, ZEBRA
+from mdt.minutes.fonts import needs_fallback
 from mdt.minutes.text import para
 
-Cell = str | Flowable | list[Flowable]
+Cell: TypeAlias = str | Flowable | list[Flowable]
 
 
 def p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -45,6 +47,9 @@ def _cell(value: Cell, style: ParagraphStyle, width: float) -> str | Flowable | 
     """Text becomes a plain table string, pre-wrapped to the column: drawn by the table
     itself, many times faster than a Paragraph (a 30-patient meeting has thousands)."""
     if isinstance(value, str):
+        if needs_fallback(value, style.fontName):
+            # A table draws plain strings in one font; CJK text needs the fallback runs of a Paragraph.
+            return Paragraph(para(value), style)
         return wrap_text(value, style.fontName, style.fontSize, width - _PAD)
     return value
 

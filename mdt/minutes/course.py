@@ -15,6 +15,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
+from mdt.atomic import atomic_write
 from mdt.case import Case, Review, Vote
 from mdt.evaluation import Evaluation, RecistSummary
 from mdt.minutes.blocks import data_table, kv_grid, p
@@ -136,7 +137,9 @@ def grouped_votes(votes: Sequence[Vote]) -> str:
     order the ratings were first given, so a five-member panel fits a table cell."""
     groups: dict[tuple[int, str], list[str]] = {}
     for v in votes:
-        groups.setdefault((v.round, v.rating), []).append(v.member)
+        if v.withdrawn:
+            continue  # not counted; the meeting's minutes print it with its reason
+        groups.setdefault((v.round, v.rating), []).append(v.member + (" (changed)" if v.changes else ""))
     rounds = {r for r, _rating in groups}
     parts = []
     for (rnd, rating), members in groups.items():
@@ -264,13 +267,10 @@ def render_course_report(case: Case, evaluations: Sequence[Evaluation | None], o
         created=printed_at, identity=f"liver-mdt course|{case.patient.id}|{printed_at.isoformat()}",
     )
     story = build_course_story(case, evaluations, aggregates=aggregates, recists=recists, signed=signed)
-    if not pdfa:
-        MdtDocument(out, furniture, meta).render(story)
-        return
     buffer = BytesIO()
     MdtDocument(buffer, furniture, meta).render(story)
-    data = to_pdfa(buffer.getvalue(), meta)
+    data = to_pdfa(buffer.getvalue(), meta) if pdfa else buffer.getvalue()
     if isinstance(out, (str, Path)):
-        Path(out).write_bytes(data)
+        atomic_write(out, data)  # all of the PDF or nothing: never a 0-byte file
     else:
         out.write(data)

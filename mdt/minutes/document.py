@@ -25,11 +25,10 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
-from mdt.minutes.fonts import MONO, SANS, SANS_BOLD, register_fonts
+from mdt.minutes.fonts import MONO, SANS, SANS_BOLD, draw_string, register_fonts, string_width
 
 PAGE_W, PAGE_H = A4
 MARGIN_X = 16 * mm
@@ -98,9 +97,9 @@ def styles() -> dict[str, ParagraphStyle]:
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
     """The text, shortened with an ellipsis when it would run into the other half of the header."""
-    if stringWidth(text, font, size) <= width:
+    if string_width(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
+    while text and string_width(text + "…", font, size) > width:
         text = text[:-1]
     return text.rstrip() + "…"
 
@@ -117,7 +116,7 @@ class SectionMarker(Flowable):
         return 0, 0
 
     def draw(self) -> None:
-        self.canv._mdt_section = self.text  # type: ignore[attr-defined]
+        self.canv._mdt_section = self.text
 
 
 class _Stamp:
@@ -187,16 +186,15 @@ class MdtDocument(BaseDocTemplate):
         canv.saveState()
         top = PAGE_H - 10 * mm
         canv.setFillColor(INK)
-        right_w = canv.stringWidth(f.header_right, SANS, 8.2)
-        canv.setFont(SANS_BOLD, 8.2)
-        canv.drawString(MARGIN_X, top, _fit(f.header_left, SANS_BOLD, 8.2, CONTENT_W - right_w - 12))
-        canv.setFont(SANS, 8.2)
-        canv.drawRightString(PAGE_W - MARGIN_X, top, f.header_right)
+        right_w = string_width(f.header_right, SANS, 8.2)
+        # Names may be in any script: drawn with the CJK fallback where DejaVu has no glyph.
+        draw_string(canv, MARGIN_X, top, _fit(f.header_left, SANS_BOLD, 8.2, CONTENT_W - right_w - 12),
+                    SANS_BOLD, 8.2)
+        draw_string(canv, PAGE_W - MARGIN_X, top, f.header_right, SANS, 8.2, anchor="end")
         section = getattr(canv, "_mdt_section", "") or f.default_section
         status_w = canv.stringWidth(f.status, SANS_BOLD, 7.8)
-        canv.setFont(SANS, 7.8)
         canv.setFillColor(MUTED)
-        canv.drawString(MARGIN_X, top - 10, _fit(section, SANS, 7.8, CONTENT_W - status_w - 12))
+        draw_string(canv, MARGIN_X, top - 10, _fit(section, SANS, 7.8, CONTENT_W - status_w - 12), SANS, 7.8)
         canv.setFont(SANS_BOLD, 7.8)
         canv.setFillColor(DRAFT_RED if f.draft else ACCENT)
         canv.drawRightString(PAGE_W - MARGIN_X, top - 10, f.status)
@@ -205,9 +203,8 @@ class MdtDocument(BaseDocTemplate):
         canv.line(MARGIN_X, top - 14, PAGE_W - MARGIN_X, top - 14)
         foot = MARGIN_BOTTOM - 6 * mm
         canv.line(MARGIN_X, foot + 2, PAGE_W - MARGIN_X, foot + 2)
-        canv.setFont(SANS, 7.5)
         canv.setFillColor(DRAFT_RED if f.draft else MUTED)
-        canv.drawString(MARGIN_X, MARGIN_BOTTOM - 9 * mm, f.footer_left)
+        draw_string(canv, MARGIN_X, MARGIN_BOTTOM - 9 * mm, f.footer_left, SANS, 7.5)
         if f.draft:
             # Outline text only: visible over any fill, hides nothing, no transparency.
             canv.translate(PAGE_W / 2, PAGE_H / 2)

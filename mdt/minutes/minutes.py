@@ -20,6 +20,7 @@ from typing import IO
 
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
 
+from mdt.atomic import atomic_write
 from mdt.case import Case
 from mdt.meeting import Meeting
 from mdt.minutes.blocks import data_table, kv_grid, p
@@ -129,9 +130,12 @@ def _signoff_block(meeting: Meeting, st: Styles) -> list[Flowable]:
         out.append(p("NOT SIGNED. This is a draft: it is not part of the medical record until the chair "
                      "signs the minutes.", st["alert"]))
     else:
-        out.append(kv_grid([("Signed by", sig.signer), ("Signed at", stamp(sig.at)),
-                            ("Audit chain head", sig.audit_head)], CONTENT_W, st, columns=1,
-                           label_share=0.22))
+        rows = [("Signed by", sig.signer), ("Signed at", stamp(sig.at)),
+                ("Audit chain head", sig.audit_head)]
+        if sig.certificate_sha256:
+            rows.append(("Digital signature", f"PAdES, by the signer's own key; certificate "
+                                              f"SHA-256 {sig.certificate_sha256}"))
+        out.append(kv_grid(rows, CONTENT_W, st, columns=1, label_share=0.22))
         out.append(p("The audit chain head is the SHA-256 hash of the newest audit event when the minutes "
                      "were signed; any later change to the record breaks the chain or appears below "
                      "as an amendment.", st["note"]))
@@ -139,9 +143,9 @@ def _signoff_block(meeting: Meeting, st: Styles) -> list[Flowable]:
         out.append(SectionMarker("Amendments"))
         out.append(p(f"Amendments after signing ({len(meeting.amendments)})", st["h1"]))
         w = CONTENT_W
-        rows = [[str(i), stamp(a.at), a.author, a.patient_id or "meeting", a.reason, a.summary]
-                for i, a in enumerate(meeting.amendments, start=1)]
-        out.append(data_table(["No.", "At", "By", "Patient", "Reason", "Change"], rows,
+        amend_rows = [[str(i), stamp(a.at), a.author, a.patient_id or "meeting", a.reason, a.summary]
+                      for i, a in enumerate(meeting.amendments, start=1)]
+        out.append(data_table(["No.", "At", "By", "Patient", "Reason", "Change"], amend_rows,
                               [0.05 * w, 0.14 * w, 0.12 * w, 0.14 * w, 0.2 * w, 0.35 * w], st))
     return out
 
@@ -202,14 +206,11 @@ def render_minutes(meeting: Meeting, items: Sequence[MinutesPatient | Case], out
         identity=f"liver-mdt minutes|{meeting.id}|{when.isoformat()}|{'signed' if meeting.signed else 'draft'}",
     )
     story = build_minutes_story(meeting, items, q)  # type: ignore[arg-type]
-    if not pdfa:
-        MdtDocument(out, _furniture(meeting, printed_at), meta).render(story)
-        return
     buffer = BytesIO()
     MdtDocument(buffer, _furniture(meeting, printed_at), meta).render(story)
-    data = to_pdfa(buffer.getvalue(), meta)
+    data = to_pdfa(buffer.getvalue(), meta) if pdfa else buffer.getvalue()
     if isinstance(out, (str, Path)):
-        Path(out).write_bytes(data)
+        atomic_write(out, data)  # all of the PDF or nothing: never a 0-byte file
     else:
         out.write(data)
 

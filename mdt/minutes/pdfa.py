@@ -95,8 +95,8 @@ def pdfa_markers(pdf_bytes: bytes) -> dict[str, object]:
             "part": meta.get("pdfaid:part"),
             "conformance": meta.get("pdfaid:conformance"),
             "title": meta.get("dc:title"),
-            "output_intent": bool(intents) and str(intents[0].get("/S")) == "/GTS_PDFA1"
-            and "/DestOutputProfile" in intents[0],
+            "output_intent": intents is not None and len(intents) > 0
+            and str(intents[0].get("/S")) == "/GTS_PDFA1" and "/DestOutputProfile" in intents[0],
             "fonts_unembedded": sorted(set(fonts_unembedded)),
             "encrypted": pdf.is_encrypted,
         }

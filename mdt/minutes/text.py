@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 from mdt.anatomy import RESECTION_LABELS, sort_units
 from mdt.case import VESSEL_NAMES, Number
 from mdt.meeting import SPECIALTY_LABELS
+from mdt.minutes.fonts import fallback_markup
 
 UNKNOWN = "unknown"
 NOT_RECORDED = "not recorded"
@@ -157,5 +158,9 @@ def specialty_label(code: str | None) -> str:
 
 
 def para(text: str) -> str:
-    """Escapes text for a reportlab Paragraph (which parses a small XML dialect)."""
-    return escape(text).replace("\n", "<br/>")
+    """Escapes text for a reportlab Paragraph (which parses a small XML dialect).
+
+    Characters the body font lacks (Chinese, Japanese, Korean names) are set in
+    the fallback font (:func:`mdt.minutes.fonts.fallback_markup`).
+    """
+    return fallback_markup(escape(text).replace("\n", "<br/>"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import cast
 
 from mdt import anatomy
 from mdt import recist as recist_mod
@@ -26,7 +27,7 @@ from mdt.protocols.plans import (
     units_mask,
 )
 from mdt.protocols.volume import VolumeFacts, assess_volume, insufficient_words, liver_threshold
-from mdt.remnant import TotalVolume, compare, total_volume
+from mdt.remnant import ChemotherapyWeeks, ThresholdChoice, TotalVolume, compare, total_volume
 
 
 @dataclass(slots=True)
@@ -39,7 +40,7 @@ class Context:
     disease: Disease
     cache: dict[str, object] = field(default_factory=dict)
     no_lesions: bool = False
-    """No lesion recorded at all (CONVENTIONS turn 2): the review is indeterminate."""
+    """No lesion recorded at all (docs/clinical/conventions.md#missing-is-unknown): the review is indeterminate."""
     no_disease: bool = False
     """Lesions are recorded but none is present (disappeared, ablated or resected)."""
     vessels_assessed: bool = True
@@ -78,7 +79,7 @@ class Context:
 
     def _run_search(self) -> None:
         if not self.review.lesions:
-            # No lesion recorded: nothing to plan, and no plan is suggested (CONVENTIONS turn 2).
+            # No lesion recorded: nothing to plan, no plan is suggested (docs/clinical/conventions.md#missing-is-unknown).
             self.cache["search"], self.cache["best"] = _EMPTY_SEARCH, None
             return
         settings, disease, plan = self.settings, self.disease, self.review.remnant
@@ -128,7 +129,7 @@ class Context:
 
     @property
     def governing(self) -> PlanCheck | None:
-        """The recorded plan governs; without one, the best plan found (CONVENTIONS.md)."""
+        """The recorded plan governs; without one, the best plan found (docs/clinical/conventions.md#which-plan)."""
         return self.recorded if self.recorded is not None else self.best
 
     @property
@@ -159,9 +160,9 @@ class Context:
                 threshold = self.cache["threshold"] = liver_threshold(self.case, self.index,
                                                                       self.settings)
             hit = assess_volume(self.case, self.index, self.settings, units, recorded_units,
-                                threshold)  # type: ignore[arg-type]
+                                cast(tuple[ChemotherapyWeeks, ThresholdChoice], threshold))
             self.cache[key] = hit  # type: ignore[index]
-        return hit  # type: ignore[return-value]
+        return cast(VolumeFacts, hit)
 
     def governing_volume(self) -> VolumeFacts:
         g = self.governing
@@ -235,7 +236,8 @@ def _e2_avoid(protocol: Protocol, settings: Settings, disease: Disease
 
 def is_bilobar(disease: Disease, settings: Settings) -> bool:
     """Disease in both hemilivers (right V-VIII, left II-IV; I neither).  With
-    ``bilobar_single_lesion`` one lesion touching both sides is enough (CONVENTIONS turn 2)."""
+    ``bilobar_single_lesion`` one lesion touching both sides is enough
+    (docs/clinical/conventions.md#bilobar-from-a-single-lesion)."""
     right = [les for les in disease.lesions if les.units & anatomy.RIGHT_HEMILIVER]
     left = [les for les in disease.lesions if les.units & anatomy.LEFT_HEMILIVER]
     if not right or not left:

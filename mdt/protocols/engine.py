@@ -9,11 +9,12 @@ more than one answer possible, and always when no lesion is recorded.
 Eligibility: ``eligible`` only when the resectability verdict is one the protocol
 enrols, every inclusion and organ-function item is met and no exclusion is met;
 ``not_eligible`` when any of these fails for certain; else ``indeterminate``.  It is
-judged at the patient's enrolment review (setting ``eligibility_at``, CONVENTIONS turn 2):
+judged at the patient's enrolment review (setting ``eligibility_at``,
+docs/clinical/conventions.md#eligibility-is-judged-at-enrolment):
 a later review shows that verdict, labelled with the date it was judged at, never a fresh
 "not eligible" because the trial's own cycles were given.
 
-Two readings wrap every rule (CONVENTIONS turn 2): with no lesion recorded every criterion
+Two readings wrap every rule (docs/clinical/conventions.md#missing-is-unknown): with no lesion recorded every criterion
 that reads the lesions is unknown ("no lesions recorded"); with the vessel relations not
 assessed every answer that a missing relation could have turned into a pass is unknown.
 """
@@ -176,7 +177,7 @@ def _finding(rule: Rule, ctx: Context, judged_at: str | None = None) -> Finding:
                    _missing_words(missing, ctx) if missing else (), rule.text, judged_at)
 
 
-class _Effects(dict):  # type: ignore[type-arg]
+class _Effects(dict[tuple[str, str], str]):
     """(group, status) -> glossary effect, filled on first use."""
 
     def __missing__(self, key: tuple[str, str]) -> str:
@@ -236,7 +237,7 @@ def _any(ids: tuple[str, ...], status: dict[str, str]) -> bool | None:
 
 def _possible(protocol: Protocol, findings: tuple[Finding, ...], ctx: Context) -> set[str]:
     if ctx.no_lesions:
-        # CONVENTIONS turn 2: no lesion recorded is indeterminate, never resectable.
+        # docs/clinical/conventions.md#missing-is-unknown: no lesion recorded is indeterminate, never resectable.
         return {PU, CONV, RES}
     return _possible_resectability(protocol, {f.id: f.status for f in findings})
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from mdt.case import VESSEL_STRUCTURES, Case
 from mdt.errors import FieldProblem, NotFound, ValidationError
+from mdt.meeting import SPECIALTIES
 from mdt.panel import DEFAULT_ASSESSMENT_INTERVAL
 from mdt.protocols.model import (
     DEFAULT_PROTOCOL_ID,
@@ -30,7 +31,7 @@ from mdt.resources import resource_path
 FORMAT = "mdt-protocol/1"
 TOP_KEYS = {
     "format", "id", "version", "title", "description", "sources", "settings", "target_lesion_limit",
-    "assessment_interval", "aggregation", "quorum", "outcome", "rules", "assumptions",
+    "assessment_interval", "aggregation", "quorum", "outcome", "rules", "assumptions", "outcomes",
     "setting_sources",
 }
 REQUIRED_TOP = {"format", "id", "version", "title", "sources", "rules", "outcome"}
@@ -150,12 +151,12 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
             why = (": missing or stale data is never a pass" if len(SETTING_CHOICES[key]) == 1
                    else "")
             chk.add(f"settings.{key}", f"must be {allowed}{why}")
-        if want is list:
+        if isinstance(value, list):
             if not all(isinstance(x, str) and x in VESSEL_STRUCTURES for x in value):
                 chk.add(f"settings.{key}", "must list vessel codes ("
                         + ", ".join(VESSEL_STRUCTURES) + ")")
         if key in ("remnant_min_segments", "chemotherapy_weeks", "cycle_length_weeks") \
-                and value < 1:
+                and isinstance(value, int) and value < 1:
             chk.add(f"settings.{key}", "must be at least 1")
     setting_sources = data.get("setting_sources", {})
     if not isinstance(setting_sources, dict):
@@ -244,12 +245,24 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
     aggregation = data.get("aggregation", {"kind": "consensus"})
     if not isinstance(aggregation, dict) or aggregation.get("kind") not in AGGREGATION_KINDS:
         chk.add("aggregation.kind", f"must be one of {', '.join(AGGREGATION_KINDS)}")
+    elif "non_voting" in aggregation and (
+            not isinstance(aggregation["non_voting"], list)
+            or any(x not in SPECIALTIES for x in aggregation["non_voting"])):
+        chk.add("aggregation.non_voting", f"must be a list of specialties ({', '.join(SPECIALTIES)})")
+    elif "voter_role" in aggregation and not (isinstance(aggregation["voter_role"], str)
+                                              and aggregation["voter_role"].strip()):
+        chk.add("aggregation.voter_role", "must be a role such as \"surgeon\"")
     quorum = data.get("quorum", {})
     if not isinstance(quorum, dict):
         chk.add("quorum", "must be an object")
     assumptions = data.get("assumptions", [])
     if not isinstance(assumptions, list) or not all(isinstance(a, str) for a in assumptions):
         chk.add("assumptions", "must be a list of strings")
+    if "outcomes" in data:
+        from mdt.outcomes.settings import outcome_settings_problems
+
+        for where, reason in outcome_settings_problems(data["outcomes"]):
+            chk.add(where, reason)
     if chk.problems:
         raise ValidationError(chk.problems)
     settings = Settings(**{**{k: getattr(settings, k) for k in SETTING_TYPES},
@@ -263,6 +276,7 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
         aggregation=dict(aggregation), quorum=dict(quorum), assumptions=tuple(assumptions),
         setting_sources=dict(setting_sources) if isinstance(setting_sources, dict) else {},
         description=str(data.get("description", "")), path=name,
+        outcomes=dict(data.get("outcomes") or {}),
     )
 
 

@@ -25,8 +25,9 @@ right hepatic vein are not among them)."""
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Choices the sources leave open (CONVENTIONS.md, and its "Readings fixed in turn 2"),
-    each shown with every evaluation (:meth:`describe`), never hidden in code."""
+    """Choices the sources leave open (docs/clinical/conventions.md#defaults-where-the-sources-leave-a-choice
+    and docs/clinical/conventions.md#readings-fixed-for-this-release), each shown with every
+    evaluation (:meth:`describe`), never hidden in code."""
     segment_count_units: int = 8
     """8: IVa and IVb count as one segment IV (classic Couinaud); 9: counted apart."""
     ablation_counts_as_resection: bool = False
@@ -196,6 +197,9 @@ class Protocol:
     path: str = ""
     setting_sources: dict[str, str] = field(default_factory=dict)
     """Where each setting's value comes from (a citation, or the project's reading)."""
+    outcomes: dict[str, Any] = field(default_factory=dict)
+    """The ``outcomes`` block (``mdt.outcomes.settings``): confirmation rule, what counts as
+    conversion, reference arm, population, time origin."""
 
     @property
     def kinds(self) -> frozenset[str]:

@@ -1,6 +1,7 @@
 """Remnant planning: check a plan and search every remnant for the best one.
 
-CONVENTIONS.md fixes the model: an R0 plan sacrifices every vessel a lesion
+docs/clinical/conventions.md#what-a-remnant-segment-depends-on fixes the model: an R0 plan sacrifices
+every vessel a lesion
 touches; a remnant segment is viable when all its inflow survives and one of
 its outflow veins survives; a lesion lying (even partly) in the remnant must be
 treated there (wedge only when it touches no vessel, ablation only where the
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from mdt import anatomy
 from mdt.case import VESSEL_STRUCTURES, Review
@@ -278,7 +279,7 @@ class PlanCheck:
 
     planned_pieces: tuple[frozenset[str], ...] = ()
     """The remnant as planned, as contiguous pieces: a recorded remnant in pieces fails even if
-    the segments that stay happen to touch (CONVENTIONS turn 2)."""
+    the segments that stay happen to touch (docs/clinical/conventions.md#a-remnant-is-one-contiguous-piece)."""
 
     @property
     def contiguous(self) -> bool:
@@ -390,10 +391,10 @@ def components(units: frozenset[str]) -> tuple[frozenset[str], ...]:
 
 def bridge(a: frozenset[str], b: frozenset[str]) -> tuple[str, ...]:
     """The fewest units outside both sets that join ``a`` to ``b`` (the gap to name)."""
-    frontier = [(u, ()) for u in anatomy.sort_units(a)]
+    frontier: list[tuple[str, tuple[str, ...]]] = [(u, ()) for u in anatomy.sort_units(a)]
     seen = set(a)
     while frontier:
-        nxt = []
+        nxt: list[tuple[str, tuple[str, ...]]] = []
         for cur, path in frontier:
             for other in anatomy.UNITS:
                 if other in seen or not anatomy.adjacent(cur, other):
@@ -489,6 +490,7 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
         rv = anatomy.remnant_vessels(remnant)
         contacts = tuple((s, disease.touched_by.get(s, ())) for s in VESSEL_STRUCTURES
                          if s in rv and s in disease.touched)
+    status, reason = volume(stays) if volume is not None else ("not_assessed", "")
     return PlanCheck(
         remnant=frozenset(remnant),
         resection=resection if resection is not None else anatomy.resection_for_remnant(remnant),
@@ -500,17 +502,9 @@ def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
         pieces=components(stays) if stays else (),
         planned_pieces=_planned_pieces(remnant),
         drop_allowed=drop, contiguity_required=settings.remnant_contiguous,
-        **_volume_fields(volume, stays, settings),
+        volume_status=status, volume_reason=reason,
+        volume_counts=volume is not None and settings.volume_decides_u1,
     )
-
-
-def _volume_fields(volume: Callable[[frozenset[str]], tuple[str, str]] | None,
-                   stays: frozenset[str], settings: Settings) -> dict[str, object]:
-    if volume is None:
-        return {}
-    status, reason = volume(stays)
-    return {"volume_status": status, "volume_reason": reason,
-            "volume_counts": settings.volume_decides_u1}
 
 
 @lru_cache(maxsize=1024)
@@ -599,6 +593,12 @@ def _viable_count(bits: int, count_units: int) -> int:
 _REMNANT_MASK: dict[frozenset[str], int] = {c.units: c.mask for c in CANDIDATES}
 
 
+_Prep = tuple[tuple[tuple[int, int], ...], tuple[tuple[int, tuple[str, str]], ...],
+              tuple[tuple[int, LesionFacts], ...]]
+"""Per disease and settings: the lesions that keep their vessels in place, (bit, unit mask);
+the lesions the planner treats in place, (unit mask, (id, method)); the others."""
+
+
 def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
                  resection: str | None
                  ) -> tuple[bool, tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
@@ -623,7 +623,7 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
             tuple((les.mask, (les.id, auto[les.id])) for les in disease.lesions
                   if auto[les.id] is not None),
             tuple((les.mask, les) for les in disease.lesions if auto[les.id] is None))
-    holders, treatable, untreatable = prep  # type: ignore[misc]
+    holders, treatable, untreatable = cast(_Prep, prep)
     rmask = _REMNANT_MASK.get(remnant) or units_mask(remnant)
     drop = settings.nonviable_segments_resected
     stays = rmask
@@ -642,12 +642,12 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
                 dead |= I_BIT  # the caudate depends on the side that stays: checked below
             for seg, bit in _UNITS_OF[dead]:
                 sides = _caudate_sides(rmask) if bit == I_BIT else ()
-                key = ("dead", lost, seg, sides)
-                text = disease.memo.get(key, _MISSING)
+                dead_key = ("dead", lost, seg, sides)
+                text = disease.memo.get(dead_key, _MISSING)
                 if text is _MISSING:
                     problems = anatomy.supply_problems(seg, lost, remnant)
                     text = _loss_phrase(seg, problems, disease) if problems else None
-                    disease.memo[key] = text
+                    disease.memo[dead_key] = text
                 if text is not None:
                     viable &= ~bit
                     dropped.append(text)  # type: ignore[arg-type]
@@ -675,11 +675,11 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
         reasons.append("no remnant segment keeps its inflow and outflow")
     else:
         if settings.remnant_contiguous and stays not in _CONNECTED_MASKS:
-            key = ("pieces", stays)
-            text = disease.memo.get(key)
+            pieces_key = ("pieces", stays)
+            text = disease.memo.get(pieces_key)
             if text is None:
                 text = pieces_text(components(mask_units(stays)))
-                disease.memo[key] = text
+                disease.memo[pieces_key] = text
             reasons.append(text)  # type: ignore[arg-type]
         count = _viable_count(stays, settings.segment_count_units)
         if count < settings.remnant_min_segments:
@@ -698,7 +698,7 @@ def _settings_memo(disease: Disease, settings: Settings) -> dict[object, object]
     hit = disease.memo.get(key)
     if hit is None or hit[0] is not settings:  # type: ignore[index]
         hit = disease.memo[key] = (settings, {})
-    return hit[1]  # type: ignore[index,return-value]
+    return hit[1]  # type: ignore[index]
 
 
 def _why_left(les: LesionFacts, inside: int, settings: Settings, memo: dict[object, object]
@@ -772,10 +772,11 @@ class SearchResult:
 def search(disease: Disease, settings: Settings, exclude: int = 0,
            avoid: tuple[tuple[int, ...], int] = ((), 0)) -> SearchResult:
     """The best remnant and the counts.  ``exclude``: the unit mask of a remnant whose measured
-    volume is insufficient (it, and every remnant inside it, is not feasible); ``avoid``: (unit masks of large lesions, how many
-    in a remnant meet E2) - remnants meeting E2 rank after those that do not (CONVENTIONS turn
-    2: the best plan meets no exclusion item).  Ranking: feasible; avoiding E2; keeping no
-    vessel of ``settings.u2_vessels`` a lesion touches; then the largest remnant."""
+    volume is insufficient (it, and every remnant inside it, is not feasible); ``avoid``: (unit
+    masks of large lesions, how many in a remnant meet E2) - remnants meeting E2 rank after those
+    that do not (docs/clinical/conventions.md#e2-with-no-recorded-plan: the best plan meets no
+    exclusion item).  Ranking: feasible; avoiding E2; keeping no vessel of
+    ``settings.u2_vessels`` a lesion touches; then the largest remnant."""
     bad = 0
     local_masks = []
     fixed: set[str] = {st for st, _ in disease.orphan_contacts}
@@ -805,7 +806,7 @@ def search(disease: Disease, settings: Settings, exclude: int = 0,
 class _Ranked:
     """Candidate sets as Python integers, one bit per candidate, bit 0 the best ranked.
 
-    Ranking (CONVENTIONS.md "which plan"): more segments, more units, then (decided per
+    Ranking (docs/clinical/conventions.md#which-plan): more segments, more units, then (decided per
     search) fewer local treatments, a named resection, and the unit mask.  Set operations
     on these 276-bit integers replace a loop over the candidates.
     """

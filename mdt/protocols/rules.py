@@ -9,7 +9,7 @@ statement holds: for an exclusion, that the patient is excluded; for an inclusio
 organ-function item, that the requirement is satisfied; for an unresectability criterion,
 that it applies.  No text here names a rule id or a field path.
 
-Two readings are applied by the engine around every rule, not here (CONVENTIONS turn 2):
+Two readings are applied by the engine around every rule, not here (docs/clinical/conventions.md#missing-is-unknown):
 with no lesion recorded every lesion criterion is unknown, and with the vessel relations not
 assessed every favourable answer of a vessel-dependent criterion is unknown.
 """
@@ -53,9 +53,9 @@ def _exact_text(value: str) -> Fraction:
 def exact(value: object) -> Fraction:
     """Exact value (as :func:`mdt.exact.exact`); protocol parameters (decimal strings) are
     converted once per process, recorded numbers through the memo of :mod:`mdt.exact`."""
-    if type(value) is str:
-        return _exact_text(value)  # type: ignore[arg-type]
-    return _exact(value)  # type: ignore[arg-type]
+    if isinstance(value, str):
+        return _exact_text(value)
+    return _exact(value)  # type: ignore[arg-type]  # a number, or bad input _exact refuses
 
 
 _FLOAT_SAFE = 1e-9
@@ -106,7 +106,7 @@ RULE_KINDS: dict[str, RuleFn] = {}
 RULE_PARAMS: dict[str, tuple[set[str], set[str]]] = {}
 """kind -> (required params, optional params), checked when a protocol file loads."""
 LESION_KINDS: set[str] = set()
-"""Kinds that read the lesions: unknown when no lesion is recorded (CONVENTIONS turn 2)."""
+"""Kinds that read the lesions: unknown when no lesion is recorded (docs/clinical/conventions.md#missing-is-unknown)."""
 VESSEL_KINDS: dict[str, str] = {}
 """Kinds whose answer depends on the vessel relations, with the status that would be a pass
 if a relation were missing (turned into unknown when the vessels are not assessed)."""
@@ -328,7 +328,7 @@ def u2_remnant_vessel_contact(params: dict[str, Any], ctx: Context) -> Verdict:
                  "lesion touches (" + "; ".join(
                      f"{ctx.disease.who_touches(s)} touches {s}" for s in sorted(touched))
                  + ").")
-    stays = plan.remnant  # the remnant as planned: its vessels are the remnant's (CONVENTIONS)
+    stays = plan.remnant  # as planned: its vessels are the remnant's (docs/clinical/conventions.md#vessels-of-the-remnant)
     contacts = [(s, ids) for s, ids in plan.remnant_contacts if s in allowed]
     if not contacts:
         outside = sorted(s for s in ctx.disease.touched if s in allowed)
@@ -564,7 +564,7 @@ def e2_bilobar_large_in_remnant(params: dict[str, Any], ctx: Context) -> Verdict
 
     rec = ctx.recorded
     if rec is not None:
-        # The future remnant is the plan the panel records (CONVENTIONS turn 2).
+        # The future remnant is the plan the panel records (docs/clinical/conventions.md#e2-with-no-recorded-plan).
         rem = rec.remnant
         in_large = [les for les in large if les.units & rem]
         in_unsized = [les for les in unsized if les.units & rem]
@@ -584,7 +584,7 @@ def e2_bilobar_large_in_remnant(params: dict[str, Any], ctx: Context) -> Verdict
                  f"{fmt_num(count)}.",
                  tuple(ctx.lesion_path(les.id, "diameter_mm") for les in in_unsized))
     # No recorded plan: met only when every candidate remnant of the search holds the large
-    # lesions, not met only when none does, else unknown (CONVENTIONS turn 2).
+    # lesions, not met only when none does, else unknown (docs/clinical/conventions.md#e2-with-no-recorded-plan).
     if not reaches(len(large) + len(unsized)):
         return V(NOT_MET, f"no: {_count_words(len(large))} {size_text} in the whole liver",
                  f"{bilobar[0].upper() + bilobar[1:]}, but only {len(large)} lesion(s) "
@@ -643,13 +643,14 @@ def e3_bilobar_burden(params: dict[str, Any], ctx: Context) -> Verdict:
                  f"{'' if hit else 'not '}{OP_TEXT[op]} {fmt_num(limit)} %.")
     factor = exact(params.get("sphere_factor", "2"))
     unsized = [les for les in ctx.disease.lesions if les.diameter is None]
+    diameters = [les.diameter for les in ctx.disease.lesions if les.diameter is not None]
     if unsized:
         return V(UNKNOWN, "unknown: tumour share not recorded",
                  f"{bilobar}; the tumour share of the liver is not recorded and lesion(s) "
                  f"{_lesion_list(unsized)} have no diameter to estimate it.",
                  (ctx.path("tumour_burden_pct"),)
                  + tuple(ctx.lesion_path(les.id, "diameter_mm") for les in unsized))
-    # CONVENTIONS.md: the fallback compares with the ESTIMATED liver volume (Vauthey from
+    # docs/clinical/conventions.md#tumour-burden-e3: the fallback compares with the ESTIMATED liver volume (Vauthey from
     # Mosteller BSA), not a measured one, which may or may not include the tumour.
     estimated = total_volume(None, ctx.review.height_cm, ctx.review.weight_kg)
     if estimated is None:
@@ -660,7 +661,7 @@ def e3_bilobar_burden(params: dict[str, Any], ctx: Context) -> Verdict:
                  f"{bilobar}; the tumour share of the liver is not recorded and the estimated "
                  "liver volume (Vauthey, from height and weight) cannot be computed.",
                  tuple(missing))
-    cubes = sum((les.diameter ** 3 for les in ctx.disease.lesions), Fraction(0))
+    cubes = sum((d ** 3 for d in diameters), Fraction(0))
     # sphere volume in mL = pi/6 * d^3 (mm^3) / 1000
     high = factor * PI_HIGH / 6 * cubes / 1000
     low = factor * PI_LOW / 6 * cubes / 1000
@@ -915,6 +916,7 @@ def lab_threshold(params: dict[str, Any], ctx: Context) -> Verdict:
                      f"{label} against {fmt_num(factor)} × its upper limit of normal: the "
                      f"{what} {'are' if len(missing) == 2 else 'is'} not recorded.",
                      tuple(missing))
+        assert uln is not None and value is not None
         limit_f = _float_param(params["uln_multiple"]) * uln
         gap = float(value) - limit_f
         if abs(gap) > _FLOAT_SAFE * max(1.0, abs(limit_f)):
@@ -1027,8 +1029,7 @@ def child_pugh_class(params: dict[str, Any], ctx: Context) -> Verdict:
 @rule_kind("measurable_lesion", optional={"min_diameter_mm"}, lesions=True)
 def measurable_lesion(params: dict[str, Any], ctx: Context) -> Verdict:
     limit = exact(params.get("min_diameter_mm", "10"))
-    sized = [les for les in ctx.disease.lesions if les.diameter is not None]
-    ok = [les for les in sized if les.diameter >= limit]
+    ok = [les for les in ctx.disease.lesions if les.diameter is not None and les.diameter >= limit]
     if ok:
         return V(MET, f"yes: {ok[0].id} {fmt_num(ok[0].diameter)} mm (≥ {fmt_num(limit)} mm)",
                  f"Measurable liver lesion(s) ≥ {fmt_num(limit)} mm: "

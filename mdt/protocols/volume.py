@@ -1,5 +1,5 @@
 """The remnant volume of one plan: which volume, measured for which segments, against which
-threshold (CONVENTIONS.md, "Readings fixed in turn 2").
+threshold (docs/clinical/conventions.md#volume-is-part-of-adequate, docs/clinical/conventions.md#remnant-threshold).
 
 :func:`assess_volume` is the only place this is decided.  U1 (volume is part of "adequate"),
 the remnant-volume criterion, the evaluation's remnant summary and through it the review
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from mdt import anatomy
 from mdt.case import Case, Number
@@ -42,7 +43,7 @@ from mdt.remnant import (
 OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 VOLUMETRY_ADVISED_AT_UNITS = 4
 """For a remnant of four units or fewer without a measured volume, volumetry is advised before
-surgery (CONVENTIONS turn 2)."""
+surgery (docs/clinical/conventions.md#volume-is-part-of-adequate)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +141,13 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
     plan = review.remnant
     chemo, choice = threshold or liver_threshold(case, index, settings)
     op = settings.flr_operator
-    base = dict(units=units, chemo=chemo, condition=choice.condition,
-                condition_note=choice.note, thresholds=choice.thresholds)
+    base: dict[str, Any] = dict(units=units, chemo=chemo, condition=choice.condition,
+                                condition_note=choice.note, thresholds=choice.thresholds)
     if units is None:
         return VolumeFacts(UNKNOWN, "not assessed: no plan recorded",
                            "No plan recorded, so no remnant volume can be judged: record the "
                            "planned resection and measure its remnant.",
-                           ("remnant.resection",), **base)  # type: ignore[arg-type]
+                           ("remnant.resection",), **base)
     pve = plan.pve if plan is not None else None
     post = pve.flr_after_ml if pve is not None and settings.post_embolisation_volume else None
     measured = plan.flr_ml if plan is not None else None
@@ -173,14 +174,14 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
                      "volumetry is advised before surgery.")
         return VolumeFacts(UNKNOWN, "not assessed: no volume measured for this plan"
                            + ("; volumetry advised" if advise else ""), text,
-                           ("remnant.flr_ml",), **base)  # type: ignore[arg-type]
+                           ("remnant.flr_ml",), **base)
     what = "post-embolisation remnant volume" if source == "post_embolisation" \
         else "remnant volume"
     if measured_for is None:
         return VolumeFacts(UNKNOWN, "not usable: recorded without its plan",
                            f"A {what} of {_ml(use)} mL is recorded without the segments it was "
                            "measured for and without a plan: it cannot be attributed.",
-                           ("remnant.flr_ml",), **base)  # type: ignore[arg-type]
+                           ("remnant.flr_ml",), **base)
     if measured_for != units:
         return VolumeFacts(UNKNOWN, f"stale — measured for {units_range(measured_for)}",
                            f"The {what} of {_ml(use)} mL was measured for the remnant "
@@ -190,7 +191,7 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
                            + (f" The remnant keeps {anatomy.segment_count(units, 8)} "
                               "segment(s): volumetry is advised before surgery." if advise else ""),
                            ("remnant.flr_ml",), stale=True,
-                           **{k: v for k, v in base.items() if k != "stale"})  # type: ignore[arg-type]
+                           **{k: v for k, v in base.items() if k != "stale"})
     tlv = total_volume(plan.tlv_ml if plan else None, review.height_cm, review.weight_kg)
     base.update(flr_ml=use, source=source, tlv=tlv)
     kgr, kgr_note = _kgr(case, index, tlv, pve, measured)
@@ -201,7 +202,7 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
         return VolumeFacts(UNKNOWN, "unknown: total liver volume missing",
                            f"{_cap(what)} {_ml(use)} mL, but no total liver volume: "
                            "measure it, or record height and weight for the Vauthey estimate.",
-                           tuple(missing), **base)  # type: ignore[arg-type]
+                           tuple(missing), **base)
     pct = exact(use) * 100 / tlv.ml
     name = "sFLR" if tlv.source == "estimated" else "remnant share"
     total = (f"an estimated total liver volume of {_ml(tlv.ml)} mL (Vauthey, from body surface "
@@ -222,7 +223,7 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
                            f"{choice.note}.",
                            ("remnant.liver_condition",) if choice.condition is None and
                            "condition not recorded" in choice.note else ("treatment.start_date",),
-                           pct=pct, **base)  # type: ignore[arg-type]
+                           pct=pct, **base)
     ok = outcomes.pop()
     limit = choice.thresholds[0] if len(choice.thresholds) == 1 else None
     near = limit is not None and abs(pct - limit) <= AT_THRESHOLD_BAND
@@ -243,7 +244,7 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
     if kgr_note:
         text += " " + kgr_note
     return VolumeFacts(MET if ok else NOT_MET, summary, text, (), pct=pct, threshold=limit,
-                       at_threshold=near, **base)  # type: ignore[arg-type]
+                       at_threshold=near, **base)
 
 
 def insufficient_words(vol: VolumeFacts) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -198,11 +199,55 @@ class AgendaItemModel(Base):
 
 
 class SignatureModel(Base):
+    """The chair's signature of a meeting (migration 0004 added the key-signed fields).
+
+    ``audit_head`` is the hash of the ``meeting.sign`` audit event (``audit_event_id``),
+    i.e. the chain head *after* the sign event; ``payload`` (canonical JSON naming the
+    meeting, signer, time, that event and the signed PDF's SHA-256) is signed with the
+    signer's private key (``signed_value``, base64) and checks with ``certificate_pem``.
+    Signatures made before 0004 have only the first four fields.
+    """
     __tablename__ = "signature"
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"), primary_key=True)
     signer: Mapped[str] = mapped_column(Text)
     signed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     audit_head: Mapped[str] = mapped_column(String(64))
+    audit_event_id: Mapped[int | None] = mapped_column(Integer)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    certificate_pem: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)
+    signed_value: Mapped[str | None] = mapped_column(Text)
+    minutes_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The minutes as signed (PAdES), byte for byte."""
+    minutes_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class MemberCredentialModel(Base):
+    """How a member signs in and signs: never the password itself (migration 0004).
+
+    ``password_hash`` is an Argon2id PHC string (``mdt.auth``); ``encrypted_key`` the
+    member's private signing key under their password (``mdt.keys``); ``certificate_pem``
+    its public certificate.  ``os_account`` binds the member to an operating-system login
+    for hospitals that sign in that way (setting ``signin.mode``).
+    """
+    __tablename__ = "member_credential"
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    password_set_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    encrypted_key: Mapped[str | None] = mapped_column(Text)
+    certificate_pem: Mapped[str | None] = mapped_column(Text)
+    key_source: Mapped[str | None] = mapped_column(String(16))
+    os_account: Mapped[str | None] = mapped_column(String(200), unique=True)
+    row_version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class SettingModel(Base):
+    """Hospital-wide settings shared by every workstation (``mdt.settings``)."""
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class AmendmentModel(Base):
@@ -237,3 +282,37 @@ class AuditEventModel(Base):
     after: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class FollowUpModel(Base):
+    """A patient's follow-up (migration ``0005_follow_up``); ``content`` is the canonical
+    case-format ``follow_up`` JSON, the columns and the event tables its typed projection."""
+    __tablename__ = "follow_up"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"),
+                                            unique=True)
+    last_follow_up: Mapped[date | None] = mapped_column(Date)
+    death_date: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[str | None] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+
+
+class LocalTreatmentEventModel(Base):
+    __tablename__ = "local_treatment_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_up.id", ondelete="CASCADE"),
+                                              index=True)
+    event_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    margin: Mapped[str | None] = mapped_column(String(2))
+    clavien_dindo_30d: Mapped[str | None] = mapped_column(String(4))
+    clavien_dindo_90d: Mapped[str | None] = mapped_column(String(4))
+
+
+class ProgressionEventModel(Base):
+    __tablename__ = "progression_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_up.id", ondelete="CASCADE"),
+                                              index=True)
+    event_date: Mapped[date] = mapped_column(Date)
+    site: Mapped[str] = mapped_column(String(32))

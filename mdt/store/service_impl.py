@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -24,16 +25,20 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mdt import caseformat
 from mdt.case import FORMAT_ID, Case, Patient, ProtocolRef, Review, Treatment
+from mdt.caseformat_followup import with_derived_end
 from mdt.errors import (
     ConflictError,
     FieldProblem,
     LockedError,
+    LockedFieldsError,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from mdt.limits import label_for, text_max
 from mdt.meeting import ROLES, SPECIALTIES, AgendaItem, Amendment, Meeting, Member, Signature
-from mdt.store import audit
+from mdt.store import audit, followup_store
+from mdt.store.db import StaleRecordError
 from mdt.store.models import (
     AgendaItemModel,
     AmendmentModel,
@@ -98,17 +103,18 @@ def review_json(review: Review) -> str:
 @lru_cache(maxsize=8192)
 def _parse_review_text(content: str) -> Review:
     # Stored text never changes for a version, and Review is immutable: cache.
-    return caseformat.parse_review(json.loads(content))
+    return caseformat.parse_review(json.loads(content), stored=True)
 
 
 def _treatment_dict(treatment: Treatment) -> dict[str, Any]:
     full = caseformat.case_to_dict(Case(patient=Patient(id="-"), treatment=treatment))
-    return full["treatment"]  # type: ignore[no-any-return]
+    return full["treatment"]
 
 
-def _parse_treatment(content: str) -> Treatment | None:
+def _parse_treatment(content: str, *, stored: bool = True) -> Treatment | None:
     case = caseformat.parse_case({"format": FORMAT_ID, "patient": {"id": "-"},
-                                  "treatment": json.loads(content), "reviews": []})
+                                  "treatment": json.loads(content), "reviews": []},
+                                 stored=stored)
     return case.treatment
 
 
@@ -173,15 +179,21 @@ def _summarise(changes: list[str], limit: int = 12) -> str:
 
 
 def _patient(s: Session, mrn: str, *, lock: bool = False) -> PatientModel:
-    if "\x00" in mrn:  # PostgreSQL cannot even compare such a string
-        raise NotFound(f"no patient with hospital id {mrn!r}")
-    q = select(PatientModel).where(PatientModel.mrn == mrn)
-    if lock:
-        q = q.with_for_update()
-    p = s.scalars(q).first()
+    p = _patient_or_none(s, mrn, lock=lock)
     if p is None:
         raise NotFound(f"no patient with hospital id {mrn!r}")
     return p
+
+
+def _patient_or_none(s: Session, mrn: str, *, lock: bool = False) -> PatientModel | None:
+    if "\x00" in mrn:  # PostgreSQL cannot even compare such a string
+        return None
+    q = select(PatientModel).where(PatientModel.mrn == mrn)
+    if lock:
+        q = q.with_for_update()
+        # Named in the message if the transaction ends in a conflict (mdt.store.db).
+        s.info.setdefault("mdt_patients", []).append(mrn)
+    return s.scalars(q).first()
 
 
 def _review(s: Session, review_id: int) -> ReviewModel:
@@ -208,6 +220,11 @@ def _member_of(s: Session, actor: Actor) -> MemberModel | None:
 
 
 def _require_role(s: Session, actor: Actor, roles: Sequence[str], action: str) -> MemberModel:
+    # A role is only as good as the sign-in behind it: a name typed on the command line
+    # or an Actor built from a registry entry is not the member (mdt.store.auth_impl).
+    if not actor.authenticated:
+        raise PermissionDenied(f"{actor.name!r} has not signed in; only a signed-in "
+                               f"{' or '.join(roles)} may {action}")
     m = _member_of(s, actor)
     if m is None or not m.active:
         raise PermissionDenied(f"{actor.name!r} is not an active member of the panel registry; "
@@ -288,6 +305,7 @@ def _refresh_summary(s: Session, p: PatientModel) -> None:
     p.resectability = latest[2] if latest else None
     p.plan = latest[3] if latest else None
     p.next_review = latest[4] if latest else None
+    followup_store.refresh_end(s, p)
 
 
 # --------------------------------------------------------------------------- patients
@@ -332,16 +350,19 @@ def get_patient(svc: MdtService, mrn: str) -> PatientRow:
         return _row(_patient(s, mrn))
 
 
-def _case(s: Session, mrn: str) -> Case:
+def _case(s: Session, mrn: str, derived: bool = True) -> Case:
     p = _patient(s, mrn)
     course = s.scalars(select(TreatmentCourseModel)
                        .where(TreatmentCourseModel.patient_id == p.id)).first()
     reviews = tuple(_parse_review_text(v.content) for _, v in _current_reviews(s, p.id))
-    return Case(
+    case = Case(
         patient=Patient(id=p.mrn, name=p.name, sex=p.sex, birth_date=p.birth_date),
         protocol=ProtocolRef(id=p.protocol_id, arm=p.arm, enrolment_date=p.enrolment_date),
         reviews=reviews,
-        treatment=_parse_treatment(course.content) if course is not None else None)
+        treatment=_parse_treatment(course.content) if course is not None else None,
+        follow_up=followup_store.read(s, p.id))
+    # With follow-up events the end is theirs, whatever an older save stored.
+    return with_derived_end(case) if derived else case
 
 
 def get_case(svc: MdtService, mrn: str) -> Case:
@@ -353,13 +374,13 @@ def _validate_patient(patient: Patient, protocol: ProtocolRef | None = None) -> 
     problems: list[FieldProblem] = []
     if not patient.id or not patient.id.strip():
         problems.append(FieldProblem("patient.id", "required, non-empty"))
-    problems += _text_problems("patient.id", patient.id, 64)
-    problems += _text_problems("patient.name", patient.name, 200)
+    problems += _text_problems("patient.id", patient.id, text_max("patient.id"))
+    problems += _text_problems("patient.name", patient.name, text_max("patient.name"))
     if patient.sex is not None and patient.sex not in ("F", "M", "O"):
         problems.append(FieldProblem("patient.sex", "must be F, M, O or null"))
     if protocol is not None:
-        problems += _text_problems("protocol.id", protocol.id, 64)
-        problems += _text_problems("protocol.arm", protocol.arm, 32)
+        problems += _text_problems("protocol.id", protocol.id, text_max("protocol.id"))
+        problems += _text_problems("protocol.arm", protocol.arm, text_max("protocol.arm"))
     if problems:
         raise ValidationError(problems)
 
@@ -394,11 +415,12 @@ def _write_treatment(s: Session, p: PatientModel, treatment: Treatment | None,
 def _validate_treatment(treatment: Treatment | None) -> None:
     if treatment is None:
         return
-    problems = _text_problems("treatment.regimen", treatment.regimen, 200)
+    problems = _text_problems("treatment.regimen", treatment.regimen,
+                              text_max("treatment.regimen"))
     if problems:
         raise ValidationError(problems)
     # Round-trip through the case-format parser: the same rules as an imported file.
-    _parse_treatment(_dumps(_treatment_dict(treatment)))
+    _parse_treatment(_dumps(_treatment_dict(treatment)), stored=False)
 
 
 def _create_patient(s: Session, actor: Actor, patient: Patient, protocol: ProtocolRef | None,
@@ -439,8 +461,39 @@ def create_patient(svc: MdtService, patient: Patient, protocol: ProtocolRef | No
         raise _integrity(exc) from exc
 
 
+_DEMOGRAPHICS = ("name", "sex", "birth_date")
+"""The patient's facts that signed minutes print and Cockcroft-Gault reads."""
+
+
+def _signed_meetings(s: Session, p: PatientModel) -> list[str]:
+    """Signed meetings that locked one of this patient's reviews (oldest id first)."""
+    return sorted({m for m in s.scalars(select(ReviewModel.locked_by_meeting).where(
+        ReviewModel.patient_id == p.id, ReviewModel.locked_by_meeting.is_not(None))) if m})
+
+
+def _demographic_changes(p: PatientModel, patient: Patient) -> list[str]:
+    """``patient.sex: "F" -> "M"`` for each demographic field ``patient`` changes."""
+    out = []
+    for name in _DEMOGRAPHICS:
+        old, new = getattr(p, name), getattr(patient, name)
+        if old != new:
+            show = [None if v is None else v.isoformat() if isinstance(v, date) else v
+                    for v in (old, new)]
+            out.append(f"patient.{name}: {json.dumps(show[0], ensure_ascii=False)} -> "
+                       f"{json.dumps(show[1], ensure_ascii=False)}")
+    return out
+
+
 def _update_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
                     protocol: ProtocolRef | None, reason: str | None) -> bool:
+    """Change demographics and protocol.  Demographics of a patient in signed minutes change
+    only as an amendment of each such meeting, which needs a reason (the minutes print it)."""
+    changes = _demographic_changes(p, patient)
+    meetings = _signed_meetings(s, p) if changes else []
+    if meetings and not (reason or "").strip():
+        raise LockedError(
+            f"{p.mrn} was discussed at signed meeting {', '.join(meetings)}: its name, sex and "
+            f"birth date change only by amendment; give the reason for the change")
     before = _patient_dict(p)
     p.name = patient.name
     p.name_search = _name_search(patient.name)
@@ -459,8 +512,12 @@ def _update_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
         if first is not None and first < patient.birth_date:
             raise ValidationError(FieldProblem(
                 "patient.birth_date", f"after the first review date {first.isoformat()}"))
-    audit.record(s, actor=actor.name, action="patient.update", entity="patient",
-                 entity_id=p.mrn, before=before, after={**after, "reason": reason},
+    for meeting_id in meetings:
+        s.add(AmendmentModel(meeting_id=meeting_id, patient_id=p.id, at=_now(), author=actor.name,
+                             reason=reason or "", summary=_summarise(changes)))
+    audit.record(s, actor=actor.name, action="patient.amend" if meetings else "patient.update",
+                 entity="patient", entity_id=p.mrn, before=before,
+                 after={**after, "reason": reason, **({"amends": meetings} if meetings else {})},
                  patient_mrn=p.mrn)
     return True
 
@@ -497,6 +554,12 @@ def set_treatment(svc: MdtService, mrn: str, treatment: Treatment | None,
     _validate_treatment(treatment)
     with svc.db.write() as s:
         p = _patient(s, mrn, lock=True)
+        case = _case(s, mrn, derived=False)
+        if case.follow_up is not None:
+            # The end follows from the follow-up events: an edited course keeps it.
+            synced = with_derived_end(replace(case, treatment=treatment))
+            followup_store.validate(synced)
+            treatment = synced.treatment
         _set_treatment(s, svc.actor, p, treatment, reason)
     return treatment
 
@@ -602,8 +665,26 @@ def _revise(s: Session, actor: Actor, p: PatientModel, r: ReviewModel, review: R
     return True
 
 
+def check_patient(owner: str, patient_id: str | None, review_id: int) -> None:
+    """The save names the patient its form was filled for: it must own the review."""
+    if patient_id is not None and patient_id != owner:
+        raise ValidationError(FieldProblem(
+            "patient", f"this review (id {review_id}) belongs to patient {owner}, not to {patient_id} "
+                       f"whose form sent it; nothing was saved"))
+
+
+def check_panel_unchanged(old: Review, new: Review) -> None:
+    """``save_review`` and ``amend_review`` save a whole review: its ratings must come through
+    ``cast_vote``/``withdraw_vote`` (who rated, present at the meeting, a reason for a change)."""
+    if old.panel.votes != new.panel.votes:
+        raise ValidationError(FieldProblem(
+            "panel.votes", "ratings are recorded, changed or withdrawn one at a time in the Vote "
+                           "tab (by a member present at the meeting, with a reason for a change); "
+                           "saving the whole review cannot change them"))
+
+
 def save_review(svc: MdtService, review_id: int, review: Review, expected_version: int,
-                reason: str, amendment: bool) -> ReviewRecord:
+                reason: str, amendment: bool, patient_id: str | None = None) -> ReviewRecord:
     reason = _require_text(reason, "reason", "a reason for the correction")
     try:
         with svc.db.write() as s:
@@ -613,6 +694,7 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
                 raise NotFound(f"no review with id {review_id}")
             p = s.scalars(select(PatientModel).where(PatientModel.id == patient_pk)
                           .with_for_update()).one()
+            check_patient(p.mrn, patient_id, review_id)
             r = _review(s, review_id)
             if r.current_version != expected_version:
                 raise ConflictError(
@@ -621,16 +703,23 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
                     current=_record_for(s, review_id))
             if amendment and r.locked_by_meeting is None:
                 amendment = False  # not signed yet: an ordinary correction
+            if amendment:
+                from mdt.store.auth_impl import _settings
+
+                _require_role(s, svc.actor, _settings(s).amend_roles,
+                              "amend a review of signed minutes")
             if not amendment and r.locked_by_meeting is not None:
                 raise LockedError(
                     f"review of {r.review_date.isoformat()} belongs to signed meeting "
                     f"{r.locked_by_meeting}: change it through an amendment")
+            check_panel_unchanged(
+                _parse_review_text(_version(s, r.id, r.current_version).content), review)
             _validate_review(review, p.birth_date)
             if _revise(s, svc.actor, p, r, review, reason, amendment):
                 _refresh_summary(s, p)
             s.flush()
             return _record_for(s, review_id)
-    except StaleDataError as exc:
+    except (StaleDataError, StaleRecordError) as exc:
         # Another transaction updated the review between our read and our write.
         with svc.db.read() as s:
             current = _record_for(s, review_id)
@@ -653,9 +742,17 @@ def review_history(svc: MdtService, review_id: int) -> list[ReviewVersion]:
 # --------------------------------------------------------------------------- import
 
 
-def _import_case(s: Session, actor: Actor, case: Case, counts: dict[str, int]) -> None:
-    p = s.scalars(select(PatientModel).where(PatientModel.mrn == case.patient.id)
-                  .with_for_update()).first()
+def _import_case(s: Session, actor: Actor, item: Case | caseformat.CaseImport,
+                 counts: dict[str, int], cleared: list[str], locked: list[FieldProblem]) -> None:
+    """Store one case.  A :class:`~mdt.caseformat.CaseImport` (read from a file) is merged
+    into what is stored: absent fields keep their value, explicit nulls clear it (listed in
+    ``cleared``).  Changes that signed minutes forbid are appended to ``locked`` (the caller
+    refuses the whole import); nothing else is checked twice."""
+    ci = item if isinstance(item, caseformat.CaseImport) else None
+    case = ci.case if ci is not None else item
+    assert isinstance(case, Case)
+    where = ci.where if ci is not None else (lambda sub: sub)
+    p = _patient_or_none(s, case.patient.id, lock=True)
     if p is None:
         p = _create_patient(s, actor, case.patient, case.protocol, case.treatment)
         counts["patients_created"] += 1
@@ -663,45 +760,137 @@ def _import_case(s: Session, actor: Actor, case: Case, counts: dict[str, int]) -
             _add_review(s, actor, p, review, "import", validate=False)
             counts["reviews_added"] += 1
         _summary_from(p, case.reviews)  # all reviews are new: no need to query them
+        if case.follow_up is not None:
+            followup_store.store(s, actor.name, p, case.follow_up, "import")
         return
-    changed = _update_patient(s, actor, p, case.patient, case.protocol, "import")
-    if case.treatment is not None:
-        changed = _set_treatment(s, actor, p, case.treatment, "import") or changed
-    counts["patients_updated"] += int(changed)
+    current = _current_reviews(s, p.id)
     existing: dict[date, list[tuple[ReviewModel, ReviewVersionModel]]] = defaultdict(list)
-    for r, v in _current_reviews(s, p.id):
+    for r, v in current:
         existing[r.review_date].append((r, v))
+    matched: list[tuple[ReviewModel, ReviewVersionModel] | None] = []
     seen: dict[date, int] = defaultdict(int)
-    for i, review in enumerate(case.reviews):
+    for review in case.reviews:
         nth = seen[review.date]
         seen[review.date] += 1
         same_day = existing.get(review.date, [])
-        if nth >= len(same_day):
+        matched.append(same_day[nth] if nth < len(same_day) else None)
+    if ci is not None:
+        case = _merged_case(s, p, ci, matched, cleared)
+    treatment_given = ci is None and case.treatment is not None or (
+        ci is not None and "treatment" in ci.document)
+
+    changes = _demographic_changes(p, case.patient)
+    if changes:
+        meetings = _signed_meetings(s, p)
+        if meetings:
+            for change in changes:
+                locked.append(FieldProblem(where(change.split(":")[0]), (
+                    f"{change.split(': ', 1)[1].replace(' -> ', ' → ')} refused: {p.mrn} was "
+                    f"discussed at signed meeting {', '.join(meetings)}; change it through an "
+                    f"amendment (edit the patient, with a reason)"),
+                    label_for(change.split(":")[0])))
+            return
+    changed = _update_patient(s, actor, p, case.patient, case.protocol, "import")
+    if treatment_given:
+        changed = _set_treatment(s, actor, p, case.treatment, "import") or changed
+    counts["patients_updated"] += int(changed)
+    for i, (review, match) in enumerate(zip(case.reviews, matched, strict=True)):
+        if match is None:
             _add_review(s, actor, p, review, "import", validate=False)
             counts["reviews_added"] += 1
             continue
-        r, v = same_day[nth]
+        r, v = match
         if review_json(review) == v.content:
             counts["reviews_unchanged"] += 1
             continue
         if r.locked_by_meeting is not None:
-            raise LockedError(f"patient {p.mrn} reviews[{i}] ({review.date.isoformat()}) belongs "
-                              f"to signed meeting {r.locked_by_meeting}; nothing was imported")
+            locked.append(FieldProblem(where(f"reviews[{i}]"), (
+                f"the review of {review.date.isoformat()} belongs to signed meeting "
+                f"{r.locked_by_meeting} and the file changes it; change it through an amendment "
+                f"in the review editor")))
+            continue
         _revise(s, actor, p, r, review, "import", False)
         counts["reviews_revised"] += 1
+    follow_up_given = ci is None and case.follow_up is not None or (
+        ci is not None and "follow_up" in ci.document)
+    if follow_up_given:
+        follow_up_changed = followup_store.store(s, actor.name, p, case.follow_up, "import")
+        counts["patients_updated"] += int(follow_up_changed and not changed)
     _refresh_summary(s, p)
 
 
-def import_cases(svc: MdtService, cases: Sequence[Case]) -> ImportSummary:
+def _merged_case(s: Session, p: PatientModel, ci: caseformat.CaseImport,
+                 matched: Sequence[tuple[ReviewModel, ReviewVersionModel] | None],
+                 cleared: list[str]) -> Case:
+    """The file's case laid over the stored one (see ``caseformat.merge_object``), checked
+    by the case-format parser as a whole; problems name the file's paths."""
+    doc = ci.document
+    found: list[str] = []
+    stored = _patient_dict(p)
+    merged: dict[str, Any] = {"format": FORMAT_ID}
+    merged["patient"] = caseformat.merge_object(
+        {k: stored[k] for k in ("id", *_DEMOGRAPHICS)}, doc["patient"], "patient", found)
+    for name, old in (("protocol", stored["protocol"]), ("treatment", _stored_treatment(s, p))):
+        if name not in doc:
+            merged[name] = old
+        elif isinstance(doc[name], dict):
+            merged[name] = caseformat.merge_object(old, doc[name], name, found)
+        else:  # null: clear it
+            if caseformat._has_value(old):
+                found.append(name)
+            merged[name] = None
+    if "follow_up" in doc:
+        # Lists are replaced whole (local treatments, progressions); null clears the record.
+        stored_follow_up = followup_store.read(s, p.id)
+        if doc["follow_up"] is None and stored_follow_up is not None:
+            found.append("follow_up")
+        merged["follow_up"] = doc["follow_up"]
+        treatment = merged.get("treatment")
+        given = stated if isinstance(stated := doc.get("treatment"), dict) else {}
+        if isinstance(treatment, dict):
+            # The end follows from the events: a stored end derived from the old events is
+            # derived again from the new ones, unless the file states one itself.
+            merged["treatment"] = {k: v for k, v in treatment.items()
+                                   if k in given or k not in ("outcome", "outcome_date")}
+    reviews = doc.get("reviews") or []
+    merged["reviews"] = [
+        caseformat.merge_object(json.loads(match[1].content), raw, f"reviews[{i}]", found)
+        if match is not None else raw
+        for i, (raw, match) in enumerate(zip(reviews, matched, strict=True))]
+    try:
+        case = caseformat.parse_case(merged)
+    except ValidationError as exc:
+        raise ValidationError([FieldProblem(ci.where(pr.path), pr.reason, pr.label)
+                               for pr in exc.problems]) from exc
+    cleared.extend(f"{p.mrn}: {path}" + (f" ({label})" if (label := label_for(path)) else "")
+                   for path in found)
+    return case
+
+
+def _stored_treatment(s: Session, p: PatientModel) -> dict[str, Any] | None:
+    course = s.scalars(select(TreatmentCourseModel)
+                       .where(TreatmentCourseModel.patient_id == p.id)).first()
+    return json.loads(course.content) if course is not None else None
+
+
+def import_cases(svc: MdtService, cases: Sequence[Case | caseformat.CaseImport]) -> ImportSummary:
     counts = dict.fromkeys(("patients_created", "patients_updated", "reviews_added",
                             "reviews_revised", "reviews_unchanged"), 0)
+    cleared: list[str] = []
+    locked: list[FieldProblem] = []
+    ids = [c.case.patient.id if isinstance(c, caseformat.CaseImport) else c.patient.id
+           for c in cases]
     try:
         with svc.db.write() as s:
-            for case in cases:
-                _import_case(s, svc.actor, case, counts)
+            # One lock order for every writer (patients by hospital id), so two imports of
+            # the same patients in opposite orders queue instead of deadlocking.
+            for i in sorted(range(len(cases)), key=ids.__getitem__):
+                _import_case(s, svc.actor, cases[i], counts, cleared, locked)
+            if locked:
+                raise LockedFieldsError(locked)
     except IntegrityError as exc:
         raise _integrity(exc) from exc
-    return _svc().ImportSummary(**counts, patient_ids=tuple(c.patient.id for c in cases))
+    return _svc().ImportSummary(**counts, patient_ids=tuple(ids), cleared=tuple(cleared))
 
 
 # --------------------------------------------------------------------------- members
@@ -820,8 +1009,7 @@ def _to_meeting(s: Session, m: MeetingModel) -> Meeting:
         agenda=tuple(AgendaItem(patient_id=mrn, review_date=a.review_date, reason=a.reason,
                                 discussion_level=a.discussion_level, position=a.position)
                      for a, mrn in items),
-        signature=None if sig is None else Signature(signer=sig.signer, at=_utc(sig.signed_at),
-                                                     audit_head=sig.audit_head),
+        signature=None if sig is None else _to_signature(sig),
         amendments=tuple(Amendment(at=_utc(a.at), author=a.author, reason=a.reason,
                                    summary=a.summary, patient_id=mrn) for a, mrn in amendments))
 
@@ -996,42 +1184,155 @@ def set_agenda(svc: MdtService, meeting_id: str, items: Sequence[AgendaItem]) ->
         return _to_meeting(s, m)
 
 
-def sign_meeting(svc: MdtService, meeting_id: str) -> Signature:
-    with svc.db.write() as s:
-        signer = _require_role(s, svc.actor, ("chair",), "sign the minutes")
-        m = _meeting(s, meeting_id, lock=True)
+def signing_head(svc: MdtService) -> tuple[int, str]:
+    """(id, hash) of the newest audit event, read before the minutes are rendered."""
+    with svc.db.read() as s:
+        return audit.head(s)
+
+
+def check_signer(svc: MdtService, meeting_id: str) -> None:
+    """Fail early (before the password is even checked) when the actor cannot sign."""
+    with svc.db.read() as s:
+        _require_role(s, svc.actor, ("chair",), "sign the minutes")
+        _meeting(s, meeting_id)
         if _signature(s, meeting_id) is not None:
             raise LockedError(f"meeting {meeting_id} is already signed")
-        locked: list[int] = []
-        items = s.scalars(select(AgendaItemModel).where(AgendaItemModel.meeting_id == m.id)
-                          .order_by(AgendaItemModel.position)).all()
-        for item in items:
-            review_id = _review_for(s, item.patient_id, item.review_date or m.meeting_date)
-            if review_id is None:
-                continue
-            item.review_id = review_id
-            r = _review(s, review_id)
-            if r.locked_by_meeting is None:
-                r.locked_by_meeting = m.id
-                locked.append(r.id)
-                mrn = s.scalars(select(PatientModel.mrn)
-                                .where(PatientModel.id == r.patient_id)).one()
-                # One event per review, so each patient's history shows the lock.
-                audit.record(s, actor=svc.actor.name, action="review.lock", entity="review",
-                             entity_id=r.id, before={"locked_by_meeting": None},
-                             after={"locked_by_meeting": m.id, "version": r.current_version},
-                             patient_mrn=mrn)
-        s.flush()
-        _, head_hash = audit.head(s)
-        sig = SignatureModel(meeting_id=m.id, signer=signer.name, signed_at=_now(),
-                             audit_head=head_hash)
-        s.add(sig)
-        s.flush()
-        audit.record(s, actor=svc.actor.name, action="meeting.sign", entity="meeting",
-                     entity_id=m.id, before=None,
-                     after={"signer": signer.name, "audit_head": head_hash,
-                            "locked_reviews": locked})
-        return Signature(signer=sig.signer, at=_utc(sig.signed_at), audit_head=sig.audit_head)
+
+
+def sign_meeting(svc: MdtService, meeting_id: str, *, signed_at: datetime, seen_head: int,
+                 key: Any, certificate_pem: str, minutes_pdf: bytes) -> Signature:
+    """Store the signature: lock events, the sign event, then the key-signed payload.
+
+    ``seen_head`` is the audit event id the minutes were rendered at: if anything about
+    this meeting, its patients or the registry was saved since, the minutes no longer
+    show what would be signed, and ConflictError says so (nothing is written)."""
+    from mdt import keys
+
+    try:
+        with svc.db.write() as s:
+            signer = _require_role(s, svc.actor, ("chair",), "sign the minutes")
+            audit.lock_chain(s)
+            m = _meeting(s, meeting_id, lock=True)
+            if _signature(s, meeting_id) is not None:
+                raise LockedError(f"meeting {meeting_id} is already signed")
+            _check_unchanged(s, m, seen_head)
+            locked: list[int] = []
+            items = s.scalars(select(AgendaItemModel).where(AgendaItemModel.meeting_id == m.id)
+                              .order_by(AgendaItemModel.position)).all()
+            for item in items:
+                review_id = _review_for(s, item.patient_id, item.review_date or m.meeting_date)
+                if review_id is None:
+                    continue
+                item.review_id = review_id
+                r = _review(s, review_id)
+                if r.locked_by_meeting is None:
+                    r.locked_by_meeting = m.id
+                    locked.append(r.id)
+                    mrn = s.scalars(select(PatientModel.mrn)
+                                    .where(PatientModel.id == r.patient_id)).one()
+                    # One event per review, so each patient's history shows the lock.
+                    audit.record(s, actor=svc.actor.name, action="review.lock", entity="review",
+                                 entity_id=r.id, before={"locked_by_meeting": None},
+                                 after={"locked_by_meeting": m.id, "version": r.current_version},
+                                 patient_mrn=mrn)
+            s.flush()
+            pdf_sha = keys.sha256_hex(minutes_pdf)
+            event = audit.record(
+                s, actor=svc.actor.name, action="meeting.sign", entity="meeting", entity_id=m.id,
+                before=None,
+                after={"signer": signer.name, "member_id": signer.id, "locked_reviews": locked,
+                       "signed_at": _iso(signed_at),
+                       "certificate_sha256": keys.fingerprint(certificate_pem),
+                       "minutes_sha256": pdf_sha})
+            s.flush()
+            # The signature covers the chain head AFTER the sign event: the event's own hash.
+            payload = audit.canonical_json({
+                "meeting": m.id, "signer": signer.name, "signed_at": _iso(signed_at),
+                "audit_event_id": event.id, "audit_head": event.hash, "minutes_sha256": pdf_sha})
+            sig = SignatureModel(
+                meeting_id=m.id, signer=signer.name, signed_at=signed_at,
+                audit_head=event.hash, audit_event_id=event.id, member_id=signer.id,
+                certificate_pem=certificate_pem, payload=payload,
+                signed_value=keys.sign_bytes(key, payload.encode("utf-8")),
+                minutes_pdf=minutes_pdf, minutes_sha256=pdf_sha)
+            s.add(sig)
+            s.flush()
+            return _to_signature(sig)
+    except StaleDataError as exc:
+        # A review or the meeting changed under us between read and write: nothing was
+        # committed (the transaction rolled back as a whole).
+        raise ConflictError(f"someone saved a change to meeting {meeting_id} or one of its "
+                            f"patients while you were signing; nothing was signed. Check the "
+                            f"minutes and sign again.") from exc
+
+
+def _iso(value: datetime) -> str:
+    return _utc(value).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _to_signature(sig: SignatureModel) -> Signature:
+    from mdt import keys
+
+    return Signature(signer=sig.signer, at=_utc(sig.signed_at), audit_head=sig.audit_head,
+                     audit_event_id=sig.audit_event_id,
+                     certificate_sha256=(keys.fingerprint(sig.certificate_pem)
+                                         if sig.certificate_pem else None))
+
+
+def _check_unchanged(s: Session, m: MeetingModel, seen_head: int) -> None:
+    mrns = list(s.scalars(select(PatientModel.mrn).join(
+        AgendaItemModel, AgendaItemModel.patient_id == PatientModel.id)
+        .where(AgendaItemModel.meeting_id == m.id)))
+    newer = s.scalars(select(AuditEventModel).where(
+        AuditEventModel.id > seen_head,
+        or_(AuditEventModel.patient_mrn.in_(mrns),
+            (AuditEventModel.entity == "meeting") & (AuditEventModel.entity_id == m.id),
+            AuditEventModel.entity == "member"))
+        .order_by(AuditEventModel.id).limit(1)).first()
+    if newer is not None:
+        what = f"patient {newer.patient_mrn}" if newer.patient_mrn else f"{newer.entity} {newer.entity_id}"
+        raise ConflictError(f"{newer.actor} saved a change ({newer.action}, {what}) while you "
+                            f"were signing meeting {m.id}; nothing was signed. Check the minutes "
+                            f"and sign again.")
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureRecord:
+    meeting_id: str
+    signer: str
+    audit_event_id: int | None
+    certificate_pem: str | None
+    minutes_sha256: str | None
+    amendments: int
+
+
+def signature_records(svc: MdtService) -> list[SignatureRecord]:
+    with svc.db.read() as s:
+        counts = dict(s.execute(select(AmendmentModel.meeting_id, func.count())
+                                .group_by(AmendmentModel.meeting_id)).all())
+        return [SignatureRecord(sig.meeting_id, sig.signer, sig.audit_event_id,
+                                sig.certificate_pem, sig.minutes_sha256,
+                                counts.get(sig.meeting_id, 0))
+                for sig in s.scalars(select(SignatureModel))]
+
+
+def member_certificates(svc: MdtService) -> list[str]:
+    from mdt.store.models import MemberCredentialModel
+
+    with svc.db.read() as s:
+        return [c for c in s.scalars(select(MemberCredentialModel.certificate_pem)) if c]
+
+
+def signature_problem(svc: MdtService, meeting_id: str) -> str | None:
+    with svc.db.read() as s:
+        return audit.check_signature(s, meeting_id)
+
+
+def signed_minutes(svc: MdtService, meeting_id: str) -> bytes | None:
+    with svc.db.read() as s:
+        _meeting(s, meeting_id)
+        sig = _signature(s, meeting_id)
+        return None if sig is None else sig.minutes_pdf
 
 
 def amend_meeting(svc: MdtService, meeting_id: str, reason: str, summary: str,
@@ -1074,8 +1375,12 @@ def patient_history(svc: MdtService, mrn: str) -> list[AuditRecord]:
         return [_audit_record(r) for r in rows]
 
 
-def audit_events(svc: MdtService, limit: int | None) -> list[AuditRecord]:
+def audit_events(svc: MdtService, limit: int | None, include_seals: bool) -> list[AuditRecord]:
+    from mdt.store.seal import SEAL_ACTION
+
     q = select(AuditEventModel).order_by(AuditEventModel.id.desc())
+    if not include_seals:
+        q = q.where(AuditEventModel.action != SEAL_ACTION)
     if limit is not None:
         q = q.limit(limit)
     with svc.db.read() as s:
@@ -1114,7 +1419,7 @@ def seed_demo_if_empty(db: Database, actor: Actor, meeting_date: date | None) ->
         counts = dict.fromkeys(("patients_created", "patients_updated", "reviews_added",
                                 "reviews_revised", "reviews_unchanged"), 0)
         cases = demo.demo_cases(meeting_date)
-        for case in cases:
-            _import_case(s, actor, case, counts)
+        for case in demo.seed_cases(meeting_date):
+            _import_case(s, actor, case, counts, [], [])
         _create_meeting(s, actor, demo.demo_meeting(meeting_date, cases), check=False)
     return True

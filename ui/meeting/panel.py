@@ -19,11 +19,11 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -531,7 +531,11 @@ class MeetingPanel(QWidget):
             self._awaiting_review = (item.patient_id, when)
             self._say(f"No review dated {when.isoformat()} for {item.patient_id} yet: "
                       "New review (Ctrl+Shift+N) starts it.")
-        w.show_tab(1)
+        # The review tab, but the keyboard stays on the agenda: the next PgDn steps on, where
+        # inside the lesion table it would page the table (ui.page_keys).  Ctrl+2 goes into the review.
+        w.tabs.setCurrentIndex(1)
+        if self.isVisible():
+            self.agenda.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_position()
         w._update_presentation()
         return True
@@ -570,7 +574,8 @@ class MeetingPanel(QWidget):
 
         return self.window_._open_dialog(AmendmentDialog(mid, submit, self.window_))
 
-    def sign_meeting(self) -> QMessageBox | None:
+    def sign_meeting(self) -> QDialog | None:
+        """The chair signs: the dialog says what is signed and asks the password again."""
         m = self.meeting
         if m is None:
             return None
@@ -584,28 +589,31 @@ class MeetingPanel(QWidget):
                f"need an amendment with a reason.\n\n{text}"
         if undecided:
             body += f"\n\nNo decision recorded yet for: {', '.join(undecided)}"
-        box = QMessageBox(QMessageBox.Icon.Question, "Sign minutes", body,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window_)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
+        from mdt.errors import ConflictError
+        from ui.signin import SignMeetingDialog
 
-        def answered(button: int) -> None:
-            if button != QMessageBox.StandardButton.Yes:
-                return
+        service = self.service
+
+        def sign(password: str) -> object:
             try:
-                signature = self.service.sign_meeting(m.id)
-            except MdtError as exc:
+                return service.sign_meeting(m.id, password)
+            except ConflictError as exc:
+                # Someone saved meanwhile: nothing was signed.  Say so, show the fresh state.
+                self.reload(select=m.id)
                 self._fail("Not signed", exc)
-                return
+                raise
+
+        dialog = SignMeetingDialog(m.id, body, service.actor.name, sign, self.window_)
+
+        def done() -> None:
+            signature = dialog.result_value
             self._say("")
             self.window_.undo_stack.clear()  # signed records change only by amendment
             self.reload(select=m.id)
-            self.window_.show_message(f"{m.id} signed by {signature.signer}")
+            fp = getattr(signature, "certificate_sha256", None) or ""
+            self.window_.show_message(f"{m.id} signed by {getattr(signature, 'signer', '?')} "
+                                      f"(digital signature, certificate {fp[:16]}…)")
 
-        box.finished.connect(lambda r: answered(box.standardButton(box.clickedButton())
-                                                if box.clickedButton() else r))
-        self.window_.current_dialog = box
-        # Forget the box once answered, as the window does for its other dialogs.
-        box.finished.connect(lambda _r: setattr(self.window_, "current_dialog", None)
-                             if self.window_.current_dialog is box else None)
-        box.open()
-        return box
+        dialog.accepted.connect(done)
+        return self.window_._open_dialog(dialog)
+

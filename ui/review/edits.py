@@ -7,8 +7,9 @@ for the version history ("L1 diameter 42 → 40 mm").  Invalid values raise
 path, before anything is saved.  The same functions are replayed on top of
 another workstation's version when the user chooses "apply mine on top".
 
-The limits mirror ``docs/case-format.md``; the vocabularies come from
-``mdt.case`` so the UI, the format and the rules never disagree.
+The limits come from ``mdt.limits`` (the one table the case format and
+``docs/case-format.md`` read too); the vocabularies come from ``mdt.case``, so
+the UI, the format and the rules never disagree.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from mdt import anatomy
+from mdt import anatomy, limits
 from mdt.case import (
     ASCITES,
     ENCEPHALOPATHY,
     EXTRAHEPATIC,
-    LAB_UNITS,
     LESION_STATUSES,
     LIVER_CONDITIONS,
     LOCAL_METHODS,
@@ -49,7 +49,6 @@ from mdt.case import (
     Review,
     Uln,
     VesselContact,
-    Vote,
 )
 from mdt.errors import FieldProblem, ValidationError
 
@@ -160,7 +159,7 @@ def parse_number(text: str, path: str, *, minimum: float | None = None, maximum:
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """Limits of one numeric field, as ``docs/case-format.md`` states them."""
+    """Limits of one numeric field, built from ``mdt.limits`` by :func:`spec_for`."""
     path: str
     label: str
     unit: str = ""
@@ -169,51 +168,43 @@ class FieldSpec:
     strict_min: bool = False
     integer: bool = False
 
-    def parse(self, text: str) -> Number | None:
-        return parse_number(text, self.path, minimum=self.minimum, maximum=self.maximum,
+    def parse(self, text: str, path: str | None = None) -> Number | None:
+        return parse_number(text, path or self.path, minimum=self.minimum, maximum=self.maximum,
                             strict_min=self.strict_min, integer=self.integer, unit=self.unit)
+
+    def check(self, value: Number, path: str | None = None) -> None:
+        """Raise the editor's message when ``value`` is outside this field's limits."""
+        parse_number(fmt_num(value), path or self.path, minimum=self.minimum, maximum=self.maximum,
+                     strict_min=self.strict_min, integer=self.integer, unit=self.unit)
+
+
+def spec_for(path: str) -> FieldSpec:
+    """The editor's field ``path`` (inside a review) with its limits from the one table."""
+    lim = limits.LIMITS["reviews[]." + path]
+    return FieldSpec(path, lim.label, lim.unit, lim.lower, lim.maximum,
+                     strict_min=lim.above is not None, integer=lim.integer)
 
 
 REVIEW_FIELDS: dict[str, FieldSpec] = {
-    "cycle": FieldSpec("cycle", "Cycles completed", "", 0, None, integer=True),
-    "height_cm": FieldSpec("height_cm", "Height", "cm", 50, 250),
-    "weight_kg": FieldSpec("weight_kg", "Weight", "kg", 20, 300),
-    "ecog": FieldSpec("ecog", "ECOG", "", 0, 5, integer=True),
-    "tumour_burden_pct": FieldSpec("tumour_burden_pct", "Tumour burden", "%", 0, 100),
+    name: spec_for(name) for name in ("cycle", "height_cm", "weight_kg", "ecog", "tumour_burden_pct")
 }
 CLINICAL_FIELDS: dict[str, FieldSpec] = {
-    "prior_systemic_lines": FieldSpec("clinical.prior_systemic_lines", "Prior systemic lines", "", 0, 20,
-                                      integer=True),
-    "neuropathy_grade": FieldSpec("clinical.neuropathy_grade", "Neuropathy (CTCAE)", "grade", 0, 4,
-                                  integer=True),
-    "life_expectancy_months": FieldSpec("clinical.life_expectancy_months", "Life expectancy", "months",
-                                        0, 600),
-    "cea": FieldSpec("clinical.cea", "CEA", "ng/mL", 0, None),
-    "ca19_9": FieldSpec("clinical.ca19_9", "CA 19-9", "U/mL", 0, None),
-    "lvef_pct": FieldSpec("clinical.lvef_pct", "LVEF", "%", 0, 100),
-    "fev1_fvc_pct": FieldSpec("clinical.fev1_fvc_pct", "FEV1/FVC", "%", 0, 100),
-    "disease_free_interval_months": FieldSpec("clinical.disease_free_interval_months",
-                                              "Disease-free interval", "months", 0, 600),
+    name: spec_for(f"clinical.{name}")
+    for name in ("prior_systemic_lines", "neuropathy_grade", "life_expectancy_months", "cea", "ca19_9",
+                 "lvef_pct", "fev1_fvc_pct", "disease_free_interval_months")
 }
-_LAB_LABELS = {
-    "anc": "ANC", "wbc": "WBC", "hb": "Haemoglobin", "plt": "Platelets", "ast": "AST", "alt": "ALT",
-    "alp": "ALP", "bilirubin": "Bilirubin", "creatinine": "Creatinine", "albumin": "Albumin",
-    "inr": "INR", "proteinuria_g_24h": "Proteinuria (24 h)",
-}
-_LAB_MAX = {"anc": 200, "wbc": 500, "hb": 25, "plt": 5000, "albumin": 100, "inr": 20}
 LAB_FIELDS: dict[str, FieldSpec] = {
-    name: FieldSpec(f"labs.{name}", text, LAB_UNITS.get(name, ""), 0, _LAB_MAX.get(name))
-    for name, text in _LAB_LABELS.items()
+    name: spec_for(f"labs.{name}")
+    for name in ("anc", "wbc", "hb", "plt", "ast", "alt", "alp", "bilirubin", "creatinine", "albumin",
+                 "inr", "proteinuria_g_24h")
 }
 ULN_FIELDS: dict[str, FieldSpec] = {
-    name: FieldSpec(f"labs.uln.{name}", f"{_LAB_LABELS[name]} ULN", LAB_UNITS[name], 0, None, strict_min=True)
-    for name in ("ast", "alt", "alp", "bilirubin", "creatinine")
+    name: spec_for(f"labs.uln.{name}") for name in ("ast", "alt", "alp", "bilirubin", "creatinine")
 }
 REMNANT_FIELDS: dict[str, FieldSpec] = {
-    "flr_ml": FieldSpec("remnant.flr_ml", "Remnant volume (FLR)", "mL", 0, 5000, strict_min=True),
-    "tlv_ml": FieldSpec("remnant.tlv_ml", "Total liver volume", "mL", 0, 8000, strict_min=True),
+    name: spec_for(f"remnant.{name}") for name in ("flr_ml", "tlv_ml")
 }
-DIAMETER = FieldSpec("diameter_mm", "Diameter", "mm", 0, 300, strict_min=True)
+DIAMETER = spec_for("lesions[].diameter_mm")
 
 
 def _check_choice(value: str | None, allowed: Iterable[str], path: str) -> None:
@@ -331,8 +322,8 @@ def set_diameter(review: Review, lesion_id: str, diameter: Number | None) -> Edi
     idx = _lesion_index(review, lesion_id)
     old = review.lesions[idx]
     path = f"lesions[{idx}].diameter_mm"
-    if diameter is not None and not (0 < diameter <= 300):
-        raise problem(path, "must be > 0 and ≤ 300 mm")
+    if diameter is not None:
+        DIAMETER.check(diameter, path)
     u = lambda d: "not measured" if d is None else f"{fmt_num(d)} mm"  # noqa: E731
     return Edit(_replace_lesion(review, idx, replace(old, diameter_mm=diameter)),
                 f"{lesion_id} diameter {u(old.diameter_mm)} → {u(diameter)}".replace(" mm →", " →"))
@@ -361,8 +352,9 @@ def set_measurement(review: Review, lesion_id: str, measurement: Measurement, le
     """A caliper measurement from the image viewer: the diameter (0.1 mm) and where it was taken."""
     idx = _lesion_index(review, lesion_id)
     path = f"lesions[{idx}].diameter_mm"
-    if not (0 < length_mm <= 300):
-        raise problem(path, f"a caliper length of {length_mm:.1f} mm is outside > 0 and ≤ 300 mm")
+    if DIAMETER.maximum is not None and not (0 < length_mm <= DIAMETER.maximum):
+        raise problem(path, f"a caliper length of {length_mm:.1f} mm is outside "
+                            f"{limits.LIMITS['reviews[].lesions[].diameter_mm'].words()}")
     old = review.lesions[idx]
     if old.status == "disappeared":
         raise problem(path, f"{lesion_id} is recorded as disappeared; change its status before measuring it")
@@ -427,7 +419,7 @@ def set_vessel(review: Review, lesion_id: str | None, structure: str, relation: 
 
 def mark_no_vascular_contact(review: Review) -> Edit:
     """The explicit "no vascular contact" action: vessels assessed, no relation with any lesion
-    (CONVENTIONS, turn 2: never the default of a new review)."""
+    (docs/clinical/conventions.md#missing-is-unknown: never the default of a new review)."""
     if review.vessels:
         raise problem("vessels", f"{len(review.vessels)} vessel relation(s) are recorded: clear "
                                  "them first to record that no lesion touches a vessel")
@@ -495,7 +487,7 @@ def _has_volume(plan: RemnantPlan | None) -> bool:
 def _pin_volume(review: Review, plan: RemnantPlan) -> RemnantPlan:
     """A volume recorded without its segments belonged to the plan it was recorded beside: when
     the plan changes, write those segments down so the volume shows as stale, never as the new
-    plan's (CONVENTIONS turn 2)."""
+    plan's (docs/clinical/conventions.md#volume-is-part-of-adequate)."""
     old = review.remnant
     if _has_volume(plan) and plan.flr_segments is None and old is not None:
         units = remnant_units(review)
@@ -574,8 +566,7 @@ def set_local_treatment(review: Review, lesion_id: str, method: str | None) -> E
 def set_remnant_value(review: Review, name: str, value: Number | None) -> Edit:
     spec = REMNANT_FIELDS[name]
     if value is not None:
-        parse_number(fmt_num(value), spec.path, minimum=spec.minimum, maximum=spec.maximum,
-                     strict_min=spec.strict_min, unit=spec.unit)
+        spec.check(value)
     old = _remnant(review)
     plan = replace(old, **{name: value})
     if name == "flr_ml":
@@ -698,32 +689,6 @@ def set_uln(review: Review, name: str, value: Number | None) -> Edit:
 
 
 # --------------------------------------------------------------------------- panel
-
-def cast_vote(review: Review, member: str, role: str | None, rating: str, round_: int = 1,
-              comment: str | None = None) -> Edit:
-    """Record a panellist's rating; a second vote by the same member in the same round replaces the first."""
-    member = member.strip()
-    if not member:
-        raise problem("panel.votes[].member", "the panellist's name is required")
-    _check_choice(rating, RATINGS, "panel.votes[].rating")
-    if round_ not in (1, 2):
-        raise problem("panel.votes[].round", "must be 1 or 2")
-    votes = [v for v in review.panel.votes if not (v.member == member and v.round == round_)]
-    replaced = len(votes) != len(review.panel.votes)
-    votes.append(Vote(member=member, role=role or None, rating=rating, round=round_, comment=comment or None))
-    # The reason never names the rating: the history is visible before the panel has finished voting.
-    verb = "changed" if replaced else "recorded"
-    return Edit(replace(review, panel=replace(review.panel, votes=tuple(votes))),
-                f"vote of {member} (round {round_}) {verb}")
-
-
-def remove_vote(review: Review, member: str, round_: int = 1) -> Edit:
-    votes = tuple(v for v in review.panel.votes if not (v.member == member and v.round == round_))
-    if len(votes) == len(review.panel.votes):
-        raise problem("panel.votes", f"no vote by {member} in round {round_}")
-    return Edit(replace(review, panel=replace(review.panel, votes=votes)),
-                f"vote of {member} (round {round_}) removed")
-
 
 def decide(review: Review, resectability: str | None, plan: str | None, rationale: str | None = None,
            next_review: date | None = None, dissent: str | None = None, responsible: str | None = None,

@@ -213,8 +213,7 @@ class LesionTableModel(QAbstractTableModel):
                 return None
             return partial(edits.set_segments, lesion_id=les.id, segments=segs)
         if col == COL_DIAMETER:
-            d = edits.parse_number(text, f"lesions[{row}].diameter_mm", minimum=0, maximum=300,
-                                   strict_min=True, unit="mm")
+            d = edits.DIAMETER.parse(text, f"lesions[{row}].diameter_mm")
             if d == les.diameter_mm:
                 return None
             return partial(edits.set_diameter, lesion_id=les.id, diameter=d)

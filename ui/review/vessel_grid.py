@@ -2,7 +2,7 @@
 
 Above it, :class:`VesselStatus` says whether the relations are assessed: a new review
 starts "not assessed" (every vessel criterion unknown), and "no vascular contact" is an
-explicit action, never a default (CONVENTIONS turn 2).
+explicit action, never a default (docs/clinical/conventions.md#missing-is-unknown).
 
 Rows are ``mdt.case.VESSEL_STRUCTURES`` (portal veins, hepatic veins, IVC,
 arteries, bile ducts) named in full; columns are the review's lesions plus a

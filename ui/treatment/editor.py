@@ -35,8 +35,9 @@ from mdt.errors import FieldProblem, MdtError, ValidationError
 from ui.patients.dialogs import parse_optional_date, problems_text
 from ui.style import fit_columns, label
 
-ApplyFn = Callable[[Treatment | None, Treatment | None, str], None]
-"""(new, old, description) -> None; raises MdtError when the change is refused."""
+ApplyFn = Callable[[str, Treatment | None, Treatment | None, str], None]
+"""(patient id the form was filled for, new, old, description) -> None; raises MdtError when the
+change is refused (another patient's record is open now, an invalid value)."""
 
 _Index = QModelIndex | QPersistentModelIndex
 CYCLE_COLUMNS = ("Cycle", "Date", "Dose reduction", "Toxicity grade", "Note")
@@ -196,6 +197,12 @@ class TreatmentEditor(QWidget):
         self.start.setText(t.start_date.isoformat() if t and t.start_date else "")
         self.outcome.setCurrentIndex(max(0, self.outcome.findData((t.outcome or "") if t else "")))
         self.outcome_date.setText(t.outcome_date.isoformat() if t and t.outcome_date else "")
+        # With follow-up events the end is theirs (mdt.outcomes.ends): shown, not typed.
+        derived = case is not None and case.follow_up is not None
+        for w in (self.outcome, self.outcome_date):
+            w.setEnabled(not derived)
+            w.setToolTip("Follows from the follow-up events: record them in the Follow-up tab (Ctrl+7)"
+                         if derived else "An end recorded without events; the Follow-up tab records them")
         self.cycles.set_cycles(t.cycles if t else ())
         fit_columns(self.table, stretch=CYCLE_COLUMNS.index("Note"))
         next_number = (max((c.number for c in t.cycles), default=0) + 1) if t else 1
@@ -239,10 +246,10 @@ class TreatmentEditor(QWidget):
 
     def _commit(self, new: Treatment, text: str) -> bool:
         old = self.treatment
-        if new == old:
+        if new == old or self.case is None:
             return True
         try:
-            self._apply(new, old, text)
+            self._apply(self.case.patient.id, new, old, text)
         except MdtError as exc:
             self.error.setText(problems_text(exc))
             return False

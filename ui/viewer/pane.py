@@ -25,6 +25,8 @@ class SeriesPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # PgUp/PgDn page through the slices here, never to the next agenda patient (ui.page_keys).
+        self.setProperty("keeps_page_keys", True)
         self.series: SeriesInfo | None = None
         self.volume: SeriesVolume | None = None
         self.index = 0
@@ -205,8 +207,11 @@ class SeriesPane(QWidget):
             self.info.setText("")
             return
         when = s.study_date.isoformat() if s.study_date else "date unknown"
+        what = s.description or s.modality
+        if s.part_label:
+            what += f" · {s.part_label}"  # which phase / orientation of a split series
         self.canvas.overlay_top_left = (f"{(s.patient_name or s.patient_id).replace('^', ', ')}\n"
-                                        f"{s.description or s.modality}\n{when}")
+                                        f"{what}\n{when}")
         self.canvas.overlay_top_right = f"{self.index + 1}/{v.n}\nW {self.width:.0f} L {self.center:.0f}"
         if not self._info_timer.isActive():
             self._info_timer.start()
@@ -258,7 +263,7 @@ class SeriesPane(QWidget):
         if self.series is None:
             return
         a, b = (start.x(), start.y()), (end.x(), end.y())
-        mm = length_mm(a, b, self.series.pixel_spacing)
+        mm = length_mm(a, b, self.series.spacing_at(self.index))
         if mm is None:
             self.caliper_failed.emit("This series has no pixel spacing: a length in mm cannot be measured.")
             return
@@ -285,13 +290,13 @@ class SeriesPane(QWidget):
         """Jump to the image a stored caliper was drawn on and draw it again.  False if not in this series."""
         if self.series is None or where.series_uid != self.series.series_uid:
             return False
-        i = self.series.index_of(where.sop_instance_uid)
+        i = self.series.index_of(where.sop_instance_uid, where.frame_number)
         if i is None:
             return False
         if where.start_xy and where.end_xy:
             a = (float(where.start_xy[0]), float(where.start_xy[1]))
             b = (float(where.end_xy[0]), float(where.end_xy[1]))
-            mm = length_mm(a, b, self.series.pixel_spacing)
+            mm = length_mm(a, b, self.series.spacing_at(i))
             self.draw_line(i, a, b, label or (f"{mm:.1f} mm" if mm is not None else ""))
         self.show_slice(i)
         return True
