@@ -466,10 +466,8 @@ def decided_under(decision: Decision | None) -> str:
 
 DEFAULT_CYCLE_DAYS = 14
 """Cycle length when the course does not show one: every 2 weeks (NCT05103020; CAIRO5 q14d)."""
-DEFAULT_ASSESSMENT_INTERVAL: dict[str, int] = {"weeks": 8, "cycles": 4}
-"""When the next review is due if a protocol gives no interval (NCT05103020: tumour assessment
-every 8 weeks, i.e. 4 two-weekly cycles).  The one default: protocols, the cohort and the
-window read it from here."""
+# DEFAULT_ASSESSMENT_INTERVAL (imported above from mdt.recist, a leaf module, so the protocol
+# loader needs no import of this module): the one default of protocols, cohort and window.
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,10 @@ MEASURABLE_MM = Fraction(10)
 """Smallest measurable non-nodal lesion on CT/MRI with slices <= 5 mm (RECIST 1.1 §3.1.1)."""
 DEFAULT_TARGET_LIMIT = 2
 """At most 2 target lesions per organ, so 2 in liver-only disease (RECIST 1.1 §3.3.1)."""
+DEFAULT_ASSESSMENT_INTERVAL: dict[str, int] = {"weeks": 8, "cycles": 4}
+"""When the next review is due if a protocol gives no interval (NCT05103020: tumour assessment
+every 8 weeks, i.e. 4 two-weekly cycles).  The one default: protocols, the cohort, the panel's
+scheduling and the window read it from here."""
 ETS_SHRINKAGE = Fraction(20, 100)
 """Early tumour shrinkage: >= 20 % decrease of the target sum (Piessevaux H et al.,
 J Clin Oncol 2013;31:3764-3775, week 8)."""

@@ -15,7 +15,6 @@ from typing import Any
 from mdt.case import VESSEL_STRUCTURES, Case
 from mdt.errors import FieldProblem, NotFound, ValidationError
 from mdt.meeting import SPECIALTIES
-from mdt.panel import DEFAULT_ASSESSMENT_INTERVAL
 from mdt.protocols.model import (
     DEFAULT_PROTOCOL_ID,
     RULE_GROUPS,
@@ -25,7 +24,7 @@ from mdt.protocols.model import (
     Settings,
 )
 from mdt.protocols.rules import OPERATORS, RULE_KINDS, RULE_PARAMS
-from mdt.recist import DEFAULT_TARGET_LIMIT
+from mdt.recist import DEFAULT_ASSESSMENT_INTERVAL, DEFAULT_TARGET_LIMIT
 from mdt.resources import resource_path
 
 FORMAT = "mdt-protocol/1"

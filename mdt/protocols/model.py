@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mdt.panel import DEFAULT_ASSESSMENT_INTERVAL
-from mdt.recist import DEFAULT_TARGET_LIMIT
+from mdt.recist import DEFAULT_ASSESSMENT_INTERVAL, DEFAULT_TARGET_LIMIT
 
 DEFAULT_PROTOCOL_ID = "NCT05103020"
 
