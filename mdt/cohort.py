@@ -17,11 +17,11 @@ from typing import Any
 
 from mdt.case import Case
 from mdt.evaluation import RESPONSES
-from mdt.panel import DEFAULT_ASSESSMENT_INTERVAL, is_overdue, plan_next_review
-from mdt.recist import DEFAULT_TARGET_LIMIT, assess, best_overall_response
+from mdt.panel import is_overdue, plan_next_review
+from mdt.recist import DEFAULT_ASSESSMENT_INTERVAL, DEFAULT_TARGET_LIMIT, assess, best_overall_response
 
 DEFAULT_INTERVAL = DEFAULT_ASSESSMENT_INTERVAL
-"""Used when a case's protocol gives none (see :data:`mdt.panel.DEFAULT_ASSESSMENT_INTERVAL`)."""
+"""Used when a case's protocol gives none (see :data:`mdt.recist.DEFAULT_ASSESSMENT_INTERVAL`)."""
 CONVERTED_OUTCOMES = ("converted", "resected")
 """Treatment outcomes that count as conversion to resectability."""
 
