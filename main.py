@@ -372,16 +372,15 @@ def cmd_import_dicom(args: argparse.Namespace) -> int:
     import json
 
     from mdt.errors import MdtError, ValidationError
-    from mdt.imaging.index import ServicePatients, import_dicom
 
     def progress(done: int, total: int, what: str) -> None:
         if not args.quiet and total:
             print(f"\r{what}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
 
-    with _service(args, sign_in=True) as (db, svc):
+    with _service(args, sign_in=True) as (_db, svc):
         try:
-            report = import_dicom(db, args.path, progress=progress, patients=ServicePatients(svc),
-                                  confirm=(lambda patient, titles: True) if args.create_patients else None)
+            report = svc.import_dicom(args.path, progress=progress,
+                                      confirm=(lambda patient, titles: True) if args.create_patients else None)
         except ValidationError as exc:
             _print_problems(exc)
             return EXIT_USAGE

@@ -19,12 +19,13 @@ from mdt.selftest import SelfTestState, Step, check
 
 
 def step_main_window(state: SelfTestState) -> dict[str, Any]:
+    from mdt.services import Door
     from ui.app import create_window, ensure_application
 
     started = time.perf_counter()
     app = ensure_application([sys.argv[0] if sys.argv else "liver-mdt"])
     chair = next((m for m in state.members if m.role == "chair"), None)
-    window = create_window(state.db, chair, synchronous_tasks=True)
+    window = create_window(Door(state.db), chair, synchronous_tasks=True)
     try:
         window.resize(1280, 800)
         window.show()
@@ -72,7 +73,7 @@ def run_startup_probe(db_url: str | None = None, user: str | None = None,
     def mark(name: str) -> None:
         marks[name] = round(time.perf_counter() - started, 4)
 
-    from mdt.services import Actor, MdtService, seed_demo_if_empty
+    from mdt.services import Actor, Door, MdtService, seed_demo_if_empty
     from mdt.store.db import open_database
     from ui.app import create_window, ensure_application, find_member
 
@@ -87,7 +88,7 @@ def run_startup_probe(db_url: str | None = None, user: str | None = None,
         members = service.list_members()
         member = find_member(service, user) or next(
             (m for m in members if m.role == "chair"), None)
-        window = create_window(db, member)
+        window = create_window(Door(db), member)
         mark("window_built")
         window.resize(1600, 960)
         window.show()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import mdt.store.db as db_module  # noqa: E402
 from mdt.services import Actor, MdtService  # noqa: E402
-from mdt.store import service_impl  # noqa: E402
+from mdt.store import reviews_impl  # noqa: E402
 from mdt.store.db import _clear_holder, _write_holder, open_database  # noqa: E402
 from tests.store_fixtures import make_case  # noqa: E402
 
@@ -60,7 +60,7 @@ def main() -> int:
         real = (db_module._write_holder, db_module._clear_holder)
         db_module._write_holder = db_module._clear_holder = lambda _path: None  # type: ignore[assignment]
         try:
-            bare = _saves(svc, args.saves, lambda *a: service_impl.save_review(svc, *a, amendment=False))
+            bare = _saves(svc, args.saves, lambda *a: reviews_impl.save_review(svc, *a, amendment=False))
         finally:
             db_module._write_holder, db_module._clear_holder = real
         print(f"save_review (new version + audit event, durable): {ours:.2f} ms median of {args.saves}")

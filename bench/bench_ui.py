@@ -135,7 +135,7 @@ APP = f"""
 import sys, time
 sys.path.insert(0, sys.argv[3])
 from ui.app import start_window
-app, window, db = start_window(sys.argv[2], "{USER}")
+app, window, door = start_window(sys.argv[2], "{USER}")
 app.processEvents()
 interactive = time.time() - float(sys.argv[1])
 while window.patients.model.rowCount() < {N_PATIENTS}:   # the list arrives from a worker thread
@@ -170,10 +170,10 @@ def measure_in_process(url: str, runs: int) -> tuple[float, float, float]:
 
     app = ensure_application()
     db = open_database(url)
-    from mdt.services import Actor, MdtService
+    from mdt.services import Actor, Door, MdtService
 
     member = find_member(MdtService(db, Actor(USER)), USER)
-    window = create_window(db, member, synchronous_tasks=False)
+    window = create_window(Door(db), member, synchronous_tasks=False)
     window.resize(1920, 1080)
     window.show()
     app.processEvents()

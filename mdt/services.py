@@ -12,6 +12,13 @@ only a chair signs a meeting; only coordinators and the chair create meetings or
 edit their agenda and attendance; only they edit the registry (except the very
 first member, who bootstraps an empty registry).
 
+The layers, one way (``docs/ARCHITECTURE.md``): the value types are in ``mdt.service_types``;
+each area is implemented in ``mdt.store`` (``patients_impl``, ``reviews_impl``, ``import_impl``,
+``meetings_impl`` with ``mdt.signing``, ``members_impl`` and ``auth_impl``, ``panel_impl``,
+``followup_store``, ``audit_impl``, ``demo_seed``) and ``mdt.imaging.index``; this module is the
+one door over them, and nothing below imports it.  Before sign-in the window holds a
+:class:`Door` (``open_door``): it names the database, signs members in and hands out services.
+
 Errors (``mdt.errors``): ``ValidationError`` (bad input, field + reason),
 ``NotFound``, ``PermissionDenied``, ``ConflictError`` (someone else saved the same
 review first; ``.current`` is their ``ReviewRecord``), ``LockedError`` (the review
@@ -21,9 +28,10 @@ belongs to a signed meeting: use :meth:`MdtService.amend_review`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mdt import signing as _signing
 from mdt.case import Case, Decision, FollowUp, Patient, ProtocolRef, Review, Treatment
@@ -41,16 +49,28 @@ from mdt.service_types import (
     SignInState,
 )
 from mdt.settings import Settings
+from mdt.store import (
+    audit_impl,
+    demo_seed,
+    followup_store,
+    import_impl,
+    meetings_impl,
+    members_impl,
+    panel_impl,
+    patients_impl,
+    reviews_impl,
+)
 from mdt.store import auth_impl as _auth
-from mdt.store import followup_store as _followup_store
-from mdt.store import panel_impl as _panel_impl
-from mdt.store import service_impl as _service_impl
-from mdt.store.db import Database, activity, run_with_retry
+from mdt.store.db import Database, Wait, activity, open_database, run_with_retry
 from mdt.votes import PanelContext
+
+if TYPE_CHECKING:
+    from mdt.imaging.index import ImportReport
+    from mdt.imaging.series import SeriesInfo
 
 __all__ = [
     "Actor", "AuditRecord", "AuditVerification", "ImportSummary", "MdtService", "MeetingRow",
-    "PatientRow", "ReviewRecord", "ReviewVersion", "SignInState", "get_settings",
+    "PatientRow", "ReviewRecord", "ReviewVersion", "SignInState", "Door", "get_settings", "open_door",
     "seed_demo_if_empty", "set_first_password", "sign_in", "sign_in_os", "signin_state",
     "signin_states",
 ]
@@ -60,15 +80,41 @@ __all__ = [
 class MdtService:
     """All reads and writes of the application, for one acting user.
 
-    ``db`` is a :class:`mdt.store.db.Database` (``open_database(url)``).  The object
-    is cheap; create one per window or command.  It keeps no session open between
-    calls, so it is safe to use from one thread at a time per call (create another
-    for a worker thread).
+    ``db`` is a :class:`mdt.store.db.Database` (``open_database(url)``; the window gets its
+    service from a :class:`Door` and never reads ``db``).  The object is cheap; create one per
+    window or command.  It keeps no session open between calls, so it is safe to use from one
+    thread at a time per call (:meth:`fork` gives another for a worker thread).
     """
 
     def __init__(self, db: Database, actor: Actor) -> None:
         self.db = db
         self.actor = actor
+
+    # ---- this service and its database ---------------------------------------------
+
+    def fork(self) -> MdtService:
+        """A service of its own for a worker thread: the same database and member (reads on
+        another thread never share this one's sessions)."""
+        return MdtService(self.db, self.actor)
+
+    def acting_as(self, actor: Actor) -> MdtService:
+        """The same database, acting as another (signed-in) member from now on."""
+        return MdtService(self.db, actor)
+
+    @property
+    def door(self) -> Door:
+        """The database as seen before sign-in: who may sign in (switch user, lock screen)."""
+        return Door(self.db)
+
+    @property
+    def read_only(self) -> bool:
+        """The database is on a read-only file, disk or mount: reads work, every save is refused."""
+        return self.db.read_only
+
+    def on_database_wait(self, listener: Callable[[Wait], None] | None) -> None:
+        """``listener`` hears about four times a second while a save waits for another
+        workstation's write (SQLite), so the window shows a busy cue (None: nobody listens)."""
+        self.db.on_wait = listener
 
     # ---- patients ----------------------------------------------------------------
 
@@ -82,37 +128,37 @@ class MdtService:
         ``status`` matches the latest decision's resectability or the treatment
         outcome; ``due`` keeps patients whose next review is on or before that date.
         """
-        return _impl.list_patients(self, search, protocol, arm, status, due,
-                                   include_archived, limit)
+        return _patients.list_patients(self, search, protocol, arm, status, due,
+                                       include_archived, limit)
 
     def get_patient(self, patient_id: str) -> PatientRow:
-        return _impl.get_patient(self, patient_id)
+        return _patients.get_patient(self, patient_id)
 
     def get_case(self, patient_id: str) -> Case:
         """The patient with the current version of every review, oldest first."""
-        return _impl.get_case(self, patient_id)
+        return _patients.get_case(self, patient_id)
 
     def create_patient(self, patient: Patient, protocol: ProtocolRef | None = None,
                        treatment: Treatment | None = None) -> PatientRow:
         """ValidationError if the id is empty or already used."""
-        return _impl.create_patient(self, patient, protocol, treatment)
+        return _patients.create_patient(self, patient, protocol, treatment)
 
     def update_patient(self, patient: Patient, protocol: ProtocolRef | None = None,
                        reason: str | None = None) -> PatientRow:
         """Update demographics (and the protocol/arm when given) of ``patient.id``."""
-        return _impl.update_patient(self, patient, protocol, reason)
+        return _patients.update_patient(self, patient, protocol, reason)
 
     def archive_patient(self, patient_id: str, reason: str) -> PatientRow:
         """Hide from the default list; nothing is deleted.  A reason is required."""
-        return _impl.archive_patient(self, patient_id, reason, True)
+        return _patients.archive_patient(self, patient_id, reason, True)
 
     def unarchive_patient(self, patient_id: str, reason: str) -> PatientRow:
-        return _impl.archive_patient(self, patient_id, reason, False)
+        return _patients.archive_patient(self, patient_id, reason, False)
 
     def set_treatment(self, patient_id: str, treatment: Treatment | None,
                       reason: str | None = None) -> Treatment | None:
         """Replace the treatment course (regimen, cycles given, outcome)."""
-        return _impl.set_treatment(self, patient_id, treatment, reason)
+        return _patients.set_treatment(self, patient_id, treatment, reason)
 
     def set_follow_up(self, patient_id: str, follow_up: FollowUp | None,
                       reason: str | None = None) -> Case:
@@ -125,15 +171,15 @@ class MdtService:
 
     def list_reviews(self, patient_id: str) -> list[ReviewRecord]:
         """Current version of each review, oldest first."""
-        return _impl.list_reviews(self, patient_id)
+        return _reviews.list_reviews(self, patient_id)
 
     def get_review(self, review_id: int) -> ReviewRecord:
-        return _impl.get_review(self, review_id)
+        return _reviews.get_review(self, review_id)
 
     def add_review(self, patient_id: str, review: Review,
                    reason: str | None = None) -> ReviewRecord:
         """A new review (version 1).  ValidationError if its date is before the birth date."""
-        return _impl.add_review(self, patient_id, review, reason)
+        return _reviews.add_review(self, patient_id, review, reason)
 
     def save_review(self, review_id: int, review: Review, expected_version: int,
                     reason: str, *, patient_id: str | None = None) -> ReviewRecord:
@@ -148,15 +194,15 @@ class MdtService:
         patient is refused (ValidationError), nothing is saved.  The ratings
         (``panel.votes``) cannot change here: use :meth:`cast_vote` / :meth:`withdraw_vote`.
         """
-        return _impl.save_review(self, review_id, review, expected_version, reason,
-                                 amendment=False, patient_id=patient_id)
+        return _reviews.save_review(self, review_id, review, expected_version, reason,
+                                     amendment=False, patient_id=patient_id)
 
     def amend_review(self, review_id: int, review: Review, expected_version: int,
                      reason: str, *, patient_id: str | None = None) -> ReviewRecord:
         """Change a review locked by a signed meeting: a new version plus an Amendment
         on that meeting (reason, author, what changed), which the minutes print."""
-        return _impl.save_review(self, review_id, review, expected_version, reason,
-                                 amendment=True, patient_id=patient_id)
+        return _reviews.save_review(self, review_id, review, expected_version, reason,
+                                     amendment=True, patient_id=patient_id)
 
     # ---- the panel: ratings and decision ---------------------------------------------
 
@@ -203,7 +249,7 @@ class MdtService:
 
     def review_history(self, review_id: int) -> list[ReviewVersion]:
         """Every version, oldest first."""
-        return _impl.review_history(self, review_id)
+        return _reviews.review_history(self, review_id)
 
     # ---- import / export ------------------------------------------------------------
 
@@ -222,52 +268,52 @@ class MdtService:
         of a patient in signed minutes, raises LockedFieldsError naming each path, and
         nothing is written.
         """
-        return _impl.import_cases(self, cases)
+        return _import.import_cases(self, cases)
 
     def export_case(self, patient_id: str) -> Case:
         """The case as stored (current versions); ``caseformat.dump_case`` writes it."""
-        return _impl.get_case(self, patient_id)
+        return _patients.get_case(self, patient_id)
 
     # ---- members -------------------------------------------------------------------
 
     def list_members(self, include_inactive: bool = False) -> list[Member]:
-        return _impl.list_members(self, include_inactive)
+        return _members.list_members(self, include_inactive)
 
     def get_member(self, member_id: int) -> Member:
-        return _impl.get_member(self, member_id)
+        return _members.get_member(self, member_id)
 
     def add_member(self, member: Member) -> Member:
         """Chair/coordinator only (anyone when the registry is empty).  Names are unique."""
-        return _impl.add_member(self, member)
+        return _members.add_member(self, member)
 
     def update_member(self, member: Member) -> Member:
         """Chair/coordinator only; ``member.id`` is required."""
-        return _impl.update_member(self, member)
+        return _members.update_member(self, member)
 
     # ---- meetings --------------------------------------------------------------------
 
     def list_meetings(self) -> list[MeetingRow]:
         """Newest first."""
-        return _impl.list_meetings(self)
+        return _meetings.list_meetings(self)
 
     def get_meeting(self, meeting_id: str) -> Meeting:
         """With attendees, agenda (by position), signature and amendments."""
-        return _impl.get_meeting(self, meeting_id)
+        return _meetings.get_meeting(self, meeting_id)
 
     def create_meeting(self, meeting: Meeting) -> Meeting:
         """Chair/coordinator only.  Attendees are matched to the registry by id or name;
         the agenda's patients must exist."""
-        return _impl.create_meeting(self, meeting)
+        return _meetings.create_meeting(self, meeting)
 
     def update_meeting(self, meeting: Meeting) -> Meeting:
         """Change date/time/board/chair/minute taker/attendees (not the agenda).
         Chair/coordinator only; LockedError once signed."""
-        return _impl.update_meeting(self, meeting)
+        return _meetings.update_meeting(self, meeting)
 
     def set_agenda(self, meeting_id: str, items: Sequence[AgendaItem]) -> Meeting:
         """Replace the agenda (positions follow the given order).
         Chair/coordinator only; LockedError once signed."""
-        return _impl.set_agenda(self, meeting_id, items)
+        return _meetings.set_agenda(self, meeting_id, items)
 
     def sign_meeting(self, meeting_id: str, password: str) -> Signature:
         """Chair only, signed in, and the chair's password again (21 CFR 11.200: both
@@ -281,13 +327,13 @@ class MdtService:
     def signed_minutes(self, meeting_id: str) -> bytes | None:
         """The minutes PDF exactly as the chair signed it (None if unsigned or signed
         before signatures carried keys)."""
-        return _impl.signed_minutes(self, meeting_id)
+        return _meetings.signed_minutes(self, meeting_id)
 
     def amend_meeting(self, meeting_id: str, reason: str, summary: str,
                       patient_id: str | None = None) -> Meeting:
         """Record an amendment (reason + what changed) on a signed meeting, e.g. a
         corrected attendance; chair/coordinator only."""
-        return _impl.amend_meeting(self, meeting_id, reason, summary, patient_id)
+        return _meetings.amend_meeting(self, meeting_id, reason, summary, patient_id)
 
     # ---- sign-in, passwords, keys, settings ------------------------------------------------
 
@@ -319,25 +365,105 @@ class MdtService:
         """Chair/coordinator; ValidationError names the setting and the rule."""
         return _auth.set_setting(self, key, value)
 
+    # ---- imaging index ---------------------------------------------------------------------
+
+    def list_series(self, patient_id: str | None = None) -> list[SeriesInfo]:
+        """The indexed DICOM series of a patient (every series when None), as the viewer lists them."""
+        from mdt.imaging import index  # pydicom and numpy load when images are first asked for
+
+        return index.list_series(self.db, patient_id)
+
+    def find_instance(self, sop_instance_uid: str,
+                      frame_number: int | None = None) -> tuple[SeriesInfo, int]:
+        """The series holding an image (and the frame's position in it); NotFound when the
+        image is not indexed."""
+        from mdt.imaging import index
+
+        return index.find_instance(self.db, sop_instance_uid, frame_number)
+
+    def import_dicom(self, source: str | os.PathLike[str], *,
+                     progress: Callable[[int, int, str], None] | None = None,
+                     cancelled: Callable[[], bool] | None = None,
+                     confirm: Callable[[Patient, Sequence[str]], bool] | None = None) -> ImportReport:
+        """Index a DICOM folder, DICOMDIR or zip (``mdt.imaging.index``).  A patient not yet in
+        the list is created (through this service, audited) only when ``confirm`` agrees."""
+        from mdt.imaging import index
+
+        return index.import_dicom(self.db, source, progress=progress, cancelled=cancelled,
+                                  patients=index.ServicePatients(self), confirm=confirm)
+
     # ---- audit ---------------------------------------------------------------------------
 
     def patient_history(self, patient_id: str) -> list[AuditRecord]:
         """Every audit event about this patient (and its reviews), oldest first."""
-        return _impl.patient_history(self, patient_id)
+        return _audit.patient_history(self, patient_id)
 
     def audit_events(self, limit: int | None = None,
                      include_seals: bool = False) -> list[AuditRecord]:
         """Newest first.  ``data.seal`` events (the content hashes of the rows each
         transaction wrote, ``mdt.store.seal``) only with ``include_seals``."""
-        return _impl.audit_events(self, limit, include_seals)
+        return _audit.audit_events(self, limit, include_seals)
 
     def audit_head(self) -> str:
         """Hash of the newest audit event ("" for an empty trail)."""
-        return _impl.audit_head(self)
+        return _audit.audit_head(self)
 
     def verify_audit(self) -> AuditVerification:
         """Walk the SHA-256 chain; name the first broken link."""
-        return _impl.verify_audit(self)
+        return _audit.verify_audit(self)
+
+
+class Door:
+    """The door to one open database: what happens before anyone has signed in.
+
+    The window holds a door and the services it hands out, never the database itself: the
+    door names the database (status bar), says whether it is read-only, seeds the demo data on
+    an empty one, lists who may sign in, signs them in, and gives the service of whoever did.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @property
+    def label(self) -> str:
+        """The database as the status bar and About name it (a file, or the server without
+        its password)."""
+        return self._db.where()
+
+    @property
+    def read_only(self) -> bool:
+        return self._db.read_only
+
+    def close(self) -> None:
+        self._db.close()
+
+    def service(self, actor: Actor) -> MdtService:
+        return MdtService(self._db, actor)
+
+    def seed_demo_if_empty(self) -> bool:
+        return seed_demo_if_empty(self._db)
+
+    def signin_states(self) -> list[SignInState]:
+        return signin_states(self._db)
+
+    def sign_in(self, name: str, password: str) -> Actor:
+        return sign_in(self._db, name, password)
+
+    def set_first_password(self, name: str, password: str) -> Actor:
+        return set_first_password(self._db, name, password)
+
+    def sign_in_os(self, login: str | None = None) -> Actor | None:
+        return sign_in_os(self._db, login)
+
+    def add_first_member(self, member: Member) -> Member:
+        """The very first member of an empty registry adds themself (nobody else could)."""
+        return MdtService(self._db, Actor(member.name)).add_member(member)
+
+
+def open_door(url: str | None = None) -> Door:
+    """Open (and migrate) the database at ``url`` (default: the configured one); MdtError in
+    words when it cannot open."""
+    return Door(open_database(url))
 
 
 def seed_demo_if_empty(db: Database, actor: Actor | None = None,
@@ -345,7 +471,7 @@ def seed_demo_if_empty(db: Database, actor: Actor | None = None,
     """On a database with no patients and no members, store mdt.demo's members,
     patients and meeting (dates placed around ``meeting_date``, default the demo's
     fixed date) in one transaction.  Returns True when it seeded."""
-    return _impl.seed_demo_if_empty(db, actor or Actor("demo", "coordinator"), meeting_date)
+    return _seed.seed_demo_if_empty(db, actor or Actor("demo", "coordinator"), meeting_date)
 
 
 def sign_in(db: Database, name: str, password: str) -> Actor:
@@ -417,6 +543,13 @@ class _Calls:
         return call
 
 
-_impl: Any = _Calls(_service_impl)
-_panel: Any = _Calls(_panel_impl)
-_fu: Any = _Calls(_followup_store)
+# One per area of the implementation (mdt.store.*_impl): each call retried and named alike.
+_patients: Any = _Calls(patients_impl)
+_reviews: Any = _Calls(reviews_impl)
+_import: Any = _Calls(import_impl)
+_members: Any = _Calls(members_impl)
+_meetings: Any = _Calls(meetings_impl)
+_audit: Any = _Calls(audit_impl)
+_seed: Any = _Calls(demo_seed)
+_panel: Any = _Calls(panel_impl)
+_fu: Any = _Calls(followup_store)

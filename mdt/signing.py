@@ -30,7 +30,7 @@ from mdt import keys
 from mdt.meeting import Signature
 from mdt.minutes import collect_minutes, pades, render_minutes
 from mdt.minutes.collect import MinutesSource
-from mdt.store import auth_impl, service_impl
+from mdt.store import auth_impl, meetings_impl
 from mdt.store.common import Caller
 
 SIGN_AS_PDFA = True
@@ -43,9 +43,9 @@ class SigningService(Caller, MinutesSource, Protocol):
 
 
 def sign_meeting(svc: SigningService, meeting_id: str, password: str) -> Signature:
-    service_impl.check_signer(svc, meeting_id)
+    meetings_impl.check_signer(svc, meeting_id)
     key, certificate = auth_impl.unlock_signing_key(svc, password)
-    seen_head, head_hash = service_impl.signing_head(svc)
+    seen_head, head_hash = meetings_impl.signing_head(svc)
     at = datetime.now(UTC)
     meeting, items, quorum = collect_minutes(svc, meeting_id)
     as_signed = dataclasses.replace(meeting, signature=Signature(
@@ -56,7 +56,7 @@ def sign_meeting(svc: SigningService, meeting_id: str, password: str) -> Signatu
     signed_pdf = pades.sign_pdf(buf.getvalue(), key, certificate, signer=svc.actor.name,
                                 reason=f"Chair's signature of the minutes of {meeting_id}",
                                 location=meeting.institution)
-    return service_impl.sign_meeting(svc, meeting_id, signed_at=at, seen_head=seen_head, key=key,
+    return meetings_impl.sign_meeting(svc, meeting_id, signed_at=at, seen_head=seen_head, key=key,
                                      certificate_pem=certificate, minutes_pdf=signed_pdf)
 
 
@@ -82,9 +82,9 @@ class MinutesVerification:
 
 
 def verify_minutes(svc: Caller, pdf: bytes) -> MinutesVerification:
-    records = service_impl.signature_records(svc)
+    records = meetings_impl.signature_records(svc)
     trusted = [r.certificate_pem for r in records if r.certificate_pem] + \
-        service_impl.member_certificates(svc)
+        meetings_impl.member_certificates(svc)
     try:
         reports = pades.validate_pdf(pdf, trusted)
     except pades.NotAPdf as exc:
@@ -122,7 +122,7 @@ def verify_minutes(svc: Caller, pdf: bytes) -> MinutesVerification:
                      "every signed record")
     else:
         meeting_id = match.meeting_id
-        problem = service_impl.signature_problem(svc, match.meeting_id)
+        problem = meetings_impl.signature_problem(svc, match.meeting_id)
         if problem:
             broken = True
             lines.append(f"database: the record of meeting {match.meeting_id} no longer "

@@ -8,6 +8,7 @@ import the whole package in a fresh interpreter.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,115 @@ def test_importing_every_mdt_module_loads_no_qt() -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
+
+# --------------------------------------------------------------------------- one door (issue 16)
+
+UI_DATABASE_NAMES = ("Database", "open_database", "MdtService")
+"""Names ui code may not call or name as a value: the window holds a ``Door`` and the services
+it hands out (``door.service``, ``service.fork``, ``service.acting_as``), never the database,
+and never builds a service over a database of its own.  (Annotations may name MdtService.)"""
+
+
+def _database_touches(source: str, filename: str = "<test>") -> list[tuple[int, str]]:
+    """(line, what) of every place that reaches the database past the service: reading or
+    writing an attribute called ``db`` (``service.db``, ``self.db``), calling ``Database`` /
+    ``open_database`` / ``MdtService`` (however imported), or importing the store."""
+    tree = ast.parse(source, filename=filename)
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "db":
+            found.append((node.lineno, f"{ast.unparse(node)}"))
+        elif isinstance(node, ast.Call):
+            fn = node.func
+            name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
+            if name in UI_DATABASE_NAMES:
+                found.append((node.lineno, f"{name}(…)"))
+        elif isinstance(node, ast.ImportFrom) and node.module and (
+                node.module.startswith("mdt.store") or node.module.startswith("sqlalchemy")):
+            found.append((node.lineno, f"from {node.module} import …"))
+        elif isinstance(node, ast.ImportFrom) and node.module == "mdt.services":
+            found += [(node.lineno, f"import {a.name}") for a in node.names
+                      if a.name in ("Database", "open_database")]
+    return found
+
+
+def test_ui_never_touches_the_database_past_the_service() -> None:
+    offenders = [f"{path.relative_to(ROOT)}:{line}: {what}"
+                 for path in sorted((ROOT / "ui").rglob("*.py"))
+                 for line, what in _database_touches(path.read_text(encoding="utf-8"), str(path))]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("source, found", [
+    ("rows = list_series(self.service.db, pid)", ["self.service.db"]),
+    ("db, actor = service.db, service.actor", ["service.db"]),
+    ("self.db = db", ["self.db"]),
+    ("svc = MdtService(db, actor)", ["MdtService(…)"]),
+    ("svc = services.MdtService(door, actor)", ["MdtService(…)"]),
+    ("d = open_database(url)", ["open_database(…)"]),
+    ("from mdt.store.db import open_database", ["from mdt.store.db import …"]),
+    ("from sqlalchemy.engine import make_url", ["from sqlalchemy.engine import …"]),
+    ("worker = self.service.fork()", []),
+    ("self.service = self.service.acting_as(actor)", []),
+    ("def load(service: MdtService) -> None: ...", []),
+    ("dialog = SignInDialog(self.service.door)", []),
+])
+def test_database_touches_are_found_however_they_are_written(source: str, found: list[str]) -> None:
+    assert [what for _line, what in _database_touches(source)] == found
+
+
+# --------------------------------------------------------------------------- the imaging index
+
+SQL_KEYWORD = re.compile(r"^\s*(select|insert|update|delete|create|drop|alter|pragma|with)\b", re.IGNORECASE)
+TABLE_NAME = re.compile(r"\b(dicom_\w+|patients?|reviews?|review_versions?|meetings?|members?|audit_\w+)\b",
+                        re.IGNORECASE)
+"""A string holds SQL when it opens with a statement and names a table of the schema."""
+RAW_SQL_CALLS = ("text", "exec_driver_sql", "literal_column", "TextClause")
+
+
+def _untyped_store_access(source: str, filename: str = "<test>") -> list[tuple[int, str]]:
+    """(line, what) of every way a module can reach the database untyped: SQL written as text
+    (``text(...)``, ``exec_driver_sql``, a string that reads as a statement), a ``type: ignore``
+    comment, or a ``db`` / ``session`` parameter that is not annotated with a type."""
+    found: list[tuple[int, str]] = []
+    for lineno, line in enumerate(source.splitlines(), 1):
+        if "type: ignore" in line:
+            found.append((lineno, "type: ignore"))
+    tree = ast.parse(source, filename=filename)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            fn = node.func
+            name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
+            if name in RAW_SQL_CALLS:
+                found.append((node.lineno, f"{name}(…)"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                SQL_KEYWORD.search(node.value) and TABLE_NAME.search(node.value):
+            found.append((node.lineno, "SQL in a string"))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for a in node.args.args + node.args.kwonlyargs:
+                if a.arg in ("db", "session", "s") and a.annotation is None:
+                    found.append((node.lineno, f"untyped {a.arg}"))
+    return found
+
+
+def test_imaging_index_reaches_the_database_typed_and_through_its_models() -> None:
+    """The DICOM index is one implementation area behind the service (``MdtService.list_series``,
+    ``find_instance``, ``import_dicom``): typed ``Database`` and mapped models, no SQL text and
+    no silenced type errors."""
+    path = ROOT / "mdt" / "imaging" / "index.py"
+    assert _untyped_store_access(path.read_text(encoding="utf-8"), str(path)) == []
+
+
+@pytest.mark.parametrize("source, found", [
+    ('session.execute(text("SELECT path FROM dicom_file"))', ["text(…)", "SQL in a string"]),
+    ('conn.exec_driver_sql("delete from dicom_file where 1")', ["exec_driver_sql(…)", "SQL in a string"]),
+    ("with db.read() as session:  # type: ignore[attr-defined]\n    pass", ["type: ignore"]),
+    ("def list_series(db, patient_id: str) -> list: ...", ["untyped db"]),
+    ("def list_series(db: Database, patient_id: str) -> list: ...", []),
+    ("session.execute(select(DicomFileModel.path).where(DicomFileModel.size > 0))", []),
+    ('QUERY = "select path, size from dicom_file"', ["SQL in a string"]),
+    ('label = QLabel("Select a series from the list")', []),
+    ('"""Series are deleted and rewritten whole; an unknown patient is created on request."""', []),
+])
+def test_untyped_store_access_is_found_however_it_is_written(source: str, found: list[str]) -> None:
+    assert [what for _line, what in _untyped_store_access(source)] == found

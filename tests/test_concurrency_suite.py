@@ -240,10 +240,10 @@ from tests.store_fixtures import make_review
 db = open_database(sys.argv[2])
 svc = MdtService(db, Actor("Dr Holder"))
 with activity("Dr Holder", "importing case files"), db.write() as s:
-    from mdt.store import service_impl
     from mdt.store.common import find_patient
-    service_impl._add_review(s, svc.actor, find_patient(s, "S-1", lock=True),
-                             make_review(date(2026, 9, 1)), "held")
+    from mdt.store.reviews_impl import insert_review
+    insert_review(s, svc.actor, find_patient(s, "S-1", lock=True),
+                  make_review(date(2026, 9, 1)), "held")
     print("holding", flush=True)
     time.sleep(float(sys.argv[3]))
 print("released", flush=True)

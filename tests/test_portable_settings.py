@@ -67,7 +67,7 @@ def test_portable_window_keeps_its_geometry_in_data_and_restores_it(
         qtbot, app_names: None, frozen_at: Path, tmp_path: Path) -> None:  # noqa: ANN001
     from PySide6.QtCore import QSettings
 
-    from mdt.services import Actor, MdtService, seed_demo_if_empty
+    from mdt.services import Actor, Door, MdtService, seed_demo_if_empty
     from mdt.store.db import open_database
     from ui.app import create_window
     from ui.settings import apply_settings_location, use_settings_folder
@@ -79,7 +79,7 @@ def test_portable_window_keeps_its_geometry_in_data_and_restores_it(
         assert apply_settings_location() == data
         seed_demo_if_empty(db)
         chair = next(m for m in MdtService(db, Actor("t")).list_members() if m.role == "chair")
-        first = create_window(db, chair, synchronous_tasks=True)
+        first = create_window(Door(db), chair, synchronous_tasks=True)
         qtbot.addWidget(first)
         first.show()
         assert not first.restore_layout()  # nothing saved yet: a first start fills the screen
@@ -92,7 +92,7 @@ def test_portable_window_keeps_its_geometry_in_data_and_restores_it(
         assert QSettings(str(ini), QSettings.Format.IniFormat).value("main/geometry") == saved
         assert not (tmp_path / "home" / ".config").exists()  # the host's settings untouched
 
-        second = create_window(db, chair, synchronous_tasks=True)
+        second = create_window(Door(db), chair, synchronous_tasks=True)
         qtbot.addWidget(second)
         assert second.restore_layout()  # read back from data/
         second.close()

@@ -55,7 +55,7 @@ def test_signed_minutes_validate_with_pyhanko_and_fail_after_a_one_byte_change(d
     sig = chair.sign_meeting(mid, TEST_PASSWORD)
     pdf = chair.signed_minutes(mid)
     assert pdf is not None and pdf.startswith(b"%PDF")
-    cert = next(s for s in __import__("mdt.store.service_impl", fromlist=["x"])
+    cert = next(s for s in __import__("mdt.store.meetings_impl", fromlist=["x"])
                 .signature_records(chair) if s.meeting_id == mid).certificate_pem
     status = _pyhanko_status(pdf, cert)
     assert status.bottom_line and status.intact and status.valid and status.trusted

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from mdt import demo
+from mdt.services import Door
 from tests.signin_fixtures import TEST_PASSWORD, signed_in
 from tests.ui_shell_fixtures import *  # noqa: F401,F403
 from ui.signin import SignInDialog
@@ -16,7 +17,7 @@ def _ok(dialog) -> None:  # noqa: ANN001
 
 
 def test_nothing_is_preselected_and_enter_signs_nobody_in(qtbot, seeded_db) -> None:
-    dialog = SignInDialog(seeded_db)
+    dialog = SignInDialog(Door(seeded_db))
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.list.currentRow() == -1 and dialog.chosen_name() is None
@@ -26,7 +27,7 @@ def test_nothing_is_preselected_and_enter_signs_nobody_in(qtbot, seeded_db) -> N
 
 
 def test_first_sign_in_chooses_a_password_then_it_is_asked(qtbot, seeded_db) -> None:
-    dialog = SignInDialog(seeded_db)
+    dialog = SignInDialog(Door(seeded_db))
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.choose("bo chen")
@@ -38,7 +39,7 @@ def test_first_sign_in_chooses_a_password_then_it_is_asked(qtbot, seeded_db) -> 
     dialog.repeat.setText("a long password 1")
     _ok(dialog)
     assert dialog.actor is not None and dialog.actor.authenticated
-    again = SignInDialog(seeded_db)
+    again = SignInDialog(Door(seeded_db))
     qtbot.addWidget(again)
     again.show()
     assert again.choose("Bo Chen") and not again.repeat.isVisible()

@@ -172,9 +172,10 @@ def test_task_runner_reports_progress_and_cancels(qtbot):
 
 
 def test_patient_list_is_read_off_the_main_thread_at_start_up(qtbot, qsettings_tmp, seeded_db, chair):
+    from mdt.services import Door
     from ui.app import create_window
 
-    window = create_window(seeded_db, chair)                      # a real thread pool
+    window = create_window(Door(seeded_db), chair)                      # a real thread pool
     qtbot.addWidget(window)
     assert window.patients.model.rowCount() == 0                  # usable before the list arrives
     assert window.patients.count_label.text() == "Loading patients…"

@@ -56,11 +56,12 @@ def chair(seeded_db):
 
 def make_window(qtbot, db, member):
     """The main window with ``member`` signed in (as the sign-in dialog would have done)."""
+    from mdt.services import Door
     from tests.signin_fixtures import signed_in
     from ui.app import create_window, ensure_application
 
     ensure_application()
-    window = create_window(db, member, signed_in(db, member.name), synchronous_tasks=True,
+    window = create_window(Door(db), member, signed_in(db, member.name), synchronous_tasks=True,
                            today=lambda: FIXED_TODAY)
     qtbot.addWidget(window)
     window.resize(1920, 1080)

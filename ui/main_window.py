@@ -385,13 +385,11 @@ class MainWindow(QMainWindow):
         self.tasks.started.connect(self._task_started)
         self.tasks.progressed.connect(self._task_progress)
         self.tasks.finished.connect(self._task_finished)
-        db = getattr(self.service, "db", None)
-        if db is not None and hasattr(db, "on_wait"):
-            db.on_wait = self._database_wait
-            if getattr(db, "read_only", False):
-                self.db_status.setText(f"Database: {self.db_label} (read-only)")
-                self.db_status.setToolTip("The database is on a read-only file, disk or mount: "
-                                          "you can read, print and export; nothing can be saved.")
+        self.service.on_database_wait(self._database_wait)
+        if self.service.read_only:
+            self.db_status.setText(f"Database: {self.db_label} (read-only)")
+            self.db_status.setToolTip("The database is on a read-only file, disk or mount: "
+                                      "you can read, print and export; nothing can be saved.")
 
     def _database_wait(self, wait: Any) -> None:
         """Another workstation is writing (SQLite): a busy cue while this save waits for it.
@@ -564,10 +562,10 @@ class MainWindow(QMainWindow):
         department's thousands of patients) so the window is usable at once."""
         archived = self.patients.archived.isChecked()
         if background:
-            db, actor = self.service.db, self.service.actor
+            worker = self.service.fork()  # reads on the worker thread never share a session
             self.patients.count_label.setText("Loading patients…")
             return self.tasks.run(
-                "", lambda _task: MdtService(db, actor).list_patients(include_archived=archived),
+                "", lambda _task: worker.list_patients(include_archived=archived),
                 self._patients_loaded,
                 lambda exc, _tb: self.report_error("Cannot list patients", exc))
         try:
@@ -947,9 +945,9 @@ class MainWindow(QMainWindow):
         """Every patient's facts on a worker thread, then the Outcomes view's statistics."""
         from ui.outcomes.view import load_facts
 
-        db, actor = self.service.db, self.service.actor
+        worker = self.service.fork()
         self.outcomes.status.setText("Reading the patients' records…")
-        return self.tasks.run("", lambda _task: load_facts(lambda: MdtService(db, actor)),
+        return self.tasks.run("", lambda _task: load_facts(worker),
                               self.outcomes.set_facts,
                               lambda exc, _tb: self.report_error("Outcomes not available", exc))
 
@@ -1198,12 +1196,12 @@ class MainWindow(QMainWindow):
 
     def _render_pdf(self, what: str, render: Callable[[MdtService], object], path: str,
                     open_viewer: bool) -> TaskHandle:
-        db, actor = self.service.db, self.service.actor
+        # A service of its own: reads on the worker thread never share a session.
+        worker = self.service.fork()
 
         def work(task: TaskHandle) -> str:
             task.progress(0, 0, what)
-            # A service of its own: reads on this worker thread never share a session.
-            render(MdtService(db, actor))
+            render(worker)
             return path
 
         def done(out: str) -> None:
@@ -1243,7 +1241,7 @@ class MainWindow(QMainWindow):
         """Another member signs in (with their password); nothing is preselected."""
         from ui.signin import SignInDialog
 
-        dialog = SignInDialog(self.service.db, self, title="Switch user")
+        dialog = SignInDialog(self.service.door, self, title="Switch user")
 
         def chosen() -> None:
             if dialog.actor is not None and dialog.actor.member_id != self.service.actor.member_id:
@@ -1261,7 +1259,7 @@ class MainWindow(QMainWindow):
                        if m.id == actor.member_id), None)
         changed = actor.member_id != self.service.actor.member_id
         self.member = member
-        self.service = MdtService(self.service.db, actor)
+        self.service = self.service.acting_as(actor)
         who = actor.name
         if member is not None:
             who += f"  ({SPECIALTY_LABELS.get(member.specialty, member.specialty)}, {member.role})"
@@ -1323,7 +1321,7 @@ class MainWindow(QMainWindow):
         self.centralWidget().setVisible(False)  # no patient data on an unattended screen
         if self._presentation is not None:
             self._presentation.setVisible(False)
-        screen = LockScreen(self.service.db, self.service.actor, self,
+        screen = LockScreen(self.service.door, self.service.actor, self,
                             confirm_switch=self.confirm_discard)
         screen.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.locked_screen = screen

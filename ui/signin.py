@@ -2,7 +2,7 @@
 
 Nothing is preselected: Enter in an empty sign-in dialog signs nobody in.  A member
 without a password yet chooses one (twice) at first sign-in; the password hash and
-the signing key are made by ``mdt.services.set_first_password``.  Every check is in
+the signing key are made by ``mdt.services.Door.set_first_password``.  Every check is in
 ``mdt``: these dialogs only collect what the member types.
 """
 
@@ -25,14 +25,7 @@ from PySide6.QtWidgets import (
 from mdt.auth import MIN_PASSWORD_LENGTH
 from mdt.errors import FieldProblem, MdtError, ValidationError
 from mdt.meeting import ROLES, SPECIALTIES, SPECIALTY_LABELS, Member
-from mdt.services import (
-    Actor,
-    MdtService,
-    SignInState,
-    set_first_password,
-    sign_in,
-    signin_states,
-)
+from mdt.services import Actor, Door, SignInState
 from ui.patients.dialogs import _FormDialog, problems_text
 
 
@@ -64,13 +57,13 @@ class SignInDialog(_FormDialog):
     fills the name a user gave on the command line (still not selected until found).
     On an empty registry the first member adds themself here (a coordinator or chair)."""
 
-    def __init__(self, db, parent: QWidget | None = None, *, title: str = "Who are you?",
+    def __init__(self, door: Door, parent: QWidget | None = None, *, title: str = "Who are you?",
                  intro: str | None = None, typed: str | None = None):
         super().__init__(title, parent)
-        self.db = db
+        self.door = door
         self.actor: Actor | None = None
         try:
-            self.states: list[SignInState] = signin_states(db)
+            self.states: list[SignInState] = door.signin_states()
         except MdtError:
             self.states = []
         self.list = _NoDefaultList()
@@ -165,12 +158,12 @@ class SignInDialog(_FormDialog):
         if not st.has_password:
             if self.password.text() != self.repeat.text():
                 raise ValidationError(FieldProblem("password", "the two passwords differ"))
-            self.actor = set_first_password(self.db, st.name, self.password.text())
+            self.actor = self.door.set_first_password(st.name, self.password.text())
             return
         if not self.password.text():
             raise ValidationError(FieldProblem("password", "type your password"))
         try:
-            self.actor = sign_in(self.db, st.name, self.password.text())
+            self.actor = self.door.sign_in(st.name, self.password.text())
         except MdtError:
             self.password.clear()
             self.password.setFocus()
@@ -185,10 +178,10 @@ class SignInDialog(_FormDialog):
         from mdt.auth import check_new_password
 
         check_new_password(self.password.text(), name)
-        MdtService(self.db, Actor(name)).add_member(Member(
+        self.door.add_first_member(Member(
             name=name, specialty=self.new_specialty.currentData(),
             role=self.new_role.currentText()))
-        self.actor = set_first_password(self.db, name, self.password.text())
+        self.actor = self.door.set_first_password(name, self.password.text())
 
 
 class LockScreen(SignInDialog):
@@ -198,9 +191,9 @@ class LockScreen(SignInDialog):
     member signs in, the window asks ``confirm_switch`` first (it names what would be
     lost), so nothing unsaved disappears silently."""
 
-    def __init__(self, db, locked: Actor, parent: QWidget | None = None, *,
+    def __init__(self, door: Door, locked: Actor, parent: QWidget | None = None, *,
                  confirm_switch: Callable[[Actor], bool] | None = None):
-        super().__init__(db, parent, title="Locked",
+        super().__init__(door, parent, title="Locked",
                          intro=f"Locked after inactivity. {locked.name}: type your password "
                                f"to continue, or choose another name to sign in as someone "
                                f"else.")

@@ -48,21 +48,29 @@ class PatientDirectory(Protocol):
     def create(self, patient: Patient) -> None: ...
 
 
+class PatientService(Protocol):
+    """The two calls of ``mdt.services.MdtService`` the importer makes."""
+
+    def get_patient(self, patient_id: str) -> object: ...
+
+    def create_patient(self, patient: Patient) -> object: ...
+
+
 class ServicePatients:
     """PatientDirectory over ``mdt.services.MdtService`` (audit trail included)."""
 
-    def __init__(self, service: object) -> None:
+    def __init__(self, service: PatientService) -> None:
         self.service = service
 
     def exists(self, patient_id: str) -> bool:
         try:
-            self.service.get_case(patient_id)  # type: ignore[attr-defined]
+            self.service.get_patient(patient_id)
         except NotFound:
             return False
         return True
 
     def create(self, patient: Patient) -> None:
-        self.service.create_patient(patient)  # type: ignore[attr-defined]
+        self.service.create_patient(patient)
 
 
 ConfirmPatient = Callable[[Patient, Sequence[str]], bool]
@@ -150,8 +158,23 @@ def _orientation_text(o: Sequence[float] | None) -> str | None:
     return None if o is None else "\\".join(f"{v:.6g}" for v in o)
 
 
-def _orientation_of(text: str | None) -> tuple[float, ...] | None:
-    return None if not text else tuple(float(v) for v in text.split("\\"))
+Orientation = tuple[float, float, float, float, float, float]
+
+
+def _orientation_of(text: str | None) -> Orientation | None:
+    """The six direction cosines stored by ``_orientation_text`` (None when absent or not six)."""
+    if not text:
+        return None
+    v = [float(x) for x in text.split("\\")]
+    return (v[0], v[1], v[2], v[3], v[4], v[5]) if len(v) == 6 else None
+
+
+def _xyz(x: float | None, y: float | None, z: float | None) -> tuple[float, float, float] | None:
+    return None if x is None or y is None or z is None else (x, y, z)
+
+
+def _pair(row: float | None, col: float | None) -> tuple[float, float] | None:
+    return None if row is None or col is None else (row, col)
 
 
 def phase_text(phase: Phase) -> str:
@@ -171,12 +194,11 @@ def phase_of(text: str | None) -> Phase:
 
 def _header_from_rows(f: DicomFileModel, s: DicomSeriesModel, slices: Sequence[DicomSliceModel]
                       ) -> InstanceHeader:
-    pos = None if f.position_x is None else (f.position_x, f.position_y, f.position_z)
-    spacing = None if f.pixel_spacing_row is None else (f.pixel_spacing_row, f.pixel_spacing_col)
+    pos = _xyz(f.position_x, f.position_y, f.position_z)
+    spacing = _pair(f.pixel_spacing_row, f.pixel_spacing_col)
     frames = tuple(FrameInfo(
-        None if sl.position_x is None else (sl.position_x, sl.position_y, sl.position_z),  # type: ignore[arg-type]
-        _orientation_of(sl.orientation),  # type: ignore[arg-type]
-        None if sl.pixel_spacing_row is None else (sl.pixel_spacing_row, sl.pixel_spacing_col),  # type: ignore[arg-type]
+        _xyz(sl.position_x, sl.position_y, sl.position_z), _orientation_of(sl.orientation),
+        _pair(sl.pixel_spacing_row, sl.pixel_spacing_col),
         phase_of(sl.phase)) for sl in sorted(slices, key=lambda x: x.frame))
     return InstanceHeader(
         path=f.path, size=f.size, mtime_ns=f.mtime_ns, sop_instance_uid=f.sop_instance_uid or "",
@@ -185,7 +207,7 @@ def _header_from_rows(f: DicomFileModel, s: DicomSeriesModel, slices: Sequence[D
         patient_birth_date=s.patient_birth_date, study_date=s.study_date,
         study_description=s.study_description, series_number=s.series_number,
         series_description=s.description, modality=s.modality, instance_number=f.instance_number,
-        position=pos, orientation=_orientation_of(f.orientation), pixel_spacing=spacing,  # type: ignore[arg-type]
+        position=pos, orientation=_orientation_of(f.orientation), pixel_spacing=spacing,
         slice_thickness=f.slice_thickness, acquisition=f.acquisition or "", rows=f.rows or 0,
         columns=f.columns or 0, frames=max(f.frames or 1, len(frames)), transfer_syntax=f.transfer_syntax or "",
         frame_info=frames if len(frames) > 1 or (f.frames or 1) > 1 else (),
@@ -486,19 +508,18 @@ def _resolve_patients(seen: list[_PatientSeen], patients: PatientDirectory, conf
 
 
 def _info(s: DicomSeriesModel, slices: Sequence[tuple[DicomSliceModel, str, str, int]]) -> SeriesInfo:
-    spacing = None if s.pixel_spacing_row is None else (s.pixel_spacing_row, s.pixel_spacing_col)
+    spacing = _pair(s.pixel_spacing_row, s.pixel_spacing_col)
     refs: list[SliceRef] = []
     for sl, path, sop, frames in slices:
-        pos = None if sl.position_x is None else (sl.position_x, sl.position_y, sl.position_z)
-        own = None if sl.pixel_spacing_row is None else (sl.pixel_spacing_row, sl.pixel_spacing_col)
-        refs.append(SliceRef(path, sop, pos, sl.frame, None if own == spacing else own,  # type: ignore[arg-type]
-                             frames > 1))
+        own = _pair(sl.pixel_spacing_row, sl.pixel_spacing_col)
+        refs.append(SliceRef(path, sop, _xyz(sl.position_x, sl.position_y, sl.position_z), sl.frame,
+                             None if own == spacing else own, frames > 1))
     return SeriesInfo(
         key=s.series_uid if s.part == 0 else f"{s.series_uid}#{s.part}", series_uid=s.series_uid,
         study_uid=s.study_uid, patient_id=s.patient_id, patient_name=s.patient_name, modality=s.modality,
         description=s.description, series_number=s.series_number, study_date=s.study_date,
         study_description=s.study_description, rows=s.rows, columns=s.columns,
-        pixel_spacing=spacing,  # type: ignore[arg-type]
+        pixel_spacing=spacing,
         slice_spacing_mm=s.slice_spacing_mm, tilt_deg=s.tilt_deg,
         flags=tuple(x for x in s.flags.split("\n") if x), slices=tuple(refs), part_label=s.part_label,
         is_seg=s.is_seg,

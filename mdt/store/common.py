@@ -3,6 +3,11 @@ the column limits, row lookups, the role check and the hospital settings as stor
 
 Every area of the implementation imports these from here rather than from another area's
 private helpers; nothing here imports an area.
+
+Each public function of an area (``patients_impl``, ``reviews_impl``, ``meetings_impl``, ...) is
+one user action: one transaction (``db.write()`` or ``db.read()``), the change, its audit event(s)
+in the same transaction, plain dataclasses back.  Lock order, to keep PostgreSQL free of
+deadlocks: the patient row first (``SELECT ... FOR UPDATE``), then its reviews.
 """
 
 from __future__ import annotations
@@ -79,6 +84,14 @@ def require_text(value: str | None, path: str, what: str) -> str:
     if value is None or not value.strip():
         raise ValidationError(FieldProblem(path, f"{what} is required"))
     return value.strip()
+
+
+def summarise(changes: list[str], limit: int = 12) -> str:
+    """The changes of one save in one line (an amendment's summary), the first ``limit`` named."""
+    if not changes:
+        return "no change"
+    text = "; ".join(changes[:limit])
+    return text + (f"; and {len(changes) - limit} more" if len(changes) > limit else "")
 
 
 def integrity_error(exc: IntegrityError) -> ValidationError:

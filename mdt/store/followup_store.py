@@ -16,12 +16,7 @@ from mdt.case import Case, FollowUp
 from mdt.caseformat_followup import follow_up_to_dict, with_derived_end
 from mdt.errors import FieldProblem, ValidationError
 from mdt.store import audit
-from mdt.store.case_rows import (
-    has_follow_up,
-    read_case,
-    write_follow_up,
-    write_treatment,
-)
+from mdt.store.case_rows import has_follow_up, read_case, write_follow_up, write_treatment
 from mdt.store.common import Caller, find_patient
 from mdt.store.models import PatientModel
 

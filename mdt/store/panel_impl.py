@@ -39,6 +39,7 @@ from mdt.store.common import (
     to_member,
 )
 from mdt.store.db import StaleRecordError
+from mdt.store.meetings_impl import signature_row
 from mdt.store.models import (
     AgendaItemModel,
     MeetingAttendeeModel,
@@ -47,13 +48,8 @@ from mdt.store.models import (
     PatientModel,
     ReviewModel,
 )
-from mdt.store.service_impl import (
-    _refresh_summary,
-    _revise,
-    _signature,
-    _validate_review,
-    check_patient,
-)
+from mdt.store.patients_impl import refresh_summary
+from mdt.store.reviews_impl import check_patient, revise, validate_review
 from mdt.votes import (
     PanelContext,
     decision_rule,
@@ -123,7 +119,7 @@ def _meeting_for(s: Session, r: ReviewModel, meeting_id: str | None
     if not meetings:
         return None, (f"the review of {when} is not on a meeting's agenda: only members present at "
                       f"the meeting that discusses it rate (put the patient on that meeting's agenda)")
-    unsigned = [m for m in meetings if _signature(s, m.id) is None]
+    unsigned = [m for m in meetings if signature_row(s, m.id) is None]
     return (unsigned or meetings)[-1], None
 
 
@@ -151,7 +147,7 @@ def _context(s: Session, p: PatientModel, r: ReviewModel, meeting_id: str | None
         review_id=r.id, patient_id=p.mrn, version=r.current_version,
         meeting_id=m.id if m is not None else None,
         meeting_date=m.meeting_date if m is not None else None,
-        meeting_signed=m is not None and _signature(s, m.id) is not None,
+        meeting_signed=m is not None and signature_row(s, m.id) is not None,
         aggregation=aggregation, attendees=attendees, voters=voters,
         expectation=expected_ratings(review.panel.votes, aggregation, names), problem=problem)
 
@@ -178,10 +174,10 @@ def _amendment(s: Session, svc: Caller, r: ReviewModel, amendment_reason: str | 
 
 def _commit(s: Session, svc: Caller, p: PatientModel, r: ReviewModel, review: Review,
             reason: str, amendment_reason: str | None, amendment: bool) -> ReviewRecord:
-    _validate_review(review, p.birth_date)
+    validate_review(review, p.birth_date)
     text = f"{amendment_reason.strip()} — {reason}" if amendment and amendment_reason else reason
-    if _revise(s, svc.actor, p, r, review, text, amendment):
-        _refresh_summary(s, p)
+    if revise(s, svc.actor, p, r, review, text, amendment):
+        refresh_summary(s, p)
     s.flush()
     return record_for(s, r.id)
 

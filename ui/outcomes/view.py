@@ -8,7 +8,6 @@ task runner); a filter change only recomputes the statistics.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Signal
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from mdt.outcomes.facts import PatientFacts
 from mdt.outcomes.report import OVERALL, Filters, OutcomesReport, Section, build_report
+from mdt.services import MdtService
 from ui.outcomes.painter import FigureWidget
 
 ALL = ""
@@ -221,10 +221,10 @@ def _busiest(facts: list[PatientFacts]) -> str | None:
     return max(counts, key=lambda k: (counts[k], k)) if counts else None
 
 
-def load_facts(service_factory: Callable[[], object]) -> list[PatientFacts]:
-    """Every listed patient's facts (run on a worker thread with its own service)."""
+def load_facts(service: MdtService) -> list[PatientFacts]:
+    """Every listed patient's facts (run on a worker thread with a service of its own,
+    ``MdtService.fork``)."""
     from mdt.outcomes.facts import cohort_facts
 
-    service = service_factory()
-    cases = [service.get_case(r.patient_id) for r in service.list_patients()]  # type: ignore[attr-defined]
+    cases = [service.get_case(r.patient_id) for r in service.list_patients()]
     return cohort_facts(cases)[0]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt.case import Patient
+from mdt.services import MdtService
 
 
 def ask_create_patient(parent: QWidget | None, patient: Patient, titles: Sequence[str]) -> bool:
@@ -74,7 +75,7 @@ class DicomImportDialog(QDialog):
     imported = Signal(object)
     """The ImportReport after a finished (or cancelled) import."""
 
-    def __init__(self, service: object, tasks: object | None = None, parent: QWidget | None = None,
+    def __init__(self, service: MdtService, tasks: object | None = None, parent: QWidget | None = None,
                  path: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import DICOM images")
@@ -136,26 +137,21 @@ class DicomImportDialog(QDialog):
         if not source or not Path(source).exists():
             self.status.setText(f"Source: {'nothing chosen' if not source else 'does not exist: ' + source}")
             return
-        from mdt.imaging.index import ServicePatients, import_dicom
         from ui.tasks import TaskRunner
 
-        db = self.service.db  # type: ignore[attr-defined]
-        actor = self.service.actor  # type: ignore[attr-defined]
-        service_cls = type(self.service)
+        # A worker thread gets its own service (sessions are per call; see MdtService.fork).
+        worker = self.service.fork()
         asker = self._asker
 
         progress_signal = self._asker.progress
 
         def work(handle) -> object:
-            # A worker thread gets its own service (sessions are per call; see MdtService).
-            patients = ServicePatients(service_cls(db, actor))
-
             def progress(done: int, total: int, text: str) -> None:
                 handle.progress(done, total, text)  # the main window's status bar
                 progress_signal.emit(done, total, text)  # this dialog's bar (queued to the GUI thread)
 
-            return import_dicom(db, source, progress=progress, cancelled=lambda: handle.cancelled,
-                                patients=patients, confirm=asker)
+            return worker.import_dicom(source, progress=progress, cancelled=lambda: handle.cancelled,
+                                       confirm=asker)
 
         if self.tasks is None:
             self.tasks = TaskRunner(self)

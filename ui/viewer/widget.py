@@ -33,6 +33,7 @@ from mdt.case import MODALITIES, Case, Imaging, Measurement, Review
 from mdt.errors import MdtError
 from mdt.imaging.series import SeriesInfo, choose_prior, names_match
 from mdt.imaging.windowing import PRESETS, WindowPreset
+from mdt.services import MdtService, ReviewRecord
 from mdt.study_match import review_for_study
 from ui.review.edits import Edit, set_imaging, set_measurement
 from ui.viewer.browser import SeriesBrowser
@@ -131,7 +132,7 @@ class ViewerWidget(QWidget):
     """ReviewRecord after a caliper diameter or SEG volumes were saved into the open review."""
     series_opened = Signal(object)
 
-    def __init__(self, service: object | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, service: MdtService | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service if service is not None else getattr(parent, "service", None)
         self.case: Case | None = None
@@ -212,7 +213,8 @@ class ViewerWidget(QWidget):
             pane.caliper_failed.connect(self.message.setText)
 
     # ---- context
-    def set_context(self, service: object | None, case: Case | None = None, review_record: object | None = None) -> None:
+    def set_context(self, service: MdtService | None, case: Case | None = None,
+                    review_record: ReviewRecord | None = None) -> None:
         """The service, the open patient and the open review (calipers and volumes are saved into it)."""
         if service is not None:
             self.service = service
@@ -234,11 +236,9 @@ class ViewerWidget(QWidget):
         if self.service is None:
             self.browser.set_series([])
             return
-        from mdt.imaging.index import list_series
-
         pid = self.case.patient.id if self.case is not None else None
         try:
-            series = list_series(self.service.db, pid)  # type: ignore[attr-defined]
+            series = self.service.list_series(pid)
         except MdtError as exc:
             self.message.setText(f"Cannot list images: {exc}")
             return
@@ -313,11 +313,8 @@ class ViewerWidget(QWidget):
                 return True
         if self.service is None:
             return False
-        from mdt.imaging.index import find_instance
-
         try:
-            series, index = find_instance(self.service.db, where.sop_instance_uid,  # type: ignore[attr-defined]
-                                          where.frame_number)
+            series, index = self.service.find_instance(where.sop_instance_uid, where.frame_number)
         except MdtError:
             self.message.setText("The image of this measurement is not in the DICOM index.")
             return False
@@ -349,10 +346,8 @@ class ViewerWidget(QWidget):
                 return candidate.series
         if self.service is None:
             return None
-        from mdt.imaging.index import find_instance
-
         try:
-            series, _index = find_instance(self.service.db, where.sop_instance_uid)  # type: ignore[attr-defined]
+            series, _index = self.service.find_instance(where.sop_instance_uid)
         except MdtError:
             return None
         return series
