@@ -112,7 +112,7 @@ def decode_check() -> str:
         jpeg12 = _dataset(img12)
         jpeg12.BitsStored, jpeg12.HighBit = 12, 11
         jpeg12.file_meta.TransferSyntaxUID = U.JPEGExtended12Bit
-        jpeg12.PixelData = encapsulate([imagecodecs.jpeg8_encode(img12, level=95, bitspersample=12)])
+        jpeg12.PixelData = encapsulate([bytes(imagecodecs.jpeg8_encode(img12, level=95, bitspersample=12))])
         jpeg12["PixelData"].VR = "OB"
         check("JPEG Extended 12-bit", jpeg12, img12, JPEG12_PLUGIN, tolerance=24)
     except Exception as exc:
