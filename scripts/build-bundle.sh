@@ -6,11 +6,15 @@
 #      environment (env -i, PATH=/usr/bin:/bin, a fresh HOME, working directory
 #      outside the checkout) with the project's .venv hidden: as root it runs in
 #      a private mount namespace where .venv is covered by an empty tmpfs;
-#   3. portable mode: with a PORTABLE file beside the executable the database
+#   3. the command line, frozen, on one demo database: outcomes --json (equal to
+#      the checkout's to the byte) and --pdf (same text), sign and verify-minutes
+#      (and a changed byte caught), import-dicom (same report as the checkout's);
+#   4. portable mode: with a PORTABLE file beside the executable the database
 #      and the window's settings (INI) are in data/ beside it, without it in the
 #      user's data directory.
 # Usage: bash scripts/build-bundle.sh [--no-build]   (--no-build: only check dist/)
-# Needs: bash scripts/setup.sh --dev (PyInstaller, binutils for strip/readelf).
+# Needs: bash scripts/setup.sh --dev (PyInstaller, binutils for strip/readelf/as/ld,
+# icu-devtools for icupkg, which trims Qt's ICU data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
