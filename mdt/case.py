@@ -16,7 +16,7 @@ and the rules treat it as unknown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 Number = int | float
@@ -238,6 +238,21 @@ LAB_UNITS: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class VoteChange:
+    """One change of a recorded rating (extension: ``panel.votes[].changes``): a second rating
+    by the same member in the same round, or a withdrawal, always with its reason."""
+    from_rating: str | None
+    """The rating before the change (one of RATINGS); None when it had been withdrawn."""
+    to_rating: str | None
+    """The rating after the change; None when the rating was withdrawn."""
+    reason: str
+    at: datetime | None = None
+    """When the change was recorded (UTC); None when a file does not say."""
+    by: str | None = None
+    """Who recorded the change (the acting user)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Vote:
     member: str
     role: str | None
@@ -245,6 +260,11 @@ class Vote:
     round: int = 1
     """Extension: CAIRO5 asks two more surgeons in round 2 when round 1 has no consensus."""
     comment: str | None = None
+    changes: tuple[VoteChange, ...] = ()
+    """Extension: every change since the first rating, oldest first (the minutes print them)."""
+    withdrawn: bool = False
+    """Extension: the rating was withdrawn (the last change says why); it is not counted.
+    ``rating`` keeps the rating that was withdrawn."""
 
 
 @dataclass(frozen=True, slots=True)

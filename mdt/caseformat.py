@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -65,6 +65,7 @@ from mdt.case import (
     Uln,
     VesselContact,
     Vote,
+    VoteChange,
 )
 from mdt.caseformat_followup import follow_up_to_dict, parse_follow_up
 from mdt.errors import FieldProblem, ValidationError
@@ -113,6 +114,7 @@ DECISION_RULES: tuple[str, ...] = ("consensus", "majority", "chair")
 _UNLISTED_NUMBER_MAX = 1e15
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MOMENT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
 # --------------------------------------------------------------------------- paths and types
@@ -788,7 +790,8 @@ class _Parser:
         return Panel(votes=tuple(v for _, v in votes), decision=decision)
 
     def vote(self, value: object, path: str) -> Vote | None:
-        d = self.obj(value, path, ("member", "role", "rating", "round", "comment"))
+        d = self.obj(value, path, ("member", "role", "rating", "round", "comment", "changes",
+                                   "withdrawn"))
         if d is None:
             return None
         member = self.string(d, "member", path, required=True, non_empty=True)
@@ -796,10 +799,72 @@ class _Parser:
         rating = self.choice(d, "rating", path, RATINGS, required=True)
         rnd = self.integer(d, "round", path)
         comment = self.string(d, "comment", path)
+        withdrawn = bool(self.boolean(d, "withdrawn", path))
+        raw_changes = d.get("changes")
+        changes = [c for _, c in self.each(raw_changes, _key(path, "changes"), self.vote_change)]
         if member is None or rating is None:
             return None
+        if raw_changes is None or (isinstance(raw_changes, list) and len(changes) == len(raw_changes)):
+            self.vote_history(changes, rating, withdrawn, path)
         return Vote(member=member, role=role, rating=rating,
-                    round=1 if rnd is None else rnd, comment=comment)
+                    round=1 if rnd is None else rnd, comment=comment,
+                    changes=tuple(changes), withdrawn=withdrawn)
+
+    def vote_change(self, value: object, path: str) -> VoteChange | None:
+        d = self.obj(value, path, ("from", "to", "reason", "at", "by"))
+        if d is None:
+            return None
+        before = self.choice(d, "from", path, RATINGS)
+        after = self.choice(d, "to", path, RATINGS)
+        reason = self.string(d, "reason", path, required=True, non_empty=True)
+        at = self.moment(d, "at", path)
+        by = self.string(d, "by", path)
+        if reason is None:
+            return None
+        if before is None and after is None and d.get("from") is None and d.get("to") is None:
+            self.fail(path, "a change needs a rating before it (from) or after it (to)")
+            return None
+        if before is not None and before == after:
+            self.fail(_key(path, "to"), f"is the same rating as from ({before})")
+            return None
+        return VoteChange(from_rating=before, to_rating=after, reason=reason, at=at, by=by)
+
+    def vote_history(self, changes: list[VoteChange], rating: str, withdrawn: bool, path: str) -> None:
+        """The changes must tell one story ending in the vote as it stands."""
+        for i in range(1, len(changes)):
+            if changes[i].from_rating != changes[i - 1].to_rating:
+                self.fail(_key(_index(_key(path, "changes"), i), "from"),
+                          f"must be {_fmt(changes[i - 1].to_rating)}, the rating the previous "
+                          f"change left")
+        if not changes:
+            if withdrawn:
+                self.fail(_key(path, "withdrawn"), "a withdrawn rating needs the change that "
+                                                    "withdrew it (changes[], with its reason)")
+            return
+        last = changes[-1]
+        want = None if withdrawn else rating
+        if last.to_rating != want:
+            self.fail(_key(_index(_key(path, "changes"), len(changes) - 1), "to"),
+                      "must be null: the rating is withdrawn" if withdrawn else
+                      f"must be {_fmt(rating)}, the rating as it stands")
+        if withdrawn and last.from_rating != rating:
+            self.fail(_key(path, "rating"), f"must be {_fmt(last.from_rating)}, the rating that "
+                                             f"was withdrawn")
+
+    def moment(self, d: Mapping[str, Any], name: str, path: str) -> datetime | None:
+        """A UTC time ``YYYY-MM-DDTHH:MM:SSZ`` (or null)."""
+        p = _key(path, name)
+        v = d.get(name)
+        if v is None:
+            return None
+        if not isinstance(v, str) or not _MOMENT_RE.fullmatch(v):
+            self.fail(p, f"must be a UTC time in the form YYYY-MM-DDTHH:MM:SSZ (got {_fmt(v)})")
+            return None
+        try:
+            return datetime.fromisoformat(v[:-1]).replace(tzinfo=UTC)
+        except ValueError:
+            self.fail(p, f"is not a calendar time (got {_fmt(v)})")
+            return None
 
     def decision(self, value: object, path: str, review_date: date | None) -> Decision | None:
         d = self.obj(value, path, ("resectability", "plan", "rationale", "next_review",
@@ -1184,12 +1249,29 @@ def _labs_to_dict(labs: Labs) -> dict[str, Any]:
     return out
 
 
+def _moment(at: datetime | None) -> str | None:
+    if at is None:
+        return None
+    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _vote_change_to_dict(c: VoteChange) -> dict[str, Any]:
+    out: dict[str, Any] = {"from": c.from_rating, "to": c.to_rating, "reason": c.reason}
+    _put_if(out, "at", _moment(c.at))
+    _put_if(out, "by", c.by)
+    return out
+
+
 def _panel_to_dict(panel: Panel) -> dict[str, Any]:
     votes = []
     for v in panel.votes:
         vd: dict[str, Any] = {"member": v.member, "role": v.role, "rating": v.rating}
         _put_if(vd, "round", v.round, 1)
         _put_if(vd, "comment", v.comment)
+        if v.changes:
+            vd["changes"] = [_vote_change_to_dict(c) for c in v.changes]
+        _put_if(vd, "withdrawn", v.withdrawn, False)
         votes.append(vd)
     dec = panel.decision
     decision: dict[str, Any] | None = None

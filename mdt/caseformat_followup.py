@@ -10,6 +10,7 @@ the one the events give (``mdt.outcomes.ends``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -95,7 +96,7 @@ def parse_follow_up(parser: Any, value: object, path: str, birth: date | None,
     return fu
 
 
-def _local_treatment(parser: Any):
+def _local_treatment(parser: Any) -> Callable[[object, str], LocalTreatmentEvent | None]:
     def parse(value: object, path: str) -> LocalTreatmentEvent | None:
         d = parser.obj(value, path, LOCAL_TREATMENT_KEYS)
         if d is None:
@@ -128,7 +129,7 @@ def _local_treatment(parser: Any):
     return parse
 
 
-def _progression(parser: Any):
+def _progression(parser: Any) -> Callable[[object, str], ProgressionEvent | None]:
     def parse(value: object, path: str) -> ProgressionEvent | None:
         d = parser.obj(value, path, PROGRESSION_KEYS)
         if d is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 from mdt.case import (
     Case,
@@ -51,7 +52,7 @@ _NATIONAL = ("Jan Visser (national panel)", "Marieke de Jong (national panel)")
 
 # (protocol, arm, course) per patient.  course: response pattern, conversion, complication,
 # progression site and whether the patient died, was lost or withdrew.
-_PLAN = (
+_PLAN: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("NCT05103020", "A", dict(resp="PR", conv="resection", margin="R0", cd=("none", "I"), prog=None)),
     ("NCT05103020", "A", dict(resp="CR", conv="resection_ablation", margin="R0", cd=("II", "II"), prog=None)),
     ("NCT05103020", "A", dict(resp="PR", conv="resection", margin="R1", cd=("IIIa", "IIIa"), prog="hepatic", die=True)),
@@ -92,14 +93,14 @@ def _votes(protocol: str, ratings: tuple[str, ...], second: tuple[str, ...] = ()
     return tuple(votes)
 
 
-def _patient(n: int, protocol: str, arm: str, course: dict, meeting: date, rng: random.Random) -> Case:
+def _patient(n: int, protocol: str, arm: str, course: dict[str, Any], meeting: date, rng: random.Random) -> Case:
     pid = f"MRN-2{n:05d}"
     # Arms interleaved in time, as randomisation enrols them.
     enrol = meeting - timedelta(days=150 + 26 * ((n * 7) % len(_PLAN)) + rng.randint(0, 20))
     baseline = enrol - timedelta(days=2)
     l1, l2 = rng.randint(38, 62), rng.randint(18, 34)
-    first, second = _SHRINK[course["resp"]]
-    sizes = [(l1, l2), (round(l1 * first), round(l2 * first)), (round(l1 * second), round(l2 * second))]
+    shrink1, shrink2 = _SHRINK[course["resp"]]
+    sizes = [(l1, l2), (round(l1 * shrink1), round(l2 * shrink1)), (round(l1 * shrink2), round(l2 * shrink2))]
     conv = course.get("conv")
     reviews_n = 3 if conv or course["resp"] != "PD" else 2
     panel_kind = course.get("panel")

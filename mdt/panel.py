@@ -13,14 +13,21 @@ Aggregation kinds (a protocol's ``aggregation`` setting):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from statistics import median
-from typing import Any
+from typing import Any, Protocol
 
 from mdt.case import RATINGS, Decision, Treatment, Vote
 from mdt.meeting import SPECIALTY_LABELS, Member
+
+
+class RoundProgress(Protocol):
+    """What the blind-rating rule needs of an expectation (``mdt.votes.Expectation``)."""
+
+    @property
+    def complete(self) -> bool: ...
 
 KINDS: tuple[str, ...] = ("consensus", "majority", "cairo5")
 CAIRO5_FIRST_ROUND = 3
@@ -132,6 +139,23 @@ def _valid_votes(votes: Sequence[Vote], voter_role: str | None, who: str
     return list(kept.values()), notes
 
 
+def _present(votes: Sequence[Vote], eligible: Collection[str] | None) -> tuple[list[Vote], list[str]]:
+    """Votes that may count at all: not withdrawn, and (when the meeting is known) cast by a
+    member present at it with a voting role.  The others are named in the notes."""
+    kept: list[Vote] = []
+    notes: list[str] = []
+    for vote in votes:
+        if vote.withdrawn:
+            why = vote.changes[-1].reason if vote.changes else "no reason recorded"
+            notes.append(f"{vote.member}: rating withdrawn ({why}); not counted")
+        elif eligible is not None and vote.member not in eligible:
+            notes.append(f"{vote.member} not counted: not present at the meeting as a member "
+                         f"with a voting role")
+        else:
+            kept.append(vote)
+    return kept, notes
+
+
 def _check_chair(chair_rating: str | None) -> str | None:
     if chair_rating is not None and chair_rating not in RATINGS:
         raise ValueError(f"chair_rating: {chair_rating!r} is not one of {', '.join(RATINGS)}")
@@ -139,22 +163,27 @@ def _check_chair(chair_rating: str | None) -> str | None:
 
 
 def aggregate(votes: Sequence[Vote], aggregation: Mapping[str, Any] | None = None,
-              chair_rating: str | None = None) -> Aggregate:
+              chair_rating: str | None = None, eligible: Collection[str] | None = None) -> Aggregate:
     """The panel's result from independent ratings under the protocol's aggregation rule.
 
+    ``eligible``: names of the members present at the meeting with a voting role
+    (``mdt.votes.eligible_voters``); None when no meeting is known (every vote may count).
     Raises ValueError for an unknown aggregation kind or a chair rating outside RATINGS;
-    invalid or non-counting votes are left out with a note, never silently.
+    invalid, withdrawn or non-counting votes are left out with a note, never silently.
     """
     settings = dict(aggregation or {"kind": "consensus"})
     kind = settings.get("kind", "consensus")
     chair_rating = _check_chair(chair_rating)
+    present, notes = _present(votes, eligible)
     if kind == "consensus":
-        return _consensus(votes, settings)
-    if kind == "majority":
-        return _majority(votes, settings, chair_rating)
-    if kind == "cairo5":
-        return _cairo5(votes, settings, chair_rating)
-    raise ValueError(f"aggregation kind {kind!r} is not one of {', '.join(KINDS)}")
+        result = _consensus(present, settings)
+    elif kind == "majority":
+        result = _majority(present, settings, chair_rating)
+    elif kind == "cairo5":
+        result = _cairo5(present, settings, chair_rating)
+    else:
+        raise ValueError(f"aggregation kind {kind!r} is not one of {', '.join(KINDS)}")
+    return replace(result, notes=(*notes, *result.notes)) if notes else result
 
 
 def _result(result: str | None, rule: str | None, agreement: str, counted: Sequence[Vote],
@@ -269,11 +298,23 @@ def _cairo5(votes: Sequence[Vote], settings: Mapping[str, Any],
                   chair_rating, "cairo5", settings, second_round=True)
 
 
-def may_see_aggregate(votes: Sequence[Vote], member: str) -> bool:
-    """Whether ``member`` may see the others' ratings and the aggregate: only once their own
-    rating is recorded, so each rating stays independent (CAIRO5 surgeons rate blind).
-    Members who do not vote (e.g. the coordinator) are the caller's decision."""
-    return any(v.member == member for v in votes)
+def may_see_aggregate(votes: Sequence[Vote], member: str | None, *,
+                      expectation: RoundProgress | None = None, revealed: bool = False,
+                      decided: bool = False, voter: bool = True) -> bool:
+    """Whether ``member`` may see the ratings and the aggregate, so each rating stays independent
+    (CAIRO5 surgeons rate blind; nobody anchors on the others).
+
+    * Once the decision is recorded, or the ratings were revealed on purpose, everyone may.
+    * A ``voter`` (someone still expected to rate) sees nothing before their own rating is in.
+    * With an ``expectation`` (the window: a screen the room shares), nothing shows before every
+      expected rating of the current round is in.
+    Without an expectation the rule is the member's own: they see once they have rated; members
+    who do not vote (``voter=False``, e.g. the coordinator) then may."""
+    if decided or revealed:
+        return True
+    if voter and not any(v.member == member and not v.withdrawn for v in votes):
+        return False
+    return expectation is None or expectation.complete
 
 
 # --- quorum ------------------------------------------------------------------------------------

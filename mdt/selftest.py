@@ -269,6 +269,8 @@ def step_outcomes(state: SelfTestState) -> dict[str, Any]:
     check(odds is not None and fisher is not None, "no odds ratio or Fisher p between the arms")
     check(logrank is not None, "no log-rank p between the arms")
     check(hazard is not None and cox_p is not None, "no Cox hazard ratio between the arms")
+    kappa = rows["fleiss_kappa"].cells.get("overall")
+    check(kappa is not None and kappa.low is not None, "no interval for the panel's Fleiss kappa")
     curves = [c for s in section.survival for c in s.curves.values() if c is not None]
     check(bool(curves) and all(c.survival[0] == 1.0 for c in curves), "no Kaplan-Meier curve")
     buffer = io.BytesIO()

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from mdt.case import Case, FollowUp, Patient, ProtocolRef, Review, Treatment
+from mdt.case import Case, Decision, FollowUp, Patient, ProtocolRef, Review, Treatment
 from mdt.caseformat import CaseImport
 from mdt.meeting import AgendaItem, Meeting, Member, Signature
+from mdt.votes import PanelContext
 
 # --------------------------------------------------------------------------- value types
 
@@ -262,7 +263,7 @@ class MdtService:
         return _impl.add_review(self, patient_id, review, reason)
 
     def save_review(self, review_id: int, review: Review, expected_version: int,
-                    reason: str) -> ReviewRecord:
+                    reason: str, *, patient_id: str | None = None) -> ReviewRecord:
         """Save a correction as a NEW version; earlier versions stay readable.
 
         ``expected_version`` is the version the editor loaded.  If another user saved in
@@ -270,16 +271,62 @@ class MdtService:
         and let the user choose (reload, or save again with the new version).
         LockedError when the review belongs to a signed meeting; ValidationError when
         the reason is empty.  Saving identical content is a no-op returning the record.
+        ``patient_id``: the patient the editing form was filled for; a review of another
+        patient is refused (ValidationError), nothing is saved.  The ratings
+        (``panel.votes``) cannot change here: use :meth:`cast_vote` / :meth:`withdraw_vote`.
         """
         return _impl.save_review(self, review_id, review, expected_version, reason,
-                                 amendment=False)
+                                 amendment=False, patient_id=patient_id)
 
     def amend_review(self, review_id: int, review: Review, expected_version: int,
-                     reason: str) -> ReviewRecord:
+                     reason: str, *, patient_id: str | None = None) -> ReviewRecord:
         """Change a review locked by a signed meeting: a new version plus an Amendment
         on that meeting (reason, author, what changed), which the minutes print."""
         return _impl.save_review(self, review_id, review, expected_version, reason,
-                                 amendment=True)
+                                 amendment=True, patient_id=patient_id)
+
+    # ---- the panel: ratings and decision ---------------------------------------------
+
+    def panel_context(self, review_id: int, meeting_id: str | None = None) -> PanelContext:
+        """Who may rate this review: the meeting whose agenda discusses it (the unsigned one,
+        else the latest; or ``meeting_id``), its attendance, the members with a voting role
+        under the patient's protocol, and the ratings the current round expects."""
+        return _panel.panel_context(self, review_id, meeting_id)
+
+    def cast_vote(self, review_id: int, member: str, rating: str, *, patient_id: str,
+                  reason: str | None = None, comment: str | None = None,
+                  meeting_id: str | None = None,
+                  amendment_reason: str | None = None) -> ReviewRecord:
+        """Record ``member``'s rating on the current version of the review.
+
+        PermissionDenied unless the member is present at the review's meeting with a voting
+        role (``mdt.votes``).  A second rating by the same member is a change: ValidationError
+        without ``reason``; with it, the earlier rating is kept in the vote's ``changes`` (by
+        whom, when, why) and the version's reason says so.  The round is the member's own
+        (a change) or the one being rated.  ValidationError when the review is not of
+        ``patient_id``; LockedError on a signed meeting unless ``amendment_reason`` is given."""
+        return _panel.cast_vote(self, review_id, member, rating, patient_id=patient_id,
+                                reason=reason, comment=comment, meeting_id=meeting_id,
+                                amendment_reason=amendment_reason)
+
+    def withdraw_vote(self, review_id: int, member: str, round_: int, reason: str, *,
+                      patient_id: str, amendment_reason: str | None = None) -> ReviewRecord:
+        """Withdraw a rating with its reason: the vote stays in the record, marked withdrawn
+        and not counted (the minutes print it)."""
+        return _panel.withdraw_vote(self, review_id, member, round_, reason,
+                                    patient_id=patient_id, amendment_reason=amendment_reason)
+
+    def record_decision(self, review_id: int, decision: Decision, *, patient_id: str,
+                        expected_version: int, reason: str | None = None,
+                        amendment_reason: str | None = None) -> ReviewRecord:
+        """Record the panel's decision on the review ``review_id`` of ``patient_id`` (the
+        patient named on the decision form; another patient's review is refused).  The rule
+        (consensus, majority, chair) is the ratings' when every expected rating is in and they
+        give this result, else none; the protocol and its version are the patient's unless
+        given.  ConflictError when the review changed since ``expected_version``."""
+        return _panel.record_decision(self, review_id, decision, patient_id=patient_id,
+                                      expected_version=expected_version, reason=reason,
+                                      amendment_reason=amendment_reason)
 
     def review_history(self, review_id: int) -> list[ReviewVersion]:
         """Every version, oldest first."""
@@ -461,6 +508,7 @@ def get_settings(db: Database) -> Settings:
 # Imports at the end keep this module readable as the API's table of contents.
 from mdt.settings import Settings  # noqa: E402
 from mdt.store import auth_impl as _auth  # noqa: E402
+from mdt.store import panel_impl as _panel_impl  # noqa: E402
 from mdt.store import service_impl as _service_impl  # noqa: E402
 from mdt.store.auth_impl import SignInState  # noqa: E402
 from mdt.store.db import Database, activity, run_with_retry  # noqa: E402
@@ -474,6 +522,8 @@ _ACTIONS = {
     "create_meeting": "creating a meeting", "update_meeting": "editing a meeting",
     "add_member": "adding a member", "update_member": "editing a member",
     "seed_demo_if_empty": "adding the demo data",
+    "cast_vote": "recording a rating", "withdraw_vote": "withdrawing a rating",
+    "record_decision": "recording a decision",
 }
 
 
@@ -482,11 +532,12 @@ class _Calls:
     workstation sees while it waits: who, doing what) and run again, a bounded number of
     times, when the database server broke its transaction off (``run_with_retry``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, module: Any) -> None:
+        self._module = module
         self._wrapped: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
-        fn = getattr(_service_impl, name)
+        fn = getattr(self._module, name)
         if not callable(fn) or name in self._wrapped:
             return self._wrapped.get(name, fn)
         action = _ACTIONS.get(name, name.replace("_", " "))
@@ -503,4 +554,5 @@ class _Calls:
         return call
 
 
-_impl: Any = _Calls()
+_impl: Any = _Calls(_service_impl)
+_panel: Any = _Calls(_panel_impl)

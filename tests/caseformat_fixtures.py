@@ -11,7 +11,7 @@ import copy
 import dataclasses
 import json
 import math
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ from mdt.case import (
     Uln,
     VesselContact,
     Vote,
+    VoteChange,
 )
 from mdt.caseformat import DECISION_RULES
 from mdt.limits import LIMITS
@@ -199,9 +200,16 @@ _FULL: dict[str, Any] = {
                     {"member": "A. Martin", "role": "surgeon", "rating": "convertible"},
                     {"member": "B. Chen", "role": "surgeon", "rating": "resectable",
                      "comment": "R1vasc detachment from the RHV is acceptable"},
-                    {"member": "C. Okafor", "role": "radiologist", "rating": "convertible"},
+                    {"member": "C. Okafor", "role": "radiologist", "rating": "convertible",
+                     "changes": [{"from": "resectable", "to": "convertible",
+                                  "reason": "portal phase re-read: RHV contact",
+                                  "at": "2026-01-15T10:42:07Z", "by": "E. Moreau"}]},
                     {"member": "D. Øvergaard", "role": "surgeon", "rating": "convertible",
                      "round": 2},
+                    {"member": "F. Lindqvist", "role": "surgeon", "rating": "resectable",
+                     "changes": [{"from": "resectable", "to": None,
+                                  "reason": "entered under the wrong name"}],
+                     "withdrawn": True},
                 ],
                 "decision": {"resectability": "convertible", "plan": "continue_induction",
                              "rationale": "RHV contact; reassess after 4 cycles",
@@ -346,6 +354,22 @@ def lesions(draw: st.DrawFn, lesion_id: str) -> Lesion:
                   target=draw(st.booleans()), status=status, measurement=measurement)
 
 
+def _vote_with_history(draw: st.DrawFn, member: str, round_: int) -> Vote:
+    """A vote whose rating may have been changed or withdrawn (each change from the last state)."""
+    states = draw(st.lists(_opt(st.sampled_from(RATINGS)), min_size=1, max_size=4))
+    states[0] = states[0] or RATINGS[0]
+    states = [x for i, x in enumerate(states) if i == 0 or x != states[i - 1]]
+    changes = tuple(VoteChange(from_rating=a, to_rating=b, reason=draw(_TEXT.filter(str.strip)),
+                               at=draw(_opt(st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1),
+                                                         timezones=st.just(UTC)).map(
+                                   lambda t: t.replace(microsecond=0)))),
+                               by=draw(_opt(_TEXT)))
+                    for a, b in zip(states, states[1:], strict=False))
+    held = [x for x in states if x is not None]
+    return Vote(member=member, role=draw(_opt(_TEXT)), rating=held[-1], round=round_,
+                comment=draw(_opt(_TEXT)), changes=changes, withdrawn=states[-1] is None)
+
+
 @st.composite
 def reviews(draw: st.DrawFn, on: date) -> Review:
     ids = draw(st.lists(_ID, max_size=4, unique=True))
@@ -397,8 +421,7 @@ def reviews(draw: st.DrawFn, on: date) -> Review:
     )
     members = draw(st.lists(st.tuples(_TEXT.filter(lambda s: bool(s.strip())),
                                       st.integers(1, 2)), max_size=4, unique=True))
-    votes = tuple(Vote(member=m, role=draw(_opt(_TEXT)), rating=draw(st.sampled_from(RATINGS)),
-                       round=r, comment=draw(_opt(_TEXT))) for m, r in members)
+    votes = tuple(_vote_with_history(draw, m, r) for m, r in members)
     decision = draw(_opt(st.builds(
         Decision, resectability=_opt(st.sampled_from(RATINGS)), plan=_opt(st.sampled_from(PLANS)),
         rationale=_opt(_TEXT), next_review=_opt(st.dates(on, on + timedelta(days=200))),

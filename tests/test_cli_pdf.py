@@ -7,7 +7,6 @@ differing votes and a decision, so the test can check that the minutes state eac
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from mdt.case import Decision, Panel, Vote
+from mdt.case import Decision, Vote
 from mdt.services import Actor, MdtService
 from mdt.store.db import open_database
 from tests.cli_fixtures import BACKENDS, Cli, new_database
@@ -26,9 +25,9 @@ from tests.signin_fixtures import TEST_PASSWORD, signed_in
 
 pytestmark = pytest.mark.xdist_group("cli_pdf")
 
-VOTES = (Vote("Anne Martin", "surgeon", "convertible"),
-         Vote("Bo Chen", "surgeon", "permanently_unresectable"),
-         Vote("Chidi Okafor", "radiologist", "resectable"))
+VOTES = (Vote("Anne Martin", "hepatobiliary surgeon", "convertible"),
+         Vote("Bo Chen", "hepatobiliary surgeon", "permanently_unresectable"),
+         Vote("Chidi Okafor", "diagnostic radiologist", "resectable"))
 RATING_LABEL = {"convertible": "Convertible", "permanently_unresectable": "Permanently unresectable",
                 "resectable": "Resectable"}
 
@@ -61,10 +60,12 @@ def board(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             decision = Decision(resectability="convertible", plan="continue_induction",
                                 rationale="Reassess after 4 more cycles of induction",
                                 next_review=date(2027, 1, 14))
-            svc.save_review(record.review_id,
-                            dataclasses.replace(record.review,
-                                                panel=Panel(votes=VOTES, decision=decision)),
-                            record.version, "votes taken at the board")
+            # Ratings go one by one, each by a member present at the meeting.
+            for vote in VOTES:
+                record = svc.cast_vote(record.review_id, vote.member, vote.rating,
+                                       patient_id=item.patient_id)
+            svc.record_decision(record.review_id, decision, patient_id=item.patient_id,
+                                expected_version=record.version)
             yield Board(cli, url, folder, meeting.id, meeting.chair,
                         [m.name for m in meeting.attendees],
                         [i.patient_id for i in meeting.agenda], item.patient_id)

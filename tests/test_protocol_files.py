@@ -57,7 +57,7 @@ def test_nct05103020_is_complete() -> None:
     labs = {r.params["field"] for r in p.rules if r.kind == "lab_threshold"}
     assert labs == {"anc", "hb", "plt", "ast", "alt", "alp", "bilirubin"}
     assert p.assessment_interval == {"weeks": 8, "cycles": 4}
-    assert p.aggregation == {"kind": "consensus"}
+    assert p.aggregation == {"kind": "consensus", "non_voting": ["coordinator", "nurse_specialist"]}
     assert p.target_lesion_limit == 2
 
 

@@ -109,7 +109,7 @@ def test_panellist_names_stay_readable_in_the_votes_table(main_window, qtbot) ->
     main_window.new_review()
     editor.tabs.setCurrentIndex(3)
     panel = editor.vote_panel
-    assert panel.cast("Élise Moreau", "medical_oncologist", "permanently_unresectable")
+    assert panel.cast("Élise Moreau", "permanently_unresectable")
     qtbot.wait(50)
     view = panel.votes_view
     name_width = view.columnWidth(0)

@@ -128,7 +128,7 @@ def test_full_meeting_is_recorded_and_survives_a_restart(qtbot, qsettings_tmp, d
 
     # --- three votes and a decision ---------------------------------------------------------
     for name in SURGEONS:
-        assert editor.cast_vote(name, "hepatobiliary_surgeon", "convertible")
+        assert editor.cast_vote(name, "convertible")
     editor.reveal_votes()
     assert editor.decide("convertible", "continue_induction", "Reassess after 4 more cycles")
     window.flush_pending_refresh()

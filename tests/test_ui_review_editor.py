@@ -11,7 +11,7 @@ from PySide6.QtGui import QUndoStack
 
 from mdt.meeting import AgendaItem, Meeting, Member
 from tests.signin_fixtures import TEST_PASSWORD, as_member
-from tests.ui_review_fixtures import editor, open_service, review_env  # noqa: F401
+from tests.ui_review_fixtures import editor, open_service, review_env, seat_panel  # noqa: F401
 from ui.review import ReviewEditor
 from ui.review.editor import APPLY_MINE, KEEP_THEIRS, AmendmentDialog, ConflictDialog
 from ui.review.lesion_table import COL_DIAMETER, COL_SEGMENTS
@@ -152,19 +152,21 @@ def test_undo_and_redo_save_versions(editor, review_env) -> None:  # noqa: ANN00
 
 def test_votes_hidden_until_all_in_then_decision_with_proposed_date(editor, review_env) -> None:  # noqa: ANN001, F811
     panel = editor.vote_panel
-    review_env.service.add_member(Member("Anne Martin", "hepatobiliary_surgeon", role="chair"))
-    editor.set_context(review_env.service, review_env.case(), review_env.record(0))
-    editor.tabs.setCurrentIndex(3)  # the registry is read when the vote tab is shown
-    assert panel.member.findText("Anne Martin") >= 0
-    panel.member.setCurrentIndex(panel.member.findText("Anne Martin"))
-    panel.member.activated.emit(panel.member.currentIndex())
-    assert panel.role.currentData() == "hepatobiliary_surgeon"
-    assert editor.cast_vote("A. Martin", "hepatobiliary_surgeon", "convertible")
-    assert editor.cast_vote("B. Chen", "hepatobiliary_surgeon", "convertible")
+    seat_panel(review_env)
+    editor.refresh_panel_context()
+    editor.tabs.setCurrentIndex(3)
+    # Only the members present with a voting role are offered (not the coordinator).
+    offered = [panel.member.itemData(i) for i in range(panel.member.count())]
+    assert offered == [None, "A. Martin", "B. Chen", "C. Okafor"]
+    assert "3 present with a voting role" in panel.who.text()
+    assert editor.cast_vote("A. Martin", "convertible")
+    assert editor.cast_vote("B. Chen", "convertible")
+    assert panel.rating.currentData() is None  # blank again: nothing of the hidden rating shows
     assert not panel.revealed()
     assert "hidden" in panel.result.text()
+    assert "2 of 3 ratings recorded" in panel.progress.text()
     assert panel.votes_model.data(panel.votes_model.index(0, 3)) == "● recorded (hidden)"
-    assert editor.cast_vote("C. Okafor", "diagnostic_radiologist", "resectable")
+    assert editor.cast_vote("C. Okafor", "resectable")
     assert panel.revealed()
     # NCT05103020 aggregates by consensus: 2 of 3 is no consensus, and the panel says so.
     assert "undecided" in panel.result.text() and "2 of 3 agree" in panel.result.text()
@@ -184,7 +186,9 @@ def test_everything_is_there_after_reopening(qtbot, editor, review_env) -> None:
     lid = editor.add_lesion(("VI",), diameter_mm=22)
     assert editor.set_vessel(lid, "RPPV", "contact")
     assert editor.choose_resection("extended_right_hepatectomy")
-    assert editor.cast_vote("A", "hepatobiliary_surgeon", "convertible")
+    seat_panel(review_env)
+    editor.refresh_panel_context()
+    assert editor.cast_vote("A. Martin", "convertible")
     editor.close()
     service = open_service(review_env.url)
     case = service.get_case(review_env.patient_id)
@@ -370,17 +374,20 @@ def test_plan_labs_and_votes_without_a_mouse(qtbot, editor, review_env) -> None:
     qtbot.keyClicks(field, "0")
     qtbot.keyClick(field, Qt.Key.Key_Escape)
     assert field.text() == "95"
-    # Votes: name, Enter records it with the role and rating shown.
+    # Votes: first letter of the panellist, Tab, first letter of the rating, Enter.
+    seat_panel(review_env)
     editor.tabs.setCurrentIndex(3)
     panel = editor.vote_panel
-    panel.rating.setCurrentIndex(panel.rating.findData("convertible"))
-    line = panel.member.lineEdit()
-    line.setFocus()
-    qtbot.keyClicks(line, "A. Martin")
-    qtbot.keyClick(line, Qt.Key.Key_Return)
+    panel.member.setFocus()
+    qtbot.keyClicks(panel.member, "A")
+    assert panel.member.currentData() == "A. Martin"
+    panel.rating.setFocus()
+    qtbot.keyClicks(panel.rating, "c")
+    qtbot.keyClick(panel.rating, Qt.Key.Key_Return)
     votes = saved(review_env).panel.votes
     assert [(v.member, v.rating) for v in votes] == [("A. Martin", "convertible")]
-    assert line.text() == ""  # ready for the next panellist
+    assert votes[0].role == "hepatobiliary_surgeon"  # from the registry, not typed
+    assert panel.member.currentData() is None and panel.rating.currentData() is None  # ready for the next
     # Decision: fields by keyboard, Enter in the rationale records it.
     panel.dec_resectability.setCurrentIndex(panel.dec_resectability.findData("convertible"))
     panel.dec_plan.setCurrentIndex(panel.dec_plan.findData("two_stage"))

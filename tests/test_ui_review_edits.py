@@ -169,14 +169,20 @@ def test_out_of_range_values_name_their_field(fn, args, path: str) -> None:  # n
     assert exc.value.problems[0].path == path
 
 
-def test_votes_replace_per_member_and_round_and_the_reason_hides_the_rating() -> None:
-    r = edits.cast_vote(review(), "A. Martin", "surgeon", "convertible").review
-    e = edits.cast_vote(r, "A. Martin", "surgeon", "resectable")
-    assert len(e.review.panel.votes) == 1
-    assert e.review.panel.votes[0].rating == "resectable"
-    assert "resectable" not in e.reason and "convertible" not in e.reason
+def test_a_second_rating_is_a_change_with_its_reason_and_the_history_words_hide_the_rating() -> None:
+    from mdt.votes import record_rating
+
+    votes, _ = record_rating((), member="A. Martin", role="surgeon", rating="convertible")
+    with pytest.raises(ValidationError) as exc:
+        record_rating(votes, member="A. Martin", role="surgeon", rating="resectable")
+    assert "needs a reason" in str(exc.value)
+    changed, words = record_rating(votes, member="A. Martin", role="surgeon", rating="resectable",
+                                   reason="portal phase re-read")
+    assert len(changed) == 1 and changed[0].rating == "resectable"
+    assert (changed[0].changes[0].from_rating, changed[0].changes[0].to_rating) == ("convertible", "resectable")
+    assert "resectable" not in words and "convertible" not in words
     with pytest.raises(ValidationError):
-        edits.cast_vote(r, " ", None, "resectable")
+        record_rating(votes, member=" ", role=None, rating="resectable")
 
 
 def test_decision_next_review_not_before_review_date() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import Qt
 
+from mdt.case import Panel
 from mdt.evaluation import Finding
 from tests.ui_review_fixtures import sample_case
 from ui.review import edits
@@ -106,7 +108,10 @@ def test_criteria_and_votes_models_pass_the_model_tester(qtmodeltester) -> None:
     qtmodeltester.check(crit)
     assert crit.data(crit.index(1, 0)) == "? unknown"
     votes = VotesModel()
-    r = edits.cast_vote(sample_case().reviews[0], "A", "surgeon", "convertible").review
+    from mdt.votes import record_rating
+
+    cast, _why = record_rating((), member="A", role="surgeon", rating="convertible")
+    r = replace(sample_case().reviews[0], panel=Panel(votes=cast))
     votes.set_votes(r.panel.votes, revealed=False)
     qtmodeltester.check(votes)
     assert votes.data(votes.index(0, 3)) == HIDDEN

@@ -89,7 +89,7 @@ def editor_setup(qtbot, seeded_db, chair):
     def refresh() -> None:
         holder["e"].set_case(service.get_case("TX-1"), {"weeks": 8, "cycles": 4}, FIXED_TODAY)
 
-    def apply(new, old, text):
+    def apply(_patient_id, new, old, text):
         apply_and_push(stack, text, lambda: service.set_treatment("TX-1", new, text),
                        lambda: service.set_treatment("TX-1", old, "undo"), after=refresh)
 

@@ -194,7 +194,7 @@ def test_presentation_keeps_ratings_hidden_until_revealed(main_window):
     w.show_tab(1)
     editor = w.review_editor
     assert editor.record().review.panel.decision is None
-    assert editor.cast_vote("Bo Chen", "hepatobiliary_surgeon", "resectable")
+    assert editor.cast_vote("Bo Chen", "resectable")
     w.flush_pending_refresh()
     w.toggle_presentation()
     votes = w._presentation.votes.text()
@@ -216,7 +216,10 @@ def test_caliper_diameter_is_an_undoable_edit_of_the_open_review(main_window):
     viewer = w.ensure_viewer()
     before = w.current_record()
     lesion = before.review.lesions[0]
-    viewer.ask_lesion = lambda _mm: lesion.id
+    viewer.ask_lesion = lambda _mm, **_where: lesion.id
+    # The image is not in the index: nothing says which study it is, so the user chooses the review.
+    asked = []
+    viewer.ask_review = lambda study, choices: asked.append((study, choices)) or (before.index, False)
     where = Measurement(series_uid="1.2.3", sop_instance_uid="1.2.3.4", slice_index=7,
                         start_xy=(10, 10), end_xy=(40, 50))
     viewer._on_caliper(where, 50.0)

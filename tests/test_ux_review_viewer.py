@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QImage
 from mdt import diagram
 from mdt.case import Lesion, Review, Vote
 from tests.test_viewer_widget import _series, env, viewer  # noqa: F401
-from tests.ui_review_fixtures import editor, review_env  # noqa: F401
+from tests.ui_review_fixtures import editor, review_env, seat_panel  # noqa: F401
 from ui.review.diagram_widget import COLOURS, MIN_LESION_RADIUS_PX, LiverDiagramWidget
 
 
@@ -108,7 +108,7 @@ def test_lesion_marker_keeps_a_legible_size_in_a_narrow_column(qtbot) -> None:
 # ---------------------------------------------------------------- viewer
 def test_caliper_line_names_the_lesion_it_measured(viewer, env, qtbot) -> None:  # noqa: ANN001, F811
     viewer.open_series(_series(env, "2026-03-01"), 12)
-    viewer.ask_lesion = lambda length: "L2"
+    viewer.ask_lesion = lambda length, **_where: "L2"
     viewer.caliper_btn.click()
     pane = viewer.view.current
     with qtbot.waitSignal(viewer.review_saved):
@@ -208,32 +208,36 @@ def test_alt_4_lands_in_the_panellist_field_and_enter_records_the_vote(qtbot, ed
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    seat_panel(review_env)
+    editor.refresh_panel_context()
     activate(qtbot, editor)
     editor.lesion_view.setFocus()
     qtbot.keyClick(editor.lesion_view, Qt.Key.Key_4, Qt.KeyboardModifier.AltModifier)
     panel = editor.vote_panel
     assert editor.tabs.currentIndex() == 3
     assert QApplication.focusWidget() is panel.member
-    qtbot.keyClicks(panel.member, "A. Martin")
+    qtbot.keyClicks(panel.member, "A")                      # the first letter picks the panellist
+    assert panel.member.currentData() == "A. Martin"
     qtbot.keyClick(panel.member, Qt.Key.Key_Tab)
-    assert QApplication.focusWidget() is panel.role
-    qtbot.keyClick(panel.role, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is panel.rating
-    panel.rating.setCurrentIndex(panel.rating.findData("convertible"))
+    qtbot.keyClicks(panel.rating, "c")
     qtbot.keyClick(panel.rating, Qt.Key.Key_Return)
     votes = saved(review_env).panel.votes
     assert [(v.member, v.rating) for v in votes] == [("A. Martin", "convertible")]
     assert QApplication.focusWidget() is panel.member  # ready for the next panellist
+    assert panel.rating.currentData() is None          # and nothing of the last rating left on screen
 
 
 def test_a_decision_on_an_incomplete_panel_claims_no_consensus(editor, review_env) -> None:  # noqa: ANN001, F811
-    assert editor.cast_vote("A. Martin", "hepatobiliary_surgeon", "convertible")
+    seat_panel(review_env)
+    editor.refresh_panel_context()
+    assert editor.cast_vote("A. Martin", "convertible")
     editor.reveal_votes()
     assert "incomplete — 1 of 3 expected ratings" in editor.vote_panel.result.text()
     assert editor.decide("convertible", "continue_induction", "Two surgeons absent")
     assert saved(review_env).panel.decision.rule is None
     for name in ("B. Chen", "C. Okafor"):
-        assert editor.cast_vote(name, "hepatobiliary_surgeon", "convertible")
+        assert editor.cast_vote(name, "convertible")
     assert "CONVERTIBLE (consensus)" in editor.vote_panel.result.text()
     assert editor.decide("convertible", "continue_induction", "All three agree")
     assert saved(review_env).panel.decision.rule == "consensus"
@@ -385,14 +389,22 @@ def test_minutes_never_pass_the_ratings_rule_off_as_the_decisions() -> None:
 
 
 def test_cairo5_moves_on_to_round_two_and_shows_ratings_whole(qtbot, editor, review_env) -> None:  # noqa: ANN001, F811
+    from mdt.case import ProtocolRef
+
+    case = review_env.case()
+    review_env.service.update_patient(case.patient, ProtocolRef("CAIRO5", "A"), reason="CAIRO5 panel")
+    surgeons = tuple((name, "hepatobiliary_surgeon") for name in "ABCDE")
+    seat_panel(review_env, surgeons + (("R", "diagnostic_radiologist"),))
+    editor.set_context(review_env.service, review_env.case(), review_env.record())
     panel = editor.vote_panel
-    panel.set_protocol({"kind": "cairo5", "first_round": 3, "second_round": 2, "tie": "chair",
-                        "voter_role": "hepatobiliary_surgeon"}, {"weeks": 8})
+    # CAIRO5 counts surgeons only: the radiologist present is not offered.
+    assert [panel.member.itemData(i) for i in range(1, panel.member.count())] == list("ABCDE")
+    assert "0 of 3 round-1 ratings recorded" in panel.progress.text()
     for name, rating in (("A", "resectable"), ("B", "convertible"), ("C", "permanently_unresectable")):
-        assert editor.cast_vote(name, "hepatobiliary_surgeon", rating)
-    assert panel.round.value() == 2, "no first-round consensus: the next ratings are round 2"
-    assert "two more surgeons needed" in panel.result.text()
-    panel.member.setEditText("D")
+        assert editor.cast_vote(name, rating)
+    assert panel.expectation.round == 2, "no first-round consensus: the next ratings are round 2"
+    assert "0 of 2 round-2 ratings recorded" in panel.progress.text()
+    panel.member.setCurrentIndex(panel.member.findData("D"))
     panel.rating.setCurrentIndex(panel.rating.findData("convertible"))
     panel._record_clicked()
     assert [v.round for v in saved(review_env).panel.votes if v.member == "D"] == [2]

@@ -67,7 +67,9 @@ def test_enhanced_frames_scroll_in_space_and_a_caliper_names_its_frame(viewer, e
     assert positions == sorted(positions) and len(positions) == 16
     assert pane.position() == pytest.approx(positions[9])
     assert pane.center == 60.0 and pane.width == 360.0  # the file's shared Frame VOI LUT
-    viewer.ask_lesion = lambda length: "L1"
+    viewer.ask_lesion = lambda length, **_where: "L1"
+    # No review records this study: the user assigns it to the open review.
+    viewer.ask_review = lambda study, choices: (choices[0][0], False)
     viewer.caliper_btn.click()
     with qtbot.waitSignal(viewer.caliper_measured) as measured, qtbot.waitSignal(viewer.review_saved):
         pane.canvas.line_drawn.emit(QPointF(10, 20), QPointF(35, 20))

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
 
-from mdt.case import Lesion, Patient, ProtocolRef, RemnantPlan, Review
+from mdt.case import Imaging, Lesion, Patient, ProtocolRef, RemnantPlan, Review
 from mdt.imaging.index import import_dicom, list_series
 from mdt.imaging.windowing import PRESETS_BY_NAME
 from mdt.services import Actor, MdtService
@@ -26,8 +26,9 @@ def env(tmp_path):
     db = open_database(f"sqlite:///{tmp_path / 'viewer.sqlite3'}")
     svc = MdtService(db, Actor("radiologist"))
     svc.create_patient(Patient(id="MRN-1001", name="DOE^JANE"), ProtocolRef())
-    svc.add_review("MRN-1001", Review(date=date(2026, 3, 2), lesions=(Lesion("L1", ("VII",), 30),
-                                                                      Lesion("L2", ("II",)))))
+    # The review rests on the CT of 2026-03-01 (the current study below): lines on it go there.
+    svc.add_review("MRN-1001", Review(date=date(2026, 3, 2), imaging=Imaging("CT", date(2026, 3, 1)),
+                                      lesions=(Lesion("L1", ("VII",), 30), Lesion("L2", ("II",)))))
     current = make_ct_series(tmp_path / "cur", 20, rows=64, cols=64, study_date="20260301")
     prior = make_ct_series(tmp_path / "pri", 16, rows=64, cols=64, study_date="20251201", spacing=3.0, seed=3)
     import_dicom(db, tmp_path / "cur")
@@ -145,7 +146,7 @@ def test_compare_with_prior_scrolls_in_sync(viewer, env):
 def test_caliper_is_saved_as_the_lesion_diameter_and_can_be_found_again(viewer, env, qtbot):
     series = _series(env, "2026-03-01")
     viewer.open_series(series, 12)
-    viewer.ask_lesion = lambda length: "L2"
+    viewer.ask_lesion = lambda length, **_where: "L2"
     viewer.caliper_btn.click()
     pane = viewer.view.current
     assert pane.canvas.caliper_mode
@@ -168,7 +169,7 @@ def test_caliper_is_saved_as_the_lesion_diameter_and_can_be_found_again(viewer, 
 
 def test_caliper_by_mouse_in_caliper_mode(viewer, env, qtbot):
     viewer.open_series(_series(env, "2026-03-01"), 3)
-    viewer.ask_lesion = lambda length: None  # the user cancels the lesion choice
+    viewer.ask_lesion = lambda length, **_where: None  # the user cancels the lesion choice
     viewer.set_caliper_mode(True)
     canvas = viewer.view.current.canvas
     with qtbot.waitSignal(viewer.caliper_measured) as measured:

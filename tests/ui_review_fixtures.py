@@ -87,3 +87,32 @@ def editor(qtbot, review_env: ReviewEnv):  # noqa: ANN001, ANN201
     ed.resize(1600, 900)
     ed.set_context(review_env.service, review_env.case(), review_env.record())
     return ed
+
+
+PANEL = (("A. Martin", "hepatobiliary_surgeon"), ("B. Chen", "hepatobiliary_surgeon"),
+         ("C. Okafor", "diagnostic_radiologist"))
+"""A small board: two surgeons and a radiologist (three members who rate)."""
+
+
+def seat_panel(env: ReviewEnv, members: tuple[tuple[str, str], ...] = PANEL,
+               attend: tuple[str, ...] | None = None, review_index: int = -1,
+               meeting_id: str = "MDT-TEST") -> object:
+    """Register ``members`` (and a coordinator who records the ratings), and put the review on
+    the agenda of a meeting attended by ``attend`` (default: every one of ``members``).  Ratings
+    are accepted only from members present at the meeting that discusses the review."""
+    from mdt.meeting import AgendaItem, Meeting, Member
+    from tests.signin_fixtures import as_member
+
+    known = {m.name for m in env.service.list_members(include_inactive=True)}  # type: ignore[attr-defined]
+    if "coordinator" not in known:  # the first member bootstraps the registry
+        env.service.add_member(Member("coordinator", "coordinator", role="coordinator"))  # type: ignore[attr-defined]
+    svc = as_member(env.service.db, "coordinator")  # type: ignore[attr-defined]  # registry edits: signed in
+    for name, specialty in members:
+        if name not in known:
+            svc.add_member(Member(name, specialty))  # type: ignore[attr-defined]
+    present = set(attend if attend is not None else (n for n, _ in members))
+    rec = env.record(review_index)
+    attendees = tuple(m for m in svc.list_members() if m.name in present)  # type: ignore[attr-defined]
+    return svc.create_meeting(Meeting(  # type: ignore[attr-defined]
+        id=meeting_id, date=rec.review.date, attendees=attendees,
+        agenda=(AgendaItem(patient_id=env.patient_id, review_date=rec.review.date),)))

@@ -75,6 +75,40 @@ def record_text(e: AuditRecord) -> str:
     return f"{e.entity} {e.entity_id}"
 
 
+HIDDEN_RATING = "hidden until the decision is recorded"
+
+
+def hide_ratings(value: object) -> object:
+    """An audit state with every panellist's rating blanked (independent rating: the history must
+    not show what the vote panel still hides).  Who rated, and when, stays."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key == "votes" and isinstance(item, list):
+                out[key] = [_hide_vote(v) for v in item]
+            elif key == "changes" and isinstance(item, list) and all(isinstance(c, str) for c in item):
+                out[key] = [f"{c.split(':', 1)[0]}: {HIDDEN_RATING}" if c.startswith("panel.votes") else c
+                            for c in item]
+            else:
+                out[key] = hide_ratings(item)
+        return out
+    if isinstance(value, list):
+        return [hide_ratings(v) for v in value]
+    return value
+
+
+def _hide_vote(vote: object) -> object:
+    if not isinstance(vote, dict):
+        return vote
+    out = dict(vote)
+    if "rating" in out:
+        out["rating"] = HIDDEN_RATING
+    if isinstance(out.get("changes"), list):
+        out["changes"] = [{**c, "from": HIDDEN_RATING, "to": HIDDEN_RATING} if isinstance(c, dict) else c
+                          for c in out["changes"]]
+    return out
+
+
 class HistoryWidget(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -104,6 +138,8 @@ class HistoryWidget(QWidget):
         layout.addWidget(self.chain)
         layout.addWidget(split, 1)
         self._patient: str | None = None
+        self._blind: set[str] = set()
+        """Reviews whose ratings are still hidden (rated, no decision yet)."""
 
     def load(self, service: MdtService, patient_id: str | None) -> None:
         self._patient = patient_id
@@ -116,6 +152,8 @@ class HistoryWidget(QWidget):
         try:
             events = service.patient_history(patient_id)
             verification = service.verify_audit()
+            self._blind = {str(r.review_id) for r in service.list_reviews(patient_id)
+                           if r.review.panel.votes and r.review.panel.decision is None}
         except MdtError as exc:
             self.model.set_events([])
             self.chain.setText(f"History not available: {exc}")
@@ -132,6 +170,10 @@ class HistoryWidget(QWidget):
             self.detail.clear()
             return
         e = self.model.audit_event(current.row())
+        before, after, note = e.before, e.after, ""
+        if e.entity == "review" and str(e.entity_id) in self._blind:
+            before, after = hide_ratings(before), hide_ratings(after)
+            note = "\nRatings are hidden here until the panel's decision is recorded (independent rating).\n"
         self.detail.setPlainText(
             f"{e.at.isoformat()}  {e.actor}  {e.action}  {e.entity} {e.entity_id}\n"
-            f"hash {e.hash}\n\nBefore:\n{_pretty(e.before)}\n\nAfter:\n{_pretty(e.after)}")
+            f"hash {e.hash}\n{note}\nBefore:\n{_pretty(before)}\n\nAfter:\n{_pretty(after)}")

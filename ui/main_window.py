@@ -145,6 +145,7 @@ class ReviewTab(QWidget):
                 # focus; give it back so the keyboard keeps driving the window (or dialog).
                 active.activateWindow()
             self.editor.review_saved.connect(self.window_._review_saved)
+            self.editor.vote_panel.visibility_changed.connect(lambda: self.window_._update_presentation())
             apply_roles(self.editor)
             self.scroll.setWidget(self.editor)
         return self.editor
@@ -332,6 +333,8 @@ class MainWindow(QMainWindow):
         self.viewer = ViewerWidget(self.service, self.images)
         self.viewer.review_saved.connect(self._viewer_saved)
         self.viewer.measurement_sink = self._caliper_to_editor
+        self.viewer.selected_lesion = lambda: (self.review_tab.editor.selected_lesion()
+                                               if self.review_tab.editor is not None else None)
         layout.addWidget(self.viewer)
         apply_roles(self.viewer)
         self._set_viewer_context()
@@ -341,12 +344,18 @@ class MainWindow(QMainWindow):
         if self.viewer:
             self.viewer.set_context(self.service, self.current_case, self.current_record())
 
-    def _caliper_to_editor(self, lesion_id: str, where: object, length_mm: float) -> ReviewRecord | None:
-        """A caliper diameter goes through the review editor: one undoable, saved edit."""
+    def _caliper_to_editor(self, record: ReviewRecord, edit_fn: Callable) -> ReviewRecord | None:
+        """A caliper diameter goes through the review editor: one undoable, saved edit of the review
+        of the study the line was drawn on (the open review, or another of this patient's)."""
         editor = self.review_editor  # filled with the current review even if its tab was never shown
-        if not editor.apply_measurement(lesion_id, where, length_mm):
-            return None
-        return self.current_record()
+        current = self.current_record()
+        if current is not None and record.review_id == current.review_id:
+            return self.current_record() if editor.request(edit_fn) else None
+        saved = editor.apply_to_review(record, edit_fn)
+        if saved is not None:
+            self.show_message(f"Saved in the review of {saved.review.date.isoformat()} (the review of the "
+                              f"study the line was drawn on), version {saved.version}")
+        return saved
 
     def _viewer_saved(self, record: ReviewRecord) -> None:
         """A caliper diameter or SEG volumes were saved into the open review from the viewer."""
@@ -457,8 +466,8 @@ class MainWindow(QMainWindow):
         self.act_agenda_due = a("Build agenda from patients &due", self.meeting.build_agenda_from_due)
         self.act_agenda_add = a("&Add current patient to agenda", self.meeting.add_current_patient,
                                 "Ctrl+Shift+A")
-        self.act_agenda_prev = a("&Previous agenda patient", lambda: self.meeting.step(-1), "PgUp")
-        self.act_agenda_next = a("Next agenda &patient", lambda: self.meeting.step(1), "PgDown")
+        self.act_agenda_prev = a("&Previous agenda patient", lambda: self._agenda_key(-1), "PgUp")
+        self.act_agenda_next = a("Next agenda &patient", lambda: self._agenda_key(1), "PgDown")
         self.act_sign = a("&Sign meeting…", self.meeting.sign_meeting)
         self.act_about = a("&About Liver MDT", self.show_about, K.HelpContents)
 
@@ -490,6 +499,28 @@ class MainWindow(QMainWindow):
             m.addSeparator() if act is None else m.addAction(act)
         m = mb.addMenu("&Help")
         m.addAction(self.act_about)
+
+    def _agenda_key(self, delta: int) -> bool:
+        """PgUp/PgDn: the next or previous agenda patient, but only from outside a widget that
+        edits or pages; inside the vessel grid, a field or the image stack the key does what it
+        does there and the patient stays (``ui.page_keys``)."""
+        from ui.page_keys import deliver_page_key, keeps_page_keys
+
+        focus = QApplication.focusWidget()
+        if focus is not None and focus.window() is self and keeps_page_keys(focus):
+            # The key goes back to the widget; the stepping shortcuts stand aside meanwhile (a
+            # key event sent to a widget is matched against the shortcuts again).
+            actions = (self.act_agenda_prev, self.act_agenda_next)
+            enabled = [a.isEnabled() for a in actions]
+            for a in actions:
+                a.setEnabled(False)
+            try:
+                deliver_page_key(focus, delta > 0)
+            finally:
+                for a, on in zip(actions, enabled, strict=True):
+                    a.setEnabled(on)
+            return False
+        return self.meeting.step(delta)
 
     def _update_actions(self) -> None:
         has_patient = self.current_case is not None
@@ -661,7 +692,10 @@ class MainWindow(QMainWindow):
         if review_index is None and records:
             review_index = records[-1].index
         self.current_index = review_index
-        if select:
+        if select and not self.patients.select_patient(patient_id, emit=False) and not row.archived:
+            # Not in the list yet (added elsewhere): list it, so the highlighted row is never
+            # another patient's.
+            self.patients.upsert(row)
             self.patients.select_patient(patient_id, emit=False)
         self.header.set_patient(case, row, self.today())
         self._mark_stale(*self._tab_widgets())
@@ -946,12 +980,21 @@ class MainWindow(QMainWindow):
 
         return self._render_pdf("Printing the outcomes report", render, path, open_viewer)
 
-    def _set_treatment(self, treatment: Treatment | None, old: Treatment | None, text: str) -> None:
-        """Called by the treatment editor: save now, push for undo (ValidationError propagates)."""
+    def _set_treatment(self, patient_id: str, treatment: Treatment | None, old: Treatment | None,
+                       text: str) -> None:
+        """Called by the treatment editor with the patient its form was filled for: save now, push
+        for undo (ValidationError propagates).  Another patient open by now: refused."""
         case = self.current_case
         if case is None:
             return
         pid = case.patient.id
+        if patient_id != pid:
+            from mdt.errors import FieldProblem, ValidationError
+
+            self.treatment.set_case(case, self._interval(case), self.today())
+            raise ValidationError(FieldProblem(
+                "treatment", f"this entry was typed for patient {patient_id}, but {pid} is open now: "
+                             f"nothing was saved"))
         apply_and_push(self.undo_stack, text,
                        lambda: self.service.set_treatment(pid, treatment, text),
                        lambda: self.service.set_treatment(pid, old, f"undo: {text}"),
@@ -1001,7 +1044,17 @@ class MainWindow(QMainWindow):
         if self._presentation is None or not (force or self._presenting()):
             return
         self._presentation.set_review(self.current_case, self.current_index, self.meeting.current_item_text(),
-                                      votes_revealed=self._votes_revealed())
+                                      votes_revealed=self._votes_revealed(), votes_progress=self._votes_progress())
+
+    def _votes_progress(self) -> str:
+        """How many of the expected ratings of the current review are in (the editor's count)."""
+        editor = self.review_tab.editor
+        record = self.current_record()
+        if editor is None or record is None or editor.record() is None \
+                or editor.record().review_id != record.review_id:
+            return ""
+        exp = editor.vote_panel.expectation
+        return exp.text if exp is not None else ""
 
     def _votes_revealed(self) -> bool:
         """Whether the review editor shows the ratings of the current review (independent rating:

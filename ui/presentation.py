@@ -118,9 +118,10 @@ class PresentationWindow(QWidget):
         self.window_._update_actions()
 
     def set_review(self, case: Case | None, index: int | None, agenda_text: str = "",
-                   votes_revealed: bool = True) -> None:
+                   votes_revealed: bool = True, votes_progress: str = "") -> None:
         """``votes_revealed`` False keeps the ratings hidden on the room's screen while the
-        panel is still rating independently (only who has rated is shown)."""
+        panel is still rating independently (only who has rated is shown); ``votes_progress``
+        says how many of the expected ratings are in ("3 of 6 ratings recorded")."""
         if case is None:
             self.title.setText("No patient open")
             self.subtitle.setText(agenda_text)
@@ -149,7 +150,8 @@ class PresentationWindow(QWidget):
         self._show_verdict(review, ev)
         self.lesions.setText(self._lesions_html(review, ev))
         self.criteria.setText(self._criteria_html(ev))
-        self.votes.setText(self._votes_html(review, votes_revealed or review.panel.decision is not None))
+        self.votes.setText(self._votes_html(review, votes_revealed or review.panel.decision is not None,
+                                            votes_progress))
 
     @staticmethod
     def _evaluate(case: Case, index: int | None) -> Evaluation | None:
@@ -224,15 +226,23 @@ class PresentationWindow(QWidget):
         return "".join(rows)
 
     @staticmethod
-    def _votes_html(review: Review, revealed: bool = True) -> str:
+    def _votes_html(review: Review, revealed: bool = True, progress: str = "") -> str:
         rows = ["<b>Votes</b>" + ("" if revealed else " — hidden until every rating is in")]
+        if progress:
+            rows.append(f"<i>{_esc(progress)}</i>")
         for v in review.panel.votes:
             rnd = f" (round {v.round})" if v.round != 1 else ""
+            changed = f" (changed {len(v.changes)}×)" if v.changes and not v.withdrawn else ""
+            if v.withdrawn:
+                was = f" (was {_esc(label(v.rating))})" if revealed else ""
+                rows.append(f"{_esc(v.member)}{rnd}: <s>withdrawn</s>{was}")
+                continue
             if not revealed:
-                rows.append(f"{_esc(v.member)}{rnd}: ● recorded")
+                rows.append(f"{_esc(v.member)}{rnd}: ● recorded{changed}")
                 continue
             colour = RESECTABILITY_COLOURS.get(v.rating, "#111")
-            rows.append(f"{_esc(v.member)}{rnd}: <span style='color:{colour}'>{_esc(label(v.rating))}</span>")
+            rows.append(f"{_esc(v.member)}{rnd}: <span style='color:{colour}'>{_esc(label(v.rating))}</span>"
+                        + changed)
         if not review.panel.votes:
             rows.append("none yet")
         d = review.panel.decision

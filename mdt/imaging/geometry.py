@@ -302,9 +302,9 @@ def group_series(headers: Iterable[InstanceHeader]) -> list[SeriesGroup]:
                 if len(sizes) > 1:
                     base.append(f"{key[2]}×{key[1]}")
                 parts = split_repeats(stack)
-                for label, part in parts:
+                for label, frames in parts:
                     k = key + (label,)
-                    stacks[k] = part
+                    stacks[k] = frames
                     labels[k] = base + ([label] if label else [])
         keys = sorted(stacks, key=lambda k: (-len(stacks[k]), str(k)))
         if not members[0].is_seg:

@@ -19,13 +19,16 @@ import math
 import os
 import stat
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 import pydicom
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.errors import InvalidDicomError
+from pydicom.tag import BaseTag
 
 from mdt.imaging import limits
 
@@ -130,10 +133,10 @@ class _Raw:
     def __init__(self, ds: pydicom.Dataset) -> None:
         self.ds = ds
 
-    def _elem(self, tag: int):
+    def _elem(self, tag: BaseTag) -> DataElement | RawDataElement | None:
         return self.ds._dict.get(tag)  # noqa: SLF001 - raw access is the point (see class doc)
 
-    def text(self, tag: int) -> str:
+    def text(self, tag: BaseTag) -> str:
         elem = self._elem(tag)
         if elem is None:
             return ""
@@ -149,18 +152,18 @@ class _Raw:
             return "\\".join(str(v) for v in value)
         return str(value).strip()
 
-    def numbers(self, tag: int, name: str, count: int | None = None) -> list[float] | None:
+    def numbers(self, tag: BaseTag, name: str, count: int | None = None) -> list[float] | None:
         """Finite numbers, or None when absent; BadHeader when present but not numbers."""
         return numbers_from(self.text(tag), name, count)
 
-    def number(self, tag: int, name: str) -> float | None:
+    def number(self, tag: BaseTag, name: str) -> float | None:
         values = self.numbers(tag, name)
         return values[0] if values else None
 
-    def integer(self, tag: int, name: str) -> int | None:
+    def integer(self, tag: BaseTag, name: str) -> int | None:
         return integer_from(self.text(tag), name)
 
-    def ushort(self, tag: int) -> int | None:
+    def ushort(self, tag: BaseTag) -> int | None:
         elem = self._elem(tag)
         if elem is None:
             return None
@@ -168,7 +171,12 @@ class _Raw:
         if isinstance(value, bytes):
             if len(value) < 2:
                 return None
-            return struct.unpack("<H" if elem.is_little_endian else ">H", value[:2])[0]
+            # Raw bytes carry their encoding; a converted element uses the file's.
+            little = elem.is_little_endian if isinstance(elem, RawDataElement) else \
+                self.ds.original_encoding[1] is not False
+            return int(struct.unpack("<H" if little else ">H", value[:2])[0])
+        if value is None:  # a deferred or empty element
+            return None
         try:
             return int(value)
         except (TypeError, ValueError):
@@ -205,7 +213,7 @@ def integer_from(text: str, name: str) -> int | None:
     return int(v)
 
 
-def _orientation(values: list[float] | None, name: str) -> tuple[float, ...] | None:
+def _orientation(values: list[float] | None, name: str) -> tuple[float, float, float, float, float, float] | None:
     if values is None:
         return None
     if len(values) != 6:
@@ -215,7 +223,7 @@ def _orientation(values: list[float] | None, name: str) -> tuple[float, ...] | N
     dot = sum(a * b for a, b in zip(row, col, strict=True))
     if not (0.9 < nr < 1.1 and 0.9 < nc < 1.1) or abs(dot) > 0.1:
         raise BadHeader(f"{name} {values} are not two perpendicular unit directions")
-    return tuple(values)
+    return (values[0], values[1], values[2], values[3], values[4], values[5])
 
 
 def _spacing(values: list[float] | None, name: str) -> tuple[float, float] | None:
@@ -234,8 +242,13 @@ def _position(values: list[float] | None, name: str) -> tuple[float, float, floa
     return (values[0], values[1], values[2])
 
 
-# Tags as ints (faster dictionary look-ups than keywords).
-_T = {
+def _tags(table: dict[str, int]) -> dict[str, BaseTag]:
+    """Tags as BaseTag, the key type of a dataset's raw element dictionary."""
+    return {name: BaseTag(tag) for name, tag in table.items()}
+
+
+# Tags, not keywords: faster dictionary look-ups.
+_T = _tags({
     "PatientID": 0x00100020, "PatientName": 0x00100010, "PatientBirthDate": 0x00100030,
     "PatientSex": 0x00100040, "StudyInstanceUID": 0x0020000D, "StudyDate": 0x00080020,
     "StudyDescription": 0x00081030, "SeriesInstanceUID": 0x0020000E, "SeriesNumber": 0x00200011,
@@ -246,8 +259,8 @@ _T = {
     "Columns": 0x00280011, "NumberOfFrames": 0x00280008, "TriggerTime": 0x00181060,
     "AcquisitionTime": 0x00080032, "EchoTime": 0x00180081, "BitsAllocated": 0x00280100,
     "SamplesPerPixel": 0x00280002, "SharedFunctionalGroupsSequence": 0x52009229,
-    "PerFrameFunctionalGroupsSequence": 0x52009230,
-}
+    "PerFrameFunctionalGroupsSequence": 0x52009230, "BitsStored": 0x00280101,
+})
 
 
 def parse_da(value: object) -> date | None:
@@ -281,16 +294,16 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def _phase(pairs: list[tuple[str, object]]) -> Phase:
-    out = []
+def _phase(pairs: list[tuple[str, str | float | None]]) -> Phase:
+    out: list[tuple[str, str]] = []
     for key, value in pairs:
         if value is None or value == "":
             continue
-        out.append((key, value if isinstance(value, str) else _fmt(float(value))))  # type: ignore[arg-type]
+        out.append((key, value if isinstance(value, str) else _fmt(value)))
     return tuple(out)
 
 
-def _pixel_data_check(fp, explicit_le: bool, file_size: int) -> tuple[str | None, int, int]:
+def _pixel_data_check(fp: BinaryIO, explicit_le: bool, file_size: int) -> tuple[str | None, int, int]:
     """Check the pixel data element the header read stopped at.
 
     Returns (problem or None, native length in bytes or -1 when encapsulated,
@@ -342,7 +355,7 @@ def _pixel_data_check(fp, explicit_le: bool, file_size: int) -> tuple[str | None
     return None, length, 0
 
 
-def _open_regular(path: str):
+def _open_regular(path: str) -> tuple[BinaryIO, os.stat_result]:
     """Open ``path`` for reading only if it is a regular file (never blocks on a FIFO or a device)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
@@ -368,29 +381,28 @@ def _file_kind(mode: int) -> str:
     return "not a plain file"
 
 
-def _seq_item(ds, tag: int):
-    elem = ds._dict.get(tag) if ds is not None else None  # noqa: SLF001
-    if elem is None:
+def _seq_item(ds: pydicom.Dataset | None, tag: BaseTag) -> pydicom.Dataset | None:
+    if ds is None or ds._dict.get(tag) is None:  # noqa: SLF001
         return None
     value = ds[tag].value
     return value[0] if value else None
 
 
-_SEQ = {
+_SEQ = _tags({
     "PlanePositionSequence": 0x00209113, "PlaneOrientationSequence": 0x00209116,
     "PixelMeasuresSequence": 0x00289110, "FrameContentSequence": 0x00209111,
     "CardiacSynchronizationSequence": 0x00189118, "MREchoSequence": 0x00189114,
-}
-_LEAF = {
+})
+_LEAF = _tags({
     "ImagePositionPatient": 0x00200032, "ImageOrientationPatient": 0x00200037, "PixelSpacing": 0x00280030,
     "SliceThickness": 0x00180050, "TemporalPositionIndex": 0x00209128,
     "NominalCardiacTriggerDelayTime": 0x00209153, "FrameAcquisitionNumber": 0x00209156,
     "FrameAcquisitionDateTime": 0x00189074, "EffectiveEchoTime": 0x00189082,
-}
+})
 _BINARY_VRS = {"UL", "US", "SL", "SS", "FD", "FL"}
 
 
-def _first_item(group, seq_tag: int):
+def _first_item(group: pydicom.Dataset | None, seq_tag: BaseTag) -> pydicom.Dataset | None:
     """The first item of sequence ``seq_tag`` in a functional group item, or None (raw look-up: fast)."""
     if group is None or group._dict.get(seq_tag) is None:  # noqa: SLF001 - see _Raw
         return None
@@ -398,7 +410,7 @@ def _first_item(group, seq_tag: int):
     return items[0] if items else None
 
 
-def _leaf_text(item, tag: int) -> str:
+def _leaf_text(item: pydicom.Dataset, tag: BaseTag) -> str:
     elem = item._dict.get(tag)  # noqa: SLF001
     if elem is None:
         return ""
@@ -407,7 +419,7 @@ def _leaf_text(item, tag: int) -> str:
     return _Raw(item).text(tag)
 
 
-def _group_text(groups: list, seq: str, attr: str) -> str:
+def _group_text(groups: list[pydicom.Dataset | None], seq: str, attr: str) -> str:
     """``attr`` (as text) from the first of ``groups`` (per-frame, then shared) that has ``seq`` with it."""
     seq_tag, tag = _SEQ[seq], _LEAF[attr]
     for g in groups:
@@ -419,7 +431,7 @@ def _group_text(groups: list, seq: str, attr: str) -> str:
     return ""
 
 
-def _text_of(value) -> str:
+def _text_of(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
@@ -437,28 +449,25 @@ def _functional_frames(ds: pydicom.Dataset, frames: int) -> tuple[tuple[FrameInf
     if per and len(per) != frames:
         raise BadHeader(f"PerFrameFunctionalGroupsSequence has {len(per)} items for NumberOfFrames {frames}")
     out: list[FrameInfo] = []
-    thickness = None
-    cache: dict[tuple[str, str, str], object] = {}
+    thickness: float | None = None
+    # Shared values repeat on every frame: each distinct text is parsed once.
+    positions: dict[str, tuple[float, float, float] | None] = {}
+    orientations: dict[str, tuple[float, float, float, float, float, float] | None] = {}
+    spacings: dict[str, tuple[float, float] | None] = {}
     for i in range(frames):
         groups = [per[i] if per else None, shared]
         where = f"frame {i + 1}: "
 
-        def value(seq: str, attr: str, groups=groups) -> str:
+        def value(seq: str, attr: str, groups: list[pydicom.Dataset | None] = groups) -> str:
             return _group_text(groups, seq, attr)
 
-        def parsed(kind: str, seq: str, attr: str, where=where, value=value):
-            text = value(seq, attr)
-            key = (kind, attr, text)
-            if key not in cache:  # shared values repeat on every frame: parse them once
-                name = where + attr
-                numbers = numbers_from(text, name)
-                cache[key] = {"position": _position, "orientation": _orientation, "spacing": _spacing}[kind](
-                    numbers, name)
-            return cache[key]
-
-        pos = parsed("position", "PlanePositionSequence", "ImagePositionPatient")
-        orient = parsed("orientation", "PlaneOrientationSequence", "ImageOrientationPatient")
-        spacing = parsed("spacing", "PixelMeasuresSequence", "PixelSpacing")
+        pos = _parse_once(positions, _position, value("PlanePositionSequence", "ImagePositionPatient"),
+                          where + "ImagePositionPatient")
+        orient = _parse_once(orientations, _orientation,
+                             value("PlaneOrientationSequence", "ImageOrientationPatient"),
+                             where + "ImageOrientationPatient")
+        spacing = _parse_once(spacings, _spacing, value("PixelMeasuresSequence", "PixelSpacing"),
+                              where + "PixelSpacing")
         if thickness is None:
             t = numbers_from(value("PixelMeasuresSequence", "SliceThickness"), where + "SliceThickness")
             thickness = t[0] if t else None
@@ -471,11 +480,22 @@ def _functional_frames(ds: pydicom.Dataset, frames: int) -> tuple[tuple[FrameInf
                                       where + "FrameAcquisitionNumber")),
             ("time", tm_seconds(value("FrameContentSequence", "FrameAcquisitionDateTime"))),
             ("echo", _num_text(value("MREchoSequence", "EffectiveEchoTime"), where + "EffectiveEchoTime"))])
-        out.append(FrameInfo(pos, orient, spacing, phase))  # type: ignore[arg-type]
+        out.append(FrameInfo(pos, orient, spacing, phase))
     return tuple(out), thickness
 
 
-def _num_text(value, name: str) -> str | None:
+_Parsed = TypeVar("_Parsed")
+
+
+def _parse_once(cache: dict[str, _Parsed], parse: Callable[[list[float] | None, str], _Parsed],
+                text: str, name: str) -> _Parsed:
+    """``parse`` of the numbers in ``text`` (``name`` for the message), cached by text."""
+    if text not in cache:
+        cache[text] = parse(numbers_from(text, name), name)
+    return cache[text]
+
+
+def _num_text(value: object, name: str) -> str | None:
     if value is None or value == "":
         return None
     values = numbers_from(_text_of(value), name)
@@ -623,7 +643,7 @@ def _build(p: str, size: int, mtime: int, ds: pydicom.Dataset, raw: _Raw, tsynta
         modality=raw.text(_T["Modality"]),
         instance_number=instance_number,
         position=position,
-        orientation=orientation,  # type: ignore[arg-type]
+        orientation=orientation,
         pixel_spacing=spacing,
         slice_thickness=thickness,
         acquisition=acquisition,
@@ -632,7 +652,7 @@ def _build(p: str, size: int, mtime: int, ds: pydicom.Dataset, raw: _Raw, tsynta
         transfer_syntax=tsyntax,
         frame_info=frame_info,
         phase=phase,
-        undecodable=undecodable_reason(tsyntax, raw.ushort(0x00280101) or 0),
+        undecodable=undecodable_reason(tsyntax, raw.ushort(_T["BitsStored"]) or 0),
     )
 
 

@@ -438,15 +438,15 @@ def _write_series(session: Session, series_uid: str, groups: list[SeriesGroup], 
                 file_rows[f.path] = _file_row(f.header, sid, i)
     file_ids: dict[str, int] = {}
     rows = list(file_rows.values())
-    for chunk in _chunks(rows):
+    for row_chunk in _chunks(rows):
         result = session.execute(insert(DicomFileModel).returning(
-            DicomFileModel.id, DicomFileModel.path, sort_by_parameter_order=True), list(chunk))
+            DicomFileModel.id, DicomFileModel.path, sort_by_parameter_order=True), list(row_chunk))
         for fid, path in result:
             file_ids[path] = fid
     slice_rows = [_slice_row(f, sid, i, file_ids[f.path])
                   for g, sid in zip(groups, series_ids, strict=True) for i, f in enumerate(g.frames)]
-    for chunk in _chunks(slice_rows):
-        session.execute(insert(DicomSliceModel), list(chunk))
+    for slice_chunk in _chunks(slice_rows):
+        session.execute(insert(DicomSliceModel), list(slice_chunk))
 
 
 @dataclass(frozen=True, slots=True)

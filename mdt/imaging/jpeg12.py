@@ -8,7 +8,12 @@ which decodes 12-bit lossy JPEG.  Registered by :func:`mdt.imaging.decoders.regi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydicom import uid
+
+if TYPE_CHECKING:
+    from pydicom.pixels.decoders.base import DecodeRunner
 
 DECODER_DEPENDENCIES = {uid.JPEGExtended12Bit: ("imagecodecs>=2023.8.12",)}
 
@@ -28,7 +33,7 @@ def is_available(tsyntax: str) -> bool:
         return False
 
 
-def _decode_frame(src: bytes, runner) -> bytes:
+def _decode_frame(src: bytes, runner: DecodeRunner) -> bytes:
     from imagecodecs import jpeg8_decode
 
     arr = jpeg8_decode(src)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from io import BufferedReader
+from typing import SupportsFloat
 
 import numpy as np
 import pydicom
@@ -62,7 +64,7 @@ def _native_dtype(ds: pydicom.Dataset) -> np.dtype | None:
     return None
 
 
-def _read_into(fp, pixel_pos: int, frame: int, out: np.ndarray) -> bool:
+def _read_into(fp: BufferedReader, pixel_pos: int, frame: int, out: np.ndarray) -> bool:
     """Read one native frame straight into ``out`` (no intermediate bytes); False if it does not fit."""
     fp.seek(pixel_pos)
     head = fp.read(12)
@@ -75,15 +77,15 @@ def _read_into(fp, pixel_pos: int, frame: int, out: np.ndarray) -> bool:
     if length == 0xFFFFFFFF or length < out.nbytes * (frame + 1):
         return False
     fp.seek(value_start + out.nbytes * frame)
-    view = memoryview(out.reshape(-1).view(np.uint8))
+    view = out.reshape(-1).view(np.uint8).data  # a writable memoryview of out's bytes
     return fp.readinto(view) == out.nbytes
 
 
-def _first(seq_value):
+def _first(seq_value: Sequence[pydicom.Dataset] | None) -> pydicom.Dataset | None:
     return seq_value[0] if seq_value else None
 
 
-def _functional(ds: pydicom.Dataset, frame: int, seq: str):
+def _functional(ds: pydicom.Dataset, frame: int, seq: str) -> pydicom.Dataset | None:
     """Item of functional group ``seq`` for ``frame``: per-frame first, then shared; None."""
     per = ds.get("PerFrameFunctionalGroupsSequence")
     if per is not None and frame < len(per) and seq in per[frame]:
@@ -94,9 +96,11 @@ def _functional(ds: pydicom.Dataset, frame: int, seq: str):
     return None
 
 
-def _number(value, default: float | None) -> float | None:
+def _number(value: object, default: float | None) -> float | None:
     if isinstance(value, pydicom.multival.MultiValue):
         value = value[0] if value else None
+    if not isinstance(value, (str, bytes, SupportsFloat)):  # absent (None) or not a number
+        return default
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -132,7 +136,7 @@ class _FileEntry:
         self.full: pydicom.Dataset | None = None
 
 
-def _open(path: str):
+def _open(path: str) -> BufferedReader:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -157,7 +161,7 @@ def read_pixels(path: str, frame: int = 0, out: np.ndarray | None = None,
         entry = cache.get(path) if cache is not None else None
         with _open(path) as fp:
             if entry is None:
-                ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+                ds: pydicom.Dataset = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
                 entry = _FileEntry(ds, fp.tell())
                 if cache is not None and int(ds.get("NumberOfFrames", 1) or 1) > 1:
                     cache[path] = entry
@@ -171,7 +175,7 @@ def read_pixels(path: str, frame: int = 0, out: np.ndarray | None = None,
             if dtype is not None and rows and cols:
                 fits = (out is not None and out.dtype == dtype and out.shape == (rows, cols)
                         and out.flags["C_CONTIGUOUS"])
-                target = out if fits else np.empty((rows, cols), dtype=dtype)
+                target = out if fits and out is not None else np.empty((rows, cols), dtype=dtype)
                 if _read_into(fp, entry.pixel_pos, frame, target):
                     return target, slope, intercept, ds
             full = entry.full
@@ -298,14 +302,15 @@ class SeriesVolume:
     def _lut(self, raw: np.ndarray, i: int, center: float, width: float, rgb32: bool) -> np.ndarray | None:
         key = (raw.dtype.str, float(self.slope[i]), float(self.intercept[i]), float(center), float(width),
                self.invert)
-        lut = self._luts.get(key + (rgb32,), False)
-        if lut is False:
-            if len(self._luts) > 64:
-                self._luts.clear()  # dragging the window creates many; keep memory bounded
-            lut = build_lut(raw.dtype, *key[1:])
-            if lut is not None and rgb32:
-                lut = GRAY_TO_RGB32.take(lut)
-            self._luts[key + (rgb32,)] = lut
+        cache_key = key + (rgb32,)
+        if cache_key in self._luts:
+            return self._luts[cache_key]
+        if len(self._luts) > 64:
+            self._luts.clear()  # dragging the window creates many; keep memory bounded
+        lut = build_lut(raw.dtype, *key[1:])
+        if lut is not None and rgb32:
+            lut = GRAY_TO_RGB32.take(lut)
+        self._luts[cache_key] = lut
         return lut
 
     def windowed(self, i: int, center: float, width: float) -> np.ndarray:

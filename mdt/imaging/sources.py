@@ -154,9 +154,10 @@ def _resolve(roots: list[Path], parts: list[str]) -> Path | None:
         for part in parts:
             nxt = current / part
             if not nxt.exists():
-                nxt = _match_name(current, part)
-                if nxt is None:
+                matched = _match_name(current, part)
+                if matched is None:
                     break
+                nxt = matched
             current = nxt
         else:
             return current

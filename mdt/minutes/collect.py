@@ -13,7 +13,7 @@ service with every amendment), never as a silent change of the signed text.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 from mdt.case import Case, Patient, Review
 from mdt.errors import NotFound
 from mdt.evaluation import Evaluation, RecistSummary
-from mdt.meeting import AgendaItem, Meeting
+from mdt.meeting import AgendaItem, Meeting, Member
 from mdt.minutes.course import render_course_report
 from mdt.minutes.minutes import render_minutes
 from mdt.minutes.sections import MinutesPatient
 from mdt.panel import Aggregate, Quorum, aggregate, quorum_for_protocols
+from mdt.votes import eligible_voters, expected_ratings
 
 if TYPE_CHECKING:
     from mdt.protocols import Protocol
@@ -68,11 +69,12 @@ def review_index_for(case: Case, item: AgendaItem, meeting_date: date) -> int | 
     return None
 
 
-def _aggregate(review: Review, aggregation: Mapping[str, Any] | None) -> tuple[Aggregate | None, str | None]:
+def _aggregate(review: Review, aggregation: Mapping[str, Any] | None,
+               eligible: Sequence[str] | None = None) -> tuple[Aggregate | None, str | None]:
     decision = review.panel.decision
     chair = decision.resectability if decision is not None and decision.rule == "chair" else None
     try:
-        return aggregate(review.panel.votes, aggregation, chair_rating=chair), None
+        return aggregate(review.panel.votes, aggregation, chair_rating=chair, eligible=eligible), None
     except ValueError as exc:
         return None, f"Ratings could not be aggregated: {exc}"
 
@@ -97,9 +99,11 @@ def _recist(case: Case, index: int, evaluation: Evaluation | None) -> RecistSumm
         return None
 
 
-def minutes_item(case: Case, item: AgendaItem, meeting_date: date, signed: bool = False) -> MinutesPatient:
+def minutes_item(case: Case, item: AgendaItem, meeting_date: date, signed: bool = False,
+                 attendees: Sequence[Member] | None = None) -> MinutesPatient:
     """``signed``: the meeting is signed, so each decision is shown against the protocol version
-    it was made under (a later version must not silently re-judge it)."""
+    it was made under (a later version must not silently re-judge it).  ``attendees``: who was
+    present; only the ratings of those with a voting role count (None: attendance unknown)."""
     index = review_index_for(case, item, meeting_date)
     if index is None:
         return MinutesPatient(case=case, review_index=None, agenda=item,
@@ -117,12 +121,16 @@ def minutes_item(case: Case, item: AgendaItem, meeting_date: date, signed: bool 
                          f"the criteria below are those of {used}, not the ones the panel saw.")
     aggregation, _ = _protocol_settings(evaluation.protocol_id if evaluation else case.protocol.id,
                                         evaluation.protocol_version if evaluation else None)
-    agg, problem = _aggregate(case.reviews[index], aggregation)
+    voters = (tuple(m.name for m in eligible_voters(attendees, aggregation))
+              if attendees is not None else None)
+    votes = case.reviews[index].panel.votes
+    agg, problem = _aggregate(case.reviews[index], aggregation, voters)
     if problem:
         notes.append(problem)
+    expectation = expected_ratings(votes, aggregation, voters) if voters is not None else None
     return MinutesPatient(case=case, review_index=index, evaluation=evaluation, aggregate=agg,
                           recist=_recist(case, index, evaluation), agenda=item, aggregation=aggregation,
-                          notes=tuple(notes), protocol_note=protocol_note)
+                          notes=tuple(notes), protocol_note=protocol_note, expectation=expectation)
 
 
 def minutes_items(meeting: Meeting, cases: Mapping[str, Case]) -> list[MinutesPatient]:
@@ -134,7 +142,8 @@ def minutes_items(meeting: Meeting, cases: Mapping[str, Case]) -> list[MinutesPa
             out.append(MinutesPatient(case=Case(Patient(item.patient_id)), review_index=None, agenda=item,
                                       notes=("The patient record was not found.",)))
         else:
-            out.append(minutes_item(case, item, meeting.date, signed=meeting.signed))
+            out.append(minutes_item(case, item, meeting.date, signed=meeting.signed,
+                                    attendees=meeting.attendees))
     return out
 
 

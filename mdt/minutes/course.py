@@ -137,7 +137,9 @@ def grouped_votes(votes: Sequence[Vote]) -> str:
     order the ratings were first given, so a five-member panel fits a table cell."""
     groups: dict[tuple[int, str], list[str]] = {}
     for v in votes:
-        groups.setdefault((v.round, v.rating), []).append(v.member)
+        if v.withdrawn:
+            continue  # not counted; the meeting's minutes print it with its reason
+        groups.setdefault((v.round, v.rating), []).append(v.member + (" (changed)" if v.changes else ""))
     rounds = {r for r, _rating in groups}
     parts = []
     for (rnd, rating), members in groups.items():

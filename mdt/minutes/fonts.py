@@ -20,6 +20,7 @@ from functools import lru_cache
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 
 from mdt.resources import resource_path
 
@@ -65,12 +66,12 @@ def register_fallback() -> None:
 @lru_cache(maxsize=8)
 def _coverage(font: str) -> frozenset[int] | dict[int, int]:
     register_fonts()
-    return pdfmetrics.getFont(font).face.charToGlyph  # type: ignore[attr-defined]
+    return pdfmetrics.getFont(font).face.charToGlyph
 
 
 def _fallback_coverage() -> dict[int, int]:
     register_fallback()
-    return pdfmetrics.getFont(FALLBACK).face.charToGlyph  # type: ignore[attr-defined]
+    return pdfmetrics.getFont(FALLBACK).face.charToGlyph
 
 
 def _plain(ch: str) -> bool:
@@ -142,7 +143,7 @@ def string_width(text: str, font: str, size: float) -> float:
     return sum(pdfmetrics.stringWidth(piece, used, size) for piece, used in runs(text, font))
 
 
-def draw_string(canv, x: float, y: float, text: str, font: str, size: float, anchor: str = "start") -> None:
+def draw_string(canv: Canvas, x: float, y: float, text: str, font: str, size: float, anchor: str = "start") -> None:
     """canvas.drawString with the CJK fallback; ``anchor`` is ``start``, ``middle`` or ``end``."""
     pieces = runs(text, font)
     total = sum(pdfmetrics.stringWidth(piece, used, size) for piece, used in pieces)

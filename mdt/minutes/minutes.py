@@ -143,9 +143,9 @@ def _signoff_block(meeting: Meeting, st: Styles) -> list[Flowable]:
         out.append(SectionMarker("Amendments"))
         out.append(p(f"Amendments after signing ({len(meeting.amendments)})", st["h1"]))
         w = CONTENT_W
-        rows = [[str(i), stamp(a.at), a.author, a.patient_id or "meeting", a.reason, a.summary]
-                for i, a in enumerate(meeting.amendments, start=1)]
-        out.append(data_table(["No.", "At", "By", "Patient", "Reason", "Change"], rows,
+        amend_rows = [[str(i), stamp(a.at), a.author, a.patient_id or "meeting", a.reason, a.summary]
+                      for i, a in enumerate(meeting.amendments, start=1)]
+        out.append(data_table(["No.", "At", "By", "Patient", "Reason", "Change"], amend_rows,
                               [0.05 * w, 0.14 * w, 0.12 * w, 0.14 * w, 0.2 * w, 0.35 * w], st))
     return out
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 
-from asn1crypto import keys as asn1_keys
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]  # asn1crypto: no stubs
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 

@@ -16,7 +16,7 @@ from typing import Any
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from mdt.case import LAB_UNITS, Case, Review
+from mdt.case import LAB_UNITS, Case, Review, Vote, VoteChange
 from mdt.evaluation import Evaluation, RecistSummary
 from mdt.meeting import AgendaItem
 from mdt.minutes.blocks import data_table, kv_grid, p
@@ -44,6 +44,7 @@ from mdt.minutes.text import (
     yes_no,
 )
 from mdt.panel import Aggregate, cycle_on, decided_under
+from mdt.votes import Expectation
 
 Styles = dict[str, ParagraphStyle]
 
@@ -68,6 +69,8 @@ class MinutesPatient:
     notes: tuple[str, ...] = field(default_factory=tuple)
     protocol_note: str | None = None
     """Printed in red above the criteria: the decision's protocol version is not the one shown."""
+    expectation: Expectation | None = None
+    """The ratings the meeting's voting attendees owed (None when no meeting is known)."""
 
     @property
     def review(self) -> Review | None:
@@ -325,18 +328,48 @@ def recist_section(recist: RecistSummary | None, st: Styles) -> list[Flowable]:
     return out
 
 
+def _change_text(c: VoteChange) -> str:
+    before = rating_label(c.from_rating) if c.from_rating else "no rating (withdrawn)"
+    after = rating_label(c.to_rating) if c.to_rating else "withdrawn"
+    when = f" on {c.at:%Y-%m-%d %H:%M} UTC" if c.at is not None else ""
+    by = f", recorded by {c.by}" if c.by else ""
+    return f"{before} → {after}{when}{by}: {c.reason}"
+
+
+def vote_rating_text(v: Vote) -> str:
+    """The rating as it stands, and that it was changed or withdrawn (never a silent replacement)."""
+    if v.withdrawn:
+        return f"Withdrawn (was {rating_label(v.rating)}); not counted"
+    if v.changes:
+        n = len(v.changes)
+        return f"{rating_label(v.rating)} (changed {'once' if n == 1 else f'{n} times'})"
+    return rating_label(v.rating)
+
+
+def vote_notes_text(v: Vote) -> str:
+    """Comment, then every change: from what, to what, when, by whom, why."""
+    bits = [v.comment] if v.comment else []
+    bits += [f"Changed: {_change_text(c)}" for c in v.changes]
+    return "\n".join(bits)
+
+
 def panel_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
     review = item.review
     assert review is not None
     votes = review.panel.votes
     w = CONTENT_W
     rows = [[v.member, (v.role or NOT_RECORDED).replace("_", " "), str(v.round),
-             rating_label(v.rating), v.comment or ""] for v in votes]
+             vote_rating_text(v), vote_notes_text(v)] for v in votes]
     out: list[Flowable] = [CondPageBreak(80), p("Panel ratings", st["h2"]),
-                           data_table(["Panellist", "Role", "Round", "Rating", "Comment"], rows,
-                                      [0.2 * w, 0.16 * w, 0.07 * w, 0.22 * w, 0.35 * w], st,
+                           data_table(["Panellist", "Role", "Round", "Rating", "Comment and changes"],
+                                      rows, [0.18 * w, 0.14 * w, 0.07 * w, 0.22 * w, 0.39 * w], st,
                                       empty="No rating recorded.")]
     out += [Spacer(1, 3), p(f"Aggregation rule: {aggregation_text(item.aggregation)}.", st["small"])]
+    exp = item.expectation
+    if exp is not None:
+        who = ", ".join(exp.voters) or "none"
+        out.append(p(f"Ratings expected: {exp.text}; members present with a voting role: {who}.",
+                     st["small"]))
     agg = item.aggregate
     if agg is not None:
         if agg.result is None:

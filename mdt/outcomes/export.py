@@ -8,7 +8,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from mdt.outcomes.facts import PatientFacts
+from mdt.outcomes.facts import PatientFacts, TimeToEvent
 from mdt.outcomes.report import FORMAT_ID, OutcomesReport, Section, months
 from mdt.outcomes.settings import settings_to_dict
 
@@ -83,7 +83,7 @@ def facts_to_csv(facts: Sequence[PatientFacts]) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for f in facts:
-        def tte(t):  # noqa: ANN001, ANN202
+        def tte(t: TimeToEvent | None) -> tuple[float | None, bool | None]:
             return (None, None) if t is None else (months(t.days), t.event)
         pfs, hep, os = tte(f.pfs), tte(f.hepatic_pfs), tte(f.os)
         w.writerow([_cell(v) for v in (

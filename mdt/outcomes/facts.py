@@ -188,8 +188,8 @@ def patient_facts(case: Case, settings: OutcomeSettings | None = None,
     os = _time(origin, death, censor)
     follow_days = None
     if origin is not None:
-        last = max([d for d in (alive, death) if d is not None], default=None)
-        follow_days = _days(origin, last) if last is not None else None
+        last_day = max([d for d in (alive, death) if d is not None], default=None)
+        follow_days = _days(origin, last_day) if last_day is not None else None
 
     # Panel agreement: every review with several independent first-round ratings.
     ratings: list[Rating] = []
@@ -201,9 +201,9 @@ def patient_facts(case: Case, settings: OutcomeSettings | None = None,
             agg = aggregate(votes, aggregation)
         except ValueError:
             continue
-        counted = [v for v in votes if v.member in agg.voters]
+        voted = [v for v in votes if v.member in agg.voters]
         # CAIRO5: agreement is that of the three independent first-round ratings.
-        first = (tuple(v.rating for v in counted if v.round == 1) if agg.kind == "cairo5"
+        first = (tuple(v.rating for v in voted if v.round == 1) if agg.kind == "cairo5"
                  else tuple(r for _m, r in agg.ballots))
         if len(first) >= 2:
             ratings.append(Rating(review.date, first, agg.second_round, agg.chair_involved))

@@ -216,9 +216,9 @@ def waterfall_figure(facts: Sequence[PatientFacts], width: float = 520.0) -> Fig
     slot = plot_w / n
     gap = min(2.0, slot * 0.2)
     for i, f in enumerate(bars):
-        v = f.best_change_pct or 0.0
+        change = f.best_change_pct or 0.0
         x0 = left + i * slot + gap / 2
-        y0, y1 = sorted((y(0), y(v)))
+        y0, y1 = sorted((y(0), y(change)))
         colour = RESPONSE_COLOURS.get(f.best_response, RESPONSE_COLOURS["NE"])
         fig.items.append(Rect(x0, y0, max(slot - gap, 0.5), max(y1 - y0, 0.8), colour, None))
         fig.hits.append(Hit(x0, top, max(slot - gap, 0.5), plot_h, f.patient_id))
@@ -251,7 +251,7 @@ def swimmer_figure(facts: Sequence[PatientFacts], width: float = 520.0, lane: fl
         t += step
     fig.items.append(Text(left + plot_w, top + plot_h + 21, "months from the time origin", 6.5, MUTED, "end"))
     arms = sorted({f.arm for f in rows if f.arm})
-    arm_colour = {a: ARM_COLOURS[i % len(ARM_COLOURS)] for i, a in enumerate(arms)}
+    arm_colour: dict[str | None, str] = {a: ARM_COLOURS[i % len(ARM_COLOURS)] for i, a in enumerate(arms)}
     tints = {c: _tint(c) for c in [*arm_colour.values(), MUTED]}
     per_day = plot_w / (tmax * DAYS_PER_MONTH)
     add, hits = fig.items.append, fig.hits.append  # 5,000 lanes: keep the loop lean

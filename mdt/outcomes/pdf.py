@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from reportlab.graphics.shapes import Circle as RLCircle
-from reportlab.graphics.shapes import Drawing, Group, Line, Polygon, PolyLine, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Polygon, PolyLine, Rect, Shape, String
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer
 
@@ -27,7 +27,7 @@ from mdt.outcomes.report import OVERALL, OutcomesReport
 SWIMMER_LANES_PER_PAGE = 55
 
 
-def _c(hex_colour: str | None):  # noqa: ANN202
+def _c(hex_colour: str | None) -> colors.Color | None:
     return None if hex_colour is None else colors.HexColor(hex_colour)
 
 
@@ -56,7 +56,7 @@ def figure_drawing(fig: fg.Figure) -> Drawing:
     return d
 
 
-def _marker(m: fg.Marker, h: float):  # noqa: ANN202
+def _marker(m: fg.Marker, h: float) -> Shape:
     x, y, s, c = m.x, h - m.y, m.size, _c(m.colour)
     if m.shape == "circle":
         return RLCircle(x, y, s, fillColor=c, strokeColor=colors.white, strokeWidth=0.4)

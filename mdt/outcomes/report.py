@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -108,7 +109,7 @@ def months(days: float | None) -> float | None:
 
 
 def _pct(p: stats.Proportion) -> Cell:
-    if p.n == 0:
+    if p.n == 0 or p.p is None or p.low is None or p.high is None:  # no estimate without patients
         return Cell("no patient", None, None, None, p.k, p.n)
     return Cell(f"{p.k}/{p.n} ({100 * p.p:.0f} %, 95 % CI {100 * p.low:.0f}-{100 * p.high:.0f})",
                 p.p, p.low, p.high, p.k, p.n)
@@ -247,7 +248,7 @@ def build_section(protocol_id: str, facts: Sequence[PatientFacts], settings: Out
     risk_months += [m for m in RISK_TIMES_MONTHS if m * DAYS_PER_MONTH > longest][:1]
     risk_days = [m * DAYS_PER_MONTH for m in risk_months]
     for key, label in SURVIVAL_ENDPOINTS:
-        curves, data, missing = _survival(lambda f, k=key: getattr(f, k), groups, order)
+        curves, data, missing = _survival(attrgetter(key), groups, order)
         cells = {g: _median_text(curves[g]) for g in order}
         for g in order:
             c = cells[g]
@@ -279,13 +280,15 @@ def build_section(protocol_id: str, facts: Sequence[PatientFacts], settings: Out
 
     min_grade = CLAVIEN_DINDO.index(settings.complication_min_grade)
     for window, attr in (("30", "cd30"), ("90", "cd90")):
+        def complicated(f: PatientFacts, a: str = attr) -> bool | None:
+            grade = getattr(f, a)
+            return None if not f.operated or grade is None else CLAVIEN_DINDO.index(grade) >= min_grade
+
         rows.append(_binary_row(
             f"complications_{window}d", f"Complications Clavien-Dindo >= {settings.complication_min_grade[:-1] if settings.complication_min_grade.endswith('a') else settings.complication_min_grade} within {window} days",
             f"operated patients whose worst grade within {window} days is {settings.complication_min_grade} or worse / "
             f"operated patients with the grade recorded",
-            "patients not operated", groups, order, reference,
-            lambda f, a=attr: None if not f.operated or getattr(f, a) is None
-            else CLAVIEN_DINDO.index(getattr(f, a)) >= min_grade, "evaluable", compare=False))
+            "patients not operated", groups, order, reference, complicated, "evaluable", compare=False))
 
     # Panel agreement (each review with several independent first-round ratings).
     cells = {}

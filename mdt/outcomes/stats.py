@@ -59,7 +59,7 @@ def odds_ratio(k_ref: int, n_ref: int, k: int, n: int) -> OddsRatio:
     from scipy.stats import fisher_exact
     from scipy.stats.contingency import odds_ratio as scipy_or
 
-    table = [[k, n - k], [k_ref, n_ref - k_ref]]
+    table = np.array([[k, n - k], [k_ref, n_ref - k_ref]])
     p = float(fisher_exact(table, alternative="two-sided").pvalue)
     if min(k, n - k, k_ref, n_ref - k_ref) == 0:
         return OddsRatio(None, None, None, p, "a cell of the 2x2 table is 0: no odds ratio or Woolf interval")
@@ -89,8 +89,8 @@ def kaplan_meier(days: Sequence[float], events: Sequence[bool]) -> KMCurve | Non
     """Kaplan-Meier estimate (lifelines) of times in days; None without observations."""
     if not days:
         return None
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
+    from lifelines import KaplanMeierFitter  # type: ignore[import-untyped]  # lifelines: no stubs
+    from lifelines.utils import median_survival_times  # type: ignore[import-untyped]  # lifelines: no stubs
 
     t = np.asarray(days, dtype=float)
     e = np.asarray(events, dtype=bool)
@@ -132,7 +132,7 @@ def compare_survival(days_ref: Sequence[float], ev_ref: Sequence[bool],
     """Log-rank p and the Cox hazard ratio (compared group over reference) with its interval."""
     if not days_ref or not days:
         return Comparison(None, None, None, None, None, "an arm has no patient with follow-up")
-    from lifelines.statistics import logrank_test
+    from lifelines.statistics import logrank_test  # type: ignore[import-untyped]  # lifelines: no stubs
 
     lr = logrank_test(np.asarray(days_ref, float), np.asarray(days, float),
                       event_observed_A=np.asarray(ev_ref, bool), event_observed_B=np.asarray(ev, bool))

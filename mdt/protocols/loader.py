@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mdt.errors import FieldProblem, NotFound, ValidationError
+from mdt.meeting import SPECIALTIES
 from mdt.protocols.model import (
     DEFAULT_PROTOCOL_ID,
     RULE_GROUPS,
@@ -197,6 +198,13 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
     aggregation = data.get("aggregation", {"kind": "consensus"})
     if not isinstance(aggregation, dict) or aggregation.get("kind") not in AGGREGATION_KINDS:
         chk.add("aggregation.kind", f"must be one of {', '.join(AGGREGATION_KINDS)}")
+    elif "non_voting" in aggregation and (
+            not isinstance(aggregation["non_voting"], list)
+            or any(x not in SPECIALTIES for x in aggregation["non_voting"])):
+        chk.add("aggregation.non_voting", f"must be a list of specialties ({', '.join(SPECIALTIES)})")
+    elif "voter_role" in aggregation and not (isinstance(aggregation["voter_role"], str)
+                                              and aggregation["voter_role"].strip()):
+        chk.add("aggregation.voter_role", "must be a role such as \"surgeon\"")
     quorum = data.get("quorum", {})
     if not isinstance(quorum, dict):
         chk.add("quorum", "must be an object")

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -320,7 +320,7 @@ def _check_signatures(session: Session, w: _Walk) -> tuple[int, str] | None:
     return None
 
 
-def _legacy_signed(sigs: list[SignatureModel], event: AuditEventModel) -> bool:
+def _legacy_signed(sigs: Sequence[SignatureModel], event: AuditEventModel) -> bool:
     return any(s.audit_event_id is None and s.meeting_id == event.entity_id for s in sigs)
 
 

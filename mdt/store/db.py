@@ -331,7 +331,7 @@ def make_engine(url: str, *, read_only: str | None = None, **kwargs: object) -> 
             if read_only == "immutable":
                 query["immutable"] = "1"
             u = u.set(database="file:" + quote(os.path.abspath(str(u.database))), query=query)
-        engine = create_engine(u, connect_args=connect_args, **kwargs)  # type: ignore[arg-type]
+        engine = create_engine(u, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect",
                      _sqlite_on_connect_read_only if read_only else _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)

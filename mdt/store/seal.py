@@ -46,7 +46,7 @@ _INFO_KEY = "seal_touched"
 def _table(name: str, reflect_from: Connection | None = None) -> Table:
     if reflect_from is not None:  # a migration: the table as the database has it now
         return Table(name, MetaData(), autoload_with=reflect_from)
-    return Base.metadata.tables[name]  # type: ignore[return-value]
+    return Base.metadata.tables[name]
 
 
 def _pk_columns(name: str) -> list[str]:
@@ -196,8 +196,8 @@ def compare(sealed: dict[str, tuple[str | None, int]],
             problems.append(RowProblem(key, "added", seal[1] if seal else None))
         elif seal[0] != h:
             problems.append(RowProblem(key, "changed", seal[1]))
-    for key, (h, event_id) in sealed.items():
-        if h is not None and key not in now:
+    for key, (sealed_hash, event_id) in sealed.items():
+        if sealed_hash is not None and key not in now:
             problems.append(RowProblem(key, "deleted", event_id))
     order = {t: i for i, t in enumerate(SEALED_TABLES)}
     problems.sort(key=lambda p: (order.get(p.key.split("/", 1)[0], 99), p.key))

@@ -665,8 +665,26 @@ def _revise(s: Session, actor: Actor, p: PatientModel, r: ReviewModel, review: R
     return True
 
 
+def check_patient(owner: str, patient_id: str | None, review_id: int) -> None:
+    """The save names the patient its form was filled for: it must own the review."""
+    if patient_id is not None and patient_id != owner:
+        raise ValidationError(FieldProblem(
+            "patient", f"this review (id {review_id}) belongs to patient {owner}, not to {patient_id} "
+                       f"whose form sent it; nothing was saved"))
+
+
+def check_panel_unchanged(old: Review, new: Review) -> None:
+    """``save_review`` and ``amend_review`` save a whole review: its ratings must come through
+    ``cast_vote``/``withdraw_vote`` (who rated, present at the meeting, a reason for a change)."""
+    if old.panel.votes != new.panel.votes:
+        raise ValidationError(FieldProblem(
+            "panel.votes", "ratings are recorded, changed or withdrawn one at a time in the Vote "
+                           "tab (by a member present at the meeting, with a reason for a change); "
+                           "saving the whole review cannot change them"))
+
+
 def save_review(svc: MdtService, review_id: int, review: Review, expected_version: int,
-                reason: str, amendment: bool) -> ReviewRecord:
+                reason: str, amendment: bool, patient_id: str | None = None) -> ReviewRecord:
     reason = _require_text(reason, "reason", "a reason for the correction")
     try:
         with svc.db.write() as s:
@@ -676,6 +694,7 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
                 raise NotFound(f"no review with id {review_id}")
             p = s.scalars(select(PatientModel).where(PatientModel.id == patient_pk)
                           .with_for_update()).one()
+            check_patient(p.mrn, patient_id, review_id)
             r = _review(s, review_id)
             if r.current_version != expected_version:
                 raise ConflictError(
@@ -693,6 +712,8 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
                 raise LockedError(
                     f"review of {r.review_date.isoformat()} belongs to signed meeting "
                     f"{r.locked_by_meeting}: change it through an amendment")
+            check_panel_unchanged(
+                _parse_review_text(_version(s, r.id, r.current_version).content), review)
             _validate_review(review, p.birth_date)
             if _revise(s, svc.actor, p, r, review, reason, amendment):
                 _refresh_summary(s, p)
@@ -825,7 +846,7 @@ def _merged_case(s: Session, p: PatientModel, ci: caseformat.CaseImport,
             found.append("follow_up")
         merged["follow_up"] = doc["follow_up"]
         treatment = merged.get("treatment")
-        given = doc.get("treatment") if isinstance(doc.get("treatment"), dict) else {}
+        given = stated if isinstance(stated := doc.get("treatment"), dict) else {}
         if isinstance(treatment, dict):
             # The end follows from the events: a stored end derived from the old events is
             # derived again from the new ones, unless the file states one itself.

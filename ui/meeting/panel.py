@@ -531,7 +531,11 @@ class MeetingPanel(QWidget):
             self._awaiting_review = (item.patient_id, when)
             self._say(f"No review dated {when.isoformat()} for {item.patient_id} yet: "
                       "New review (Ctrl+Shift+N) starts it.")
-        w.show_tab(1)
+        # The review tab, but the keyboard stays on the agenda: the next PgDn steps on, where
+        # inside the lesion table it would page the table (ui.page_keys).  Ctrl+2 goes into the review.
+        w.tabs.setCurrentIndex(1)
+        if self.isVisible():
+            self.agenda.setFocus(Qt.FocusReason.OtherFocusReason)
         self._update_position()
         w._update_presentation()
         return True

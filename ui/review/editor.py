@@ -35,7 +35,8 @@ Public API (the main window, presentation mode, tests and ``bench/bench_ui.py``)
   ``remove_lesion(id)``, ``set_vessel(lesion_id, structure, relation | None)``,
   ``choose_resection(name | None)``, ``set_local_treatment(id, method | None)``,
   ``enter_value(field, text)`` (e.g. ``"weight_kg"``, ``"labs.creatinine"``, ``"remnant.flr_ml"``),
-  ``cast_vote(member, role, rating, round_=1)``, ``reveal_votes()``,
+  ``cast_vote(member, rating, reason=None)`` (a second rating of the same member is a change and
+  needs ``reason``), ``withdraw_vote(member, round_, reason)``, ``reveal_votes()``,
   ``decide(resectability, plan, rationale=None, next_review=None, dissent=None, responsible=None)``.
   Each returns True when the edit was accepted and saved.
 - ``apply_edit_sync(edit_fn) -> Evaluation | None``: apply an edit, save, refresh every view and
@@ -154,7 +155,9 @@ class ReviewEditor(QWidget):
         self._protocol: Any = None
         self._amend_reason: str | None = None
         self._mode = LESION_MODE
-        self._members_stale = True
+        self._context_stale = True
+        self._shown_for: tuple[str, int] | None = None
+        """(patient id, review id) every form was last filled for; None while switching."""
         self._message = ""
         self.last_refresh_ms = 0.0
         self._build()
@@ -206,7 +209,7 @@ class ReviewEditor(QWidget):
         lt.addWidget(self.vessel_view, 5)
         self.remnant_panel = RemnantPanel(self.request)
         self.clinical_panel = ClinicalPanel(self.request)
-        self.vote_panel = VotePanel(self.request)
+        self.vote_panel = VotePanel(self.request, rate=self.submit_rating, withdraw=self.submit_withdrawal)
         self.tabs = QTabWidget()
         # Short titles: in meeting mode (agenda column shown) all four must read whole at 1920 px.
         self.tabs.addTab(lesions_tab, "&1 Lesions")
@@ -317,7 +320,7 @@ class ReviewEditor(QWidget):
     # ------------------------------------------------------------------ context
     def set_service(self, service: Any) -> None:
         self._service = service
-        self._members_stale = True
+        self._context_stale = True
 
     def set_context(self, *args: Any) -> None:
         """``set_context(service, case, record)`` or ``set_context(case, record)``."""
@@ -330,16 +333,18 @@ class ReviewEditor(QWidget):
         case, record = (args + (None, None))[:2]
         same_review = (record is not None and self._record is not None
                        and record.review_id == self._record.review_id)
+        # Until every form shows the new record, nothing typed can be saved (a field that loses
+        # the focus while the views switch would otherwise commit onto the new patient).
+        self._shown_for = None
         self._case = case
         self._record = record
         if not same_review:
             self._draft = None
             self._amend_reason = None
             self.clear_message()
-            # The registry may have changed (new panellists): re-read it when the vote tab is shown.
-            self._members_stale = True
-            if self.tabs.currentWidget() is self._vote_tab:
-                self._load_members()
+        # Who rates (attendance, registry) may have changed: re-read with the review.
+        self._context_stale = True
+        self._load_panel_context()
         self._protocol = self._load_protocol(case)
         agg = getattr(self._protocol, "aggregation", None)
         interval = getattr(self._protocol, "assessment_interval", None)
@@ -348,18 +353,29 @@ class ReviewEditor(QWidget):
         self._set_enabled(record is not None)
         self._refresh(new_review=not same_review)
 
-    def _load_members(self) -> None:
-        if self._service is None or not self._members_stale:
+    def _load_panel_context(self) -> None:
+        """Who may rate the open review (its meeting's voting attendees), from the service."""
+        if not self._context_stale:
             return
-        try:
-            self.vote_panel.set_members(self._service.list_members())
-            self._members_stale = False
-        except MdtError:
-            pass
+        rec, service = self._record, self._service
+        context = None
+        if rec is not None and service is not None and hasattr(service, "panel_context"):
+            try:
+                context = service.panel_context(rec.review_id)
+            except MdtError as exc:
+                self.show_problem(f"Who may rate is unknown: {exc}")
+        viewer = getattr(getattr(service, "actor", None), "name", None)
+        self._context_stale = False
+        self.vote_panel.set_context(context, viewer)
+
+    def refresh_panel_context(self) -> None:
+        """Re-read who may rate (after the attendance or the agenda changed)."""
+        self._context_stale = True
+        self._load_panel_context()
 
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self._vote_tab:
-            self._load_members()
+            self.refresh_panel_context()
         # Alt+1..4 from a field of another tab lands in this tab's first field, ready to type;
         # a user walking the tab bar with the arrow keys keeps the focus there.
         focus = self.focusWidget()
@@ -444,10 +460,33 @@ class ReviewEditor(QWidget):
         self.message_bar.setVisible(False)
 
     # ------------------------------------------------------------------ the edit path
-    def request(self, fn: EditFn) -> bool:
-        """Apply one edit to the current review, validate, save, push for undo, refresh."""
+    def _binding_refusal(self, bound: tuple[str, int] | None) -> str | None:
+        """Why an edit from a form bound to ``bound`` may not be saved now (None: it may)."""
+        rec = self._record
+        shown = self._shown_for
+        if rec is None:
+            return "Not saved — no review is open."
+        if shown is None or shown != (rec.patient_id, rec.review_id):
+            return ("Not saved — the review on screen was changing when this entry was made; "
+                    "check the form and enter it again.")
+        if bound is not None and bound != shown:
+            return (f"Not saved — this form was filled for patient {bound[0]}, but the review open now "
+                    f"is of patient {shown[0]}. Nothing was saved; the form now shows {shown[0]}.")
+        return None
+
+    def request(self, fn: EditFn, *, bound: tuple[str, int] | None = None, via: str | None = None) -> bool:
+        """Apply one edit to the current review, validate, save, push for undo, refresh.
+
+        ``bound``: the (patient id, review id) the sending form was filled for (default: what every
+        form shows now); a mismatch with the open review saves nothing.  ``via="decision"`` saves
+        through ``record_decision`` (the decision only)."""
         base = self.current_review()
         if base is None or self._record is None:
+            return False
+        refusal = self._binding_refusal(bound)
+        if refusal is not None:
+            self.show_problem(refusal)
+            self._refresh()
             return False
         try:
             edit = fn(base)
@@ -492,7 +531,7 @@ class ReviewEditor(QWidget):
         if problems:
             self.show_problem(ValidationError(problems))
             return False
-        rec = self._save(new, reason, fn)
+        rec = self._save(new, reason, fn, via=via)
         if rec is None:
             return False
         if self._draft is not None and rec.review.lesion(self._draft.id) is not None:
@@ -514,18 +553,24 @@ class ReviewEditor(QWidget):
         before = {str(p) for p in review_problems(old, birth)}
         return [p for p in review_problems(new, birth) if str(p) not in before]
 
-    def _save(self, review: Review, reason: str, fn: EditFn | None = None, attempt: int = 0) -> Any:
-        """Save a new version; resolves conflicts and locks with the user.  None when not saved."""
+    def _save(self, review: Review, reason: str, fn: EditFn | None = None, attempt: int = 0,
+              via: str | None = None) -> Any:
+        """Save a new version; resolves conflicts and locks with the user.  None when not saved.
+        Every save names the patient of the review the forms show; the service refuses another's."""
         rec = self._record
         service = self._service
         if service is None:
             self.show_problem("Not saved — no database is open")
             return None
         try:
+            if via == "decision":
+                return service.record_decision(rec.review_id, review.panel.decision, patient_id=rec.patient_id,
+                                               expected_version=rec.version, reason=reason,
+                                               amendment_reason=self._amend_reason)
             if self._amend_reason is not None:
                 return service.amend_review(rec.review_id, review, rec.version,
-                                            f"{self._amend_reason} — {reason}")
-            return service.save_review(rec.review_id, review, rec.version, reason)
+                                            f"{self._amend_reason} — {reason}", patient_id=rec.patient_id)
+            return service.save_review(rec.review_id, review, rec.version, reason, patient_id=rec.patient_id)
         except ConflictError as exc:
             theirs = exc.current if exc.current is not None else service.get_review(rec.review_id)
             changes = edits.differences(rec.review, theirs.review)
@@ -540,7 +585,7 @@ class ReviewEditor(QWidget):
             except (ValidationError, ValueError, KeyError) as err:
                 self.show_problem(f"Your edit no longer applies to their version: {err}")
                 return None
-            return self._save(mine.review, mine.reason or reason, fn, attempt + 1)
+            return self._save(mine.review, mine.reason or reason, fn, attempt + 1, via)
         except LockedError:
             if self._amend_reason is None:
                 why = AmendmentDialog.ask(self, reason)
@@ -549,7 +594,7 @@ class ReviewEditor(QWidget):
                                       "an amendment reason is required to change it.")
                     return None
                 self._amend_reason = why
-                return self._save(review, reason, fn, attempt)
+                return self._save(review, reason, fn, attempt, via)
             self.show_problem("Not saved — the review is locked and the amendment was refused.")
             return None
         except ValidationError as exc:
@@ -606,9 +651,11 @@ class ReviewEditor(QWidget):
                     return False
                 if showing:
                     self._amend_reason = why
-                rec = service.amend_review(review_id, review, current.version, f"{why} — {reason}")
+                rec = service.amend_review(review_id, review, current.version, f"{why} — {reason}",
+                                           patient_id=current.patient_id)
             else:
-                rec = service.save_review(review_id, review, current.version, reason)
+                rec = service.save_review(review_id, review, current.version, reason,
+                                          patient_id=current.patient_id)
         except Exception as exc:  # noqa: BLE001 - never crash an undo; the stack drops the command
             self.show_problem(f"{reason} failed: {exc}")
             return False
@@ -636,12 +683,25 @@ class ReviewEditor(QWidget):
             self.lesion_view.select_lesion(review.lesions[0].id)
         self.diagram.set_review(review, self.lesion_view.current_lesion_id())
         self.clinical_panel.set_state(self._case, review)
-        self.vote_panel.set_state(self._case, review, new_review=new_review)
+        rec, case = self._record, self._case
+        binding = (rec.patient_id, rec.review_id) if rec is not None and review is not None else None
+        self.vote_panel.set_state(self._case, review, new_review=new_review, binding=binding,
+                                  label=self._form_label())
         self._update_header()
         self._evaluate(review)
         self.remnant_panel.set_state(review, self._evaluation)
         self._update_hint()
+        # Every form now shows this review: edits from them may be saved (bound to it).
+        self._shown_for = binding if case is not None else None
         self.last_refresh_ms = (time.perf_counter() - started) * 1000
+
+    def _form_label(self) -> str:
+        """Whose forms these are, as the decision form says it: "DOE Jane (MRN-T1), review 2026-01-15"."""
+        rec, case = self._record, self._case
+        if rec is None or case is None:
+            return ""
+        name = (case.patient.name or "").replace("^", " ").title() or case.patient.id
+        return f"{name} ({case.patient.id}), review {rec.review.date.isoformat()}"
 
     def _evaluate(self, review: Review | None) -> None:
         if review is None or self._case is None or self._record is None:
@@ -768,6 +828,29 @@ class ReviewEditor(QWidget):
         return self.request(partial(edits.set_measurement, lesion_id=lesion_id, measurement=measurement,
                                     length_mm=length_mm))
 
+    def apply_to_review(self, record: Any, fn: EditFn) -> Any:
+        """Save ``fn`` on another review of the open patient (a caliper on a prior study):
+        a new version of that review, undoable like any edit.  The saved record, or None."""
+        service = self._service
+        case = self._case
+        if service is None or case is None or record.patient_id != case.patient.id:
+            self.show_problem("Not saved — that review is not of the patient open in the editor.")
+            return None
+        try:
+            edit = fn(record.review)
+            rec = service.save_review(record.review_id, edit.review, record.version, edit.reason,
+                                      patient_id=record.patient_id)
+        except (ValidationError, ValueError, KeyError) as exc:
+            self.show_problem(exc if isinstance(exc, ValidationError) else f"Not saved — {exc}")
+            return None
+        except MdtError as exc:
+            self.show_problem(f"Not saved in the review of {record.review.date.isoformat()} — {exc}")
+            return None
+        self._stack.push(ReviewEditCommand(self, rec.review_id, record.review, rec.review, edit.reason))
+        self.review_saved.emit(rec)
+        self.review_changed.emit(rec)
+        return rec
+
     def set_target(self, lesion_id: str, target: bool) -> bool:
         return self.request(partial(edits.set_target, lesion_id=lesion_id, target=target))
 
@@ -833,8 +916,51 @@ class ReviewEditor(QWidget):
         return self.clinical_panel.choices[name].choose(value)  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ panel
-    def cast_vote(self, member: str, role: str | None, rating: str, round_: int = 1) -> bool:
-        return self.vote_panel.cast(member, role, rating, round_)
+    def cast_vote(self, member: str, rating: str, reason: str | None = None) -> bool:
+        """Record (or, with ``reason``, change) a panellist's rating through the vote panel."""
+        return self.vote_panel.cast(member, rating, reason)
+
+    def withdraw_vote(self, member: str, round_: int = 1, reason: str | None = None) -> bool:
+        return self.vote_panel.withdraw(member, round_, reason)
+
+    def submit_rating(self, member: str, rating: str, reason: str | None) -> bool:
+        """The vote panel's rating: the service checks who may rate and keeps a change's reason."""
+        return self._panel_write(lambda service, rec: service.cast_vote(
+            rec.review_id, member, rating, patient_id=rec.patient_id, reason=reason,
+            amendment_reason=self._amend_reason), f"rating of {member}")
+
+    def submit_withdrawal(self, member: str, round_: int, reason: str) -> bool:
+        return self._panel_write(lambda service, rec: service.withdraw_vote(
+            rec.review_id, member, round_, reason, patient_id=rec.patient_id,
+            amendment_reason=self._amend_reason), f"withdrawal of {member}'s rating")
+
+    def _panel_write(self, write: Any, what: str) -> bool:
+        """A rating is a person's act, not an edit of the form: it is saved on the current version
+        (no conflict with other ratings), never undone by Ctrl+Z (change or withdraw it instead)."""
+        refusal = self._binding_refusal(None)
+        service, rec = self._service, self._record
+        if refusal is not None or service is None:
+            self.show_problem(refusal or "Not saved — no database is open")
+            return False
+        try:
+            try:
+                saved = write(service, rec)
+            except LockedError:
+                why = AmendmentDialog.ask(self, what)
+                if not why:
+                    self.show_problem("Not saved — this review belongs to a signed meeting; "
+                                      "an amendment reason is required to change it.")
+                    return False
+                self._amend_reason = why
+                saved = write(service, rec)
+        except ValidationError as exc:
+            self.show_problem(exc)
+            return False
+        except MdtError as exc:
+            self.show_problem(f"Not saved — {exc}")
+            return False
+        self._accept_record(saved)
+        return True
 
     def reveal_votes(self) -> None:
         self.vote_panel.reveal()

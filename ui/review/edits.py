@@ -48,7 +48,6 @@ from mdt.case import (
     Review,
     Uln,
     VesselContact,
-    Vote,
 )
 from mdt.errors import FieldProblem, ValidationError
 
@@ -591,33 +590,6 @@ def set_uln(review: Review, name: str, value: Number | None) -> Edit:
 
 
 # --------------------------------------------------------------------------- panel
-
-def cast_vote(review: Review, member: str, role: str | None, rating: str, round_: int = 1,
-              comment: str | None = None) -> Edit:
-    """Record a panellist's rating; a second vote by the same member in the same round replaces the first."""
-    member = member.strip()
-    if not member:
-        raise problem("panel.votes[].member", "the panellist's name is required")
-    _check_choice(rating, RATINGS, "panel.votes[].rating")
-    rounds = limits.LIMITS["reviews[].panel.votes[].round"]
-    if rounds.check(round_) is not None:
-        raise problem("panel.votes[].round", f"must be {rounds.words()}")
-    votes = [v for v in review.panel.votes if not (v.member == member and v.round == round_)]
-    replaced = len(votes) != len(review.panel.votes)
-    votes.append(Vote(member=member, role=role or None, rating=rating, round=round_, comment=comment or None))
-    # The reason never names the rating: the history is visible before the panel has finished voting.
-    verb = "changed" if replaced else "recorded"
-    return Edit(replace(review, panel=replace(review.panel, votes=tuple(votes))),
-                f"vote of {member} (round {round_}) {verb}")
-
-
-def remove_vote(review: Review, member: str, round_: int = 1) -> Edit:
-    votes = tuple(v for v in review.panel.votes if not (v.member == member and v.round == round_))
-    if len(votes) == len(review.panel.votes):
-        raise problem("panel.votes", f"no vote by {member} in round {round_}")
-    return Edit(replace(review, panel=replace(review.panel, votes=votes)),
-                f"vote of {member} (round {round_}) removed")
-
 
 def decide(review: Review, resectability: str | None, plan: str | None, rationale: str | None = None,
            next_review: date | None = None, dissent: str | None = None, responsible: str | None = None,

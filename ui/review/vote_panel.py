@@ -1,16 +1,22 @@
-"""Panel vote and decision.
+"""Panel ratings and decision of the open review.
 
-Each panellist's rating is recorded independently; the ratings and the
-protocol's aggregate (CAIRO5 majority and chair, or consensus) stay hidden
-until the expected number of ratings is in or the coordinator presses
-"Reveal", so nobody anchors on the others.  Then the agreement is shown and
-the decision form is filled from it: resectability, plan, rationale, dissent,
-responsible clinician and the next review date proposed from the protocol's
-assessment interval (``mdt.panel.plan_next_review``).
+Who may rate, how many ratings are expected and when the ratings may be seen are rules of the
+core (``mdt.votes``, ``mdt.panel.may_see_aggregate``); this panel shows them.  It offers only the
+members recorded as present at the review's meeting with a voting role; the service refuses
+anyone else.  A second rating by the same member is a change and asks for its reason; a rating
+is withdrawn (Delete on its row) with a reason too, and stays in the record.  Ratings stay
+hidden until every expected rating is in or someone presses "Reveal", so nobody anchors on the
+others; the rating drop-down is blank again after every entry, so the last hidden rating is
+never left on the screen.
+
+The decision form is bound to the patient and review it was filled for: it says whose it is,
+it is cleared whenever the review changes, and its save names that patient (the service refuses
+a review of anyone else).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import partial
@@ -27,29 +33,35 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from mdt import panel as panel_logic
+from mdt import votes as vote_rules
 from mdt.case import PLANS, RATINGS, Case, Review, Vote
-from mdt.meeting import SPECIALTIES, SPECIALTY_LABELS, Member
+from mdt.meeting import SPECIALTY_LABELS
 from mdt.panel import decided_under
 from ui.table_model import RowsTableModel
 
 from . import edits
-from .edits import EditFn
 from .fields import set_style
 
 Index = QModelIndex | QPersistentModelIndex
-Request = Callable[[EditFn], bool]
+Request = Callable[..., bool]
+RateFn = Callable[[str, str, "str | None"], bool]
+"""(member, rating, reason for a change or None) -> saved?"""
+WithdrawFn = Callable[[str, int, str], bool]
+"""(member, round, reason) -> saved?"""
 HIDDEN = "● recorded (hidden)"
-VOTE_HEADERS = ("Panellist", "Role", "Round", "Rating")
+CHOOSE_MEMBER = "— panellist —"
+CHOOSE_RATING = "— rating —"
+VOTE_HEADERS = ("Panellist", "Role", "Round", "Rating", "Changes")
 PLAN_LABELS = {
     "resection": "resection", "resection_ablation": "resection + ablation", "ablation": "ablation",
     "two_stage": "two-stage hepatectomy", "pve_then_resection": "portal vein embolisation, then resection",
@@ -59,17 +71,33 @@ PLAN_LABELS = {
 }
 
 
-
 def describe_aggregation(aggregation: Mapping[str, Any]) -> str:
-    kind = aggregation.get("kind", "consensus")
-    if kind == "cairo5":
-        return (f"CAIRO5: {aggregation.get('first_round', 3)} {aggregation.get('voter_role', 'surgeon')}s "
-                f"rate independently; unanimous = consensus, otherwise "
-                f"{aggregation.get('second_round', 2)} more rate and the majority decides; a tie goes "
-                f"to the chair.")
-    if kind == "majority":
-        return "Majority of the ratings; a tie goes to the chair."
-    return "Consensus: every rating must agree, otherwise the case is rediscussed."
+    """The protocol's rule in words (``mdt.votes.describe_rule``)."""
+    return vote_rules.describe_rule(aggregation)
+
+
+class ReasonDialog:
+    """Seam for the reason of a changed or withdrawn rating (tests replace ``ask``)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, prompt: str) -> str | None:
+        text, ok = QInputDialog.getText(parent, title, prompt)
+        return text.strip() if ok and text.strip() else None
+
+
+def _change_words(vote: Vote, revealed: bool) -> str:
+    if not vote.changes:
+        return ""
+    n = len(vote.changes)
+    if not revealed:
+        # The reason may name a rating: nothing of it before the ratings are revealed.
+        return "withdrawn" if vote.withdrawn else f"changed {'once' if n == 1 else f'{n} times'}"
+    parts = []
+    for c in vote.changes:
+        before = edits.label(c.from_rating) if c.from_rating else "no rating"
+        after = edits.label(c.to_rating) if c.to_rating else "withdrawn"
+        parts.append(f"{before} → {after}: {c.reason}")
+    return "; ".join(parts)
 
 
 class VotesModel(RowsTableModel):
@@ -107,73 +135,88 @@ class VotesModel(RowsTableModel):
                 return SPECIALTY_LABELS.get(v.role or "", v.role or "—")
             if col == 2:
                 return str(v.round)
-            return edits.label(v.rating) if self._revealed else HIDDEN
+            if col == 3:
+                if v.withdrawn:
+                    return f"withdrawn (was {edits.label(v.rating)})" if self._revealed else "withdrawn"
+                return edits.label(v.rating) if self._revealed else HIDDEN
+            return _change_words(v, self._revealed)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
+            return _change_words(v, self._revealed) or None   # the whole history when the column is narrow
         return None
 
 
 class _VotesView(QTableView):
-    remove_requested = Signal(object)
+    withdraw_requested = Signal(object)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete:
             model = self.model()
             assert isinstance(model, VotesModel)
             vote = model.vote(self.currentIndex().row())
-            if vote is not None:
-                self.remove_requested.emit(vote)
+            if vote is not None and not vote.withdrawn:
+                self.withdraw_requested.emit(vote)
             return
         super().keyPressEvent(event)
 
 
 class VotePanel(QWidget):
-    def __init__(self, request: Request, parent: QWidget | None = None) -> None:
+    visibility_changed = Signal()
+    """The ratings were revealed (the presentation window follows)."""
+
+    def __init__(self, request: Request, rate: RateFn | None = None, withdraw: WithdrawFn | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._request = request
+        self._rate = rate
+        self._withdraw = withdraw
         self._case: Case | None = None
         self._review: Review | None = None
+        self._bound: tuple[str, int] | None = None
+        """(patient id, review id) the forms were filled for."""
+        self._bound_label = ""
+        self._context: Any = None
+        """The service's PanelContext of the bound review (meeting, voters, aggregation)."""
+        self._viewer: str | None = None
         self._aggregation: dict[str, Any] = {"kind": "consensus"}
         self._protocol_ref: tuple[str | None, str | None] = (None, None)
         self._interval: dict[str, Any] = {"weeks": 8}
         self._revealed = False
-        self._members: list[Member] = []
+        self._shown_decision: Any = None
+        self.expectation: vote_rules.Expectation | None = None
         self.aggregate: panel_logic.Aggregate | None = None
         outer = QVBoxLayout(self)
 
-        vote_box = QGroupBox("Independent ratings")
-        vlay = QVBoxLayout(vote_box)
+        self.vote_box = QGroupBox("Independent ratings")
+        vlay = QVBoxLayout(self.vote_box)
+        self.rating_for = QLabel()
+        self.rating_for.setWordWrap(True)
+        self.rating_for.setAccessibleName("Ratings for")
+        vlay.addWidget(self.rating_for)
         self.rule = QLabel()
         self.rule.setWordWrap(True)
         vlay.addWidget(self.rule)
+        self.who = QLabel()
+        self.who.setWordWrap(True)
+        self.who.setAccessibleName("Who rates")
+        vlay.addWidget(self.who)
         entry = QGridLayout()
         self.member = QComboBox()
-        self.member.setEditable(True)
         self.member.setAccessibleName("Panellist")
         self.member.setMinimumWidth(160)
-        self.member.lineEdit().setPlaceholderText("panellist name")
-        self.member.activated.connect(self._member_chosen)
-        self.role = QComboBox()
-        self.role.setAccessibleName("Role")
-        for code in SPECIALTIES:
-            self.role.addItem(SPECIALTY_LABELS[code], code)
+        self.member.currentIndexChanged.connect(lambda _i: self._entry_changed())
         self.rating = QComboBox()
         self.rating.setAccessibleName("Rating")
+        self.rating.addItem(CHOOSE_RATING, None)
         for r in RATINGS:
             self.rating.addItem(edits.label(r), r)
-        self.round = QSpinBox()
-        self.round.setRange(1, 2)
-        self.round.setPrefix("round ")
-        self.record = QPushButton("Re&cord vote")
+        self.record = QPushButton("Re&cord rating")
         self.record.clicked.connect(self._record_clicked)
-        self.member.lineEdit().returnPressed.connect(self._record_clicked)
-        # Name, Tab, role, Tab, first letter of the rating, Enter: a vote without the mouse.
-        for combo in (self.role, self.rating):
+        # Panellist, Tab, first letter of the rating, Enter: a rating without the mouse.
+        for combo in (self.member, self.rating):
             combo.installEventFilter(self)
-        # Two rows so the panel fits a narrow column: who, then what they rated.
-        entry.addWidget(self.member, 0, 0)
-        entry.addWidget(self.role, 0, 1, 1, 2)
+        entry.addWidget(self.member, 0, 0, 1, 2)
         entry.addWidget(self.rating, 1, 0)
-        entry.addWidget(self.round, 1, 1)
-        entry.addWidget(self.record, 1, 2)
+        entry.addWidget(self.record, 1, 1)
         entry.setColumnStretch(0, 2)
         entry.setColumnStretch(1, 1)
         vlay.addLayout(entry)
@@ -181,30 +224,25 @@ class VotePanel(QWidget):
         self.votes_view = _VotesView()
         self.votes_view.setModel(self.votes_model)
         self.votes_view.setAccessibleName("Votes")
+        self.votes_view.setToolTip("Delete withdraws the selected rating (with a reason)")
         self.votes_view.verticalHeader().setVisible(False)
         self.votes_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        # Who rated what must read whole: name, round and rating ("permanently unresectable") fit
-        # their contents; the role (implied by the name) takes what is left and elides in a narrow
-        # column (the name, stretched, shrank to "A…" beside the meeting agenda).
+        # Who rated what must read whole: name, round and rating fit their contents; the role
+        # (implied by the name) and the changes take what is left.
         header = self.votes_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.votes_view.setMinimumHeight(150)
-        self.votes_view.remove_requested.connect(self._remove_vote)
+        self.votes_view.withdraw_requested.connect(self._withdraw_vote)
         vlay.addWidget(self.votes_view)
         reveal_row = QHBoxLayout()
         self.progress = QLabel()
         self.progress.setWordWrap(True)
-        self.expected = QSpinBox()
-        self.expected.setRange(1, 20)
-        self.expected.setValue(3)
-        self.expected.setPrefix("expected ratings: ")
-        self.expected.setToolTip("The result stays hidden until this many ratings are in (or Reveal)")
-        self.expected.valueChanged.connect(lambda _v: self._refresh_votes())
+        self.progress.setAccessibleName("Ratings expected")
         self.reveal_button = QPushButton("Reveal ratin&gs and result")
         self.reveal_button.clicked.connect(self.reveal)
         vlay.addWidget(self.progress)
-        reveal_row.addWidget(self.expected)
         reveal_row.addStretch(1)
         reveal_row.addWidget(self.reveal_button)
         vlay.addLayout(reveal_row)
@@ -230,10 +268,13 @@ class VotePanel(QWidget):
         self.agg_notes.setWordWrap(True)
         self.agg_notes.setProperty("role", "hint")
         vlay.addWidget(self.agg_notes)
-        outer.addWidget(vote_box)
+        outer.addWidget(self.vote_box)
 
-        dec_box = QGroupBox("Decision")
-        form = QFormLayout(dec_box)
+        self.dec_box = QGroupBox("Decision")
+        form = QFormLayout(self.dec_box)
+        self.dec_for = QLabel()
+        self.dec_for.setWordWrap(True)
+        self.dec_for.setAccessibleName("Decision for")
         self.dec_resectability = QComboBox()
         self.dec_resectability.addItem("— not decided —", None)
         for r in RATINGS:
@@ -261,9 +302,9 @@ class VotePanel(QWidget):
         for widget, name in ((self.dec_resectability, "Decision: resectability"), (self.dec_plan, "Decision: plan"),
                              (self.rationale, "Decision: rationale"), (self.dissent, "Decision: dissent"),
                              (self.responsible, "Decision: responsible clinician"),
-                             (self.next_review, "Decision: next review date"), (self.round, "Rating round"),
-                             (self.expected, "Expected ratings"), (self.chair, "Chair's rating")):
+                             (self.next_review, "Decision: next review date"), (self.chair, "Chair's rating")):
             widget.setAccessibleName(name)
+        form.addRow("For:", self.dec_for)
         form.addRow("Resectabilit&y:", self.dec_resectability)
         form.addRow("&Plan:", self.dec_plan)
         form.addRow("R&ationale:", self.rationale)
@@ -275,28 +316,16 @@ class VotePanel(QWidget):
         self.recorded.setWordWrap(True)
         form.addRow("Recorded:", self.recorded)
         form.addRow("", self.decide_button)
-        outer.addWidget(dec_box)
+        outer.addWidget(self.dec_box)
         outer.addStretch(1)
         # Combos size to their longest label by default ("Interventional radiologist", "permanently
         # unresectable"), which made the tab wider than its meeting-mode column: let them shrink.
-        for combo in (self.member, self.role, self.rating, self.chair, self.dec_resectability, self.dec_plan):
+        for combo in (self.member, self.rating, self.chair, self.dec_resectability, self.dec_plan):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
+        self._fill_members()
 
     # -- configuration
-    def set_members(self, members: Sequence[Member]) -> None:
-        active = [m for m in members if m.active]
-        if active == self._members and self.member.count() == len(active):
-            return
-        self._members = active
-        current = self.member.currentText()
-        self.member.blockSignals(True)
-        self.member.clear()
-        for m in self._members:
-            self.member.addItem(m.name, m.specialty)
-        self.member.setEditText(current)
-        self.member.blockSignals(False)
-
     def set_protocol(self, aggregation: Mapping[str, Any] | None, interval: Mapping[str, Any] | None,
                      protocol_id: str | None = None, protocol_version: str | None = None) -> None:
         # The protocol the review is evaluated under: a recorded decision keeps it.
@@ -304,11 +333,27 @@ class VotePanel(QWidget):
         self._aggregation = dict(aggregation or {"kind": "consensus"})
         self._interval = dict(interval or {"weeks": 8})
         self.rule.setText(describe_aggregation(self._aggregation))
-        self.round.setVisible(self._aggregation.get("kind") == "cairo5")
-        self.expected.setVisible(self._aggregation.get("kind") != "cairo5")
+
+    def set_context(self, context: Any, viewer: str | None = None) -> None:
+        """The service's ``PanelContext`` of the open review (None: no database), and who is at
+        the keyboard (``may_see_aggregate`` keeps a voter's screen blind until they have rated)."""
+        self._context = context
+        self._viewer = viewer
+        if context is not None:
+            self._aggregation = dict(context.aggregation)
+            self.rule.setText(describe_aggregation(self._aggregation))
+        self._fill_members()
+        self._refresh_votes()
+
+    def voter_names(self) -> tuple[str, ...] | None:
+        """Members present with a voting role (None: no meeting known, nobody rates)."""
+        ctx = self._context
+        if ctx is None or ctx.meeting_id is None:
+            return None
+        return tuple(m.name for m in ctx.voters)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
-        if (obj in (self.role, self.rating) and isinstance(event, QKeyEvent)
+        if (obj in (self.member, self.rating) and isinstance(event, QKeyEvent)
                 and event.type() == QKeyEvent.Type.KeyPress
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
                 and not obj.view().isVisible()):
@@ -316,33 +361,76 @@ class VotePanel(QWidget):
             return True
         return super().eventFilter(obj, event)
 
-    def expected_votes(self) -> int:
-        if self._aggregation.get("kind") == "cairo5":
-            return int(self._aggregation.get("first_round", 3))
-        return self.expected.value()
+    # -- the entry row
+    def _fill_members(self) -> None:
+        """Only the members who may rate this review, each marked once their rating is in."""
+        keep = self.member.currentData()
+        self.member.blockSignals(True)
+        self.member.clear()
+        self.member.addItem(CHOOSE_MEMBER, None)
+        ctx = self._context
+        votes = self._review.panel.votes if self._review is not None else ()
+        if ctx is not None and ctx.meeting_id is not None:
+            for m in ctx.voters:
+                mine = vote_rules.vote_of(votes, m.name)
+                mark = "" if mine is None else ("  ✔ withdrawn" if mine.withdrawn else "  ✔ rated")
+                self.member.addItem(f"{m.name} ({SPECIALTY_LABELS.get(m.specialty, m.specialty)}){mark}",
+                                    m.name)
+        self.member.setCurrentIndex(max(0, self.member.findData(keep)))
+        self.member.blockSignals(False)
+        self._entry_changed()
 
-    # -- edits
-    def _member_chosen(self, index: int) -> None:
-        specialty = self.member.itemData(index)
-        if specialty:
-            self.role.setCurrentIndex(max(0, self.role.findData(specialty)))
-        # No focus jump here: Tab from the name must always reach Role, then Rating, in that order
-        # (a jump on completion made Tab skip a field for known panellists only).
+    def _entry_changed(self) -> None:
+        member = self.member.currentData()
+        votes = self._review.panel.votes if self._review is not None else ()
+        existing = vote_rules.vote_of(votes, member) if member else None
+        self.record.setText("Change rati&ng…" if existing is not None else "Re&cord rating")
+        can = self.voter_names() is not None and self._review is not None
+        for w in (self.member, self.rating, self.record):
+            w.setEnabled(can)
+
+    def _reset_entry(self) -> None:
+        # Blank again: the last (hidden) rating must not stay on the room's screen.
+        self.rating.setCurrentIndex(0)
+        self.member.setCurrentIndex(0)
+        self.member.setFocus()
 
     def _record_clicked(self) -> None:
-        self.cast(self.member.currentText(), self.role.currentData(), self.rating.currentData(),
-                  self.round.value())
+        member, rating = self.member.currentData(), self.rating.currentData()
+        if not member or not rating:
+            self.progress.setText("Choose the panellist and their rating first.")
+            return
+        self.cast(member, rating)
 
-    def cast(self, member: str, role: str | None, rating: str, round_: int = 1) -> bool:
-        ok = self._request(partial(edits.cast_vote, member=member, role=role, rating=rating, round_=round_))
-        if ok:
-            self.member.setEditText("")
-            self.member.setFocus()
-        return ok
+    def cast(self, member: str, rating: str, reason: str | None = None) -> bool:
+        """Record ``member``'s rating; a second rating asks for (or takes) the reason of the change."""
+        votes = self._review.panel.votes if self._review is not None else ()
+        existing = vote_rules.vote_of(votes, member)
+        if existing is not None and reason is None:
+            reason = ReasonDialog.ask(self, "Change a rating",
+                                      f"{member} has already rated. Changing a rating is recorded with "
+                                      f"its reason and printed in the minutes.\n\nReason for the change:")
+            if not reason:
+                self.progress.setText(f"{member}'s rating was not changed: a change needs a reason.")
+                self._reset_entry()
+                return False
+        ok = self._rate is not None and self._rate(member, rating, reason)
+        self._reset_entry()
+        return bool(ok)
 
-    def _remove_vote(self, vote: Vote) -> None:
-        self._request(partial(edits.remove_vote, member=vote.member, round_=vote.round))
+    def withdraw(self, member: str, round_: int, reason: str | None = None) -> bool:
+        if reason is None:
+            reason = ReasonDialog.ask(self, "Withdraw a rating",
+                                      f"Withdraw the round-{round_} rating of {member}? It stays in the "
+                                      f"record, is not counted, and the minutes print why.\n\nReason:")
+            if not reason:
+                return False
+        return bool(self._withdraw is not None and self._withdraw(member, round_, reason))
 
+    def _withdraw_vote(self, vote: Vote) -> None:
+        self.withdraw(vote.member, vote.round)
+
+    # -- the decision
     def _decide_clicked(self) -> None:
         qd = self.next_review.date()
         self.decide(self.dec_resectability.currentData(), self.dec_plan.currentData(), self.rationale.text(),
@@ -351,57 +439,105 @@ class VotePanel(QWidget):
     def decide(self, resectability: str | None, plan: str | None, rationale: str | None = None,
                next_review: date | None = None, dissent: str | None = None,
                responsible: str | None = None) -> bool:
-        agg = self.aggregate
-        # "Consensus"/"majority" is only true of a complete panel: with fewer ratings than expected
-        # the decision is recorded without a rule rather than claim an agreement that was not reached.
-        rule = (agg.rule if agg is not None and agg.result == resectability and self._complete() else None)
-        return self._request(partial(edits.decide, resectability=resectability, plan=plan, rationale=rationale,
+        """Record the decision for the patient and review this form was filled for (the service
+        sets the rule from the ratings)."""
+        if self._bound is None:
+            return False
+        if resectability is None and plan is None:
+            self.recorded.setText("Not recorded: choose the resectability or the plan first.")
+            return False
+        ok = self._request(partial(edits.decide, resectability=resectability, plan=plan, rationale=rationale,
                                      next_review=next_review, dissent=dissent, responsible=responsible,
-                                     rule=rule, protocol=self._protocol_ref[0],
-                                     protocol_version=self._protocol_ref[1]))
+                                     protocol=self._protocol_ref[0], protocol_version=self._protocol_ref[1]),
+                             bound=self._bound, via="decision")
+        if ok and self.isVisible():
+            # Out of the field: PgDn then steps to the next agenda patient (inside a field it stays).
+            self.decide_button.setFocus()
+        return ok
 
-    def _first_round(self) -> int:
-        review = self._review
-        return 0 if review is None else sum(1 for v in review.panel.votes if v.round == 1)
-
-    def _complete(self) -> bool:
-        return self._first_round() >= self.expected_votes()
+    def bound_to(self) -> tuple[str, int] | None:
+        return self._bound
 
     def reveal(self) -> None:
         self._revealed = True
         self._refresh_votes()
+        self.visibility_changed.emit()
 
     def revealed(self) -> bool:
-        return self._revealed
+        """Whether the ratings are on screen (the presentation window follows this)."""
+        return self._ratings_visible()
 
     # -- display
-    def set_state(self, case: Case | None, review: Review | None, *, new_review: bool = False) -> None:
-        if new_review:
+    def set_state(self, case: Case | None, review: Review | None, *, new_review: bool = False,
+                  binding: tuple[str, int] | None = None, label: str = "") -> None:
+        """Show ``review`` of ``case``; ``binding`` (patient id, review id) names what the forms
+        are for.  A different binding clears every field first: nothing typed for one patient
+        survives onto another."""
+        if new_review or binding != self._bound:
             self._revealed = False
             self.chair.setCurrentIndex(0)
-            self.round.setValue(1)
+            self._clear_decision_form()
+            self.rating.setCurrentIndex(0)
+            self.member.setCurrentIndex(0)
+        self._bound, self._bound_label = binding, label
         self._case, self._review = case, review
+        # Whose forms these are, in wrapped labels (a group box title would widen the column).
+        whose = f"<b>{html.escape(label)}</b>" if label else "<i>no review open</i>"
+        self.rating_for.setText(f"For {whose}")
+        self.dec_for.setText(whose)
         if review is None:
+            self.votes_model.set_votes((), False)
             return
-        if review.panel.decision is not None:
-            # A decision was recorded: the vote is over, nothing is hidden any more.
-            self._revealed = True
+        self._fill_members()
         self._refresh_votes()
         self._show_decision(review)
+
+    def _clear_decision_form(self) -> None:
+        self._shown_decision = None
+        self.dec_resectability.setCurrentIndex(0)
+        self.dec_plan.setCurrentIndex(0)
+        for edit in (self.rationale, self.dissent, self.responsible):
+            edit.clear()
+        self.recorded.setText("")
+        self.next_basis.setText("")
+
+    def _expectation(self) -> vote_rules.Expectation | None:
+        voters = self.voter_names()
+        if voters is None or self._review is None:
+            return None
+        return vote_rules.expected_ratings(self._review.panel.votes, self._aggregation, voters)
+
+    def _ratings_visible(self) -> bool:
+        review = self._review
+        if review is None:
+            return True
+        exp = self.expectation
+        viewer = self._viewer
+        return panel_logic.may_see_aggregate(
+            review.panel.votes, viewer, expectation=exp if exp is not None else _NEVER_COMPLETE,
+            revealed=self._revealed, decided=review.panel.decision is not None,
+            voter=exp is not None and viewer in exp.waiting)
 
     def _refresh_votes(self) -> None:
         review = self._review
         if review is None:
             return
-        votes = review.panel.votes
-        first = [v for v in votes if v.round == 1]
-        if len(first) >= self.expected_votes():
-            self._revealed = True
-        self.votes_model.set_votes(votes, self._revealed)
-        what = "first-round ratings" if self._aggregation.get("kind") == "cairo5" else "ratings"
-        self.progress.setText(f"{len(first)} {what} recorded, {self.expected_votes()} expected"
-                              + ("" if self._revealed else " — result hidden until all are in"))
-        self.reveal_button.setEnabled(not self._revealed and bool(votes))
+        self.expectation = self._expectation()
+        visible = self._ratings_visible()
+        self.votes_model.set_votes(review.panel.votes, visible)
+        ctx, exp = self._context, self.expectation
+        if ctx is None or ctx.meeting_id is None or exp is None:
+            problem = (ctx.problem if ctx is not None and ctx.problem else
+                       "no meeting is known for this review")
+            self.who.setText(f"<span style='color:#b3261e'>Nobody can rate: {html.escape(problem)}.</span>")
+            self.progress.setText("")
+        else:
+            names = ", ".join(m.name for m in ctx.voters) or "none"
+            signed = " (signed)" if ctx.meeting_signed else ""
+            self.who.setText(f"Meeting {html.escape(ctx.meeting_id)}{signed}: "
+                             f"{len(ctx.voters)} present with a voting role — {html.escape(names)}")
+            self.progress.setText(exp.text + ("" if visible else " — ratings and result hidden until all are in"))
+        self.reveal_button.setEnabled(not visible and any(not v.withdrawn for v in review.panel.votes))
         self._show_aggregate()
 
     def _show_aggregate(self) -> None:
@@ -409,25 +545,25 @@ class VotePanel(QWidget):
         if review is None:
             return
         try:
-            agg = panel_logic.aggregate(review.panel.votes, self._aggregation, self.chair.currentData())
+            agg = panel_logic.aggregate(review.panel.votes, self._aggregation, self.chair.currentData(),
+                                        eligible=self.voter_names())
         except ValueError as exc:
             self.aggregate = None
             self.result.setText(f"Aggregation error: {exc}")
             return
         self.aggregate = agg
-        if agg.needs_second_round and self._aggregation.get("kind") == "cairo5" and self.round.value() == 1:
-            # CAIRO5 without first-round consensus: the next ratings are second-round ones.
-            self.round.setValue(2)
-        if not self._revealed:
+        exp = self.expectation
+        if not self._ratings_visible():
+            # Only how far the rating has got, never which way it leans.
             self.result.setText("Panel result: hidden until every rating is in")
             set_style(self.result, "color: #444444;")
             self.agg_notes.setText("")
             self.chair_label.setVisible(False)
             self.chair.setVisible(False)
             return
-        if not self._complete():
+        if exp is not None and not exp.complete:
             # Revealed early (or decided) with ratings missing: no rule applies yet, say so.
-            self.result.setText(f"Panel result: incomplete — {self._first_round()} of {self.expected_votes()} "
+            self.result.setText(f"Panel result: incomplete — {exp.recorded} of {exp.expected} "
                                 f"expected ratings in ({agg.agreement})")
             set_style(self.result, "color: #8a6d00;")
         elif agg.result is not None:
@@ -454,6 +590,10 @@ class VotePanel(QWidget):
 
     def _show_decision(self, review: Review) -> None:
         dec = review.panel.decision
+        if dec is None and self._shown_decision is not None:
+            # The decision went (undone, amended away): the form must not keep showing it.
+            self._clear_decision_form()
+        self._shown_decision = dec
         proposal = self.proposed_next_review()
         self.next_basis.setText(f"Proposed {proposal.date.isoformat()}: {proposal.basis}" if proposal else
                                 "No assessment interval in the protocol.")
@@ -475,3 +615,7 @@ class VotePanel(QWidget):
             + (f", next review {dec.next_review.isoformat()}" if dec.next_review else "")
             + (f" (by {dec.rule})" if dec.rule else "")
             + f"<br>{decided_under(dec)}")
+
+
+_NEVER_COMPLETE = vote_rules.Expectation(round=1, expected=0, voters=(), rated=())
+"""With no meeting known, nothing is "complete": ratings stay hidden until revealed or decided."""

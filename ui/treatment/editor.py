@@ -35,8 +35,9 @@ from mdt.errors import FieldProblem, MdtError, ValidationError
 from ui.patients.dialogs import parse_optional_date, problems_text
 from ui.style import fit_columns, label
 
-ApplyFn = Callable[[Treatment | None, Treatment | None, str], None]
-"""(new, old, description) -> None; raises MdtError when the change is refused."""
+ApplyFn = Callable[[str, Treatment | None, Treatment | None, str], None]
+"""(patient id the form was filled for, new, old, description) -> None; raises MdtError when the
+change is refused (another patient's record is open now, an invalid value)."""
 
 _Index = QModelIndex | QPersistentModelIndex
 CYCLE_COLUMNS = ("Cycle", "Date", "Dose reduction", "Toxicity grade", "Note")
@@ -245,10 +246,10 @@ class TreatmentEditor(QWidget):
 
     def _commit(self, new: Treatment, text: str) -> bool:
         old = self.treatment
-        if new == old:
+        if new == old or self.case is None:
             return True
         try:
-            self._apply(new, old, text)
+            self._apply(self.case.patient.id, new, old, text)
         except MdtError as exc:
             self.error.setText(problems_text(exc))
             return False

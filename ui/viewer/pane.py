@@ -25,6 +25,8 @@ class SeriesPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # PgUp/PgDn page through the slices here, never to the next agenda patient (ui.page_keys).
+        self.setProperty("keeps_page_keys", True)
         self.series: SeriesInfo | None = None
         self.volume: SeriesVolume | None = None
         self.index = 0

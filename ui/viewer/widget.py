@@ -12,6 +12,7 @@ review version with its reason, then ``review_saved(ReviewRecord)`` is emitted.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -28,13 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mdt.case import Case, Measurement
+from mdt.case import MODALITIES, Case, Imaging, Measurement, Review
 from mdt.errors import MdtError
-from mdt.imaging.calipers import attach_to_lesion
 from mdt.imaging.series import SeriesInfo, choose_prior, names_match
 from mdt.imaging.windowing import PRESETS, WindowPreset
+from mdt.study_match import review_for_study
+from ui.review.edits import Edit, set_imaging, set_measurement
 from ui.viewer.browser import SeriesBrowser
-from ui.viewer.dialogs import LesionPicker, VolumetryDialog
+from ui.viewer.dialogs import LesionPicker, ReviewForStudyPicker, VolumetryDialog
 from ui.viewer.pane import SeriesPane
 
 
@@ -136,9 +138,14 @@ class ViewerWidget(QWidget):
         self.review_record = None
         self.tasks = getattr(parent, "tasks", None)
         self.ask_lesion = self._ask_lesion  # replaceable in tests
-        self.measurement_sink: Callable[[str, Measurement, float], object | None] | None = None
-        """Set by the main window: hands a caliper diameter to the review editor, so it is
-        saved as one undoable edit like any other; returns the saved record, or None."""
+        self.ask_review = self._ask_review  # replaceable in tests
+        self._with_imaging: frozenset[int] = frozenset()
+        self.selected_lesion: Callable[[], str | None] = lambda: None
+        """Set by the main window: the lesion selected in the review editor (the picker's default)."""
+        self.measurement_sink: Callable[[object, Callable[[Review], Edit]], object | None] | None = None
+        """Set by the main window: hands a caliper edit of a review (the record it is for, and the
+        edit) to the review editor, so it is saved as one undoable edit like any other; returns
+        the saved record, or None."""
         self.browser = SeriesBrowser(self)
         self.browser.series_activated.connect(self.open_series)
         import_btn = QPushButton("Import DICOM…")
@@ -200,7 +207,8 @@ class ViewerWidget(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
         for pane in (self.view.current, self.view.prior):
-            pane.caliper_measured.connect(self._on_caliper)
+            # Each line keeps the pane (and so the study) it was drawn on.
+            pane.caliper_measured.connect(partial(self._on_pane_caliper, pane))
             pane.caliper_failed.connect(self.message.setText)
 
     # ---- context
@@ -316,48 +324,119 @@ class ViewerWidget(QWidget):
         self.view.current.open_series(series, index)
         return self.view.current.show_measurement(where)
 
-    def _ask_lesion(self, length: float) -> str | None:
-        review = self.review_record.review  # type: ignore[union-attr]
+    def _ask_lesion(self, length: float, *, review: Review | None = None, study: str = "",
+                    target: str = "", preselect: str | None = None) -> str | None:
+        review = review if review is not None else self.review_record.review  # type: ignore[union-attr]
         if not review.lesions:
-            self.message.setText(f"{length:.1f} mm measured; the open review has no lesion to attach it to.")
+            self.message.setText(f"{length:.1f} mm measured; {target or 'the open review'} has no lesion "
+                                 f"to attach it to.")
             return None
-        picker = LesionPicker(review, length, self)
+        picker = LesionPicker(review, length, self, study=study, target=target, preselect=preselect)
         return picker.lesion_id() if picker.exec() else None
 
-    def _on_caliper(self, where: Measurement, length: float) -> None:
+    def _ask_review(self, study: str, choices: list[tuple[int, str, bool]]) -> tuple[int, bool] | None:
+        """(review index, record the study as its imaging) chosen by the user, or None."""
+        picker = ReviewForStudyPicker(study, choices, self, with_imaging=self._with_imaging)
+        if not picker.exec() or picker.review_index() is None:
+            return None
+        return picker.review_index(), picker.remember.isChecked()  # type: ignore[return-value]
+
+    def _series_of(self, pane: SeriesPane | None, where: Measurement) -> SeriesInfo | None:
+        """The series (and so the study) a line was drawn on."""
+        for candidate in (pane, self.view.current, self.view.prior):
+            if candidate is not None and candidate.series is not None \
+                    and candidate.series.series_uid == where.series_uid:
+                return candidate.series
+        if self.service is None:
+            return None
+        from mdt.imaging.index import find_instance
+
+        try:
+            series, _index = find_instance(self.service.db, where.sop_instance_uid)  # type: ignore[attr-defined]
+        except MdtError:
+            return None
+        return series
+
+    @staticmethod
+    def _study_text(series: SeriesInfo | None) -> str:
+        if series is None:
+            return "a study that is not in the image index"
+        when = series.study_date.isoformat() if series.study_date else "unknown date"
+        return f"the {series.modality or ''} study of {when}".replace("the  study", "the study")
+
+    def _target(self, series: SeriesInfo | None, study: str) -> tuple[object, Imaging | None] | None:
+        """The review record the line belongs to (the review of its study, or the user's choice),
+        and the imaging to record on it when the user chose and asked to remember the study."""
+        assert self.case is not None and self.service is not None
+        # As stored now (an earlier line may have recorded a study as a review's imaging).
+        case = self.service.get_case(self.case.patient.id)  # type: ignore[attr-defined]
+        records = {r.index: r for r in self.service.list_reviews(case.patient.id)}  # type: ignore[attr-defined]
+        match = review_for_study(case, series.study_uid if series else None,
+                                 series.study_date if series else None)
+        if match.index is not None and match.index in records:
+            return records[match.index], None
+        order = [*match.candidates, *(i for i in range(len(case.reviews) - 1, -1, -1)
+                                      if i not in match.candidates)]
+        choices = [(i, _review_words(case.reviews[i]), i in match.candidates) for i in order]
+        self._with_imaging = frozenset(i for i, r in enumerate(case.reviews) if r.imaging is not None)
+        answer = self.ask_review(study, choices)
+        if answer is None or answer[0] not in records:
+            self.message.setText(f"Not recorded: no review was chosen for {study}.")
+            return None
+        index, remember = answer
+        imaging = None
+        if remember and series is not None:
+            modality = series.modality if series.modality in MODALITIES else "other"
+            imaging = Imaging(modality=modality, date=series.study_date, study_uid=series.study_uid or None)
+        return records[index], imaging
+
+    def _on_pane_caliper(self, pane: SeriesPane, where: Measurement, length: float) -> None:
+        self._on_caliper(where, length, pane)
+
+    def _on_caliper(self, where: Measurement, length: float, pane: SeriesPane | None = None) -> None:
         self.caliper_measured.emit(where, length)
         self.message.setText(f"Caliper: {length:.1f} mm on image {(where.slice_index or 0) + 1}")
-        if self.review_record is None or self.service is None:
+        if self.review_record is None or self.service is None or self.case is None:
             return
-        lesion_id = self.ask_lesion(length)
+        series = self._series_of(pane, where)
+        study = self._study_text(series)
+        target = self._target(series, study)
+        if target is None:
+            return
+        record, imaging = target
+        review = record.review  # type: ignore[attr-defined]
+        target_text = f"the review of {review.date.isoformat()}"
+        lesion_id = self.ask_lesion(length, review=review, study=study, target=target_text,
+                                    preselect=self.selected_lesion())
         if not lesion_id:
             return
+        edit_fn = partial(_measure, lesion_id=lesion_id, where=where, length=length, imaging=imaging,
+                          study=study)
         if self.measurement_sink is not None:
-            saved = self.measurement_sink(lesion_id, where, length)
+            saved = self.measurement_sink(record, edit_fn)
             if saved is None:
                 return  # the editor said why (invalid value, conflict, signed meeting)
+        else:
+            try:
+                edit = edit_fn(review)
+                saved = self.service.save_review(  # type: ignore[attr-defined]
+                    record.review_id, edit.review, record.version, edit.reason,  # type: ignore[attr-defined]
+                    patient_id=record.patient_id)  # type: ignore[attr-defined]
+            except MdtError as exc:
+                QMessageBox.warning(self, "Measurement not saved", str(exc))
+                return
+            self.review_saved.emit(saved)
+        if saved.review_id == self.review_record.review_id:  # type: ignore[attr-defined]
             self.review_record = saved
-            self._label_measurement(where, lesion_id, length)
-            return
-        record = self.review_record
-        try:
-            review = attach_to_lesion(record.review, lesion_id, where, length)  # type: ignore[attr-defined]
-            saved = self.service.save_review(  # type: ignore[attr-defined]
-                record.review_id, review, record.version,  # type: ignore[attr-defined]
-                f"caliper: lesion {lesion_id} measured {length:.1f} mm on the images")
-        except MdtError as exc:
-            QMessageBox.warning(self, "Measurement not saved", str(exc))
-            return
-        self.review_record = saved
         self._label_measurement(where, lesion_id, length)
-        self.review_saved.emit(saved)
+        self.message.setText(f"Lesion {lesion_id} of {target_text}: diameter {round(length, 1)} mm "
+                             f"measured on {study} saved.")
 
     def _label_measurement(self, where: Measurement, lesion_id: str, length: float) -> None:
         # The line on the image now says which lesion it measured, as the review does.
         for pane in (self.view.current, self.view.prior):
             if pane.series is not None and pane.series.series_uid == where.series_uid:
                 pane.relabel_last(where.slice_index or 0, f"{lesion_id} · {length:.1f} mm")
-        self.message.setText(f"Lesion {lesion_id}: diameter {round(length, 1)} mm saved.")
 
     # ---- volumetry and import
     def volumetry_from_selection(self) -> None:
@@ -411,3 +490,22 @@ class ViewerWidget(QWidget):
         self.view.current.stop_loading()
         self.view.prior.stop_loading()
         super().closeEvent(event)
+
+
+def _review_words(review: Review) -> str:
+    img = review.imaging
+    imaging = (f"imaging {img.modality or ''} {img.date.isoformat() if img and img.date else 'date not recorded'}"
+               if img is not None else "imaging not recorded")
+    cycle = f" · cycle {review.cycle}" if review.cycle is not None else ""
+    return f"Review of {review.date.isoformat()}{cycle} · {imaging}"
+
+
+def _measure(review: Review, lesion_id: str, where: Measurement, length: float, imaging: Imaging | None,
+             study: str) -> Edit:
+    """The caliper's diameter on ``review``; with ``imaging``, the study is recorded as the review's."""
+    edit = set_measurement(review, lesion_id, where, length)
+    reason = f"{edit.reason} on {study}"
+    if imaging is None:
+        return Edit(edit.review, reason)
+    with_study = set_imaging(edit.review, imaging.modality, imaging.date, imaging.study_uid)
+    return Edit(with_study.review, f"{reason}; {with_study.reason} (the study the line was drawn on)")
