@@ -70,14 +70,17 @@ def hostile_documents(draw: st.DrawFn) -> dict[str, Any]:
         places = _paths(doc, [])
         parent, key = draw(st.sampled_from(places))
         kind = draw(st.sampled_from(["value", "value", "absent", "null", "unknown", "date"]))
+        # A copy: a drawn [] or {} is one shared object of HOSTILE, which a later edit of
+        # this document would change for every later example (hypothesis then reports
+        # FlakyStrategyDefinition: generation depending on external state).
         if kind == "value":
-            parent[key] = draw(HOSTILE)
+            parent[key] = copy.deepcopy(draw(HOSTILE))
         elif kind == "absent" and isinstance(parent, dict) and key not in ("format",):
             del parent[key]
         elif kind == "null":
             parent[key] = None
         elif kind == "unknown" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "k\ud800", "id ", "Date"]))] = draw(HOSTILE)
+            parent[draw(st.sampled_from(["extra", "k\ud800", "id ", "Date"]))] = copy.deepcopy(draw(HOSTILE))
         elif kind == "date" and isinstance(doc.get("reviews"), list) and doc["reviews"]:
             r = doc["reviews"][-1]
             if isinstance(r, dict):
