@@ -464,6 +464,8 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--review", metavar="N", type=int, default=None,
                    help="review index to evaluate (default: the latest)")
     p.add_argument("--json", action="store_true", help="print the mdt-evaluation/1 JSON object")
+    p.add_argument("--details", action="store_true",
+                   help="under each criterion, its explanation, its wording in the source and the source")
     p.set_defaults(func=cmd_evaluate)
 
 
@@ -505,7 +507,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         out = docs if isinstance(raw, list) else docs[0]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write("\n\n".join(render_report(ev, case.patient.id) for case, ev in results))
+        sys.stdout.write("\n\n".join(render_report(ev, case.patient.id, details=args.details)
+                                       for case, ev in results))
     return EXIT_OK
 
 

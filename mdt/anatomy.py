@@ -171,8 +171,15 @@ def _has_two_contiguous(segments: frozenset[str]) -> bool:
     return any(adjacent(a, b) for a, b in combinations(segments, 2))
 
 
+TABLE1_VESSELS: frozenset[str] = frozenset({"MPV", "RPV", "LPV", "RHV", "MHV", "LHV", "IVC"})
+"""The major vessels NCT05103020 Table 1 names for U2; RAPV, RPPV and IRHV serve segment
+viability only."""
+
+
 def remnant_vessels(remnant: Iterable[str]) -> frozenset[str]:
-    """Major vessels of a remnant (U2): its inflow and every outflow alternative, plus IVC."""
+    """Major vessels of a remnant (U2, docs/clinical/conventions.md#vessels-of-the-remnant): Table 1's vessels its segments need -
+    MPV and IVC always; LPV and LHV with II, III or IV; MHV with IV, V or VIII; RPV and RHV with
+    any of V-VIII.  Sectoral branches (RAPV, RPPV) and the IRHV are never among them."""
     return _remnant_vessels(frozenset(remnant))
 
 
@@ -185,7 +192,7 @@ def _remnant_vessels(rem: frozenset[str]) -> frozenset[str]:
                 continue  # segment I: the side that stays is counted by the other segments
             vessels.add(item)
         vessels.update(OUTFLOW[seg])
-    return frozenset(vessels)
+    return frozenset(vessels & TABLE1_VESSELS)
 
 
 def lost_structures(sacrificed: Iterable[str]) -> frozenset[str]:

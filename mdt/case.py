@@ -57,6 +57,10 @@ PLANS: tuple[str, ...] = (
 MODALITIES: tuple[str, ...] = ("CT", "MR", "PET-CT", "US", "other")
 ASCITES: tuple[str, ...] = ("none", "mild", "moderate_severe")
 ENCEPHALOPATHY: tuple[str, ...] = ("none", "grade_1_2", "grade_3_4")
+PRIOR_SYSTEMIC_RESPONSES: tuple[str, ...] = ("not_treated", "refused", "progressed", "controlled")
+"""What became of systemic treatment for metastatic disease before this protocol:
+never given, refused by the patient, progressed on it, or disease controlled (response or
+stable disease).  NCT06988852 enrols patients who refused or progressed."""
 OUTCOMES: tuple[str, ...] = (
     "on_treatment", "converted", "resected", "progressed", "palliative", "died",
     "withdrawn", "lost_to_follow_up", "ablated",
@@ -180,11 +184,20 @@ class RemnantPlan:
     tlv_ml: Number | None = None
     liver_condition: str | None = None
     pve: PortalVeinEmbolisation | None = None
+    flr_segments: tuple[str, ...] | None = None
+    """Extension: the remnant segments the volumes (``flr_ml`` and the PVE volumes) were
+    measured for.  A volume belongs to its segments: when the plan keeps other segments it is
+    stale and the evaluation does not use it.  None on a volume recorded before this field
+    existed: it is taken as measured for the plan recorded beside it (and the evaluation says
+    so)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Clinical:
     prior_systemic_lines: int | None = None
+    """Lines of systemic treatment given for METASTATIC disease before this review's protocol;
+    adjuvant chemotherapy after resection of the primary is recorded apart
+    (``prior_adjuvant``)."""
     neuropathy_grade: int | None = None
     life_expectancy_months: Number | None = None
     cea: Number | None = None
@@ -199,6 +212,13 @@ class Clinical:
     node_positive_primary: bool | None = None
     disease_free_interval_months: Number | None = None
     synchronous: bool | None = None
+    prior_adjuvant: bool | None = None
+    """Extension: adjuvant chemotherapy was given after resection of the primary (NCT05103020
+    allows it and stratifies on it; it is not a line for metastatic disease)."""
+    prior_systemic_response: str | None = None
+    """Extension: one of PRIOR_SYSTEMIC_RESPONSES."""
+    prior_liver_treatment: bool | None = None
+    """Extension: liver metastases were already treated by resection, ablation or radiation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +318,9 @@ class Review:
     weight_kg: Number | None = None
     imaging: Imaging | None = None
     lesions: tuple[Lesion, ...] = ()
-    vessels: tuple[VesselContact, ...] = ()
+    vessels: tuple[VesselContact, ...] | None = None
+    """None: vessel relations NOT ASSESSED (every vessel criterion is unknown); ``()``:
+    assessed, no vascular contact.  A new review starts not assessed."""
     remnant: RemnantPlan | None = None
     tumour_burden_pct: Number | None = None
     extrahepatic_disease: str | None = None
@@ -365,6 +387,22 @@ class Case:
     reviews: tuple[Review, ...] = ()
     treatment: Treatment | None = None
     follow_up: FollowUp | None = None
+
+
+def enrolment_review_index(case: Case) -> int | None:
+    """The review at which trial eligibility is judged: the latest review on or before
+    ``protocol.enrolment_date``; the first review when there is no enrolment date or it is
+    earlier than every review; None when the case has no review."""
+    if not case.reviews:
+        return None
+    on = case.protocol.enrolment_date
+    if on is None:
+        return 0
+    found = 0
+    for i, review in enumerate(case.reviews):
+        if review.date <= on:
+            found = i
+    return found
 
 
 FORMAT_ID = "mdt-case/1"

@@ -39,6 +39,7 @@ from mdt.case import (
     LOCAL_METHODS,
     OUTCOMES,
     PLANS,
+    PRIOR_SYSTEMIC_RESPONSES,
     PROTEINURIA,
     RATINGS,
     SEGMENTS,
@@ -577,8 +578,9 @@ class _Parser:
                                       if _all_ids_readable(raw_lesions) else None)
 
         vpath = _key(path, "vessels")
-        vessels = self.each(d.get("vessels", _MISSING), vpath,
-                            lambda v, p: self.vessel(v, p, known_ids))
+        # Absent or null: vessel relations not assessed (None); [] assessed, no contact.
+        raw_vessels = d.get("vessels")
+        vessels = self.each(raw_vessels, vpath, lambda v, p: self.vessel(v, p, known_ids))
         remnant = self.remnant(d.get("remnant"), _key(path, "remnant"), known_ids)
         burden = self.number(d, "tumour_burden_pct", path)
         extra = self.choice(d, "extrahepatic_disease", path, EXTRAHEPATIC)
@@ -590,7 +592,8 @@ class _Parser:
             return None
         return Review(
             date=day, cycle=cycle, height_cm=height, weight_kg=weight, imaging=imaging,
-            lesions=tuple(les for _, les in lesions), vessels=tuple(v for _, v in vessels),
+            lesions=tuple(les for _, les in lesions),
+            vessels=None if raw_vessels is None else tuple(v for _, v in vessels),
             remnant=remnant, tumour_burden_pct=burden, extrahepatic_disease=extra, ecog=ecog,
             clinical=clinical or Clinical(), labs=labs or Labs(), panel=panel or Panel(),
             reason=reason,
@@ -675,7 +678,8 @@ class _Parser:
 
     def remnant(self, value: object, path: str, lesion_ids: set[str] | None) -> RemnantPlan | None:
         d = self.obj(value, path, ("resection", "segments", "local_treatment", "flr_ml",
-                                   "tlv_ml", "liver_condition", "pve"), nullable=True)
+                                   "tlv_ml", "liver_condition", "pve", "flr_segments"),
+                     nullable=True)
         if d is None:
             return None
         resection = self.choice(d, "resection", path, tuple(RESECTIONS))
@@ -700,9 +704,16 @@ class _Parser:
             self.fail(_key(path, "flr_ml"), f"must be <= tlv_ml ({tlv})")
         condition = self.choice(d, "liver_condition", path, LIVER_CONDITIONS)
         pve = self.pve(d.get("pve"), _key(path, "pve"))
+        flr_segments = self.segment_list(d, "flr_segments", path, required=False)
+        if flr_segments is not None and flr is None and (
+                pve is None or (pve.flr_before_ml is None and pve.flr_after_ml is None)):
+            self.fail(_key(path, "flr_segments"),
+                      "names the segments a remnant volume was measured for, but no remnant "
+                      "volume (flr_ml or pve) is recorded")
         return RemnantPlan(resection=resection, segments=segments,
                            local_treatment=tuple(lt for _, lt in local), flr_ml=flr,
-                           tlv_ml=tlv, liver_condition=condition, pve=pve)
+                           tlv_ml=tlv, liver_condition=condition, pve=pve,
+                           flr_segments=flr_segments)
 
     def local_treatment(self, value: object, path: str,
                         lesion_ids: set[str] | None) -> LocalTreatment | None:
@@ -748,6 +759,10 @@ class _Parser:
             node_positive_primary=self.boolean(d, "node_positive_primary", path),
             disease_free_interval_months=self.number(d, "disease_free_interval_months", path),
             synchronous=self.boolean(d, "synchronous", path),
+            prior_adjuvant=self.boolean(d, "prior_adjuvant", path),
+            prior_systemic_response=self.choice(d, "prior_systemic_response", path,
+                                                PRIOR_SYSTEMIC_RESPONSES),
+            prior_liver_treatment=self.boolean(d, "prior_liver_treatment", path),
         )
 
     def labs(self, value: object, path: str) -> Labs | None:
@@ -902,7 +917,8 @@ _CLINICAL_SPEC: tuple[str, ...] = (
 )
 _CLINICAL_EXT: tuple[str, ...] = (
     "lvef_pct", "fev1_fvc_pct", "ascites", "encephalopathy", "node_positive_primary",
-    "disease_free_interval_months", "synchronous",
+    "disease_free_interval_months", "synchronous", "prior_adjuvant", "prior_systemic_response",
+    "prior_liver_treatment",
 )
 _CLINICAL_KEYS = _CLINICAL_SPEC + _CLINICAL_EXT
 _LAB_KEYS: tuple[str, ...] = (
@@ -1186,7 +1202,7 @@ def review_to_dict(review: Review) -> dict[str, Any]:
         "modality": im.modality, "date": _iso(im.date), "study_uid": im.study_uid,
     }
     out["lesions"] = [_lesion_to_dict(les) for les in review.lesions]
-    out["vessels"] = [
+    out["vessels"] = None if review.vessels is None else [
         {"structure": v.structure, "relation": v.relation, "lesion": v.lesion}
         for v in review.vessels
     ]
@@ -1229,6 +1245,8 @@ def _remnant_to_dict(r: RemnantPlan) -> dict[str, Any]:
     if r.pve is not None:
         out["pve"] = {"date": _iso(r.pve.date), "flr_before_ml": r.pve.flr_before_ml,
                       "flr_after_ml": r.pve.flr_after_ml, "days_between": r.pve.days_between}
+    if r.flr_segments is not None:
+        out["flr_segments"] = list(r.flr_segments)
     return out
 
 

@@ -18,10 +18,10 @@ from typing import Any
 from mdt.case import Case
 from mdt.evaluation import RESPONSES
 from mdt.panel import is_overdue, plan_next_review
-from mdt.recist import DEFAULT_TARGET_LIMIT, assess, best_overall_response
+from mdt.recist import DEFAULT_ASSESSMENT_INTERVAL, DEFAULT_TARGET_LIMIT, assess, best_overall_response
 
-DEFAULT_INTERVAL: dict[str, int] = {"weeks": 8, "cycles": 4}
-"""Used when a case's protocol gives none (NCT05103020: every 8 weeks / 4 cycles)."""
+DEFAULT_INTERVAL = DEFAULT_ASSESSMENT_INTERVAL
+"""Used when a case's protocol gives none (see :data:`mdt.recist.DEFAULT_ASSESSMENT_INTERVAL`)."""
 CONVERTED_OUTCOMES = ("converted", "resected")
 """Treatment outcomes that count as conversion to resectability."""
 
@@ -221,10 +221,10 @@ def protocol_settings(protocol_id: str | None) -> tuple[int, dict[str, Any], str
     """(target lesion limit, assessment interval, note) of a case's protocol; an unknown
     protocol falls back to RECIST's 2 liver targets and 8 weeks, and the note says so."""
     from mdt.errors import NotFound
-    from mdt.protocols import get_protocol
+    from mdt.protocols import protocol_for
 
     try:
-        protocol = get_protocol(protocol_id)
+        protocol = protocol_for(protocol_id=protocol_id)
     except NotFound as exc:
         return DEFAULT_TARGET_LIMIT, dict(DEFAULT_INTERVAL), f"{exc}; using RECIST defaults"
     return protocol.target_lesion_limit, dict(protocol.assessment_interval), None

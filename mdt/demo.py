@@ -165,13 +165,16 @@ def _boileve(meeting: date) -> Case:
         )
         vessels = (_vessels(("RHV", "contact", "L1"), ("MHV", "contact", "L1")) if k == 0
                    else _vessels(("RHV", "contact", "L1")))
+        # Volumes measured for the right hepatectomy's remnant (I-IV).
         if k < 2:
             remnant = RemnantPlan(resection="right_hepatectomy", flr_ml=420 + 40 * k,
                                   tlv_ml=1580, liver_condition="chemotherapy",
-                                  local_treatment=(LocalTreatment("L3", "wedge"),))
+                                  local_treatment=(LocalTreatment("L3", "wedge"),),
+                                  flr_segments=("I", "II", "III", "IVa", "IVb"))
         else:
             remnant = RemnantPlan(resection="right_hepatectomy", flr_ml=505, tlv_ml=1560,
-                                  liver_condition="chemotherapy")
+                                  liver_condition="chemotherapy",
+                                  flr_segments=("I", "II", "III", "IVa", "IVb"))
         if k == 0:
             panel = Panel(votes=_local_votes("convertible", "convertible", "convertible",
                                              "convertible", "convertible"),
@@ -241,7 +244,8 @@ def _dupont_bierre(meeting: date) -> Case:
                            ("RAPV", "contact", "L1"), ("LHV", "contact", "L3"))
         remnant = RemnantPlan(segments=("I", "II", "III", "IVb"), flr_ml=390, tlv_ml=1710,
                               liver_condition="chemotherapy",
-                              local_treatment=(LocalTreatment("L3", "ablation"),))
+                              local_treatment=(LocalTreatment("L3", "ablation"),),
+                              flr_segments=("I", "II", "III", "IVb"))
         panel = Panel()
         if k < 2:
             panel = Panel(votes=_local_votes("convertible", "convertible", "convertible",
@@ -399,7 +403,8 @@ def _muller(meeting: date) -> Case:
             pve = PortalVeinEmbolisation(date=t.review(1) + timedelta(days=10),
                                          flr_before_ml=372, flr_after_ml=505, days_between=28)
         remnant = RemnantPlan(resection="right_hepatectomy", flr_ml=flr, tlv_ml=tlv,
-                              liver_condition="chemotherapy", pve=pve)
+                              liver_condition="chemotherapy", pve=pve,
+                              flr_segments=("I", "II", "III", "IVa", "IVb"))
         if k == 0:
             s = (CHAIR, SURGEON_2, SURGEON_3)
             panel = Panel(
@@ -543,9 +548,9 @@ def _decided_under_protocol(case: Case) -> Case:
     """Each recorded decision names the protocol version it was made under, as the window records it."""
     import dataclasses
 
-    from mdt.protocols import default_protocol_id, get_protocol
+    from mdt.protocols import protocol_for
 
-    proto = get_protocol(case.protocol.id or default_protocol_id())
+    proto = protocol_for(case)
     reviews = tuple(
         dataclasses.replace(r, panel=dataclasses.replace(r.panel, decision=dataclasses.replace(
             r.panel.decision, protocol=proto.id, protocol_version=proto.version)))

@@ -10,9 +10,23 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+_MEMO: dict[int | float, Fraction] = {}
+"""Recorded numbers already converted (Fractions are immutable, so they are shared); bounded."""
+_MEMO_MAX = 8192
+
 
 def exact(value: int | float | str | Decimal | Fraction) -> Fraction:
     """The exact rational value of a recorded number (floats via their shortest repr)."""
+    kind = type(value)
+    if kind is int or kind is float:
+        hit = _MEMO.get(value)  # type: ignore[arg-type]
+        if hit is not None:
+            return hit
+        out = Fraction(value) if kind is int else Fraction(Decimal(repr(value)))
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[value] = out  # type: ignore[index]
+        return out
     if isinstance(value, Fraction):
         return value
     if isinstance(value, bool):

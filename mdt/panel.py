@@ -466,6 +466,8 @@ def decided_under(decision: Decision | None) -> str:
 
 DEFAULT_CYCLE_DAYS = 14
 """Cycle length when the course does not show one: every 2 weeks (NCT05103020; CAIRO5 q14d)."""
+# The default assessment interval is mdt.recist.DEFAULT_ASSESSMENT_INTERVAL (a leaf module, so
+# the protocol loader needs no import of this one): protocols, cohort and window read it there.
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 
 from mdt.case import Lesion, Review
 from mdt.evaluation import RecistSummary
@@ -50,6 +51,10 @@ MEASURABLE_MM = Fraction(10)
 """Smallest measurable non-nodal lesion on CT/MRI with slices <= 5 mm (RECIST 1.1 §3.1.1)."""
 DEFAULT_TARGET_LIMIT = 2
 """At most 2 target lesions per organ, so 2 in liver-only disease (RECIST 1.1 §3.3.1)."""
+DEFAULT_ASSESSMENT_INTERVAL: dict[str, int] = {"weeks": 8, "cycles": 4}
+"""When the next review is due if a protocol gives no interval (NCT05103020: tumour assessment
+every 8 weeks, i.e. 4 two-weekly cycles).  The one default: protocols, the cohort, the panel's
+scheduling and the window read it from here."""
 ETS_SHRINKAGE = Fraction(20, 100)
 """Early tumour shrinkage: >= 20 % decrease of the target sum (Piessevaux H et al.,
 J Clin Oncol 2013;31:3764-3775, week 8)."""
@@ -87,14 +92,20 @@ def _lesion_value(lesion: Lesion | None) -> Fraction | None:
 
 
 def _target_sum(review: Review, target_ids: Sequence[str]) -> _Sum:
-    measured = Fraction(0)
+    whole = 0  # the whole-millimetre values, summed as integers (exact, and much faster)
+    rest: list[Fraction] = []
     missing: list[str] = []
     for lesion_id in target_ids:
         value = _lesion_value(review.lesion(lesion_id))
         if value is None:
             missing.append(lesion_id)
+        elif value.denominator == 1:
+            whole += value.numerator
         else:
-            measured += value
+            rest.append(value)
+    measured = Fraction(whole)
+    for value in rest:
+        measured += value
     return _Sum(measured, tuple(missing))
 
 
@@ -136,6 +147,7 @@ def _ids(lesions: Sequence[Lesion]) -> list[str]:
     return [les.id for les in lesions]
 
 
+@lru_cache(maxsize=4096)
 def _natural(lesion_id: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key putting L2 before L10."""
     parts = re.split(r"(\d+)", lesion_id)

@@ -20,7 +20,9 @@ comparison that is not within 1e-25 of a tie, and perfect squares come out exact
 
 from __future__ import annotations
 
+import operator as _op
 from dataclasses import dataclass
+from datetime import date
 from decimal import Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -41,10 +43,18 @@ THRESHOLD_PCT: dict[str, Fraction] = {
     "cirrhosis": Fraction(40),
 }
 """Minimum standardised FLR (% of total liver volume) by liver condition."""
+CONDITION_WORDS: dict[str, str] = {
+    "normal": "normal liver", "chemotherapy": "liver after chemotherapy",
+    "steatosis": "steatotic liver", "fibrosis": "fibrotic liver", "cirrhosis": "cirrhotic liver",
+    "unknown": "liver condition unknown",
+}
 
-CHEMO_DAYS_FOR_30_PCT = 84
-"""After MORE than 12 weeks (84 days) of chemotherapy the 30 % threshold applies (Shindoh 2013;
-docs/clinical/conventions.md#weeks-of-chemotherapy), whatever liver condition was recorded as "normal"."""
+CHEMO_WEEKS_FOR_30_PCT = 12
+"""After MORE than 12 weeks (84 days) of chemotherapy a liver recorded as normal is judged
+against the post-chemotherapy threshold, 30 % (Shindoh 2013;
+docs/clinical/conventions.md#weeks-of-chemotherapy).  A protocol may change the
+number of weeks (setting ``chemotherapy_weeks``); :func:`threshold_choice` is the only place
+the rule is applied."""
 
 AT_THRESHOLD_BAND = Fraction(1, 2)
 """Within 0.5 percentage points of the threshold the evaluation says "at threshold"."""
@@ -94,10 +104,81 @@ def vauthey_tlv_ml(bsa_m2: Number | None) -> float | None:
     return float(vauthey_tlv_exact(exact(bsa_m2)))
 
 
-def threshold_pct(liver_condition: str | None) -> float | None:
-    """Minimum standardised FLR in % for a liver condition; None when it is not known."""
-    value = THRESHOLD_PCT.get(liver_condition or "")
-    return None if value is None else float(value)
+@dataclass(frozen=True, slots=True)
+class ChemotherapyWeeks:
+    weeks: Fraction | None
+    """Weeks of chemotherapy at the review; None when neither a start date nor completed
+    cycles with a cycle length are known."""
+    basis: str
+    """How they were counted, in words ("since the treatment start 2026-01-15", "8 cycles ×
+    2 weeks", "unknown: no start date and no cycle count")."""
+
+
+def chemotherapy_weeks(start: date | None, on: date, cycles: int | None,
+                       cycle_length_weeks: int | None) -> ChemotherapyWeeks:
+    """Weeks of chemotherapy at a review (docs/clinical/conventions.md#weeks-of-chemotherapy): from the start date to
+    the review date; with no start date, completed cycles × the protocol's cycle length; with
+    neither, unknown."""
+    if start is not None:
+        days = max(0, (on - start).days)
+        return ChemotherapyWeeks(Fraction(days, 7),
+                                 f"{_weeks_text(Fraction(days, 7))} since the treatment start "
+                                 f"{start.isoformat()}")
+    if cycles == 0:
+        return ChemotherapyWeeks(Fraction(0), "no cycle completed")
+    if cycles is not None and cycle_length_weeks:
+        weeks = Fraction(cycles * cycle_length_weeks)
+        return ChemotherapyWeeks(weeks, f"{cycles} cycles × {cycle_length_weeks} weeks "
+                                        "(no treatment start date recorded)")
+    if cycles is not None:
+        return ChemotherapyWeeks(None, f"{cycles} cycles, but the protocol fixes no cycle "
+                                       "length and no treatment start date is recorded")
+    return ChemotherapyWeeks(None, "unknown: no treatment start date and no cycle count")
+
+
+def _weeks_text(weeks: Fraction) -> str:
+    whole, rest = divmod(weeks.numerator, weeks.denominator)
+    days = round(Fraction(rest, weeks.denominator) * 7)
+    text = f"{whole} week{'' if whole == 1 else 's'}"
+    return text + (f" {days} day{'' if days == 1 else 's'}" if days else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdChoice:
+    thresholds: tuple[Fraction, ...]
+    """Every threshold the facts still allow (one when decided), ascending."""
+    condition: str | None
+    """The liver condition the threshold is for when decided (``chemotherapy`` for a normal
+    liver after more than the protocol's weeks of chemotherapy)."""
+    note: str
+    """Why, in words ("normal liver, but 15 weeks of chemotherapy (more than 12)")."""
+
+
+def threshold_choice(liver_condition: str | None, chemo: ChemotherapyWeeks,
+                     weeks_limit: int = CHEMO_WEEKS_FOR_30_PCT) -> ThresholdChoice:
+    """The minimum remnant share for a liver: 20 % normal, 30 % after more than
+    ``weeks_limit`` weeks of chemotherapy or with steatosis, 40 % fibrosis or cirrhosis.
+    An unrecorded condition, or a normal liver whose weeks of chemotherapy are unknown, leaves
+    several thresholds possible: the caller decides only where they all agree."""
+    weeks = chemo.weeks
+    longer = None if weeks is None else weeks > weeks_limit
+    if liver_condition in ("chemotherapy", "steatosis", "fibrosis", "cirrhosis"):
+        return ThresholdChoice((THRESHOLD_PCT[liver_condition],), liver_condition,
+                               CONDITION_WORDS[liver_condition])
+    if liver_condition == "normal":
+        if longer is True:
+            return ThresholdChoice((THRESHOLD_PCT["chemotherapy"],), "chemotherapy",
+                                   f"recorded as normal, but {chemo.basis}: more than "
+                                   f"{weeks_limit} weeks of chemotherapy")
+        if longer is False:
+            return ThresholdChoice((THRESHOLD_PCT["normal"],), "normal",
+                                   f"normal liver; {chemo.basis} (not more than {weeks_limit})")
+        return ThresholdChoice((THRESHOLD_PCT["normal"], THRESHOLD_PCT["chemotherapy"]), None,
+                               f"normal liver, but the weeks of chemotherapy are {chemo.basis}")
+    allowed = sorted(set(THRESHOLD_PCT.values()))
+    if longer is True:
+        allowed = [t for t in allowed if t >= THRESHOLD_PCT["chemotherapy"]]
+    return ThresholdChoice(tuple(allowed), None, "liver condition not recorded")
 
 
 def standardised_flr(flr_ml: Number | None, tlv_ml: Number | None) -> float | None:
@@ -144,19 +225,16 @@ def total_volume(tlv_ml: Number | None, height_cm: Number | None,
     return TotalVolume(tlv, "estimated")
 
 
-def compare(value: Fraction, operator: str, limit: Fraction) -> bool:
-    """Apply a protocol operator exactly."""
-    if operator == ">=":
-        return value >= limit
-    if operator == ">":
-        return value > limit
-    if operator == "<=":
-        return value <= limit
-    if operator == "<":
-        return value < limit
-    if operator == "==":
-        return value == limit
-    raise ValueError(f"unknown operator {operator!r}")
+def compare(value: Fraction | int, operator: str, limit: Fraction | int) -> bool:
+    """Apply a protocol operator exactly (cross-multiplied integers: the same answer as
+    comparing the Fractions, a few times faster)."""
+    test = _INT_TESTS.get(operator)
+    if test is None:
+        raise ValueError(f"unknown operator {operator!r}")
+    return test(value.numerator * limit.denominator, limit.numerator * value.denominator)
+
+
+_INT_TESTS = {">=": _op.ge, ">": _op.gt, "<=": _op.le, "<": _op.lt, "==": _op.eq}
 
 
 def at_threshold(flr_pct: Fraction, limit: Fraction) -> bool:

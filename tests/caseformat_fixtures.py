@@ -27,6 +27,7 @@ from mdt.case import (
     LOCAL_METHODS,
     OUTCOMES,
     PLANS,
+    PRIOR_SYSTEMIC_RESPONSES,
     PROTEINURIA,
     RATINGS,
     SEGMENTS,
@@ -181,6 +182,7 @@ _FULL: dict[str, Any] = {
                 "liver_condition": "chemotherapy",
                 "pve": {"date": "2026-02-20", "flr_before_ml": 410, "flr_after_ml": 540.5,
                         "days_between": 28},
+                "flr_segments": ["I", "II", "III", "IVa", "IVb"],
             },
             "tumour_burden_pct": 12.5,
             "extrahepatic_disease": "indeterminate",
@@ -189,7 +191,9 @@ _FULL: dict[str, Any] = {
                          "life_expectancy_months": 24, "cea": 45.0, "ca19_9": 120,
                          "lvef_pct": 62, "fev1_fvc_pct": 78.5, "ascites": "none",
                          "encephalopathy": "none", "node_positive_primary": True,
-                         "disease_free_interval_months": 0, "synchronous": False},
+                         "disease_free_interval_months": 0, "synchronous": False,
+                         "prior_adjuvant": True, "prior_systemic_response": "progressed",
+                         "prior_liver_treatment": False},
             "labs": {"anc": 2.4, "wbc": 6.1, "hb": 11.8, "plt": 210, "ast": 38, "alt": 41,
                      "alp": 130, "bilirubin": 11, "creatinine": 78, "albumin": 41, "inr": 1.05,
                      "proteinuria": "2+", "proteinuria_g_24h": 0.4,
@@ -398,6 +402,10 @@ def reviews(draw: st.DrawFn, on: date) -> Review:
                                     flr_after_ml=_opt(_pos(2000)),
                                     days_between=_opt(st.integers(1, 120))))),
         )
+        has_volume = flr is not None or (remnant.pve is not None and (
+            remnant.pve.flr_before_ml is not None or remnant.pve.flr_after_ml is not None))
+        if has_volume:
+            remnant = dataclasses.replace(remnant, flr_segments=draw(_opt(_segments())))
     clinical = Clinical(
         prior_systemic_lines=draw(_opt(st.integers(0, 6))),
         neuropathy_grade=draw(_opt(st.integers(0, 4))),
@@ -409,6 +417,9 @@ def reviews(draw: st.DrawFn, on: date) -> Review:
         node_positive_primary=draw(_opt(st.booleans())),
         disease_free_interval_months=draw(_opt(_num(0, 240))),
         synchronous=draw(_opt(st.booleans())),
+        prior_adjuvant=draw(_opt(st.booleans())),
+        prior_systemic_response=draw(_opt(st.sampled_from(PRIOR_SYSTEMIC_RESPONSES))),
+        prior_liver_treatment=draw(_opt(st.booleans())),
     )
     labs = Labs(
         **{k: draw(_opt(limited(f"reviews[].labs.{k}")))
@@ -436,7 +447,9 @@ def reviews(draw: st.DrawFn, on: date) -> Review:
         weight_kg=draw(_opt(_num(20, 300))),
         imaging=draw(_opt(st.builds(Imaging, modality=_opt(st.sampled_from(("CT", "MR", "PET-CT"))),
                                     date=_opt(_DATES), study_uid=_opt(_ID)))),
-        lesions=les, vessels=tuple(vessels), remnant=remnant,
+        # vessels: not assessed (None), assessed with no contact (()), or the relations.
+        lesions=les, vessels=None if draw(st.integers(0, 4)) == 0 else tuple(vessels),
+        remnant=remnant,
         tumour_burden_pct=draw(_opt(_num(0, 100))),
         extrahepatic_disease=draw(_opt(st.sampled_from(EXTRAHEPATIC))),
         ecog=draw(_opt(st.integers(0, 5))), clinical=clinical, labs=labs,

@@ -67,9 +67,11 @@ def review(lesions: tuple[Lesion, ...] | list[Lesion] = (), vessels: tuple[Vesse
 
 
 def case(*reviews: Review, protocol: str | None = None, sex: str | None = "F",
-         birth: date | None = date(1961, 4, 2), treatment: Treatment | None = None) -> Case:
+         birth: date | None = date(1961, 4, 2), treatment: Treatment | None = None,
+         enrolled: date | None = None) -> Case:
     return Case(patient=Patient(id="T-1", name="TEST^PATIENT", sex=sex, birth_date=birth),
-                protocol=ProtocolRef(id=protocol), reviews=tuple(reviews), treatment=treatment)
+                protocol=ProtocolRef(id=protocol, enrolment_date=enrolled),
+                reviews=tuple(reviews), treatment=treatment)
 
 
 def with_labs(r: Review, **kw: Any) -> Review:

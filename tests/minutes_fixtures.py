@@ -43,6 +43,7 @@ MEMBERS = (
     Member("Dr Ana Müller", "hepatobiliary_surgeon", "member", id=3),
     Member("Dr Kenji Sato", "diagnostic_radiologist", "member", id=4),
     Member("Dr Sofia Rossi", "medical_oncologist", "member", id=5),
+    Member("Dr Tomas Novak", "interventional_radiologist", "member", id=7),
     Member("Claire Martin", "coordinator", "coordinator", id=6),
 )
 
@@ -122,7 +123,12 @@ def make_evaluation(review_index: int, *, unknown: bool = False) -> Evaluation:
         protocol_id="NCT05103020", protocol_version="1.2", protocol_title="Yonsei HAI conversion trial",
         review_index=review_index, review_date="2026-11-18", review_cycle=4,
         resectability="convertible", eligibility="eligible", criteria=criteria,
-        remnant=RemnantSummary(("I", "II", "III", "IVa", "IVb"), 412.0, 1476.0, "measured", 27.9, 30.0, False),
+        remnant=RemnantSummary(("I", "II", "III", "IVa", "IVb"), 412.0, 1476.0, "measured", 27.9, 30.0, False,
+                               status="not_met",
+                               summary="insufficient: remnant share 27.9 % (needs ≥ 30 %)",
+                               recorded_flr_ml=412.0, measured_for=("I", "II", "III", "IVa", "IVb"),
+                               volume_source="measured", liver_condition="chemotherapy",
+                               threshold_note="liver after chemotherapy"),
         recist=RecistSummary(66.5, 93.0, 66.5, -28.5, 0.0, "SD", "SD", "NON-CR/NON-PD", (), True, 28.5),
         best_plan=PlanOption(("I", "II", "III", "IVa", "IVb"), "right_hepatectomy", (("L3", "ablation"),), True, (),
                              27.9),

@@ -96,11 +96,14 @@ def test_remnant_vessels_of_a_right_hepatectomy() -> None:
 
 
 @pytest.mark.parametrize(("remnant", "vessels"), [
+    # docs/clinical/conventions.md#vessels-of-the-remnant: only the vessels Table 1 names; RAPV, RPPV and IRHV serve
+    # segment viability (U1) only.
     ({"II", "III"}, {"MPV", "IVC", "LPV", "LHV"}),
-    ({"V", "VIII"}, {"MPV", "IVC", "RPV", "RAPV", "MHV", "RHV"}),
-    ({"VI", "VII"}, {"MPV", "IVC", "RPV", "RPPV", "RHV", "IRHV"}),
+    ({"V", "VIII"}, {"MPV", "IVC", "RPV", "MHV", "RHV"}),
+    ({"VI", "VII"}, {"MPV", "IVC", "RPV", "RHV"}),
     ({"IVa", "IVb"}, {"MPV", "IVC", "LPV", "LHV", "MHV"}),
-    ({"I", "VII"}, {"MPV", "IVC", "RPV", "RPPV", "RHV"}),
+    ({"I", "VII"}, {"MPV", "IVC", "RPV", "RHV"}),
+    ({"I"}, {"MPV", "IVC"}),
 ])
 def test_remnant_vessels(remnant: set[str], vessels: set[str]) -> None:
     assert anatomy.remnant_vessels(remnant) == vessels

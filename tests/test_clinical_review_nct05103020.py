@@ -217,13 +217,31 @@ def test_e2_counts_lesions_only_partly_in_the_remnant() -> None:
     assert status(evaluate_review(r), "e2_bilobar_large_in_remnant") == "met"
 
 
-def test_e2_without_any_plan_is_decided_when_a_remnant_avoids_the_unmeasured_lesions() -> None:
+def test_e2_without_a_recorded_plan_is_unknown_when_candidate_remnants_disagree() -> None:
     # IVC invaded: no plan works and none is recorded. Four unmeasured lesions in I/II, one
-    # measured in VI: a remnant such as VI-VII holds none of them, so E2 cannot be met.
+    # measured in VI: a remnant such as VI-VII holds none of them, others could hold all four.
+    # docs/clinical/conventions.md#e2-with-no-recorded-plan: the future remnant is the recorded plan; with none, E2 is
+    # decided only when every candidate remnant agrees.
     lesions = [les(f"L{i}", "I", "II", d=None) for i in range(4)] + [les("L9", "VI", d=20)]
     ev = evaluate_review(review(lesions, [vc("IVC", "L9")]))
     f = finding(ev, "e2_bilobar_large_in_remnant")
-    assert f.status == "not_met", f.explanation
+    assert f.status == "unknown", f.explanation
+    assert "the panel must choose a plan" in f.explanation
+    assert "would avoid E2" in f.explanation
+    assert f.missing == ("reviews[0].remnant.resection",)
+
+
+@pytest.mark.parametrize(("diameters", "expected"), [
+    ([31, 31, 31, 31], "met"),     # four large lesions spread over every segment pair below
+    ([31, 31, 31], "not_met"),     # three cannot reach "more than 3" in any remnant
+])
+def test_e2_without_a_recorded_plan_met_only_when_every_candidate_holds_them(
+        diameters: list, expected: str) -> None:
+    # Large lesions touching every segment: every candidate remnant holds all of them.
+    everywhere = ("I", "II", "III", "IVa", "IVb", "V", "VI", "VII", "VIII")
+    lesions = [les(f"L{i + 1}", *everywhere, d=d) for i, d in enumerate(diameters)]
+    f = finding(evaluate_review(review(lesions, [])), "e2_bilobar_large_in_remnant")
+    assert f.status == expected, f.explanation
 
 
 @pytest.mark.parametrize(("burden", "expected"), [(50, "not_met"), (50.01, "met"), (None, None)])
@@ -269,14 +287,20 @@ def test_e3_fallback_with_an_unmeasured_lesion_is_unknown() -> None:
     assert "reviews[0].lesions[1].diameter_mm" in f.missing
 
 
-def test_a_single_lesion_is_not_bilobar() -> None:
-    # Project reading (reported to the coordinator): one lesion straddling IVb/V is not
-    # "bilobar metastases"; two distinct lesions, one each side, are.
+def test_a_single_lesion_touching_both_hemilivers_is_bilobar() -> None:
+    # docs/clinical/conventions.md#bilobar-from-a-single-lesion: bilobar means disease in both
+    # hemilivers, so one 120 mm lesion across IVb/V with 60 % of the liver meets E3.
     one = review([les("L1", "IVb", "V", d=120)], tumour_burden_pct=60)
-    f = finding(evaluate_review(one), "e3_bilobar_burden")
+    ev = evaluate_review(one)
+    f = finding(ev, "e3_bilobar_burden")
+    assert f.status == "met" and "one lesion, L1 (IVb, V), touches both hemilivers" in f.explanation
+    assert ev.resectability == "permanently_unresectable"
+    # With the setting off, a single straddling lesion is not bilobar.
+    f = finding(evaluate_review(one, bilobar_single_lesion=False), "e3_bilobar_burden")
     assert f.status == "not_met" and "a single lesion, L1 (IVb, V), spans both" in f.explanation
-    two = review([les("L1", "IVb", "V", d=120), les("L2", "VI", d=10)], tumour_burden_pct=60)
-    assert status(evaluate_review(two), "e3_bilobar_burden") == "met"
+    # Caudate (I) belongs to neither hemiliver: I + V is not bilobar.
+    caudate = review([les("L1", "I", "V", d=60)], tumour_burden_pct=60)
+    assert status(evaluate_review(caudate), "e3_bilobar_burden") == "not_met"
 
 
 # --------------------------------------------------------------------------- the two axes
@@ -323,19 +347,36 @@ def test_resectable_is_never_eligible_and_labs_unknown_do_not_change_it() -> Non
 # --------------------------------------------------------------------------- fixes of this review
 
 
-def test_recorded_wedge_of_a_lesion_touching_a_vessel_does_not_clear_it() -> None:
-    # L2 in IVb touches the MHV: the recorded right hepatectomy "wedges" it.  A wedge is only
-    # for a lesion touching no vessel, so the recorded plan leaves disease; the planner finds
-    # the better plan that also removes IVb.
+def test_recorded_wedge_of_a_lesion_touching_a_vessel_takes_the_vessel() -> None:
+    # L2 in IVb touches the MHV: the recorded right hepatectomy wedges it.  docs/clinical/conventions.md#the-recorded-plan-governs:
+    # the wedge clears L2 and takes the MHV with the specimen; IV still drains through the LHV
+    # (U1 not met), but the MHV is one of Table 1's vessels of the remnant: U2 is met.
     r = review([les("L1", "VII", d=40), les("L2", "IVb", d=20)], [vc("MHV", "L2")],
                plan("right_hepatectomy", local={"L2": "wedge"}))
     ev = evaluate_review(r)
-    f = finding(ev, "r0_resection_impossible")
-    assert f.status == "met", f.explanation
-    assert "planned for wedge, but it touches MHV" in f.explanation
-    assert ev.better_plan_than_recorded
-    assert ev.best_plan is not None and "IVb" not in ev.best_plan.remnant
+    assert status(ev, "r0_resection_impossible") == "not_met"
+    u2 = finding(ev, "remnant_vessel_contact")
+    assert u2.status == "met" and "L2 (IVb) contacts the MHV" in u2.explanation
     assert ev.resectability == "convertible"
+    # With the setting off, the wedge does not clear a lesion touching a vessel.
+    ev = evaluate_review(r, recorded_wedge_takes_vessels=False)
+    f = finding(ev, "r0_resection_impossible")
+    assert f.status == "met" and "planned for wedge, but it touches MHV" in f.explanation
+
+
+def test_a_wedge_taking_a_sectoral_vein_resects_the_segments_it_feeds_and_names_them() -> None:
+    # L1 in VI touches the RPPV: a right anterior sectionectomy wedges it.  The wedge takes the
+    # RPPV: VI and VII lose their inflow and go with the specimen; I-IV stay in one piece.
+    r = review([les("L1", "VI", d=30)], [vc("RPPV", "L1")],
+               plan("right_anterior_sectionectomy", local={"L1": "wedge"}))
+    ev = evaluate_review(r)
+    f = finding(ev, "r0_resection_impossible")
+    assert f.status == "not_met", f.explanation
+    assert "VI loses its inflow (RPPV touched by L1): resected with the specimen" in f.explanation
+    assert "VII loses its inflow" in f.explanation
+    assert status(ev, "remnant_vessel_contact") == "not_met"  # RPPV is not a Table 1 vessel
+    assert ev.remnant is not None and ev.remnant.segments == ("I", "II", "III", "IVa", "IVb")
+    assert ev.remnant.volumetry_advised  # four segments, no volume measured for them
 
 
 def test_recorded_wedge_of_a_lesion_touching_no_vessel_clears_it() -> None:
@@ -371,7 +412,7 @@ def test_estimated_total_volume_is_shown_in_full() -> None:
     r = review([les("L1", "VI", d=25)], [], plan("right_hepatectomy", flr_ml=900, tlv_ml=None))
     ev = evaluate_review(r)
     f = finding(evaluate_review(r, "AHPBA-2006"), "remnant_volume")
-    assert "Vauthey-estimated total 1510 mL" in f.explanation
+    assert "estimated total liver volume of 1510 mL" in f.explanation
     assert ev.remnant is not None and ev.remnant.tlv_source == "estimated"
 
 
@@ -398,8 +439,8 @@ def test_more_than_12_weeks_of_chemotherapy_raises_a_normal_liver_to_30_pct(
     assert f.status == expected, f.explanation
     assert ev.remnant is not None and ev.remnant.threshold_pct == threshold
     if days > 84:
-        assert "exceed 12 weeks" in f.explanation
-        assert any("30 % remnant threshold applies" in w for w in ev.warnings)
+        assert "more than 12 weeks of chemotherapy" in f.explanation
+        assert any("30 % threshold was used" in w for w in ev.warnings)
 
 
 @pytest.mark.parametrize(("flr", "expected", "near"), [
@@ -420,7 +461,8 @@ def test_remnant_volume_uses_the_vauthey_estimate_and_says_so() -> None:
     r = review([les("L1", "VI", d=25)], [], plan("right_hepatectomy", flr_ml=302, tlv_ml=None))
     ev = evaluate_review(r, "AHPBA-2006")
     f = finding(ev, "remnant_volume")
-    assert "Vauthey-estimated" in f.explanation and f.status == "met"  # 302 / 1509.7 = 20.0 %
+    assert "estimated total liver volume" in f.explanation and "Vauthey" in f.explanation
+    assert "standardised" in f.explanation and f.status == "met"  # 302 / 1509.7 = 20.0 %
     r = replace(r, weight_kg=None)
     f = finding(evaluate_review(r, "AHPBA-2006"), "remnant_volume")
     assert f.status == "unknown"

@@ -27,12 +27,13 @@ from tests.engine_fixtures import (
 
 
 @pytest.mark.parametrize(("resection", "vessels"), [
+    # Table 1's vessels only: sectoral branches and the IRHV serve segment viability (U1).
     ("right_hepatectomy", {"MPV", "LPV", "LHV", "MHV", "IVC"}),
-    ("left_hepatectomy", {"MPV", "IVC", "RPV", "RAPV", "RPPV", "MHV", "RHV", "IRHV"}),
+    ("left_hepatectomy", {"MPV", "IVC", "RPV", "MHV", "RHV"}),
     ("extended_right_hepatectomy", {"MPV", "LPV", "LHV", "IVC"}),
-    ("extended_left_hepatectomy", {"MPV", "IVC", "RPV", "RPPV", "RHV", "IRHV"}),
+    ("extended_left_hepatectomy", {"MPV", "IVC", "RPV", "RHV"}),
     ("right_posterior_sectionectomy",
-     {"MPV", "IVC", "LPV", "LHV", "MHV", "RPV", "RAPV", "RHV"}),
+     {"MPV", "IVC", "LPV", "LHV", "MHV", "RPV", "RHV"}),
 ])
 def test_remnant_vessel_lists(resection: str, vessels: set[str]) -> None:
     assert anatomy.remnant_vessels(anatomy.remnant_of(resection)) == vessels
@@ -42,9 +43,10 @@ def test_remnant_vessel_lists(resection: str, vessels: set[str]) -> None:
     ("RHV", "right_hepatectomy", "not_met"),   # leaves with the right liver
     ("MHV", "right_hepatectomy", "met"),       # drains IV of the remnant
     ("IVC", "right_hepatectomy", "met"),
-    ("RPPV", "left_hepatectomy", "met"),
+    ("RPV", "left_hepatectomy", "met"),
+    ("RPPV", "left_hepatectomy", "not_met"),   # sectoral branch: costs VI and VII (U1) only
     ("IRHV", "right_posterior_sectionectomy", "not_met"),
-    ("IRHV", "left_hepatectomy", "met"),
+    ("IRHV", "left_hepatectomy", "not_met"),   # not among Table 1's vessels
     ("PHA", "right_hepatectomy", "not_met"),   # not a U2 structure (it kills inflow instead)
 ])
 def test_u2_contact_with_a_vessel_of_the_remnant(structure: str, resection: str,
@@ -90,11 +92,18 @@ def test_caudate_takes_the_portal_side_that_stays(remnant: set[str], lost: set[s
 
 def test_a_plan_sacrifices_every_vessel_a_removed_lesion_touches() -> None:
     # L1 in VII touches the LHV (recorded): a right hepatectomy takes the LHV with it, so II
-    # and III lose their only outflow.
+    # and III lose their only outflow and go with the specimen; I and IV stay (U1 not met),
+    # but the LHV is a Table 1 vessel of the planned remnant: U2 is met.
     r = review([les("L1", "VII", "VIII", d=60)], [vc("LHV", "L1")], plan("right_hepatectomy"))
-    f = finding(evaluate_review(r), "r0_resection_impossible")
-    assert f.status == "met"
-    assert "remnant segment II not viable" in f.explanation and "L1 touches LHV" in f.explanation
+    ev = evaluate_review(r)
+    f = finding(ev, "r0_resection_impossible")
+    assert f.status == "not_met", f.explanation
+    assert "II loses its outflow (LHV touched by L1): resected with the specimen" in f.explanation
+    assert status(ev, "remnant_vessel_contact") == "met"
+    assert ev.resectability == "convertible"
+    # With the reading off, a segment losing its outflow makes the plan fail.
+    f = finding(evaluate_review(r, nonviable_segments_resected=False), "r0_resection_impossible")
+    assert f.status == "met" and "remnant segment II loses its outflow" in f.explanation
 
 
 # --------------------------------------------------------------------------- missing diameters

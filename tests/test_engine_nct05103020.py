@@ -30,7 +30,7 @@ def test_reference_patient_is_convertible_and_eligible() -> None:
     assert status(ev, "remnant_vessel_contact") == "met"
     text = finding(ev, "remnant_vessel_contact").explanation
     assert "L1 (VII, VIII)" in text and "MHV" in text and "IV" in text
-    assert "recorded plan right hepatectomy" in text
+    assert "recorded plan (right hepatectomy)" in text
     assert all(f.status != "unknown" for f in ev.criteria)
     assert [f.id for f in ev.criteria][:2] == ["r0_resection_impossible", "remnant_vessel_contact"]
 
@@ -50,16 +50,16 @@ def test_u2_depends_on_the_recorded_plan(resection: str, expected: str) -> None:
     assert status(ev, "remnant_vessel_contact") == expected
     if expected == "met":
         text = finding(ev, "remnant_vessel_contact").explanation
-        assert "L1 (VII) encases RHV" in text and "drains remnant segment(s)" in text
+        assert "L1 (VII) encases the RHV" in text and "drains remnant segment(s)" in text
 
 
 def test_u2_explanation_names_the_drained_segments() -> None:
     r = review([les("L1", "VII", "VIII", d=40)], [vc("RHV", "L1", "encasement")],
                plan("right_posterior_sectionectomy"))
     text = finding(evaluate_review(r), "remnant_vessel_contact").explanation
-    assert text.startswith("L1 (VII, VIII) encases RHV (right hepatic vein), which drains remnant "
-                           "segment(s) V, VIII under the recorded plan right posterior "
-                           "sectionectomy")
+    assert text.startswith("L1 (VII, VIII) encases the RHV (right hepatic vein), which drains "
+                           "remnant segment(s) V, VIII under the recorded plan (right posterior "
+                           "sectionectomy)")
 
 
 def test_u1_recorded_plan_leaving_untreated_disease_and_a_better_plan() -> None:
@@ -291,7 +291,9 @@ def test_missing_uln_is_unknown_and_named() -> None:
     f = finding(evaluate_review(with_uln(convertible_review(), ast=None)), "ast")
     assert f.status == "unknown"
     assert f.missing == ("reviews[0].labs.uln.ast",)
-    assert "labs.uln.ast" in f.explanation
+    # A person reads words, never the field path: the path stays a machine key.
+    assert f.missing_words == ("upper limit of normal for AST",)
+    assert "labs." not in f.explanation and "upper limit of normal" in f.explanation
 
 
 @pytest.mark.parametrize(("creatinine", "sex", "expected"), [
@@ -341,9 +343,9 @@ def test_missing_data_never_passes() -> None:
     assert ev.eligibility == "indeterminate"
     for f in ev.criteria:
         if f.status == "unknown":
-            assert f.missing, f.id
-            assert any(m.split(".")[-1] in f.explanation or m.split(".")[-1].replace("_", " ")
-                       in f.explanation.lower() for m in f.missing), f.explanation
+            assert f.missing and f.missing_words, f.id
+            # The words name the data; the text never shows a JSON path.
+            assert "[" not in f.explanation and "labs." not in f.explanation, f.explanation
 
 
 def test_resectable_patient_is_not_eligible() -> None:

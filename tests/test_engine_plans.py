@@ -32,7 +32,9 @@ def _brute_force(disease, s: Settings) -> tuple[set[frozenset[str]], frozenset[s
         if count < s.remnant_min_segments:
             continue
         chk = check_plan(disease, cand.units, s)
-        if not chk.feasible:
+        # The search counts remnants that work as they are; one that works only once a segment
+        # losing its supply goes with the specimen is the smaller remnant, counted on its own.
+        if not chk.feasible or chk.dropped:
             continue
         feasible.add(cand.units)
         key = (bool(chk.remnant_contacts), -count, -len(cand.units), len(chk.local),
@@ -67,13 +69,21 @@ def test_best_plan_prefers_keeping_no_touched_vessel() -> None:
     assert "A better plan exists" in finding(ev, "remnant_vessel_contact").explanation
 
 
-def test_recorded_plan_with_a_dead_segment_fails_and_names_why() -> None:
+def test_an_untreated_lesion_left_in_the_remnant_keeps_its_vessel_and_fails_the_plan() -> None:
     r = review([les("L1", "VII", d=40)], [vc("RHV", "L1")], plan("right_anterior_sectionectomy"))
     f = finding(evaluate_review(r), "r0_resection_impossible")
     assert f.status == "met"
-    assert "remnant segment VI not viable" not in f.explanation or "IRHV" in f.explanation
-    assert "L1 (VII) lies in remnant segment(s) VII" in f.explanation
-    assert "no outflow left" in f.explanation and "L1 touches RHV" in f.explanation
+    assert "L1 (VII) lies in remnant segment(s) VII and the plan does not treat it" in f.explanation
+
+
+def test_a_segment_losing_its_outflow_goes_with_the_specimen_and_the_gap_is_named() -> None:
+    # L1 in VIII leaves with the right anterior sectionectomy and takes the RHV: VII has no
+    # other outflow (resected with the specimen); VI keeps the IRHV but is cut off from I-IV.
+    r = review([les("L1", "VIII", d=40)], [vc("RHV", "L1")], plan("right_anterior_sectionectomy"))
+    f = finding(evaluate_review(r), "r0_resection_impossible")
+    assert f.status == "met"
+    assert "VII loses its outflow (RHV touched by L1): resected with the specimen" in f.explanation
+    assert "2 separate pieces (I–IVb | VI); between them: V" in f.explanation
 
 
 def test_plans_considered_lists_every_named_resection_with_reasons() -> None:
@@ -151,7 +161,8 @@ def test_normal_liver_after_long_chemotherapy_is_flagged() -> None:
     r = review([les("L1", "VI", d=30)], [], plan("right_hepatectomy", flr_ml=250, tlv_ml=1000,
                                                  condition="normal"))
     long = case(r, treatment=Treatment(start_date=BASE_DATE - timedelta(weeks=13)))
-    assert any("30 % remnant threshold" in w for w in evaluate_review(long).warnings)
+    assert any("30 % threshold" in w and "recorded as normal" in w
+               for w in evaluate_review(long).warnings)
     short = case(r, treatment=Treatment(start_date=BASE_DATE - timedelta(weeks=12)))
     assert not any("30 %" in w for w in evaluate_review(short).warnings)
 

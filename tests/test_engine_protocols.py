@@ -34,7 +34,8 @@ def _sultan_case(baseline_mm: float, later_mm: float, *, weeks: int = 9,
     later = with_clinical(review([les("L1", "VI", d=later_mm, target=True)], [vc("RPPV", "L1")],
                                  on=BASE_DATE + timedelta(weeks=weeks), cycle=4),
                           cea=cea[1], ca19_9=ca19_9[1])
-    return case(base, later, treatment=Treatment(start_date=BASE_DATE))
+    # SULTAN enrols after the induction: the later review is the enrolment review.
+    return case(base, later, treatment=Treatment(start_date=BASE_DATE), enrolled=later.date)
 
 
 @pytest.mark.parametrize(("nadir", "now", "expected"), [
@@ -87,12 +88,16 @@ def test_sultan_measurable_disease(d: float, expected: str) -> None:
 # --------------------------------------------------------------------------- CAIRO5
 
 
-def test_cairo5_technical_hints_all_met_is_resectable() -> None:
+@pytest.mark.parametrize(("flr", "expected"), [
+    (451, "resectable"),   # 30.07 %: more than 30 %
+    (450, "convertible"),  # exactly 30 %: the Dutch guideline says "more than" (setting flr_operator ">")
+])
+def test_cairo5_technical_hints_all_met_is_resectable(flr: int, expected: str) -> None:
     r = review([les("L1", "VI", d=30)], [vc("RPPV", "L1")],
-               plan("right_hepatectomy", flr_ml=450, tlv_ml=1500, condition="chemotherapy"))
+               plan("right_hepatectomy", flr_ml=flr, tlv_ml=1500, condition="chemotherapy"))
     ev = evaluate_review(r, "CAIRO5")
-    assert ev.resectability == "resectable"
-    assert ev.eligibility == "not_eligible"
+    assert ev.resectability == expected
+    assert ev.eligibility == ("not_eligible" if expected == "resectable" else "eligible")
 
 
 def test_cairo5_counts_ablation_and_volume_below_threshold_is_convertible() -> None:
@@ -165,7 +170,11 @@ def test_nct06988852_age_18_to_75(birth: date, expected: str) -> None:
 
 @pytest.mark.parametrize(("kw", "rule", "expected"), [
     ({"wbc": 3.0}, "wbc", "met"), ({"wbc": 2.9}, "wbc", "not_met"),
-    ({"creatinine": 135}, "creatinine", "met"), ({"creatinine": 135.1}, "creatinine", "not_met"),
+    ({"creatinine": 150}, "creatinine", "met"), ({"creatinine": 150.1}, "creatinine", "not_met"),
+    ({"plt": 75}, "plt", "met"), ({"plt": 74.9}, "plt", "not_met"),
+    ({"bilirubin": 30}, "bilirubin", "met"), ({"bilirubin": 30.1}, "bilirubin", "not_met"),
+    ({"alt": 200}, "alt", "met"), ({"alt": 201}, "alt", "not_met"),
+    ({"ast": 200}, "ast", "met"), ({"ast": 200.5}, "ast", "not_met"),
     ({"bilirubin": 34}, "child_pugh_a", "met"),  # 2 points for bilirubin: 6 points, class A
     ({"bilirubin": 34, "albumin": 30}, "child_pugh_a", "not_met"),  # 7 points: class B
 ])
@@ -178,9 +187,12 @@ def test_nct06988852_child_pugh_and_cardiopulmonary() -> None:
     ev = evaluate_review(with_labs(convertible_review(), albumin=27, inr=2.4, bilirubin=60),
                          "NCT06988852")
     assert status(ev, "child_pugh_a") == "not_met"
-    ev = evaluate_review(with_clinical(convertible_review(), lvef_pct=49.9, fev1_fvc_pct=70),
+    ev = evaluate_review(with_clinical(convertible_review(), lvef_pct=44.9, fev1_fvc_pct=60),
                          "NCT06988852")
     assert status(ev, "lvef") == "not_met" and status(ev, "fev1_fvc") == "met"
+    ev = evaluate_review(with_clinical(convertible_review(), lvef_pct=45, fev1_fvc_pct=59.9),
+                         "NCT06988852")
+    assert status(ev, "lvef") == "met" and status(ev, "fev1_fvc") == "not_met"
     # 4 known points + unknown ascites (1-3) = 5-7 points: A or B, so unknown.
     f = finding(evaluate_review(with_clinical(convertible_review(), ascites=None),
                                 "NCT06988852"), "child_pugh_a")

@@ -65,7 +65,7 @@ def test_evaluate_json_is_mdt_evaluation_1(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc["format"] == "mdt-evaluation/1"
-    assert doc["protocol"]["id"] == "NCT05103020" and doc["protocol"]["version"] == "1"
+    assert doc["protocol"]["id"] == "NCT05103020" and doc["protocol"]["version"] == "2"
     assert doc["review"] == {"index": 0, "date": "2026-01-15", "cycle": 0}
     # A left hepatectomy keeps the RHV that L1 touches: U2 met, convertible.
     assert doc["resectability"] == "convertible"
@@ -73,7 +73,7 @@ def test_evaluate_json_is_mdt_evaluation_1(tmp_path: Path) -> None:
     crit = {c["id"]: c for c in doc["criteria"]}
     u2 = crit["remnant_vessel_contact"]
     assert u2["status"] == "met" and u2["group"] == "unresectability"
-    assert "L1 (VII, VIII) contacts RHV" in u2["explanation"]
+    assert "L1 (VII, VIII) contacts the RHV" in u2["explanation"]
     assert u2["source"].startswith("NCT05103020 Table 1")
     rem = doc["remnant"]
     assert rem["segments"] == ["I", "V", "VI", "VII", "VIII"]
@@ -135,12 +135,22 @@ def test_text_report_for_a_person(tmp_path: Path) -> None:
     res = run("evaluate", "CASE", tmp_path=tmp_path)
     assert res.returncode == 0, res.stderr
     out = res.stdout
-    assert "Resectability: CONVERTIBLE" in out
-    assert "Eligibility:   ELIGIBLE" in out
-    assert "U2 metastasis in contact with a major vessel of the remnant" in out
-    assert "[    yes]" in out and "source: NCT05103020 Table 1" in out
-    assert "standardised FLR 60.8 %" in out
+    # The verdict with what decided it: each criterion that applies and what was found.
+    assert "Resectability: ● CONVERTIBLE — unresectable now (U1 — not possible:" in out
+    assert "U2 — present:" in out
+    assert "Trial eligibility: ✔ ELIGIBLE — judged at this review" in out
+    # One line per criterion: the legend mark, the name, what was found.
+    flat = " ".join(out.split())
+    assert "● unresectable now U2 Tumour contact with a major vessel of the remnant — present: " \
+           "L1 contacts the RHV" in flat
+    # Against a MEASURED total liver volume the share is not "standardised" (AHPBA wording).
+    assert "remnant share (FLR / TLV) 60.8 %" in out and "standardised" not in out
     assert "{" not in out.splitlines()[0]
+    # A person reads no rule id and no field path.
+    assert "remnant_vessel_contact" not in out and "reviews[" not in out and "source:" not in out
+    details = run("evaluate", "CASE", "--details", tmp_path=tmp_path).stdout
+    assert "source: NCT05103020 Table 1" in details
+    assert "criterion: Metastases in contact with major vessels of the remnant liver" in details
 
 
 def test_protocols_lists_versions_and_sources(tmp_path: Path) -> None:
@@ -149,7 +159,7 @@ def test_protocols_lists_versions_and_sources(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     for pid in ("NCT05103020", "CAIRO5", "SULTAN", "EORTC-40004", "NCT06988852", "AHPBA-2006"):
         assert pid in res.stdout
-    assert "v1 (default)" in res.stdout and "source: Kim JS" in res.stdout
+    assert "v2 (default)" in res.stdout and "source: Kim JS" in res.stdout
     res = subprocess.run([sys.executable, str(ROOT / "main.py"), "protocols", "--json"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     listed = json.loads(res.stdout)
@@ -177,7 +187,8 @@ def test_report_without_eligibility_block_and_with_unknowns() -> None:
     r = review([les("L1", "VI", d=30), les("L2", "II", d=None)], [],
                plan("right_hepatectomy", local={"L2": "wedge"}, flr_ml=None, tlv_ml=None))
     text = render_report(evaluate_review(r, "AHPBA-2006"), "P-1")
-    assert "(this protocol has no eligibility block)" in text
-    assert "Resectability: INDETERMINATE" in text
-    assert "reviews[0].remnant.flr_ml" in text
-    assert "[UNKNOWN] Remnant at least 20 %" in text
+    assert "Trial eligibility: no eligibility block in this protocol" in text
+    assert "Resectability: ? INDETERMINATE" in text
+    assert "the remnant volume measured for this plan" in text
+    assert "reviews[0]" not in text
+    assert "? unknown" in text and "Remnant volume adequate for the liver — not assessed" in text

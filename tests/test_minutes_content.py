@@ -57,12 +57,16 @@ def patient_fields(n: int, name: str, mrn: str, sex: str, dob: str, arm: str) ->
         "MHV (middle hepatic vein)", "Encasement (> 180°)", "L2",
         "Future liver remnant", "Planned resection", "Right hepatectomy",
         "Remnant segments", "I, II, III, IVa, IVb",
-        "Method", "CT volumetry (measured total liver volume)",
-        "Total liver volume (measured)", "1476 mL", "Remnant volume", "412 mL",
-        "Remnant share", "27.9 %", "Threshold", "30.0 %", "Remnant adequate", "no",
+        "Method", "CT volumetry (measured total liver volume): remnant share FLR / TLV",
+        "Total liver volume (measured)", "1476 mL", "Remnant volume", "412 mL, measured for I–IVb",
+        "Remnant share", "27.9 %", "Threshold", "30.0 % (liver after chemotherapy)",
+        "Remnant adequate", "✘ insufficient: remnant share 27.9 % (needs ≥ 30 %)",
         "Protocol criteria: Yonsei HAI conversion trial (NCT05103020, version 1.2)",
-        "U1 insufficient remnant", "Not met", "Remnant 27.9 % is not below the 25 % floor.",
-        "U2 remnant vessel contact", "Met",
+        "Protocol assessment: ● CONVERTIBLE — unresectable now",
+        "Trial eligibility: ✔ ELIGIBLE (judged at this review)",
+        "Legend: ✔ OK", "Criterion", "Finding", "What was found",
+        "U1 insufficient remnant", "✔ OK", "Remnant 27.9 % is not below the 25 % floor.",
+        "U2 remnant vessel contact", "● unresectable now",
         "E3 extrahepatic disease",
         "Response (RECIST 1.1)", "Sum of target diameters", "66.5 mm", "Baseline sum", "93 mm",
         "Nadir sum", "66.5 mm", "Change from baseline", "-28.5 %", "Change from nadir", "+0.0 %",
@@ -86,11 +90,11 @@ def test_every_field_in_order_for_a_multi_patient_meeting(draft: tuple[bytes, li
         "Institution", "Hôpital Saint-Éloi", "Board", "Liver metastases board (CRLM)",
         "Meeting ID", "LIV-2026-11-20", "Date and time", "2026-11-20 16:00",
         "Chair", "Dr Élise Boilève", "Minute-taker", "Claire Martin",
-        "Attendees (6)",
+        "Attendees (7)",
     ]
     for m in MEMBERS:
         meeting_fields += [m.name]
-    meeting_fields += ["Quorum: 3 specialties"]
+    meeting_fields += ["Quorum: 4 specialties"]
     summary = ["Summary: 3 patient(s) discussed", "Protocol assessment", "Panel resectability",
                "Decision", "Next review",
                "BOILÈVE, Hélène", "ID MRN01000", "DUPONT-BIERRE, Marc", "ID MRN01001",

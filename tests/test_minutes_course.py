@@ -84,11 +84,15 @@ def test_demo_meeting_through_the_real_engine() -> None:
     out = BytesIO()
     render_minutes(meeting, items, out, printed_at=PRINTED)
     text = " ".join(text_of(out.getvalue()))
-    squeezed = text.replace(" ", "")  # long rule ids may wrap inside their cell
+    squeezed = text.replace(" ", "")  # long labels may wrap inside their cell
     for item in items:
         assert item.evaluation.protocol_title in text
         for finding in item.evaluation.criteria:
-            assert f"[{finding.id}]" in squeezed
+            # The label a clinician reads (its start: a row may split across a page break),
+            # never the rule id or a field path.
+            assert "".join(finding.label.split()[:3]) in squeezed
+            assert f"[{finding.id}]" not in squeezed
+        assert "reviews[" not in squeezed and "lesions[" not in squeezed
 
 
 def test_collector_reports_a_missing_patient_and_a_missing_review() -> None:

@@ -14,6 +14,7 @@ RAD = Member("B. Radiologist", "diagnostic_radiologist")
 ONC = Member("C. Oncologist", "medical_oncologist")
 PATH = Member("D. Pathologist", "pathologist")
 COORD = Member("E. Coordinator", "coordinator")
+IR = Member("F. Interventional", "interventional_radiologist")
 
 THREE_SURGEON = {"min_specialties": 3, "required": ["hepatobiliary_surgeon"]}
 TWO_RADIOLOGY = {"min_specialties": 2, "required": ["hepatobiliary_surgeon", "radiologist"]}
@@ -78,16 +79,20 @@ def test_no_agenda_falls_back_to_the_default_protocol_rule() -> None:
 
 
 SHIPPED_CASES: list[tuple[str, list[Member], list[str | None], bool, str]] = [
-    # Shipped files: NCT05103020 asks 3 specialties with a surgeon; CAIRO5 2 with a surgeon and a
-    # radiologist; SULTAN 3 with a surgeon and a radiologist.
-    ("no agenda: default NCT05103020", [HPB, ONC, PATH], [], True, "rule of NCT05103020"),
-    ("patient without protocol: default", [HPB, ONC, PATH], [None], True, "rule of NCT05103020"),
-    ("NCT05103020 patients only", [HPB, ONC, PATH], ["NCT05103020", "NCT05103020"], True, "rule of NCT05103020"),
-    ("a CAIRO5 patient needs a radiologist", [HPB, ONC, PATH], ["NCT05103020", "CAIRO5"], False,
-     "Radiologist (CAIRO5)"),
+    # Shipped files: NCT05103020 and SULTAN ask the team their protocols name (surgeon,
+    # radiologist, interventional radiologist, medical oncologist); CAIRO5 2 specialties with a
+    # surgeon and a radiologist.
+    ("no agenda: default NCT05103020", [HPB, RAD, IR, ONC], [], True, "rule of NCT05103020"),
+    ("patient without protocol: default", [HPB, RAD, IR, ONC], [None], True, "rule of NCT05103020"),
+    ("NCT05103020 patients only", [HPB, RAD, IR, ONC], ["NCT05103020", "NCT05103020"], True,
+     "rule of NCT05103020"),
+    ("NCT05103020 without an interventional radiologist", [HPB, RAD, ONC, PATH], ["NCT05103020"],
+     False, "no Interventional radiologist present"),
+    ("a CAIRO5 patient needs a radiologist", [HPB, ONC, PATH], ["CAIRO5"], False,
+     "no Radiologist present"),
     ("CAIRO5 alone: two specialties", [HPB, RAD], ["CAIRO5"], True, "rule of CAIRO5"),
-    ("CAIRO5 and NCT05103020: three", [HPB, RAD], ["CAIRO5", None], False, "3 specialties (NCT05103020)"),
-    ("CAIRO5 and SULTAN", [HPB, RAD, ONC], ["CAIRO5", "SULTAN"], True, "Radiologist (CAIRO5, SULTAN)"),
+    ("CAIRO5 and NCT05103020: four", [HPB, RAD], ["CAIRO5", None], False, "4 specialties (NCT05103020)"),
+    ("CAIRO5 and SULTAN", [HPB, RAD, IR, ONC], ["CAIRO5", "SULTAN"], True, "Radiologist (CAIRO5, SULTAN)"),
 ]
 
 

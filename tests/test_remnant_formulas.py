@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 import pytest
@@ -34,12 +35,40 @@ def test_vauthey_tlv() -> None:
     assert remnant.total_volume(None, None, 80) is None
 
 
-@pytest.mark.parametrize(("condition", "pct"), [
-    ("normal", 20), ("chemotherapy", 30), ("steatosis", 30), ("fibrosis", 40),
-    ("cirrhosis", 40), ("unknown", None), (None, None),
+ZERO = remnant.ChemotherapyWeeks(Fraction(0), "no cycle completed")
+UNKNOWN_WEEKS = remnant.ChemotherapyWeeks(None, "unknown")
+
+
+@pytest.mark.parametrize(("condition", "weeks", "thresholds"), [
+    ("normal", ZERO, (20,)), ("chemotherapy", ZERO, (30,)), ("steatosis", ZERO, (30,)),
+    ("fibrosis", ZERO, (40,)), ("cirrhosis", ZERO, (40,)),
+    ("unknown", ZERO, (20, 30, 40)), (None, ZERO, (20, 30, 40)),
+    # The chemotherapy-30 % rule, in one function: more than 12 weeks, never exactly 12.
+    ("normal", remnant.ChemotherapyWeeks(Fraction(12), "12 weeks"), (20,)),
+    ("normal", remnant.ChemotherapyWeeks(Fraction(85, 7), "12 weeks 1 day"), (30,)),
+    ("normal", UNKNOWN_WEEKS, (20, 30)),          # unknown weeks: both stay possible
+    (None, remnant.ChemotherapyWeeks(Fraction(13), "13 weeks"), (30, 40)),
+    ("cirrhosis", remnant.ChemotherapyWeeks(Fraction(20), "20 weeks"), (40,)),
 ])
-def test_thresholds_by_liver_condition(condition: str | None, pct: float | None) -> None:
-    assert remnant.threshold_pct(condition) == pct
+def test_threshold_by_liver_condition_and_weeks_of_chemotherapy(
+        condition: str | None, weeks: remnant.ChemotherapyWeeks, thresholds: tuple) -> None:
+    choice = remnant.threshold_choice(condition, weeks)
+    assert choice.thresholds == tuple(Fraction(t) for t in thresholds)
+
+
+@pytest.mark.parametrize(("start", "cycles", "length", "weeks"), [
+    (date(2026, 1, 1), None, 2, Fraction(84, 7)),      # from the start date
+    (date(2026, 1, 1), 9, 2, Fraction(84, 7)),         # the start date wins over cycles
+    (None, 6, 2, Fraction(12)),                        # cycles x cycle length
+    (None, 7, 2, Fraction(14)),
+    (None, 0, None, Fraction(0)),                      # no cycle: no chemotherapy yet
+    (None, 4, None, None),                             # no cycle length: unknown
+    (None, None, 2, None),                             # neither: unknown
+])
+def test_weeks_of_chemotherapy(start: date | None, cycles: int | None, length: int | None,
+                               weeks: Fraction | None) -> None:
+    got = remnant.chemotherapy_weeks(start, date(2026, 3, 26), cycles, length)
+    assert got.weeks == weeks and got.basis
 
 
 def test_standardised_flr_bwr_kgr() -> None:

@@ -40,13 +40,17 @@ def test_full_meeting_is_recorded_and_survives_a_restart(qtbot, qsettings_tmp, d
     assert dialog.quorum_label.text().startswith("✘")          # three surgeons: one specialty
     dialog.check_member("Chidi Okafor")
     dialog.check_member("Élise Moreau")
+    # NCT05103020 (Table 1) names the interventional radiologist too.
+    assert dialog.quorum_label.text().startswith("✘")
+    assert "Interventional radiologist" in dialog.quorum_label.text()
+    dialog.check_member("Dag Lindqvist")
     assert dialog.quorum_label.text().startswith("✔")
     click_ok(dialog)
     assert not dialog.isVisible()
     meeting_id = f"LIV-{FIXED_TODAY.isoformat()}"
     assert window.meeting.current_meeting_id() == meeting_id
     assert window.meeting.quorum.text().startswith("✔")
-    assert window.meeting.attendees.count() == 5
+    assert window.meeting.attendees.count() == 6
 
     # --- a new patient: an invalid birth date is refused inline, then corrected -------------
     window.set_meeting_mode(False)
@@ -189,7 +193,8 @@ def test_full_meeting_is_recorded_and_survives_a_restart(qtbot, qsettings_tmp, d
         reopened.meeting.reload(select=meeting_id)
         meeting = reopened.meeting.meeting
         assert meeting.signed and meeting.signature.signer == "Anne Martin"
-        assert {a.name for a in meeting.attendees} == {*SURGEONS, "Chidi Okafor", "Élise Moreau"}
+        assert {a.name for a in meeting.attendees} == {*SURGEONS, "Chidi Okafor", "Dag Lindqvist",
+                                                         "Élise Moreau"}
         assert [it.patient_id for it in meeting.agenda] == ["MRN-900001"]
         history = MdtService(db, Actor("test")).patient_history("MRN-900001")
         assert any(e.action.startswith("review") for e in history)

@@ -24,7 +24,14 @@ def test_quorum_names_the_protocols_of_the_agenda(main_window):
     assert "strictest rule of the agenda's protocols" in panel.quorum.text()
     # Without a radiologist, the CAIRO5 patient on the agenda makes the meeting inquorate.
     ok, text = panel.quorum_of(NO_RADIOLOGIST)
-    assert not ok and "no Radiologist present" in text and "CAIRO5" in text
-    # A meeting without an agenda (a new one) is held to the default protocol's rule.
+    assert not ok and "no Radiologist" in text and "CAIRO5" in text
+    # A meeting without an agenda (a new one) is held to the default protocol's rule, which
+    # (Table 1 of NCT05103020) names surgeons, radiologists, interventional radiologists and
+    # medical oncologists.
     ok, text = panel.quorum_of(NO_RADIOLOGIST, agenda=())
+    assert not ok and text.endswith("(rule of NCT05103020)")
+    assert "Interventional radiologist" in text
+    team = NO_RADIOLOGIST + (Member("R", "diagnostic_radiologist"),
+                             Member("I", "interventional_radiologist"))
+    ok, text = panel.quorum_of(team, agenda=())
     assert ok and text.endswith("(rule of NCT05103020)")

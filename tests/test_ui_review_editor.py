@@ -116,7 +116,17 @@ def test_choosing_a_plan_updates_remnant_live(editor, review_env) -> None:  # no
     editor.set_click_mode("remnant")
     assert editor.click_segment("VIII")
     assert saved(review_env).remnant.segments == ("I", "V", "VI", "VII")
-    # Without a measured total volume the estimate is used and the panel says so.
+    # The 520 mL were measured for the right hepatectomy's remnant: stale for this plan, shown
+    # so, never used (docs/clinical/conventions.md#volume-is-part-of-adequate).
+    assert saved(review_env).remnant.flr_segments == ("I", "II", "III", "IVa", "IVb")
+    assert "stale — 520 mL measured for I–IVb" in editor.remnant_panel.flr_note.text()
+    assert "stale" in editor.remnant_panel.sflr.text().lower()
+    assert editor.evaluation().remnant.stale
+    # Measured again for this plan, it is used; without a measured total volume the estimate
+    # is used and the panel says so (a standardised FLR only against the estimate).
+    assert editor.enter_value("remnant.flr_ml", "600")
+    assert saved(review_env).remnant.flr_segments == ("I", "V", "VI", "VII")
+    assert "measured for I, V–VII (this plan)" in editor.remnant_panel.flr_note.text()
     assert editor.enter_value("remnant.tlv_ml", "")
     assert "ESTIMATED" in editor.remnant_panel.tlv_note.text()
     assert "sFLR" in editor.remnant_panel.sflr.text()
@@ -178,8 +188,8 @@ def test_votes_hidden_until_all_in_then_decision_with_proposed_date(editor, revi
     assert len(saved(review_env).panel.votes) == 3
     # The decision keeps the protocol version its criteria were evaluated under, and shows it.
     ev = editor.evaluation()
-    assert (dec.protocol, dec.protocol_version) == (ev.protocol_id, ev.protocol_version) == ("NCT05103020", "1")
-    assert "Decided under NCT05103020 v1" in panel.recorded.text()
+    assert (dec.protocol, dec.protocol_version) == (ev.protocol_id, ev.protocol_version) == ("NCT05103020", "2")
+    assert "Decided under NCT05103020 v2" in panel.recorded.text()
 
 
 def test_everything_is_there_after_reopening(qtbot, editor, review_env) -> None:  # noqa: ANN001, F811

@@ -185,8 +185,8 @@ class CompareWidget(QWidget):
     def _vessel_lines(before: Review, now: Review) -> str:
         def key(v):
             return (v.structure, v.lesion or "")
-        b = {key(v): v.relation for v in before.vessels}
-        n = {key(v): v.relation for v in now.vessels}
+        b = {key(v): v.relation for v in before.vessels or ()}
+        n = {key(v): v.relation for v in now.vessels or ()}
         changes = []
         for k in sorted(set(b) | set(n)):
             if b.get(k) != n.get(k):

@@ -706,20 +706,14 @@ class MainWindow(QMainWindow):
         return True
 
     def _target_limit(self, case: Case) -> int:
-        return self._protocol_setting(case, "target_lesion_limit", 2)
+        from mdt.cohort import protocol_settings
+
+        return protocol_settings(case.protocol.id)[0]
 
     def _interval(self, case: Case) -> dict:
-        return self._protocol_setting(case, "assessment_interval", {"weeks": 8, "cycles": 4})
+        from mdt.cohort import protocol_settings
 
-    def _protocol_setting(self, case: Case, name: str, default):
-        from mdt.protocols import default_protocol_id, get_protocol
-
-        try:
-            protocol = get_protocol(case.protocol.id or default_protocol_id())
-        except MdtError:
-            return default
-        value = getattr(protocol, name, None)
-        return default if value is None else value
+        return protocol_settings(case.protocol.id)[1]
 
     def current_record(self) -> ReviewRecord | None:
         for rec in self.records:

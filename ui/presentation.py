@@ -14,21 +14,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from mdt import glossary
 from mdt.case import Case, Review
 from mdt.errors import MdtError
 from mdt.evaluation import Evaluation
 from ui.patients.model import display_name
-from ui.style import PRESENTATION_POINT_SIZE, RESECTABILITY_COLOURS, STATUS_COLOURS, label, ui_font
+from ui.style import PRESENTATION_POINT_SIZE, RESECTABILITY_COLOURS, label, ui_font
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-_STATUS_WORDS = {"met": "MET", "not_met": "NOT MET", "unknown": "UNKNOWN"}
-"""One case for every status word, so none looks louder than another on the room's screen."""
 DECISIVE_GROUPS = ("unresectability", "technical", "biological")
 """Groups whose every criterion is shown: they make the resectability verdict."""
-_GOOD = {"inclusion": "met", "organ_function": "met", "exclusion": "not_met"}
-"""For the eligibility groups, the status that needs no discussion (hidden, counted)."""
+
+
+def _legend() -> str:
+    return " &nbsp; ".join(f"<span style='color:{colour}'>{mark} {_esc(word)}</span>"
+                           for mark, word, colour, _m in glossary.LEGEND)
 
 
 def _esc(text: str) -> str:
@@ -165,10 +167,12 @@ class PresentationWindow(QWidget):
     def _show_verdict(self, review: Review, ev: Evaluation | None) -> None:
         engine = ev.resectability if ev else "indeterminate"
         decision = review.panel.decision
-        parts = [f"Criteria: <span style='color:{RESECTABILITY_COLOURS.get(engine, '#111')}'>"
-                 f"{_esc(label(engine).upper())}</span>"]
+        parts = [f"Criteria: <span style='color:{glossary.verdict_colour(engine)}'>"
+                 f"{_esc(glossary.verdict_text(engine))}</span>"]
         if ev is not None and ev.eligibility:
-            parts.append(f"trial: {_esc(label(ev.eligibility))}")
+            when = "" if ev.eligibility_judged_here else f" (at enrolment {ev.eligibility_review_date})"
+            parts.append(f"trial: <span style='color:{glossary.eligibility_colour(ev.eligibility)}'>"
+                         f"{_esc(glossary.eligibility_text(ev.eligibility))}</span>{_esc(when)}")
         if decision and decision.resectability:
             colour = RESECTABILITY_COLOURS.get(decision.resectability, "#111")
             parts.append(f"Panel: <span style='color:{colour}'>{_esc(label(decision.resectability).upper())}"
@@ -192,10 +196,8 @@ class PresentationWindow(QWidget):
             r = ev.recist
             sld = f"{r.sld_mm:g} mm" if r.sld_mm is not None else "not measurable"
             rows.append(f"<br><b>Target sum</b> {sld} · <b>{_esc(r.response)}</b>")
-        if ev is not None and ev.remnant is not None and ev.remnant.flr_pct is not None:
-            rem = ev.remnant
-            thr = f" (needs {rem.threshold_pct:g} %)" if rem.threshold_pct is not None else ""
-            rows.append(f"<b>Remnant</b> {rem.flr_pct:.0f} %{thr}")
+        if ev is not None and ev.remnant is not None:
+            rows.append(f"<b>Remnant</b> {_esc(ev.remnant.summary)}")
         return "<br>".join(rows)
 
     @staticmethod
@@ -210,19 +212,22 @@ class PresentationWindow(QWidget):
         table = []
         for group, findings in groups.items():
             decisive = group in DECISIVE_GROUPS
-            shown = findings if decisive else [f for f in findings if f.status != _GOOD.get(group, "met")]
+            # Trial criteria that need no discussion (effect OK) are counted, not listed.
+            shown = findings if decisive else [f for f in findings if f.effect != glossary.OK]
             ok = len(findings) - len(shown)
-            head = f"<i>{_esc(label(group))}</i>"
+            head = f"<i>{_esc(glossary.group_title(group))}</i>"
             if not decisive:
-                head += f" — {ok} of {len(findings)} fulfilled"
+                head += f" — {ok} of {len(findings)} OK"
             table.append(f"<tr><td colspan='2' style='padding-top:8px'>{head}</td></tr>")
             for f in shown:
-                colour = STATUS_COLOURS["unknown"] if f.status == "unknown" else "#111111"
-                word = _STATUS_WORDS.get(f.status, f.status.upper())
+                colour = glossary.effect_colour(f.effect)
+                word = _esc(glossary.effect_label(f.effect))
                 table.append(f"<tr><td style='padding-right:18px; white-space:nowrap'>"
                              f"<span style='color:{colour}'><b>{word}</b></span></td>"
-                             f"<td width='100%'>{_esc(f.label or f.id)}</td></tr>")
+                             f"<td width='100%'>{_esc(f.label or f.id)} — "
+                             f"{_esc(f.summary)}</td></tr>")
         rows.append("<table cellspacing='0' cellpadding='1'>" + "".join(table) + "</table>")
+        rows.append(f"<br><span style='font-size:small'>{_legend()}</span>")
         return "".join(rows)
 
     @staticmethod

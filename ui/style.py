@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication, QHeaderView, QLabel, QTableView, QWidget
 
+from mdt import glossary
 from mdt.resources import resource_path
 
 BASE_POINT_SIZE = 12
@@ -23,17 +24,11 @@ FALLBACK_FAMILY = "DejaVu Sans"
 CJK_FAMILY = "WenQuanYi Micro Hei"
 """Bundled glyphs for Chinese, Japanese and Korean names (DejaVu has none), the PDFs' fallback too."""
 
-STATUS_COLOURS: dict[str, str] = {
-    "met": "#b3261e",          # a criterion met (e.g. an exclusion applies): red
-    "not_met": "#1b5e20",      # not met: green
-    "unknown": "#8a6d00",      # unknown is never a pass: amber, with the word
-}
+STATUS_COLOURS: dict[str, str] = dict(glossary.EFFECT_COLOURS)
+"""Colours of a criterion's effect (ok, unresectable, excludes, unknown): mdt.glossary's legend,
+the same in the window and the PDF."""
 RESECTABILITY_COLOURS: dict[str, str] = {
-    "resectable": "#1b5e20",
-    "convertible": "#0d47a1",
-    "permanently_unresectable": "#b3261e",
-    "indeterminate": "#8a6d00",
-}
+    code: glossary.verdict_colour(code) for code in glossary.VERDICT_EFFECT}
 OVERDUE_COLOUR = "#b3261e"
 DUE_SOON_COLOUR = "#8a6d00"
 

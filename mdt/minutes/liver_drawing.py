@@ -154,7 +154,7 @@ def _under_layer(review: Review, geo: LiverGeometry, s: float) -> Group:
                     hatch.moveTo(a[0] * s, h - a[1] * s)
                     hatch.lineTo(b[0] * s, h - b[1] * s)
                 g.add(hatch)
-    involved = {v.structure for v in review.vessels}
+    involved = {v.structure for v in review.vessels or ()}
     for v in geo.vessels:
         if v.name in involved:
             g.add(PolyLine(_flat(v.points, s, h), strokeColor=INVOLVED_INK, strokeWidth=v.width * s + 2.6,

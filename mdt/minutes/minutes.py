@@ -26,7 +26,7 @@ from mdt.meeting import Meeting
 from mdt.minutes.blocks import data_table, kv_grid, p
 from mdt.minutes.document import CONTENT_W, DRAFT_RED, Furniture, MdtDocument, Metadata, SectionMarker, styles
 from mdt.minutes.pdfa import to_pdfa
-from mdt.minutes.sections import MinutesPatient, Styles, review_sections
+from mdt.minutes.sections import MinutesPatient, Styles, protocol_notes_section, review_sections
 from mdt.minutes.text import (
     NOT_RECORDED,
     PLAN_SHORT,
@@ -162,6 +162,11 @@ def build_minutes_story(meeting: Meeting, items: Sequence[MinutesPatient], quoru
         heading = person_name(pat.name) if pat.name else f"Hospital ID {pat.id} (name not recorded)"
         story.append(p(f"{n}. {heading}", st["h1"]))
         story += review_sections(item, st)
+    notes = protocol_notes_section(items, st)
+    if notes:
+        story.append(PageBreak())
+        story.append(SectionMarker("Protocol assumptions and settings"))
+        story += notes
     story.append(PageBreak())
     story += _signoff_block(meeting, st)
     return story

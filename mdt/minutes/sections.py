@@ -13,14 +13,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
 
+from mdt import glossary
 from mdt.case import LAB_UNITS, Case, Review, Vote, VoteChange
 from mdt.evaluation import Evaluation, RecistSummary
 from mdt.meeting import AgendaItem
 from mdt.minutes.blocks import data_table, kv_grid, p
-from mdt.minutes.document import CONTENT_W, DRAFT_RED
+from mdt.minutes.document import CONTENT_W
 from mdt.minutes.fonts import SANS
 from mdt.minutes.liver_drawing import LiverFlowable
 from mdt.minutes.text import (
@@ -31,7 +33,6 @@ from mdt.minutes.text import (
     REASON_LABELS,
     RELATION_LABELS,
     SEX_LABELS,
-    STATUS_LABELS,
     UNKNOWN,
     day,
     label,
@@ -189,7 +190,7 @@ def diagram_section(review: Review, st: Styles) -> list[Flowable]:
     """The liver diagram with the vessel relations beside it (or below, when long)."""
     vessel_rows = [
         [vessel_label(v.structure), label(v.relation, RELATION_LABELS), v.lesion or "unspecified"]
-        for v in review.vessels
+        for v in review.vessels or ()
     ]
     if len(vessel_rows) > _VESSELS_BESIDE:
         w = CONTENT_W
@@ -201,7 +202,8 @@ def diagram_section(review: Review, st: Styles) -> list[Flowable]:
     drawing = LiverFlowable(review, left_w - 4)
     vessels = data_table(["Vessel", "Relation", "Lesion"], vessel_rows,
                          [right_w * 0.5, right_w * 0.3, right_w * 0.2], st,
-                         empty="No vessel contact recorded.")
+                         empty=("Vessel relations not assessed: every vessel criterion is unknown."
+                                if review.vessels is None else "Assessed: no vascular contact."))
     cell_right: list[Flowable] = [p("Vessel relations", st["h2"]), vessels]
     table = Table([[drawing, cell_right]], colWidths=[left_w, right_w + 8], hAlign="LEFT")
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), SANS), ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -223,30 +225,38 @@ def remnant_section(review: Review, evaluation: Evaluation | None, st: Styles) -
         planned = NOT_RECORDED
     remnant_segments = summary.segments if summary else (plan.segments if plan else None)
     tlv = summary.tlv_ml if summary else (plan.tlv_ml if plan else None)
-    flr = summary.flr_ml if summary else (plan.flr_ml if plan else None)
     source = summary.tlv_source if summary else None
     if source == "measured":
-        method = "CT volumetry (measured total liver volume)"
+        method = "CT volumetry (measured total liver volume): remnant share FLR / TLV"
     elif source == "estimated":
-        method = "Estimated total liver volume (Vauthey formula from body surface area)"
+        method = ("Estimated total liver volume (Vauthey formula from body surface area): "
+                  "standardised FLR (sFLR)")
     else:
         method = UNKNOWN
     total_label = {"measured": "Total liver volume (measured)",
                    "estimated": "Total liver volume (estimated)"}.get(source or "", "Total liver volume")
     if summary is None:
         adequacy = "unknown (protocol evaluation unavailable)"
-    elif summary.adequate is None:
-        adequacy = UNKNOWN
     else:
-        adequacy = yes_no(summary.adequate) + (" (exactly at the threshold)" if summary.at_threshold else "")
+        effect = {"met": glossary.OK, "not_met": glossary.EXCLUDES}.get(summary.status, glossary.UNKNOWN)
+        adequacy = f"{glossary.mark(effect)} {summary.summary}"
+    recorded = summary.recorded_flr_ml if summary else (plan.flr_ml if plan else None)
+    volume = num(recorded, 0, "mL")
+    if summary is not None and summary.measured_for:
+        volume += f", measured for {glossary.units_range(summary.measured_for)}"
+        if summary.stale:
+            volume += " (stale: the plan keeps other segments; not used)"
+    if summary is not None and summary.volume_source == "post_embolisation":
+        volume += " (post-embolisation volume)"
     pairs: list[tuple[str, str]] = [
         ("Planned resection", planned),
         ("Remnant segments", segments_text(remnant_segments)),
         ("Method", method),
         (total_label, num(tlv, 0, "mL")),
-        ("Remnant volume", num(flr, 0, "mL")),
+        ("Remnant volume", volume),
         ("Remnant share", pct(summary.flr_pct if summary else None, missing=UNKNOWN)),
-        ("Threshold", pct(summary.threshold_pct if summary else None, missing=UNKNOWN)),
+        ("Threshold", pct(summary.threshold_pct if summary else None, missing=UNKNOWN)
+         + (f" ({summary.threshold_note})" if summary and summary.threshold_note else "")),
         ("Remnant adequate", adequacy),
         ("Liver condition", (plan.liver_condition if plan and plan.liver_condition else NOT_RECORDED)),
     ]
@@ -254,6 +264,8 @@ def remnant_section(review: Review, evaluation: Evaluation | None, st: Styles) -
         pairs.append(("Remnant / body weight", pct(summary.flr_bwr_pct, 2)))
     if summary is not None and summary.kgr_pct_per_week is not None:
         pairs.append(("Kinetic growth rate", f"{summary.kgr_pct_per_week:.1f} %/week"))
+    if summary is not None and summary.volumetry_advised:
+        pairs.append(("Volumetry", "advised before surgery (four segments or fewer stay)"))
     return [p("Future liver remnant", st["h2"]), kv_grid(pairs, CONTENT_W, st, columns=2, label_share=0.4)]
 
 
@@ -269,38 +281,84 @@ def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: St
     ident = f"version {ev.protocol_version}" if ev.protocol_id in ev.protocol_title else \
         f"{ev.protocol_id}, version {ev.protocol_version}"
     head = f"Protocol criteria: {ev.protocol_title} ({ident})"
-    verdict = f"Protocol assessment: {rating_label(ev.resectability, UNKNOWN)}"
+    verdict = f"Protocol assessment: {glossary.verdict_text(ev.resectability)}"
+    if ev.resectability_reason:
+        verdict += f" ({ev.resectability_reason})"
+    lines = [p(verdict, st["cellb"])]
     if ev.eligibility:
-        verdict += f"; eligibility: {ev.eligibility.replace('_', ' ')}"
+        where = ("judged at this review" if ev.eligibility_judged_here
+                 else f"judged at the enrolment review of {ev.eligibility_review_date}"
+                 + (f", {ev.eligibility_resectability.replace('_', ' ')} then"
+                    if ev.eligibility_resectability else ""))
+        elig = f"Trial eligibility: {glossary.eligibility_text(ev.eligibility)} ({where})"
+        if ev.eligibility != "eligible" and ev.eligibility_reason:
+            elig += f"; {ev.eligibility_reason}"
+        lines.append(p(elig, st["cellb"]))
     w = CONTENT_W
     rows = []
-    status_ink = []
+    ink = []
     for i, f in enumerate(ev.criteria, start=1):
-        expl = f.explanation
-        if f.missing:
-            expl += " Missing: " + ", ".join(f.missing) + "."
-        expl += f" Source: {f.source}." if f.source else ""
-        name = f"{f.label}\n[{f.id}]" if f.label else f.id
-        rows.append([name, label(f.status, STATUS_LABELS, UNKNOWN), expl])
-        if f.status == "unknown":
-            status_ink.append(("TEXTCOLOR", (1, i), (1, i), DRAFT_RED))
-    out = [CondPageBreak(90), p(head, st["h2"]), *version_alert, p(verdict, st["cellb"]), Spacer(1, 3),
-           data_table(["Criterion", "Status", "Explanation"], rows,
-                      [0.27 * w, 0.09 * w, 0.64 * w], st, empty="The protocol lists no criterion.",
-                      extra=status_ink)]
+        effect = f.effect or glossary.effect(f.group, f.status)
+        found = f.summary or f.explanation
+        if f.missing_words:
+            found += " — missing: " + ", ".join(f.missing_words)
+        if f.judged_at:
+            found += f" (at enrolment, {f.judged_at})"
+        # The reasoning in full where it decides or stands against: the criteria that decide
+        # resectability, and any trial criterion that is not plainly OK.
+        if f.explanation and f.explanation != found and (
+                f.group in RESECTABILITY_GROUPS or effect != glossary.OK):
+            found += "\n" + f.explanation
+        name = f.label or f.id
+        rows.append([name, glossary.effect_label(effect), found])
+        ink.append(("TEXTCOLOR", (1, i), (1, i), HexColor(glossary.effect_colour(effect))))
+    legend = "Legend: " + glossary.legend_text(" · ")
+    out = [CondPageBreak(90), p(head, st["h2"]), *version_alert, *lines, Spacer(1, 2),
+           p(legend, st["small"]), Spacer(1, 2),
+           data_table(["Criterion", "Finding", "What was found"], rows,
+                      [0.23 * w, 0.17 * w, 0.60 * w], st, empty="The protocol lists no criterion.",
+                      extra=ink)]
     if ev.best_plan is not None:
         bp = ev.best_plan
-        text = (f"Best plan found: remnant {segments_text(bp.remnant)}"
-                + (f" ({resection_label(bp.resection)})" if bp.resection else "")
-                + (f", local treatment {', '.join(f'{les} {m}' for les, m in bp.local_treatment)}"
-                   if bp.local_treatment else "")
+        text = ("Best plan found: " + glossary.plan_words(bp.resection, bp.remnant, bp.local_treatment)
                 + ("; feasible" if bp.feasible else "; not feasible: " + "; ".join(bp.reasons))
-                + (f"; remnant {bp.flr_pct:.1f} %" if bp.flr_pct is not None else ""))
+                + (f"; remnant {bp.flr_pct:.1f} %" if bp.flr_pct is not None else "")
+                + ("".join(f"; {n}" for n in bp.notes)))
         if ev.better_plan_than_recorded:
             text += " (better than the recorded plan)"
         out += [Spacer(1, 3), p(text, st["small"])]
-    for text in (*ev.assumptions, *ev.warnings, *notes):
+    for text in (*glossary.review_notes(ev.assumptions), *ev.warnings, *notes):
         out.append(p(text, st["note"]))
+    shared = glossary.protocol_notes(ev.assumptions)
+    if shared:
+        # The same for every patient on this protocol: printed once, after the patients.
+        out.append(p(f"The protocol's assumptions and settings ({len(shared)}) are listed once, "
+                     f"under \"{PROTOCOL_NOTES_TITLE}\" after the patients.", st["note"]))
+    return out
+
+
+PROTOCOL_NOTES_TITLE = "Protocol assumptions and settings"
+RESECTABILITY_GROUPS = ("unresectability", "technical", "biological")
+
+
+def protocol_notes_section(items: Sequence[MinutesPatient], st: Styles) -> list[Flowable]:
+    """Each protocol's assumptions and settings (the readings of the project's conventions it
+    applies), once for all its patients of the meeting."""
+    seen: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+    for item in items:
+        ev = item.evaluation
+        if ev is None:
+            continue
+        key = (ev.protocol_id, ev.protocol_version)
+        if key not in seen:
+            seen[key] = (ev.protocol_title, glossary.protocol_notes(ev.assumptions))
+    if not seen:
+        return []
+    out: list[Flowable] = [p(PROTOCOL_NOTES_TITLE, st["h1"])]
+    for (pid, version), (title, notes) in sorted(seen.items()):
+        out.append(p(f"{title} ({pid}, version {version})" if pid not in title
+                     else f"{title} (version {version})", st["h2"]))
+        out += [p(f"• {n}", st["note"]) for n in notes]
     return out
 
 

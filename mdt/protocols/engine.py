@@ -4,29 +4,40 @@ Resectability (three-valued): ``permanently_unresectable`` when a rule of the
 protocol's ``permanently_unresectable_if_any`` list is met; else ``convertible``
 when an ``unresectable_if_any`` rule is met or a ``resectable_requires_all`` rule
 is not met; else ``resectable``; ``indeterminate`` when unknown criteria leave
-more than one answer possible.  Eligibility: ``eligible`` only when the
-resectability verdict is one the protocol enrols, every inclusion and
-organ-function item is met and no exclusion is met; ``not_eligible`` when any of
-these fails for certain; else ``indeterminate``.
+more than one answer possible, and always when no lesion is recorded.
+
+Eligibility: ``eligible`` only when the resectability verdict is one the protocol
+enrols, every inclusion and organ-function item is met and no exclusion is met;
+``not_eligible`` when any of these fails for certain; else ``indeterminate``.  It is
+judged at the patient's enrolment review (setting ``eligibility_at``,
+docs/clinical/conventions.md#eligibility-is-judged-at-enrolment):
+a later review shows that verdict, labelled with the date it was judged at, never a fresh
+"not eligible" because the trial's own cycles were given.
+
+Two readings wrap every rule (docs/clinical/conventions.md#missing-is-unknown): with no lesion recorded every criterion
+that reads the lesions is unknown ("no lesions recorded"); with the vessel relations not
+assessed every answer that a missing relation could have turned into a pass is unknown.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from dataclasses import fields
 
-from mdt import anatomy
-from mdt.case import Case, Review
+from mdt import anatomy, glossary
+from mdt.case import Case, enrolment_review_index
 from mdt.errors import FieldProblem, ValidationError
 from mdt.evaluation import MET, NOT_MET, UNKNOWN, Evaluation, Finding, PlanOption, RemnantSummary
-from mdt.exact import exact, to_float
+from mdt.exact import to_float
 from mdt.protocols.context import Context, build_context
-from mdt.protocols.loader import get_protocol
-from mdt.protocols.model import Protocol, Rule, Settings
+from mdt.protocols.loader import protocol_for
+from mdt.protocols.model import ELIGIBILITY_GROUPS, Protocol, Rule, Settings
 from mdt.protocols.plans import PlanCheck, quick_option
-from mdt.protocols.rules import RULE_KINDS, better_plan, pct_round, remnant_volume
-from mdt.remnant import CHEMO_DAYS_FOR_30_PCT, flr_bwr, kgr
+from mdt.protocols.rules import LESION_KINDS, RULE_KINDS, VESSEL_KINDS, Verdict, better_plan
+from mdt.protocols.volume import pct_round
+from mdt.remnant import flr_bwr
 
 PU, CONV, RES = "permanently_unresectable", "convertible", "resectable"
+NO_LESIONS = "no lesions recorded"
 
 
 def evaluate(case: Case, review_index: int | None = None, protocol_id: str | None = None,
@@ -38,7 +49,7 @@ def evaluate(case: Case, review_index: int | None = None, protocol_id: str | Non
     A case without reviews or an index out of range raises ValidationError.
     """
     if protocol is None:
-        protocol = get_protocol(protocol_id or case.protocol.id)
+        protocol = protocol_for(case, protocol_id)
     if not case.reviews:
         raise ValidationError([FieldProblem("reviews", "the case has no review to evaluate")])
     n = len(case.reviews)
@@ -49,42 +60,170 @@ def evaluate(case: Case, review_index: int | None = None, protocol_id: str | Non
         raise ValidationError([FieldProblem(
             "--review", f"no review {review_index}: the case has {n} review(s), 0-{n - 1}")])
     ctx = build_context(case, index, protocol)
-    findings = tuple(_finding(rule, ctx) for rule in protocol.rules)
-    by_id = {f.id: f.status for f in findings}
-    possible = _possible_resectability(protocol, by_id)
-    resectability = next(iter(possible)) if len(possible) == 1 else "indeterminate"
-    eligibility = _eligibility(protocol, findings, possible) if protocol.has_eligibility else None
     review = case.reviews[index]
+    decisive = _decisive_ids(protocol)
+    enrol = enrolment_review_index(case) if protocol.has_eligibility else None
+    elsewhere = (enrol is not None and enrol < index
+                 and protocol.settings.eligibility_at == "enrolment")
+    eligibility = None
+    elig_index: int | None = None
+    elig_resect: str | None = None
+    elig_reason = ""
+    enrolment: tuple[Finding, ...] = ()
+    if elsewhere:
+        # Judged at enrolment: the enrolment review's own trial criteria and verdict; the
+        # criteria that decide resectability are this review's.
+        assert enrol is not None
+        judged = case.reviews[enrol].date.isoformat()
+        ectx = build_context(case, enrol, protocol)
+        efind = {rule.id: _finding(rule, ectx, judged_at=judged) for rule in protocol.rules
+                 if rule.group in ELIGIBILITY_GROUPS}
+        failing = [f for f in efind.values() if _fails(f)]
+        if failing:
+            # Already not eligible whatever the liver showed then: no plan search needed.
+            eligibility = "not_eligible"
+            elig_reason = "fails: " + "; ".join(f.label or f.id for f in failing)
+        else:
+            for rule in protocol.rules:
+                if rule.id not in efind and rule.id in decisive:
+                    efind[rule.id] = _finding(rule, ectx, judged_at=judged)
+            epossible = _possible(protocol, tuple(efind.values()), ectx)
+            eligibility, elig_reason = _eligibility(protocol, tuple(efind.values()), epossible)
+            elig_resect = next(iter(epossible)) if len(epossible) == 1 else "indeterminate"
+        elig_index = enrol
+        enrolment = tuple(efind[r.id] for r in protocol.rules
+                          if r.id in efind and r.group in ELIGIBILITY_GROUPS)
+        findings = tuple(efind[rule.id] if rule.group in ELIGIBILITY_GROUPS
+                         and rule.id not in decisive else _finding(rule, ctx)
+                         for rule in protocol.rules)
+        possible = _possible(protocol, findings, ctx)
+        resectability = next(iter(possible)) if len(possible) == 1 else "indeterminate"
+    else:
+        findings = tuple(_finding(rule, ctx) for rule in protocol.rules)
+        possible = _possible(protocol, findings, ctx)
+        resectability = next(iter(possible)) if len(possible) == 1 else "indeterminate"
+        if protocol.has_eligibility:
+            eligibility, elig_reason = _eligibility(protocol, findings, possible)
+            elig_index = index
+            elig_resect = resectability
+
     warnings = list(ctx.recist.warnings) if ctx.recist else []
     warnings.extend(f"Vessel relation ignored: {t}" for t in ctx.disease.ignored_contacts)
-    warnings.extend(_condition_warning(case, review))
+    if review.lesions and review.vessels is None:
+        warnings.append("Vessel relations not assessed: every vessel criterion is unknown. "
+                        "Record the relations, or record \"no vascular contact\".")
+    vol = ctx.governing_volume() if ctx.governing is not None else None
+    if vol is not None and vol.condition == "chemotherapy" and vol.condition_note.startswith(
+            "recorded as normal"):
+        warnings.append(f"Liver condition {vol.condition_note}: the 30 % threshold was used.")
+    suggest = not ctx.no_lesions and ctx.vessels_assessed
     return Evaluation(
         protocol_id=protocol.id, protocol_version=protocol.version,
         protocol_title=protocol.title, review_index=index, review_date=review.date.isoformat(),
         review_cycle=review.cycle, resectability=resectability, eligibility=eligibility,
         criteria=findings, remnant=_remnant_summary(ctx), recist=ctx.recist,
-        best_plan=_option(ctx.best, ctx) if ctx.best else None,
-        better_plan_than_recorded=better_plan(ctx),
-        plans_considered=_plans_considered(ctx),
+        best_plan=_option(ctx.best, ctx) if ctx.best and suggest else None,
+        better_plan_than_recorded=better_plan(ctx) if suggest else False,
+        plans_considered=_plans_considered(ctx) if suggest else (),
         assumptions=_protocol_assumptions(protocol) + _plan_assumption(ctx),
         warnings=tuple(warnings),
+        resectability_reason=_resectability_reason(protocol, findings, resectability, ctx),
+        eligibility_review_index=elig_index,
+        eligibility_review_date=None if elig_index is None
+        else case.reviews[elig_index].date.isoformat(),
+        eligibility_resectability=elig_resect, eligibility_reason=elig_reason,
+        enrolment_criteria=enrolment, settings=_per_protocol(protocol)[3],
     )
 
 
+_PER_PROTOCOL: dict[int, tuple[Protocol, tuple[str, ...], frozenset[str],
+                               tuple[tuple[str, object, str], ...]]] = {}
+"""Per protocol object: (the protocol, its assumptions with its settings, its decisive rule ids).
+Keyed by identity, the protocol kept alive beside its entry (protocol objects are few)."""
+
+
+def _per_protocol(protocol: Protocol) -> tuple[Protocol, tuple[str, ...], frozenset[str],
+                                               tuple[tuple[str, object, str], ...]]:
+    hit = _PER_PROTOCOL.get(id(protocol))
+    if hit is None or hit[0] is not protocol:
+        out = protocol.outcome
+        hit = (protocol,
+               protocol.assumptions + tuple(
+                   f"{glossary.SETTING_NOTE}: " + s
+                   for s in protocol.settings.describe(protocol.kinds, protocol.has_eligibility)),
+               frozenset(out.permanently_unresectable_if_any + out.unresectable_if_any
+                         + out.resectable_requires_all),
+               tuple((f.name, getattr(protocol.settings, f.name),
+                      protocol.setting_sources.get(f.name, "")) for f in fields(Settings)))
+        if len(_PER_PROTOCOL) > 256:
+            _PER_PROTOCOL.clear()
+        _PER_PROTOCOL[id(protocol)] = hit
+    return hit
+
+
 def _protocol_assumptions(protocol: Protocol) -> tuple[str, ...]:
-    return _assumptions(protocol.assumptions, protocol.settings)
+    return _per_protocol(protocol)[1]
 
 
-@lru_cache(maxsize=64)
-def _assumptions(assumptions: tuple[str, ...], settings: Settings) -> tuple[str, ...]:
-    return assumptions + tuple("Setting: " + s for s in settings.describe())
+def _decisive_ids(protocol: Protocol) -> frozenset[str]:
+    return _per_protocol(protocol)[2]
 
 
-def _finding(rule: Rule, ctx: Context) -> Finding:
-    verdict = RULE_KINDS[rule.kind](rule.params, ctx)
-    return Finding(id=rule.id, group=rule.group, status=verdict.status,
-                   explanation=verdict.explanation, source=rule.source, label=rule.label,
-                   missing=verdict.missing)
+def _finding(rule: Rule, ctx: Context, judged_at: str | None = None) -> Finding:
+    status, explanation, missing, summary = _verdict(rule, ctx)
+    # Positional: a few dozen findings per evaluation (field order of mdt.evaluation.Finding).
+    return Finding(rule.id, rule.group, status, explanation, rule.source, rule.label,
+                   missing, summary or explanation, _EFFECT[rule.group, status],
+                   _missing_words(missing, ctx) if missing else (), rule.text, judged_at)
+
+
+class _Effects(dict[tuple[str, str], str]):
+    """(group, status) -> glossary effect, filled on first use."""
+
+    def __missing__(self, key: tuple[str, str]) -> str:
+        value = self[key] = glossary.effect(*key)
+        return value
+
+
+_EFFECT: dict[tuple[str, str], str] = _Effects()
+
+
+def _verdict(rule: Rule, ctx: Context) -> Verdict:
+    kind = rule.kind
+    if ctx.vessels_assessed and not ctx.no_lesions:
+        return RULE_KINDS[kind](rule.params, ctx)
+    if ctx.no_lesions and kind in LESION_KINDS:
+        return Verdict(UNKNOWN, "No lesion is recorded at this review: a criterion that "
+                       "reads the lesions cannot be judged (an empty lesion table is not "
+                       "\"no disease\"). Record the lesions, or mark them disappeared.",
+                       (ctx.path("lesions"),), f"unknown: {NO_LESIONS}")
+    verdict = RULE_KINDS[kind](rule.params, ctx)
+    if ctx.vessels_assessed or ctx.no_disease:
+        return verdict
+    passing = VESSEL_KINDS.get(kind)
+    if passing is not None and (kind == "u2_remnant_vessel_contact" or verdict.status == passing):
+        # A relation not recorded could reverse this answer: never a pass.
+        return Verdict(UNKNOWN, "The vessel relations are not assessed at this review, so "
+                       "this cannot be judged. Assuming no vascular contact: "
+                       + verdict.explanation + " Record the relations, or record "
+                       "\"no vascular contact\".",
+                       tuple(dict.fromkeys((ctx.path("vessels"),) + verdict.missing)),
+                       "unknown: vessel relations not assessed")
+    return verdict
+
+
+def _fails(f: Finding) -> bool:
+    """A trial criterion that fails for certain (an inclusion not met, an exclusion met)."""
+    if f.group in ("inclusion", "organ_function"):
+        return f.status == NOT_MET
+    return f.group == "exclusion" and f.status == MET
+
+
+def _missing_words(paths: tuple[str, ...], ctx: Context) -> tuple[str, ...]:
+    if not paths:
+        return ()
+    ids = [les.id for les in ctx.review.lesions]
+    return tuple(dict.fromkeys(glossary.field_words(p, ids) for p in paths))
 
 
 def _any(ids: tuple[str, ...], status: dict[str, str]) -> bool | None:
@@ -94,6 +233,13 @@ def _any(ids: tuple[str, ...], status: dict[str, str]) -> bool | None:
     if all(v == NOT_MET for v in values):
         return False
     return None
+
+
+def _possible(protocol: Protocol, findings: tuple[Finding, ...], ctx: Context) -> set[str]:
+    if ctx.no_lesions:
+        # docs/clinical/conventions.md#missing-is-unknown: no lesion recorded is indeterminate, never resectable.
+        return {PU, CONV, RES}
+    return _possible_resectability(protocol, {f.id: f.status for f in findings})
 
 
 def _possible_resectability(protocol: Protocol, status: dict[str, str]) -> set[str]:
@@ -121,95 +267,140 @@ def _possible_resectability(protocol: Protocol, status: dict[str, str]) -> set[s
     return {PU} | rest
 
 
-def _eligibility(protocol: Protocol, findings: tuple[Finding, ...], possible: set[str]) -> str:
+def _eligibility(protocol: Protocol, findings: tuple[Finding, ...],
+                 possible: set[str]) -> tuple[str, str]:
+    """(verdict, one line why) of the trial's eligibility block."""
     allowed = set(protocol.outcome.eligible_resectability)
-    verdicts: list[bool | None] = []
-    if possible <= allowed:
-        verdicts.append(True)
-    elif not possible & allowed:
-        verdicts.append(False)
-    else:
-        verdicts.append(None)
+    failing: list[str] = []
+    open_: list[str] = []
+    words = " or ".join(v.replace("_", " ") for v in protocol.outcome.eligible_resectability)
+    if not possible & allowed:
+        only = next(iter(possible)).replace("_", " ") if len(possible) == 1 else "not enrolled"
+        failing.append(f"{only}, the trial enrols {words}")
+    elif not possible <= allowed:
+        open_.append(f"resectability undecided (the trial enrols {words})")
     for f in findings:
+        label = f.label or f.id
         if f.group in ("inclusion", "organ_function"):
-            verdicts.append(True if f.status == MET else False if f.status == NOT_MET else None)
+            if f.status == NOT_MET:
+                failing.append(label)
+            elif f.status == UNKNOWN:
+                open_.append(label)
         elif f.group == "exclusion":
-            verdicts.append(False if f.status == MET else True if f.status == NOT_MET else None)
-    if False in verdicts:
-        return "not_eligible"
-    if all(v is True for v in verdicts):
-        return "eligible"
-    return "indeterminate"
+            if f.status == MET:
+                failing.append(label)
+            elif f.status == UNKNOWN:
+                open_.append(label)
+    if failing:
+        return "not_eligible", "fails: " + "; ".join(failing)
+    if open_:
+        return "indeterminate", "unknown: " + "; ".join(open_)
+    return "eligible", "every inclusion and organ-function item met, no exclusion applies"
 
 
-CHEMO_WEEKS_FOR_30_PCT = 12
-"""After more than 12 weeks of chemotherapy the remnant threshold is 30 % (Shindoh 2013)."""
+def _resectability_reason(protocol: Protocol, findings: tuple[Finding, ...], verdict: str,
+                          ctx: Context) -> str:
+    if ctx.no_lesions:
+        return NO_LESIONS
+    out = protocol.outcome
+    by_id = {f.id: f for f in findings}
+
+    def names(ids: tuple[str, ...], status: str) -> list[str]:
+        """Each deciding criterion with what was found: "U1 — not possible: …"."""
+        out_ = []
+        for i in ids:
+            f = by_id[i]
+            if f.status != status:
+                continue
+            name = (f.label or i).split(" ")[0] if _short_code(f.label) else (f.label or i)
+            out_.append(f"{name} — {f.summary}" if f.summary else name)
+        return out_
+
+    if verdict == PU:
+        return "; ".join(names(out.permanently_unresectable_if_any, MET))
+    if verdict == CONV:
+        parts = names(out.unresectable_if_any, MET)
+        parts += names(out.resectable_requires_all, NOT_MET)
+        return "; ".join(parts)
+    if verdict == RES:
+        return "no unresectability criterion applies"
+    unknown = [f for f in findings if f.status == UNKNOWN and f.id in _decisive_ids(protocol)]
+    parts = []
+    for f in unknown[:3]:
+        label = f.label.split(" ")[0] if _short_code(f.label) else (f.label or f.id)
+        parts.append(f"{label} — {f.summary}" if f.summary else label)
+    return "undecided: " + "; ".join(parts) if parts else "undecided"
 
 
-def _condition_warning(case: Case, review: Review) -> tuple[str, ...]:
-    plan = review.remnant
-    start = case.treatment.start_date if case.treatment else None
-    if plan is None or plan.liver_condition != "normal" or start is None:
-        return ()
-    days = (review.date - start).days
-    if days > CHEMO_DAYS_FOR_30_PCT:
-        return (f"Liver condition recorded as normal after {days} days of chemotherapy: "
-                "the 30 % remnant threshold applies after more than 12 weeks and was used "
-                "(record liver_condition 'chemotherapy').",)
-    return ()
+def _short_code(label: str) -> bool:
+    """The label starts with the protocol's own item code (U1, E2, ...)."""
+    head = label.split(" ")[0] if label else ""
+    return len(head) <= 3 and head[:1].isupper() and head[1:].isdigit()
 
 
 def _remnant_summary(ctx: Context) -> RemnantSummary | None:
     plan = ctx.review.remnant
     gov = ctx.governing
-    if plan is None and gov is None:
+    if ctx.no_lesions or (plan is None and gov is None):
         return None
-    vol = remnant_volume(ctx)
-    flr = plan.flr_ml if plan else None
-    tlv = ctx.tlv
+    vol = ctx.governing_volume()
+    tlv = vol.tlv or ctx.tlv
+    flr = vol.flr_ml
+    bwr = flr_bwr(flr, ctx.review.weight_kg)
     adequate = True if vol.status == MET else False if vol.status == NOT_MET else None
     if ctx.recorded is None:
         adequate = None
-    kgr_value = None
-    if plan is not None and plan.pve is not None and tlv is not None:
-        pve = plan.pve
-        days = pve.days_between
-        if days is None and pve.date is not None:
-            days = (ctx.review.date - pve.date).days
-        if pve.flr_before_ml is not None and pve.flr_after_ml is not None and days:
-            before = exact(pve.flr_before_ml) * 100 / tlv.ml
-            after = exact(pve.flr_after_ml) * 100 / tlv.ml
-            kgr_value = kgr(before, after, days)
-            kgr_value = None if kgr_value is None else round(kgr_value, 2)
-    bwr = flr_bwr(flr, ctx.review.weight_kg)
+    stays = None if gov is None else (gov.viable if gov.drop_allowed else gov.remnant)
+    if ctx.recorded is None and not ctx.vessels_assessed and not ctx.no_disease:
+        stays = None  # no plan is suggested while the vessel relations are not assessed
+    status = vol.status if ctx.recorded is not None else UNKNOWN
+    summary = vol.summary if ctx.recorded is not None or gov is None \
+        else "not assessed: no plan recorded"
+    if status == MET and not ctx.vessels_assessed and not ctx.no_disease:
+        # A vessel relation not recorded could take a segment: adequacy is never a pass then.
+        status, adequate = UNKNOWN, None
+        summary = f"{summary}; undecided while the vessel relations are not assessed"
     return RemnantSummary(
-        segments=tuple(_units(gov.remnant)) if gov else None,
+        segments=tuple(anatomy.sort_units(stays)) if stays is not None else None,
         flr_ml=flr,  # as recorded (an int stays an int)
         tlv_ml=None if tlv is None else (
             plan.tlv_ml if tlv.source == "measured" and plan is not None else to_float(tlv.ml, 1)),
         tlv_source=None if tlv is None else tlv.source,
-        flr_pct=None if vol.flr_pct is None else pct_round(vol.flr_pct, vol.threshold),
+        flr_pct=None if vol.pct is None else pct_round(vol.pct, vol.threshold),
         threshold_pct=None if vol.threshold is None else (
             int(vol.threshold) if vol.threshold.denominator == 1 else float(vol.threshold)),
         adequate=adequate,
         at_threshold=vol.at_threshold,
         flr_bwr_pct=None if bwr is None else round(bwr, 2),
-        kgr_pct_per_week=kgr_value,
+        kgr_pct_per_week=None if vol.kgr is None else round(float(vol.kgr), 2),
+        status=status,
+        summary=summary,
+        explanation=vol.explanation,
+        standardised=vol.standardised,
+        volume_source=vol.source,
+        recorded_flr_ml=vol.recorded_ml,
+        measured_for=None if vol.measured_for is None
+        else tuple(anatomy.sort_units(vol.measured_for)),
+        stale=vol.stale,
+        liver_condition=vol.condition,
+        threshold_note=vol.condition_note,
+        chemotherapy_weeks=None if vol.chemo is None or vol.chemo.weeks is None
+        else round(float(vol.chemo.weeks), 1),
+        chemotherapy_basis="" if vol.chemo is None else vol.chemo.basis,
+        volumetry_advised=vol.advise_volumetry and vol.status == UNKNOWN,
     )
 
 
-def _units(units: frozenset[str]) -> list[str]:
-    return list(anatomy.sort_units(units))
-
-
 def _option(chk: PlanCheck, ctx: Context) -> PlanOption:
+    stays = chk.viable if chk.drop_allowed else chk.remnant
+    plan = ctx.review.remnant
     flr_pct = None
-    if chk.recorded:
-        vol = remnant_volume(ctx)
-        flr_pct = None if vol.flr_pct is None else pct_round(vol.flr_pct, vol.threshold)
-    return PlanOption(remnant=anatomy.sort_units(chk.remnant), resection=chk.resection,
+    if plan is not None and (plan.flr_ml is not None or plan.pve is not None):
+        vol = ctx.volume(stays)
+        flr_pct = None if vol.pct is None else pct_round(vol.pct, vol.threshold)
+    return PlanOption(remnant=anatomy.sort_units(stays), resection=chk.resection,
                       local_treatment=chk.local, feasible=chk.feasible, reasons=chk.reasons(),
-                      flr_pct=flr_pct)
+                      flr_pct=flr_pct, notes=chk.notes())
 
 
 def _plans_considered(ctx: Context) -> tuple[PlanOption, ...]:
@@ -225,9 +416,9 @@ def _plans_considered(ctx: Context) -> tuple[PlanOption, ...]:
     for name, rem, ordered in _NAMED:
         if rem in seen:
             continue
-        feasible, local, reasons = quick_option(ctx.disease, rem, ctx.settings, name)
+        feasible, local, reasons, notes = quick_option(ctx.disease, rem, ctx.settings, name)
         out.append(PlanOption(remnant=ordered, resection=name, local_treatment=local,
-                              feasible=feasible, reasons=reasons))
+                              feasible=feasible, reasons=reasons, notes=notes))
     return tuple(out)
 
 
@@ -237,10 +428,14 @@ _NAMED: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = tuple(
 
 
 def _plan_assumption(ctx: Context) -> tuple[str, ...]:
+    if ctx.no_lesions:
+        return (glossary.PLAN_NOTE_NO_LESIONS,)
+    if not ctx.vessels_assessed:
+        return (glossary.PLAN_NOTE_VESSELS,)
     if ctx.recorded is not None:
-        return ("The recorded plan governs the verdict; better plans are reported.",)
+        return (glossary.PLAN_NOTE_RECORDED,)
     if ctx.best is not None:
-        return ("No plan recorded: the best plan found governs the verdict.",)
+        return (glossary.PLAN_NOTE_SEARCH,)
     return ()
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from mdt.case import VESSEL_STRUCTURES, Case
 from mdt.errors import FieldProblem, NotFound, ValidationError
 from mdt.meeting import SPECIALTIES
 from mdt.protocols.model import (
@@ -23,20 +24,39 @@ from mdt.protocols.model import (
     Settings,
 )
 from mdt.protocols.rules import OPERATORS, RULE_KINDS, RULE_PARAMS
+from mdt.recist import DEFAULT_ASSESSMENT_INTERVAL, DEFAULT_TARGET_LIMIT
 from mdt.resources import resource_path
 
 FORMAT = "mdt-protocol/1"
 TOP_KEYS = {
     "format", "id", "version", "title", "description", "sources", "settings", "target_lesion_limit",
     "assessment_interval", "aggregation", "quorum", "outcome", "rules", "assumptions", "outcomes",
+    "setting_sources",
 }
 REQUIRED_TOP = {"format", "id", "version", "title", "sources", "rules", "outcome"}
-RULE_KEYS = {"id", "label", "group", "kind", "params", "source"}
+RULE_KEYS = {"id", "label", "group", "kind", "params", "source", "text"}
+REQUIRED_RULE_KEYS = RULE_KEYS - {"text"}
 SETTING_TYPES: dict[str, type] = {
     "segment_count_units": int, "ablation_counts_as_resection": bool,
-    "ablation_max_diameter_mm": str, "indeterminate_ehd_counts": bool, "flr_operator": str,
-    "remnant_min_segments": int,
+    "ablation_max_diameter_mm": str, "ablation_excluded_near": list,
+    "indeterminate_ehd_counts": bool, "flr_operator": str, "remnant_min_segments": int,
+    "vessels_not_assessed": str, "no_lesions": str, "bilobar_single_lesion": bool,
+    "u2_vessels": list, "recorded_wedge_takes_vessels": bool,
+    "nonviable_segments_resected": bool, "remnant_contiguous": bool, "volume_decides_u1": bool,
+    "stale_volume": str, "post_embolisation_volume": bool, "chemotherapy_weeks": int,
+    "cycle_length_weeks": int, "eligibility_at": str, "e2_without_plan": str,
 }
+SETTING_CHOICES: dict[str, tuple[object, ...]] = {
+    "segment_count_units": (8, 9),
+    "flr_operator": (">=", ">"),
+    # Readings where the only alternative would let missing or stale data pass: one value.
+    "vessels_not_assessed": ("unknown",),
+    "no_lesions": ("indeterminate",),
+    "stale_volume": ("refused",),
+    "e2_without_plan": ("every_candidate",),
+    "eligibility_at": ("enrolment", "each_review"),
+}
+NULLABLE_SETTINGS = frozenset({"cycle_length_weeks"})
 OUTCOME_KEYS = {"permanently_unresectable_if_any", "unresectable_if_any",
                 "resectable_requires_all", "eligible_resectability"}
 AGGREGATION_KINDS = ("consensus", "majority", "cairo5")
@@ -83,7 +103,7 @@ def _check_params(chk: _Checker, path: str, kind: str, params: dict[str, Any]) -
         elif key == "op" and value not in OPERATORS:
             chk.add(p, f"must be one of {', '.join(OPERATORS)}")
         elif key in ("value", "uln_multiple", "marker_factor", "sphere_factor",
-                     "min_diameter_mm", "ablation_max_diameter_mm", "g_24h_max") \
+                     "min_diameter_mm", "ablation_max_diameter_mm", "g_24h_max", "min_lines") \
                 and not _is_decimal_text(value):
             chk.add(p, "must be a decimal number written as a string")
         elif key == "thresholds":
@@ -117,12 +137,35 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
         want = SETTING_TYPES.get(key)
         if want is None:
             chk.add(f"settings.{key}", "unknown setting")
-        elif type(value) is not want:
-            chk.add(f"settings.{key}", f"must be {want.__name__}")
-    if settings_raw.get("segment_count_units", 8) not in (8, 9):
-        chk.add("settings.segment_count_units", "must be 8 or 9")
-    if settings_raw.get("flr_operator", ">=") not in (">=", ">"):
-        chk.add("settings.flr_operator", "must be '>=' or '>'")
+            continue
+        if value is None and key in NULLABLE_SETTINGS:
+            continue
+        if type(value) is not want:
+            chk.add(f"settings.{key}", f"must be {want.__name__}"
+                    + (" or null" if key in NULLABLE_SETTINGS else ""))
+            continue
+        if key in SETTING_CHOICES and value not in SETTING_CHOICES[key]:
+            choices = [repr(c) if isinstance(c, str) else str(c) for c in SETTING_CHOICES[key]]
+            allowed = " or ".join(choices) if len(choices) <= 2 else ", ".join(choices)
+            why = (": missing or stale data is never a pass" if len(SETTING_CHOICES[key]) == 1
+                   else "")
+            chk.add(f"settings.{key}", f"must be {allowed}{why}")
+        if isinstance(value, list):
+            if not all(isinstance(x, str) and x in VESSEL_STRUCTURES for x in value):
+                chk.add(f"settings.{key}", "must list vessel codes ("
+                        + ", ".join(VESSEL_STRUCTURES) + ")")
+        if key in ("remnant_min_segments", "chemotherapy_weeks", "cycle_length_weeks") \
+                and isinstance(value, int) and value < 1:
+            chk.add(f"settings.{key}", "must be at least 1")
+    setting_sources = data.get("setting_sources", {})
+    if not isinstance(setting_sources, dict):
+        chk.add("setting_sources", "must map setting names to their sources")
+    else:
+        for key, value in setting_sources.items():
+            if key not in SETTING_TYPES:
+                chk.add(f"setting_sources.{key}", "names no setting")
+            elif not isinstance(value, str) or not value.strip():
+                chk.add(f"setting_sources.{key}", "must be a non-empty citation")
     if "ablation_max_diameter_mm" in settings_raw and \
             not _is_decimal_text(settings_raw["ablation_max_diameter_mm"]):
         chk.add("settings.ablation_max_diameter_mm", "must be a decimal number written as a string")
@@ -137,8 +180,10 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
         if not isinstance(raw, dict):
             chk.add(path, "must be an object")
             continue
-        for key in sorted(RULE_KEYS - set(raw)):
+        for key in sorted(REQUIRED_RULE_KEYS - set(raw)):
             chk.add(f"{path}.{key}", "required")
+        if "text" in raw and (not isinstance(raw["text"], str) or not raw["text"].strip()):
+            chk.add(f"{path}.text", "must be a non-empty string (the criterion as the source words it)")
         for key in sorted(set(raw) - RULE_KEYS):
             chk.add(f"{path}.{key}", "unknown field")
         rid = raw.get("id")
@@ -164,7 +209,8 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
                 chk.add(f"{path}.{key}", "must be a non-empty string")
         if isinstance(rid, str):
             rules.append(Rule(id=rid, label=str(raw.get("label", "")), group=str(raw.get("group")),
-                              kind=str(kind), params=params, source=str(raw.get("source", ""))))
+                              kind=str(kind), params=params, source=str(raw.get("source", "")),
+                              text=str(raw.get("text") or "")))
     outcome_raw = data.get("outcome", {})
     if not isinstance(outcome_raw, dict):
         chk.add("outcome", "must be an object")
@@ -187,10 +233,10 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
     if not any(outcome_raw.get(k) for k in ("permanently_unresectable_if_any",
                                               "unresectable_if_any", "resectable_requires_all")):
         chk.add("outcome", "names no rule that decides resectability")
-    limit = data.get("target_lesion_limit", 2)
+    limit = data.get("target_lesion_limit", DEFAULT_TARGET_LIMIT)
     if type(limit) is not int or not 1 <= limit <= 10:
         chk.add("target_lesion_limit", "must be an integer 1-10")
-    interval = data.get("assessment_interval", {"weeks": 8, "cycles": 4})
+    interval = data.get("assessment_interval", DEFAULT_ASSESSMENT_INTERVAL)
     if not isinstance(interval, dict) or not interval or any(
             k not in ("weeks", "cycles") or type(v) is not int or v <= 0
             for k, v in interval.items()):
@@ -218,13 +264,16 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
             chk.add(where, reason)
     if chk.problems:
         raise ValidationError(chk.problems)
-    settings = Settings(**{**{k: getattr(settings, k) for k in SETTING_TYPES}, **settings_raw})
+    settings = Settings(**{**{k: getattr(settings, k) for k in SETTING_TYPES},
+                           **{k: tuple(v) if isinstance(v, list) else v
+                              for k, v in settings_raw.items()}})
     return Protocol(
         id=data["id"], version=data["version"], title=data["title"], sources=tuple(sources),
         settings=settings, rules=tuple(rules),
         outcome=Outcome(**{k: tuple(outcome_raw.get(k, ())) for k in OUTCOME_KEYS}),
         target_lesion_limit=limit, assessment_interval=dict(interval),
         aggregation=dict(aggregation), quorum=dict(quorum), assumptions=tuple(assumptions),
+        setting_sources=dict(setting_sources) if isinstance(setting_sources, dict) else {},
         description=str(data.get("description", "")), path=name,
         outcomes=dict(data.get("outcomes") or {}),
     )
@@ -324,3 +373,11 @@ def get_protocol(protocol_id: str | None = None, version: str | None = None,
     except KeyError:
         raise NotFound(f"protocol {pid} version {version!r} is not shipped; shipped versions: "
                        f"{', '.join(protocol_versions(pid, directory))}") from None
+
+
+def protocol_for(case: Case | None = None, protocol_id: str | None = None) -> Protocol:
+    """The protocol that governs a case, newest version: ``protocol_id`` when given, else the
+    case's ``protocol.id``, else the default protocol.  An unknown id raises NotFound listing
+    the known ones (every caller decides what to show; none guesses another protocol)."""
+    pid = protocol_id or (case.protocol.id if case is not None else None)
+    return get_protocol(pid or DEFAULT_PROTOCOL_ID)

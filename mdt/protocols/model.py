@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mdt.recist import DEFAULT_ASSESSMENT_INTERVAL, DEFAULT_TARGET_LIMIT
+
 DEFAULT_PROTOCOL_ID = "NCT05103020"
 
 RULE_GROUPS: tuple[str, ...] = (
@@ -14,35 +16,143 @@ ELIGIBILITY_GROUPS: tuple[str, ...] = ("inclusion", "organ_function", "exclusion
 """Groups that make up a protocol's eligibility block (exclusion rules must be ``not_met``)."""
 
 
+TABLE1_VESSELS: tuple[str, ...] = ("MPV", "RPV", "LPV", "RHV", "MHV", "LHV", "IVC")
+"""The major vessels NCT05103020 Table 1 names for U2: main, right and left portal veins, the
+three main hepatic veins and the retrohepatic vena cava (sectoral branches and the inferior
+right hepatic vein are not among them)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Choices the sources leave open (docs/clinical/conventions.md#defaults-where-the-sources-leave-a-choice), shown with
-    every evaluation."""
+    """Choices the sources leave open (docs/clinical/conventions.md#defaults-where-the-sources-leave-a-choice
+    and docs/clinical/conventions.md#readings-fixed-for-this-release), each shown with every
+    evaluation (:meth:`describe`), never hidden in code."""
     segment_count_units: int = 8
     """8: IVa and IVb count as one segment IV (classic Couinaud); 9: counted apart."""
     ablation_counts_as_resection: bool = False
     """Whether a plan may treat remnant lesions by ablation (U1 says resection)."""
     ablation_max_diameter_mm: str = "30"
     """Largest lesion the plan search will propose to ablate."""
+    ablation_excluded_near: tuple[str, ...] = ()
+    """Structures a lesion may not touch to be ablated (EORTC 40004: main portal vein,
+    biliary confluence)."""
     indeterminate_ehd_counts: bool = False
     """Whether an indeterminate extrahepatic nodule counts as extrahepatic disease."""
     flr_operator: str = ">="
-    """How the standardised FLR is compared with its threshold (AHPBA: at least)."""
+    """How the remnant share is compared with its threshold (AHPBA: at least)."""
     remnant_min_segments: int = 2
-    """A plan must leave at least this many viable segments."""
+    """A plan must leave at least this many viable segments (under segment_count_units)."""
+    vessels_not_assessed: str = "unknown"
+    """Vessels absent or null = not assessed: every vessel test is unknown (the only value)."""
+    no_lesions: str = "indeterminate"
+    """A review with no lesion recorded is indeterminate, never resectable, no plan is
+    suggested (the only value)."""
+    bilobar_single_lesion: bool = True
+    """One lesion touching a right (V-VIII) and a left (II-IV) segment makes disease bilobar."""
+    u2_vessels: tuple[str, ...] = TABLE1_VESSELS
+    """The vessels whose contact in the remnant meets U2; other structures cost only the
+    segments they serve (U1)."""
+    recorded_wedge_takes_vessels: bool = True
+    """A recorded wedge of a lesion touching a vessel takes that vessel with the specimen (it
+    clears the lesion; the segments depending on the vessel lose inflow or outflow)."""
+    nonviable_segments_resected: bool = True
+    """A remnant segment that loses inflow or outflow is resected with the specimen and the
+    plan is judged on the viable segments that stay (false: such a plan fails)."""
+    remnant_contiguous: bool = True
+    """The remnant must be one contiguous piece (a recorded remnant in two pieces fails)."""
+    volume_decides_u1: bool = True
+    """A plan whose remnant volume is known and below the threshold is not feasible (U1); with
+    no volume measured for the plan the segment test decides alone, and the evaluation says so."""
+    stale_volume: str = "refused"
+    """A remnant volume measured for other segments than the plan's is not used (the only
+    value)."""
+    post_embolisation_volume: bool = True
+    """When a post-embolisation remnant volume is recorded, the remnant share uses it."""
+    chemotherapy_weeks: int = 12
+    """After MORE than this many weeks of chemotherapy a normal liver is judged against the
+    post-chemotherapy threshold (30 %)."""
+    cycle_length_weeks: int | None = 2
+    """The protocol's cycle length: with no treatment start date, weeks of chemotherapy are
+    completed cycles × this (None: the protocol does not fix one, weeks are then unknown)."""
+    eligibility_at: str = "enrolment"
+    """``enrolment``: trial eligibility is judged at the enrolment review and later reviews show
+    that verdict; ``each_review``: judged again at every review."""
+    e2_without_plan: str = "every_candidate"
+    """With no recorded plan, E2 is met only when every candidate remnant holds the large
+    lesions, not met only when none does, else unknown (the only value)."""
 
-    def describe(self) -> list[str]:
-        return [
+    def describe(self, kinds: frozenset[str] | None = None, eligibility: bool = True) -> list[str]:
+        """The settings in words; with ``kinds`` (the protocol's rule kinds) only those that
+        can change one of its criteria; ``eligibility``: the protocol has an eligibility block."""
+        def uses(*names: str) -> bool:
+            return kinds is None or any(n in kinds for n in names)
+
+        plan_kinds = ("u1_plan_feasible", "u2_remnant_vessel_contact", "r0_clearance",
+                      "inflow_outflow_preserved", "two_contiguous_viable",
+                      "every_lesion_treatable", "e2_bilobar_large_in_remnant")
+        volume_kinds = ("remnant_volume_adequate", "u1_plan_feasible", "every_lesion_treatable")
+        out = [
             f"segment counting: {self.segment_count_units} units"
             + (" (IVa and IVb as one segment IV)" if self.segment_count_units == 8
                else " (IVa and IVb counted apart)"),
-            "ablation " + ("counts" if self.ablation_counts_as_resection else "does not count")
-            + " as resection",
-            "indeterminate extrahepatic nodules "
-            + ("count" if self.indeterminate_ehd_counts else "do not count")
-            + " as extrahepatic disease",
-            f"remnant volume must be {self.flr_operator} the liver-condition threshold",
+            "no lesion recorded: the review is indeterminate (\"no lesions recorded\"), never "
+            "resectable, and no plan is suggested",
         ]
+        if uses(*plan_kinds):
+            out += [
+                "vessel relations not assessed: every vessel criterion is unknown, never a pass; "
+                "\"no vascular contact\" must be recorded as such",
+                "ablation " + ("counts" if self.ablation_counts_as_resection else "does not count")
+                + " as resection"
+                + (f" (up to {self.ablation_max_diameter_mm} mm)"
+                   if self.ablation_counts_as_resection else ""),
+                "the recorded plan governs; with none, the best plan found",
+                "a recorded wedge of a lesion touching a vessel "
+                + ("takes that vessel with the specimen" if self.recorded_wedge_takes_vessels
+                   else "does not clear the lesion"),
+                "a remnant segment losing inflow or outflow "
+                + ("is resected with the specimen; the plan is judged on the segments that stay"
+                   if self.nonviable_segments_resected else "makes the plan fail"),
+                f"the remnant must keep at least {self.remnant_min_segments} viable segments"
+                + (" in one contiguous piece" if self.remnant_contiguous else ""),
+            ]
+        if self.ablation_excluded_near and uses("every_lesion_treatable", *plan_kinds):
+            out.append("no ablation of a lesion touching " + ", ".join(self.ablation_excluded_near))
+        if uses("u2_remnant_vessel_contact"):
+            out.append("U2 counts contact with " + ", ".join(self.u2_vessels)
+                       + " when the remnant keeps it")
+        if uses(*volume_kinds):
+            out += [
+                "remnant share must be "
+                + {">=": "at least", ">": "more than"}.get(self.flr_operator, self.flr_operator)
+                + " the liver-condition threshold"
+                + ("; a known insufficient volume makes the plan infeasible (U1)"
+                   if self.volume_decides_u1 and uses("u1_plan_feasible") else ""),
+                "a volume measured for other segments than the plan's is stale and not used",
+                "post-embolisation remnant volume "
+                + ("used when recorded" if self.post_embolisation_volume else "not used"),
+                f"the 30 % threshold applies after more than {self.chemotherapy_weeks} weeks of "
+                "chemotherapy, counted from the treatment start date, else as completed cycles × "
+                + (f"{self.cycle_length_weeks} weeks" if self.cycle_length_weeks
+                   else "(no cycle length: unknown)"),
+            ]
+        if uses("e1_tumours_in_all_segments", "e2_bilobar_large_in_remnant", "e3_bilobar_burden"):
+            out.append("a single lesion touching both hemilivers "
+                       + ("makes disease bilobar" if self.bilobar_single_lesion
+                          else "does not make disease bilobar"))
+        if uses("e2_bilobar_large_in_remnant"):
+            out.append("E2 with no recorded plan: met only when every candidate remnant holds the "
+                       "large lesions, not met only when none does, else unknown")
+        if eligibility:
+            out.append("trial eligibility is judged "
+                       + ("at the enrolment review (the latest review on or before the "
+                          "enrolment date, else the first); later reviews show that verdict"
+                          if self.eligibility_at == "enrolment" else "again at every review"))
+        if uses("extrahepatic"):
+            out.append("indeterminate extrahepatic nodules "
+                       + ("count" if self.indeterminate_ehd_counts else "do not count")
+                       + " as extrahepatic disease")
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +163,8 @@ class Rule:
     kind: str
     params: dict[str, Any]
     source: str
+    text: str = ""
+    """The criterion as its source words it (shown on demand beside the one-line finding)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +186,23 @@ class Protocol:
     settings: Settings
     rules: tuple[Rule, ...]
     outcome: Outcome
-    target_lesion_limit: int = 2
-    assessment_interval: dict[str, int] = field(default_factory=lambda: {"weeks": 8, "cycles": 4})
+    target_lesion_limit: int = DEFAULT_TARGET_LIMIT
+    assessment_interval: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_ASSESSMENT_INTERVAL))
     aggregation: dict[str, Any] = field(default_factory=lambda: {"kind": "consensus"})
     quorum: dict[str, Any] = field(default_factory=dict)
     assumptions: tuple[str, ...] = ()
     description: str = ""
     path: str = ""
+    setting_sources: dict[str, str] = field(default_factory=dict)
+    """Where each setting's value comes from (a citation, or the project's reading)."""
     outcomes: dict[str, Any] = field(default_factory=dict)
     """The ``outcomes`` block (``mdt.outcomes.settings``): confirmation rule, what counts as
     conversion, reference arm, population, time origin."""
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(r.kind for r in self.rules)
 
     @property
     def has_eligibility(self) -> bool:

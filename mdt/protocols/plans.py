@@ -1,6 +1,7 @@
 """Remnant planning: check a plan and search every remnant for the best one.
 
-docs/clinical/conventions.md#what-a-remnant-segment-depends-on fixes the model: an R0 plan sacrifices every vessel a lesion
+docs/clinical/conventions.md#what-a-remnant-segment-depends-on fixes the model: an R0 plan sacrifices
+every vessel a lesion
 touches; a remnant segment is viable when all its inflow survives and one of
 its outflow veins survives; a lesion lying (even partly) in the remnant must be
 treated there (wedge only when it touches no vessel, ablation only where the
@@ -13,14 +14,16 @@ dozen integer operations, memoised per disease signature.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple, cast
 
 from mdt import anatomy
 from mdt.case import VESSEL_STRUCTURES, Review
 from mdt.exact import exact
+from mdt.glossary import units_range
 from mdt.protocols.model import Settings
 
 UNIT_BIT: dict[str, int] = {u: 1 << i for i, u in enumerate(anatomy.UNITS)}
@@ -39,7 +42,11 @@ def units_mask(units: Iterable[str]) -> int:
 
 
 def mask_units(mask: int) -> frozenset[str]:
-    return frozenset(u for u, b in UNIT_BIT.items() if mask & b)
+    return _MASK_UNITS[mask]
+
+
+_MASK_UNITS: tuple[frozenset[str], ...] = tuple(
+    frozenset(u for u, b in UNIT_BIT.items() if mask & b) for mask in range(ALL_UNITS_MASK + 1))
 
 
 def vessels_mask(structures: Iterable[str]) -> int:
@@ -82,8 +89,8 @@ CANDIDATES: tuple[Candidate, ...] = _connected_candidates()
 
 # --------------------------------------------------------------------------- disease facts
 
-@dataclass(frozen=True, slots=True)
-class LesionFacts:
+class LesionFacts(NamedTuple):
+    """A present lesion as the planner sees it (a tuple: a few per review, read very often)."""
     id: str
     segments: tuple[str, ...]
     units: frozenset[str]
@@ -91,10 +98,8 @@ class LesionFacts:
     diameter: Fraction | None
     contacts: tuple[tuple[str, str], ...]
     """(structure, relation) pairs recorded for this lesion."""
-
-    @property
-    def label(self) -> str:
-        return f"{self.id} ({', '.join(self.segments)})"
+    label: str
+    """"L1 (VII, VIII)"."""
 
     @property
     def wedgeable(self) -> bool:
@@ -112,23 +117,25 @@ class Disease:
     lost: frozenset[str]
     touched_by: Mapping[str, tuple[str, ...]]
     ignored_contacts: tuple[str, ...] = ()
+    vessels_assessed: bool = True
+    """False when the review's vessel relations are not assessed (``vessels`` null): the
+    planner then sees no contact, and the rules turn every favourable answer into unknown."""
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
     """Per-review memo of explanation fragments (plans share them)."""
 
-    def lost_if_ablated(self, ablated: frozenset[str]) -> frozenset[str]:
-        """Structures lost when the lesions in ``ablated`` are destroyed in place: an ablated
-        lesion leaves its vessels, every other lesion takes the vessels it touches."""
-        if not ablated:
+    def lost_keeping(self, kept: int) -> frozenset[str]:
+        """Structures lost when the lesions at the set bit positions of ``kept`` (bit i is
+        ``lesions[i]``) stay in place (ablated, or left untreated): they leave their vessels,
+        every other lesion takes the vessels it touches."""
+        if not kept:
             return self.lost
-        key = ("lost", ablated)
-        hit = self.memo.get(key)
-        if isinstance(hit, frozenset):
-            return hit
-        touched = {s for les in self.lesions if les.id not in ablated for s, _ in les.contacts}
-        touched.update(s for s, _ in self.orphan_contacts)
-        lost = anatomy.lost_structures(touched)
-        self.memo[key] = lost
-        return lost
+        hit = self.memo.get(kept)
+        if hit is None:
+            touched = {s for i, les in enumerate(self.lesions) if not kept >> i & 1
+                       for s, _ in les.contacts}
+            touched.update(s for s, _ in self.orphan_contacts)
+            hit = self.memo[kept] = anatomy.lost_structures(touched)
+        return hit  # type: ignore[return-value]
 
     def who_touches(self, structure: str) -> str:
         ids = self.touched_by.get(structure, ())
@@ -154,7 +161,7 @@ def disease_of(review: Review) -> Disease:
     orphans: list[tuple[str, str]] = []
     ignored: list[str] = []
     touched_by: dict[str, list[str]] = {}
-    for vc in review.vessels:
+    for vc in review.vessels or ():
         if vc.lesion is not None and vc.lesion in present_ids:
             contacts[vc.lesion].append((vc.structure, vc.relation))
             touched_by.setdefault(vc.structure, []).append(vc.lesion)
@@ -172,18 +179,18 @@ def disease_of(review: Review) -> Disease:
         touched_by = {}
     lesions = []
     for les in present:
-        units, mask = _expand(tuple(les.segments))
+        segments = tuple(les.segments)
+        units, mask = _expand(segments)
         lesions.append(LesionFacts(
-            id=les.id, segments=tuple(les.segments), units=units, mask=mask,
-            diameter=None if les.diameter_mm is None else exact(les.diameter_mm),
-            contacts=tuple(contacts[les.id]),
-        ))
+            les.id, segments, units, mask,
+            None if les.diameter_mm is None else exact(les.diameter_mm),
+            tuple(contacts[les.id]), f"{les.id} ({', '.join(segments)})"))
     touched = frozenset(s for les in lesions for s, _ in les.contacts) | {s for s, _ in orphans}
     return Disease(
         lesions=tuple(lesions), orphan_contacts=tuple(orphans), touched=touched,
         lost=_lost(touched),
         touched_by={k: tuple(dict.fromkeys(v)) for k, v in touched_by.items()},
-        ignored_contacts=tuple(ignored),
+        ignored_contacts=tuple(ignored), vessels_assessed=review.vessels is not None,
     )
 
 
@@ -194,6 +201,9 @@ def _limit(text: str) -> Fraction:
 
 def ablatable(lesion: LesionFacts, settings: Settings) -> bool:
     if not settings.ablation_counts_as_resection or lesion.diameter is None:
+        return False
+    if settings.ablation_excluded_near and any(
+            st in settings.ablation_excluded_near for st, _ in lesion.contacts):
         return False
     return lesion.diameter <= _limit(settings.ablation_max_diameter_mm)
 
@@ -208,11 +218,12 @@ def optimistic_disease(disease: Disease, settings: Settings
     """
     if not settings.ablation_counts_as_resection:
         return None, ()
-    unsized = tuple(les for les in disease.lesions if les.diameter is None and les.contacts)
+    unsized = tuple(les for les in disease.lesions if les.diameter is None and les.contacts
+                    and not any(st in settings.ablation_excluded_near for st, _ in les.contacts))
     if not unsized:
         return None, ()
     ids = {les.id for les in unsized}
-    lesions = tuple(replace(les, diameter=Fraction(0)) if les.id in ids else les
+    lesions = tuple(les._replace(diameter=Fraction(0)) if les.id in ids else les
                     for les in disease.lesions)
     return replace(disease, lesions=lesions, memo={}), unsized
 
@@ -231,28 +242,64 @@ def auto_local_method(lesion: LesionFacts, settings: Settings) -> str | None:
 @dataclass(frozen=True, slots=True)
 class PlanCheck:
     remnant: frozenset[str]
+    """The remnant as planned."""
     resection: str | None
     recorded: bool
     local: tuple[tuple[str, str], ...]
     untreated: tuple[str, ...]
     """Why disease would stay behind (empty when every lesion is cleared)."""
-    nonviable: tuple[tuple[str, tuple[str, ...]], ...]
-    """(segment, problems) for remnant segments that lose inflow or outflow."""
+    untreated_ids: tuple[str, ...]
+    """The lesions that would stay behind."""
+    dropped: tuple[tuple[str, str], ...]
+    """(segment, why) for planned remnant segments that lose inflow or outflow: resected with
+    the specimen (setting ``nonviable_segments_resected``), else a reason the plan fails."""
     viable: frozenset[str]
+    """The remnant that stays: the planned one less the dropped segments."""
     remnant_contacts: tuple[tuple[str, tuple[str, ...]], ...]
-    """(remnant vessel, lesion ids touching it)."""
+    """(major vessel of the planned remnant, lesion ids touching it)."""
     segment_count: int
-    enough_segments: bool
-    contiguous: bool
-    """At least two viable remnant units touch each other."""
+    """Segments of the remnant that stays (under the protocol's counting)."""
+    min_segments: int
+    pieces: tuple[frozenset[str], ...]
+    """The remnant that stays, as contiguous pieces (one when it is one block)."""
+    drop_allowed: bool = True
+    contiguity_required: bool = True
+    volume_status: str = "not_assessed"
+    """``met`` adequate, ``not_met`` insufficient, ``unknown``, or ``not_assessed``."""
+    volume_reason: str = ""
+    volume_counts: bool = False
 
     @property
     def cleared(self) -> bool:
         return not self.untreated
 
     @property
+    def nonviable(self) -> tuple[tuple[str, str], ...]:
+        return self.dropped
+
+    planned_pieces: tuple[frozenset[str], ...] = ()
+    """The remnant as planned, as contiguous pieces: a recorded remnant in pieces fails even if
+    the segments that stay happen to touch (docs/clinical/conventions.md#a-remnant-is-one-contiguous-piece)."""
+
+    @property
+    def contiguous(self) -> bool:
+        return len(self.pieces) == 1 and len(self.planned_pieces) <= 1
+
+    @property
+    def enough_segments(self) -> bool:
+        return self.segment_count >= self.min_segments
+
+    @property
+    def feasible_segments(self) -> bool:
+        """Every lesion cleared and the remnant that stays is viable, large and whole enough."""
+        return (self.cleared and bool(self.viable) and self.enough_segments
+                and (self.contiguous or not self.contiguity_required)
+                and (self.drop_allowed or not self.dropped))
+
+    @property
     def feasible(self) -> bool:
-        return self.cleared and not self.nonviable and self.enough_segments
+        return self.feasible_segments and not (self.volume_counts
+                                               and self.volume_status == "not_met")
 
     @property
     def name(self) -> str:
@@ -260,20 +307,104 @@ class PlanCheck:
             return anatomy.RESECTION_LABELS[self.resection].lower()
         if self.remnant == frozenset(anatomy.UNITS):
             return "no anatomical resection"
-        return "resection leaving " + anatomy.describe_units(self.remnant)
+        return "resection leaving " + units_range(self.remnant)
 
     @property
     def remnant_text(self) -> str:
-        return anatomy.describe_units(self.remnant)
+        return units_range(self.viable if self.drop_allowed else self.remnant)
+
+    def with_volume(self, status: str, reason: str, counts: bool) -> PlanCheck:
+        return replace(self, volume_status=status, volume_reason=reason, volume_counts=counts)
 
     def reasons(self) -> tuple[str, ...]:
+        """Why the plan does not work (empty when it does)."""
         out = list(self.untreated)
-        for seg, problems in self.nonviable:
-            out.append(f"remnant segment {seg} not viable: {'; '.join(problems)}")
-        if not self.enough_segments:
-            out.append(f"leaves {anatomy.segment_count(self.viable)} viable segment(s), "
-                       "fewer than required")
+        if not self.drop_allowed:
+            out += [f"remnant segment {why}" for _seg, why in self.dropped]
+        if not self.viable:
+            out.append("no remnant segment keeps its inflow and outflow")
+        elif self.contiguity_required and not self.contiguous:
+            out.append(pieces_text(self.planned_pieces if len(self.planned_pieces) > 1
+                                   else self.pieces))
+        if self.viable and not self.enough_segments:
+            out.append(f"leaves {self.segment_count} viable segment(s) "
+                       f"({units_range(self.viable)}); at least {self.min_segments} needed")
+        if self.volume_counts and self.volume_status == "not_met":
+            out.append(self.volume_reason or "remnant volume insufficient")
         return tuple(out)
+
+    def short_reason(self) -> str:
+        """Why the plan fails, in a few words for a one-line finding ("" when it works)."""
+        if self.untreated:
+            return "leaves " + ", ".join(self.untreated_ids) + " untreated in the remnant"
+        if not self.drop_allowed and self.dropped:
+            return self.dropped[0][1]
+        if not self.viable:
+            return "no remnant segment keeps its inflow and outflow"
+        if self.contiguity_required and not self.contiguous:
+            pieces = self.planned_pieces if len(self.planned_pieces) > 1 else self.pieces
+            return (f"remnant in {len(pieces)} separate pieces ("
+                    + " | ".join(units_range(p) for p in pieces) + ")")
+        if not self.enough_segments:
+            return f"only {self.segment_count} viable segment(s) ({units_range(self.viable)})"
+        if self.volume_counts and self.volume_status == "not_met":
+            return self.volume_reason or "remnant volume insufficient"
+        return ""
+
+    def notes(self) -> tuple[str, ...]:
+        """What the plan takes beyond its planned resection (segments resected with the
+        specimen), when that reading is on."""
+        if not self.drop_allowed:
+            return ()
+        return tuple(f"{why}: resected with the specimen" for _seg, why in self.dropped)
+
+
+def pieces_text(pieces: tuple[frozenset[str], ...]) -> str:
+    """"the remnant is in 2 separate pieces (II | VI); between them: I, VII"."""
+    named = " | ".join(units_range(p) for p in pieces)
+    gap = bridge(pieces[0], frozenset().union(*pieces[1:])) if len(pieces) > 1 else ()
+    return (f"the remnant is in {len(pieces)} separate pieces ({named})"
+            + (f"; between them: {anatomy.describe_units(gap)}" if gap else ""))
+
+
+@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)
+def components(units: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """The contiguous pieces of a set of units, in display order of their first unit."""
+    left = set(units)
+    out: list[frozenset[str]] = []
+    for start in anatomy.UNITS:
+        if start not in left:
+            continue
+        piece = {start}
+        stack = [start]
+        while stack:
+            cur = stack.pop()
+            for other in list(left - piece):
+                if anatomy.adjacent(cur, other):
+                    piece.add(other)
+                    stack.append(other)
+        left -= piece
+        out.append(frozenset(piece))
+    return tuple(out)
+
+
+def bridge(a: frozenset[str], b: frozenset[str]) -> tuple[str, ...]:
+    """The fewest units outside both sets that join ``a`` to ``b`` (the gap to name)."""
+    frontier: list[tuple[str, tuple[str, ...]]] = [(u, ()) for u in anatomy.sort_units(a)]
+    seen = set(a)
+    while frontier:
+        nxt: list[tuple[str, tuple[str, ...]]] = []
+        for cur, path in frontier:
+            for other in anatomy.UNITS:
+                if other in seen or not anatomy.adjacent(cur, other):
+                    continue
+                if other in b:
+                    return tuple(path)
+                seen.add(other)
+                nxt.append((other, (*path, other)))
+        frontier = nxt
+    return ()
 
 
 def plan_units(resection: str | None, segments: Iterable[str] | None) -> frozenset[str] | None:
@@ -285,74 +416,151 @@ def plan_units(resection: str | None, segments: Iterable[str] | None) -> frozens
 
 
 def check_plan(disease: Disease, remnant: frozenset[str], settings: Settings,
-               local: Mapping[str, str] | None = None, resection: str | None = None) -> PlanCheck:
-    """Check one plan.  ``local`` is the recorded local treatment; None lets the planner choose."""
+               local: Mapping[str, str] | None = None, resection: str | None = None,
+               volume: Callable[[frozenset[str]], tuple[str, str]] | None = None) -> PlanCheck:
+    """Check one plan.  ``local`` is the recorded local treatment; None lets the planner choose.
+
+    The structures lost are those every resected lesion touches (a lesion ablated in place keeps
+    its own).  A planned segment that loses inflow or outflow is dropped: resected with the
+    specimen when ``nonviable_segments_resected`` is on (the plan is then judged on what stays),
+    else the plan fails.  A lesion counts as cleared when it lies in no segment that stays, or
+    is treated there."""
     recorded = local is not None
+    drop = settings.nonviable_segments_resected
+    auto = {} if recorded else _auto_methods(disease, settings)
+    methods: dict[str, str | None] = {}
+    for les in disease.lesions:
+        if recorded:
+            methods[les.id] = (local or {}).get(les.id)
+        else:
+            methods[les.id] = auto[les.id]
+    takes = settings.recorded_wedge_takes_vessels or not recorded
+    rmask = units_mask(remnant)
+    smask = rmask
+    dropped: list[tuple[str, str]] = []
+    vmask = rmask
+    lesions = disease.lesions
+    while True:
+        # A lesion left in the remnant that stays (untreated or ablated) keeps its vessels; a
+        # resected or wedged one takes them.  Segments losing their supply drop out of the
+        # remnant (with the lesions in them): repeat until nothing more is lost.
+        kept = 0
+        for i, les in enumerate(lesions):
+            if les.mask & smask and not (methods[les.id] == "wedge"
+                                         and (takes or not les.contacts)):
+                kept |= 1 << i
+        lost = disease.lost_keeping(kept)
+        dropped, vmask = [], rmask
+        if lost:
+            base = _viable_bits(disease, lost)
+            dead = rmask & ~base & ~I_BIT
+            if rmask & I_BIT:
+                dead |= I_BIT  # the caudate depends on the side that stays
+            for seg, bit in _UNITS_OF[dead]:
+                problems = anatomy.supply_problems(seg, lost, remnant)
+                if problems:
+                    vmask &= ~bit
+                    dropped.append((seg, _loss_phrase(seg, problems, disease)))
+        nxt = vmask if drop else rmask
+        if nxt == smask:
+            break
+        smask = nxt
+    stays, viable = mask_units(smask), mask_units(vmask)
     treated: list[tuple[str, str]] = []
     untreated: list[str] = []
-    rmask = units_mask(remnant)
-    auto = {} if recorded else _auto_methods(disease, settings)
+    untreated_ids: list[str] = []
     for les in disease.lesions:
-        if not les.mask & rmask:
+        if not les.mask & smask:
             continue
-        where = anatomy.describe_units(les.units & remnant)
-        if recorded:
-            method = local.get(les.id) if local else None
-            if method is None:
-                untreated.append(f"{les.label} lies in remnant segment(s) {where} and the plan "
-                                 "does not treat it")
-                continue
-            if method == "ablation" and not settings.ablation_counts_as_resection:
-                untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
-                                 "ablation, which this protocol does not count as resection")
-                continue
-            if method == "wedge" and les.contacts:
-                # docs/clinical/conventions.md#the-recorded-plan-governs: a wedge is for a lesion touching no vessel; the recorded
-                # plan gets no more credit than the planner would give it.
-                touching = ", ".join(dict.fromkeys(st for st, _ in les.contacts))
-                untreated.append(f"{les.label} in remnant segment(s) {where} is planned for "
-                                 f"wedge, but it touches {touching}: a wedge is only for a "
-                                 "lesion touching no vessel")
-                continue
-            treated.append((les.id, method))
+        where = anatomy.describe_units(les.units & stays)
+        method = methods[les.id]
+        why = (_recorded_problem(les, method, where, settings) if recorded
+               else None if method is not None
+               else f"{les.label} lies in remnant segment(s) {where} and "
+                    f"{_why_not_local(les, settings)}")
+        if why is None:
+            treated.append((les.id, method))  # type: ignore[arg-type]
         else:
-            method = auto[les.id]
-            if method is None:
-                untreated.append(f"{les.label} lies in remnant segment(s) {where} and "
-                                 f"{_why_not_local(les, settings)}")
-                continue
-            treated.append((les.id, method))
-    nonviable: list[tuple[str, tuple[str, ...]]] = []
-    viable: set[str] = set(remnant)
-    lost = disease.lost_if_ablated(frozenset(i for i, m in treated if m == "ablation"))
-    if lost:
-        base = _viable_bits(disease, lost)
-        for seg in anatomy.sort_units(remnant):
-            if seg != "I" and base & UNIT_BIT[seg]:
-                continue
-            problems = anatomy.supply_problems(seg, lost, remnant)
-            if problems:
-                viable.discard(seg)
-                nonviable.append((seg, tuple(_name_cause(p, disease) for p in problems)))
+            untreated.append(why)
+            untreated_ids.append(les.id)
     contacts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if disease.touched:
+        # "Of the remnant": the remnant the plan keeps as planned (a vessel a wedge takes, or
+        # that the IVC drains for every segment, belongs to it even when segments drop out).
         rv = anatomy.remnant_vessels(remnant)
         contacts = tuple((s, disease.touched_by.get(s, ())) for s in VESSEL_STRUCTURES
                          if s in rv and s in disease.touched)
-    count = anatomy.segment_count(viable, settings.segment_count_units)
+    status, reason = volume(stays) if volume is not None else ("not_assessed", "")
     return PlanCheck(
         remnant=frozenset(remnant),
         resection=resection if resection is not None else anatomy.resection_for_remnant(remnant),
         recorded=recorded, local=tuple(treated), untreated=tuple(untreated),
-        nonviable=tuple(nonviable), viable=frozenset(viable), remnant_contacts=contacts,
-        segment_count=anatomy.segment_count(remnant, settings.segment_count_units),
-        enough_segments=count >= settings.remnant_min_segments,
-        contiguous=anatomy.has_two_contiguous(viable),
+        untreated_ids=tuple(untreated_ids), dropped=tuple(dropped), viable=viable,
+        remnant_contacts=contacts,
+        segment_count=anatomy.segment_count(stays, settings.segment_count_units),
+        min_segments=settings.remnant_min_segments,
+        pieces=components(stays) if stays else (),
+        planned_pieces=_planned_pieces(remnant),
+        drop_allowed=drop, contiguity_required=settings.remnant_contiguous,
+        volume_status=status, volume_reason=reason,
+        volume_counts=volume is not None and settings.volume_decides_u1,
     )
+
+
+@lru_cache(maxsize=1024)
+def _planned_pieces(remnant: frozenset[str]) -> tuple[frozenset[str], ...]:
+    return components(remnant) if remnant else ()
+
+
+def _recorded_problem(les: LesionFacts, method: str | None, where: str,
+                      settings: Settings) -> str | None:
+    """Why a recorded local treatment leaves a remnant lesion behind (None: it clears it)."""
+    if method is None:
+        return f"{les.label} lies in remnant segment(s) {where} and the plan does not treat it"
+    if method == "ablation" and not settings.ablation_counts_as_resection:
+        return (f"{les.label} in remnant segment(s) {where} is planned for ablation, which this "
+                "protocol does not count as resection")
+    near = [st for st, _ in les.contacts if st in settings.ablation_excluded_near]
+    if method == "ablation" and near:
+        return (f"{les.label} in remnant segment(s) {where} is planned for ablation, but it "
+                "touches " + ", ".join(dict.fromkeys(near)) + ": no ablation is allowed there")
+    if method == "wedge" and les.contacts and not settings.recorded_wedge_takes_vessels:
+        touching = ", ".join(dict.fromkeys(st for st, _ in les.contacts))
+        return (f"{les.label} in remnant segment(s) {where} is planned for wedge, but it "
+                f"touches {touching}: a wedge is only for a lesion touching no vessel")
+    return None
+
+
+_LOSS_WORDS = (("inflow", "its inflow"), ("outflow", "its outflow"), ("IVC", "its drainage"))
+
+
+def _loss_phrase(seg: str, problems: tuple[str, ...], disease: Disease) -> str:
+    """"VI loses its inflow (RPPV, touched by L1)"."""
+    key = ("loss", seg, problems)
+    hit = disease.memo.get(key)
+    if isinstance(hit, str):
+        return hit
+    parts = []
+    for problem in problems:
+        what = next((w for k, w in _LOSS_WORDS if k in problem), "its supply")
+        tokens = [t for t in re.findall(r"[A-Z]{2,}", problem) if t in VESSEL_BIT]
+        who = []
+        for structure in sorted(disease.touched):
+            if structure in tokens or anatomy.FOLLOWS_PORTAL.get(structure) in tokens:
+                who.append(f"{structure} touched by {disease.who_touches(structure)}")
+        lost = ", ".join(dict.fromkeys(tokens))
+        parts.append(f"{what} ({'; '.join(who) if who else lost + ' lost'})")
+    text = f"{seg} loses " + " and ".join(parts)
+    disease.memo[key] = text
+    return text
 
 
 def _why_not_local(les: LesionFacts, settings: Settings) -> str:
     touching = ", ".join(s for s, _ in les.contacts)
+    near = [s for s, _ in les.contacts if s in settings.ablation_excluded_near]
+    if settings.ablation_counts_as_resection and near:
+        return (f"touches {touching}; no ablation is allowed next to the "
+                + ", ".join(dict.fromkeys(near)))
     if settings.ablation_counts_as_resection and les.diameter is None:
         return f"touches {touching} and has no recorded diameter to judge ablation"
     if settings.ablation_counts_as_resection:
@@ -385,64 +593,146 @@ def _viable_count(bits: int, count_units: int) -> int:
 _REMNANT_MASK: dict[frozenset[str], int] = {c.units: c.mask for c in CANDIDATES}
 
 
+_Prep = tuple[tuple[tuple[int, int], ...], tuple[tuple[int, tuple[str, str]], ...],
+              tuple[tuple[int, LesionFacts], ...]]
+"""Per disease and settings: the lesions that keep their vessels in place, (bit, unit mask);
+the lesions the planner treats in place, (unit mask, (id, method)); the others."""
+
+
 def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
-                 resection: str | None) -> tuple[bool, tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """(feasible, local treatment, reasons) of a planner-chosen plan, from per-review memos.
+                 resection: str | None
+                 ) -> tuple[bool, tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+    """(feasible, local treatment, reasons, notes) of a planner-chosen plan, from per-review
+    memos.
 
     Same verdict and wording as :func:`check_plan` without its bookkeeping; it lists why every
     named resection fails in each evaluation, so it works on unit masks and memoised phrases.
     """
+    memo = _settings_memo(disease, settings)
+    quick_key = ("quick", remnant)
+    hit = memo.get(quick_key)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    prep = memo.get("prep")
+    if prep is None:
+        auto = _auto_methods(disease, settings)
+        # Lesions that keep their vessels when left in the remnant (untreated or ablated
+        # there); the lesions the planner treats in place (mask, (id, method)); the others.
+        prep = memo["prep"] = (
+            _vessel_holders(disease, settings),
+            tuple((les.mask, (les.id, auto[les.id])) for les in disease.lesions
+                  if auto[les.id] is not None),
+            tuple((les.mask, les) for les in disease.lesions if auto[les.id] is None))
+    holders, treatable, untreatable = cast(_Prep, prep)
     rmask = _REMNANT_MASK.get(remnant) or units_mask(remnant)
-    auto = _auto_methods(disease, settings)
-    local: list[tuple[str, str]] = []
-    reasons: list[str] = []
-    ablated: list[str] = []
-    for les in disease.lesions:
-        inside = les.mask & rmask
-        if not inside:
-            continue
-        method = auto[les.id]
-        if method is None:
-            key = ("why", les.id, inside, settings.ablation_counts_as_resection)
-            text = disease.memo.get(key)
-            if text is None:
-                text = (f"{les.label} lies in remnant segment(s) "
-                        f"{anatomy.describe_units(mask_units(inside))} and "
-                        f"{_why_not_local(les, settings)}")
-                disease.memo[key] = text
-            reasons.append(text)  # type: ignore[arg-type]
+    drop = settings.nonviable_segments_resected
+    stays = rmask
+    while disease.touched:
+        kept = 0
+        for bit, mask in holders:
+            if mask & stays:
+                kept |= bit
+        lost = disease.lost_keeping(kept)
+        viable = rmask
+        dropped: list[str] = []
+        if lost:
+            base = _viable_bits(disease, lost)
+            dead = rmask & ~base & ~I_BIT
+            if rmask & I_BIT:
+                dead |= I_BIT  # the caudate depends on the side that stays: checked below
+            for seg, bit in _UNITS_OF[dead]:
+                sides = _caudate_sides(rmask) if bit == I_BIT else ()
+                dead_key = ("dead", lost, seg, sides)
+                text = disease.memo.get(dead_key, _MISSING)
+                if text is _MISSING:
+                    problems = anatomy.supply_problems(seg, lost, remnant)
+                    text = _loss_phrase(seg, problems, disease) if problems else None
+                    disease.memo[dead_key] = text
+                if text is not None:
+                    viable &= ~bit
+                    dropped.append(text)  # type: ignore[arg-type]
+        nxt = viable if drop else rmask
+        if nxt == stays:
+            break
+        stays = nxt
+    else:
+        dropped = []
+    local = []
+    for mask, pair in treatable:
+        if mask & stays:
+            local.append(pair)
+    reasons = []
+    for mask, les in untreatable:
+        if mask & stays:
+            reasons.append(_why_left(les, mask & stays, settings, memo))
+    notes: tuple[str, ...] = ()
+    if dropped:
+        if drop:
+            notes = tuple(f"{t}: resected with the specimen" for t in dropped)
         else:
-            local.append((les.id, method))
-            if method == "ablation" and les.contacts:
-                ablated.append(les.id)
-    viable = rmask
-    lost = disease.lost_if_ablated(frozenset(ablated)) if ablated else disease.lost
-    if lost:
-        base = _viable_bits(disease, lost)
-        dead = rmask & ~base & ~I_BIT
-        if rmask & I_BIT:
-            dead |= I_BIT  # the caudate depends on the side that stays: checked below
-        for seg, bit in _UNITS_OF[dead]:
-            sides = _caudate_sides(rmask) if bit == I_BIT else ()
-            dead_key = ("dead", lost, seg, sides)
-            text = disease.memo.get(dead_key, _MISSING)
-            if text is _MISSING:
-                problems = anatomy.supply_problems(seg, lost, remnant)
-                text = ("remnant segment " + seg + " not viable: "
-                        + "; ".join(_name_cause(p, disease) for p in problems)
-                        ) if problems else None
-                disease.memo[dead_key] = text
-            if text is not None:
-                viable &= ~bit
-                reasons.append(text)  # type: ignore[arg-type]
-    if _viable_count(viable, settings.segment_count_units) < settings.remnant_min_segments:
-        reasons.append(f"leaves {_viable_count(viable, 8)} viable segment(s), "
-                       "fewer than required")
-    return not reasons, tuple(local), tuple(reasons)
+            reasons += [f"remnant segment {t}" for t in dropped]
+    if not stays:
+        reasons.append("no remnant segment keeps its inflow and outflow")
+    else:
+        if settings.remnant_contiguous and stays not in _CONNECTED_MASKS:
+            pieces_key = ("pieces", stays)
+            text = disease.memo.get(pieces_key)
+            if text is None:
+                text = pieces_text(components(mask_units(stays)))
+                disease.memo[pieces_key] = text
+            reasons.append(text)  # type: ignore[arg-type]
+        count = _viable_count(stays, settings.segment_count_units)
+        if count < settings.remnant_min_segments:
+            reasons.append(f"leaves {count} viable segment(s) ({units_range(mask_units(stays))}); "
+                           f"at least {settings.remnant_min_segments} needed")
+    out = (not reasons, tuple(local), tuple(reasons), notes)
+    memo[quick_key] = out
+    return out
+
+
+def _settings_memo(disease: Disease, settings: Settings) -> dict[object, object]:
+    """The part of a disease's memo that holds for one settings object.  Keyed by identity (a
+    settings object is not cheap to hash) with the object kept beside it, so its id cannot be
+    reused by another settings object while the memo lives."""
+    key = ("settings", id(settings))
+    hit = disease.memo.get(key)
+    if hit is None or hit[0] is not settings:  # type: ignore[index]
+        hit = disease.memo[key] = (settings, {})
+    return hit[1]  # type: ignore[index]
+
+
+def _why_left(les: LesionFacts, inside: int, settings: Settings, memo: dict[object, object]
+              ) -> str:
+    """Why a lesion the planner cannot treat in place stops a plan keeping ``inside``."""
+    key = ("why", les.id, inside)
+    text = memo.get(key)
+    if text is None:
+        text = memo[key] = (f"{les.label} lies in remnant segment(s) "
+                            f"{anatomy.describe_units(mask_units(inside))} and "
+                            f"{_why_not_local(les, settings)}")
+    return text  # type: ignore[return-value]
+
+
+def _vessel_holders(disease: Disease, settings: Settings) -> tuple[tuple[int, int], ...]:
+    """(1 << position, unit mask) of every lesion that keeps its vessels when left in place."""
+    key = ("holders", settings.ablation_counts_as_resection, settings.ablation_max_diameter_mm,
+           settings.ablation_excluded_near)
+    hit = disease.memo.get(key)
+    if hit is None:
+        auto = _auto_methods(disease, settings)
+        hit = tuple((1 << i, les.mask) for i, les in enumerate(disease.lesions)
+                    if les.contacts and auto[les.id] != "wedge")
+        disease.memo[key] = hit
+    return hit  # type: ignore[return-value]
+
+
+_CONNECTED_MASKS: frozenset[int] = frozenset(
+    m for m in range(1, ALL_UNITS_MASK + 1) if anatomy.is_connected(mask_units(m)))
 
 
 def _auto_methods(disease: Disease, settings: Settings) -> dict[str, str | None]:
-    key = ("auto", settings.ablation_counts_as_resection, settings.ablation_max_diameter_mm)
+    key = ("auto", settings.ablation_counts_as_resection, settings.ablation_max_diameter_mm,
+           settings.ablation_excluded_near)
     hit = disease.memo.get(key)
     if isinstance(hit, dict):
         return hit
@@ -458,22 +748,6 @@ def _viable_bits(disease: Disease, lost: frozenset[str]) -> int:
 @lru_cache(maxsize=4096)
 def _viable_bits_of(lost: frozenset[str]) -> int:
     return _base_viable(vessels_mask(lost))[0]
-
-
-def _name_cause(problem: str, disease: Disease) -> str:
-    """Add which lesion took the lost structure ("inflow RPV lost (L1 touches RPV)")."""
-    key = ("cause", problem)
-    hit = disease.memo.get(key)
-    if isinstance(hit, str):
-        return hit
-    tokens = set(re.findall(r"[A-Z]+", problem))
-    causes = []
-    for structure in sorted(disease.touched):
-        if structure in tokens or anatomy.FOLLOWS_PORTAL.get(structure) in tokens:
-            causes.append(f"{disease.who_touches(structure)} touches {structure}")
-    text = f"{problem} ({'; '.join(causes)})" if causes else problem
-    disease.memo[key] = text
-    return text
 
 
 def _mm(value: Fraction | None) -> str:
@@ -495,7 +769,14 @@ class SearchResult:
     contact_free: int
 
 
-def search(disease: Disease, settings: Settings) -> SearchResult:
+def search(disease: Disease, settings: Settings, exclude: int = 0,
+           avoid: tuple[tuple[int, ...], int] = ((), 0)) -> SearchResult:
+    """The best remnant and the counts.  ``exclude``: the unit mask of a remnant whose measured
+    volume is insufficient (it, and every remnant inside it, is not feasible); ``avoid``: (unit
+    masks of large lesions, how many in a remnant meet E2) - remnants meeting E2 rank after those
+    that do not (docs/clinical/conventions.md#e2-with-no-recorded-plan: the best plan meets no
+    exclusion item).  Ranking: feasible; avoiding E2; keeping no vessel of
+    ``settings.u2_vessels`` a lesion touches; then the largest remnant."""
     bad = 0
     local_masks = []
     fixed: set[str] = {st for st, _ in disease.orphan_contacts}
@@ -513,10 +794,11 @@ def search(disease: Disease, settings: Settings) -> SearchResult:
             ablatable_with_contacts.append((les.mask, lost_bits))
         else:
             fixed.update(st for st, _ in les.contacts)
+    u2 = vessels_mask(s for s in disease.touched if s in settings.u2_vessels)
     key = (
         bad, tuple(local_masks), vessels_mask(anatomy.lost_structures(fixed)),
-        tuple(ablatable_with_contacts), vessels_mask(disease.touched),
-        settings.segment_count_units, settings.remnant_min_segments,
+        tuple(ablatable_with_contacts), u2,
+        settings.segment_count_units, settings.remnant_min_segments, exclude, avoid,
     )
     return _search_bits(*key)
 
@@ -554,6 +836,24 @@ class _Ranked:
             groups[key] = groups.get(key, 0) | (1 << p)
         self.group = [groups[(count(c), len(c.units))] for c in self.order]
         self.count = [count(c) for c in self.order]
+
+    def within(self, unit_mask: int) -> int:
+        """The candidates whose units all lie in ``unit_mask`` (itself included)."""
+        out = 0
+        for p, c in enumerate(self.order):
+            if not c.mask & ~unit_mask:
+                out |= 1 << p
+        return out
+
+    def holding_at_least(self, masks: tuple[int, ...], need: int) -> int:
+        """Candidates holding (even partly) at least ``need`` of the lesions ``masks``: one
+        running bitset per count ("holds at least j of the lesions seen so far")."""
+        at_least = [self.all] + [0] * need
+        for m in masks:
+            holds = _holding(self, m)
+            for j in range(need, 0, -1):
+                at_least[j] |= at_least[j - 1] & holds
+        return at_least[need]
 
     def _bits(self, pred: object) -> int:
         out = 0
@@ -612,7 +912,8 @@ def _holding(ranked: _Ranked, mask: int) -> int:
 @lru_cache(maxsize=8192)
 def _search_bits(bad: int, local_masks: tuple[int, ...], lost_bits: int,
                  ablatable: tuple[tuple[int, int], ...], touched_bits: int,
-                 count_units: int, min_segments: int) -> SearchResult:
+                 count_units: int, min_segments: int, exclude: int = 0,
+                 avoid: tuple[tuple[int, ...], int] = ((), 0)) -> SearchResult:
     ranked = _RANKED.get(count_units)
     if ranked is None:
         ranked = _RANKED[count_units] = _Ranked(count_units)
@@ -635,13 +936,24 @@ def _search_bits(bad: int, local_masks: tuple[int, ...], lost_bits: int,
                     lost |= lb
             if part:
                 ok |= _viable_within(ranked, part, lost)
+    if exclude:
+        # A remnant inside one whose measured volume is insufficient holds less liver still.
+        ok &= ~ranked.within(exclude)
     contact = 0
     for vb, bits in ranked.rv_has.items():
         if touched_bits & vb:
             contact |= bits
     free = ok & ~contact
-    best_free = ranked.pick(free, local_masks)
-    best = best_free if best_free is not None else ranked.pick(ok, local_masks)
+    masks, need = avoid
+    bad_e2 = ranked.holding_at_least(masks, need) if need and len(masks) >= need else 0
+    best = None
+    for pool in (free & ~bad_e2, ok & ~bad_e2, free, ok):
+        best = ranked.pick(pool, local_masks)
+        if best is not None:
+            break
+    best_free = ranked.pick(free & ~bad_e2, local_masks)
+    if best_free is None:
+        best_free = ranked.pick(free, local_masks)
     return SearchResult(best, best_free, bin(valid).count("1"), bin(ok).count("1"),
                         bin(free).count("1"))
 
@@ -662,9 +974,26 @@ def _base_viable(lost_bits: int) -> tuple[int, bool, bool]:
     return viable, mpv_ok and "LPV" not in lost, mpv_ok and "RPV" not in lost
 
 
+@lru_cache(maxsize=4096)
+def e2_candidates(large: tuple[int, ...], unsized: tuple[int, ...], need: int, count_units: int,
+                  min_segments: int) -> tuple[bool, frozenset[str] | None]:
+    """(every candidate remnant holds ``need`` of the ``large`` lesions, the largest remnant that
+    cannot hold ``need`` of them even counting the ``unsized`` ones) - E2 with no recorded plan."""
+    ranked = _RANKED.get(count_units)
+    if ranked is None:
+        ranked = _RANKED[count_units] = _Ranked(count_units)
+    valid = ranked.valid.get(min_segments, 0) if min_segments >= 1 else ranked.all
+    sure = ranked.holding_at_least(large, need) if need else ranked.all
+    maybe = ranked.holding_at_least(large + unsized, need) if need else ranked.all
+    free = valid & ~maybe
+    first = (free & -free).bit_length() - 1 if free else -1
+    return valid & ~sure == 0, (ranked.order[first].units if first >= 0 else None)
+
+
 def contact_free_remnant_exists(disease: Disease, settings: Settings) -> Candidate | None:
-    """Largest eligible remnant keeping no touched vessel, whatever its clearance."""
-    touched = vessels_mask(disease.touched)
+    """Largest eligible remnant keeping no touched vessel of ``settings.u2_vessels``, whatever
+    its clearance."""
+    touched = vessels_mask(s for s in disease.touched if s in settings.u2_vessels)
     best: Candidate | None = None
     for cand in CANDIDATES:
         count = cand.segments8 if settings.segment_count_units == 8 else cand.segments9

@@ -1,47 +1,54 @@
-"""The readable terminal report of an evaluation (``main.py evaluate`` without ``--json``)."""
+"""The readable terminal report of an evaluation (``main.py evaluate`` without ``--json``).
+
+One line per criterion, as a panel reads it: the legend mark, the criterion's name, and what was
+found with the number that decided it.  ``details=True`` adds, under each line, the full
+explanation, the criterion as its source words it, and the source.  No rule id and no field
+path appears: the words come from :mod:`mdt.glossary`.
+"""
 
 from __future__ import annotations
 
 import textwrap
 
-from mdt.evaluation import MET, NOT_MET, Evaluation, PlanOption
+from mdt import glossary
+from mdt.evaluation import Evaluation, Finding, PlanOption
 from mdt.protocols.model import ELIGIBILITY_GROUPS
 
-GROUP_TITLES = {
-    "unresectability": "Unresectability (any one makes the patient unresectable)",
-    "technical": "Technical resectability (all needed)",
-    "biological": "Biological criteria",
-    "exclusion": "Exclusions (must all be 'no')",
-    "inclusion": "Inclusion (must all be 'yes')",
-    "organ_function": "Organ function (must all be 'yes')",
-}
-MARK = {MET: "yes", NOT_MET: "no", "unknown": "UNKNOWN"}
-VERDICT_TEXT = {
-    "resectable": "RESECTABLE",
-    "convertible": "CONVERTIBLE (unresectable now)",
-    "permanently_unresectable": "PERMANENTLY UNRESECTABLE",
-    "indeterminate": "INDETERMINATE (missing data)",
-    "eligible": "ELIGIBLE",
-    "not_eligible": "NOT ELIGIBLE",
-}
+STATUS_WIDTH = max(len(glossary.effect_label(e)) for e in glossary.EFFECTS)
 
 
-def _wrap(text: str, indent: str, width: int) -> list[str]:
+def _wrap(text: str, indent: str, width: int, rest: str | None = None) -> list[str]:
     # A bullet ("  - ") starts the first line only; continuation lines align under the text.
-    rest = " " * len(indent) if indent.strip() == "-" else indent
+    if rest is None:
+        rest = " " * len(indent) if indent.strip() in ("-", "•") else indent
     return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=rest) or [indent]
 
 
 def _plan_line(p: PlanOption) -> str:
-    from mdt.anatomy import RESECTION_LABELS, describe_units
-
-    name = RESECTION_LABELS.get(p.resection or "", "") or "Non-standard resection"
-    local = ", ".join(f"{lid} {m}" for lid, m in p.local_treatment)
-    return (f"{name}: remnant {describe_units(p.remnant)}"
-            + (f"; local treatment {local}" if local else ""))
+    return glossary.plan_words(p.resection, p.remnant, p.local_treatment)
 
 
-def render_report(ev: Evaluation, patient_id: str | None = None, width: int = 96) -> str:
+def eligibility_line(ev: Evaluation) -> str:
+    """"✔ ELIGIBLE — judged at the enrolment review of 2026-01-15 (convertible then)"."""
+    if ev.eligibility is None:
+        return "no eligibility block in this protocol"
+    text = glossary.eligibility_text(ev.eligibility)
+    if ev.eligibility_judged_here:
+        where = "judged at this review"
+    else:
+        then = (ev.eligibility_resectability or "").replace("_", " ")
+        where = (f"judged at the enrolment review of {ev.eligibility_review_date}"
+                 + (f" ({then} then)" if then else ""))
+    return f"{text} — {where}"
+
+
+def finding_line(f: Finding) -> str:
+    """"● unresectable now  U2 Tumour contact ... — present: L1 contacts the MHV"."""
+    return f"{glossary.effect_label(f.effect):<{STATUS_WIDTH}}  {f.label or f.id} — {f.summary}"
+
+
+def render_report(ev: Evaluation, patient_id: str | None = None, width: int = 100,
+                  details: bool = False) -> str:
     """A plain-text report for a person at a terminal: verdicts first, then every criterion."""
     lines: list[str] = []
     head = f"Protocol {ev.protocol_id} v{ev.protocol_version}: {ev.protocol_title}"
@@ -50,41 +57,57 @@ def render_report(ev: Evaluation, patient_id: str | None = None, width: int = 96
     cycle = f", after cycle {ev.review_cycle}" if ev.review_cycle is not None else ""
     lines.append(f"{who}review {ev.review_index} of {ev.review_date}{cycle}")
     lines.append("=" * min(width, 72))
-    lines.append(f"Resectability: {VERDICT_TEXT.get(ev.resectability, ev.resectability)}")
-    if ev.eligibility is not None:
-        lines.append(f"Eligibility:   {VERDICT_TEXT.get(ev.eligibility, ev.eligibility)}")
-    else:
-        lines.append("Eligibility:   (this protocol has no eligibility block)")
+    verdict = f"Resectability: {glossary.verdict_text(ev.resectability)}"
+    if ev.resectability_reason:
+        verdict += f" ({ev.resectability_reason})"
+    lines += _wrap(verdict, "", width, "               ")
+    lines += _wrap(f"Trial eligibility: {eligibility_line(ev)}", "", width, "                   ")
+    if ev.eligibility is not None and ev.eligibility_reason and ev.eligibility != "eligible":
+        lines += _wrap(ev.eligibility_reason, "                   ", width)
     unknown = [f for f in ev.criteria if f.status == "unknown"]
     if unknown:
-        fields = sorted({m for f in unknown for m in f.missing})
-        lines.append(f"Unknown criteria: {len(unknown)}; record "
-                     + (", ".join(fields) if fields else "the missing data") + " to decide them.")
+        fields = list(dict.fromkeys(w for f in unknown for w in f.missing_words))
+        lines += _wrap(f"Unknown criteria: {len(unknown)}; record "
+                       + (", ".join(fields) if fields else "the missing data") + " to decide them.",
+                       "", width, "  ")
+    lines += _wrap("Legend: " + glossary.legend_text(), "", width, "        ")
     groups: list[str] = []
     for f in ev.criteria:
         if f.group not in groups:
             groups.append(f.group)
     for group in groups:
         lines.append("")
-        lines.append(GROUP_TITLES.get(group, group.replace("_", " ").capitalize()))
+        title = glossary.group_title(group)
+        at = {f.judged_at for f in ev.criteria if f.group == group and f.judged_at}
+        if at and group in ELIGIBILITY_GROUPS:
+            title += f" (judged at the enrolment review of {sorted(at)[0]})"
+        lines.append(title)
         for f in ev.criteria:
             if f.group != group:
                 continue
-            mark = MARK.get(f.status, f.status)
-            lines += _wrap(f"[{mark:>7}] {f.label or f.id}", "  ", width)
-            lines += _wrap(f.explanation, "            ", width)
-            lines += _wrap(f"source: {f.source}", "            ", width)
+            lines += _wrap(finding_line(f), "  ", width, "  " + " " * (STATUS_WIDTH + 2))
+            if details:
+                pad = "  " + " " * (STATUS_WIDTH + 2)
+                lines += _wrap(f.explanation, pad, width)
+                if f.missing_words:
+                    lines += _wrap("missing: " + ", ".join(f.missing_words), pad, width)
+                if f.rule_text:
+                    lines += _wrap(f"criterion: {f.rule_text}", pad, width)
+                lines += _wrap(f"source: {f.source}", pad, width)
     r = ev.remnant
     if r is not None:
         lines.append("")
         lines.append("Remnant")
         if r.segments:
-            lines.append(f"  segments kept: {', '.join(r.segments)}")
+            lines.append(f"  segments that stay: {glossary.units_range(r.segments)}")
+        lines += _wrap(f"volume: {r.summary}", "  ", width, "    ")
         if r.flr_pct is not None:
-            thr = f" vs threshold {r.threshold_pct:g} %" if r.threshold_pct is not None else ""
-            adequacy = {True: "adequate", False: "inadequate", None: "undecided"}[r.adequate]
-            near = " (at threshold)" if r.at_threshold else ""
-            lines.append(f"  standardised FLR {r.flr_pct:g} %{thr}: {adequacy}{near}")
+            name = "standardised FLR (sFLR)" if r.standardised else "remnant share (FLR / TLV)"
+            used = ("post-embolisation volume" if r.volume_source == "post_embolisation"
+                    else "measured volume")
+            lines.append(f"  {name} {r.flr_pct:g} % from the {used} of {r.flr_ml:g} mL")
+        if r.threshold_note:
+            lines += _wrap(f"threshold: {r.threshold_note}", "  ", width, "    ")
         if r.tlv_ml is not None:
             lines.append(f"  total liver volume {r.tlv_ml:g} mL ({r.tlv_source})")
         if r.flr_bwr_pct is not None:
@@ -97,7 +120,9 @@ def render_report(ev: Evaluation, patient_id: str | None = None, width: int = 96
         lines.append("")
         lines.append("Plans")
         if ev.best_plan is not None:
-            lines += _wrap("Best plan found: " + _plan_line(ev.best_plan), "  ", width)
+            lines += _wrap("Best plan found: " + _plan_line(ev.best_plan), "  ", width, "    ")
+            for note in ev.best_plan.notes:
+                lines += _wrap(note, "    ", width)
             if ev.better_plan_than_recorded:
                 lines.append("  This is better than the recorded plan.")
         else:
@@ -137,7 +162,10 @@ def render_report(ev: Evaluation, patient_id: str | None = None, width: int = 96
         lines.append("Assumptions and settings")
         for a in ev.assumptions:
             lines += _wrap(a, "  - ", width)
+    if not details:
+        lines.append("")
+        lines.append("(--details adds each criterion's explanation, wording and source)")
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["render_report", "ELIGIBILITY_GROUPS"]
+__all__ = ["render_report", "finding_line", "eligibility_line", "ELIGIBILITY_GROUPS"]

@@ -27,6 +27,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QTextDo
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,39 +41,55 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mdt import anatomy
-from mdt.evaluation import MET, NOT_MET, UNKNOWN, Evaluation, Finding, PlanOption
+from mdt import glossary
+from mdt.evaluation import Evaluation, Finding, PlanOption
 from ui.table_model import RowsTableModel
 
-from . import edits
 from .fields import set_style
 
 Index = QModelIndex | QPersistentModelIndex
 
-STATUS_WORDS = {MET: "✔ met", NOT_MET: "✘ not met", UNKNOWN: "? unknown"}
-UNKNOWN_COLOUR = "#8a6d00"
-# Whether "met" is good news depends on the group: an inclusion criterion met is good,
-# an exclusion criterion met is bad.  Unknown is always amber: it is never a pass.
-_GOOD_WHEN_MET = {"inclusion", "organ_function", "technical", "biological", "resectability"}
-_BAD_WHEN_MET = {"exclusion"}
-GOOD, BAD, NEUTRAL = "#1b5e20", "#b3261e", "#0d47a1"
-VERDICT_COLOURS = {
-    "resectable": "#1b5e20", "convertible": "#0d47a1", "permanently_unresectable": "#b3261e",
-    "indeterminate": UNKNOWN_COLOUR, "eligible": "#1b5e20", "not_eligible": "#b3261e",
-}
-HEADERS = ("Status", "Criterion and why")
-
+UNKNOWN_COLOUR = glossary.EFFECT_COLOURS[glossary.UNKNOWN]
+BAD = glossary.EFFECT_COLOURS[glossary.EXCLUDES]
+HEADERS = ("Finding", "Criterion")
 
 
 def status_colour(finding: Finding) -> str:
-    if finding.status == UNKNOWN:
-        return UNKNOWN_COLOUR
-    met = finding.status == MET
-    if finding.group in _BAD_WHEN_MET:
-        return BAD if met else GOOD
-    if finding.group in _GOOD_WHEN_MET:
-        return GOOD if met else BAD
-    return NEUTRAL if met else "#444444"
+    """The legend colour of a finding's effect (mdt.glossary decides whether "met" is good)."""
+    return glossary.effect_colour(finding.effect or glossary.effect(finding.group, finding.status))
+
+
+def _effect(finding: Finding) -> str:
+    return finding.effect or glossary.effect(finding.group, finding.status)
+
+
+def finding_tooltip(f: Finding) -> str:
+    """The rule text on demand: the full explanation, what is missing, the criterion as its
+    source words it, and the source."""
+    parts = [f"<b>{html.escape(f.label or f.id)}</b>",
+             f"{html.escape(glossary.effect_label(_effect(f)))} — "
+             f"{html.escape(glossary.EFFECT_MEANINGS.get(_effect(f), ''))}",
+             html.escape(f.explanation)]
+    if f.judged_at:
+        parts.append(f"Judged at the enrolment review of {html.escape(f.judged_at)}.")
+    if f.missing_words:
+        parts.append("Missing: " + html.escape(", ".join(f.missing_words)))
+    if f.rule_text:
+        parts.append(f"<i>Criterion:</i> {html.escape(f.rule_text)}")
+    parts.append(f"<i>Source:</i> {html.escape(f.source)}")
+    return "<p>" + "</p><p>".join(parts) + "</p>"
+
+
+def _sentence(text: str) -> str:
+    """First letter up, the rest as written (a code like "U2" keeps its case)."""
+    return text[:1].upper() + text[1:] if text else ""
+
+
+def legend_html() -> str:
+    """The one legend (mdt.glossary), coloured as the marks are."""
+    return " &nbsp; ".join(
+        f"<span style='color:{colour}'><b>{mark} {html.escape(word)}</b></span>"
+        for mark, word, colour, _meaning in glossary.LEGEND)
 
 
 class CriteriaModel(RowsTableModel):
@@ -83,6 +100,14 @@ class CriteriaModel(RowsTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: tuple[Finding, ...] = ()
+        self.details = False
+        """Show each criterion's full explanation, wording and source under its line."""
+
+    def set_details(self, on: bool) -> None:
+        if on != self.details:
+            self.beginResetModel()
+            self.details = on
+            self.endResetModel()
 
     def set_findings(self, findings: tuple[Finding, ...]) -> None:
         findings = tuple(findings)
@@ -106,8 +131,9 @@ class CriteriaModel(RowsTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return STATUS_WORDS.get(f.status, f.status)
-            return f"{f.label or f.id.replace('_', ' ')}\n{f.explanation}"
+                return glossary.effect_label(_effect(f))
+            when = f" (at the enrolment review of {f.judged_at})" if f.judged_at else ""
+            return f"{f.label or f.id}{when} — {f.summary or f.explanation}"
         if role == Qt.ItemDataRole.ForegroundRole and col == 0:
             return QBrush(QColor(status_colour(f)))
         if role == Qt.ItemDataRole.FontRole and col == 0:
@@ -115,10 +141,7 @@ class CriteriaModel(RowsTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"{f.group}: {f.explanation}\nSource: {f.source}"
-            if f.missing:
-                tip += "\nMissing: " + ", ".join(f.missing)
-            return tip
+            return finding_tooltip(f)
         if role == Qt.ItemDataRole.UserRole:
             return f.status
         return None
@@ -132,7 +155,8 @@ class StatusDelegate(QStyledItemDelegate):
         super().initStyleOption(option, index)
         finding = index.model().finding(index.row()) if hasattr(index.model(), "finding") else None
         if finding is not None and finding.group:
-            option.text = f"{option.text}\n{finding.group.replace('_', ' ')}"
+            group = glossary.GROUP_SHORT.get(finding.group, finding.group.replace("_", " "))
+            option.text = f"{option.text}\n{group}"
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         # Two explicit lines (the style's own text layout ran short lines together: "✔ mettechnical").
@@ -153,12 +177,16 @@ class StatusDelegate(QStyledItemDelegate):
         rect = option.rect.adjusted(4, 0, -4, 0)
         top = rect.top() + (rect.height() - fm.lineSpacing() * len(lines)) / 2
         painter.save()
-        painter.setFont(bold)
-        painter.setPen(ink)
+        caption = QFont(opt.font)
+        caption_ink = ink if selected else QColor("#555555")
         for i, line in enumerate(lines):
+            # The mark and word bold in the legend's colour; the group under it a plain caption.
+            painter.setFont(bold if i == 0 else caption)
+            painter.setPen(ink if i == 0 else caption_ink)
+            metrics = fm if i == 0 else QFontMetrics(caption)
             painter.drawText(QRectF(rect.left(), top + i * fm.lineSpacing(), rect.width(), fm.lineSpacing()),
                              int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             fm.elidedText(line, Qt.TextElideMode.ElideRight, rect.width()))
+                             metrics.elidedText(line, Qt.TextElideMode.ElideRight, rect.width()))
         painter.restore()
 
 
@@ -178,7 +206,15 @@ class CriterionDelegate(QStyledItemDelegate):
             doc.setPlainText(str(index.data() or ""))
         else:
             title = html.escape(finding.label or finding.id.replace("_", " "))
-            doc.setHtml(f"<b>{title}</b><br>{html.escape(finding.explanation)}")
+            summary = html.escape(finding.summary or finding.explanation)
+            text = f"<b>{title}</b> — {summary}"
+            if getattr(index.model(), "details", False):
+                # The rule text on demand: the whole explanation and the criterion's wording.
+                text += f"<br><span style='color:#444444'>{html.escape(finding.explanation)}"
+                if finding.rule_text:
+                    text += f"<br><i>Criterion:</i> {html.escape(finding.rule_text)}"
+                text += f"<br><i>Source:</i> {html.escape(finding.source)}</span>"
+            doc.setHtml(text)
         doc.setTextWidth(max(50, option.rect.width()))
         return doc
 
@@ -205,7 +241,8 @@ class CriterionDelegate(QStyledItemDelegate):
             # text that wraps one more line when painted runs over the next row.
             width = view.columnWidth(index.column()) - (1 if view.showGrid() else 0)
         # Laying out rich text is the slow part of a refresh: remember sizes per text and width.
-        key = (str(index.data() or ""), width, option.font.toString())
+        key = (str(index.data() or "") + ("+" if getattr(index.model(), "details", False) else ""),
+               width, option.font.toString())
         size = self._sizes.get(key)
         if size is None:
             opt = QStyleOptionViewItem(option)
@@ -219,12 +256,9 @@ class CriterionDelegate(QStyledItemDelegate):
 
 
 def plan_words(plan: PlanOption) -> str:
-    name = anatomy.RESECTION_LABELS.get(plan.resection or "", None)
-    text = name or "remnant " + ", ".join(plan.remnant)
-    if plan.local_treatment:
-        text += " + " + ", ".join(f"{method} {lid}" for lid, method in plan.local_treatment)
+    text = glossary.plan_words(plan.resection, plan.remnant, plan.local_treatment)
     if plan.flr_pct is not None:
-        text += f" (sFLR {plan.flr_pct:.1f} %)"
+        text += f" (remnant {plan.flr_pct:.1f} %)"
     return text
 
 
@@ -243,15 +277,55 @@ class CriteriaPanel(QWidget):
         self.protocol.setWordWrap(True)
         lay.addWidget(self.protocol)
         self.resectability = QLabel()
+        f = QFont(self.font())
+        f.setPointSize(big)
+        f.setBold(True)
+        self.resectability.setFont(f)
+        self.resectability.setWordWrap(True)
+        self.resectability.setProperty("role", "verdict")
+        self.resectability.setAccessibleName("Resectability verdict")
+        lay.addWidget(self.resectability)
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.setAccessibleName("Why")
+        lay.addWidget(self.reason)
+        # Trial eligibility sits apart from the resectability verdict, in its own box, labelled
+        # with the enrolment review it was judged at.
+        self.eligibility_box = QFrame()
+        self.eligibility_box.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(self.eligibility_box)
+        box.setContentsMargins(6, 4, 6, 4)
+        self.eligibility_title = QLabel("Trial eligibility")
+        self.eligibility_title.setProperty("role", "hint")
+        self.eligibility_title.setWordWrap(True)
+        box.addWidget(self.eligibility_title)
         self.eligibility = QLabel()
-        for label in (self.resectability, self.eligibility):
-            f = QFont(self.font())
-            f.setPointSize(big)
-            f.setBold(True)
-            label.setFont(f)
-            label.setWordWrap(True)
-            label.setProperty("role", "verdict")
-            lay.addWidget(label)
+        ef = QFont(self.font())
+        ef.setPointSize(max(14, big - 6))
+        ef.setBold(True)
+        self.eligibility.setFont(ef)
+        self.eligibility.setWordWrap(True)
+        self.eligibility.setAccessibleName("Trial eligibility")
+        box.addWidget(self.eligibility)
+        self.eligibility_reason = QLabel()
+        self.eligibility_reason.setWordWrap(True)
+        box.addWidget(self.eligibility_reason)
+        lay.addWidget(self.eligibility_box)
+        legend_row = QHBoxLayout()
+        self.legend = QLabel(legend_html())
+        self.legend.setWordWrap(True)
+        self.legend.setAccessibleName("Legend")
+        legend_row.addWidget(self.legend, 1)
+        self.details = QToolButton()
+        self.details.setText("Sho&w details")
+        self.details.setCheckable(True)
+        self.details.setToolTip("Show under each criterion its full explanation, its wording in "
+                                "the source and the source (also in each row's tooltip)")
+        self.details.toggled.connect(self._toggle_details)
+        if presentation:
+            self.details.hide()
+        legend_row.addWidget(self.details)
+        lay.addLayout(legend_row)
         self.model = CriteriaModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -323,11 +397,20 @@ class CriteriaPanel(QWidget):
         self.set_evaluation(None)
 
     def _fit_status_column(self) -> None:
-        """Wide enough for the longest group word under the status ("unresectability"), in the
-        font the table really has (known once the panel sits in the window)."""
+        """Wide enough for the widest mark and word shown and the group captions, in the fonts
+        the table really has (known once the panel sits in the window)."""
         bold = QFont(self.table.font())
         bold.setBold(True)
-        width = max(125, QFontMetrics(bold).horizontalAdvance("unresectability") + 18)
+        # The marks and words present (the column stays narrow unless "● unresectable now" is
+        # shown: the criterion text needs the width more), and at least "? unknown".
+        shown = {glossary.UNKNOWN, glossary.EXCLUDES} | {
+            _effect(f) for f in (self.model.finding(r) for r in range(self.model.rowCount()))
+            if f is not None}
+        widest = max([QFontMetrics(bold).horizontalAdvance(glossary.effect_label(e))
+                      for e in shown]
+                     + [QFontMetrics(bold).horizontalAdvance(g)  # bold: a safe margin
+                        for g in glossary.GROUP_SHORT.values()])
+        width = max(125, widest + 18)
         if self.table.columnWidth(0) != width:
             self.table.setColumnWidth(0, width)
             # The stretched text column changes width after this returns: re-measure the wrapped
@@ -344,15 +427,21 @@ class CriteriaPanel(QWidget):
     def show_error(self, message: str) -> None:
         """The engine could not evaluate: say so (an error is never shown as a verdict)."""
         self._evaluation = None
-        self.resectability.setText("Resectability: not evaluated")
+        self.resectability.setText(f"{glossary.MARKS[glossary.UNKNOWN]} Resectability: not evaluated")
         set_style(self.resectability, f"color: {UNKNOWN_COLOUR};")
+        self.reason.setText("")
         self.eligibility.setText(message)
         set_style(self.eligibility, f"color: {BAD}; font-size: 12pt;")
+        self.eligibility_reason.setText("")
         self.model.set_findings(())
         for w in (self.remnant, self.recist, self.better, self.notes, self.warnings):
             w.setText("")
         self.notes_toggle.setVisible(False)
         self.adopt.setEnabled(False)
+
+    def _toggle_details(self, on: bool) -> None:
+        self.model.set_details(on)
+        self.table.resizeRowsToContents()
 
     def _toggle_notes(self, on: bool) -> None:
         self.notes.setVisible(on)
@@ -366,7 +455,10 @@ class CriteriaPanel(QWidget):
         if ev is None:
             self.protocol.setText("No review selected")
             self.resectability.setText("")
+            self.reason.setText("")
             self.eligibility.setText("")
+            self.eligibility_reason.setText("")
+            self.eligibility_box.setVisible(False)
             self.model.set_findings(())
             for w in (self.remnant, self.recist, self.better, self.notes, self.warnings):
                 w.setText("")
@@ -374,24 +466,47 @@ class CriteriaPanel(QWidget):
             self.adopt.setEnabled(False)
             return
         self.protocol.setText(f"<b>{ev.protocol_id}</b> v{ev.protocol_version} — {ev.protocol_title}")
-        self.resectability.setText(f"Resectability: {edits.label(ev.resectability).upper()}")
-        set_style(self.resectability, f"color: {VERDICT_COLOURS.get(ev.resectability, '#111')};")
+        self.resectability.setText(f"Resectability: {glossary.verdict_text(ev.resectability)}")
+        set_style(self.resectability, f"color: {glossary.verdict_colour(ev.resectability)};")
+        self.reason.setText(_sentence(ev.resectability_reason))
+        self.eligibility_box.setVisible(True)
         if ev.eligibility is None:
-            self.eligibility.setText("Eligibility: no eligibility block in this protocol")
+            self.eligibility_title.setText("Trial eligibility")
+            self.eligibility.setText("No eligibility block in this protocol")
             set_style(self.eligibility, "color: #444444;")
+            self.eligibility_reason.setText("")
         else:
-            self.eligibility.setText(f"Eligibility: {edits.label(ev.eligibility).upper()}")
-            set_style(self.eligibility, f"color: {VERDICT_COLOURS.get(ev.eligibility, '#111')};")
+            if ev.eligibility_judged_here:
+                self.eligibility_title.setText("Trial eligibility — judged at this review")
+            else:
+                then = (ev.eligibility_resectability or "").replace("_", " ")
+                self.eligibility_title.setText(
+                    f"Trial eligibility — judged at the enrolment review of "
+                    f"{ev.eligibility_review_date}" + (f" ({then} then)" if then else ""))
+            self.eligibility.setText(glossary.eligibility_text(ev.eligibility))
+            set_style(self.eligibility, f"color: {glossary.eligibility_colour(ev.eligibility)};")
+            self.eligibility_reason.setText(_sentence(ev.eligibility_reason)
+                                            if ev.eligibility != "eligible" else "")
         self.model.set_findings(ev.criteria)
+        self._fit_status_column()
         self.remnant.setText(self._remnant_text(ev))
         self.recist.setText(self._recist_text(ev))
+        notes = ("<br>" + "<br>".join(html.escape(n) for n in ev.best_plan.notes)
+                 if ev.best_plan is not None and ev.best_plan.notes else "")
         if ev.best_plan is not None and ev.better_plan_than_recorded:
-            self.better.setText(f"<b>Better plan found:</b> {plan_words(ev.best_plan)}")
+            self.better.setText(f"<b>Better plan found:</b> {html.escape(plan_words(ev.best_plan))}"
+                                + notes)
             self.adopt.setEnabled(True)
         elif ev.best_plan is not None and ev.best_plan.feasible:
-            self.better.setText(f"Best plan found: {plan_words(ev.best_plan)}")
+            self.better.setText(f"Best plan found: {html.escape(plan_words(ev.best_plan))}" + notes)
             # With no plan recorded yet, the feasible plan found is the natural first plan.
             self.adopt.setEnabled(plan_recorded is False)
+        elif ev.resectability_reason == "no lesions recorded":
+            self.better.setText("No plan suggested: no lesion recorded.")
+            self.adopt.setEnabled(False)
+        elif any("Vessel relations not assessed" in a for a in ev.assumptions):
+            self.better.setText("No plan suggested: vessel relations not assessed.")
+            self.adopt.setEnabled(False)
         else:
             self.better.setText("No feasible plan found." if ev.plans_considered else "")
             self.adopt.setEnabled(False)
@@ -405,18 +520,12 @@ class CriteriaPanel(QWidget):
     def _remnant_text(ev: Evaluation) -> str:
         r = ev.remnant
         if r is None:
-            return "Remnant: no plan and none found."
-        segs = ", ".join(r.segments) if r.segments else "—"
-        if r.flr_pct is None:
-            return f"Remnant {segs}: sFLR unknown (volume missing)."
-        src = {"measured": "measured TLV", "estimated": "estimated TLV (Vauthey)"}.get(r.tlv_source or "", "")
-        if r.adequate is None:
-            verdict = "unknown"
-        else:
-            verdict = "adequate" if r.adequate else "INSUFFICIENT"
-        thr = f" vs {r.threshold_pct:g} %" if r.threshold_pct is not None else " (threshold unknown)"
-        near = ", at threshold" if r.at_threshold else ""
-        return f"Remnant {segs}: sFLR {r.flr_pct:.1f} %{thr} — {verdict}{near} ({src})."
+            return ("Remnant: no plan suggested (no lesion recorded)."
+                    if ev.resectability_reason == "no lesions recorded"
+                    else "Remnant: no plan recorded and none found.")
+        if not r.segments:
+            return f"Remnant: {r.summary}."
+        return f"Remnant {glossary.units_range(r.segments)}: {r.summary}."
 
     @staticmethod
     def _recist_text(ev: Evaluation) -> str:

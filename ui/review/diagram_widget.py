@@ -111,7 +111,7 @@ class LiverDiagramWidget(QWidget):
                 self._positions = diagram.lesion_positions(shown, self._geo)
                 self._positions_key = key
             involved: dict[str, str] = {}
-            for v in review.vessels:
+            for v in review.vessels or ():
                 involved.setdefault(v.structure, v.relation)
             self._involved = involved
         self.update()

@@ -88,7 +88,7 @@ from .edits import Edit, EditFn
 from .fields import set_style
 from .lesion_table import COL_SEGMENTS, LesionTableModel, LesionTableView
 from .remnant_panel import RemnantPanel
-from .vessel_grid import VesselGridModel, VesselGridView
+from .vessel_grid import VesselGridModel, VesselGridView, VesselStatus
 from .vote_panel import VotePanel
 
 LESION_MODE, REMNANT_MODE = "lesion", "remnant"
@@ -206,6 +206,8 @@ class ReviewEditor(QWidget):
                               "i(nvasion) t(hrombus), Delete clears, Enter opens the list")
         vessels_hint.setWordWrap(True)
         lt.addWidget(vessels_hint)
+        self.vessel_status = VesselStatus(self.request)
+        lt.addWidget(self.vessel_status)
         lt.addWidget(self.vessel_view, 5)
         self.remnant_panel = RemnantPanel(self.request)
         self.clinical_panel = ClinicalPanel(self.request)
@@ -399,9 +401,9 @@ class ReviewEditor(QWidget):
         if case is None:
             return None
         try:
-            from mdt.protocols import default_protocol_id, get_protocol
+            from mdt.protocols import protocol_for
 
-            return get_protocol(case.protocol.id or default_protocol_id())
+            return protocol_for(case)
         except MdtError:
             return None
 
@@ -676,6 +678,7 @@ class ReviewEditor(QWidget):
         col = self.lesion_view.currentIndex().column()
         self.lesion_model.set_review(review)
         self.vessel_model.set_review(review)
+        self.vessel_status.set_review(review)
         if review is not None and selected is not None and review.lesion(selected) is not None:
             if self.lesion_view.current_lesion_id() != selected:
                 self.lesion_view.select_lesion(selected, col if col >= 0 else COL_SEGMENTS)
@@ -878,6 +881,10 @@ class ReviewEditor(QWidget):
     # ------------------------------------------------------------------ vessels, remnant, values
     def set_vessel(self, lesion_id: str | None, structure: str, relation: str | None) -> bool:
         return self.request(partial(edits.set_vessel, lesion_id=lesion_id, structure=structure, relation=relation))
+
+    def mark_no_vascular_contact(self) -> bool:
+        """The explicit "no vascular contact" action (a new review's vessels are not assessed)."""
+        return self.request(edits.mark_no_vascular_contact)
 
     def choose_resection(self, name: str | None) -> bool:
         return self.request(partial(edits.choose_resection, name=name))

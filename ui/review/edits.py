@@ -44,6 +44,7 @@ from mdt.case import (
     Measurement,
     Number,
     Panel,
+    PortalVeinEmbolisation,
     RemnantPlan,
     Review,
     Uln,
@@ -251,7 +252,8 @@ def remove_lesion(review: Review, lesion_id: str) -> Edit:
     """Remove a lesion with its vessel contacts and local treatment (they describe it)."""
     _lesion_index(review, lesion_id)
     lesions = tuple(les for les in review.lesions if les.id != lesion_id)
-    vessels = tuple(v for v in review.vessels if v.lesion != lesion_id)
+    vessels = None if review.vessels is None else tuple(
+        v for v in review.vessels if v.lesion != lesion_id)
     remnant = review.remnant
     if remnant is not None:
         remnant = replace(remnant, local_treatment=tuple(
@@ -278,7 +280,8 @@ def rename_lesion(review: Review, lesion_id: str, new_id: str) -> Edit:
     if review.lesion(new_id) is not None:
         raise problem(path, f"{new_id} is already used by another lesion in this review")
     out = _replace_lesion(review, idx, replace(review.lesions[idx], id=new_id))
-    vessels = tuple(replace(v, lesion=new_id) if v.lesion == lesion_id else v for v in out.vessels)
+    vessels = None if out.vessels is None else tuple(
+        replace(v, lesion=new_id) if v.lesion == lesion_id else v for v in out.vessels)
     remnant = out.remnant
     if remnant is not None:
         remnant = replace(remnant, local_treatment=tuple(
@@ -384,7 +387,7 @@ def set_imaging(review: Review, modality: str | None = None, on: date | None = N
 # --------------------------------------------------------------------------- vessels
 
 def vessel_relation(review: Review, lesion_id: str | None, structure: str) -> str | None:
-    for v in review.vessels:
+    for v in review.vessels or ():
         if v.lesion == lesion_id and v.structure == structure:
             return v.relation
     return None
@@ -399,7 +402,8 @@ def set_vessel(review: Review, lesion_id: str | None, structure: str, relation: 
     old = vessel_relation(review, lesion_id, structure)
     kept: list[VesselContact] = []
     placed = False
-    for v in review.vessels:
+    # Recording a relation assesses the vessels: a review that was "not assessed" now is.
+    for v in review.vessels or ():
         if v.lesion == lesion_id and v.structure == structure:
             if relation is not None and not placed:
                 kept.append(replace(v, relation=relation))
@@ -411,6 +415,32 @@ def set_vessel(review: Review, lesion_id: str | None, structure: str, relation: 
     who = lesion_id or "unattributed"
     return Edit(replace(review, vessels=tuple(kept)),
                 f"{who} {structure} {old or 'none'} → {relation or 'none'}")
+
+
+def mark_no_vascular_contact(review: Review) -> Edit:
+    """The explicit "no vascular contact" action: vessels assessed, no relation with any lesion
+    (docs/clinical/conventions.md#missing-is-unknown: never the default of a new review)."""
+    if review.vessels:
+        raise problem("vessels", f"{len(review.vessels)} vessel relation(s) are recorded: clear "
+                                 "them first to record that no lesion touches a vessel")
+    before = "not assessed" if review.vessels is None else "no vascular contact"
+    return Edit(replace(review, vessels=()), f"vessels {before} → no vascular contact")
+
+
+def mark_vessels_not_assessed(review: Review) -> Edit:
+    """Back to "vessel relations not assessed" (every vessel criterion becomes unknown)."""
+    if review.vessels:
+        raise problem("vessels", f"{len(review.vessels)} vessel relation(s) are recorded: clear "
+                                 "them first to mark the vessels as not assessed")
+    before = "not assessed" if review.vessels is None else "no vascular contact"
+    return Edit(replace(review, vessels=None), f"vessels {before} → not assessed")
+
+
+def vessels_state(review: Review) -> str:
+    """``not_assessed``, ``no_contact`` or ``contacts`` (what the vessel grid says above itself)."""
+    if review.vessels is None:
+        return "not_assessed"
+    return "contacts" if review.vessels else "no_contact"
 
 
 # --------------------------------------------------------------------------- remnant
@@ -441,10 +471,41 @@ def lesions_in_remnant(review: Review, units: frozenset[str] | None = None) -> t
 
 
 def _prune_local(review: Review, plan: RemnantPlan) -> RemnantPlan:
-    """Local treatment only makes sense for lesions still in the remnant."""
+    """Local treatment only makes sense for lesions still in the remnant; a measured volume
+    keeps the segments it was measured for (a new plan never inherits it silently)."""
     probe = replace(review, remnant=plan)
     inside = {les.id for les in lesions_in_remnant(probe)}
-    return replace(plan, local_treatment=tuple(lt for lt in plan.local_treatment if lt.lesion in inside))
+    plan = replace(plan, local_treatment=tuple(lt for lt in plan.local_treatment if lt.lesion in inside))
+    return _pin_volume(review, plan)
+
+
+def _has_volume(plan: RemnantPlan | None) -> bool:
+    return plan is not None and (plan.flr_ml is not None or (plan.pve is not None and (
+        plan.pve.flr_before_ml is not None or plan.pve.flr_after_ml is not None)))
+
+
+def _pin_volume(review: Review, plan: RemnantPlan) -> RemnantPlan:
+    """A volume recorded without its segments belonged to the plan it was recorded beside: when
+    the plan changes, write those segments down so the volume shows as stale, never as the new
+    plan's (docs/clinical/conventions.md#volume-is-part-of-adequate)."""
+    old = review.remnant
+    if _has_volume(plan) and plan.flr_segments is None and old is not None:
+        units = remnant_units(review)
+        if units and units != remnant_units(replace(review, remnant=plan)):
+            plan = replace(plan, flr_segments=anatomy.sort_units(units))
+    return plan
+
+
+def volume_segments(review: Review) -> frozenset[str] | None:
+    """The segments the recorded remnant volume was measured for (None: no volume, or one
+    recorded without its segments and no plan)."""
+    plan = review.remnant
+    if not _has_volume(plan):
+        return None
+    assert plan is not None
+    if plan.flr_segments:
+        return anatomy.expand(plan.flr_segments)
+    return remnant_units(review)
 
 
 def _plan_words(plan: RemnantPlan | None) -> str:
@@ -508,11 +569,49 @@ def set_remnant_value(review: Review, name: str, value: Number | None) -> Edit:
         spec.check(value)
     old = _remnant(review)
     plan = replace(old, **{name: value})
+    if name == "flr_ml":
+        # A measured remnant volume belongs to the segments of the plan it was measured for.
+        units = remnant_units(review)
+        plan = replace(plan, flr_segments=anatomy.sort_units(units) if value is not None and units
+                       else plan.flr_segments if _has_volume(plan) else None)
     if plan.flr_ml is not None and plan.tlv_ml is not None and plan.flr_ml > plan.tlv_ml:
         raise problem(spec.path, f"remnant volume {fmt_num(plan.flr_ml)} mL cannot exceed the total "
                                  f"liver volume {fmt_num(plan.tlv_ml)} mL")
     return Edit(replace(review, remnant=plan),
                 f"{spec.label} {fmt_value(getattr(old, name))} → {fmt_value(value)} mL")
+
+
+def set_pve(review: Review, flr_after_ml: Number | None = None, on: date | None = None) -> Edit:
+    """Portal vein embolisation: the post-embolisation remnant volume (measured for the current
+    plan's remnant) and the date of the embolisation.  Both empty removes the record."""
+    if flr_after_ml is not None:
+        parse_number(fmt_num(flr_after_ml), "remnant.pve.flr_after_ml", minimum=0,
+                     maximum=REMNANT_FIELDS["flr_ml"].maximum, strict_min=True, unit="mL")
+    if on is not None and on > review.date:
+        raise problem("remnant.pve.date", f"must not be after the review date {review.date}")
+    old = _remnant(review)
+    before = old.pve
+    if flr_after_ml is None and on is None:
+        pve = None if before is None or (before.flr_before_ml is None) else replace(
+            before, flr_after_ml=None, date=None)
+    else:
+        base = before or PortalVeinEmbolisation()
+        pve = replace(base, flr_after_ml=flr_after_ml, date=on)
+    plan = replace(old, pve=pve)
+    units = remnant_units(review)
+    if flr_after_ml is not None and units:
+        plan = replace(plan, flr_segments=anatomy.sort_units(units))
+    elif not _has_volume(plan):
+        plan = replace(plan, flr_segments=None)
+
+    def words(p: PortalVeinEmbolisation | None) -> str:
+        if p is None or (p.flr_after_ml is None and p.date is None):
+            return "none"
+        return " ".join(x for x in (p.date and p.date.isoformat(),
+                                    p.flr_after_ml is not None and f"{fmt_num(p.flr_after_ml)} mL"
+                                    or "") if x)
+
+    return Edit(replace(review, remnant=plan), f"portal vein embolisation {words(before)} → {words(pve)}")
 
 
 def set_liver_condition(review: Review, condition: str | None) -> Edit:

@@ -1,11 +1,12 @@
-"""Remnant panel: the resection plan, local treatment, volumes and the live standardised remnant.
+"""Remnant panel: the resection plan, local treatment, volumes and the remnant's adequacy.
 
 Pick a named resection (Brisbane 2000) or tick the segments that stay (also by
 clicking the diagram in remnant mode); each lesion left in the remnant gets
-wedge, ablation or "untreated"; measured volumes and the liver condition set
-the standardised future liver remnant and its threshold, which update on every
-edit.  With no measured total volume the Vauthey estimate from body surface
-area is used, and the panel says so.
+wedge, ablation or "untreated".  A measured remnant volume remembers the segments
+it was measured for: when the plan changes it shows "stale — measured for I–IVb"
+and is not used until measured again.  The share, its threshold and the adequacy
+are the engine's (``Evaluation.remnant``, from :mod:`mdt.protocols.volume`): the
+panel computes nothing itself, so it can never disagree with the verdict.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from mdt import anatomy
-from mdt import remnant as rem
 from mdt.case import LIVER_CONDITIONS, LOCAL_METHODS, Review
 from mdt.evaluation import Evaluation
-from mdt.exact import exact, to_float
+from mdt.glossary import EFFECT_COLOURS, MARKS, units_range
+from mdt.glossary import EXCLUDES as EXCLUDES_EFFECT
+from mdt.glossary import OK as OK_EFFECT
+from mdt.glossary import UNKNOWN as UNKNOWN_EFFECT
 
 from . import edits
 from .edits import EditFn
@@ -38,14 +41,16 @@ from .fields import ChoiceField, NumberField, set_style
 
 Request = Callable[[EditFn], bool]
 CUSTOM = "__custom__"
+UNKNOWN_COLOUR = EFFECT_COLOURS[UNKNOWN_EFFECT]
 CONDITION_LABELS = {
-    "normal": "normal liver (20 %)",
-    "chemotherapy": "after chemotherapy > 12 weeks (30 %)",
-    "steatosis": "steatosis (30 %)",
-    "fibrosis": "fibrosis (40 %)",
-    "cirrhosis": "cirrhosis (40 %)",
+    "normal": "normal liver",
+    "chemotherapy": "after chemotherapy",
+    "steatosis": "steatosis",
+    "fibrosis": "fibrosis",
+    "cirrhosis": "cirrhosis",
     "unknown": "unknown",
 }
+"""Condition names only: the threshold each leads to is the engine's, shown below."""
 
 
 class RemnantPanel(QWidget):
@@ -57,6 +62,8 @@ class RemnantPanel(QWidget):
 
         plan_box = QGroupBox("Plan")
         plan = QFormLayout(plan_box)
+        # In a narrow column the labels go above their fields rather than clip them.
+        plan.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.resection = QComboBox()
         self.resection.setAccessibleName("Named resection")
         self.resection.addItem("— no plan recorded —", None)
@@ -94,15 +101,26 @@ class RemnantPanel(QWidget):
 
         vol_box = QGroupBox("Volumes and liver")
         vol = QFormLayout(vol_box)
+        vol.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.flr = NumberField("mL", partial(self._number, "flr_ml"), placeholder="measured")
+        self.flr_note = QLabel()
+        self.flr_note.setWordWrap(True)
+        self.flr_note.setAccessibleName("Segments the remnant volume was measured for")
         self.tlv = NumberField("mL", partial(self._number, "tlv_ml"), placeholder="estimated if empty")
         self.condition = ChoiceField(LIVER_CONDITIONS, self._condition, labels=CONDITION_LABELS)
+        self.pve_flr = NumberField("mL", self._pve_volume, placeholder="after PVE")
+        self.pve_date = NumberField("", self._pve_date, placeholder="yyyy-mm-dd")
+        self.pve_date.edit.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.pve_date.edit.setMaximumWidth(140)
         vol.addRow("Future remn&ant volume (FLR):", self.flr)
+        vol.addRow(self.flr_note)  # the whole width: "stale — 390 mL measured for I–III, IVb; …"
         vol.addRow("&Total liver volume (TLV):", self.tlv)
         vol.addRow("Liver &condition:", self.condition)
+        vol.addRow("FLR after portal vein embolisation (PVE):", self.pve_flr)
+        vol.addRow("PVE date:", self.pve_date)
         outer.addWidget(vol_box)
 
-        res_box = QGroupBox("Standardised future liver remnant")
+        res_box = QGroupBox("Remnant volume against its threshold")
         res = QVBoxLayout(res_box)
         self.sflr = QLabel()
         f = QFont(self.font())
@@ -112,7 +130,10 @@ class RemnantPanel(QWidget):
         self.sflr.setWordWrap(True)
         self.tlv_note = QLabel()
         self.tlv_note.setWordWrap(True)
+        self.threshold_note = QLabel()
+        self.threshold_note.setWordWrap(True)
         res.addWidget(self.sflr)
+        res.addWidget(self.threshold_note)
         res.addWidget(self.tlv_note)
         outer.addWidget(res_box)
         outer.addStretch(1)
@@ -144,6 +165,34 @@ class RemnantPanel(QWidget):
     def _condition(self, value: str | None) -> bool:
         return self._request(partial(edits.set_liver_condition, condition=value))
 
+    def _pve_volume(self, text: str) -> bool:
+        from mdt.errors import ValidationError
+
+        try:
+            value = edits.REMNANT_FIELDS["flr_ml"].parse(text)
+        except ValidationError as exc:
+            return self._request(partial(_raise, exc))
+        pve = self._review.remnant.pve if self._review is not None and self._review.remnant else None
+        return self._request(partial(edits.set_pve, flr_after_ml=value, on=pve.date if pve else None))
+
+    def _pve_date(self, text: str) -> bool:
+        from datetime import date
+
+        from mdt.errors import FieldProblem, ValidationError
+
+        text = text.strip()
+        on = None
+        if text:
+            try:
+                on = date.fromisoformat(text)
+            except ValueError:
+                exc = ValidationError([FieldProblem("remnant.pve.date",
+                                                    f"{text!r} is not a date (yyyy-mm-dd)")])
+                return self._request(partial(_raise, exc))
+        pve = self._review.remnant.pve if self._review is not None and self._review.remnant else None
+        return self._request(partial(edits.set_pve, flr_after_ml=pve.flr_after_ml if pve else None,
+                                     on=on))
+
     def _local(self, lesion_id: str, combo: QComboBox, _index: int) -> None:
         method = combo.currentData()
         if not self._request(partial(edits.set_local_treatment, lesion_id=lesion_id, method=method)):
@@ -168,22 +217,54 @@ class RemnantPanel(QWidget):
         for unit, box in self.keep_boxes.items():
             box.setChecked(bool(units) and unit in units)
         self._show_local(review)
-        self.flr.set_value(plan.flr_ml if plan else None)
+        measured = edits.volume_segments(review)
+        stale = plan is not None and plan.flr_ml is not None and measured is not None \
+            and measured != units
+        # The field holds the volume of THIS plan: empty while the one on record is stale (the
+        # note beside it shows that one), so typing the new measurement always records it.
+        self.flr.set_value(None if stale else plan.flr_ml if plan else None)
+        self.flr.edit.setPlaceholderText("measure for this plan" if stale else "measured")
         self.tlv.set_value(plan.tlv_ml if plan else None)
         self.condition.set_value(plan.liver_condition if plan else None)
+        pve = plan.pve if plan else None
+        self.pve_flr.set_value(pve.flr_after_ml if pve else None)
+        self.pve_date.set_saved_text(pve.date.isoformat() if pve and pve.date else "")
+        self._show_measured_for(review, units)
         if evaluated:
             self._show_summary(review, evaluation)
+
+    def _show_measured_for(self, review: Review, units: frozenset[str] | None) -> None:
+        """Which segments the recorded volume belongs to; "stale" when the plan keeps others."""
+        measured = edits.volume_segments(review)
+        if measured is None:
+            plan = review.remnant
+            has = plan is not None and plan.flr_ml is not None
+            self.flr_note.setText("recorded without a plan: it cannot be used" if has else "")
+            set_style(self.flr_note, f"color: {UNKNOWN_COLOUR};" if has else "")
+            return
+        if units and measured == units:
+            self.flr_note.setText(f"measured for {units_range(measured)} (this plan)")
+            set_style(self.flr_note, "color: #444444;")
+        else:
+            now = units_range(units) if units else "no plan"
+            plan = review.remnant
+            vol = f"{edits.fmt_num(plan.flr_ml)} mL " if plan is not None and plan.flr_ml else ""
+            self.flr_note.setText(f"stale — {vol}measured for {units_range(measured)}; this plan "
+                                  f"keeps {now}: not used until measured again")
+            set_style(self.flr_note, f"color: {UNKNOWN_COLOUR}; font-weight: bold;")
 
     def _show_local(self, review: Review) -> None:
         inside = edits.lesions_in_remnant(review)
         ids = [les.id for les in inside]
         if ids != list(self.local_combos):
             for combo in self.local_combos.values():
+                combo.hide()  # gone at once, not only when the deferred delete runs
                 combo.deleteLater()
             while self.local_grid.count():
                 item = self.local_grid.takeAt(0)
                 w = item.widget()
                 if w is not None and w is not self.local_empty:
+                    w.hide()
                     w.deleteLater()
             self.local_combos = {}
             self.local_grid.addWidget(self.local_empty, 0, 0, 1, 2)
@@ -207,41 +288,51 @@ class RemnantPanel(QWidget):
             combo.blockSignals(False)
 
     def _show_summary(self, review: Review, evaluation: Evaluation | None) -> None:
-        plan = review.remnant
-        flr = plan.flr_ml if plan else None
-        total = rem.total_volume(plan.tlv_ml if plan else None, review.height_cm, review.weight_kg)
-        threshold = rem.threshold_pct(plan.liver_condition if plan else None)
+        """The engine's remnant summary, word for word: threshold, share and adequacy come
+        from the evaluation (one function, mdt.protocols.volume), never recomputed here."""
         summary = evaluation.remnant if evaluation is not None else None
-        if total is None:
-            self.tlv_note.setText("Total liver volume: unknown — enter a measured TLV, or height and weight "
-                                  "for the Vauthey estimate.")
-        elif total.source == "measured":
-            self.tlv_note.setText(f"Total liver volume {edits.fmt_num(to_float(total.ml, 0))} mL (measured).")
-        else:
-            bsa = rem.bsa_mosteller(review.height_cm, review.weight_kg)
-            self.tlv_note.setText(
-                f"Total liver volume {edits.fmt_num(to_float(total.ml, 0))} mL, ESTIMATED "
-                f"(Vauthey from BSA {bsa:.2f} m², Mosteller) — no measured volume.")
-        if flr is None or total is None:
-            missing = "FLR volume" if flr is None else "total liver volume"
-            text = f"sFLR: unknown ({missing} missing)"
-            colour = "#8a6d00"
-        else:
-            pct = to_float(exact(flr) * 100 / total.ml, 1)
-            if threshold is None:
-                text = f"sFLR {pct:.1f} % — threshold unknown (liver condition not recorded)"
-                colour = "#8a6d00"
-            else:
-                adequate = summary.adequate if summary is not None and summary.adequate is not None \
-                    else pct >= threshold
-                at = summary.at_threshold if summary is not None else abs(pct - threshold) <= 0.5
-                verdict = "ADEQUATE" if adequate else "INSUFFICIENT"
-                near = " (at threshold)" if at else ""
-                text = f"sFLR {pct:.1f} % vs threshold {threshold:g} %: {verdict}{near}"
-                colour = "#1b5e20" if adequate else "#b3261e"
-        self.sflr.setText(text)
+        if evaluation is None:
+            self.sflr.setText(f"{MARKS[UNKNOWN_EFFECT]} Remnant volume: not evaluated")
+            set_style(self.sflr, f"color: {UNKNOWN_COLOUR};")
+            self.threshold_note.setText("")
+            self.tlv_note.setText("")
+            return
+        if summary is None:
+            self.sflr.setText(f"{MARKS[UNKNOWN_EFFECT]} Remnant volume: no plan"
+                              + (" (no lesion recorded)"
+                                 if evaluation.resectability_reason == "no lesions recorded" else ""))
+            set_style(self.sflr, f"color: {UNKNOWN_COLOUR};")
+            self.threshold_note.setText("")
+            self.tlv_note.setText("")
+            return
+        effect = {"met": OK_EFFECT, "not_met": EXCLUDES_EFFECT}.get(summary.status, UNKNOWN_EFFECT)
+        self.sflr.setText(f"{MARKS[effect]} {summary.summary[:1].upper()}{summary.summary[1:]}")
+        colour = {OK_EFFECT: EFFECT_COLOURS[OK_EFFECT], EXCLUDES_EFFECT: EFFECT_COLOURS[EXCLUDES_EFFECT]
+                  }.get(effect, UNKNOWN_COLOUR)
         set_style(self.sflr, f"color: {colour};")
-        self.sflr.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.sflr.setToolTip(summary.explanation)
+        notes = []
+        if summary.threshold_note:
+            notes.append(f"Threshold: {summary.threshold_note}.")
+        if summary.volume_source == "post_embolisation":
+            notes.append("The post-embolisation remnant volume is used.")
+        if summary.kgr_pct_per_week is not None:
+            notes.append(f"Kinetic growth rate after embolisation {summary.kgr_pct_per_week:g} %/week "
+                         f"({'≥' if summary.kgr_pct_per_week >= 2 else 'below'} 2 %/week).")
+        if summary.volumetry_advised:
+            notes.append("Four segments or fewer stay: volumetry is advised before surgery.")
+        self.threshold_note.setText(" ".join(notes))
+        if summary.tlv_source is None:
+            self.tlv_note.setText("Total liver volume: unknown — enter a measured TLV, or height and "
+                                  "weight for the Vauthey estimate.")
+        elif summary.tlv_source == "measured":
+            self.tlv_note.setText(f"Total liver volume {edits.fmt_num(summary.tlv_ml)} mL (measured): "
+                                  "the share is FLR / TLV, not standardised.")
+        else:
+            self.tlv_note.setText(
+                f"Total liver volume {edits.fmt_num(summary.tlv_ml)} mL, ESTIMATED (Vauthey from "
+                "body surface area, Mosteller) — no measured volume: the share is the "
+                "standardised FLR (sFLR).")
 
 
 def _raise(exc: Exception, _review: Review) -> edits.Edit:

@@ -1,5 +1,9 @@
 """The vessel grid: major structures × lesions, the relation in each cell.
 
+Above it, :class:`VesselStatus` says whether the relations are assessed: a new review
+starts "not assessed" (every vessel criterion unknown), and "no vascular contact" is an
+explicit action, never a default (docs/clinical/conventions.md#missing-is-unknown).
+
 Rows are ``mdt.case.VESSEL_STRUCTURES`` (portal veins, hepatic veins, IVC,
 arteries, bile ducts) named in full; columns are the review's lesions plus a
 last column for contacts not attributed to a lesion.  Structures as rows keep
@@ -19,7 +23,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
+    QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -212,3 +219,47 @@ class VesselGridView(QTableView):
                 self.edit(idx)
                 return
         super().keyPressEvent(event)
+
+
+class VesselStatus(QWidget):
+    """"Vessel relations: NOT ASSESSED" with the explicit "No vascular contact" action, or
+    "No vascular contact recorded" with "Mark not assessed", or the count of relations."""
+
+    def __init__(self, request: Request, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._request = request
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Vessel relations assessed")
+        self.no_contact = QPushButton("&No vascular contact")
+        self.no_contact.setToolTip("Record that the vessels were assessed and no lesion touches "
+                                   "any of them")
+        self.no_contact.clicked.connect(lambda: self._request(edits.mark_no_vascular_contact))
+        self.not_assessed = QPushButton("Mark not assessed")
+        self.not_assessed.setToolTip("The vessels were not assessed: every vessel criterion is "
+                                     "unknown")
+        self.not_assessed.clicked.connect(lambda: self._request(edits.mark_vessels_not_assessed))
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.no_contact)
+        lay.addWidget(self.not_assessed)
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.no_contact.setEnabled(not read_only)
+        self.not_assessed.setEnabled(not read_only)
+
+    def set_review(self, review: Review | None) -> None:
+        state = edits.vessels_state(review) if review is not None else "not_assessed"
+        if state == "not_assessed":
+            self.label.setText("<b style='color:#8a6d00'>? Vessel relations NOT ASSESSED</b> — "
+                               "every vessel criterion is unknown. Record each relation below, "
+                               "or record that there is none.")
+        elif state == "no_contact":
+            self.label.setText("<b>Vessels assessed: no vascular contact.</b>")
+        else:
+            n = len(review.vessels or ()) if review is not None else 0
+            self.label.setText(f"<b>Vessels assessed:</b> {n} relation{'s' if n != 1 else ''} "
+                               "recorded; a structure left blank has no contact.")
+        self.no_contact.setVisible(state == "not_assessed")
+        self.not_assessed.setVisible(state == "no_contact")

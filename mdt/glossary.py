@@ -1,0 +1,305 @@
+"""The words and marks a person reads for an evaluation: verdicts, what each criterion's
+finding means, the one colour-and-symbol legend, criterion groups, field and plan names.
+
+The window (criteria panel, remnant panel, presentation mode), the PDF minutes and the
+terminal report all read from here, so a criterion reads the same everywhere and nobody
+sees a rule id or a JSON path.  The JSON output keeps its machine keys (``met``,
+``not_met``, rule ids, field paths) beside these words.
+
+The legend (one for every screen and page).  Each criterion's finding has an *effect*,
+named by the verdict colour it pushes towards; colour is never alone, every effect has its
+own symbol and word:
+
+====  ================  ==========================================================
+mark  word              meaning
+====  ================  ==========================================================
+✔     OK                nothing here stands against resection or enrolment
+●     unresectable now  counts towards "convertible": unresectable now
+✘     excludes          permanently unresectable, or not eligible for the trial
+?     unknown           data missing: never a pass
+====  ================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from mdt import anatomy
+
+MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
+
+# --------------------------------------------------------------------------- the legend
+
+OK, UNRESECTABLE, EXCLUDES = "ok", "unresectable", "excludes"
+EFFECTS: tuple[str, ...] = (OK, UNRESECTABLE, EXCLUDES, UNKNOWN)
+MARKS: dict[str, str] = {OK: "✔", UNRESECTABLE: "●", EXCLUDES: "✘", UNKNOWN: "?"}
+EFFECT_WORDS: dict[str, str] = {
+    OK: "OK", UNRESECTABLE: "unresectable now", EXCLUDES: "excludes", UNKNOWN: "unknown",
+}
+EFFECT_COLOURS: dict[str, str] = {
+    OK: "#1b5e20",            # green
+    UNRESECTABLE: "#0d47a1",  # blue
+    EXCLUDES: "#b3261e",      # red
+    UNKNOWN: "#8a6d00",       # amber
+}
+EFFECT_MEANINGS: dict[str, str] = {
+    OK: "nothing here stands against resection or enrolment",
+    UNRESECTABLE: "counts towards convertible",
+    EXCLUDES: "permanently unresectable, or not eligible for the trial",
+    UNKNOWN: "data missing: never a pass",
+}
+LEGEND: tuple[tuple[str, str, str, str], ...] = tuple(
+    (MARKS[e], EFFECT_WORDS[e], EFFECT_COLOURS[e], EFFECT_MEANINGS[e]) for e in EFFECTS)
+"""(mark, word, colour, meaning) of every effect, in display order."""
+
+
+def legend_text(separator: str = " · ") -> str:
+    """The legend in one line of plain text."""
+    return separator.join(f"{mark} {word}: {meaning}" for mark, word, _c, meaning in LEGEND)
+
+
+# Whether "met" is good or bad news depends on the criterion's group.  The groups whose
+# statement is an obstacle (an unresectability criterion, an exclusion) push to a verdict when
+# met; the requirements (technical, inclusion, organ function) push when NOT met.
+_WHEN_MET: dict[str, str] = {
+    "unresectability": UNRESECTABLE, "biological": UNRESECTABLE, "exclusion": EXCLUDES,
+    "technical": OK, "inclusion": OK, "organ_function": OK,
+}
+_WHEN_NOT_MET: dict[str, str] = {
+    "unresectability": OK, "biological": OK, "exclusion": OK,
+    "technical": UNRESECTABLE, "inclusion": EXCLUDES, "organ_function": EXCLUDES,
+}
+
+
+def effect(group: str, status: str) -> str:
+    """The effect of a criterion's status in its group (``ok``, ``unresectable``,
+    ``excludes`` or ``unknown``)."""
+    if status == MET:
+        return _WHEN_MET.get(group, OK)
+    if status == NOT_MET:
+        return _WHEN_NOT_MET.get(group, OK)
+    return UNKNOWN
+
+
+def mark(effect_code: str) -> str:
+    return MARKS.get(effect_code, "?")
+
+
+def effect_label(effect_code: str) -> str:
+    """"✔ OK", "● unresectable now", "✘ excludes", "? unknown"."""
+    return f"{MARKS.get(effect_code, '?')} {EFFECT_WORDS.get(effect_code, effect_code)}"
+
+
+def effect_colour(effect_code: str) -> str:
+    return EFFECT_COLOURS.get(effect_code, "#111111")
+
+
+# --------------------------------------------------------------------------- verdicts
+
+VERDICT_EFFECT: dict[str, str] = {
+    "resectable": OK, "convertible": UNRESECTABLE, "permanently_unresectable": EXCLUDES,
+    "indeterminate": UNKNOWN,
+}
+VERDICT_WORDS: dict[str, str] = {
+    "resectable": "RESECTABLE",
+    "convertible": "CONVERTIBLE — unresectable now",
+    "permanently_unresectable": "PERMANENTLY UNRESECTABLE",
+    "indeterminate": "INDETERMINATE",
+}
+ELIGIBILITY_EFFECT: dict[str, str] = {
+    "eligible": OK, "not_eligible": EXCLUDES, "indeterminate": UNKNOWN,
+}
+ELIGIBILITY_WORDS: dict[str, str] = {
+    "eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE", "indeterminate": "UNDECIDED",
+}
+
+
+def verdict_text(resectability: str) -> str:
+    """"✔ RESECTABLE", "● CONVERTIBLE — unresectable now", "? INDETERMINATE"..."""
+    e = VERDICT_EFFECT.get(resectability, UNKNOWN)
+    return f"{MARKS[e]} {VERDICT_WORDS.get(resectability, resectability.upper())}"
+
+
+def verdict_colour(resectability: str) -> str:
+    return EFFECT_COLOURS[VERDICT_EFFECT.get(resectability, UNKNOWN)]
+
+
+def eligibility_text(eligibility: str) -> str:
+    e = ELIGIBILITY_EFFECT.get(eligibility, UNKNOWN)
+    return f"{MARKS[e]} {ELIGIBILITY_WORDS.get(eligibility, eligibility.upper())}"
+
+
+def eligibility_colour(eligibility: str) -> str:
+    return EFFECT_COLOURS[ELIGIBILITY_EFFECT.get(eligibility, UNKNOWN)]
+
+
+# --------------------------------------------------------------------------- criterion groups
+
+GROUP_TITLES: dict[str, str] = {
+    "unresectability": "Unresectability — any one makes the patient unresectable now",
+    "technical": "Technical resectability — all are needed",
+    "biological": "Biological criterion",
+    "exclusion": "Exclusions — none may apply",
+    "inclusion": "Inclusion — all are needed",
+    "organ_function": "Organ function — all are needed",
+}
+GROUP_SHORT: dict[str, str] = {
+    "unresectability": "unresectability", "technical": "technical", "biological": "biological",
+    "exclusion": "exclusion", "inclusion": "inclusion", "organ_function": "organ function",
+}
+"""The group of a criterion, as a plain caption under its bold mark and word."""
+
+
+def group_title(group: str) -> str:
+    return GROUP_TITLES.get(group, group.replace("_", " ").capitalize())
+
+
+# --------------------------------------------------------------------------- names of data
+
+LAB_WORDS: dict[str, tuple[str, str]] = {
+    "anc": ("Neutrophils (ANC)", "×10⁹/L"), "wbc": ("White cells (WBC)", "×10⁹/L"),
+    "hb": ("Haemoglobin", "g/dL"), "plt": ("Platelets", "×10⁹/L"), "ast": ("AST", "U/L"),
+    "alt": ("ALT", "U/L"), "alp": ("ALP", "U/L"), "bilirubin": ("Total bilirubin", "µmol/L"),
+    "creatinine": ("Creatinine", "µmol/L"), "albumin": ("Albumin", "g/L"), "inr": ("INR", ""),
+    "proteinuria": ("Dipstick proteinuria", ""),
+    "proteinuria_g_24h": ("24-hour urine protein", "g/24 h"),
+}
+CLINICAL_WORDS: dict[str, tuple[str, str]] = {
+    "prior_systemic_lines": ("Lines of chemotherapy for metastatic disease", ""),
+    "prior_adjuvant": ("Adjuvant chemotherapy", ""),
+    "prior_systemic_response": ("Outcome of prior systemic treatment", ""),
+    "prior_liver_treatment": ("Earlier resection, ablation or radiation of liver metastases", ""),
+    "neuropathy_grade": ("Peripheral neuropathy grade", ""),
+    "life_expectancy_months": ("Life expectancy", "months"),
+    "lvef_pct": ("LVEF", "%"), "fev1_fvc_pct": ("FEV1/FVC", "%"), "cea": ("CEA", "ng/mL"),
+    "ca19_9": ("CA 19-9", "U/mL"), "ascites": ("Ascites", ""),
+    "encephalopathy": ("Encephalopathy", ""),
+}
+_FIELD_WORDS: dict[str, str] = {
+    "lesions": "the lesions (none recorded)",
+    "vessels": "the vessel relations (not assessed)",
+    "remnant": "the planned resection",
+    "remnant.resection": "the planned resection",
+    "remnant.segments": "the planned resection",
+    "remnant.flr_ml": "the remnant volume measured for this plan",
+    "remnant.flr_segments": "the remnant volume measured for this plan",
+    "remnant.tlv_ml": "the total liver volume",
+    "remnant.liver_condition": "the liver condition",
+    "remnant.pve": "the portal vein embolisation",
+    "remnant.pve.date": "the date of the portal vein embolisation",
+    "remnant.pve.flr_before_ml": "the remnant volume before embolisation",
+    "remnant.pve.flr_after_ml": "the remnant volume after embolisation",
+    "remnant.pve.days_between": "the days between the volumetries",
+    "remnant.local_treatment": "the local treatment of the lesions left in the remnant",
+    "treatment": "the chemotherapy course",
+    "protocol.enrolment_date": "the enrolment date",
+    "height_cm": "height", "weight_kg": "weight", "cycle": "cycles completed",
+    "tumour_burden_pct": "the tumour share of the liver (%)",
+    "extrahepatic_disease": "extrahepatic disease", "ecog": "ECOG performance status",
+    "patient.birth_date": "date of birth", "patient.sex": "sex (F or M)",
+    "treatment.start_date": "the start date of chemotherapy",
+    "labs.uln": "the local upper limits of normal",
+}
+_PATH = re.compile(r"^(?:\[\d+\]\.)?(?:reviews\[(\d+)\]\.?)?(.*)$")
+_LESION = re.compile(r"^lesions\[(\d+)\]\.(\w+)$")
+
+
+def field_words(path: str, lesion_ids: Sequence[str] = ()) -> str:
+    """A field path as a clinician reads it: ``reviews[2].labs.plt`` -> "Platelets",
+    ``reviews[0].lesions[1].diameter_mm`` -> "diameter of L2" (``lesion_ids`` of that
+    review name the lesions), ``reviews[0]`` -> "an earlier review"."""
+    m = _PATH.match(path.strip())
+    rest = m.group(2) if m else path
+    if not rest:
+        return "the review before treatment" if m and m.group(1) == "0" else "an earlier review"
+    if rest in _FIELD_WORDS:
+        return _FIELD_WORDS[rest]
+    lm = _LESION.match(rest)
+    if lm:
+        i, attr = int(lm.group(1)), lm.group(2)
+        who = lesion_ids[i] if i < len(lesion_ids) else f"lesion {i + 1}"
+        what = {"diameter_mm": "diameter", "segments": "segments", "status": "status"}.get(
+            attr, attr.replace("_", " "))
+        return f"{what} of {who}"
+    head, _, leaf = rest.rpartition(".")
+    if head == "labs" and leaf in LAB_WORDS:
+        return LAB_WORDS[leaf][0]
+    if head == "labs.uln" and leaf in LAB_WORDS:
+        return f"upper limit of normal for {LAB_WORDS[leaf][0]}"
+    if head == "clinical" and leaf in CLINICAL_WORDS:
+        return CLINICAL_WORDS[leaf][0]
+    return rest.replace("_", " ").replace(".", " ")
+
+
+# --------------------------------------------------------------------------- segments and plans
+
+def units_range(units: Iterable[str]) -> str:
+    """Segments as a surgeon writes them: runs of three or more in Couinaud order as a range
+    ("I–IVb", "V–VIII"), shorter runs listed ("II, III"); empty -> "none"."""
+    return _units_range(frozenset(units))
+
+
+@lru_cache(maxsize=1024)
+def _units_range(present: frozenset[str]) -> str:
+    if not present:
+        return "none"
+    parts: list[str] = []
+    run: list[str] = []
+    for unit in anatomy.UNITS + ("",):
+        if unit in present:
+            run.append(unit)
+            continue
+        if len(run) >= 3:
+            parts.append(f"{run[0]}–{run[-1]}")
+        elif run:
+            parts.append(anatomy.describe_units(run))
+        run = []
+    return ", ".join(parts)
+
+
+def plan_words(resection: str | None, remnant: Iterable[str],
+               local: Iterable[tuple[str, str]] = ()) -> str:
+    """"Right hepatectomy (remnant I–IV), wedge L2" or "Resection leaving II, III"."""
+    units = frozenset(remnant)
+    name = anatomy.RESECTION_LABELS.get(resection or "")
+    if name is None:
+        name = ("No anatomical resection" if units == frozenset(anatomy.UNITS)
+                else "Resection leaving " + units_range(units))
+        text = name
+    else:
+        text = f"{name} (remnant {units_range(units)})"
+    treated = [f"{method} {lid}" for lid, method in local]
+    return text + (", " + ", ".join(treated) if treated else "")
+
+
+SETTING_NOTE = "Setting"
+
+PLAN_NOTE_NO_LESIONS = "No lesion recorded: no plan is suggested."
+PLAN_NOTE_VESSELS = "Vessel relations not assessed: no plan is suggested until they are."
+PLAN_NOTE_RECORDED = "The recorded plan governs the verdict; better plans are reported."
+PLAN_NOTE_SEARCH = "No plan recorded: the best plan found governs the verdict."
+PLAN_NOTES: frozenset[str] = frozenset((PLAN_NOTE_NO_LESIONS, PLAN_NOTE_VESSELS,
+                                        PLAN_NOTE_RECORDED, PLAN_NOTE_SEARCH))
+"""The notes an evaluation adds about its review's plan; every other note of its assumptions
+belongs to the protocol (its assumptions and settings: the same for every patient on it)."""
+
+
+def review_notes(assumptions: Iterable[str]) -> tuple[str, ...]:
+    """The notes about this review's plan, out of an evaluation's assumptions."""
+    return tuple(a for a in assumptions if a in PLAN_NOTES)
+
+
+def protocol_notes(assumptions: Iterable[str]) -> tuple[str, ...]:
+    """The protocol's assumptions and settings, out of an evaluation's assumptions."""
+    return tuple(a for a in assumptions if a not in PLAN_NOTES)
+"""Prefix of the protocol settings listed with every evaluation."""
+
+__all__ = [
+    "CLINICAL_WORDS", "EFFECTS", "EFFECT_COLOURS", "EFFECT_WORDS", "ELIGIBILITY_WORDS",
+    "GROUP_TITLES", "LAB_WORDS", "LEGEND", "MARKS", "VERDICT_WORDS", "effect", "effect_colour",
+    "effect_label", "eligibility_colour", "eligibility_text", "field_words", "group_title",
+    "legend_text", "mark", "plan_words", "protocol_notes", "review_notes", "units_range",
+    "verdict_colour", "verdict_text",
+]
