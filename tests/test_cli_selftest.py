@@ -16,10 +16,12 @@ from tests.pg_fixtures import pg_server_url  # noqa: F401
 pytestmark = pytest.mark.xdist_group("cli_selftest")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def headless_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, subprocess.CompletedProcess[str]]:
     """One ``--self-test`` in an environment without QT_QPA_PLATFORM, DISPLAY or
-    WAYLAND_DISPLAY (a server, CI): the tests below read it (a run costs several seconds)."""
+    WAYLAND_DISPLAY (a server, CI): the tests below read it (a run costs several seconds).
+    Session scope: under xdist other modules' tests can come between these two, which
+    would tear a module-scoped fixture down and run the self-test again."""
     cli = Cli(tmp_path_factory.mktemp("selftest") / "data")
     env = {k: v for k, v in cli_env(cli.data_dir).items()
            if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
