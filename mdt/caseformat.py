@@ -50,6 +50,7 @@ from mdt.case import (
     Clinical,
     CycleGiven,
     Decision,
+    FollowUp,
     Imaging,
     Labs,
     Lesion,
@@ -1002,6 +1003,26 @@ def review_problems(review: Review, birth_date: date | None = None) -> list[Fiel
     except ValidationError as exc:
         return exc.problems
     return []
+
+
+def follow_up_problems(case: Case) -> list[FieldProblem]:
+    """Every rule the case's follow-up record breaks, in clinical words ([] when valid):
+    the whole case is checked through the format's parser, as an imported file would be."""
+    try:
+        parse_case(case_to_dict(case))
+    except ValidationError as exc:
+        return exc.problems
+    return []
+
+
+def parse_follow_up_alone(obj: object, path: str = "follow_up") -> FollowUp | None:
+    """A stored ``follow_up`` object on its own (storage keeps it apart from the reviews it
+    was checked against when saved); raises ValidationError naming each field."""
+    parser = _Parser()
+    fu = parse_follow_up(parser, obj, path, None, [], None, "", cross_check=False)
+    if obj is None:
+        return None
+    return _finish(parser, fu)
 
 
 def loads_json(text: str | bytes) -> object:
