@@ -55,7 +55,7 @@ def test_first_sign_in_chooses_a_password_then_it_is_asked(qtbot, seeded_db) -> 
 def test_five_wrong_passwords_lock_the_member_out_and_the_dialog_says_for_how_long(
         qtbot, seeded_db) -> None:
     signed_in(seeded_db, "Bo Chen")
-    dialog = SignInDialog(seeded_db)
+    dialog = SignInDialog(Door(seeded_db))
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.choose("Bo Chen")
