@@ -36,6 +36,15 @@ DESCRIPTIONS: dict[str, str] = {
     "amend.roles": "roles that may amend a review of signed minutes (comma-separated)",
 }
 
+LABELS: dict[str, str] = {
+    "signin.mode": "How members sign in",
+    "signin.lock_minutes": "Lock the window after (minutes without input)",
+    "signin.max_failures": "Wrong passwords in a row before a lock-out",
+    "signin.lockout_minutes": "A lock-out lasts (minutes)",
+    "amend.roles": "Roles that may amend signed minutes",
+}
+"""Each setting as the window names it (and as a refusal names it)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:

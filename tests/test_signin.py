@@ -318,3 +318,15 @@ def test_the_very_first_member_bootstraps_an_empty_registry(db_url: str) -> None
         assert signed_in(db, "Second").authenticated
     finally:
         db.close()
+
+
+def test_members_list_on_the_command_line_says_who_is_locked_out(
+        ws: Workstation, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    import main
+
+    _wrong(ws, 5)
+    capsys.readouterr()
+    assert main.main(["--db", ws.db.url, "members", "list"]) == 0
+    lines = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "locked out until" in lines[MEMBER.name]
+    assert "locked out" not in lines[CHAIR.name]

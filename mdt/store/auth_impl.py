@@ -8,6 +8,7 @@ writes its audit event (never the password, nor its hash) in the same transactio
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import logging
 from datetime import datetime, timedelta
@@ -66,12 +67,29 @@ def signin_state(db: Database, name: str) -> SignInState:
         return _state(m, _credential(s, m.id))
 
 
+def member_states(svc: Caller) -> list[SignInState]:
+    """Every member of the registry, active or not, with how they sign in and whether they
+    are locked out: what a chair or coordinator looks after (no secret in it)."""
+    with svc.db.read() as s:
+        require_role(s, svc.actor, EDITORS, "look after members")
+        members = s.scalars(select(MemberModel).order_by(MemberModel.name)).all()
+        creds = {c.member_id: c for c in s.scalars(select(MemberCredentialModel))}
+        out = []
+        for m in members:
+            st = _state(m, creds.get(m.id))
+            until, _run = _locked_out_until(s, m.id)
+            out.append(dataclasses.replace(st, locked_out_until=until))
+        return out
+
+
 def signin_states(db: Database) -> list[SignInState]:
     with db.read() as s:
         members = s.scalars(select(MemberModel).where(MemberModel.active.is_(True))
                             .order_by(MemberModel.name)).all()
         creds = {c.member_id: c for c in s.scalars(select(MemberCredentialModel))}
-        return [_state(m, creds.get(m.id)) for m in members]
+        return [dataclasses.replace(_state(m, creds.get(m.id)),
+                                    locked_out_until=_locked_out_until(s, m.id)[0])
+                for m in members]
 
 
 # --------------------------------------------------------------------------- wrong passwords
@@ -103,12 +121,20 @@ def _failure_run(s: Session, member_id: int) -> tuple[int, datetime | None]:
     return run, last
 
 
-def _refuse_if_locked_out(s: Session, m: MemberModel) -> None:
+def _locked_out_until(s: Session, member_id: int) -> tuple[datetime | None, int]:
+    """When a lock-out ends (None: not locked out), and the wrong passwords behind it."""
     cfg = hospital_settings(s)
-    run, last = _failure_run(s, m.id)
+    run, last = _failure_run(s, member_id)
     if cfg.max_failures <= 0 or run < cfg.max_failures or last is None:
-        return
+        return None, run
     until = last + timedelta(minutes=cfg.lockout_minutes)
+    return (until if until > now() else None), run
+
+
+def _refuse_if_locked_out(s: Session, m: MemberModel) -> None:
+    until, run = _locked_out_until(s, m.id)
+    if until is None:
+        return
     left = until - now()
     if left.total_seconds() > 0:
         minutes = max(1, -(-int(left.total_seconds()) // 60))
