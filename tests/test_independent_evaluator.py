@@ -200,8 +200,10 @@ def volume_status(case: Case, r: Review, units: frozenset[str],
     return "unknown" if len(results) > 1 else ("met" if results.pop() else "not_met")
 
 
-def recorded_plan(r: Review, f: Facts, case: Case) -> tuple[bool, set[str]]:
-    """(feasible, touched Table-1 vessels of the planned remnant) of the recorded plan."""
+def recorded_plan(r: Review, f: Facts, case: Case) -> tuple[bool | None, set[str]]:
+    """(feasible, touched Table-1 vessels of the planned remnant) of the recorded plan; feasible
+    is None when the segments allow it and a volume measured for it cannot be judged (it could
+    be insufficient: missing data is never a pass)."""
     plan = r.remnant
     assert plan is not None
     planned = units_of(plan.segments) if plan.segments else frozenset(UNITS) - REMOVES[plan.resection]
@@ -220,23 +222,26 @@ def recorded_plan(r: Review, f: Facts, case: Case) -> tuple[bool, set[str]]:
                   if units_of(les.segments) & stays)
     ok = (cleared and bool(stays) and count8(stays) >= 2 and connected(stays)
           and connected(planned))
-    if ok and volume_status(case, r, stays, planned) == "not_met":
-        ok = False
+    feasible: bool | None = ok
+    if ok:
+        volume = volume_status(case, r, stays, planned)
+        feasible = False if volume == "not_met" else None if volume == "unknown" else True
     all_touched = {s for les in f.present for s in f.contacts[les.id]}
-    return ok, all_touched & remnant_table1_vessels(planned)
+    return feasible, all_touched & remnant_table1_vessels(planned)
 
 
-def search(r: Review, f: Facts, case: Case, bilobar: bool) -> tuple[bool, bool]:
-    """(a feasible remnant exists, the best one keeps a touched Table-1 vessel)."""
+def search(r: Review, f: Facts, case: Case, bilobar: bool) -> tuple[bool | None, bool]:
+    """(a feasible remnant exists, the best one keeps a touched Table-1 vessel); None when the
+    only remnants that work lie within one whose measured volume cannot be judged."""
     all_touched = {s for les in f.present for s in f.contacts[les.id]}
     large = [les for les in f.present if les.diameter_mm is not None and ex(les.diameter_mm) > 30]
     exclude: frozenset[str] | None = None
     plan = r.remnant
     if plan is not None and plan.flr_segments and (plan.flr_ml is not None or plan.pve is not None):
         m = units_of(plan.flr_segments)
-        if volume_status(case, r, m, None) == "not_met":
-            exclude = m
-    ok, free, e2bad = [], set(), set()
+        if volume_status(case, r, m, None) in ("not_met", "unknown"):
+            exclude = m  # insufficient, or could be: not offered
+    ok, free, e2bad, set_aside = [], set(), set(), False
     for c in CANDIDATES:
         inside = [les for les in f.present if units_of(les.segments) & c]
         if any(f.contacts[les.id] for les in inside):
@@ -246,6 +251,7 @@ def search(r: Review, f: Facts, case: Case, bilobar: bool) -> tuple[bool, bool]:
         if not all(viable(u, lost, c) for u in c):
             continue
         if exclude is not None and c <= exclude:
+            set_aside = set_aside or volume_status(case, r, exclude, None) == "unknown"
             continue
         ok.append(c)
         if not all_touched & remnant_table1_vessels(c):
@@ -253,7 +259,7 @@ def search(r: Review, f: Facts, case: Case, bilobar: bool) -> tuple[bool, bool]:
         if bilobar and len(large) >= 4 and sum(1 for les in large if units_of(les.segments) & c) >= 4:
             e2bad.add(c)
     if not ok:
-        return False, False
+        return (None if set_aside else False), False
     pools = ([c for c in ok if c in free and c not in e2bad], [c for c in ok if c not in e2bad],
              [c for c in ok if c in free], ok)
     chosen = next(i for i, p in enumerate(pools) if p)
@@ -313,11 +319,11 @@ def resectability(case: Case, i: int) -> tuple[set[str], dict[str, str | None]]:
     # U1 and U2
     if has_plan:
         feasible, kept = recorded_plan(r, f, case)
-        u1: str | None = "no" if feasible else "yes"
+        u1: str | None = None if feasible is None else "no" if feasible else "yes"
         u2: str | None = "yes" if kept else "no"
     else:
         exists, keeps = search(r, f, case, bilobar)
-        u1 = "no" if exists else "yes"
+        u1 = None if exists is None else "no" if exists else "yes"
         if exists:
             u2 = "yes" if keeps else "no"
         else:

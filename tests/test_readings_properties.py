@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mdt import anatomy, glossary
-from mdt.case import Case, Review
+from mdt.case import Case, Review, Treatment
 from mdt.protocols import evaluate, load_protocols
 from mdt.protocols.plans import check_plan, disease_of
-from tests.engine_fixtures import random_case
+from tests.engine_fixtures import case as make_case
+from tests.engine_fixtures import les, plan, random_case, review
 from ui.review import edits
 
 PROTOCOLS = sorted(load_protocols())
@@ -180,3 +182,93 @@ def test_changing_the_plan_never_keeps_a_volume_measured_for_other_segments(seed
                 rem.segments or ()), (rem.measured_for, rem.segments)
         if rem is not None and rem.segments and frozenset(rem.segments) != measured:
             assert rem.status == "unknown" and rem.flr_pct is None
+
+
+# --------------------------------------------------------------------------- soundness
+# A definite answer given on missing data must hold whatever that data turns out to be: for
+# each fact below, the case is evaluated with it missing and then with every value it could
+# take.  (Facts the conventions give a defined fallback are not here: a total liver volume
+# falls back to the Vauthey estimate, a remnant volume never measured lets the segment test
+# decide alone.)
+
+def _completions(case: Case, what: str) -> tuple[Case, list[Case]] | None:
+    """(the case with ``what`` missing, the case with each value ``what`` could take)."""
+    r = case.reviews[-1]
+    if what == "liver_condition":
+        if r.remnant is None:
+            return None
+        return (_last(case, remnant=replace(r.remnant, liver_condition=None)),
+                [_last(case, remnant=replace(r.remnant, liver_condition=c))
+                 for c in ("normal", "chemotherapy", "steatosis", "fibrosis", "cirrhosis")])
+    if what == "weeks_of_chemotherapy":
+        # Neither a start date nor a cycle count: weeks unknown (2 to 40 weeks at 2-week cycles).
+        base = replace(case, treatment=None)
+        return (_last(base, cycle=None), [_last(base, cycle=n) for n in (1, 6, 7, 20)])
+    if what == "total_liver_volume":
+        if r.remnant is None:
+            return None
+        blank = _last(case, height_cm=None, remnant=replace(r.remnant, tlv_ml=None))
+        rb = blank.reviews[-1]
+        return (blank, [_last(blank, remnant=replace(rb.remnant, tlv_ml=v))
+                        for v in (600, 1500, 3000)])
+    if what == "extrahepatic_disease":
+        return (_last(case, extrahepatic_disease=None),
+                [_last(case, extrahepatic_disease=v) for v in ("none", "indeterminate", "confirmed")])
+    if what == "ecog":
+        return _last(case, ecog=None), [_last(case, ecog=v) for v in range(5)]
+    if what == "sex":
+        return (replace(case, patient=replace(case.patient, sex=None)),
+                [replace(case, patient=replace(case.patient, sex=s)) for s in ("F", "M")])
+    if what == "proteinuria_24h":
+        labs = replace(r.labs, proteinuria="2+", proteinuria_g_24h=None)
+        return (_last(case, labs=labs),
+                [_last(case, labs=replace(labs, proteinuria_g_24h=g)) for g in (0.2, 1.0, 1.5)])
+    return None
+
+
+def _planned_case(rng: random.Random) -> Case:
+    """A case whose recorded plan clears its lesions (so the remnant volume can decide): one to
+    three lesions in the segments a named resection removes, a remnant volume measured for the
+    plan whose share lies anywhere from 10 % to 50 %, any liver condition, any course length."""
+    name = rng.choice(sorted(anatomy.RESECTIONS))
+    removed = sorted(frozenset(anatomy.UNITS) - anatomy.remnant_of(name))
+    lesions = [les(f"L{i + 1}", rng.choice(removed), d=rng.choice((15, 25, 40)), target=i == 0)
+               for i in range(rng.randint(1, 3))]
+    tlv = rng.randint(1000, 2000)
+    flr = tlv * rng.randint(10, 50) // 100
+    remnant = plan(name, flr_ml=flr, tlv_ml=rng.choice((tlv, None)),
+                   condition=rng.choice(("normal", "chemotherapy", "cirrhosis", None)))
+    on = date(2026, 3, 1)
+    r = review(lesions, (), remnant, on=on, cycle=rng.choice((0, 3, 8, None)))
+    treatment = rng.choice((None, Treatment(start_date=on - timedelta(weeks=rng.choice((4, 20))))))
+    return make_case(r, protocol=rng.choice(PROTOCOLS), treatment=treatment)
+
+
+COMPLETED = ("liver_condition", "weeks_of_chemotherapy", "total_liver_volume",
+             "extrahepatic_disease", "ecog", "sex", "proteinuria_24h")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**9), protocol=st.sampled_from(PROTOCOLS),
+       what=st.sampled_from(COMPLETED), planned=st.booleans())
+def test_a_definite_answer_on_missing_data_holds_for_every_value_it_could_take(
+        seed: int, protocol: str, what: str, planned: bool) -> None:
+    rng = random.Random(seed)
+    pair = _completions(_planned_case(rng) if planned else random_case(rng), what)
+    if pair is None:
+        return
+    blank, filled = pair
+    ev = evaluate(blank, None, protocol)
+    for case in filled:
+        full = evaluate(case, None, protocol)
+        if ev.resectability != "indeterminate":
+            assert full.resectability == ev.resectability, (what, ev.resectability_reason,
+                                                            full.resectability_reason)
+        if ev.eligibility not in (None, "indeterminate"):
+            assert full.eligibility == ev.eligibility, (what, ev.eligibility_reason,
+                                                        full.eligibility_reason)
+        now = {f.id: f for f in full.criteria}
+        for f in ev.criteria:
+            if f.status != "unknown":
+                assert now[f.id].status == f.status, (what, f.id, f.explanation,
+                                                      now[f.id].explanation)

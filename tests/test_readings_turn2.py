@@ -186,6 +186,68 @@ def test_a_volume_measured_for_other_segments_is_stale(flr_segments, stale: bool
         assert ev.remnant.status == "unknown"
 
 
+@pytest.mark.parametrize(("flr", "condition", "cycle", "tlv", "u1", "verdict", "missing"), [
+    # 25 % of 1000 mL, measured for the recorded right hepatectomy (remnant I-IV):
+    (250, "normal", 0, 1000, "not_met", "resectable", ()),         # ≥ 20 %: the plan works
+    (250, "chemotherapy", 0, 1000, "met", "convertible", ()),      # < 30 %: it does not
+    # liver condition not recorded: 20, 30 or 40 % - the answer turns on the missing condition
+    (250, None, 0, 1000, "unknown", "indeterminate", ("the liver condition",)),
+    (450, None, 0, 1000, "not_met", "resectable", ()),             # 45 %: every threshold agrees
+    (150, None, 0, 1000, "met", "convertible", ()),                # 15 %: every threshold agrees
+    # normal liver, weeks of chemotherapy unknown (no start date, no cycles): 20 or 30 %
+    (250, "normal", None, 1000, "unknown", "indeterminate", ("the start date of chemotherapy",)),
+    (350, "normal", None, 1000, "not_met", "resectable", ()),
+    # no total liver volume and no height for the Vauthey estimate
+    (250, "normal", 0, None, "unknown", "indeterminate", ("the total liver volume", "height")),
+])
+def test_a_measured_volume_that_cannot_be_judged_is_never_a_pass(
+        flr: int, condition: str | None, cycle: int | None, tlv: int | None, u1: str,
+        verdict: str, missing: tuple[str, ...]) -> None:
+    r = review([les("L1", "VII", d=30)], (),
+               replace(plan("right_hepatectomy", flr_ml=flr, tlv_ml=tlv, condition=condition),
+                       flr_segments=("I", "II", "III", "IVa", "IVb")), cycle=cycle)
+    if tlv is None:
+        r = replace(r, height_cm=None)
+    ev = evaluate_review(r)
+    f = finding(ev, U1)
+    assert (f.status, ev.resectability) == (u1, verdict), f.explanation
+    # The verdict and the remnant panel agree: an undecided volume is shown undecided.
+    assert ev.remnant is not None
+    assert (ev.remnant.status == "unknown") is (u1 == "unknown")
+    for words in missing:
+        assert words in f.missing_words, f.missing_words
+    if u1 == "unknown":
+        assert f.summary.startswith("unknown: right hepatectomy, remnant volume")
+        assert ev.eligibility == "indeterminate"
+        assert not any(p.feasible for p in ev.plans_considered if p.resection == "right_hepatectomy")
+
+
+def test_an_undecided_volume_for_other_segments_is_stale_and_not_used() -> None:
+    # Measured for I-III + IVb, the plan keeps I-IV: stale, so the segment test decides alone.
+    r = review([les("L1", "VII", d=30)], (),
+               replace(plan("right_hepatectomy", flr_ml=250, tlv_ml=1000, condition=None),
+                       flr_segments=("I", "II", "III", "IVb")))
+    ev = evaluate_review(r)
+    assert status(ev, U1) == "not_met" and ev.remnant is not None and ev.remnant.stale
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ("normal", "met"), ("cirrhosis", "not_met"), (None, "unknown"),
+])
+def test_eortc_local_treatability_with_an_undecided_volume(condition: str | None,
+                                                           expected: str) -> None:
+    # The recorded right hepatectomy clears L1 and L2; its remnant is 30 % of the liver:
+    # adequate for a normal liver, not for cirrhosis (40 %), undecided with the condition not
+    # recorded.  Every plan keeping a right segment leaves a 60 mm lesion touching a portal
+    # branch (no wedge, too large to ablate); every other plan keeps less than I-IV.
+    r = review([les("L1", "V", "VIII", d=60), les("L2", "VI", "VII", d=60)],
+               [vc("RAPV", "L1"), vc("RPPV", "L2")],
+               replace(plan("right_hepatectomy", flr_ml=300, tlv_ml=1000, condition=condition),
+                       flr_segments=("I", "II", "III", "IVa", "IVb")))
+    f = finding(evaluate_review(r, "EORTC-40004"), "every_lesion_treatable")
+    assert f.status == expected, f.explanation
+
+
 @pytest.mark.parametrize(("units", "advised"), [
     (("I", "II", "III", "IVa", "IVb"), True),    # 4 segments (IV counts once): advised
     (("I", "II", "III", "IVa", "IVb", "V"), False),

@@ -399,7 +399,8 @@ def _option(chk: PlanCheck, ctx: Context) -> PlanOption:
         vol = ctx.volume(stays)
         flr_pct = None if vol.pct is None else pct_round(vol.pct, vol.threshold)
     return PlanOption(remnant=anatomy.sort_units(stays), resection=chk.resection,
-                      local_treatment=chk.local, feasible=chk.feasible, reasons=chk.reasons(),
+                      local_treatment=chk.local,
+                      feasible=chk.feasible and not chk.volume_undecided, reasons=chk.reasons(),
                       flr_pct=flr_pct, notes=chk.notes())
 
 

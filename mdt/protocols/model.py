@@ -22,6 +22,63 @@ three main hepatic veins and the retrohepatic vena cava (sectoral branches and t
 right hepatic vein are not among them)."""
 
 
+PLAN_KINDS: tuple[str, ...] = (
+    "u1_plan_feasible", "u2_remnant_vessel_contact", "r0_clearance", "inflow_outflow_preserved",
+    "two_contiguous_viable", "every_lesion_treatable", "e2_bilobar_large_in_remnant",
+    "remnant_volume_adequate")
+"""Rule kinds that judge a plan (the recorded one, or the best the search finds)."""
+VOLUME_KINDS: tuple[str, ...] = ("u1_plan_feasible", "remnant_volume_adequate",
+                                 "every_lesion_treatable")
+"""Rule kinds that read the remnant volume."""
+LESION_READING_KINDS: tuple[str, ...] = PLAN_KINDS + (
+    "e1_tumours_in_all_segments", "e3_bilobar_burden", "lesion_count_below", "measurable_lesion",
+    "biological_progression")
+
+SETTING_KINDS: dict[str, tuple[str, ...] | None] = {
+    "segment_count_units": PLAN_KINDS + ("e1_tumours_in_all_segments",),
+    "ablation_counts_as_resection": PLAN_KINDS,
+    "ablation_max_diameter_mm": PLAN_KINDS,
+    "ablation_excluded_near": ("every_lesion_treatable",),
+    "indeterminate_ehd_counts": ("extrahepatic",),
+    "flr_operator": VOLUME_KINDS,
+    "remnant_min_segments": PLAN_KINDS,
+    "vessels_not_assessed": PLAN_KINDS,
+    "no_lesions": LESION_READING_KINDS,
+    "bilobar_single_lesion": ("e2_bilobar_large_in_remnant", "e3_bilobar_burden"),
+    "u2_vessels": ("u2_remnant_vessel_contact",),
+    "recorded_wedge_takes_vessels": PLAN_KINDS,
+    "nonviable_segments_resected": PLAN_KINDS,
+    "remnant_contiguous": PLAN_KINDS,
+    "volume_decides_u1": ("u1_plan_feasible",),
+    "stale_volume": VOLUME_KINDS,
+    "post_embolisation_volume": VOLUME_KINDS,
+    "chemotherapy_weeks": VOLUME_KINDS,
+    "cycle_length_weeks": VOLUME_KINDS,
+    "eligibility_at": None,
+    "e2_without_plan": ("e2_bilobar_large_in_remnant",),
+}
+"""Which rule kinds each setting can change (None: the eligibility block).  A protocol file
+names, with its source, every setting that can change one of its criteria (tested): a reading
+is never left to a default in code."""
+
+
+def settings_that_matter(protocol: Protocol) -> tuple[str, ...]:
+    """The settings that can change one of ``protocol``'s criteria or verdicts."""
+    kinds = protocol.kinds
+    out = []
+    for name, used_by in SETTING_KINDS.items():
+        if used_by is None:
+            if protocol.has_eligibility:
+                out.append(name)
+        elif kinds & set(used_by):
+            if name == "ablation_max_diameter_mm" and not (
+                    protocol.settings.ablation_counts_as_resection
+                    or "every_lesion_treatable" in kinds):
+                continue  # no ablation is ever planned: the size limit cannot matter
+            out.append(name)
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Choices the sources leave open (docs/clinical/conventions.md#defaults-where-the-sources-leave-a-choice
@@ -126,7 +183,8 @@ class Settings:
                 "remnant share must be "
                 + {">=": "at least", ">": "more than"}.get(self.flr_operator, self.flr_operator)
                 + " the liver-condition threshold"
-                + ("; a known insufficient volume makes the plan infeasible (U1)"
+                + ("; a known insufficient volume makes the plan infeasible (U1), and a measured "
+                   "volume that cannot be judged leaves the plan undecided"
                    if self.volume_decides_u1 and uses("u1_plan_feasible") else ""),
                 "a volume measured for other segments than the plan's is stale and not used",
                 "post-embolisation remnant volume "

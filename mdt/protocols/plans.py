@@ -265,7 +265,9 @@ class PlanCheck:
     drop_allowed: bool = True
     contiguity_required: bool = True
     volume_status: str = "not_assessed"
-    """``met`` adequate, ``not_met`` insufficient, ``unknown``, or ``not_assessed``."""
+    """``met`` adequate, ``not_met`` insufficient, ``undecided`` (measured for this remnant but
+    not judgeable: it could be insufficient), ``unknown`` (stale or not attributable: not used),
+    or ``not_assessed``."""
     volume_reason: str = ""
     volume_counts: bool = False
 
@@ -298,8 +300,15 @@ class PlanCheck:
 
     @property
     def feasible(self) -> bool:
+        """Not known to fail: see :attr:`volume_undecided` for a plan that may still fail."""
         return self.feasible_segments and not (self.volume_counts
                                                and self.volume_status == "not_met")
+
+    @property
+    def volume_undecided(self) -> bool:
+        """The plan passes the segment tests, and its measured remnant volume, which counts,
+        cannot be judged: whether it works is unknown, never a pass."""
+        return self.volume_counts and self.volume_status == "undecided" and self.feasible
 
     @property
     def name(self) -> str:
@@ -331,6 +340,8 @@ class PlanCheck:
                        f"({units_range(self.viable)}); at least {self.min_segments} needed")
         if self.volume_counts and self.volume_status == "not_met":
             out.append(self.volume_reason or "remnant volume insufficient")
+        if self.volume_undecided:
+            out.append(self.volume_reason or "remnant volume undecided")
         return tuple(out)
 
     def short_reason(self) -> str:
@@ -349,6 +360,8 @@ class PlanCheck:
             return f"only {self.segment_count} viable segment(s) ({units_range(self.viable)})"
         if self.volume_counts and self.volume_status == "not_met":
             return self.volume_reason or "remnant volume insufficient"
+        if self.volume_undecided:
+            return self.volume_reason or "remnant volume undecided"
         return ""
 
     def notes(self) -> tuple[str, ...]:
@@ -367,7 +380,6 @@ def pieces_text(pieces: tuple[frozenset[str], ...]) -> str:
             + (f"; between them: {anatomy.describe_units(gap)}" if gap else ""))
 
 
-@lru_cache(maxsize=1024)
 @lru_cache(maxsize=1024)
 def components(units: frozenset[str]) -> tuple[frozenset[str], ...]:
     """The contiguous pieces of a set of units, in display order of their first unit."""

@@ -82,6 +82,14 @@ class VolumeFacts:
     kgr_note: str = ""
 
     @property
+    def undecided(self) -> bool:
+        """A volume measured for this remnant that cannot be judged: no total liver volume, or
+        the liver condition or the weeks of chemotherapy leave thresholds that disagree.  It
+        could be insufficient, so a plan resting on it is never a pass
+        (docs/clinical/conventions.md#volume-is-part-of-adequate)."""
+        return self.status == UNKNOWN and self.flr_ml is not None
+
+    @property
     def standardised(self) -> bool:
         return self.tlv is not None and self.tlv.source == "estimated"
 
@@ -141,8 +149,12 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
     plan = review.remnant
     chemo, choice = threshold or liver_threshold(case, index, settings)
     op = settings.flr_operator
+    # The threshold is shown whenever the facts decide one, also while no usable volume is
+    # measured ("needs 30 %" before the volumetry, never "threshold unknown").
     base: dict[str, Any] = dict(units=units, chemo=chemo, condition=choice.condition,
-                                condition_note=choice.note, thresholds=choice.thresholds)
+                                condition_note=choice.note, thresholds=choice.thresholds,
+                                threshold=choice.thresholds[0] if len(choice.thresholds) == 1
+                                else None)
     if units is None:
         return VolumeFacts(UNKNOWN, "not assessed: no plan recorded",
                            "No plan recorded, so no remnant volume can be judged: record the "
@@ -243,8 +255,8 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
             + (" — at threshold (within 0.5 points)" if near else "") + ".")
     if kgr_note:
         text += " " + kgr_note
-    return VolumeFacts(MET if ok else NOT_MET, summary, text, (), pct=pct, threshold=limit,
-                       at_threshold=near, **base)
+    return VolumeFacts(MET if ok else NOT_MET, summary, text, (), pct=pct, at_threshold=near,
+                       **base)
 
 
 def insufficient_words(vol: VolumeFacts) -> str:
