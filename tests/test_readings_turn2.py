@@ -403,6 +403,7 @@ def test_the_best_plan_avoids_e2() -> None:
 
 @pytest.mark.parametrize(("setting", "value"), [
     ("vessels_not_assessed", "pass"), ("no_lesions", "resectable"), ("stale_volume", "used"),
+    ("undecided_volume", "segment_test"),
     ("e2_without_plan", "best_candidate"), ("eligibility_at", "never"),
 ])
 def test_a_reading_that_would_let_missing_data_pass_is_refused(setting: str, value: str) -> None:

@@ -51,6 +51,7 @@ SETTING_KINDS: dict[str, tuple[str, ...] | None] = {
     "remnant_contiguous": PLAN_KINDS,
     "volume_decides_u1": ("u1_plan_feasible",),
     "stale_volume": VOLUME_KINDS,
+    "undecided_volume": VOLUME_KINDS,
     "post_embolisation_volume": VOLUME_KINDS,
     "chemotherapy_weeks": VOLUME_KINDS,
     "cycle_length_weeks": VOLUME_KINDS,
@@ -123,6 +124,10 @@ class Settings:
     stale_volume: str = "refused"
     """A remnant volume measured for other segments than the plan's is not used (the only
     value)."""
+    undecided_volume: str = "unknown"
+    """A remnant volume measured for the plan that cannot be judged (no total liver volume, or
+    the liver condition or the weeks of chemotherapy leave thresholds that disagree) leaves the
+    plan undecided: unknown, never a pass (the only value)."""
     post_embolisation_volume: bool = True
     """When a post-embolisation remnant volume is recorded, the remnant share uses it."""
     chemotherapy_weeks: int = 12
