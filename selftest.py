@@ -41,8 +41,34 @@ def step_main_window(state: SelfTestState) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - started, 3)}
 
 
-STEPS: tuple[Step, ...] = (*core.STEPS, ("main_window", step_main_window, ("load_demo",)))
-"""The core's Qt-free steps, then the main window (it needs the demo members)."""
+def step_qt_locale_data(state: SelfTestState) -> dict[str, Any]:
+    """Qt's text services that read ICU's data (the bundle ships it trimmed to what Qt reads:
+    pyinstaller.spec): collation for sorting names, locale case mapping, text codecs and
+    time-zone names.  Without the data Qt silently falls back to code-point order."""
+    from PySide6.QtCore import QByteArray, QCollator, QLocale, QStringConverter, QStringDecoder, QTimeZone
+
+    def before(locale: str, a: str, b: str) -> bool:
+        return QCollator(QLocale(locale)).compare(a, b) < 0
+
+    check(before("fr_FR", "e", "é") and before("fr_FR", "é", "f"), "French names sort in code-point order")
+    check(before("de_DE", "ö", "z") and before("sv_SE", "z", "ö"), "German/Swedish collation is missing")
+    check(QLocale("tr_TR").toUpper("i") == "İ", "Turkish case mapping is missing")
+    codecs = len(QStringConverter.availableCodecs())
+    check(QStringDecoder("Shift_JIS").isValid() and QStringDecoder("windows-1250").isValid(),
+          f"Qt's text codecs are missing ({codecs} available)")
+    paris = QTimeZone(QByteArray(b"Europe/Paris"))
+    zone_name = None
+    if paris.isValid():  # needs the host's tzdata; the name comes from ICU's data
+        zone_name = paris.displayName(QTimeZone.TimeType.StandardTime, QTimeZone.NameType.LongName,
+                                      QLocale("en_GB"))
+        check("Central European" in zone_name, f"time-zone names are missing ({zone_name!r})")
+    return {"codecs": codecs, "zone_name": zone_name}
+
+
+STEPS: tuple[Step, ...] = (*core.STEPS, ("qt_locale_data", step_qt_locale_data, ()),
+                           ("main_window", step_main_window, ("load_demo",)))
+"""The core's Qt-free steps, Qt's locale data, then the main window (it needs the demo
+members)."""
 
 
 def run_self_test(db_url: str | None = None, out: TextIO | None = None,

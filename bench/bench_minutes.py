@@ -63,8 +63,8 @@ def main() -> int:
     from mdt.demo import demo_cases, demo_meeting
     from mdt.meeting import AgendaItem
     from mdt.minutes import minutes_items, render_minutes
-    from mdt.minutes.collect import meeting_quorum
     from mdt.minutes.fonts import register_fonts
+    from mdt.minutes.items import meeting_quorum
 
     # A big meeting made of the demo patients on the agenda, repeated under new identifiers.
     base_cases = demo_cases()

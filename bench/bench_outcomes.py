@@ -43,7 +43,7 @@ TARGET_S = 1.0
 def make_cases(n: int) -> list:
     """``n`` NCT05103020 patients: the demo cohort's courses repeated with their own ids and
     shifted dates (every event shifted alike, so every case stays valid)."""
-    base = [c for c in followed_cases() if c.protocol.id == "NCT05103020"]
+    base = [c for c in followed_cases(DEMO_MEETING_DATE) if c.protocol.id == "NCT05103020"]
     out = []
     for i in range(n):
         src = base[i % len(base)]

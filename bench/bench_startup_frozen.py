@@ -10,7 +10,9 @@ first events processed), against a database that already exists, as on every
 start after the first.  Baselines measured in the same run: the same probe
 from the checkout's virtual environment, and the bare frozen interpreter
 (``liver-mdt --help``: bootloader plus Python, no application code).
-Targets (issue 7): bundle under 250 MB, start-up under 1 s (median).
+Targets (issue 7): start-up under 1 s (median); the bundle under the size budget of
+``tests/test_portable.py`` (250 MB until the outcome statistics and signed minutes came:
+350 MB since, see BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZE_TARGET_MB = 250
+SIZE_TARGET_MB = 350  # tests/test_portable.py BUNDLE_BUDGET_MB
 STARTUP_TARGET_S = 1.0
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import text  # noqa: E402
 
 from mdt.case import Patient  # noqa: E402
 from mdt.services import Actor, MdtService  # noqa: E402
-from mdt.store import service_impl  # noqa: E402
+from mdt.store import case_rows  # noqa: E402
 from mdt.store.db import open_database  # noqa: E402
 from tests.store_fixtures import make_case, make_review  # noqa: E402
 
@@ -39,7 +39,7 @@ def _timed(fn: Callable[[], object], repeat: int, cold: bool = False) -> float:
     times = []
     for _ in range(repeat):
         if cold:
-            service_impl._parse_review_text.cache_clear()
+            case_rows.parse_review_text.cache_clear()
         t = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t) * 1000)

@@ -66,7 +66,7 @@ OUTCOMES: tuple[str, ...] = (
     "withdrawn", "lost_to_follow_up", "ablated",
 )
 """Ends of a patient's course.  With a ``follow_up`` record they are derived from its events
-(``mdt.outcomes.ends``); ``ablated`` (local treatment by ablation alone) exists only as a
+(``mdt.course_end``); ``ablated`` (local treatment by ablation alone) exists only as a
 derived end."""
 LOCAL_TREATMENT_KINDS: tuple[str, ...] = ("resection", "ablation", "resection_ablation")
 MARGINS: tuple[str, ...] = ("R0", "R1", "R2")
@@ -369,7 +369,7 @@ class FollowUp:
     """What happened to the patient after the board's decisions (extension: ``follow_up``).
 
     The end of the course (``treatment.outcome``) follows from these events and the panel's
-    decisions (``mdt.outcomes.ends.derive_end``); it is never a second free field."""
+    decisions (``mdt.course_end.derive_end``); it is never a second free field."""
     local_treatments: tuple[LocalTreatmentEvent, ...] = ()
     progressions: tuple[ProgressionEvent, ...] = ()
     last_follow_up: date | None = None

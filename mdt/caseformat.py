@@ -50,6 +50,7 @@ from mdt.case import (
     Clinical,
     CycleGiven,
     Decision,
+    FollowUp,
     Imaging,
     Labs,
     Lesion,
@@ -121,10 +122,22 @@ _MOMENT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 # --------------------------------------------------------------------------- paths and types
 
 def _printable(text: str) -> str:
-    """``text`` safe to print and to encode as UTF-8: a lone surrogate shows as ``\\ud800``."""
-    if text.isascii():
+    """``text`` safe to print on one line and to encode as UTF-8.
+
+    A lone surrogate shows as ``\\ud800``; control characters, line and paragraph
+    separators (U+0085, U+2028, ...) and invisible format characters (bidi overrides)
+    show as escapes, so a quoted value can neither break a message into lines nor
+    disguise itself.
+    """
+    if text.isascii() and text.isprintable():
         return text
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(ch if ch.isprintable() or ch == " " else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _has_surrogate(text: str) -> bool:
@@ -1002,6 +1015,26 @@ def review_problems(review: Review, birth_date: date | None = None) -> list[Fiel
     except ValidationError as exc:
         return exc.problems
     return []
+
+
+def follow_up_problems(case: Case) -> list[FieldProblem]:
+    """Every rule the case's follow-up record breaks, in clinical words ([] when valid):
+    the whole case is checked through the format's parser, as an imported file would be."""
+    try:
+        parse_case(case_to_dict(case))
+    except ValidationError as exc:
+        return exc.problems
+    return []
+
+
+def parse_follow_up_alone(obj: object, path: str = "follow_up") -> FollowUp | None:
+    """A stored ``follow_up`` object on its own (storage keeps it apart from the reviews it
+    was checked against when saved); raises ValidationError naming each field."""
+    parser = _Parser()
+    fu = parse_follow_up(parser, obj, path, None, [], None, "", cross_check=False)
+    if obj is None:
+        return None
+    return _finish(parser, fu)
 
 
 def loads_json(text: str | bytes) -> object:

@@ -5,12 +5,13 @@ Parsed with the case parser's own helpers, so every problem is named by its JSON
 the rest of the format, and cross-checked against the reviews and the treatment course:
 treated lesions must have been seen in a review, nothing happens after death, a Clavien-Dindo
 grade V needs the death it stands for, and an end recorded in ``treatment.outcome`` must be
-the one the events give (``mdt.outcomes.ends``).
+the one the events give (``mdt.course_end``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from mdt.case import (
     Review,
     Treatment,
 )
+from mdt.course_end import derive_end
 
 FOLLOW_UP_KEYS = ("local_treatments", "progressions", "last_follow_up", "death_date", "end")
 LOCAL_TREATMENT_KEYS = ("date", "kind", "lesions", "margin", "clavien_dindo_30d",
@@ -186,8 +188,6 @@ def _check_recorded_end(parser: Any, fu: FollowUp, reviews: list[tuple[int, Revi
     tprefix = _key(case_path, "treatment")
     if any(p.path.startswith(tprefix + ".") for p in parser.problems):
         return  # the treatment's own problems come first: one mistake is reported once
-    from mdt.outcomes.ends import derive_end
-
     case = Case(patient=Patient(id="-"), protocol=ProtocolRef(),
                 reviews=tuple(r for _, r in reviews), treatment=treatment, follow_up=fu)
     end = derive_end(case)
@@ -224,10 +224,6 @@ def with_derived_end(case: Case) -> Case:
     events give (unchanged without a follow-up record), so the two can never disagree."""
     if case.follow_up is None:
         return case
-    from dataclasses import replace
-
-    from mdt.outcomes.ends import derive_end
-
     end = derive_end(case)
     code, when = (end.code, end.date) if end is not None else (None, None)
     t = case.treatment
@@ -238,31 +234,6 @@ def with_derived_end(case: Case) -> Case:
     if (t.outcome, t.outcome_date) == (code, when):
         return case
     return replace(case, treatment=replace(t, outcome=code, outcome_date=when))
-
-
-def follow_up_problems(case: Case) -> list:
-    """Every rule the case's follow-up record breaks, in clinical words ([] when valid):
-    the whole case is checked through the format's parser, as an imported file would be."""
-    from mdt.caseformat import case_to_dict, parse_case
-    from mdt.errors import ValidationError
-
-    try:
-        parse_case(case_to_dict(case))
-    except ValidationError as exc:
-        return exc.problems
-    return []
-
-
-def parse_follow_up_alone(obj: object, path: str = "follow_up") -> FollowUp | None:
-    """A stored ``follow_up`` object on its own (storage keeps it apart from the reviews it
-    was checked against when saved); raises ValidationError naming each field."""
-    from mdt.caseformat import _finish, _Parser
-
-    parser = _Parser()
-    fu = parse_follow_up(parser, obj, path, None, [], None, "", cross_check=False)
-    if obj is None:
-        return None
-    return _finish(parser, fu)
 
 
 _WORDS = {

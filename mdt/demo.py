@@ -40,6 +40,7 @@ from mdt.case import (
     VesselContact,
     Vote,
 )
+from mdt.demo_followup import followed_cases
 from mdt.meeting import AgendaItem, Meeting, Member
 
 DEMO_MEETING_DATE = date(2026, 11, 19)
@@ -539,9 +540,7 @@ def demo_cases(meeting_date: date | None = None) -> list[Case]:
 def seed_cases(meeting_date: date | None = None) -> list[Case]:
     """Every patient a demo database holds: the board's patients above and the followed
     cohort of ``mdt.demo_followup`` (two arms followed to their ends, for the Outcomes view)."""
-    from mdt.demo_followup import followed_cases
-
-    return demo_cases(meeting_date) + followed_cases(meeting_date)
+    return demo_cases(meeting_date) + followed_cases(meeting_date or DEMO_MEETING_DATE)
 
 
 def _decided_under_protocol(case: Case) -> Case:

@@ -195,10 +195,9 @@ def _patient(n: int, protocol: str, arm: str, course: dict[str, Any], meeting: d
     return with_derived_end(case)
 
 
-def followed_cases(meeting_date: date | None = None) -> list[Case]:
-    """The followed cohort, dated around ``meeting_date`` (default: the demo meeting)."""
-    from mdt.demo import DEMO_MEETING_DATE
-
-    meeting = meeting_date or DEMO_MEETING_DATE
+def followed_cases(meeting_date: date) -> list[Case]:
+    """The followed cohort, dated around ``meeting_date`` (``mdt.demo`` passes the demo
+    meeting's date)."""
     rng = random.Random(SEED)
-    return [_patient(n, protocol, arm, course, meeting, rng) for n, (protocol, arm, course) in enumerate(_PLAN)]
+    return [_patient(n, protocol, arm, course, meeting_date, rng)
+            for n, (protocol, arm, course) in enumerate(_PLAN)]

@@ -3,8 +3,8 @@
 Each step exercises something a frozen bundle can silently lose: Alembic
 migration scripts shipped as files, the demo data and the protocol files under
 ``resources/``, reportlab's fonts, the outcome statistics (scipy,
-lifelines), and the DICOM codec plugins found through
-package metadata.  The summary is one JSON object on standard output; on
+lifelines), signed minutes (argon2-cffi, cryptography, pyHanko) and the DICOM codec
+plugins found through package metadata.  The summary is one JSON object on standard output; on
 failure the exit status is 1 and the failing step is named (in the JSON and on
 standard error).
 
@@ -243,20 +243,78 @@ Step = tuple[str, Callable[[SelfTestState], Any], tuple[str, ...]]
 
 
 def step_outcomes(state: SelfTestState) -> dict[str, Any]:
-    """The outcome statistics (scipy, lifelines) run in this build: the demo's two arms give
-    a conversion odds ratio and Kaplan-Meier curves with a log-rank p."""
+    """Every statistic of the outcomes report runs in this build and the report prints:
+    the demo's two NCT05103020 arms give Clopper-Pearson intervals and a Fisher/Woolf odds
+    ratio (scipy), Kaplan-Meier curves, a log-rank p and a Cox hazard ratio (lifelines,
+    pandas, autograd, formulaic), a kappa's t quantile (scipy), then the report's PDF."""
+    import io
+
     from mdt.outcomes.facts import cohort_facts
+    from mdt.outcomes.pdf import render_outcomes_report
     from mdt.outcomes.report import Filters, build_report
 
     facts, _ = cohort_facts(state.cases)
     report = build_report(facts, Filters(protocol="NCT05103020"))
     check(len(report.sections) == 1, "no NCT05103020 patients among the demo data")
-    rows = {r.id: r for r in report.sections[0].rows}
-    odds = rows["conversion"].comparison_values.get("estimate")
-    logrank = rows["os"].comparison_values.get("logrank_p")
-    if odds is None or logrank is None:
-        raise StepFailed("between-arm statistics missing")
-    return {"patients": len(facts), "conversion_odds_ratio": round(odds, 3), "os_logrank_p": round(logrank, 3)}
+    section = report.sections[0]
+    rows = {r.id: r for r in section.rows}
+    conversion = rows["conversion"]
+    odds = conversion.comparison_values.get("estimate")
+    fisher = conversion.comparison_values.get("fisher_p")
+    overall = conversion.cells.get("overall")
+    os_row = rows["os"].comparison_values
+    logrank, hazard, cox_p = os_row.get("logrank_p"), os_row.get("estimate"), os_row.get("cox_p")
+    check(overall is not None and overall.low is not None and overall.high is not None,
+          "no exact (Clopper-Pearson) interval for the conversion rate")
+    check(odds is not None and fisher is not None, "no odds ratio or Fisher p between the arms")
+    check(logrank is not None, "no log-rank p between the arms")
+    check(hazard is not None and cox_p is not None, "no Cox hazard ratio between the arms")
+    kappa = rows["fleiss_kappa"].cells.get("overall")
+    check(kappa is not None and kappa.low is not None, "no interval for the panel's Fleiss kappa")
+    curves = [c for s in section.survival for c in s.curves.values() if c is not None]
+    check(bool(curves) and all(c.survival[0] == 1.0 for c in curves), "no Kaplan-Meier curve")
+    buffer = io.BytesIO()
+    render_outcomes_report(report, facts, buffer)
+    pdf = buffer.getvalue()
+    check(pdf[:5] == b"%PDF-" and b"%%EOF" in pdf[-1024:], "the outcomes report is not a whole PDF")
+    return {"patients": len(facts), "conversion_odds_ratio": _rounded(odds),
+            "fisher_p": _rounded(fisher), "os_logrank_p": _rounded(logrank),
+            "os_hazard_ratio": _rounded(hazard), "km_curves": len(curves), "pdf_bytes": len(pdf)}
+
+
+def _rounded(value: Any) -> float:
+    """A figure the step has checked is there, rounded for the JSON summary."""
+    return round(float(value), 3)
+
+
+SELF_TEST_PASSWORD = "self-test-password"
+
+
+def step_signing(state: SelfTestState) -> dict[str, Any]:
+    """The chair's first sign-in (Argon2id, a new key pair and certificate: argon2-cffi,
+    cryptography), a PAdES signature on the demo meeting's minutes (pyHanko), its offline
+    validation against the registry, and a one-byte change that breaks it."""
+    from mdt.services import MdtService, set_first_password
+    from mdt.signing import EXIT_AGREES, EXIT_BROKEN, verify_minutes
+
+    check(state.meeting is not None, "no demo meeting stored")
+    chair = next((m for m in state.members if m.role == "chair"), None)
+    check(chair is not None, "no chair among the demo members")
+    assert chair is not None
+    service = MdtService(state.db, set_first_password(state.db, chair.name, SELF_TEST_PASSWORD))
+    meeting_id = state.meeting.id
+    service.sign_meeting(meeting_id, SELF_TEST_PASSWORD)
+    pdf = service.signed_minutes(meeting_id)
+    check(pdf is not None and pdf[:5] == b"%PDF-", "no signed minutes stored")
+    assert pdf is not None
+    result = verify_minutes(service, pdf)
+    check(result.code == EXIT_AGREES, "the signed minutes do not verify: " + "; ".join(result.lines))
+    tampered = bytearray(pdf)
+    tampered[pdf.index(b"stream", len(pdf) // 4) + 20] ^= 0x01
+    broken = verify_minutes(service, bytes(tampered))
+    check(broken.code == EXIT_BROKEN, "a changed byte in the signed minutes went unnoticed")
+    return {"meeting": meeting_id, "signer": chair.name, "bytes": len(pdf),
+            "signature": result.lines[1] if len(result.lines) > 1 else ""}
 
 
 STEPS: tuple[Step, ...] = (
@@ -267,6 +325,7 @@ STEPS: tuple[Step, ...] = (
     ("evaluate", step_evaluate, ("load_demo",)),
     ("minutes_pdf", step_minutes_pdf, ("load_demo",)),
     ("outcomes", step_outcomes, ("load_demo",)),
+    ("signing", step_signing, ("load_demo",)),
     ("dicom_decode", step_dicom_decode, ()),
 )
 """(name, function, steps it needs).  A step whose needs failed is reported as skipped.

@@ -21,164 +21,39 @@ belongs to a signed meeting: use :meth:`MdtService.amend_review`).
 from __future__ import annotations
 
 import functools
-import getpass
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from mdt import signing as _signing
 from mdt.case import Case, Decision, FollowUp, Patient, ProtocolRef, Review, Treatment
 from mdt.caseformat import CaseImport
 from mdt.meeting import AgendaItem, Meeting, Member, Signature
+from mdt.service_types import (
+    Actor,
+    AuditRecord,
+    AuditVerification,
+    ImportSummary,
+    MeetingRow,
+    PatientRow,
+    ReviewRecord,
+    ReviewVersion,
+    SignInState,
+)
+from mdt.settings import Settings
+from mdt.store import auth_impl as _auth
+from mdt.store import followup_store as _followup_store
+from mdt.store import panel_impl as _panel_impl
+from mdt.store import service_impl as _service_impl
+from mdt.store.db import Database, activity, run_with_retry
 from mdt.votes import PanelContext
 
-# --------------------------------------------------------------------------- value types
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who performs an action: written into every audit event.
-
-    ``member_id`` links to the members registry; permission checks look the
-    member up there (the ``role`` here is only a display hint and is never
-    trusted for permissions).  ``authenticated`` is True only for an actor made
-    by :func:`sign_in`, :func:`set_first_password` or :func:`sign_in_os`: every
-    role-limited action requires it, so a name alone (``--user``, or an Actor built
-    from a registry entry) never acts as the chair.
-    """
-    name: str
-    role: str = "member"
-    member_id: int | None = None
-    authenticated: bool = False
-    via: str | None = None
-    """How the member proved who they are: ``password`` or ``os_account``."""
-
-    @staticmethod
-    def from_environment(cli_user: str | None = None) -> Actor:
-        """An unauthenticated actor for the audit trail of commands that need no sign-in:
-        ``--user`` beats ``MDT_USER`` beats the login name."""
-        name = cli_user or os.environ.get("MDT_USER") or _login_name()
-        return Actor(name=name)
-
-    @staticmethod
-    def for_member(member: Member) -> Actor:
-        return Actor(name=member.name, role=member.role, member_id=member.id)
-
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
-
-
-@dataclass(frozen=True, slots=True)
-class PatientRow:
-    """One line of the patient list (a summary kept up to date on every save)."""
-    patient_id: str
-    """The hospital identifier (MRN)."""
-    name: str | None
-    sex: str | None
-    birth_date: date | None
-    protocol_id: str | None
-    arm: str | None
-    review_count: int
-    last_review_date: date | None
-    last_cycle: int | None
-    resectability: str | None
-    """Panel decision of the latest review (None when not decided)."""
-    plan: str | None
-    next_review: date | None
-    outcome: str | None
-    """Treatment outcome (mdt.case.OUTCOMES) or None."""
-    archived: bool
-    archive_reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewRecord:
-    """The current version of one stored review."""
-    review_id: int
-    """Stable identifier of the review across its versions."""
-    patient_id: str
-    index: int
-    """Position among the patient's reviews, oldest first (0-based), as in the case file."""
-    version: int
-    """Current version number (1 = first save); pass it back as ``expected_version``."""
-    review: Review
-    saved_at: datetime
-    """UTC, timezone-aware."""
-    saved_by: str
-    reason: str | None
-    """Why this version was saved (None for the first version unless given)."""
-    meeting_id: str | None
-    """The signed meeting that locked it, or None."""
-    locked: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewVersion:
-    """One historical version of a review (never overwritten)."""
-    review_id: int
-    version: int
-    review: Review
-    saved_at: datetime
-    saved_by: str
-    reason: str | None
-    amendment: bool
-    """True when the version was saved as an amendment of a signed meeting."""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
-    """One audit event (read-only view of the append-only table)."""
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    """e.g. ``patient.create``, ``review.add``, ``review.save``, ``meeting.sign``."""
-    entity: str
-    entity_id: str
-    patient_id: str | None
-    before: object
-    after: object
-    hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class AuditVerification:
-    ok: bool
-    events: int
-    """Number of events checked."""
-    first_broken_id: int | None
-    message: str
-    """Human-readable: ``audit chain intact: N events`` or which event is broken and why."""
-
-
-@dataclass(frozen=True, slots=True)
-class ImportSummary:
-    patients_created: int = 0
-    patients_updated: int = 0
-    reviews_added: int = 0
-    reviews_revised: int = 0
-    reviews_unchanged: int = 0
-    patient_ids: tuple[str, ...] = field(default_factory=tuple)
-    cleared: tuple[str, ...] = field(default_factory=tuple)
-    """Every stored value the files cleared with an explicit null, e.g.
-    ``H-011: patient.sex (Sex)``: the command line and the window list them."""
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingRow:
-    id: str
-    date: date
-    board: str | None
-    chair: str | None
-    patients: int
-    signed: bool
-
-
+__all__ = [
+    "Actor", "AuditRecord", "AuditVerification", "ImportSummary", "MdtService", "MeetingRow",
+    "PatientRow", "ReviewRecord", "ReviewVersion", "SignInState", "get_settings",
+    "seed_demo_if_empty", "set_first_password", "sign_in", "sign_in_os", "signin_state",
+    "signin_states",
+]
 # --------------------------------------------------------------------------- service
 
 
@@ -244,9 +119,7 @@ class MdtService:
         """Replace the follow-up record (local treatments, progressions, last follow-up,
         death).  Validated with the whole case, as an import would be; the end of the course
         (``treatment.outcome``, the list's status) follows from the events.  Returns the case."""
-        from mdt.store import followup_store
-
-        return followup_store.set_follow_up(self, patient_id, follow_up, reason)
+        return _fu.set_follow_up(self, patient_id, follow_up, reason)
 
     # ---- reviews -----------------------------------------------------------------
 
@@ -403,9 +276,7 @@ class MdtService:
         (the review of each item's date, else the patient's review dated on the meeting
         day).  AuthenticationError for a wrong password; ConflictError (nothing signed)
         when someone saved a change to the meeting or its patients meanwhile."""
-        from mdt.signing import sign_meeting
-
-        return sign_meeting(self, meeting_id, password)
+        return _signing.sign_meeting(self, meeting_id, password)
 
     def signed_minutes(self, meeting_id: str) -> bytes | None:
         """The minutes PDF exactly as the chair signed it (None if unsigned or signed
@@ -505,14 +376,6 @@ def get_settings(db: Database) -> Settings:
     return _auth.get_settings(db)
 
 
-# Imports at the end keep this module readable as the API's table of contents.
-from mdt.settings import Settings  # noqa: E402
-from mdt.store import auth_impl as _auth  # noqa: E402
-from mdt.store import panel_impl as _panel_impl  # noqa: E402
-from mdt.store import service_impl as _service_impl  # noqa: E402
-from mdt.store.auth_impl import SignInState  # noqa: E402
-from mdt.store.db import Database, activity, run_with_retry  # noqa: E402
-
 _ACTIONS = {
     "import_cases": "importing case files", "save_review": "saving a review",
     "add_review": "adding a review", "create_patient": "creating a patient",
@@ -523,7 +386,7 @@ _ACTIONS = {
     "add_member": "adding a member", "update_member": "editing a member",
     "seed_demo_if_empty": "adding the demo data",
     "cast_vote": "recording a rating", "withdraw_vote": "withdrawing a rating",
-    "record_decision": "recording a decision",
+    "record_decision": "recording a decision", "set_follow_up": "recording follow-up",
 }
 
 
@@ -556,3 +419,4 @@ class _Calls:
 
 _impl: Any = _Calls(_service_impl)
 _panel: Any = _Calls(_panel_impl)
+_fu: Any = _Calls(_followup_store)

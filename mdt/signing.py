@@ -24,23 +24,25 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from mdt import keys
 from mdt.meeting import Signature
-from mdt.minutes import pades
-
-if TYPE_CHECKING:
-    from mdt.services import MdtService
+from mdt.minutes import collect_minutes, pades, render_minutes
+from mdt.minutes.collect import MinutesSource
+from mdt.store import auth_impl, service_impl
+from mdt.store.common import Caller
 
 SIGN_AS_PDFA = True
 """The signed minutes are the archival PDF/A-2b variant (PAdES keeps it PDF/A)."""
 
 
-def sign_meeting(svc: MdtService, meeting_id: str, password: str) -> Signature:
-    from mdt.minutes import collect_minutes, render_minutes
-    from mdt.store import auth_impl, service_impl
+class SigningService(Caller, MinutesSource, Protocol):
+    """The chair's service (``mdt.services.MdtService``): the database and the signer, and the
+    reads the minutes are rendered from."""
 
+
+def sign_meeting(svc: SigningService, meeting_id: str, password: str) -> Signature:
     service_impl.check_signer(svc, meeting_id)
     key, certificate = auth_impl.unlock_signing_key(svc, password)
     seen_head, head_hash = service_impl.signing_head(svc)
@@ -79,9 +81,7 @@ class MinutesVerification:
         return self.code == EXIT_AGREES
 
 
-def verify_minutes(svc: MdtService, pdf: bytes) -> MinutesVerification:
-    from mdt.store import service_impl
-
+def verify_minutes(svc: Caller, pdf: bytes) -> MinutesVerification:
     records = service_impl.signature_records(svc)
     trusted = [r.certificate_pem for r in records if r.certificate_pem] + \
         service_impl.member_certificates(svc)

@@ -6,11 +6,15 @@
 #      environment (env -i, PATH=/usr/bin:/bin, a fresh HOME, working directory
 #      outside the checkout) with the project's .venv hidden: as root it runs in
 #      a private mount namespace where .venv is covered by an empty tmpfs;
-#   3. portable mode: with a PORTABLE file beside the executable the database
+#   3. the command line, frozen, on one demo database: outcomes --json (equal to
+#      the checkout's to the byte) and --pdf (same text), sign and verify-minutes
+#      (and a changed byte caught), import-dicom (same report as the checkout's);
+#   4. portable mode: with a PORTABLE file beside the executable the database
 #      and the window's settings (INI) are in data/ beside it, without it in the
 #      user's data directory.
 # Usage: bash scripts/build-bundle.sh [--no-build]   (--no-build: only check dist/)
-# Needs: bash scripts/setup.sh --dev (PyInstaller, binutils for strip/readelf).
+# Needs: bash scripts/setup.sh --dev (PyInstaller, binutils for strip/readelf/as/ld,
+# icu-devtools for icupkg, which trims Qt's ICU data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -87,6 +91,81 @@ d = json.load(open(sys.argv[1], encoding="utf-8"))
 print("self-test: ok in %.1f s: %s" % (d["seconds"], ", ".join(
     "%s %.2fs" % (s["name"], s["seconds"]) for s in d["steps"])))
 EOF
+
+echo "== command line: outcomes, signed minutes, DICOM import (frozen against the checkout)"
+# The self-test runs inside the bundle; these run the commands a user types, on one
+# database, and hold the frozen results to the checkout's: a build that lost part of the
+# statistics stack, the signing stack or a DICOM reader fails here by name.
+CLI="$WORK/cli"; mkdir -p "$CLI"
+DB="sqlite:///$CLI/board.sqlite3"
+printf 'bundle-check-password\n' >"$CLI/password"; chmod 600 "$CLI/password"
+SIGNED_IN=(--user "Anne Martin" --password-file "$CLI/password")
+frozen() { isolated "$WORK/home-cli" timeout 300 "$APP" --db "$DB" "$@"; }
+checkout() {
+  (cd "$WORK" && env -i PATH=/usr/bin:/bin HOME="$WORK/home-src" LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen \
+     MDT_DATA_DIR="$WORK/home-src/data" "$PY" "$ROOT/main.py" --db "$DB" "$@")
+}
+fail() { echo "build-bundle: $*" >&2; exit 1; }
+frozen demo >/dev/null || fail "demo failed"
+frozen "${SIGNED_IN[@]}" set-password >/dev/null || fail "set-password failed"
+# Outcomes (scipy, lifelines, pandas, autograd, formulaic): the same JSON to the byte.
+frozen outcomes --by arm --json >"$CLI/outcomes-frozen.json" || fail "outcomes --json failed"
+checkout outcomes --by arm --json >"$CLI/outcomes-checkout.json"
+cmp -s "$CLI/outcomes-frozen.json" "$CLI/outcomes-checkout.json" \
+  || { diff "$CLI/outcomes-frozen.json" "$CLI/outcomes-checkout.json" | head -20 >&2
+       fail "outcomes --json differs between the bundle and the checkout"; }
+check_json "$CLI/outcomes-frozen.json" \
+  'any(e["comparison"] and e["comparison"].get("kind") == "hazard_ratio" and e["comparison"].get("estimate")
+       for s in d["sections"] for e in s["endpoints"])' || fail "outcomes --json has no Cox hazard ratio"
+frozen outcomes --by arm --pdf "$CLI/outcomes-frozen.pdf" >/dev/null || fail "outcomes --pdf failed"
+checkout outcomes --by arm --pdf "$CLI/outcomes-checkout.pdf" >/dev/null
+"$PY" - "$CLI/outcomes-frozen.pdf" "$CLI/outcomes-checkout.pdf" <<'EOF_PDF' || fail "outcomes --pdf differs from the checkout's"
+import re, sys
+from pypdf import PdfReader
+def text(path):  # every page's text, without the time it was printed
+    return [re.sub(r"Printed \S+ \S+ UTC", "Printed", p.extract_text()) for p in PdfReader(path).pages]
+frozen, checkout = text(sys.argv[1]), text(sys.argv[2])
+sys.exit(0 if frozen == checkout and any("Kaplan" in t for t in frozen) else 1)
+EOF_PDF
+# Signed minutes (argon2-cffi, cryptography, pyHanko): sign, verify, and see a change.
+MEETING=$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select id from meeting order by id").fetchone()[0])' "$CLI/board.sqlite3")
+frozen "${SIGNED_IN[@]}" sign --meeting "$MEETING" --out "$CLI/signed.pdf" >/dev/null || fail "sign failed"
+frozen verify-minutes "$CLI/signed.pdf" >"$CLI/verify.txt" || { cat "$CLI/verify.txt" >&2; fail "verify-minutes of the signed minutes failed"; }
+grep -q "PDF signature: valid" "$CLI/verify.txt" || fail "verify-minutes did not call the signature valid"
+checkout verify-minutes "$CLI/signed.pdf" >/dev/null || fail "the checkout does not accept the bundle's signature"
+"$PY" - "$CLI/signed.pdf" "$CLI/tampered.pdf" <<'EOF_TAMPER'
+import sys
+pdf = bytearray(open(sys.argv[1], "rb").read())
+pdf[pdf.index(b"stream", len(pdf) // 4) + 20] ^= 0x01
+open(sys.argv[2], "wb").write(pdf)
+EOF_TAMPER
+code=0; frozen verify-minutes "$CLI/tampered.pdf" >/dev/null || code=$?
+[ "$code" = 1 ] || fail "verify-minutes of a changed PDF exited $code, not 1"
+# DICOM import (pydicom and its codec plugins): the same report as the checkout's.
+"$PY" - "$CLI/dicom" <<'EOF_DICOM'
+import shutil, sys
+from pathlib import Path
+from pydicom.data import get_testdata_file
+sys.path.insert(0, ".")
+from tests.imaging_fixtures import make_ct_series
+out = Path(sys.argv[1])
+make_ct_series(out / "ct", 8, rows=32, cols=32, patient_id="MRN-BUNDLE", patient_name="BUNDLE^CHECK")
+(out / "shipped").mkdir(parents=True)
+# pydicom's and pydicom-data's files (installed packages): JPEG 2000, RLE, JPEG baseline, lossless
+for name in ("JPEG2000.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm", "JPEG-LL.dcm"):
+    shutil.copy(get_testdata_file(name, download=False), out / "shipped" / name)
+EOF_DICOM
+cp "$CLI/board.sqlite3" "$CLI/board-before-dicom.sqlite3"
+frozen "${SIGNED_IN[@]}" import-dicom "$CLI/dicom" --create-patients --json --quiet >"$CLI/dicom-frozen.json" \
+  || fail "import-dicom failed"
+cp "$CLI/board-before-dicom.sqlite3" "$CLI/board.sqlite3.checkout"
+(DB="sqlite:///$CLI/board.sqlite3.checkout"; checkout "${SIGNED_IN[@]}" import-dicom "$CLI/dicom" --create-patients --json --quiet) >"$CLI/dicom-checkout.json"
+"$PY" - "$CLI/dicom-frozen.json" "$CLI/dicom-checkout.json" <<'EOF_CMP' || fail "import-dicom reports differ between the bundle and the checkout"
+import json, sys
+a, b = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:3])
+sys.exit(0 if a == b and a["files_read"] >= 8 and not a["skipped"] and a["series"] else 1)
+EOF_CMP
+echo "command line: ok (outcomes JSON and PDF equal to the checkout's; minutes of $MEETING signed and verified, a changed byte caught; import-dicom read $("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["files_read"])' "$CLI/dicom-frozen.json") files as the checkout does)"
 
 echo "== portable mode"
 # Without the marker: the database goes to the user's data directory.

@@ -12,7 +12,7 @@ DEV=0
 RUNTIME_PKGS=(python3-venv python3-dev libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3
               fonts-dejavu-core fonts-wqy-microhei libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
               libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 xdg-utils)
-DEV_PKGS=(postgresql xvfb xauth poppler-utils binutils)
+DEV_PKGS=(postgresql xvfb xauth poppler-utils binutils icu-devtools)
 
 pkgs=("${RUNTIME_PKGS[@]}")
 [ "$DEV" = 1 ] && pkgs+=("${DEV_PKGS[@]}")

@@ -9,8 +9,8 @@ import pytest
 
 from mdt.caseformat import case_to_dict, parse_case
 from mdt.caseformat_followup import clinical_words, with_derived_end
+from mdt.course_end import course_end, derive_end
 from mdt.errors import ValidationError
-from mdt.outcomes.ends import course_end, derive_end
 from tests.caseformat_fixtures import full_case_dict
 
 

@@ -4,6 +4,7 @@ here from the checkout as a separate process (Qt offscreen, as on CI)."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,16 +16,28 @@ from tests.pg_fixtures import pg_server_url  # noqa: F401
 pytestmark = pytest.mark.xdist_group("cli_selftest")
 
 
-def test_self_test_passes_and_leaves_the_data_dir_alone(tmp_path: Path) -> None:
-    cli = Cli(tmp_path / "data")
-    res = cli.run("--self-test")
+@pytest.fixture(scope="session")
+def headless_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, subprocess.CompletedProcess[str]]:
+    """One ``--self-test`` in an environment without QT_QPA_PLATFORM, DISPLAY or
+    WAYLAND_DISPLAY (a server, CI): the tests below read it (a run costs several seconds).
+    Session scope: under xdist other modules' tests can come between these two, which
+    would tear a module-scoped fixture down and run the self-test again."""
+    cli = Cli(tmp_path_factory.mktemp("selftest") / "data")
+    env = {k: v for k, v in cli_env(cli.data_dir).items()
+           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    return cli, cli.run("--self-test", env=env)
+
+
+def test_self_test_passes_and_leaves_the_data_dir_alone(
+        headless_run: tuple[Cli, subprocess.CompletedProcess[str]]) -> None:
+    cli, res = headless_run
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)
     assert report["format"] == "mdt-self-test/1"
     assert report["ok"] is True and report["failed_step"] is None
     steps = {s["name"]: s for s in report["steps"]}
     assert all(s["ok"] for s in steps.values())
-    for name in ("migrate", "load_demo", "evaluate", "minutes_pdf", "main_window"):
+    for name in ("migrate", "load_demo", "evaluate", "minutes_pdf", "outcomes", "signing", "main_window"):
         assert name in steps
     assert steps["load_demo"]["detail"]["patients"] > 0
     assert list(cli.data_dir.iterdir()) == []  # the user's database is never touched
@@ -52,10 +65,11 @@ def test_self_test_checks_a_given_database_but_never_writes_demo_data(empty_db: 
     assert snapshot(empty_db) == before
 
 
-def test_self_test_without_a_display_runs_offscreen(tmp_path: Path) -> None:
-    cli = Cli(tmp_path / "data")
-    env = {k: v for k, v in cli_env(cli.data_dir).items()
-           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    res = cli.run("--self-test", env=env)
+def test_self_test_without_a_display_runs_offscreen(
+        headless_run: tuple[Cli, subprocess.CompletedProcess[str]]) -> None:
+    _cli, res = headless_run
     assert res.returncode == 0, res.stderr[-2000:]
-    assert json.loads(res.stdout)["ok"] is True
+    report = json.loads(res.stdout)
+    assert report["ok"] is True
+    window = {s["name"]: s for s in report["steps"]}["main_window"]["detail"]
+    assert window["qt_platform"] == "offscreen"

@@ -241,7 +241,8 @@ db = open_database(sys.argv[2])
 svc = MdtService(db, Actor("Dr Holder"))
 with activity("Dr Holder", "importing case files"), db.write() as s:
     from mdt.store import service_impl
-    service_impl._add_review(s, svc.actor, service_impl._patient(s, "S-1", lock=True),
+    from mdt.store.common import find_patient
+    service_impl._add_review(s, svc.actor, find_patient(s, "S-1", lock=True),
                              make_review(date(2026, 9, 1)), "held")
     print("holding", flush=True)
     time.sleep(float(sys.argv[3]))

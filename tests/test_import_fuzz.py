@@ -28,6 +28,7 @@ from mdt import caseformat
 from mdt.cohort import cohort_rows
 from mdt.errors import ValidationError
 from mdt.meeting import AgendaItem, Meeting
+from tests.cli_fixtures import Snapshots
 from tests.import_model import expected_export, stored_exports
 from tests.pg_fixtures import pg_server_url  # noqa: F401
 from tests.signin_fixtures import TEST_PASSWORD, cli_signin_args
@@ -69,14 +70,17 @@ def hostile_documents(draw: st.DrawFn) -> dict[str, Any]:
         places = _paths(doc, [])
         parent, key = draw(st.sampled_from(places))
         kind = draw(st.sampled_from(["value", "value", "absent", "null", "unknown", "date"]))
+        # A copy: a drawn [] or {} is one shared object of HOSTILE, which a later edit of
+        # this document would change for every later example (hypothesis then reports
+        # FlakyStrategyDefinition: generation depending on external state).
         if kind == "value":
-            parent[key] = draw(HOSTILE)
+            parent[key] = copy.deepcopy(draw(HOSTILE))
         elif kind == "absent" and isinstance(parent, dict) and key not in ("format",):
             del parent[key]
         elif kind == "null":
             parent[key] = None
         elif kind == "unknown" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "k\ud800", "id ", "Date"]))] = draw(HOSTILE)
+            parent[draw(st.sampled_from(["extra", "k\ud800", "id ", "Date"]))] = copy.deepcopy(draw(HOSTILE))
         elif kind == "date" and isinstance(doc.get("reviews"), list) and doc["reviews"]:
             r = doc["reviews"][-1]
             if isinstance(r, dict):
@@ -122,11 +126,14 @@ def test_the_parser_accepts_or_names_every_problem_and_never_crashes(doc: object
 # --------------------------------------------------------------------------- the whole import
 
 
+_SNAPSHOTS: dict[str, Snapshots] = {}
+
+
 def _dump(url: str) -> str:
     """A digest of every row of every table (equal digests: nothing was written)."""
-    from tests.cli_fixtures import snapshot
-
-    return hashlib.sha256(repr(snapshot(url)).encode()).hexdigest()
+    if url not in _SNAPSHOTS:
+        _SNAPSHOTS[url] = Snapshots(url)
+    return hashlib.sha256(repr(_SNAPSHOTS[url]()).encode()).hexdigest()
 
 
 @pytest.fixture(scope="module",
@@ -152,6 +159,8 @@ def fuzz_board(request: pytest.FixtureRequest,
     finally:
         ws.db.close()
     yield url
+    if url in _SNAPSHOTS:
+        _SNAPSHOTS.pop(url).close()
 
 
 _WHO: dict[str, list[str]] = {}

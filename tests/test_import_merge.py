@@ -281,3 +281,16 @@ def test_stored_dates_at_the_calendar_end_never_crash_the_cohort(
     with pytest.raises(ValidationError, match="review.date"):
         ws.member.save_review(rec.review_id, dataclasses.replace(rec.review, ecog=2), rec.version,
                               "ecog")
+
+
+@pytest.mark.parametrize("breaker", ["\x85", "\u2028", "\u2029", "\n", "\r", "\x1b[2J", "\u202e"])
+def test_a_quoted_bad_value_never_breaks_or_disguises_the_message_line(breaker: str) -> None:
+    """A value is quoted with its control characters escaped: one problem, one line."""
+    doc = {"format": breaker, "patient": {"id": "P", f"k{breaker}": 1}}
+    with pytest.raises(ValidationError) as err:
+        caseformat.parse_cases(doc)
+    lines = [str(p) for p in err.value.problems]
+    assert len(lines) == 2
+    for line in lines:
+        assert line.isprintable(), line
+        assert len(line.splitlines()) == 1

@@ -117,7 +117,7 @@ def test_course_inputs_align_with_reviews() -> None:
 
 def test_chair_rule_passes_the_chair_rating() -> None:
     from mdt.case import Vote
-    from mdt.minutes.collect import _aggregate
+    from mdt.minutes.items import _aggregate
 
     review = make_case(0).reviews[-1]
     votes = (Vote("a", "surgeon", "resectable"), Vote("b", "surgeon", "convertible"))

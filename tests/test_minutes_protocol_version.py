@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from mdt.case import Case, Decision, ProtocolRef
 from mdt.meeting import Meeting, Member
 from mdt.minutes import render_minutes
-from mdt.minutes.collect import meeting_quorum, minutes_items
+from mdt.minutes.items import meeting_quorum, minutes_items
 from mdt.protocols import get_protocol, loader
 from tests.minutes_fixtures import PRINTED, make_case, make_meeting
 

@@ -19,6 +19,17 @@ from mdt import config
 
 ROOT = Path(__file__).resolve().parent.parent
 
+BUNDLE_BUDGET_MB = 350
+"""Size limit of the one-folder bundle (MB of 10^6 bytes; a symbolic link counts as a link).
+
+It was 250 MB until the outcome statistics (scipy with its own OpenBLAS, lifelines with
+pandas; 95 MB frozen) and signed minutes (pyHanko, cryptography; 14 MB) arrived.  Measured
+after trimming everything the application never loads (BENCHMARKS.md, "Packaged bundle"):
+345.2 MB, of which the two OpenBLAS builds that numpy (64-bit integers) and scipy (32-bit)
+each link are 50 MB and cannot serve each other.  Under 250 MB means dropping a function;
+the 5 MB of headroom takes code and data, not a new native library: that one must be
+measured and this figure argued again."""
+
 
 @pytest.fixture
 def frozen_at(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
@@ -84,12 +95,16 @@ def test_from_a_checkout_app_dir_is_the_folder_of_main_py(monkeypatch: pytest.Mo
 @pytest.mark.skipif(os.environ.get("MDT_BUILD_BUNDLE") != "1",
                     reason="builds the PyInstaller bundle (minutes): CI or MDT_BUILD_BUNDLE=1")
 def test_bundle_builds_and_passes_its_self_test_outside_the_checkout() -> None:
-    """scripts/build-bundle.sh: build, copy out, hide .venv, --self-test, portable mode."""
+    """scripts/build-bundle.sh: build, copy out, hide .venv, --self-test, the frozen command
+    line against the checkout, portable mode; then the size budget."""
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "build-bundle.sh")], cwd=ROOT,
                           capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "self-test: ok" in proc.stdout
+    # outcomes --json/--pdf, sign, verify-minutes and import-dicom, run frozen and held to
+    # the checkout's results
+    assert "command line: ok" in proc.stdout
     assert "portable: ok" in proc.stdout
     size_mb = sum(p.lstat().st_size for p in (ROOT / "dist" / "liver-mdt").rglob("*")
                   if not p.is_dir() or p.is_symlink()) / 1e6
-    assert size_mb < 250, f"bundle is {size_mb:.0f} MB"
+    assert size_mb < BUNDLE_BUDGET_MB, f"bundle is {size_mb:.1f} MB (budget {BUNDLE_BUDGET_MB} MB)"

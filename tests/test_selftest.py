@@ -19,8 +19,8 @@ from mdt import selftest as core
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE_STEP_NAMES = ["environment", "target_database", "migrate", "load_demo", "evaluate", "minutes_pdf", "outcomes",
-                   "dicom_decode"]
-STEP_NAMES = [*CORE_STEP_NAMES, "main_window"]
+                   "signing", "dicom_decode"]
+STEP_NAMES = [*CORE_STEP_NAMES, "qt_locale_data", "main_window"]
 
 
 def _run_main(*args: str, data_dir: Path, timeout: int = 240) -> subprocess.CompletedProcess[str]:
@@ -49,6 +49,9 @@ def test_self_test_passes_every_step_and_prints_json(tmp_path: Path) -> None:
     assert set(steps["evaluate"]) == set(load_protocols())  # one evaluation per shipped protocol
     assert steps["minutes_pdf"]["pages"] >= 1
     assert steps["outcomes"]["conversion_odds_ratio"] > 0  # scipy and lifelines run in this build
+    assert steps["outcomes"]["os_hazard_ratio"] > 0 and steps["outcomes"]["pdf_bytes"] > 0  # Cox; the PDF
+    assert steps["signing"]["signature"].startswith("PDF signature: valid")  # pyHanko, cryptography
+    assert steps["qt_locale_data"]["codecs"] > 100  # Qt's ICU data
     assert any("JPEG 2000" in line for line in steps["dicom_decode"]["codecs"])
     assert steps["main_window"]["qt_platform"] == "offscreen"
     # The self-test works in a temporary folder: nothing is left in the data directory.

@@ -5,10 +5,10 @@ Public API:
 * :func:`render_minutes` (meeting, items, out, printed_at=..., pdfa=False): pure rendering;
 * :func:`render_course_report` (case, evaluations, out, printed_at=..., ...): pure rendering;
 * :class:`MinutesPatient`: what the minutes print for one agenda item;
-* :func:`minutes_items` (meeting, cases): builds the items from domain objects;
+* :func:`minutes_items` (meeting, cases): builds the items from domain objects (``items``);
 * :func:`render_patient_report` (case, out): the course report from a case alone;
 * :func:`write_minutes` (service, meeting_id, out) and :func:`write_course_report`
-  (service, patient_id, out): load through ``MdtService`` and write the file (used by the
+  (service, patient_id, out): load through the service (``collect``) and write the file (used by the
   window and the command line; both return the path to hand to the system viewer).
 """
 
@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from mdt.minutes.collect import (
     collect_minutes,
-    course_inputs,
-    minutes_items,
     render_patient_report,
     write_course_report,
     write_minutes,
 )
 from mdt.minutes.course import render_course_report
+from mdt.minutes.items import course_inputs, minutes_items
 from mdt.minutes.minutes import issue_time, render_minutes
 from mdt.minutes.pdfa import pdfa_markers, to_pdfa
 from mdt.minutes.sections import MinutesPatient

@@ -1,9 +1,9 @@
-"""Gathers what the PDFs print: cases, evaluations, aggregated ratings, RECIST.
+"""The minutes and the course report loaded through the service and written to a file.
 
-Two layers: :func:`minutes_items` / :func:`course_inputs` work on domain
-objects (testable without a database); :func:`write_minutes` and
-:func:`write_course_report` load through :class:`mdt.services.MdtService` and
-are what the window and the command line call.
+:func:`collect_minutes`, :func:`write_minutes` and :func:`write_course_report` read through
+any object with the service's read methods (:class:`MinutesSource`; ``mdt.services.MdtService``
+is one) and are what the window and the command line call; the items themselves are built
+from domain objects in ``mdt.minutes.items``.
 
 Signed meetings print the review versions as they stood at signing; anything
 changed afterwards appears in the minutes' amendment section (recorded by the
@@ -13,164 +13,33 @@ service with every amendment), never as a silent change of the signed text.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
-from mdt.case import Case, Patient, Review
+from mdt.case import Case
 from mdt.errors import NotFound
-from mdt.evaluation import Evaluation, RecistSummary
-from mdt.meeting import AgendaItem, Meeting, Member
+from mdt.meeting import Meeting
 from mdt.minutes.course import render_course_report
+from mdt.minutes.items import course_inputs, meeting_quorum, minutes_items
 from mdt.minutes.minutes import render_minutes
 from mdt.minutes.sections import MinutesPatient
-from mdt.panel import Aggregate, Quorum, aggregate, quorum_for_protocols
-from mdt.votes import eligible_voters, expected_ratings
-
-if TYPE_CHECKING:
-    from mdt.protocols import Protocol
-    from mdt.services import MdtService
+from mdt.panel import Quorum
+from mdt.service_types import MeetingRow, ReviewRecord, ReviewVersion
 
 
-def _protocol_settings(protocol_id: str | None, version: str | None = None
-                       ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(aggregation, quorum) settings of a protocol; (None, None) when it cannot be loaded."""
-    from mdt.protocols import default_protocol_id, get_protocol
+class MinutesSource(Protocol):
+    """The reads the minutes and the course report need (``mdt.services.MdtService``)."""
 
-    try:
-        proto = get_protocol(protocol_id or default_protocol_id(), version)
-    except (NotFound, ValueError, OSError):
-        return None, None
-    return dict(proto.aggregation), dict(proto.quorum)
-
-
-def decided_protocol(review: Review) -> tuple[Protocol | None, str | None]:
-    """The protocol version a review's decision was made under, when it is shipped; else
-    (None, the decision's "id vVERSION") so the minutes can say it is not."""
-    from mdt.protocols import get_protocol
-
-    decision = review.panel.decision
-    if decision is None or not decision.protocol or not decision.protocol_version:
-        return None, None
-    try:
-        return get_protocol(decision.protocol, decision.protocol_version), None
-    except NotFound:
-        return None, f"{decision.protocol} v{decision.protocol_version}"
+    def get_meeting(self, meeting_id: str) -> Meeting: ...
+    def get_case(self, patient_id: str) -> Case: ...
+    def list_reviews(self, patient_id: str) -> list[ReviewRecord]: ...
+    def review_history(self, review_id: int) -> list[ReviewVersion]: ...
+    def list_meetings(self) -> list[MeetingRow]: ...
+    def signed_minutes(self, meeting_id: str) -> bytes | None: ...
 
 
-def review_index_for(case: Case, item: AgendaItem, meeting_date: date) -> int | None:
-    """The review an agenda item discusses: the one of its date, else the one dated on
-    the meeting day (the rule the service uses when it locks reviews at signing)."""
-    wanted = item.review_date or meeting_date
-    for i in range(len(case.reviews) - 1, -1, -1):
-        if case.reviews[i].date == wanted:
-            return i
-    return None
-
-
-def _aggregate(review: Review, aggregation: Mapping[str, Any] | None,
-               eligible: Sequence[str] | None = None) -> tuple[Aggregate | None, str | None]:
-    decision = review.panel.decision
-    chair = decision.resectability if decision is not None and decision.rule == "chair" else None
-    try:
-        return aggregate(review.panel.votes, aggregation, chair_rating=chair, eligible=eligible), None
-    except ValueError as exc:
-        return None, f"Ratings could not be aggregated: {exc}"
-
-
-def _evaluate(case: Case, index: int, protocol: Protocol | None = None) -> tuple[Evaluation | None, str | None]:
-    from mdt.protocols import evaluate
-
-    try:
-        return evaluate(case, index, protocol=protocol), None
-    except Exception as exc:  # noqa: BLE001 - printed as "evaluation unavailable", never a pass
-        return None, f"Protocol evaluation failed: {exc}"
-
-
-def _recist(case: Case, index: int, evaluation: Evaluation | None) -> RecistSummary | None:
-    if evaluation is not None and evaluation.recist is not None:
-        return evaluation.recist
-    from mdt.recist import assess
-
-    try:
-        return assess(case.reviews, index)
-    except (ValueError, IndexError):
-        return None
-
-
-def minutes_item(case: Case, item: AgendaItem, meeting_date: date, signed: bool = False,
-                 attendees: Sequence[Member] | None = None) -> MinutesPatient:
-    """``signed``: the meeting is signed, so each decision is shown against the protocol version
-    it was made under (a later version must not silently re-judge it).  ``attendees``: who was
-    present; only the ratings of those with a voting role count (None: attendance unknown)."""
-    index = review_index_for(case, item, meeting_date)
-    if index is None:
-        return MinutesPatient(case=case, review_index=None, agenda=item,
-                              notes=(f"No review dated {item.review_date or meeting_date} is recorded.",))
-    notes: list[str] = []
-    protocol, unshipped = decided_protocol(case.reviews[index]) if signed else (None, None)
-    evaluation, problem = _evaluate(case, index, protocol)
-    if problem:
-        notes.append(problem)
-    protocol_note = None
-    if unshipped:
-        used = (f"{evaluation.protocol_id} v{evaluation.protocol_version}" if evaluation
-                else "no protocol version")
-        protocol_note = (f"The panel decided under {unshipped}, which this installation does not ship: "
-                         f"the criteria below are those of {used}, not the ones the panel saw.")
-    aggregation, _ = _protocol_settings(evaluation.protocol_id if evaluation else case.protocol.id,
-                                        evaluation.protocol_version if evaluation else None)
-    voters = (tuple(m.name for m in eligible_voters(attendees, aggregation))
-              if attendees is not None else None)
-    votes = case.reviews[index].panel.votes
-    agg, problem = _aggregate(case.reviews[index], aggregation, voters)
-    if problem:
-        notes.append(problem)
-    expectation = expected_ratings(votes, aggregation, voters) if voters is not None else None
-    return MinutesPatient(case=case, review_index=index, evaluation=evaluation, aggregate=agg,
-                          recist=_recist(case, index, evaluation), agenda=item, aggregation=aggregation,
-                          notes=tuple(notes), protocol_note=protocol_note, expectation=expectation)
-
-
-def minutes_items(meeting: Meeting, cases: Mapping[str, Case]) -> list[MinutesPatient]:
-    """One entry per agenda item, in agenda order; a missing patient record is printed as such."""
-    out = []
-    for item in sorted(meeting.agenda, key=lambda a: a.position):
-        case = cases.get(item.patient_id)
-        if case is None:
-            out.append(MinutesPatient(case=Case(Patient(item.patient_id)), review_index=None, agenda=item,
-                                      notes=("The patient record was not found.",)))
-        else:
-            out.append(minutes_item(case, item, meeting.date, signed=meeting.signed,
-                                    attendees=meeting.attendees))
-    return out
-
-
-def meeting_quorum(meeting: Meeting, cases: Mapping[str, Case] | None = None) -> Quorum:
-    """Quorum under the strictest rule of the protocols of the patients on the agenda
-    (``cases`` by patient id); with no agenda, the default protocol's rule."""
-    cases = cases or {}
-    return quorum_for_protocols(meeting.attendees, [cases[item.patient_id].protocol.id
-                                                    for item in meeting.agenda if item.patient_id in cases])
-
-
-def course_inputs(case: Case) -> tuple[list[Evaluation | None], list[Aggregate | None], list[RecistSummary | None]]:
-    evaluations: list[Evaluation | None] = []
-    aggregates: list[Aggregate | None] = []
-    recists: list[RecistSummary | None] = []
-    for i, review in enumerate(case.reviews):
-        ev, _ = _evaluate(case, i)
-        evaluations.append(ev)
-        aggregation, _ = _protocol_settings(ev.protocol_id if ev else case.protocol.id)
-        aggregates.append(_aggregate(review, aggregation)[0])
-        recists.append(_recist(case, i, ev))
-    return evaluations, aggregates, recists
-
-
-# --------------------------------------------------------------------------- database-backed
-
-def _as_signed(service: MdtService, case: Case, meeting: Meeting) -> Case:
+def _as_signed(service: MinutesSource, case: Case, meeting: Meeting) -> Case:
     """The case with each review of this meeting as it stood when the meeting was signed."""
     sig = meeting.signature
     if sig is None:
@@ -188,7 +57,7 @@ def _as_signed(service: MdtService, case: Case, meeting: Meeting) -> Case:
     return dataclasses.replace(case, reviews=tuple(reviews))
 
 
-def collect_minutes(service: MdtService, meeting_id: str) -> tuple[Meeting, list[MinutesPatient], Quorum]:
+def collect_minutes(service: MinutesSource, meeting_id: str) -> tuple[Meeting, list[MinutesPatient], Quorum]:
     """Raises NotFound for an unknown meeting."""
     meeting = service.get_meeting(meeting_id)
     cases: dict[str, Case] = {}
@@ -200,7 +69,7 @@ def collect_minutes(service: MdtService, meeting_id: str) -> tuple[Meeting, list
     return meeting, minutes_items(meeting, cases), meeting_quorum(meeting, cases)
 
 
-def write_minutes(service: MdtService, meeting_id: str, out: str | Path, *, printed_at: datetime | None = None,
+def write_minutes(service: MinutesSource, meeting_id: str, out: str | Path, *, printed_at: datetime | None = None,
                   pdfa: bool = False) -> Path:
     """Loads a meeting and writes its minutes PDF; returns the path (to open it in a viewer).
 
@@ -221,7 +90,7 @@ def write_minutes(service: MdtService, meeting_id: str, out: str | Path, *, prin
     return Path(out)
 
 
-def write_course_report(service: MdtService, patient_id: str, out: str | Path, *,
+def write_course_report(service: MinutesSource, patient_id: str, out: str | Path, *,
                         printed_at: datetime | None = None, pdfa: bool = False,
                         institution: str | None = None) -> Path:
     """Loads a patient (hospital ID) and writes the course report; raises NotFound."""

@@ -25,6 +25,7 @@ from mdt.case import Case
 from mdt.meeting import Meeting
 from mdt.minutes.blocks import data_table, kv_grid, p
 from mdt.minutes.document import CONTENT_W, DRAFT_RED, Furniture, MdtDocument, Metadata, SectionMarker, styles
+from mdt.minutes.items import meeting_quorum, minutes_items
 from mdt.minutes.pdfa import to_pdfa
 from mdt.minutes.sections import MinutesPatient, Styles, protocol_notes_section, review_sections
 from mdt.minutes.text import (
@@ -183,15 +184,11 @@ def render_minutes(meeting: Meeting, items: Sequence[MinutesPatient | Case], out
     """
     printed_at = printed_at or datetime.now(UTC)
     if any(isinstance(i, Case) for i in items):
-        from mdt.minutes.collect import minutes_items
-
         cases = {i.patient.id: i for i in items if isinstance(i, Case)}
         built = {m.case.patient.id: m for m in minutes_items(meeting, cases)}
         items = [built.get(i.patient.id, MinutesPatient(i, None)) if isinstance(i, Case) else i for i in items]
     when = issue_time(meeting, printed_at)
     if quorum is None:
-        from mdt.minutes.collect import meeting_quorum
-
         # The strictest rule of the agenda's patients' protocols (the items carry their cases).
         quorum = meeting_quorum(meeting, {i.case.patient.id: i.case for i in items
                                           if isinstance(i, MinutesPatient)})

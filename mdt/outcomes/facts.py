@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from mdt.case import CLAVIEN_DINDO, Case
-from mdt.outcomes.ends import CourseEnd, course_end, last_known_alive
+from mdt.course_end import CourseEnd, course_end, last_known_alive
 from mdt.outcomes.settings import OutcomeSettings, settings_for
 from mdt.panel import aggregate
 

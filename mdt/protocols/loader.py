@@ -23,6 +23,7 @@ from mdt.protocols.model import (
     Rule,
     Settings,
 )
+from mdt.protocols.outcome_settings import outcome_settings_problems
 from mdt.protocols.rules import OPERATORS, RULE_KINDS, RULE_PARAMS
 from mdt.recist import DEFAULT_ASSESSMENT_INTERVAL, DEFAULT_TARGET_LIMIT
 from mdt.resources import resource_path
@@ -259,8 +260,6 @@ def parse_protocol(data: object, name: str = "protocol") -> Protocol:
     if not isinstance(assumptions, list) or not all(isinstance(a, str) for a in assumptions):
         chk.add("assumptions", "must be a list of strings")
     if "outcomes" in data:
-        from mdt.outcomes.settings import outcome_settings_problems
-
         for where, reason in outcome_settings_problems(data["outcomes"]):
             chk.add(where, reason)
     if chk.problems:

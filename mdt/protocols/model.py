@@ -260,7 +260,7 @@ class Protocol:
     setting_sources: dict[str, str] = field(default_factory=dict)
     """Where each setting's value comes from (a citation, or the project's reading)."""
     outcomes: dict[str, Any] = field(default_factory=dict)
-    """The ``outcomes`` block (``mdt.outcomes.settings``): confirmation rule, what counts as
+    """The ``outcomes`` block (``mdt.protocols.outcome_settings``): confirmation rule, what counts as
     conversion, reference arm, population, time origin."""
 
     @property

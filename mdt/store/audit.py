@@ -37,6 +37,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -121,6 +122,22 @@ def record(session: Session, *, actor: str, action: str, entity: str, entity_id:
     if action != _seal.SEAL_ACTION:
         session.info["seal_actor"] = actor  # the transaction's seal names who acted
     return row
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _seal_at_commit(session: Session) -> None:
+    """One ``data.seal`` event per transaction: the hashes of the rows it touched
+    (``mdt.store.seal``), recorded just before the commit, in the same transaction."""
+    session.flush()
+    touched = _seal.take_touched(session)
+    if not touched:
+        return
+    seal = _seal.seal_of(session, touched)
+    actor = session.info.get("seal_actor") or "application"
+    record(session, actor=actor, action=_seal.SEAL_ACTION, entity="data",
+           entity_id=len(seal), before=None, after={"rows": seal})
+    session.flush()
+    _seal.take_touched(session)
 
 
 def append_raw(conn: object, *, actor: str, action: str, entity: str, entity_id: str,

@@ -9,8 +9,6 @@ writes its audit event (never the password, nor its hash) in the same transactio
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -18,31 +16,13 @@ from sqlalchemy.orm import Session
 
 from mdt import auth, keys, settings
 from mdt.errors import AuthenticationError, FieldProblem, NotFound, ValidationError
+from mdt.service_types import Actor, SignInState
 from mdt.store import audit
+from mdt.store.common import EDITORS, Caller, hospital_settings, now, require_role
 from mdt.store.models import MemberCredentialModel, MemberModel, SettingModel
 
 if TYPE_CHECKING:
-    from mdt.services import Actor, MdtService
     from mdt.store.db import Database
-
-EDITORS = ("chair", "coordinator")
-
-
-@dataclass(frozen=True, slots=True)
-class SignInState:
-    """What the sign-in dialog needs to know about one name (no secret in it)."""
-    name: str
-    member_id: int
-    role: str
-    active: bool
-    has_password: bool
-    os_account: str | None
-    certificate_sha256: str | None
-    key_source: str | None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _member_by_name(s: Session, name: str) -> MemberModel:
@@ -69,14 +49,7 @@ def _state(m: MemberModel, c: MemberCredentialModel | None) -> SignInState:
 
 
 def _actor(m: MemberModel, via: str) -> Actor:
-    from mdt.services import Actor
-
     return Actor(name=m.name, role=m.role, member_id=m.id, authenticated=True, via=via)
-
-
-def _settings(s: Session) -> settings.Settings:
-    return settings.Settings.from_values(
-        {row.key: row.value for row in s.scalars(select(SettingModel))})
 
 
 # --------------------------------------------------------------------------- sign-in
@@ -128,7 +101,7 @@ def set_first_password(db: Database, name: str, password: str,
             c = MemberCredentialModel(member_id=m.id)
             s.add(c)
         c.password_hash = auth.hash_password(password)
-        c.password_set_at = _now()
+        c.password_set_at = now()
         c.encrypted_key, c.certificate_pem = member_key.encrypted_key, member_key.certificate_pem
         c.key_source = member_key.source
         audit.record(s, actor=m.name, action="member.password", entity="member", entity_id=m.id,
@@ -151,7 +124,7 @@ def sign_in_os(db: Database, login: str | None = None) -> Actor | None:
     if not login:
         return None
     with db.read() as s:
-        if _settings(s).signin_mode != "os_account":
+        if hospital_settings(s).signin_mode != "os_account":
             return None
         c = s.scalars(select(MemberCredentialModel)
                       .where(MemberCredentialModel.os_account == login)).first()
@@ -175,7 +148,7 @@ def _require_self(s: Session, actor: Actor) -> tuple[MemberModel, MemberCredenti
     return m, c
 
 
-def change_password(svc: MdtService, old: str, new: str) -> None:
+def change_password(svc: Caller, old: str, new: str) -> None:
     auth.check_new_password(new, svc.actor.name)
     with svc.db.write() as s:
         m, c = _require_self(s, svc.actor)
@@ -184,12 +157,12 @@ def change_password(svc: MdtService, old: str, new: str) -> None:
         if c.encrypted_key:
             c.encrypted_key = keys.rekey(c.encrypted_key, old, new)
         c.password_hash = auth.hash_password(new)
-        c.password_set_at = _now()
+        c.password_set_at = now()
         audit.record(s, actor=m.name, action="member.password", entity="member", entity_id=m.id,
                      before=None, after={"changed": True})
 
 
-def unlock_signing_key(svc: MdtService, password: str) -> tuple[keys.PrivateKey, str]:
+def unlock_signing_key(svc: Caller, password: str) -> tuple[keys.PrivateKey, str]:
     """The signed-in member's private key and certificate (the second component at signing)."""
     with svc.db.read() as s:
         m, c = _require_self(s, svc.actor)
@@ -205,7 +178,7 @@ def unlock_signing_key(svc: MdtService, password: str) -> tuple[keys.PrivateKey,
     return key, cert
 
 
-def import_certificate(svc: MdtService, pkcs12: bytes, pkcs12_password: str | None,
+def import_certificate(svc: Caller, pkcs12: bytes, pkcs12_password: str | None,
                        password: str) -> str:
     """Replace the signed-in member's key with a hospital-issued one; returns its fingerprint."""
     with svc.db.write() as s:
@@ -224,12 +197,10 @@ def import_certificate(svc: MdtService, pkcs12: bytes, pkcs12_password: str | No
 
 
 def _require_editor(s: Session, actor: Actor, action: str) -> MemberModel:
-    from mdt.store.service_impl import _require_role
-
-    return _require_role(s, actor, EDITORS, action)
+    return require_role(s, actor, EDITORS, action)
 
 
-def reset_password(svc: MdtService, member_id: int) -> None:
+def reset_password(svc: Caller, member_id: int) -> None:
     """A forgotten password: clear it (and the key it protected); the member sets a new one
     at next sign-in and gets a new key.  Earlier signatures keep verifying: each stores the
     certificate it was made with."""
@@ -247,7 +218,7 @@ def reset_password(svc: MdtService, member_id: int) -> None:
                      entity_id=m.id, before=None, after={"member": m.name})
 
 
-def bind_os_account(svc: MdtService, member_id: int, login: str | None) -> None:
+def bind_os_account(svc: Caller, member_id: int, login: str | None) -> None:
     login = (login or "").strip() or None
     with svc.db.write() as s:
         _require_editor(s, svc.actor, "bind a member to an operating-system account")
@@ -274,7 +245,7 @@ def bind_os_account(svc: MdtService, member_id: int, login: str | None) -> None:
 
 def get_settings(db: Database) -> settings.Settings:
     with db.read() as s:
-        return _settings(s)
+        return hospital_settings(s)
 
 
 def setting_values(db: Database) -> dict[str, str]:
@@ -282,7 +253,7 @@ def setting_values(db: Database) -> dict[str, str]:
         return {**settings.DEFAULTS, **{r.key: r.value for r in s.scalars(select(SettingModel))}}
 
 
-def set_setting(svc: MdtService, key: str, value: str) -> str:
+def set_setting(svc: Caller, key: str, value: str) -> str:
     value = settings.validate(key, value)
     with svc.db.write() as s:
         _require_editor(s, svc.actor, "change the hospital settings")

@@ -430,7 +430,7 @@ class Database:
             raise ValidationError(f"a value was refused by the database: "
                                   f"{str(exc.orig).splitlines()[0]}") from exc
         except IntegrityError:
-            raise  # the service names the record that already exists (service_impl._integrity)
+            raise  # the service names the record that already exists (mdt.store.common.integrity_error)
         except (DBAPIError, StaleDataError) as exc:
             raise translate(exc, self, session_info) from exc
 

@@ -10,7 +10,7 @@ another patient is refused, so a form left over from one patient can never save 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,17 @@ from mdt.errors import (
     ValidationError,
 )
 from mdt.meeting import Member
+from mdt.service_types import ReviewRecord
+from mdt.store.case_rows import parse_review_text, record_for
+from mdt.store.common import (
+    Caller,
+    find_review,
+    find_version,
+    hospital_settings,
+    now,
+    require_role,
+    to_member,
+)
 from mdt.store.db import StaleRecordError
 from mdt.store.models import (
     AgendaItemModel,
@@ -37,17 +48,10 @@ from mdt.store.models import (
     ReviewModel,
 )
 from mdt.store.service_impl import (
-    _now,
-    _parse_review_text,
-    _record_for,
     _refresh_summary,
-    _require_role,
-    _review,
     _revise,
     _signature,
-    _to_member,
     _validate_review,
-    _version,
     check_patient,
 )
 from mdt.votes import (
@@ -61,9 +65,6 @@ from mdt.votes import (
     vote_of,
     withdraw_rating,
 )
-
-if TYPE_CHECKING:
-    from mdt.services import MdtService, ReviewRecord
 
 
 def _aggregation(p: PatientModel) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def _locked_pair(s: Session, review_id: int, patient_id: str | None) -> tuple[Pa
         raise NotFound(f"no review with id {review_id}")
     p = s.scalars(select(PatientModel).where(PatientModel.id == patient_pk).with_for_update()).one()
     check_patient(p.mrn, patient_id, review_id)
-    return p, _review(s, review_id)
+    return p, find_review(s, review_id)
 
 
 def _meetings_of(s: Session, r: ReviewModel) -> list[MeetingModel]:
@@ -130,11 +131,11 @@ def _attendees(s: Session, meeting_id: str) -> list[Member]:
     rows = s.scalars(
         select(MemberModel).join(MeetingAttendeeModel, MeetingAttendeeModel.member_id == MemberModel.id)
         .where(MeetingAttendeeModel.meeting_id == meeting_id).order_by(MemberModel.name)).all()
-    return [_to_member(m) for m in rows]
+    return [to_member(m) for m in rows]
 
 
 def _current(s: Session, r: ReviewModel) -> Review:
-    return _parse_review_text(_version(s, r.id, r.current_version).content)
+    return parse_review_text(find_version(s, r.id, r.current_version).content)
 
 
 def _context(s: Session, p: PatientModel, r: ReviewModel, meeting_id: str | None) -> PanelContext:
@@ -155,15 +156,15 @@ def _context(s: Session, p: PatientModel, r: ReviewModel, meeting_id: str | None
         expectation=expected_ratings(review.panel.votes, aggregation, names), problem=problem)
 
 
-def panel_context(svc: MdtService, review_id: int, meeting_id: str | None) -> PanelContext:
+def panel_context(svc: Caller, review_id: int, meeting_id: str | None) -> PanelContext:
     with svc.db.read() as s:
-        r = _review(s, review_id)
+        r = find_review(s, review_id)
         p = s.get(PatientModel, r.patient_id)
         assert p is not None
         return _context(s, p, r, meeting_id)
 
 
-def _amendment(s: Session, svc: MdtService, r: ReviewModel, amendment_reason: str | None, what: str) -> bool:
+def _amendment(s: Session, svc: Caller, r: ReviewModel, amendment_reason: str | None, what: str) -> bool:
     """True when the change is an amendment of signed minutes (then only the roles the settings
     allow may make it, as for ``amend_review``)."""
     if r.locked_by_meeting is None:
@@ -171,30 +172,28 @@ def _amendment(s: Session, svc: MdtService, r: ReviewModel, amendment_reason: st
     if not (amendment_reason or "").strip():
         raise LockedError(f"review of {r.review_date.isoformat()} belongs to signed meeting "
                           f"{r.locked_by_meeting}: {what} only as an amendment, with its reason")
-    from mdt.store.auth_impl import _settings
-
-    _require_role(s, svc.actor, _settings(s).amend_roles, "amend a review of signed minutes")
+    require_role(s, svc.actor, hospital_settings(s).amend_roles, "amend a review of signed minutes")
     return True
 
 
-def _commit(s: Session, svc: MdtService, p: PatientModel, r: ReviewModel, review: Review,
+def _commit(s: Session, svc: Caller, p: PatientModel, r: ReviewModel, review: Review,
             reason: str, amendment_reason: str | None, amendment: bool) -> ReviewRecord:
     _validate_review(review, p.birth_date)
     text = f"{amendment_reason.strip()} — {reason}" if amendment and amendment_reason else reason
     if _revise(s, svc.actor, p, r, review, text, amendment):
         _refresh_summary(s, p)
     s.flush()
-    return _record_for(s, r.id)
+    return record_for(s, r.id)
 
 
-def _stale(svc: MdtService, review_id: int, exc: Exception) -> ConflictError:
+def _stale(svc: Caller, review_id: int, exc: Exception) -> ConflictError:
     with svc.db.read() as s:
-        current = _record_for(s, review_id)
+        current = record_for(s, review_id)
     return ConflictError(f"review {review_id} was changed by {current.saved_by} "
                          f"(now version {current.version})", current=current)
 
 
-def cast_vote(svc: MdtService, review_id: int, member: str, rating: str, *, patient_id: str,
+def cast_vote(svc: Caller, review_id: int, member: str, rating: str, *, patient_id: str,
               reason: str | None, comment: str | None, meeting_id: str | None,
               amendment_reason: str | None) -> ReviewRecord:
     member = (member or "").strip()
@@ -219,14 +218,14 @@ def cast_vote(svc: MdtService, review_id: int, member: str, rating: str, *, pati
             role = next(m.specialty for m in ctx.attendees if m.name == member)
             new_votes, words = record_rating(votes, member=member, role=role, rating=rating,
                                              round_=round_, reason=reason, comment=comment,
-                                             at=_now().replace(microsecond=0), by=svc.actor.name)
+                                             at=now().replace(microsecond=0), by=svc.actor.name)
             new = replace(review, panel=replace(review.panel, votes=new_votes))
             return _commit(s, svc, p, r, new, words, amendment_reason, amendment)
     except (StaleDataError, StaleRecordError) as exc:
         raise _stale(svc, review_id, exc) from exc
 
 
-def withdraw_vote(svc: MdtService, review_id: int, member: str, round_: int, reason: str, *,
+def withdraw_vote(svc: Caller, review_id: int, member: str, round_: int, reason: str, *,
                   patient_id: str, amendment_reason: str | None) -> ReviewRecord:
     try:
         with svc.db.write() as s:
@@ -234,7 +233,7 @@ def withdraw_vote(svc: MdtService, review_id: int, member: str, round_: int, rea
             amendment = _amendment(s, svc, r, amendment_reason, "a rating is withdrawn")
             review = _current(s, r)
             new_votes, words = withdraw_rating(review.panel.votes, member=member, round_=round_,
-                                               reason=reason, at=_now().replace(microsecond=0),
+                                               reason=reason, at=now().replace(microsecond=0),
                                                by=svc.actor.name)
             new = replace(review, panel=replace(review.panel, votes=new_votes))
             return _commit(s, svc, p, r, new, words, amendment_reason, amendment)
@@ -250,7 +249,7 @@ def _decision_words(decision: Decision, old: Decision | None) -> str:
     return f"decision {'changed' if old is not None else 'recorded'}: {', '.join(bits)}"
 
 
-def record_decision(svc: MdtService, review_id: int, decision: Decision, *, patient_id: str,
+def record_decision(svc: Caller, review_id: int, decision: Decision, *, patient_id: str,
                     expected_version: int, reason: str | None,
                     amendment_reason: str | None) -> ReviewRecord:
     if not patient_id:
@@ -260,9 +259,9 @@ def record_decision(svc: MdtService, review_id: int, decision: Decision, *, pati
             p, r = _locked_pair(s, review_id, patient_id)
             if r.current_version != expected_version:
                 raise ConflictError(
-                    f"review {review_id} was changed by {_version(s, r.id, r.current_version).saved_by}"
+                    f"review {review_id} was changed by {find_version(s, r.id, r.current_version).saved_by}"
                     f" (now version {r.current_version}, you edited version {expected_version})",
-                    current=_record_for(s, review_id))
+                    current=record_for(s, review_id))
             amendment = _amendment(s, svc, r, amendment_reason, "the decision changes")
             review = _current(s, r)
             ctx = _context(s, p, r, None)

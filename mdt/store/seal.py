@@ -9,9 +9,9 @@ row: a row edited, added or deleted outside the application (an SQL console, a
 hex editor on the file) no longer matches and is named in words.
 
 This works for every writer without each service function knowing about it: a
-SQLAlchemy ``after_flush`` hook notes the rows each flush touched, a
-``before_commit`` hook hashes them (as the database now holds them) and records the
-seal in the same transaction.  Bulk copies that bypass the ORM (``mdt.backup``
+SQLAlchemy ``after_flush`` hook here notes the rows each flush touched; a
+``before_commit`` hook in ``mdt.store.audit`` hashes them (as the database now holds
+them) and records the seal in the same transaction.  Bulk copies that bypass the ORM (``mdt.backup``
 restore) copy rows and their seals together, so they still verify.
 """
 
@@ -147,20 +147,10 @@ def _after_flush(session: Session, _ctx: object) -> None:
             _note(session, obj)
 
 
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    session.flush()
-    touched = session.info.pop(_INFO_KEY, None)
-    if not touched:
-        return
-    from mdt.store import audit
-
-    seal = seal_of(session, touched)
-    actor = session.info.get("seal_actor") or "application"
-    audit.record(session, actor=actor, action=SEAL_ACTION, entity="data",
-                 entity_id=len(seal), before=None, after={"rows": seal})
-    session.flush()
-    session.info.pop(_INFO_KEY, None)
+def take_touched(session: Session) -> dict[str, set[tuple[object, ...]]] | None:
+    """The rows this transaction touched since the last call (``mdt.store.audit`` seals them
+    at commit)."""
+    return session.info.pop(_INFO_KEY, None)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -1,5 +1,7 @@
 """Implementation of :class:`mdt.services.MdtService` (read that module for the API).
 
+The API's value types are in ``mdt.service_types``; this module never imports ``mdt.services``.
+
 Each public function here is one user action: it opens one transaction with
 ``db.write()`` (or ``db.read()``), does the change, writes the audit event(s)
 with ``audit.record`` in the same transaction, and returns plain dataclasses.
@@ -15,8 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -32,13 +33,51 @@ from mdt.errors import (
     LockedError,
     LockedFieldsError,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from mdt.limits import label_for, text_max
 from mdt.meeting import ROLES, SPECIALTIES, AgendaItem, Amendment, Meeting, Member, Signature
+from mdt.service_types import (
+    Actor,
+    AuditRecord,
+    AuditVerification,
+    ImportSummary,
+    MeetingRow,
+    PatientRow,
+    ReviewRecord,
+    ReviewVersion,
+)
 from mdt.store import audit, followup_store
-from mdt.store.db import StaleRecordError
+from mdt.store.case_rows import (
+    current_reviews,
+    parse_review_text,
+    parse_treatment,
+    read_case,
+    read_follow_up,
+    record_for,
+    review_json,
+    to_record,
+    treatment_dict,
+    write_treatment,
+)
+from mdt.store.common import (
+    EDITORS,
+    Caller,
+    as_utc,
+    dumps,
+    find_patient,
+    find_patient_or_none,
+    find_review,
+    find_version,
+    hospital_settings,
+    integrity_error,
+    now,
+    require_role,
+    require_text,
+    text_problems,
+    to_member,
+)
+from mdt.store.db import Database, StaleRecordError
 from mdt.store.models import (
     AgendaItemModel,
     AmendmentModel,
@@ -51,71 +90,9 @@ from mdt.store.models import (
     ReviewVersionModel,
     SignatureModel,
     TreatmentCourseModel,
-    TreatmentCycleModel,
 )
 
-if TYPE_CHECKING:
-    from mdt.services import (
-        Actor,
-        AuditRecord,
-        AuditVerification,
-        ImportSummary,
-        MdtService,
-        MeetingRow,
-        PatientRow,
-        ReviewRecord,
-        ReviewVersion,
-    )
-    from mdt.store.db import Database
-
-EDITORS = ("chair", "coordinator")
-"""Roles that may edit meetings (agenda, attendance) and the members registry."""
-
-
-def _svc() -> Any:
-    # Deferred: mdt.services imports this module at its end.
-    import mdt.services as services
-
-    return services
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were written as UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _dumps(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def review_json(review: Review) -> str:
-    """Canonical stored text of a review (the mdt-case/1 review object)."""
-    return _dumps(caseformat.review_to_dict(review))
-
-
-@lru_cache(maxsize=8192)
-def _parse_review_text(content: str) -> Review:
-    # Stored text never changes for a version, and Review is immutable: cache.
-    return caseformat.parse_review(json.loads(content), stored=True)
-
-
-def _treatment_dict(treatment: Treatment) -> dict[str, Any]:
-    full = caseformat.case_to_dict(Case(patient=Patient(id="-"), treatment=treatment))
-    return full["treatment"]
-
-
-def _parse_treatment(content: str, *, stored: bool = True) -> Treatment | None:
-    case = caseformat.parse_case({"format": FORMAT_ID, "patient": {"id": "-"},
-                                  "treatment": json.loads(content), "reviews": []},
-                                 stored=stored)
-    return case.treatment
 
 
 def _name_search(name: str | None) -> str:
@@ -126,23 +103,6 @@ def _target_sum(review: Review) -> float | None:
     sizes = [les.diameter_mm for les in review.lesions
              if les.target and les.status == "present" and les.diameter_mm is not None]
     return float(sum(sizes)) if sizes else None
-
-
-def _text_problems(path: str, value: str | None, max_len: int) -> list[FieldProblem]:
-    """Limits of the typed columns, checked the same way on SQLite and PostgreSQL."""
-    if value is None:
-        return []
-    if len(value) > max_len:
-        return [FieldProblem(path, f"at most {max_len} characters (got {len(value)})")]
-    if "\x00" in value:
-        return [FieldProblem(path, "must not contain NUL characters")]
-    return []
-
-
-def _require_text(value: str | None, path: str, what: str) -> str:
-    if value is None or not value.strip():
-        raise ValidationError(FieldProblem(path, f"{what} is required"))
-    return value.strip()
 
 
 def _patient_dict(p: PatientModel) -> dict[str, Any]:
@@ -178,100 +138,13 @@ def _summarise(changes: list[str], limit: int = 12) -> str:
 # --------------------------------------------------------------------------- lookups
 
 
-def _patient(s: Session, mrn: str, *, lock: bool = False) -> PatientModel:
-    p = _patient_or_none(s, mrn, lock=lock)
-    if p is None:
-        raise NotFound(f"no patient with hospital id {mrn!r}")
-    return p
-
-
-def _patient_or_none(s: Session, mrn: str, *, lock: bool = False) -> PatientModel | None:
-    if "\x00" in mrn:  # PostgreSQL cannot even compare such a string
-        return None
-    q = select(PatientModel).where(PatientModel.mrn == mrn)
-    if lock:
-        q = q.with_for_update()
-        # Named in the message if the transaction ends in a conflict (mdt.store.db).
-        s.info.setdefault("mdt_patients", []).append(mrn)
-    return s.scalars(q).first()
-
-
-def _review(s: Session, review_id: int) -> ReviewModel:
-    r = s.get(ReviewModel, review_id)
-    if r is None:
-        raise NotFound(f"no review with id {review_id}")
-    return r
-
-
-def _version(s: Session, review_id: int, version: int) -> ReviewVersionModel:
-    v = s.scalars(select(ReviewVersionModel).where(
-        ReviewVersionModel.review_id == review_id,
-        ReviewVersionModel.version == version)).one()
-    return v
-
-
-def _member_of(s: Session, actor: Actor) -> MemberModel | None:
-    if actor.member_id is not None:
-        m = s.get(MemberModel, actor.member_id)
-        if m is not None and m.name == actor.name:
-            return m
-        return None
-    return s.scalars(select(MemberModel).where(MemberModel.name == actor.name)).first()
-
-
-def _require_role(s: Session, actor: Actor, roles: Sequence[str], action: str) -> MemberModel:
-    # A role is only as good as the sign-in behind it: a name typed on the command line
-    # or an Actor built from a registry entry is not the member (mdt.store.auth_impl).
-    if not actor.authenticated:
-        raise PermissionDenied(f"{actor.name!r} has not signed in; only a signed-in "
-                               f"{' or '.join(roles)} may {action}")
-    m = _member_of(s, actor)
-    if m is None or not m.active:
-        raise PermissionDenied(f"{actor.name!r} is not an active member of the panel registry; "
-                               f"only a {' or '.join(roles)} may {action}")
-    if m.role not in roles:
-        raise PermissionDenied(f"{m.name} is a {m.role}; only a {' or '.join(roles)} may {action}")
-    return m
-
-
-def _to_member(m: MemberModel) -> Member:
-    return Member(name=m.name, specialty=m.specialty, role=m.role, id=m.id, active=m.active)
-
-
 def _row(p: PatientModel) -> PatientRow:
-    return _svc().PatientRow(
+    return PatientRow(
         patient_id=p.mrn, name=p.name, sex=p.sex, birth_date=p.birth_date,
         protocol_id=p.protocol_id, arm=p.arm, review_count=p.review_count,
         last_review_date=p.last_review_date, last_cycle=p.last_cycle,
         resectability=p.resectability, plan=p.plan, next_review=p.next_review,
         outcome=p.outcome, archived=p.archived, archive_reason=p.archive_reason)
-
-
-def _current_reviews(s: Session, patient_pk: int) -> list[tuple[ReviewModel, ReviewVersionModel]]:
-    rows = s.execute(
-        select(ReviewModel, ReviewVersionModel)
-        .join(ReviewVersionModel, (ReviewVersionModel.review_id == ReviewModel.id)
-              & (ReviewVersionModel.version == ReviewModel.current_version))
-        .where(ReviewModel.patient_id == patient_pk)
-        .order_by(ReviewModel.review_date, ReviewModel.id)).all()
-    return [(r, v) for r, v in rows]
-
-
-def _record(mrn: str, index: int, r: ReviewModel, v: ReviewVersionModel) -> ReviewRecord:
-    return _svc().ReviewRecord(
-        review_id=r.id, patient_id=mrn, index=index, version=v.version,
-        review=_parse_review_text(v.content), saved_at=_utc(v.saved_at), saved_by=v.saved_by,
-        reason=v.reason, meeting_id=r.locked_by_meeting, locked=r.locked_by_meeting is not None)
-
-
-def _record_for(s: Session, review_id: int) -> ReviewRecord:
-    r = _review(s, review_id)
-    p = s.get(PatientModel, r.patient_id)
-    assert p is not None
-    for i, (rr, v) in enumerate(_current_reviews(s, p.id)):
-        if rr.id == review_id:
-            return _record(p.mrn, i, rr, v)
-    raise NotFound(f"no review with id {review_id}")
 
 
 def _summary_from(p: PatientModel, reviews: Sequence[Review]) -> None:
@@ -318,7 +191,7 @@ _ROW_COLUMNS = (PatientModel.mrn, PatientModel.name, PatientModel.sex, PatientMo
                 PatientModel.archived, PatientModel.archive_reason)
 
 
-def list_patients(svc: MdtService, search: str | None, protocol: str | None, arm: str | None,
+def list_patients(svc: Caller, search: str | None, protocol: str | None, arm: str | None,
                   status: str | None, due: date | None, include_archived: bool,
                   limit: int | None) -> list[PatientRow]:
     # Plain column tuples, not ORM objects: ten times faster for 5,000 rows.
@@ -340,87 +213,45 @@ def list_patients(svc: MdtService, search: str | None, protocol: str | None, arm
     q = q.order_by(PatientModel.mrn)
     if limit is not None:
         q = q.limit(limit)
-    PatientRow = _svc().PatientRow
     with svc.db.read() as s:
-        return [PatientRow(*row) for row in s.execute(q)]
+        # _ROW_COLUMNS lists PatientRow's fields in order: one column each.
+        return [PatientRow(*row) for row in s.execute(q)]  # type: ignore[call-arg]
 
 
-def get_patient(svc: MdtService, mrn: str) -> PatientRow:
+def get_patient(svc: Caller, mrn: str) -> PatientRow:
     with svc.db.read() as s:
-        return _row(_patient(s, mrn))
+        return _row(find_patient(s, mrn))
 
 
-def _case(s: Session, mrn: str, derived: bool = True) -> Case:
-    p = _patient(s, mrn)
-    course = s.scalars(select(TreatmentCourseModel)
-                       .where(TreatmentCourseModel.patient_id == p.id)).first()
-    reviews = tuple(_parse_review_text(v.content) for _, v in _current_reviews(s, p.id))
-    case = Case(
-        patient=Patient(id=p.mrn, name=p.name, sex=p.sex, birth_date=p.birth_date),
-        protocol=ProtocolRef(id=p.protocol_id, arm=p.arm, enrolment_date=p.enrolment_date),
-        reviews=reviews,
-        treatment=_parse_treatment(course.content) if course is not None else None,
-        follow_up=followup_store.read(s, p.id))
-    # With follow-up events the end is theirs, whatever an older save stored.
-    return with_derived_end(case) if derived else case
-
-
-def get_case(svc: MdtService, mrn: str) -> Case:
+def get_case(svc: Caller, mrn: str) -> Case:
     with svc.db.read() as s:
-        return _case(s, mrn)
+        return read_case(s, mrn)
 
 
 def _validate_patient(patient: Patient, protocol: ProtocolRef | None = None) -> None:
     problems: list[FieldProblem] = []
     if not patient.id or not patient.id.strip():
         problems.append(FieldProblem("patient.id", "required, non-empty"))
-    problems += _text_problems("patient.id", patient.id, text_max("patient.id"))
-    problems += _text_problems("patient.name", patient.name, text_max("patient.name"))
+    problems += text_problems("patient.id", patient.id, text_max("patient.id"))
+    problems += text_problems("patient.name", patient.name, text_max("patient.name"))
     if patient.sex is not None and patient.sex not in ("F", "M", "O"):
         problems.append(FieldProblem("patient.sex", "must be F, M, O or null"))
     if protocol is not None:
-        problems += _text_problems("protocol.id", protocol.id, text_max("protocol.id"))
-        problems += _text_problems("protocol.arm", protocol.arm, text_max("protocol.arm"))
+        problems += text_problems("protocol.id", protocol.id, text_max("protocol.id"))
+        problems += text_problems("protocol.arm", protocol.arm, text_max("protocol.arm"))
     if problems:
         raise ValidationError(problems)
-
-
-def _write_treatment(s: Session, p: PatientModel, treatment: Treatment | None,
-                     new_patient: bool = False) -> None:
-    course = None if new_patient else s.scalars(
-        select(TreatmentCourseModel).where(TreatmentCourseModel.patient_id == p.id)).first()
-    if course is not None:
-        for cyc in s.scalars(select(TreatmentCycleModel)
-                             .where(TreatmentCycleModel.course_id == course.id)):
-            s.delete(cyc)
-        s.flush()
-        s.delete(course)
-        s.flush()
-    p.outcome = treatment.outcome if treatment is not None else None
-    if treatment is None:
-        return
-    course = TreatmentCourseModel(
-        patient_id=p.id, regimen=treatment.regimen, start_date=treatment.start_date,
-        outcome=treatment.outcome, outcome_date=treatment.outcome_date,
-        content=_dumps(_treatment_dict(treatment)))
-    s.add(course)
-    s.flush()
-    for c in treatment.cycles:
-        s.add(TreatmentCycleModel(
-            course_id=course.id, number=c.number, given_on=c.date,
-            dose_reduction_pct=None if c.dose_reduction_pct is None else float(c.dose_reduction_pct),
-            toxicity_grade=c.toxicity_grade))
 
 
 def _validate_treatment(treatment: Treatment | None) -> None:
     if treatment is None:
         return
-    problems = _text_problems("treatment.regimen", treatment.regimen,
+    problems = text_problems("treatment.regimen", treatment.regimen,
                               text_max("treatment.regimen"))
     if problems:
         raise ValidationError(problems)
     # Round-trip through the case-format parser: the same rules as an imported file.
-    _parse_treatment(_dumps(_treatment_dict(treatment)), stored=False)
+    parse_treatment(dumps(treatment_dict(treatment)), stored=False)
 
 
 def _create_patient(s: Session, actor: Actor, patient: Patient, protocol: ProtocolRef | None,
@@ -433,24 +264,19 @@ def _create_patient(s: Session, actor: Actor, patient: Patient, protocol: Protoc
     p = PatientModel(mrn=patient.id, name=patient.name, name_search=_name_search(patient.name),
                      sex=patient.sex, birth_date=patient.birth_date, protocol_id=protocol.id,
                      arm=protocol.arm, enrolment_date=protocol.enrolment_date, archived=False,
-                     created_at=_now(), review_count=0)
+                     created_at=now(), review_count=0)
     s.add(p)
     s.flush()
-    _write_treatment(s, p, treatment, new_patient=True)
+    write_treatment(s, p, treatment, new_patient=True)
     after = _patient_dict(p)
     if treatment is not None:
-        after["treatment"] = _treatment_dict(treatment)
+        after["treatment"] = treatment_dict(treatment)
     audit.record(s, actor=actor.name, action="patient.create", entity="patient",
                  entity_id=p.mrn, before=None, after=after, patient_mrn=p.mrn)
     return p
 
 
-def _integrity(exc: IntegrityError) -> ValidationError:
-    return ValidationError(f"the change conflicts with existing data "
-                           f"(another workstation may have saved the same record): {exc.orig}")
-
-
-def create_patient(svc: MdtService, patient: Patient, protocol: ProtocolRef | None,
+def create_patient(svc: Caller, patient: Patient, protocol: ProtocolRef | None,
                    treatment: Treatment | None) -> PatientRow:
     try:
         with svc.db.write() as s:
@@ -458,7 +284,7 @@ def create_patient(svc: MdtService, patient: Patient, protocol: ProtocolRef | No
             s.flush()
             return _row(p)
     except IntegrityError as exc:
-        raise _integrity(exc) from exc
+        raise integrity_error(exc) from exc
 
 
 _DEMOGRAPHICS = ("name", "sex", "birth_date")
@@ -513,7 +339,7 @@ def _update_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
             raise ValidationError(FieldProblem(
                 "patient.birth_date", f"after the first review date {first.isoformat()}"))
     for meeting_id in meetings:
-        s.add(AmendmentModel(meeting_id=meeting_id, patient_id=p.id, at=_now(), author=actor.name,
+        s.add(AmendmentModel(meeting_id=meeting_id, patient_id=p.id, at=now(), author=actor.name,
                              reason=reason or "", summary=_summarise(changes)))
     audit.record(s, actor=actor.name, action="patient.amend" if meetings else "patient.update",
                  entity="patient", entity_id=p.mrn, before=before,
@@ -522,20 +348,20 @@ def _update_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
     return True
 
 
-def update_patient(svc: MdtService, patient: Patient, protocol: ProtocolRef | None,
+def update_patient(svc: Caller, patient: Patient, protocol: ProtocolRef | None,
                    reason: str | None) -> PatientRow:
     _validate_patient(patient, protocol)
     with svc.db.write() as s:
-        p = _patient(s, patient.id, lock=True)
+        p = find_patient(s, patient.id, lock=True)
         _update_patient(s, svc.actor, p, patient, protocol, reason)
         s.flush()
         return _row(p)
 
 
-def archive_patient(svc: MdtService, mrn: str, reason: str, archived: bool) -> PatientRow:
-    reason = _require_text(reason, "reason", "a reason")
+def archive_patient(svc: Caller, mrn: str, reason: str, archived: bool) -> PatientRow:
+    reason = require_text(reason, "reason", "a reason")
     with svc.db.write() as s:
-        p = _patient(s, mrn, lock=True)
+        p = find_patient(s, mrn, lock=True)
         if p.archived == archived:
             return _row(p)
         before = _patient_dict(p)
@@ -549,12 +375,12 @@ def archive_patient(svc: MdtService, mrn: str, reason: str, archived: bool) -> P
         return _row(p)
 
 
-def set_treatment(svc: MdtService, mrn: str, treatment: Treatment | None,
+def set_treatment(svc: Caller, mrn: str, treatment: Treatment | None,
                   reason: str | None) -> Treatment | None:
     _validate_treatment(treatment)
     with svc.db.write() as s:
-        p = _patient(s, mrn, lock=True)
-        case = _case(s, mrn, derived=False)
+        p = find_patient(s, mrn, lock=True)
+        case = read_case(s, mrn, derived=False)
         if case.follow_up is not None:
             # The end follows from the follow-up events: an edited course keeps it.
             synced = with_derived_end(replace(case, treatment=treatment))
@@ -569,10 +395,10 @@ def _set_treatment(s: Session, actor: Actor, p: PatientModel, treatment: Treatme
     course = s.scalars(select(TreatmentCourseModel)
                        .where(TreatmentCourseModel.patient_id == p.id)).first()
     before = json.loads(course.content) if course is not None else None
-    after = _treatment_dict(treatment) if treatment is not None else None
+    after = treatment_dict(treatment) if treatment is not None else None
     if before == after:
         return False
-    _write_treatment(s, p, treatment)
+    write_treatment(s, p, treatment)
     audit.record(s, actor=actor.name, action="treatment.set", entity="treatment",
                  entity_id=p.mrn, before=before, after={"treatment": after, "reason": reason},
                  patient_mrn=p.mrn)
@@ -582,15 +408,15 @@ def _set_treatment(s: Session, actor: Actor, p: PatientModel, treatment: Treatme
 # --------------------------------------------------------------------------- reviews
 
 
-def list_reviews(svc: MdtService, mrn: str) -> list[ReviewRecord]:
+def list_reviews(svc: Caller, mrn: str) -> list[ReviewRecord]:
     with svc.db.read() as s:
-        p = _patient(s, mrn)
-        return [_record(p.mrn, i, r, v) for i, (r, v) in enumerate(_current_reviews(s, p.id))]
+        p = find_patient(s, mrn)
+        return [to_record(p.mrn, i, r, v) for i, (r, v) in enumerate(current_reviews(s, p.id))]
 
 
-def get_review(svc: MdtService, review_id: int) -> ReviewRecord:
+def get_review(svc: Caller, review_id: int) -> ReviewRecord:
     with svc.db.read() as s:
-        return _record_for(s, review_id)
+        return record_for(s, review_id)
 
 
 def _validate_review(review: Review, birth_date: date | None, path: str = "review") -> None:
@@ -607,7 +433,7 @@ def _new_version(s: Session, actor: Actor, r: ReviewModel, version: int, review:
         review_id=r.id, version=version, content=content, review_date=review.date,
         cycle=review.cycle, resectability=dec.resectability if dec else None,
         plan=dec.plan if dec else None, next_review=dec.next_review if dec else None,
-        target_sum_mm=_target_sum(review), saved_at=_now(), saved_by=actor.name,
+        target_sum_mm=_target_sum(review), saved_at=now(), saved_by=actor.name,
         reason=reason, amendment=amendment)
     s.add(v)
     return v
@@ -619,7 +445,7 @@ def _add_review(s: Session, actor: Actor, p: PatientModel, review: Review,
         _validate_review(review, p.birth_date)
     content = review_json(review)
     r = ReviewModel(patient_id=p.id, review_date=review.date, current_version=1,
-                    created_at=_now())
+                    created_at=now())
     s.add(r)
     s.flush()
     _new_version(s, actor, r, 1, review, content, reason, False)
@@ -629,19 +455,19 @@ def _add_review(s: Session, actor: Actor, p: PatientModel, review: Review,
     return r
 
 
-def add_review(svc: MdtService, mrn: str, review: Review, reason: str | None) -> ReviewRecord:
+def add_review(svc: Caller, mrn: str, review: Review, reason: str | None) -> ReviewRecord:
     with svc.db.write() as s:
-        p = _patient(s, mrn, lock=True)
+        p = find_patient(s, mrn, lock=True)
         r = _add_review(s, svc.actor, p, review, reason)
         _refresh_summary(s, p)
         s.flush()
-        return _record_for(s, r.id)
+        return record_for(s, r.id)
 
 
 def _revise(s: Session, actor: Actor, p: PatientModel, r: ReviewModel, review: Review,
             reason: str | None, amendment: bool) -> bool:
     """New version of ``r`` (caller checked version and lock).  False if unchanged."""
-    old = _version(s, r.id, r.current_version)
+    old = find_version(s, r.id, r.current_version)
     content = review_json(review)
     if content == old.content:
         return False
@@ -654,7 +480,7 @@ def _revise(s: Session, actor: Actor, p: PatientModel, r: ReviewModel, review: R
     if amendment:
         assert r.locked_by_meeting is not None
         s.add(AmendmentModel(meeting_id=r.locked_by_meeting, patient_id=p.id, review_id=r.id,
-                             review_version=new_version, at=_now(), author=actor.name,
+                             review_version=new_version, at=now(), author=actor.name,
                              reason=reason or "", summary=_summarise(changes)))
     audit.record(s, actor=actor.name, action="review.amend" if amendment else "review.save",
                  entity="review", entity_id=r.id,
@@ -683,9 +509,9 @@ def check_panel_unchanged(old: Review, new: Review) -> None:
                            "saving the whole review cannot change them"))
 
 
-def save_review(svc: MdtService, review_id: int, review: Review, expected_version: int,
+def save_review(svc: Caller, review_id: int, review: Review, expected_version: int,
                 reason: str, amendment: bool, patient_id: str | None = None) -> ReviewRecord:
-    reason = _require_text(reason, "reason", "a reason for the correction")
+    reason = require_text(reason, "reason", "a reason for the correction")
     try:
         with svc.db.write() as s:
             patient_pk = s.scalars(select(ReviewModel.patient_id)
@@ -695,46 +521,43 @@ def save_review(svc: MdtService, review_id: int, review: Review, expected_versio
             p = s.scalars(select(PatientModel).where(PatientModel.id == patient_pk)
                           .with_for_update()).one()
             check_patient(p.mrn, patient_id, review_id)
-            r = _review(s, review_id)
+            r = find_review(s, review_id)
             if r.current_version != expected_version:
                 raise ConflictError(
-                    f"review {review_id} was changed by {_version(s, r.id, r.current_version).saved_by}"
+                    f"review {review_id} was changed by {find_version(s, r.id, r.current_version).saved_by}"
                     f" (now version {r.current_version}, you edited version {expected_version})",
-                    current=_record_for(s, review_id))
+                    current=record_for(s, review_id))
             if amendment and r.locked_by_meeting is None:
                 amendment = False  # not signed yet: an ordinary correction
             if amendment:
-                from mdt.store.auth_impl import _settings
-
-                _require_role(s, svc.actor, _settings(s).amend_roles,
+                require_role(s, svc.actor, hospital_settings(s).amend_roles,
                               "amend a review of signed minutes")
             if not amendment and r.locked_by_meeting is not None:
                 raise LockedError(
                     f"review of {r.review_date.isoformat()} belongs to signed meeting "
                     f"{r.locked_by_meeting}: change it through an amendment")
             check_panel_unchanged(
-                _parse_review_text(_version(s, r.id, r.current_version).content), review)
+                parse_review_text(find_version(s, r.id, r.current_version).content), review)
             _validate_review(review, p.birth_date)
             if _revise(s, svc.actor, p, r, review, reason, amendment):
                 _refresh_summary(s, p)
             s.flush()
-            return _record_for(s, review_id)
+            return record_for(s, review_id)
     except (StaleDataError, StaleRecordError) as exc:
         # Another transaction updated the review between our read and our write.
         with svc.db.read() as s:
-            current = _record_for(s, review_id)
+            current = record_for(s, review_id)
         raise ConflictError(f"review {review_id} was changed by {current.saved_by} "
                             f"(now version {current.version})", current=current) from exc
 
 
-def review_history(svc: MdtService, review_id: int) -> list[ReviewVersion]:
-    ReviewVersion = _svc().ReviewVersion
+def review_history(svc: Caller, review_id: int) -> list[ReviewVersion]:
     with svc.db.read() as s:
-        _review(s, review_id)
+        find_review(s, review_id)
         rows = s.scalars(select(ReviewVersionModel).where(ReviewVersionModel.review_id == review_id)
                          .order_by(ReviewVersionModel.version)).all()
         return [ReviewVersion(review_id=v.review_id, version=v.version,
-                              review=_parse_review_text(v.content), saved_at=_utc(v.saved_at),
+                              review=parse_review_text(v.content), saved_at=as_utc(v.saved_at),
                               saved_by=v.saved_by, reason=v.reason, amendment=v.amendment)
                 for v in rows]
 
@@ -752,7 +575,7 @@ def _import_case(s: Session, actor: Actor, item: Case | caseformat.CaseImport,
     case = ci.case if ci is not None else item
     assert isinstance(case, Case)
     where = ci.where if ci is not None else (lambda sub: sub)
-    p = _patient_or_none(s, case.patient.id, lock=True)
+    p = find_patient_or_none(s, case.patient.id, lock=True)
     if p is None:
         p = _create_patient(s, actor, case.patient, case.protocol, case.treatment)
         counts["patients_created"] += 1
@@ -763,7 +586,7 @@ def _import_case(s: Session, actor: Actor, item: Case | caseformat.CaseImport,
         if case.follow_up is not None:
             followup_store.store(s, actor.name, p, case.follow_up, "import")
         return
-    current = _current_reviews(s, p.id)
+    current = current_reviews(s, p.id)
     existing: dict[date, list[tuple[ReviewModel, ReviewVersionModel]]] = defaultdict(list)
     for r, v in current:
         existing[r.review_date].append((r, v))
@@ -841,7 +664,7 @@ def _merged_case(s: Session, p: PatientModel, ci: caseformat.CaseImport,
             merged[name] = None
     if "follow_up" in doc:
         # Lists are replaced whole (local treatments, progressions); null clears the record.
-        stored_follow_up = followup_store.read(s, p.id)
+        stored_follow_up = read_follow_up(s, p.id)
         if doc["follow_up"] is None and stored_follow_up is not None:
             found.append("follow_up")
         merged["follow_up"] = doc["follow_up"]
@@ -873,7 +696,7 @@ def _stored_treatment(s: Session, p: PatientModel) -> dict[str, Any] | None:
     return json.loads(course.content) if course is not None else None
 
 
-def import_cases(svc: MdtService, cases: Sequence[Case | caseformat.CaseImport]) -> ImportSummary:
+def import_cases(svc: Caller, cases: Sequence[Case | caseformat.CaseImport]) -> ImportSummary:
     counts = dict.fromkeys(("patients_created", "patients_updated", "reviews_added",
                             "reviews_revised", "reviews_unchanged"), 0)
     cleared: list[str] = []
@@ -889,34 +712,34 @@ def import_cases(svc: MdtService, cases: Sequence[Case | caseformat.CaseImport])
             if locked:
                 raise LockedFieldsError(locked)
     except IntegrityError as exc:
-        raise _integrity(exc) from exc
-    return _svc().ImportSummary(**counts, patient_ids=tuple(ids), cleared=tuple(cleared))
+        raise integrity_error(exc) from exc
+    return ImportSummary(**counts, patient_ids=tuple(ids), cleared=tuple(cleared))
 
 
 # --------------------------------------------------------------------------- members
 
 
-def list_members(svc: MdtService, include_inactive: bool) -> list[Member]:
+def list_members(svc: Caller, include_inactive: bool) -> list[Member]:
     q = select(MemberModel).order_by(MemberModel.name)
     if not include_inactive:
         q = q.where(MemberModel.active.is_(True))
     with svc.db.read() as s:
-        return [_to_member(m) for m in s.scalars(q)]
+        return [to_member(m) for m in s.scalars(q)]
 
 
-def get_member(svc: MdtService, member_id: int) -> Member:
+def get_member(svc: Caller, member_id: int) -> Member:
     with svc.db.read() as s:
         m = s.get(MemberModel, member_id)
         if m is None:
             raise NotFound(f"no member with id {member_id}")
-        return _to_member(m)
+        return to_member(m)
 
 
 def _validate_member(member: Member) -> None:
     problems = []
     if not member.name or not member.name.strip():
         problems.append(FieldProblem("name", "required"))
-    problems += _text_problems("name", member.name, 200)
+    problems += text_problems("name", member.name, 200)
     if member.specialty not in SPECIALTIES:
         problems.append(FieldProblem("specialty", f"must be one of {', '.join(SPECIALTIES)}"))
     if member.role not in ROLES:
@@ -933,7 +756,7 @@ def _member_dict(m: MemberModel) -> dict[str, Any]:
 def _add_member(s: Session, actor: Actor, member: Member, check: bool = True) -> MemberModel:
     _validate_member(member)
     if check and s.scalars(select(MemberModel.id).limit(1)).first() is not None:
-        _require_role(s, actor, EDITORS, "edit the members registry")
+        require_role(s, actor, EDITORS, "edit the members registry")
     if s.scalars(select(MemberModel.id).where(MemberModel.name == member.name.strip())).first():
         raise ValidationError(FieldProblem("name", f"{member.name!r} is already registered"))
     m = MemberModel(name=member.name.strip(), specialty=member.specialty, role=member.role,
@@ -945,20 +768,20 @@ def _add_member(s: Session, actor: Actor, member: Member, check: bool = True) ->
     return m
 
 
-def add_member(svc: MdtService, member: Member) -> Member:
+def add_member(svc: Caller, member: Member) -> Member:
     try:
         with svc.db.write() as s:
-            return _to_member(_add_member(s, svc.actor, member))
+            return to_member(_add_member(s, svc.actor, member))
     except IntegrityError as exc:
-        raise _integrity(exc) from exc
+        raise integrity_error(exc) from exc
 
 
-def update_member(svc: MdtService, member: Member) -> Member:
+def update_member(svc: Caller, member: Member) -> Member:
     if member.id is None:
         raise ValidationError(FieldProblem("id", "required to update a member"))
     _validate_member(member)
     with svc.db.write() as s:
-        _require_role(s, svc.actor, EDITORS, "edit the members registry")
+        require_role(s, svc.actor, EDITORS, "edit the members registry")
         m = s.get(MemberModel, member.id)
         if m is None:
             raise NotFound(f"no member with id {member.id}")
@@ -969,7 +792,7 @@ def update_member(svc: MdtService, member: Member) -> Member:
             audit.record(s, actor=svc.actor.name, action="member.update", entity="member",
                          entity_id=m.id, before=before, after=_member_dict(m))
         s.flush()
-        return _to_member(m)
+        return to_member(m)
 
 
 # --------------------------------------------------------------------------- meetings
@@ -1005,12 +828,12 @@ def _to_meeting(s: Session, m: MeetingModel) -> Meeting:
     return Meeting(
         id=m.id, date=m.meeting_date, start_time=m.start_time, institution=m.institution,
         board=m.board, chair=m.chair, minute_taker=m.minute_taker,
-        attendees=tuple(_to_member(a) for a in attendees),
+        attendees=tuple(to_member(a) for a in attendees),
         agenda=tuple(AgendaItem(patient_id=mrn, review_date=a.review_date, reason=a.reason,
                                 discussion_level=a.discussion_level, position=a.position)
                      for a, mrn in items),
         signature=None if sig is None else _to_signature(sig),
-        amendments=tuple(Amendment(at=_utc(a.at), author=a.author, reason=a.reason,
+        amendments=tuple(Amendment(at=as_utc(a.at), author=a.author, reason=a.reason,
                                    summary=a.summary, patient_id=mrn) for a, mrn in amendments))
 
 
@@ -1028,8 +851,7 @@ def _meeting_dict(s: Session, m: MeetingModel) -> dict[str, Any]:
     }
 
 
-def list_meetings(svc: MdtService) -> list[MeetingRow]:
-    MeetingRow = _svc().MeetingRow
+def list_meetings(svc: Caller) -> list[MeetingRow]:
     with svc.db.read() as s:
         counts = dict(s.execute(select(AgendaItemModel.meeting_id, func.count())
                                 .group_by(AgendaItemModel.meeting_id)).all())
@@ -1040,7 +862,7 @@ def list_meetings(svc: MdtService) -> list[MeetingRow]:
                                    .order_by(MeetingModel.meeting_date.desc(), MeetingModel.id))]
 
 
-def get_meeting(svc: MdtService, meeting_id: str) -> Meeting:
+def get_meeting(svc: Caller, meeting_id: str) -> Meeting:
     with svc.db.read() as s:
         return _to_meeting(s, _meeting(s, meeting_id))
 
@@ -1083,7 +905,7 @@ def _set_agenda(s: Session, m: MeetingModel, items: Sequence[AgendaItem]) -> Non
             problems.append(FieldProblem(f"agenda[{i}].patient_id",
                                          f"no patient with hospital id {item.patient_id!r}"))
             continue
-        too_long = _text_problems(f"agenda[{i}].reason", item.reason, 64)
+        too_long = text_problems(f"agenda[{i}].reason", item.reason, 64)
         if too_long:
             problems += too_long
             continue
@@ -1101,11 +923,11 @@ def _validate_meeting(meeting: Meeting) -> None:
     problems = []
     if not meeting.id or not meeting.id.strip():
         problems.append(FieldProblem("id", "required"))
-    problems += _text_problems("id", meeting.id, 64)
+    problems += text_problems("id", meeting.id, 64)
     for name in ("institution", "board", "chair", "minute_taker"):
-        problems += _text_problems(name, getattr(meeting, name), 200)
+        problems += text_problems(name, getattr(meeting, name), 200)
     for i, item in enumerate(meeting.agenda):
-        problems += _text_problems(f"agenda[{i}].reason", item.reason, 64)
+        problems += text_problems(f"agenda[{i}].reason", item.reason, 64)
     if meeting.start_time is not None:
         t = meeting.start_time
         ok = len(t) == 5 and t[2] == ":" and t[:2].isdigit() and t[3:].isdigit() \
@@ -1119,12 +941,12 @@ def _validate_meeting(meeting: Meeting) -> None:
 def _create_meeting(s: Session, actor: Actor, meeting: Meeting, check: bool = True) -> MeetingModel:
     _validate_meeting(meeting)
     if check:
-        _require_role(s, actor, EDITORS, "create a meeting")
+        require_role(s, actor, EDITORS, "create a meeting")
     if s.get(MeetingModel, meeting.id) is not None:
         raise ValidationError(FieldProblem("id", f"meeting {meeting.id!r} already exists"))
     m = MeetingModel(id=meeting.id, meeting_date=meeting.date, start_time=meeting.start_time,
                      institution=meeting.institution, board=meeting.board, chair=meeting.chair,
-                     minute_taker=meeting.minute_taker, created_at=_now())
+                     minute_taker=meeting.minute_taker, created_at=now())
     s.add(m)
     s.flush()
     _set_attendees(s, m, meeting.attendees)
@@ -1135,7 +957,7 @@ def _create_meeting(s: Session, actor: Actor, meeting: Meeting, check: bool = Tr
     return m
 
 
-def create_meeting(svc: MdtService, meeting: Meeting) -> Meeting:
+def create_meeting(svc: Caller, meeting: Meeting) -> Meeting:
     if meeting.signature is not None or meeting.amendments:
         raise ValidationError(FieldProblem(
             "signature", "a new meeting is unsigned: sign it with sign_meeting, amend it after"))
@@ -1144,18 +966,18 @@ def create_meeting(svc: MdtService, meeting: Meeting) -> Meeting:
             m = _create_meeting(s, svc.actor, meeting)
             return _to_meeting(s, m)
     except IntegrityError as exc:
-        raise _integrity(exc) from exc
+        raise integrity_error(exc) from exc
 
 
 def _editable_meeting(s: Session, actor: Actor, meeting_id: str, action: str) -> MeetingModel:
-    _require_role(s, actor, EDITORS, action)
+    require_role(s, actor, EDITORS, action)
     m = _meeting(s, meeting_id, lock=True)
     if _signature(s, meeting_id) is not None:
         raise LockedError(f"meeting {meeting_id} is signed: record an amendment instead")
     return m
 
 
-def update_meeting(svc: MdtService, meeting: Meeting) -> Meeting:
+def update_meeting(svc: Caller, meeting: Meeting) -> Meeting:
     _validate_meeting(meeting)
     with svc.db.write() as s:
         m = _editable_meeting(s, svc.actor, meeting.id, "edit a meeting")
@@ -1171,7 +993,7 @@ def update_meeting(svc: MdtService, meeting: Meeting) -> Meeting:
         return _to_meeting(s, m)
 
 
-def set_agenda(svc: MdtService, meeting_id: str, items: Sequence[AgendaItem]) -> Meeting:
+def set_agenda(svc: Caller, meeting_id: str, items: Sequence[AgendaItem]) -> Meeting:
     with svc.db.write() as s:
         m = _editable_meeting(s, svc.actor, meeting_id, "edit a meeting's agenda")
         before = _meeting_dict(s, m)["agenda"]
@@ -1184,22 +1006,22 @@ def set_agenda(svc: MdtService, meeting_id: str, items: Sequence[AgendaItem]) ->
         return _to_meeting(s, m)
 
 
-def signing_head(svc: MdtService) -> tuple[int, str]:
+def signing_head(svc: Caller) -> tuple[int, str]:
     """(id, hash) of the newest audit event, read before the minutes are rendered."""
     with svc.db.read() as s:
         return audit.head(s)
 
 
-def check_signer(svc: MdtService, meeting_id: str) -> None:
+def check_signer(svc: Caller, meeting_id: str) -> None:
     """Fail early (before the password is even checked) when the actor cannot sign."""
     with svc.db.read() as s:
-        _require_role(s, svc.actor, ("chair",), "sign the minutes")
+        require_role(s, svc.actor, ("chair",), "sign the minutes")
         _meeting(s, meeting_id)
         if _signature(s, meeting_id) is not None:
             raise LockedError(f"meeting {meeting_id} is already signed")
 
 
-def sign_meeting(svc: MdtService, meeting_id: str, *, signed_at: datetime, seen_head: int,
+def sign_meeting(svc: Caller, meeting_id: str, *, signed_at: datetime, seen_head: int,
                  key: Any, certificate_pem: str, minutes_pdf: bytes) -> Signature:
     """Store the signature: lock events, the sign event, then the key-signed payload.
 
@@ -1210,7 +1032,7 @@ def sign_meeting(svc: MdtService, meeting_id: str, *, signed_at: datetime, seen_
 
     try:
         with svc.db.write() as s:
-            signer = _require_role(s, svc.actor, ("chair",), "sign the minutes")
+            signer = require_role(s, svc.actor, ("chair",), "sign the minutes")
             audit.lock_chain(s)
             m = _meeting(s, meeting_id, lock=True)
             if _signature(s, meeting_id) is not None:
@@ -1224,7 +1046,7 @@ def sign_meeting(svc: MdtService, meeting_id: str, *, signed_at: datetime, seen_
                 if review_id is None:
                     continue
                 item.review_id = review_id
-                r = _review(s, review_id)
+                r = find_review(s, review_id)
                 if r.locked_by_meeting is None:
                     r.locked_by_meeting = m.id
                     locked.append(r.id)
@@ -1267,13 +1089,13 @@ def sign_meeting(svc: MdtService, meeting_id: str, *, signed_at: datetime, seen_
 
 
 def _iso(value: datetime) -> str:
-    return _utc(value).astimezone(UTC).isoformat(timespec="microseconds")
+    return as_utc(value).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _to_signature(sig: SignatureModel) -> Signature:
     from mdt import keys
 
-    return Signature(signer=sig.signer, at=_utc(sig.signed_at), audit_head=sig.audit_head,
+    return Signature(signer=sig.signer, at=as_utc(sig.signed_at), audit_head=sig.audit_head,
                      audit_event_id=sig.audit_event_id,
                      certificate_sha256=(keys.fingerprint(sig.certificate_pem)
                                          if sig.certificate_pem else None))
@@ -1306,7 +1128,7 @@ class SignatureRecord:
     amendments: int
 
 
-def signature_records(svc: MdtService) -> list[SignatureRecord]:
+def signature_records(svc: Caller) -> list[SignatureRecord]:
     with svc.db.read() as s:
         counts = dict(s.execute(select(AmendmentModel.meeting_id, func.count())
                                 .group_by(AmendmentModel.meeting_id)).all())
@@ -1316,37 +1138,37 @@ def signature_records(svc: MdtService) -> list[SignatureRecord]:
                 for sig in s.scalars(select(SignatureModel))]
 
 
-def member_certificates(svc: MdtService) -> list[str]:
+def member_certificates(svc: Caller) -> list[str]:
     from mdt.store.models import MemberCredentialModel
 
     with svc.db.read() as s:
         return [c for c in s.scalars(select(MemberCredentialModel.certificate_pem)) if c]
 
 
-def signature_problem(svc: MdtService, meeting_id: str) -> str | None:
+def signature_problem(svc: Caller, meeting_id: str) -> str | None:
     with svc.db.read() as s:
         return audit.check_signature(s, meeting_id)
 
 
-def signed_minutes(svc: MdtService, meeting_id: str) -> bytes | None:
+def signed_minutes(svc: Caller, meeting_id: str) -> bytes | None:
     with svc.db.read() as s:
         _meeting(s, meeting_id)
         sig = _signature(s, meeting_id)
         return None if sig is None else sig.minutes_pdf
 
 
-def amend_meeting(svc: MdtService, meeting_id: str, reason: str, summary: str,
+def amend_meeting(svc: Caller, meeting_id: str, reason: str, summary: str,
                   mrn: str | None) -> Meeting:
-    reason = _require_text(reason, "reason", "a reason for the amendment")
-    summary = _require_text(summary, "summary", "a summary of what changed")
+    reason = require_text(reason, "reason", "a reason for the amendment")
+    summary = require_text(summary, "summary", "a summary of what changed")
     with svc.db.write() as s:
-        _require_role(s, svc.actor, EDITORS, "amend a meeting")
+        require_role(s, svc.actor, EDITORS, "amend a meeting")
         m = _meeting(s, meeting_id, lock=True)
         if _signature(s, meeting_id) is None:
             raise ValidationError(FieldProblem("meeting", f"{meeting_id} is not signed: "
                                                "edit it directly"))
-        patient_pk = _patient(s, mrn).id if mrn else None
-        s.add(AmendmentModel(meeting_id=m.id, patient_id=patient_pk, at=_now(),
+        patient_pk = find_patient(s, mrn).id if mrn else None
+        s.add(AmendmentModel(meeting_id=m.id, patient_id=patient_pk, at=now(),
                              author=svc.actor.name, reason=reason, summary=summary))
         audit.record(s, actor=svc.actor.name, action="meeting.amend", entity="meeting",
                      entity_id=m.id, before=None,
@@ -1360,22 +1182,22 @@ def amend_meeting(svc: MdtService, meeting_id: str, reason: str, summary: str,
 
 
 def _audit_record(row: AuditEventModel) -> AuditRecord:
-    return _svc().AuditRecord(
+    return AuditRecord(
         id=row.id, at=datetime.fromisoformat(row.occurred_at), actor=row.actor,
         action=row.action, entity=row.entity, entity_id=row.entity_id,
         patient_id=row.patient_mrn, before=json.loads(row.before), after=json.loads(row.after),
         hash=row.hash)
 
 
-def patient_history(svc: MdtService, mrn: str) -> list[AuditRecord]:
+def patient_history(svc: Caller, mrn: str) -> list[AuditRecord]:
     with svc.db.read() as s:
-        _patient(s, mrn)
+        find_patient(s, mrn)
         rows = s.scalars(select(AuditEventModel).where(AuditEventModel.patient_mrn == mrn)
                          .order_by(AuditEventModel.id)).all()
         return [_audit_record(r) for r in rows]
 
 
-def audit_events(svc: MdtService, limit: int | None, include_seals: bool) -> list[AuditRecord]:
+def audit_events(svc: Caller, limit: int | None, include_seals: bool) -> list[AuditRecord]:
     from mdt.store.seal import SEAL_ACTION
 
     q = select(AuditEventModel).order_by(AuditEventModel.id.desc())
@@ -1387,16 +1209,16 @@ def audit_events(svc: MdtService, limit: int | None, include_seals: bool) -> lis
         return [_audit_record(r) for r in s.scalars(q)]
 
 
-def audit_head(svc: MdtService) -> str:
+def audit_head(svc: Caller) -> str:
     with svc.db.read() as s:
         last_id, last_hash = audit.head(s)
         return last_hash if last_id else ""
 
 
-def verify_audit(svc: MdtService) -> AuditVerification:
+def verify_audit(svc: Caller) -> AuditVerification:
     with svc.db.read() as s:
         check = audit.verify(s)
-    return _svc().AuditVerification(ok=check.ok, events=check.events,
+    return AuditVerification(ok=check.ok, events=check.events,
                                      first_broken_id=check.first_broken_id, message=check.message)
 
 

@@ -38,7 +38,8 @@ from mdt.case import (
     LocalTreatmentEvent,
     ProgressionEvent,
 )
-from mdt.caseformat_followup import clinical_words, follow_up_problems, with_derived_end
+from mdt.caseformat import follow_up_problems
+from mdt.caseformat_followup import clinical_words, with_derived_end
 from mdt.errors import FieldProblem, MdtError, ValidationError
 from ui.patients.dialogs import parse_optional_date
 from ui.style import label
@@ -201,7 +202,7 @@ class FollowUpEditor(QWidget):
         self._show_end()
 
     def _show_end(self) -> None:
-        from mdt.outcomes.ends import course_end
+        from mdt.course_end import course_end
 
         end = course_end(self.case) if self.case else None
         if end is None:

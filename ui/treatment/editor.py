@@ -197,7 +197,7 @@ class TreatmentEditor(QWidget):
         self.start.setText(t.start_date.isoformat() if t and t.start_date else "")
         self.outcome.setCurrentIndex(max(0, self.outcome.findData((t.outcome or "") if t else "")))
         self.outcome_date.setText(t.outcome_date.isoformat() if t and t.outcome_date else "")
-        # With follow-up events the end is theirs (mdt.outcomes.ends): shown, not typed.
+        # With follow-up events the end is theirs (mdt.course_end): shown, not typed.
         derived = case is not None and case.follow_up is not None
         for w in (self.outcome, self.outcome_date):
             w.setEnabled(not derived)
