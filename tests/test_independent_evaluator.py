@@ -181,8 +181,10 @@ def volume_status(case: Case, r: Review, units: frozenset[str],
     if use is None:
         return None
     measured_for = units_of(plan.flr_segments) if plan.flr_segments else planned
-    if measured_for is None or measured_for != units:
+    if measured_for is None or not units <= measured_for:
         return None  # stale or not attributable: not used
+    # A remnant within the one measured holds less: the volume is an upper bound for it.
+    within = units != measured_for
     tlv = ex(plan.tlv_ml) if plan.tlv_ml is not None else estimated_tlv(r.height_cm, r.weight_kg)
     if tlv is None:
         return "unknown"
@@ -197,6 +199,8 @@ def volume_status(case: Case, r: Review, units: frozenset[str],
         weeks = None
     pct = ex(use) * 100 / tlv
     results = {pct >= t for t in threshold_set(plan.liver_condition, weeks)}
+    if within and results == {True}:
+        return None  # the bound clears every threshold: stale, not used
     return "unknown" if len(results) > 1 else ("met" if results.pop() else "not_met")
 
 
@@ -228,6 +232,34 @@ def recorded_plan(r: Review, f: Facts, case: Case) -> tuple[bool | None, set[str
         feasible = False if volume == "not_met" else None if volume == "unknown" else True
     all_touched = {s for les in f.present for s in f.contacts[les.id]}
     return feasible, all_touched & remnant_table1_vessels(planned)
+
+
+SUPPLY = ("MPV", "RPV", "LPV", "RAPV", "RPPV", "MHV", "RHV", "LHV", "IRHV", "IVC")
+
+
+def a_relation_could_make_it_work(r: Review, f: Facts, case: Case) -> bool:
+    """Vessels not assessed, recorded plan failing: could a relation not yet recorded make it
+    work?  A lesion that leaves with a specimen (resected, or wedged) may touch any structures;
+    the remnant segments they supply go with the specimen, and the lesions in them."""
+    plan = r.remnant
+    assert plan is not None
+    planned = units_of(plan.segments) if plan.segments else frozenset(UNITS) - REMOVES[plan.resection]
+    if not connected(planned):
+        return False
+    method = {lt.lesion: lt.method for lt in plan.local_treatment}
+    if not any(not units_of(les.segments) & planned or method.get(les.id) == "wedge"
+               for les in f.present):
+        return False
+    for n in range(1 << len(SUPPLY)):
+        lost = {s for k, s in enumerate(SUPPLY) if n >> k & 1}
+        stays = frozenset(u for u in planned if viable(u, lost, planned))
+        if not stays or count8(stays) < 2 or not connected(stays):
+            continue
+        if any(method.get(les.id) != "wedge" for les in f.present if units_of(les.segments) & stays):
+            continue
+        if volume_status(case, r, stays, planned) != "not_met":
+            return True
+    return False
 
 
 def search(r: Review, f: Facts, case: Case, bilobar: bool) -> tuple[bool | None, bool]:
@@ -333,7 +365,7 @@ def resectability(case: Case, i: int) -> tuple[set[str], dict[str, str | None]]:
             u2 = "no" if not touched or any_free else "yes"
     if r.vessels is None:
         u2 = None
-        if u1 == "no":
+        if u1 == "no" or (u1 == "yes" and has_plan and a_relation_could_make_it_work(r, f, case)):
             u1 = None
     pu = "yes" if "yes" in exclusions.values() else "no" if all(
         v == "no" for v in exclusions.values()) else None

@@ -231,6 +231,77 @@ def test_an_undecided_volume_for_other_segments_is_stale_and_not_used() -> None:
     assert status(ev, U1) == "not_met" and ev.remnant is not None and ev.remnant.stale
 
 
+# Measured for the right posterior sectionectomy's remnant (I-V, VIII); the plan is now a right
+# hepatectomy, whose remnant (I-IVb) lies within it and holds less liver.
+_LARGER = ("I", "II", "III", "IVa", "IVb", "V", "VIII")
+
+
+@pytest.mark.parametrize(("flr", "condition", "tlv", "u1", "summary", "missing"), [
+    (150, "normal", 1000, "met", "insufficient: smaller than I–V, VIII, whose remnant share is "
+     "15 % (needs ≥ 20 %)", ()),
+    (199, "normal", 1000, "met", "insufficient: smaller than I–V, VIII", ()),    # 19.9 % < 20 %
+    (200, "normal", 1000, "not_met", "stale — measured for I–V, VIII", ()),       # 20 %: says nothing
+    (250, None, 1000, "unknown", "undecided: smaller than I–V, VIII", ("the liver condition",)),
+    (450, None, 1000, "not_met", "stale — measured for I–V, VIII", ()),           # clears 40 %
+    (250, "normal", None, "unknown", "undecided: smaller than I–V, VIII, total liver volume "
+     "missing", ("the total liver volume",)),
+])
+def test_a_volume_measured_for_a_larger_remnant_bounds_a_remnant_within_it(
+        flr: int, condition: str | None, tlv: int | None, u1: str, summary: str,
+        missing: tuple[str, ...]) -> None:
+    r = review([les("L1", "VII", d=30)], (),
+               replace(plan("right_hepatectomy", flr_ml=flr, tlv_ml=tlv, condition=condition),
+                       flr_segments=_LARGER))
+    if tlv is None:
+        r = replace(r, height_cm=None)
+    ev = evaluate_review(r)
+    f = finding(ev, U1)
+    assert f.status == u1, f.explanation
+    assert ev.remnant is not None and ev.remnant.stale
+    assert ev.remnant.summary.startswith(summary), ev.remnant.summary
+    assert ev.remnant.flr_pct is None              # a volume for other segments is never shown as theirs
+    for words in missing:
+        assert words in f.missing_words, f.missing_words
+    if u1 != "not_met":
+        assert ev.resectability != "resectable"
+    # The setting "stale": a volume is never used for another remnant; the segment test decides.
+    off = evaluate_review(r, smaller_remnant_volume="stale")
+    assert status(off, U1) == "not_met" and off.remnant is not None
+    assert off.remnant.summary == "stale — measured for I–V, VIII"
+
+
+@pytest.mark.parametrize(("vessels", "u1", "resectability"), [
+    # L2 (II) stays in the remnant of the right hepatectomy: the plan fails ...
+    ((), "met", "convertible"),
+    # ... unless L1 takes the LHV with the specimen: II and III go with it, and L2 with them
+    # (the plan works; the LHV is a Table 1 vessel of the remnant, so U2 makes it convertible).
+    ((vc("LHV", "L1"),), "not_met", "convertible"),
+    # Not assessed: a relation not yet recorded could make the plan work, so not a certain failure.
+    (None, "unknown", "indeterminate"),
+])
+def test_a_failing_plan_that_a_relation_not_yet_recorded_could_make_work_is_unknown(
+        vessels, u1: str, resectability: str) -> None:
+    r = replace(review([les("L1", "VII", d=30), les("L2", "II", d=20)], (),
+                       plan("right_hepatectomy")), vessels=vessels)
+    ev = evaluate_review(r)
+    f = finding(ev, U1)
+    assert (f.status, ev.resectability) == (u1, resectability), f.explanation
+    if vessels is None:
+        assert "could take the segments holding the lesions left behind" in f.explanation
+        assert "the vessel relations (not assessed)" in f.missing_words
+
+
+def test_a_failure_no_relation_could_reverse_stays_certain_with_vessels_not_assessed() -> None:
+    # L2 (IVa) and L3 (I) stay in the remnant I-IVb; no vessel loss can take both and leave two
+    # contiguous viable segments (losing the left portal vein takes the whole remnant).
+    r = replace(review([les("L1", "VII", d=30), les("L2", "IVa", d=20), les("L3", "I", d=20)],
+                       (), plan("right_hepatectomy")), vessels=None)
+    ev = evaluate_review(r)
+    f = finding(ev, U1)
+    assert f.status == "met", f.explanation
+    assert "could take the segments" not in f.explanation
+
+
 @pytest.mark.parametrize(("condition", "expected"), [
     ("normal", "met"), ("cirrhosis", "not_met"), (None, "unknown"),
 ])

@@ -20,6 +20,7 @@ from mdt.protocols.plans import (
     SearchResult,
     check_plan,
     disease_of,
+    drop_could_clear,
     mask_units,
     optimistic_disease,
     plan_units,
@@ -121,6 +122,18 @@ class Context:
         if vol.undecided:
             return "undecided", f"remnant volume {vol.summary}"
         return vol.status, _short_volume(vol)
+
+    def drop_could_clear(self, need: str) -> bool:
+        """Vessel relations not assessed, and a relation not yet recorded could give the failing
+        recorded plan what ``need`` asks by taking the segments that hold its untreated lesions
+        with the specimen (:func:`mdt.protocols.plans.drop_could_clear`)."""
+        key = f"drop_could_clear:{need}"
+        hit = self.cache.get(key)
+        if hit is None:
+            rec = self.recorded
+            hit = self.cache[key] = rec is not None and drop_could_clear(
+                self.disease, rec, self.settings, self._volume_status, need)
+        return bool(hit)
 
     @property
     def volume_pending(self) -> bool:

@@ -52,6 +52,7 @@ SETTING_KINDS: dict[str, tuple[str, ...] | None] = {
     "volume_decides_u1": ("u1_plan_feasible",),
     "stale_volume": VOLUME_KINDS,
     "undecided_volume": VOLUME_KINDS,
+    "smaller_remnant_volume": VOLUME_KINDS,
     "post_embolisation_volume": VOLUME_KINDS,
     "chemotherapy_weeks": VOLUME_KINDS,
     "cycle_length_weeks": VOLUME_KINDS,
@@ -128,6 +129,10 @@ class Settings:
     """A remnant volume measured for the plan that cannot be judged (no total liver volume, or
     the liver condition or the weeks of chemotherapy leave thresholds that disagree) leaves the
     plan undecided: unknown, never a pass (the only value)."""
+    smaller_remnant_volume: str = "upper_bound"
+    """A volume measured for a larger remnant is an upper bound for a remnant lying within it:
+    insufficient when it falls short of every possible threshold, undecided when it could fall
+    short, else stale and not used (``stale``: never used for another remnant)."""
     post_embolisation_volume: bool = True
     """When a post-embolisation remnant volume is recorded, the remnant share uses it."""
     chemotherapy_weeks: int = 12
@@ -162,8 +167,9 @@ class Settings:
         ]
         if uses(*plan_kinds):
             out += [
-                "vessel relations not assessed: every vessel criterion is unknown, never a pass; "
-                "\"no vascular contact\" must be recorded as such",
+                "vessel relations not assessed: every vessel criterion is unknown, never a pass, "
+                "and so is a failing recorded plan that a relation not yet recorded could make "
+                "work; \"no vascular contact\" must be recorded as such",
                 "ablation " + ("counts" if self.ablation_counts_as_resection else "does not count")
                 + " as resection"
                 + (f" (up to {self.ablation_max_diameter_mm} mm)"
@@ -191,7 +197,10 @@ class Settings:
                 + ("; a known insufficient volume makes the plan infeasible (U1), and a measured "
                    "volume that cannot be judged leaves the plan undecided"
                    if self.volume_decides_u1 and uses("u1_plan_feasible") else ""),
-                "a volume measured for other segments than the plan's is stale and not used",
+                "a volume measured for other segments than the plan's is stale and not used"
+                + ("; for a remnant lying within the one measured it is an upper bound: "
+                   "insufficient when short of every possible threshold, undecided when it "
+                   "could be short" if self.smaller_remnant_volume == "upper_bound" else ""),
                 "post-embolisation remnant volume "
                 + ("used when recorded" if self.post_embolisation_volume else "not used"),
                 f"the 30 % threshold applies after more than {self.chemotherapy_weeks} weeks of "

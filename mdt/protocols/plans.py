@@ -702,6 +702,73 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
     return out
 
 
+_VIABILITY_STRUCTURES: tuple[str, ...] = ("MPV", "RPV", "LPV", "RAPV", "RPPV", "MHV", "RHV",
+                                          "LHV", "IRHV", "IVC")
+"""The structures a segment's viability reads (arterial and biliary ones follow the portal
+column of their side, so losing them is losing that column)."""
+
+
+@lru_cache(maxsize=512)
+def reachable_remnants(planned: int) -> frozenset[int]:
+    """Every remnant (unit mask) that can stay of the planned remnant ``planned`` once some set
+    of vessels is sacrificed: its segments that keep inflow and outflow."""
+    units = mask_units(planned)
+    out = set()
+    n = len(_VIABILITY_STRUCTURES)
+    for pick in range(1 << n):
+        lost = frozenset(v for i, v in enumerate(_VIABILITY_STRUCTURES) if pick >> i & 1)
+        keep = planned
+        for seg, bit in _UNITS_OF[planned]:
+            if anatomy.supply_problems(seg, lost, units):
+                keep &= ~bit
+        out.add(keep)
+    return frozenset(out)
+
+
+DROP_NEEDS: tuple[str, ...] = ("cleared", "viable", "feasible")
+"""What a relation not yet recorded might give a failing recorded plan (each asks more than the
+one before): every lesion cleared (R0); cleared with a remnant of enough contiguous viable
+segments; all that with a remnant volume not known to be insufficient (the plan works)."""
+
+
+def drop_could_clear(disease: Disease, chk: PlanCheck, settings: Settings,
+                     volume: Callable[[frozenset[str]], tuple[str, str]] | None = None,
+                     need: str = "feasible") -> bool:
+    """With the vessel relations not assessed: could a relation not yet recorded give this
+    failing recorded plan what ``need`` (one of :data:`DROP_NEEDS`) asks?  It fails because
+    lesions stay in its remnant; a vessel taken with a resected (or wedged) lesion would take
+    the segments it feeds or drains with the specimen, and those lesions with them
+    (docs/clinical/conventions.md#the-recorded-plan-governs).  "cleared" holds even when
+    nothing viable stays: clearance and the remnant are judged by separate criteria."""
+    if not chk.recorded or chk.cleared or not chk.drop_allowed or disease.vessels_assessed:
+        return False
+    whole = need != "cleared"
+    if whole and settings.remnant_contiguous and len(chk.planned_pieces) > 1:
+        return False  # a remnant planned in pieces fails whatever drops out of it
+    planned = units_mask(chk.remnant)
+    wedged = {lid for lid, method in chk.local if method == "wedge"}
+    if not any(not les.mask & planned or les.id in wedged for les in disease.lesions):
+        return False  # no lesion leaves with a specimen: no vessel can be sacrificed
+    bad = 0
+    for les in disease.lesions:
+        if les.id in chk.untreated_ids:
+            bad |= les.mask
+    for stays in reachable_remnants(planned):
+        if stays & bad:
+            continue
+        if not whole:
+            return True
+        if not stays or (settings.remnant_contiguous and stays not in _CONNECTED_MASKS):
+            continue
+        if _viable_count(stays, settings.segment_count_units) < settings.remnant_min_segments:
+            continue
+        if (need == "feasible" and volume is not None
+                and volume(mask_units(stays))[0] == "not_met"):
+            continue
+        return True
+    return False
+
+
 def _settings_memo(disease: Disease, settings: Settings) -> dict[object, object]:
     """The part of a disease's memo that holds for one settings object.  Keyed by identity (a
     settings object is not cheap to hash) with the object kept beside it, so its id cannot be
