@@ -104,6 +104,8 @@ def test_vessel_relations_not_assessed_are_never_a_pass(seed: int, protocol: str
                 "u3_biological_progression",) and f.status != "unknown":
             # Only an answer that no relation could overturn survives: never the favourable one.
             assert f.effect != glossary.OK or "remnant_volume" in f.id, (f.id, f.explanation)
+        # No plan is suggested, in words either (the search assumed no contact).
+        assert "better plan exists" not in f.explanation, (f.id, f.explanation)
     assert ev.best_plan is None
 
 
@@ -182,7 +184,12 @@ def test_changing_the_plan_never_keeps_a_volume_measured_for_other_segments(seed
             assert rem.measured_for is not None and frozenset(rem.measured_for) == frozenset(
                 rem.segments or ()), (rem.measured_for, rem.segments)
         if rem is not None and rem.segments and frozenset(rem.segments) != measured:
-            assert rem.status == "unknown" and rem.flr_pct is None
+            assert rem.flr_pct is None and rem.stale, rem.summary
+            # Never used as this remnant's volume; for a remnant within the one measured it is
+            # an upper bound, which can only ever say "insufficient" (smaller_remnant_volume).
+            assert rem.status == "unknown" or (
+                rem.status == "not_met" and frozenset(rem.segments) < measured
+                and rem.summary.startswith("insufficient: smaller than")), rem.summary
 
 
 # --------------------------------------------------------------------------- soundness

@@ -169,7 +169,9 @@ def _local_words(local: tuple[tuple[str, str], ...]) -> str:
 
 
 def _better_plan_sentence(ctx: Context) -> str:
-    if better_plan(ctx) and ctx.best is not None:
+    # With the vessel relations not assessed no plan is suggested, in words either: the search
+    # assumed no contact, and its wedges could be of a lesion touching a vessel.
+    if ctx.vessels_assessed and better_plan(ctx) and ctx.best is not None:
         return (f" A better plan exists: {ctx.best.name} (remnant {ctx.best.remnant_text}"
                 + (", treating " + _local_words(ctx.best.local) if ctx.best.local else "")
                 + ").")
