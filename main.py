@@ -954,7 +954,9 @@ def cmd_members_list(args: argparse.Namespace) -> int:
         for st in signin_states(db):
             key = f"key {st.key_source} {st.certificate_sha256[:16]}…" if st.certificate_sha256 else "no key"
             print(f"{st.name}\t{st.role}\t{'password set' if st.has_password else 'no password yet'}"
-                  f"\t{key}\t{('os: ' + st.os_account) if st.os_account else ''}")
+                  f"\t{key}\t{('os: ' + st.os_account) if st.os_account else ''}"
+                  + (f"\tlocked out until {st.locked_out_until.astimezone():%H:%M} (wrong passwords)"
+                     if st.locked_out_until else ""))
     return EXIT_OK
 
 

@@ -170,3 +170,5 @@ class SignInState:
     os_account: str | None
     certificate_sha256: str | None
     key_source: str | None
+    locked_out_until: datetime | None = None
+    """Set when wrong passwords in a row locked the member out (``signin.max_failures``)."""

@@ -295,6 +295,11 @@ class MdtService:
         """The signed-in member's own password (their signing key is re-encrypted)."""
         _auth.change_password(self, old_password, new_password)
 
+    def member_states(self) -> list[SignInState]:
+        """Chair/coordinator: every member with how they sign in (password set, OS login,
+        certificate) and whether wrong passwords locked them out."""
+        return _auth.member_states(self)
+
     def reset_password(self, member_id: int) -> None:
         """Chair/coordinator: a forgotten password is cleared; the member sets a new one
         (and gets a new key) at next sign-in."""

@@ -245,16 +245,26 @@ with activity("Dr Holder", "importing case files"), db.write() as s:
     service_impl._add_review(s, svc.actor, find_patient(s, "S-1", lock=True),
                              make_review(date(2026, 9, 1)), "held")
     print("holding", flush=True)
-    time.sleep(float(sys.argv[3]))
+    if float(sys.argv[3]) < 0:
+        sys.stdin.readline()  # held until the test says so, however slow the machine
+    else:
+        time.sleep(float(sys.argv[3]))
 print("released", flush=True)
 """
 
 
 def _hold(url: str, seconds: float) -> subprocess.Popen[str]:
+    """A process holding the write lock for ``seconds`` (negative: until :func:`_release`)."""
     proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(ROOT), url, str(seconds)],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
     return proc
+
+
+def _release(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write("release\n")
+    proc.stdin.close()
 
 
 @pytest.fixture
@@ -270,11 +280,14 @@ def test_a_writer_held_longer_than_the_wait_is_named_and_nothing_is_lost(
         sqlite_url: str, tmp_path: Path) -> None:
     doc = tmp_path / "case.json"
     doc.write_text(json.dumps(_doc("S-1", {"ecog": 4})), encoding="utf-8")
-    holder = _hold(sqlite_url, 4)
+    holder = _hold(sqlite_url, -1)
     env = {**os.environ, "MDT_DB_BUSY_TIMEOUT": "1.5", "PYTHONIOENCODING": "utf-8"}
-    res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", sqlite_url, "--user",
-                          "Dr Waiter", "import", str(doc)], capture_output=True, text=True,
-                         env=env, cwd=ROOT, timeout=60)
+    try:
+        res = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", sqlite_url, "--user",
+                              "Dr Waiter", "import", str(doc)], capture_output=True, text=True,
+                             env=env, cwd=ROOT, timeout=120)
+    finally:
+        _release(holder)
     assert holder.wait(30) == 0
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "note: Waiting for the database, in use by Dr Holder (importing case files" in res.stderr
@@ -320,9 +333,12 @@ def test_busy_errors_carry_the_holder(sqlite_url: str) -> None:
     db = open_database(sqlite_url)
     db.busy_timeout_s = 0.6
     try:
-        holder = _hold(sqlite_url, 2.5)
-        with pytest.raises(DatabaseBusyError) as err:
-            MdtService(db, Actor("Dr Waiter")).import_cases([make_case("S-2")])
+        holder = _hold(sqlite_url, -1)
+        try:
+            with pytest.raises(DatabaseBusyError) as err:
+                MdtService(db, Actor("Dr Waiter")).import_cases([make_case("S-2")])
+        finally:
+            _release(holder)
         assert err.value.holder is not None and err.value.holder.pid == holder.pid
         assert holder.wait(30) == 0
         assert [r.patient_id for r in MdtService(db, Actor("t")).list_patients()] == ["S-1"]

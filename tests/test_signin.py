@@ -115,6 +115,66 @@ def test_a_reset_password_is_chosen_again_at_next_sign_in(ws: Workstation) -> No
     assert set_first_password(ws.db, MEMBER.name, "my new password 2").authenticated
 
 
+def _wrong(ws: Workstation, n: int, name: str = MEMBER.name) -> None:  # noqa: F811
+    for _ in range(n):
+        with pytest.raises(AuthenticationError, match="not right"):
+            sign_in(ws.db, name, "a wrong password")
+
+
+def _minutes_later(monkeypatch: pytest.MonkeyPatch, minutes: float) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import mdt.store.auth_impl as impl
+
+    monkeypatch.setattr(impl, "now", lambda: datetime.now(UTC) + timedelta(minutes=minutes))
+
+
+def test_five_wrong_passwords_in_a_row_lock_the_member_out_even_with_the_right_one(
+        ws: Workstation, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    _wrong(ws, 4)
+    assert sign_in(ws.db, MEMBER.name, TEST_PASSWORD).authenticated   # the right one closes the run
+    _wrong(ws, 5)
+    with pytest.raises(AuthenticationError, match=r"cannot sign in for 15 more minutes: "
+                                                  r"5 wrong passwords in a row.*reset"):
+        sign_in(ws.db, MEMBER.name, TEST_PASSWORD)
+    assert sign_in(ws.db, CHAIR.name, TEST_PASSWORD).authenticated    # nobody else is locked out
+    _minutes_later(monkeypatch, 10)
+    with pytest.raises(AuthenticationError, match="for 5 more minutes"):
+        sign_in(ws.db, MEMBER.name, TEST_PASSWORD)
+    _minutes_later(monkeypatch, 16)
+    assert sign_in(ws.db, MEMBER.name, TEST_PASSWORD).authenticated
+    events = sorted((e for e in ws.chair.audit_events() if e.entity == "member"
+                     and e.entity_id == str(ws.ids[MEMBER.name])), key=lambda e: e.id)
+    assert [e.action for e in events][-11:] == (
+        ["member.signin_failed"] * 4 + ["member.signin_ok"]
+        + ["member.signin_failed"] * 5 + ["member.signin_ok"])
+    assert ws.chair.verify_audit().ok
+
+
+def test_a_reset_lifts_a_lockout_and_the_setting_can_turn_it_off(ws: Workstation) -> None:  # noqa: F811
+    _wrong(ws, 5)
+    with pytest.raises(AuthenticationError, match="cannot sign in"):
+        sign_in(ws.db, MEMBER.name, TEST_PASSWORD)
+    ws.coordinator.reset_password(ws.ids[MEMBER.name])
+    assert set_first_password(ws.db, MEMBER.name, "my new password 2").authenticated
+    ws.coordinator.set_setting("signin.max_failures", "0")
+    _wrong(ws, 8)
+    assert sign_in(ws.db, MEMBER.name, "my new password 2").authenticated
+
+
+def test_wrong_passwords_at_signing_count_too(ws: Workstation) -> None:  # noqa: F811
+    from mdt.store.auth_impl import unlock_signing_key
+
+    ws.coordinator.set_setting("signin.max_failures", "2")
+    for _ in range(2):
+        with pytest.raises(AuthenticationError, match="not right"):
+            unlock_signing_key(ws.chair, "a wrong password")
+    with pytest.raises(AuthenticationError, match="cannot sign in"):
+        unlock_signing_key(ws.chair, TEST_PASSWORD)
+    with pytest.raises(AuthenticationError, match="cannot sign in"):
+        sign_in(ws.db, CHAIR.name, TEST_PASSWORD)
+
+
 def test_os_account_mode_signs_in_the_bound_login_only(ws: Workstation) -> None:  # noqa: F811
     ws.coordinator.bind_os_account(ws.ids[MEMBER.name], "jdoe")
     assert sign_in_os(ws.db, "jdoe") is None                     # the hospital has not chosen it
@@ -129,7 +189,10 @@ def test_os_account_mode_signs_in_the_bound_login_only(ws: Workstation) -> None:
 @pytest.mark.parametrize(("key", "value", "ok"), [
     ("signin.mode", "os_account", True), ("signin.mode", "fingerprint", False),
     ("signin.lock_minutes", "5", True), ("signin.lock_minutes", "-1", False),
-    ("signin.lock_minutes", "ten", False), ("amend.roles", "chair, coordinator", True),
+    ("signin.lock_minutes", "ten", False), ("signin.lock_minutes", "²", False),
+    ("signin.max_failures", "3", True), ("signin.max_failures", "0", True),
+    ("signin.max_failures", "101", False), ("signin.lockout_minutes", "0", False),
+    ("signin.lockout_minutes", "30", True), ("amend.roles", "chair, coordinator", True),
     ("amend.roles", "chair,janitor", False), ("no.such", "1", False),
 ])
 def test_settings_are_validated_and_named(ws: Workstation, key: str, value: str, ok: bool) -> None:  # noqa: F811
@@ -255,3 +318,15 @@ def test_the_very_first_member_bootstraps_an_empty_registry(db_url: str) -> None
         assert signed_in(db, "Second").authenticated
     finally:
         db.close()
+
+
+def test_members_list_on_the_command_line_says_who_is_locked_out(
+        ws: Workstation, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    import main
+
+    _wrong(ws, 5)
+    capsys.readouterr()
+    assert main.main(["--db", ws.db.url, "members", "list"]) == 0
+    lines = {line.split("\t")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "locked out until" in lines[MEMBER.name]
+    assert "locked out" not in lines[CHAIR.name]

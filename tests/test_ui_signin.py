@@ -51,6 +51,24 @@ def test_first_sign_in_chooses_a_password_then_it_is_asked(qtbot, seeded_db) -> 
     assert again.actor.name == "Bo Chen"
 
 
+def test_five_wrong_passwords_lock_the_member_out_and_the_dialog_says_for_how_long(
+        qtbot, seeded_db) -> None:
+    signed_in(seeded_db, "Bo Chen")
+    dialog = SignInDialog(seeded_db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.choose("Bo Chen")
+    for _ in range(5):
+        dialog.password.setText("wrong password!")
+        _ok(dialog)
+        assert "not right" in dialog.error.text()
+    dialog.password.setText(TEST_PASSWORD)
+    _ok(dialog)
+    assert dialog.actor is None
+    assert "cannot sign in for 15 more minutes" in dialog.error.text()
+    assert "reset the password" in dialog.error.text()
+
+
 def test_switch_user_asks_the_password_and_changes_what_they_may_do(main_window) -> None:
     w = main_window
     w.set_meeting_mode(True)

@@ -441,6 +441,7 @@ class MainWindow(QMainWindow):
         self.act_import_dicom = a("Import &DICOM…", self.import_dicom, "Ctrl+Shift+I")
         self.act_print_report = a("Print patient &report (PDF)…", self.print_patient_report, K.Print)
         self.act_print_minutes = a("Print meeting &minutes (PDF)…", self.print_minutes, "Ctrl+Shift+P")
+        self.act_admin = a("Members and se&ttings…", self.open_admin)
         self.act_switch_user = a("S&witch user…", self.switch_user)
         self.act_lock = a("&Lock screen", self.lock, "Ctrl+Shift+L")
         self.act_quit = a("&Quit", self.close, K.Quit)
@@ -476,7 +477,8 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&File")
         for act in (self.act_new_patient, self.act_edit_patient, self.act_archive, self.act_unarchive, None,
                     self.act_import, self.act_export, self.act_import_dicom, None,
-                    self.act_print_report, self.act_print_minutes, None, self.act_switch_user, self.act_lock,
+                    self.act_print_report, self.act_print_minutes, None, self.act_admin,
+                    self.act_switch_user, self.act_lock,
                     self.act_quit):
             m.addSeparator() if act is None else m.addAction(act)
         m = mb.addMenu("&Edit")
@@ -499,6 +501,12 @@ class MainWindow(QMainWindow):
             m.addSeparator() if act is None else m.addAction(act)
         m = mb.addMenu("&Help")
         m.addAction(self.act_about)
+
+    def open_admin(self):  # noqa: ANN201 - AdminDialog | None
+        """File ▸ Members and settings… (chair or coordinator; others are told who may)."""
+        from ui.admin import open_admin
+
+        return open_admin(self.service, self)
 
     def _agenda_key(self, delta: int) -> bool:
         """PgUp/PgDn: the next or previous agenda patient, but only from outside a widget that

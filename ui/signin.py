@@ -79,6 +79,8 @@ class SignInDialog(_FormDialog):
         for st in self.states:
             spec = ""
             text = f"{st.name}  ({st.role})" + ("" if st.has_password else "  — first sign-in")
+            if st.locked_out_until is not None:
+                text += f"  — locked out until {st.locked_out_until.astimezone():%H:%M}"
             item = QListWidgetItem(text + spec)
             item.setData(Qt.ItemDataRole.UserRole, st.name)
             self.list.addItem(item)

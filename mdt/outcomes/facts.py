@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from mdt.case import CLAVIEN_DINDO, Case
+from mdt.case import CLAVIEN_DINDO, Case, ProgressionEvent
 from mdt.course_end import CourseEnd, course_end, last_known_alive
 from mdt.outcomes.settings import OutcomeSettings, settings_for
 from mdt.panel import aggregate
@@ -92,6 +92,25 @@ def _time(origin: date | None, event_day: date | None, censor_day: date | None) 
     if censor_day is None:
         return None
     return TimeToEvent(max(0, _days(origin, censor_day)), False)
+
+
+def _hepatic_event(progressions: Sequence[ProgressionEvent], first_prog: date | None,
+                   death: date | None, censor: date | None,
+                   settings: OutcomeSettings) -> tuple[date | None, date | None]:
+    """(event day, censoring day) of hepatic PFS under the protocol's two readings."""
+    if settings.hepatic_pfs_extrahepatic == "event":
+        first_hep = first_prog
+    else:
+        first_hep = next((p.date for p in progressions if p.site != "extrahepatic"), None)
+    died = death if settings.hepatic_pfs_death else None
+    if death is not None and died is None:
+        censor = death  # followed until death, which this reading does not count
+    event = min([d for d in (first_hep, died) if d is not None], default=None)
+    if settings.hepatic_pfs_extrahepatic == "censored":
+        first_extra = next((p.date for p in progressions if p.site == "extrahepatic"), None)
+        if first_extra is not None and (event is None or first_extra < event):
+            return None, first_extra
+    return event, censor
 
 
 def _complete(case: Case, counted: Sequence) -> tuple[bool | None, str]:
@@ -174,7 +193,6 @@ def patient_facts(case: Case, settings: OutcomeSettings | None = None,
     death = fu.death_date if fu is not None else None
     progressions = list(fu.progressions) if fu is not None else []
     first_prog = progressions[0].date if progressions else None
-    first_hep = next((p.date for p in progressions if p.site != "extrahepatic"), None)
     if fu is None and end is not None and not end.derived and end.date is not None:
         if end.code == "died":
             death = end.date
@@ -182,9 +200,8 @@ def patient_facts(case: Case, settings: OutcomeSettings | None = None,
             first_prog = end.date
     censor = alive if alive is not None and origin is not None and alive > origin else None
     pfs_day = min([d for d in (first_prog, death) if d is not None], default=None)
-    hep_day = min([d for d in (first_hep, death) if d is not None], default=None)
+    hepatic = _time(origin, *_hepatic_event(progressions, first_prog, death, censor, settings))
     pfs = _time(origin, pfs_day, censor)
-    hepatic = _time(origin, hep_day, censor)
     os = _time(origin, death, censor)
     follow_days = None
     if origin is not None:

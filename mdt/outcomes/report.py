@@ -187,6 +187,20 @@ def _median_text(c: stats.KMCurve | None) -> Cell:
     return Cell(f"{text} (95 % CI {ci}); {c.events} events / {c.n}", med, lo, hi, c.events, c.n)
 
 
+def hepatic_pfs_event_words(settings: OutcomeSettings) -> str:
+    """What ends hepatic PFS under the protocol's readings, in words for the report."""
+    sites = ("first progression of any site" if settings.hepatic_pfs_extrahepatic == "event"
+             else "first progression in the liver (hepatic or hepatic + extrahepatic)")
+    words = sites + (" or death" if settings.hepatic_pfs_death else "")
+    if settings.hepatic_pfs_extrahepatic == "not_an_event":
+        words += "; extrahepatic-only progression is not an event"
+    elif settings.hepatic_pfs_extrahepatic == "censored":
+        words += "; censored at an earlier extrahepatic-only progression"
+    if not settings.hepatic_pfs_death:
+        words += "; censored at death without it"
+    return words
+
+
 def build_section(protocol_id: str, facts: Sequence[PatientFacts], settings: OutcomeSettings,
                   by_arm: bool = True, extra_notes: Sequence[str] = ()) -> Section:
     # Patients without a recorded arm count in the overall column only (said in the notes).
@@ -266,8 +280,7 @@ def build_section(protocol_id: str, facts: Sequence[PatientFacts], settings: Out
                   f"{_fmt_ratio(cmp.low)}-{_fmt_ratio(cmp.high)}, Cox); ")
             comparison = f"{hr}log-rank {_fmt_p(cmp.logrank_p)}" + (f"; {cmp.note}" if cmp.note else "")
         event = {"pfs": "first progression (any site) or death",
-                 "hepatic_pfs": "first progression in the liver (hepatic or hepatic + extrahepatic) or death; "
-                                "extrahepatic-only progression is not an event",
+                 "hepatic_pfs": hepatic_pfs_event_words(settings),
                  "os": "death from any cause"}[key]
         n_missing = sum(missing[g] for g in arm_groups) if arm_groups else missing[OVERALL]
         rows.append(Row(key, f"{label} (median, Kaplan-Meier)",

@@ -32,4 +32,6 @@ def settings_to_dict(s: OutcomeSettings) -> dict[str, Any]:
     return {"conversion_counts": list(s.conversion_counts), "confirmation_days": s.confirmation_days,
             "sd_min_days": s.sd_min_days, "reference_arm": s.reference_arm,
             "population": s.population, "origin": s.origin,
-            "complication_min_grade": s.complication_min_grade, "source": s.source}
+            "complication_min_grade": s.complication_min_grade,
+            "hepatic_pfs_extrahepatic": s.hepatic_pfs_extrahepatic,
+            "hepatic_pfs_death": s.hepatic_pfs_death, "source": s.source}

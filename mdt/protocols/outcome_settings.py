@@ -15,6 +15,7 @@ from typing import Any
 from mdt.case import CLAVIEN_DINDO, LOCAL_TREATMENT_KINDS
 
 POPULATIONS = ("itt", "evaluable")
+EXTRAHEPATIC_IN_HEPATIC_PFS = ("not_an_event", "censored", "event")
 ORIGINS = ("enrolment_date", "first_review")
 
 
@@ -39,11 +40,20 @@ class OutcomeSettings:
     their first review (said in the report)."""
     complication_min_grade: str = "IIIa"
     """Clavien-Dindo grade from which a complication counts (>= III: IIIa)."""
+    hepatic_pfs_extrahepatic: str = "not_an_event"
+    """Hepatic PFS and an extrahepatic-only progression: ``not_an_event`` (the patient stays
+    at risk of progression in the liver), ``censored`` (hepatic follow-up ends there) or
+    ``event`` (any progression counts).  PUMP-IT (NCT05068297) defines hepatic PFS by
+    "progression confined to the liver"; the trials are silent on the extrahepatic case."""
+    hepatic_pfs_death: bool = True
+    """Whether death without hepatic progression is a hepatic-PFS event (True, as PFS) or
+    censors (False: PUMP-IT's wording names progression only)."""
     source: str = "project defaults (docs/outcomes-format.md)"
 
 
 _FIELDS = {"conversion_counts", "confirmation_days", "sd_min_days", "reference_arm",
-           "population", "origin", "complication_min_grade", "source"}
+           "population", "origin", "complication_min_grade", "hepatic_pfs_extrahepatic",
+           "hepatic_pfs_death", "source"}
 
 
 def outcome_settings_problems(raw: object) -> list[tuple[str, str]]:
@@ -73,6 +83,11 @@ def outcome_settings_problems(raw: object) -> list[tuple[str, str]]:
         out.append(("outcomes.origin", f"must be one of {', '.join(ORIGINS)}"))
     if raw.get("complication_min_grade", "IIIa") not in CLAVIEN_DINDO[1:]:
         out.append(("outcomes.complication_min_grade", f"must be one of {', '.join(CLAVIEN_DINDO[1:])}"))
+    if raw.get("hepatic_pfs_extrahepatic", "not_an_event") not in EXTRAHEPATIC_IN_HEPATIC_PFS:
+        out.append(("outcomes.hepatic_pfs_extrahepatic",
+                    f"must be one of {', '.join(EXTRAHEPATIC_IN_HEPATIC_PFS)}"))
+    if not isinstance(raw.get("hepatic_pfs_death", True), bool):
+        out.append(("outcomes.hepatic_pfs_death", "must be true or false"))
     if not isinstance(raw.get("source", ""), str):
         out.append(("outcomes.source", "must be a string"))
     return out
@@ -91,6 +106,8 @@ def parse_outcome_settings(raw: Mapping[str, Any] | None) -> OutcomeSettings:
         population=raw.get("population", d.population),
         origin=raw.get("origin", d.origin),
         complication_min_grade=raw.get("complication_min_grade", d.complication_min_grade),
+        hepatic_pfs_extrahepatic=raw.get("hepatic_pfs_extrahepatic", d.hepatic_pfs_extrahepatic),
+        hepatic_pfs_death=raw.get("hepatic_pfs_death", d.hepatic_pfs_death),
         source=raw.get("source", d.source),
     )
 

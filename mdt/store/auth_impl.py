@@ -8,7 +8,10 @@ writes its audit event (never the password, nor its hash) in the same transactio
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
+import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -19,7 +22,10 @@ from mdt.errors import AuthenticationError, FieldProblem, NotFound, ValidationEr
 from mdt.service_types import Actor, SignInState
 from mdt.store import audit
 from mdt.store.common import EDITORS, Caller, hospital_settings, now, require_role
-from mdt.store.models import MemberCredentialModel, MemberModel, SettingModel
+from mdt.store.db import DatabaseError
+from mdt.store.models import AuditEventModel, MemberCredentialModel, MemberModel, SettingModel
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from mdt.store.db import Database
@@ -61,12 +67,112 @@ def signin_state(db: Database, name: str) -> SignInState:
         return _state(m, _credential(s, m.id))
 
 
+def member_states(svc: Caller) -> list[SignInState]:
+    """Every member of the registry, active or not, with how they sign in and whether they
+    are locked out: what a chair or coordinator looks after (no secret in it)."""
+    with svc.db.read() as s:
+        require_role(s, svc.actor, EDITORS, "look after members")
+        members = s.scalars(select(MemberModel).order_by(MemberModel.name)).all()
+        creds = {c.member_id: c for c in s.scalars(select(MemberCredentialModel))}
+        out = []
+        for m in members:
+            st = _state(m, creds.get(m.id))
+            until, _run = _locked_out_until(s, m.id)
+            out.append(dataclasses.replace(st, locked_out_until=until))
+        return out
+
+
 def signin_states(db: Database) -> list[SignInState]:
     with db.read() as s:
         members = s.scalars(select(MemberModel).where(MemberModel.active.is_(True))
                             .order_by(MemberModel.name)).all()
         creds = {c.member_id: c for c in s.scalars(select(MemberCredentialModel))}
-        return [_state(m, creds.get(m.id)) for m in members]
+        return [dataclasses.replace(_state(m, creds.get(m.id)),
+                                    locked_out_until=_locked_out_until(s, m.id)[0])
+                for m in members]
+
+
+# --------------------------------------------------------------------------- wrong passwords
+# Each wrong password is an audit event (never the password typed); a right one after wrong
+# ones, a new password or a reset closes the run.  ``signin.max_failures`` wrong passwords in a
+# row lock the member out for ``signin.lockout_minutes`` after the last one (mdt.settings).
+
+FAILED = "member.signin_failed"
+_CLOSES_RUN = ("member.signin_ok", "member.password", "member.password_reset")
+
+
+def _failure_run(s: Session, member_id: int) -> tuple[int, datetime | None]:
+    """Wrong passwords in a row for this member, and when the last one was typed."""
+    cfg = hospital_settings(s)
+    if cfg.max_failures <= 0:
+        return 0, None
+    rows = s.execute(
+        select(AuditEventModel.action, AuditEventModel.occurred_at)
+        .where(AuditEventModel.entity == "member",
+               AuditEventModel.entity_id == str(member_id),
+               AuditEventModel.action.in_((FAILED, *_CLOSES_RUN)))
+        .order_by(AuditEventModel.id.desc()).limit(cfg.max_failures + 1)).all()
+    run = 0
+    for action, _at in rows:
+        if action != FAILED:
+            break
+        run += 1
+    last = datetime.fromisoformat(rows[0][1]) if run else None
+    return run, last
+
+
+def _locked_out_until(s: Session, member_id: int) -> tuple[datetime | None, int]:
+    """When a lock-out ends (None: not locked out), and the wrong passwords behind it."""
+    cfg = hospital_settings(s)
+    run, last = _failure_run(s, member_id)
+    if cfg.max_failures <= 0 or run < cfg.max_failures or last is None:
+        return None, run
+    until = last + timedelta(minutes=cfg.lockout_minutes)
+    return (until if until > now() else None), run
+
+
+def _refuse_if_locked_out(s: Session, m: MemberModel) -> None:
+    until, run = _locked_out_until(s, m.id)
+    if until is None:
+        return
+    left = until - now()
+    if left.total_seconds() > 0:
+        minutes = max(1, -(-int(left.total_seconds()) // 60))
+        raise AuthenticationError(
+            f"{m.name} cannot sign in for {minutes} more minute{'s' if minutes != 1 else ''}: "
+            f"{run} wrong passwords in a row. A chair or coordinator can reset the password "
+            "(main.py members reset-password) to lift this at once")
+
+
+def _note_attempt(db: Database, member_id: int, name: str, ok: bool, why: str) -> None:
+    """Append the attempt to the audit trail: every wrong one, a right one only when it closes
+    a run of wrong ones.  A database that cannot take it (read-only) does not change the
+    answer the member gets."""
+    try:
+        if ok:
+            with db.read() as s:  # the common case writes nothing, so waits for no writer
+                if not _failure_run(s, member_id)[0]:
+                    return
+        with db.write() as s:
+            if ok:
+                run, _last = _failure_run(s, member_id)
+                if not run:
+                    return
+                audit.record(s, actor=name, action="member.signin_ok", entity="member",
+                             entity_id=member_id, before=None, after={"after_wrong": run})
+            else:
+                audit.record(s, actor=name, action=FAILED, entity="member",
+                             entity_id=member_id, before=None, after={"during": why})
+    except DatabaseError as exc:
+        _log.warning("sign-in attempt of %s not recorded: %s", name, exc)
+
+
+def _check_password(db: Database, m_id: int, name: str, stored: str, password: str,
+                    why: str) -> None:
+    if not auth.verify_password(stored, password):
+        _note_attempt(db, m_id, name, False, why)
+        raise AuthenticationError(f"the password of {name} is not right")
+    _note_attempt(db, m_id, name, True, why)
 
 
 def sign_in(db: Database, name: str, password: str) -> Actor:
@@ -78,10 +184,10 @@ def sign_in(db: Database, name: str, password: str) -> Actor:
             raise AuthenticationError(f"{m.name} is no longer an active member")
         if c is None or not c.password_hash:
             raise AuthenticationError(f"{m.name} has no password yet: set one at first sign-in")
+        _refuse_if_locked_out(s, m)
         stored, member = c.password_hash, m
         actor = _actor(member, "password")
-    if not auth.verify_password(stored, password):
-        raise AuthenticationError(f"the password of {actor.name} is not right")
+    _check_password(db, member.id, actor.name, stored, password, "sign-in")
     return actor
 
 
@@ -170,11 +276,14 @@ def unlock_signing_key(svc: Caller, password: str) -> tuple[keys.PrivateKey, str
             raise AuthenticationError(f"{m.name} is no longer an active member")
         if not c.encrypted_key or not c.certificate_pem:
             raise AuthenticationError(f"{m.name} has no signing key: set a password again")
-        blob, cert = c.encrypted_key, c.certificate_pem
+        _refuse_if_locked_out(s, m)
+        blob, cert, member_id = c.encrypted_key, c.certificate_pem, m.id
     try:
         key = keys.unlock_key(blob, password)
     except keys.WrongPassword as exc:
+        _note_attempt(svc.db, member_id, svc.actor.name, False, "signing")
         raise AuthenticationError(f"the password of {svc.actor.name} is not right") from exc
+    _note_attempt(svc.db, member_id, svc.actor.name, True, "signing")
     return key, cert
 
 
