@@ -475,6 +475,8 @@ def test_the_best_plan_avoids_e2() -> None:
 @pytest.mark.parametrize(("setting", "value"), [
     ("vessels_not_assessed", "pass"), ("no_lesions", "resectable"), ("stale_volume", "used"),
     ("undecided_volume", "segment_test"),
+    # a volume measured for a larger remnant taken as the smaller one's own: it holds less
+    ("smaller_remnant_volume", "used"),
     ("e2_without_plan", "best_candidate"), ("eligibility_at", "never"),
 ])
 def test_a_reading_that_would_let_missing_data_pass_is_refused(setting: str, value: str) -> None:
@@ -495,5 +497,7 @@ def test_every_reading_is_listed_with_the_evaluation() -> None:
     for words in ("not assessed", "no lesion recorded", "single lesion touching both hemilivers",
                   "recorded wedge", "resected with the specimen", "one contiguous piece",
                   "stale", "post-embolisation", "weeks of chemotherapy", "enrolment review",
-                  "E2 with no recorded plan", "U2 counts contact with"):
+                  "E2 with no recorded plan", "U2 counts contact with",
+                  "for a remnant lying within the one measured it is an upper bound",
+                  "a failing recorded plan that a relation not yet recorded could make work"):
         assert words in text, words
