@@ -268,6 +268,15 @@ def _release(proc: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture
+def shared_url(db_url: str) -> str:  # noqa: F811
+    """One patient S-1 on an SQLite file or a PostgreSQL database that two processes share."""
+    db = open_database(db_url)
+    MdtService(db, Actor("t")).import_cases([make_case("S-1", reviews=1)])
+    db.close()
+    return db_url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     db = open_database(url)
@@ -307,7 +316,8 @@ def test_a_writer_held_longer_than_the_wait_is_named_and_nothing_is_lost(
         db.close()
 
 
-def test_a_shorter_hold_is_waited_for_with_progress_then_saved(sqlite_url: str) -> None:
+def test_a_shorter_hold_is_waited_for_with_progress_then_saved(shared_url: str) -> None:
+    sqlite_url = shared_url
     db = open_database(sqlite_url)
     waits: list[Wait] = []
     db.on_wait = waits.append
@@ -329,7 +339,8 @@ def test_a_shorter_hold_is_waited_for_with_progress_then_saved(sqlite_url: str) 
         db.close()
 
 
-def test_busy_errors_carry_the_holder(sqlite_url: str) -> None:
+def test_busy_errors_carry_the_holder(shared_url: str) -> None:
+    sqlite_url = shared_url
     db = open_database(sqlite_url)
     db.busy_timeout_s = 0.6
     try:
@@ -340,6 +351,8 @@ def test_busy_errors_carry_the_holder(sqlite_url: str) -> None:
         finally:
             _release(holder)
         assert err.value.holder is not None and err.value.holder.pid == holder.pid
+        assert err.value.holder.user == "Dr Holder"
+        assert "in use by Dr Holder (importing case files" in str(err.value)
         assert holder.wait(30) == 0
         assert [r.patient_id for r in MdtService(db, Actor("t")).list_patients()] == ["S-1"]
     finally:

@@ -75,6 +75,22 @@ def test_minutes_print_cjk_names_with_the_embedded_fallback(pdfa):
     assert any(f.endswith(FALLBACK + "-0") and "+" in f for f in fonts), fonts
 
 
+@pytest.mark.parametrize(("name", "printed", "absent"), [
+    ("𠮷田^太郎", "[U+20BB7]田, 太郎", "𠮷"),          # CJK Extension B: no embedded font has it
+    ("ใจดี^สมชาย", "[U+0E43][U+0E08][U+0E14][U+0E35]", "ใ"),  # Thai
+])
+def test_a_character_no_font_has_prints_as_its_code_point_never_a_box(name, printed, absent):
+    item = make_item(0)
+    item = replace(item, case=replace(item.case, patient=replace(item.case.patient, name=name)))
+    out = io.BytesIO()
+    render_minutes(make_meeting(1), [item], out, printed_at=PRINTED)
+    text, _fonts = _pdf_text(out.getvalue())
+    assert printed in text.replace("^", ", ")
+    assert absent not in text
+    assert runs("a𠮷b") == [("a[U+20BB7]b", SANS)]
+    assert runs("a\u200db") == [("a\u200db", SANS)]       # invisible joiners are left alone
+
+
 def test_course_report_prints_a_korean_name_in_the_page_header():
     item = _items()[2]
     out = io.BytesIO()

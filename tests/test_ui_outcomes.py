@@ -40,6 +40,28 @@ def test_outcomes_table_per_arm_and_filters(qtbot, main_window):
     assert view.section is None and "No patient" in view.notes.text()
 
 
+def test_every_protocol_keeps_each_protocol_in_its_own_section(qtbot, main_window):
+    view = _show_outcomes(qtbot, main_window)
+    assert not view.section_choice.isVisibleTo(view)          # one protocol: nothing to choose
+    view.protocol.setCurrentIndex(view.protocol.findData(""))  # "every protocol"
+    assert view.protocol.currentText() == "every protocol"
+    sections = [view.section_choice.itemData(i) for i in range(view.section_choice.count())]
+    assert len(sections) >= 2 and view.section_choice.isVisibleTo(view)
+    assert {"NCT05103020", "CAIRO5"} <= set(sections)
+    assert "more protocol" in view.notes.text()
+    for i, pid in enumerate(sections):
+        view.section_choice.setCurrentIndex(i)
+        assert view.section.protocol_id == pid
+        assert view.notes.text().startswith(f"{pid}:")
+        n = len(view.section.patients["overall"])
+        assert view.section_choice.currentText().startswith(f"{pid} ({n} patient")
+    # the section shown stays when the filters change
+    view.section_choice.setCurrentIndex(sections.index("CAIRO5"))
+    view.enrolled_from.setText("2020-01-01")
+    view.enrolled_from.editingFinished.emit()
+    assert view.section.protocol_id == "CAIRO5"
+
+
 def test_clicking_a_waterfall_bar_opens_that_patient(qtbot, main_window):
     w = main_window
     view = _show_outcomes(qtbot, w)

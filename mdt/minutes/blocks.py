@@ -11,7 +11,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from mdt.minutes.document import HEAD_FILL, RULE, ZEBRA
-from mdt.minutes.fonts import needs_fallback
+from mdt.minutes.fonts import needs_runs
 from mdt.minutes.text import para
 
 Cell: TypeAlias = str | Flowable | list[Flowable]
@@ -47,8 +47,9 @@ def _cell(value: Cell, style: ParagraphStyle, width: float) -> str | Flowable | 
     """Text becomes a plain table string, pre-wrapped to the column: drawn by the table
     itself, many times faster than a Paragraph (a 30-patient meeting has thousands)."""
     if isinstance(value, str):
-        if needs_fallback(value, style.fontName):
-            # A table draws plain strings in one font; CJK text needs the fallback runs of a Paragraph.
+        if needs_runs(value, style.fontName):
+            # A table draws plain strings in one font; CJK text needs the fallback runs of a
+            # Paragraph, and a character no font has its code mark.
             return Paragraph(para(value), style)
         return wrap_text(value, style.fontName, style.fontSize, width - _PAD)
     return value

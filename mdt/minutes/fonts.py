@@ -15,6 +15,7 @@ drawn straight on the canvas goes through :func:`draw_string`.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 from reportlab.lib.fonts import addMapping
@@ -90,19 +91,35 @@ def needs_fallback(text: str, font: str = SANS) -> bool:
     return any(c in other for c in missing)
 
 
+def needs_runs(text: str, font: str = SANS) -> bool:
+    """Must ``text`` be set run by run: a character in the fallback, or one no font has?"""
+    return needs_fallback(text, font) or bool(uncovered(text, font))
+
+
+def code_mark(ch: str) -> str:
+    """What is printed for a character no embedded font has: its code point, never a box
+    (a name with a missing glyph must not silently read as another name)."""
+    return f"[U+{ord(ch):04X}]"
+
+
 def runs(text: str, font: str = SANS) -> list[tuple[str, str]]:
-    """``text`` as (piece, font name) runs: ``font`` wherever it has the glyph, else the fallback."""
-    if not needs_fallback(text, font):
+    """``text`` as (piece, font name) runs: ``font`` wherever it has the glyph, else the
+    fallback; a character neither has is printed as its code point (:func:`code_mark`)."""
+    if not needs_runs(text, font):
         return [(text, font)] if text else []
     have, other = _coverage(font), _fallback_coverage()
     out: list[tuple[str, str]] = []
     for ch in text:
         code = ord(ch)
         use = font if (_plain(ch) or code in have or code not in other) else FALLBACK
+        piece = ch
+        if use == font and not (_plain(ch) or code in have or ch in "\n\r\t") \
+                and unicodedata.category(ch) != "Cf":
+            piece = code_mark(ch)
         if out and out[-1][1] == use:
-            out[-1] = (out[-1][0] + ch, use)
+            out[-1] = (out[-1][0] + piece, use)
         else:
-            out.append((ch, use))
+            out.append((piece, use))
     return out
 
 
@@ -120,7 +137,7 @@ def fallback_markup(markup: str, font: str = SANS) -> str:
 
     Tags and entities pass through untouched: only text between tags is looked at.
     """
-    if not needs_fallback(markup, font):
+    if not needs_runs(markup, font):
         return markup
     out: list[str] = []
     i = 0
@@ -133,6 +150,7 @@ def fallback_markup(markup: str, font: str = SANS) -> str:
             continue
         j = markup.find("<", i)
         j = len(markup) if j < 0 else j
+        # A character no font has: its code point (code marks hold no markup characters).
         for piece, used in runs(markup[i:j], font):
             out.append(piece if used == font else f'<font name="{FALLBACK}">{piece}</font>')
         i = j

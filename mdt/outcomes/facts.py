@@ -166,13 +166,10 @@ def patient_facts(case: Case, settings: OutcomeSettings | None = None,
         complete, complete_reason = _complete(case, counted)
 
     # Best overall response (RECIST 1.1) with the protocol's confirmation rule.
-    limit = 2
-    try:
-        from mdt.protocols import get_protocol
+    # The protocol's target-lesion limit; an unknown protocol: RECIST's default (one place).
+    from mdt.cohort import protocol_settings
 
-        limit = get_protocol(case.protocol.id).target_lesion_limit if case.protocol.id else 2
-    except Exception:  # noqa: BLE001 - unknown protocol: RECIST's default
-        limit = 2
+    limit = protocol_settings(case.protocol.id)[0]
     reason: str | None = None
     best_change: float | None = None
     if len(reviews) < 2:

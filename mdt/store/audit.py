@@ -46,7 +46,7 @@ from mdt.store.models import AuditEventModel, SignatureModel
 
 GENESIS_HASH = "0" * 64
 # Arbitrary constant key for pg_advisory_xact_lock: serialises chain writers.
-_PG_CHAIN_LOCK = 727101
+PG_CHAIN_LOCK = 727101
 
 
 def canonical_json(value: object) -> str:
@@ -82,7 +82,7 @@ def utc_now() -> datetime:
 def lock_chain(session: Session) -> None:
     """Serialise writers of the chain until the end of the transaction."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_CHAIN_LOCK})
     # SQLite: the write transaction began with BEGIN IMMEDIATE, so writers are serial.
 
 

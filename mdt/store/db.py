@@ -23,7 +23,10 @@ Faults become messages (``mdt.errors`` subclasses), never driver tracebacks:
   :class:`DatabaseBusyError` naming who holds the database and for what (the
   holder writes a small ``<file>-holder`` note while its transaction runs);
 - PostgreSQL writers take the audit chain's lock first, then patient rows by
-  hospital id: one global lock order, so they queue instead of deadlocking; a
+  hospital id: one global lock order, so they queue instead of deadlocking (a
+  waiter shows the same progress and, after ``busy_timeout_s``, the same
+  :class:`DatabaseBusyError` naming the holder, who names itself in its
+  transaction's ``application_name``); a
   transaction the server still breaks off (deadlock, serialisation failure) is a
   :class:`TransientConflictError`, retried a bounded number of times by
   :func:`run_with_retry` and otherwise reported as a conflict naming the patient;
@@ -306,6 +309,68 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.info["mdt_holding"] = db.sqlite_path
 
 
+# PostgreSQL: writers queue on the audit chain's advisory lock.  A waiter polls for it so it
+# can show progress and, after ``busy_timeout_s``, say who holds it (the holder names itself
+# in its transaction's application_name, which pg_stat_activity shows to the others).
+
+_PG_NAME_PREFIX = "mdt|"
+_PG_POLL_S = 0.2
+
+
+def _pg_name(act: Activity | None) -> str:
+    def clean(text: str) -> str:
+        return text.replace("|", "/").encode("ascii", "backslashreplace").decode("ascii")
+    user = clean((act.actor if act else None) or _login())
+    action = clean(act.action if act else "writing")
+    return f"{_PG_NAME_PREFIX}{os.getpid()}|{user}|{action}"[:63]
+
+
+def _pg_holder(session: Session, key: int) -> Holder | None:
+    row = session.execute(text(
+        "SELECT a.application_name, host(a.client_addr), a.xact_start FROM pg_locks l "
+        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+        "AND l.pid <> pg_backend_pid() AND l.objid = :lo AND l.classid = :hi LIMIT 1"),
+        {"lo": key & 0xFFFFFFFF, "hi": key >> 32}).first()
+    if row is None:
+        return None
+    name, addr, since = row
+    parts = (name or "").split("|", 3)
+    since = since or datetime.now(UTC)
+    if len(parts) == 4 and name.startswith(_PG_NAME_PREFIX):
+        def unescape(t: str) -> str:
+            return t.encode("ascii", "replace").decode("unicode_escape", "replace")
+        pid = int(parts[1]) if parts[1].isdigit() else 0
+        return Holder(unescape(parts[2]), unescape(parts[3]), addr or "the server's host", pid,
+                      since)
+    return Holder(name or "another program", "writing", addr or "the server's host", 0, since)
+
+
+def _pg_take_chain_lock(db: Database, session: Session) -> None:
+    from mdt.store import audit
+
+    key = audit.PG_CHAIN_LOCK
+    session.execute(text("SELECT set_config('application_name', :n, true)"),
+                    {"n": _pg_name(_ACTIVITY.get())})
+    start = time.monotonic()
+    waited = False
+    while not session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar():
+        elapsed = time.monotonic() - start
+        holder = _pg_holder(session, key)
+        waited = True
+        if elapsed >= db.busy_timeout_s:
+            if db.on_wait is not None:
+                db.on_wait(Wait(elapsed, db.busy_timeout_s, holder, done=True))
+            who = holder.words() if holder else "another workstation"
+            raise DatabaseBusyError(
+                f"the database is in use by {who}; this workstation waited {elapsed:.0f} s. "
+                f"Nothing was saved: try again when it has finished", holder)
+        if db.on_wait is not None:
+            db.on_wait(Wait(elapsed, db.busy_timeout_s, holder))
+        time.sleep(_PG_POLL_S)
+    if waited and db.on_wait is not None:
+        db.on_wait(Wait(time.monotonic() - start, db.busy_timeout_s, None, done=True))
+
+
 def _sqlite_on_end(conn: Connection) -> None:
     # Only the writer that holds the lock removes the note (a waiter's failed BEGIN also
     # ends in a rollback, and must leave the holder's note in place).
@@ -421,9 +486,7 @@ class Database:
             with self._write() as session, session.begin():
                 session_info = session.info
                 if self.dialect == "postgresql":
-                    from mdt.store import audit
-
-                    audit.lock_chain(session)
+                    _pg_take_chain_lock(self, session)
                 yield session
         except DataError as exc:
             # e.g. PostgreSQL refusing a NUL character: bad input, not a crash.

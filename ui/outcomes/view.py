@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -76,9 +77,17 @@ class OutcomesView(QWidget):
         bar.addWidget(self.enrolled_from)
         bar.addWidget(self.enrolled_to)
         bar.addStretch(1)
+        # With every protocol chosen, each protocol keeps its own section (its endpoints follow
+        # its own settings, so patients are never pooled across protocols): choose which.
+        self.section_choice = QComboBox()
+        self.section_choice.setAccessibleName("Outcomes section shown")
+        self.section_label = QLabel("Showing")
+        self.section_choice.currentIndexChanged.connect(self._section_changed)
         actions = QHBoxLayout()
         actions.addWidget(self.refresh_button)
         actions.addWidget(self.pdf_button)
+        actions.addWidget(self.section_label)
+        actions.addWidget(self.section_choice)
         actions.addStretch(1)
         self.protocol.currentIndexChanged.connect(self._protocol_changed)
         self.arm.currentIndexChanged.connect(lambda _i: self.recompute())
@@ -110,15 +119,32 @@ class OutcomesView(QWidget):
             scroll.setWidgetResizable(True)
             scroll.setWidget(page)
             self.figures.addTab(scroll, name)
-        self.figures.setMinimumHeight(320)
+        self.figures.setMinimumHeight(180)
+        # The notes scroll in a few lines and the table and the figures share a splitter, so
+        # on a 768-pixel screen the endpoints stay readable (drag the handle for the curves).
+        notes_scroll = QScrollArea()
+        notes_scroll.setWidgetResizable(True)
+        notes_scroll.setWidget(self.notes)
+        notes_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        notes_scroll.setMaximumHeight(self.fontMetrics().lineSpacing() * 4 + 8)
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.table, 1)
+        upper_layout.addWidget(notes_scroll)
+        self.table.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(self.figures)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(actions)
         layout.addWidget(self.status)
         layout.addWidget(self.error)
-        layout.addWidget(self.table, 2)
-        layout.addWidget(self.notes)
-        layout.addWidget(self.figures, 3)
+        layout.addWidget(self.splitter, 1)
 
     # ---- data --------------------------------------------------------------------------
     def set_facts(self, facts: list[PatientFacts]) -> None:
@@ -168,7 +194,25 @@ class OutcomesView(QWidget):
         self.status.setText(f"{kept} of {len(self.facts)} patients match. Every rate: intention-to-treat "
                             f"unless the protocol says otherwise; hover a row for what it counts and leaves out. "
                             f"Click a bar or a lane to open the patient.")
-        self.section = self.report.sections[0] if self.report.sections else None
+        shown = self.section.protocol_id if self.section is not None else None
+        sections = self.report.sections
+        self.section_choice.blockSignals(True)
+        self.section_choice.clear()
+        for sec in sections:
+            n = len(sec.patients[OVERALL])
+            self.section_choice.addItem(f"{sec.protocol_id} ({n} patient{'s' if n != 1 else ''})",
+                                        sec.protocol_id)
+        keep = self.section_choice.findData(shown) if shown is not None else -1
+        self.section_choice.setCurrentIndex(keep if keep >= 0 else (0 if sections else -1))
+        self.section_choice.blockSignals(False)
+        for w in (self.section_choice, self.section_label):
+            w.setVisible(len(sections) > 1)
+        self._section_changed()
+
+    def _section_changed(self) -> None:
+        sections = self.report.sections if self.report else ()
+        i = self.section_choice.currentIndex()
+        self.section = sections[i] if 0 <= i < len(sections) else (sections[0] if sections else None)
         self._fill_table()
         self._fill_figures()
 
@@ -195,8 +239,9 @@ class OutcomesView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.resizeRowsToContents()
-        more = f"  ({len(self.report.sections) - 1} more protocol(s): choose one above)" \
-            if self.report and len(self.report.sections) > 1 else ""
+        others = len(self.report.sections) - 1 if self.report else 0
+        more = (f"  ({others} more protocol{'s' if others != 1 else ''}, each with its own "
+                "settings: choose it beside \"Showing\")") if others > 0 else ""
         self.notes.setText(f"{s.protocol_id}: reference arm {s.reference or '–'}; settings from "
                            f"{s.settings.source}.{more}\n" + "\n".join(s.notes))
 
