@@ -36,6 +36,7 @@ from mdt.case import (
     Vote,
 )
 from mdt.caseformat_followup import with_derived_end
+from mdt.protocols import get_protocol
 
 SEED = 15
 REVIEW_EVERY_DAYS = 56
@@ -140,7 +141,8 @@ def _patient(n: int, protocol: str, arm: str, course: dict[str, Any], meeting: d
         decision = Decision(resectability=rating, plan=plan,
                             rationale="Followed demo patient: decision recorded at the review.",
                             next_review=None if last else day + timedelta(days=REVIEW_EVERY_DAYS),
-                            rule=rule, protocol=protocol, protocol_version="1")
+                            rule=rule, protocol=protocol,
+                            protocol_version=get_protocol(protocol).version)
         reviews.append(Review(
             date=day, cycle=4 * k, reason="baseline" if k == 0 else "reassessment",
             height_cm=170, weight_kg=70, imaging=Imaging("CT", day - timedelta(days=4), None),

@@ -195,6 +195,28 @@ EXAMPLES: tuple[Example, ...] = (
         "resectable", "not_eligible",
         {"remnant_vessel_contact": "not_met", "r0_resection_impossible": "not_met"},
         ("IRHV is not among the major vessels U2 names",)),
+    # Siblings found by the soundness property (tests/test_readings_properties.py):
+    Example(
+        "relation_could_make_the_plan_work",
+        "with the vessels not assessed, a right hepatectomy leaving L2 (II) behind was a certain "
+        "failure, though L1 taking the LHV would take II with the specimen and the plan would work",
+        case("EX-CURE", review([lesion("L1", "VII", d=30, target=True), lesion("L2", "II", d=20)],
+                               None, plan("right_hepatectomy"))),
+        "indeterminate", "indeterminate",
+        {"r0_resection_impossible": "unknown", "remnant_vessel_contact": "unknown"},
+        ("could take the segments holding the lesions left behind",), plan_suggested=False),
+    Example(
+        "volume_for_a_larger_remnant",
+        "a volume measured for a larger remnant (I–V, VIII: 25 %) was ignored as stale for the "
+        "right hepatectomy within it, which passed on the segment test though the liver "
+        "condition (20, 30 or 40 %) was not recorded",
+        case("EX-BOUND", review([lesion("L1", "VII", d=30, target=True)], [],
+                                plan("right_hepatectomy", flr_ml=250, tlv_ml=1000,
+                                     liver_condition=None,
+                                     flr_segments=["I", "II", "III", "IVa", "IVb", "V", "VIII"]))),
+        "indeterminate", "indeterminate",
+        {"r0_resection_impossible": "unknown", "remnant_vessel_contact": "not_met"},
+        ("undecided: smaller than I–V, VIII",)),
 )
 
 

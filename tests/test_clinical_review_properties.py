@@ -21,8 +21,12 @@ def _without(c: Case) -> Iterator[tuple[str, Case]]:
     """The case with one recorded value of its latest review (or patient) taken away.
 
     Left out on purpose, because docs/clinical/conventions.md gives them a defined fallback rather than
-    "unknown": remnant.tlv_ml (Vauthey estimate), tumour_burden_pct (sphere estimate) and a
-    target's diameter (5 mm when present but too small to measure)."""
+    "unknown": remnant.tlv_ml (Vauthey estimate), tumour_burden_pct (sphere estimate), a
+    target's diameter (5 mm when present but too small to measure) and remnant.flr_ml (with no
+    volume measured for the plan the segment test decides alone and volumetry is advised:
+    docs/clinical/conventions.md#volume-is-part-of-adequate).  A volume that IS measured but
+    cannot be judged is unknown: tests/test_readings_properties.py checks that every value the
+    missing liver condition or weeks of chemotherapy could take agrees with a decided answer."""
     r = c.reviews[-1]
 
     def with_review(**kw: object) -> Case:
@@ -43,7 +47,7 @@ def _without(c: Case) -> Iterator[tuple[str, Case]]:
         if getattr(r.clinical, name) is not None:
             yield f"clinical.{name}", with_review(clinical=replace(r.clinical, **{name: None}))
     if r.remnant is not None:
-        for name in ("flr_ml", "liver_condition"):
+        for name in ("liver_condition",):
             yield f"remnant.{name}", with_review(remnant=replace(r.remnant, **{name: None}))
     yield "birth_date", replace(c, patient=replace(c.patient, birth_date=None))
     yield "sex", replace(c, patient=replace(c.patient, sex=None))

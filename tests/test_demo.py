@@ -147,3 +147,18 @@ def test_meeting_around_another_day() -> None:
     meeting = demo_meeting(on)
     assert meeting.id == "LIV-2027-03-04"
     assert {i.patient_id for i in meeting.agenda} == _agenda_cases(demo_cases(on), on)
+
+
+def test_every_demo_decision_names_a_shipped_protocol_version() -> None:
+    # A decision under a version this installation does not ship is printed with a warning in
+    # signed minutes: the demo must not record one (the protocol files are at version 2).
+    from mdt.demo import DEMO_MEETING_DATE
+    from mdt.demo_followup import followed_cases
+    from mdt.protocols import protocol_versions
+
+    for case in demo_cases() + followed_cases(DEMO_MEETING_DATE):
+        for r in case.reviews:
+            d = r.panel.decision
+            if d is not None and d.protocol_version is not None:
+                assert d.protocol_version in protocol_versions(d.protocol or ""), (
+                    case.patient.id, d.protocol, d.protocol_version)

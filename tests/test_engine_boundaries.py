@@ -109,3 +109,119 @@ def test_creatinine_clearance(protocol, rule) -> None:
     below = with_labs(r, creatinine=93.49)
     assert _status(protocol, rule.id, case(at, sex="M")) == "met"
     assert _status(protocol, rule.id, case(below, sex="M")) == "not_met"
+
+
+# --------------------------------------------------------------------------- trial history items
+
+@pytest.mark.parametrize(("protocol", "rule"), _rules("prior_systemic_lines_max"))
+def test_prior_lines_for_metastatic_disease(protocol, rule) -> None:
+    # NCT05103020 and CAIRO5: none (first line); SULTAN: exactly the one induction line.
+    hi, lo = int(rule.params["value"]), int(rule.params.get("min_lines", 0))
+    sides = [(lo, "met"), (hi, "met"), (hi + 1, "not_met")] + ([(lo - 1, "not_met")] if lo else [])
+    for lines, expected in sides:
+        # Adjuvant chemotherapy after resection of the primary is recorded apart: never a line.
+        for adjuvant in (True, False, None):
+            r = with_clinical(convertible_review(), prior_systemic_lines=lines,
+                              prior_adjuvant=adjuvant)
+            assert _status(protocol, rule.id, case(r)) == expected, (lines, adjuvant)
+    r = with_clinical(convertible_review(), prior_systemic_lines=None, prior_adjuvant=True)
+    assert _status(protocol, rule.id, case(r)) == "unknown"
+
+
+@pytest.mark.parametrize(("protocol", "rule"), _rules("prior_systemic_response"))
+def test_prior_systemic_treatment_refused_or_progressed(protocol, rule) -> None:
+    from mdt.case import PRIOR_SYSTEMIC_RESPONSES
+
+    allowed = set(rule.params["allowed"])
+    assert allowed == {"refused", "progressed"}  # NCT06988852: "refuse or progress in prior ..."
+    for response in PRIOR_SYSTEMIC_RESPONSES:
+        r = with_clinical(convertible_review(), prior_systemic_response=response)
+        assert _status(protocol, rule.id, case(r)) == ("met" if response in allowed
+                                                       else "not_met"), response
+    r = with_clinical(convertible_review(), prior_systemic_response=None)
+    assert _status(protocol, rule.id, case(r)) == "unknown"
+
+
+@pytest.mark.parametrize(("protocol", "rule"), _rules("prior_liver_treatment"))
+def test_prior_resection_ablation_or_radiation_of_liver_metastases_excludes(protocol, rule) -> None:
+    for value, expected in ((True, "met"), (False, "not_met"), (None, "unknown")):
+        r = with_clinical(convertible_review(), prior_liver_treatment=value)
+        assert _status(protocol, rule.id, case(r)) == expected, value
+
+
+@pytest.mark.parametrize(("protocol", "rule"), _rules("lesion_count_below"))
+def test_lesion_count_below(protocol, rule) -> None:
+    from tests.engine_fixtures import les, review
+
+    limit = int(rule.params["value"])
+    units = ("II", "III", "IVa", "IVb", "V", "VI", "VII", "VIII", "I", "II", "III")
+    for n, expected in ((limit - 1, "met"), (limit, "not_met")):
+        r = review([les(f"L{i}", units[i % len(units)], d=12) for i in range(n)], ())
+        assert _status(protocol, rule.id, case(r)) == expected, n
+
+
+@pytest.mark.parametrize(("protocol", "rule"), _rules("measurable_lesion"))
+def test_measurable_lesion(protocol, rule) -> None:
+    from tests.engine_fixtures import les, review
+
+    limit = Decimal(rule.params["min_diameter_mm"])
+    for d, expected in ((limit, "met"), (limit - STEP, "not_met"), (None, "unknown")):
+        r = review([les("L1", "VII", d=None if d is None else _number(d))], ())
+        assert _status(protocol, rule.id, case(r)) == expected, d
+
+
+# --------------------------------------------------------------------------- remnant operator
+
+def _volume_protocols() -> list:
+    kinds = {"remnant_volume_adequate", "u1_plan_feasible"}
+    return [pytest.param(p, id=p.id) for p in load_protocols().values() if kinds & p.kinds]
+
+
+@pytest.mark.parametrize("protocol", _volume_protocols())
+def test_the_remnant_operator_of_each_protocol(protocol) -> None:
+    # A normal liver before any chemotherapy: 20 %.  "At least" (AHPBA) includes 20.0 %; "more
+    # than" (the Dutch guideline CAIRO5 followed) does not.
+    from tests.engine_fixtures import les, plan, review
+
+    op = protocol.settings.flr_operator
+    for flr, expected in ((200, "met" if op == ">=" else "not_met"), (199.9, "not_met"),
+                          (200.1, "met")):
+        r = review([les("L1", "VII", d=30)], (),
+                   replace(plan("right_hepatectomy", flr_ml=flr, tlv_ml=1000),
+                           flr_segments=("I", "II", "III", "IVa", "IVb")))
+        ev = evaluate(case(r), protocol=protocol)
+        assert ev.remnant is not None and ev.remnant.status == expected, (flr, ev.remnant.summary)
+
+
+# --------------------------------------------------------------------------- ablation
+
+def _ablation_protocols(kind: str) -> list:
+    return [pytest.param(p, r, id=f"{p.id}:{r.id}") for p in load_protocols().values()
+            for r in p.rules if r.kind == kind]
+
+
+@pytest.mark.parametrize(("protocol", "rule"), _ablation_protocols("u1_plan_feasible"))
+def test_a_recorded_ablation_counts_only_where_the_protocol_says_so(protocol, rule) -> None:
+    # SULTAN: conversion is to resection OR ablation (Boilève 2025); NCT05103020 and EORTC 40004
+    # judge resection alone.
+    from tests.engine_fixtures import les, plan, review
+
+    r = review([les("L1", "VII", d=40), les("L2", "III", d=20)], (),
+               plan("right_hepatectomy", local={"L2": "ablation"}))
+    counts = protocol.settings.ablation_counts_as_resection
+    assert _status(protocol, rule.id, case(r)) == ("not_met" if counts else "met")
+
+
+@pytest.mark.parametrize(("protocol", "rule"), _ablation_protocols("every_lesion_treatable"))
+def test_no_ablation_next_to_the_structures_the_protocol_excludes(protocol, rule) -> None:
+    # EORTC 40004: a 20 mm lesion in IVb; resecting it takes the structure it touches.  The
+    # proper hepatic artery and the biliary confluence both follow the main portal vein, so
+    # only ablation in place can keep a remnant; it is not allowed next to the excluded ones.
+    from tests.engine_fixtures import les, review, vc
+
+    excluded = protocol.settings.ablation_excluded_near
+    assert set(excluded) == {"MPV", "BC"}
+    for structure in (*excluded, "PHA"):
+        r = review([les("L1", "IVb", d=20)], [vc(structure, "L1")])
+        expected = "not_met" if structure in excluded else "met"
+        assert _status(protocol, rule.id, case(r)) == expected, structure

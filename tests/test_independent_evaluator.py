@@ -181,8 +181,10 @@ def volume_status(case: Case, r: Review, units: frozenset[str],
     if use is None:
         return None
     measured_for = units_of(plan.flr_segments) if plan.flr_segments else planned
-    if measured_for is None or measured_for != units:
+    if measured_for is None or not units <= measured_for:
         return None  # stale or not attributable: not used
+    # A remnant within the one measured holds less: the volume is an upper bound for it.
+    within = units != measured_for
     tlv = ex(plan.tlv_ml) if plan.tlv_ml is not None else estimated_tlv(r.height_cm, r.weight_kg)
     if tlv is None:
         return "unknown"
@@ -197,11 +199,15 @@ def volume_status(case: Case, r: Review, units: frozenset[str],
         weeks = None
     pct = ex(use) * 100 / tlv
     results = {pct >= t for t in threshold_set(plan.liver_condition, weeks)}
+    if within and results == {True}:
+        return None  # the bound clears every threshold: stale, not used
     return "unknown" if len(results) > 1 else ("met" if results.pop() else "not_met")
 
 
-def recorded_plan(r: Review, f: Facts, case: Case) -> tuple[bool, set[str]]:
-    """(feasible, touched Table-1 vessels of the planned remnant) of the recorded plan."""
+def recorded_plan(r: Review, f: Facts, case: Case) -> tuple[bool | None, set[str]]:
+    """(feasible, touched Table-1 vessels of the planned remnant) of the recorded plan; feasible
+    is None when the segments allow it and a volume measured for it cannot be judged (it could
+    be insufficient: missing data is never a pass)."""
     plan = r.remnant
     assert plan is not None
     planned = units_of(plan.segments) if plan.segments else frozenset(UNITS) - REMOVES[plan.resection]
@@ -220,23 +226,54 @@ def recorded_plan(r: Review, f: Facts, case: Case) -> tuple[bool, set[str]]:
                   if units_of(les.segments) & stays)
     ok = (cleared and bool(stays) and count8(stays) >= 2 and connected(stays)
           and connected(planned))
-    if ok and volume_status(case, r, stays, planned) == "not_met":
-        ok = False
+    feasible: bool | None = ok
+    if ok:
+        volume = volume_status(case, r, stays, planned)
+        feasible = False if volume == "not_met" else None if volume == "unknown" else True
     all_touched = {s for les in f.present for s in f.contacts[les.id]}
-    return ok, all_touched & remnant_table1_vessels(planned)
+    return feasible, all_touched & remnant_table1_vessels(planned)
 
 
-def search(r: Review, f: Facts, case: Case, bilobar: bool) -> tuple[bool, bool]:
-    """(a feasible remnant exists, the best one keeps a touched Table-1 vessel)."""
+SUPPLY = ("MPV", "RPV", "LPV", "RAPV", "RPPV", "MHV", "RHV", "LHV", "IRHV", "IVC")
+
+
+def a_relation_could_make_it_work(r: Review, f: Facts, case: Case) -> bool:
+    """Vessels not assessed, recorded plan failing: could a relation not yet recorded make it
+    work?  A lesion that leaves with a specimen (resected, or wedged) may touch any structures;
+    the remnant segments they supply go with the specimen, and the lesions in them."""
+    plan = r.remnant
+    assert plan is not None
+    planned = units_of(plan.segments) if plan.segments else frozenset(UNITS) - REMOVES[plan.resection]
+    if not connected(planned):
+        return False
+    method = {lt.lesion: lt.method for lt in plan.local_treatment}
+    if not any(not units_of(les.segments) & planned or method.get(les.id) == "wedge"
+               for les in f.present):
+        return False
+    for n in range(1 << len(SUPPLY)):
+        lost = {s for k, s in enumerate(SUPPLY) if n >> k & 1}
+        stays = frozenset(u for u in planned if viable(u, lost, planned))
+        if not stays or count8(stays) < 2 or not connected(stays):
+            continue
+        if any(method.get(les.id) != "wedge" for les in f.present if units_of(les.segments) & stays):
+            continue
+        if volume_status(case, r, stays, planned) != "not_met":
+            return True
+    return False
+
+
+def search(r: Review, f: Facts, case: Case, bilobar: bool) -> tuple[bool | None, bool]:
+    """(a feasible remnant exists, the best one keeps a touched Table-1 vessel); None when the
+    only remnants that work lie within one whose measured volume cannot be judged."""
     all_touched = {s for les in f.present for s in f.contacts[les.id]}
     large = [les for les in f.present if les.diameter_mm is not None and ex(les.diameter_mm) > 30]
     exclude: frozenset[str] | None = None
     plan = r.remnant
     if plan is not None and plan.flr_segments and (plan.flr_ml is not None or plan.pve is not None):
         m = units_of(plan.flr_segments)
-        if volume_status(case, r, m, None) == "not_met":
-            exclude = m
-    ok, free, e2bad = [], set(), set()
+        if volume_status(case, r, m, None) in ("not_met", "unknown"):
+            exclude = m  # insufficient, or could be: not offered
+    ok, free, e2bad, set_aside = [], set(), set(), False
     for c in CANDIDATES:
         inside = [les for les in f.present if units_of(les.segments) & c]
         if any(f.contacts[les.id] for les in inside):
@@ -246,6 +283,7 @@ def search(r: Review, f: Facts, case: Case, bilobar: bool) -> tuple[bool, bool]:
         if not all(viable(u, lost, c) for u in c):
             continue
         if exclude is not None and c <= exclude:
+            set_aside = set_aside or volume_status(case, r, exclude, None) == "unknown"
             continue
         ok.append(c)
         if not all_touched & remnant_table1_vessels(c):
@@ -253,7 +291,7 @@ def search(r: Review, f: Facts, case: Case, bilobar: bool) -> tuple[bool, bool]:
         if bilobar and len(large) >= 4 and sum(1 for les in large if units_of(les.segments) & c) >= 4:
             e2bad.add(c)
     if not ok:
-        return False, False
+        return (None if set_aside else False), False
     pools = ([c for c in ok if c in free and c not in e2bad], [c for c in ok if c not in e2bad],
              [c for c in ok if c in free], ok)
     chosen = next(i for i, p in enumerate(pools) if p)
@@ -313,11 +351,11 @@ def resectability(case: Case, i: int) -> tuple[set[str], dict[str, str | None]]:
     # U1 and U2
     if has_plan:
         feasible, kept = recorded_plan(r, f, case)
-        u1: str | None = "no" if feasible else "yes"
+        u1: str | None = None if feasible is None else "no" if feasible else "yes"
         u2: str | None = "yes" if kept else "no"
     else:
         exists, keeps = search(r, f, case, bilobar)
-        u1 = "no" if exists else "yes"
+        u1 = None if exists is None else "no" if exists else "yes"
         if exists:
             u2 = "yes" if keeps else "no"
         else:
@@ -327,7 +365,7 @@ def resectability(case: Case, i: int) -> tuple[set[str], dict[str, str | None]]:
             u2 = "no" if not touched or any_free else "yes"
     if r.vessels is None:
         u2 = None
-        if u1 == "no":
+        if u1 == "no" or (u1 == "yes" and has_plan and a_relation_could_make_it_work(r, f, case)):
             u1 = None
     pu = "yes" if "yes" in exclusions.values() else "no" if all(
         v == "no" for v in exclusions.values()) else None

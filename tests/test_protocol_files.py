@@ -124,3 +124,35 @@ def test_every_rule_kind_is_documented() -> None:
         encoding="utf-8")
     for kind in RULE_KINDS:
         assert f"| `{kind}` |" in doc, f"rule kind {kind} missing from docs/protocol-format.md"
+
+
+@pytest.mark.parametrize("pid", SHIPPED)
+def test_every_setting_that_can_change_a_criterion_is_written_with_its_source(pid: str) -> None:
+    # A reading the sources leave open is a setting in the file, with where it comes from (a
+    # citation, or "Not in the sources held: ..."), never a default hidden in code.
+    from dataclasses import fields
+
+    from mdt.protocols.model import SETTING_KINDS, Settings, settings_that_matter
+
+    assert set(SETTING_KINDS) == {f.name for f in fields(Settings)}
+    p = get_protocol(pid)
+    written = json.loads(next(f for f in protocol_files() if f.name == p.path).read_text(
+        encoding="utf-8"))["settings"]
+    for name in settings_that_matter(p):
+        assert name in written, f"{pid}: setting {name} is left to its default in code"
+        assert p.setting_sources.get(name, "").strip(), f"{pid}: setting {name} names no source"
+
+
+def test_the_evaluation_gives_every_setting_that_matters_with_its_source() -> None:
+    from mdt.protocols import evaluate, evaluation_to_dict
+    from mdt.protocols.model import settings_that_matter
+    from tests.engine_fixtures import case, convertible_review
+
+    for pid in SHIPPED:
+        p = get_protocol(pid)
+        listed = {s["name"]: s for s in evaluation_to_dict(
+            evaluate(case(convertible_review()), protocol=p))["protocol"]["settings"]}
+        for name in settings_that_matter(p):
+            assert listed[name]["source"] == p.setting_sources[name]
+            assert listed[name]["value"] == (list(v) if isinstance(v := getattr(p.settings, name),
+                                                                     tuple) else v)

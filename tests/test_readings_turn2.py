@@ -186,6 +186,139 @@ def test_a_volume_measured_for_other_segments_is_stale(flr_segments, stale: bool
         assert ev.remnant.status == "unknown"
 
 
+@pytest.mark.parametrize(("flr", "condition", "cycle", "tlv", "u1", "verdict", "missing"), [
+    # 25 % of 1000 mL, measured for the recorded right hepatectomy (remnant I-IV):
+    (250, "normal", 0, 1000, "not_met", "resectable", ()),         # ≥ 20 %: the plan works
+    (250, "chemotherapy", 0, 1000, "met", "convertible", ()),      # < 30 %: it does not
+    # liver condition not recorded: 20, 30 or 40 % - the answer turns on the missing condition
+    (250, None, 0, 1000, "unknown", "indeterminate", ("the liver condition",)),
+    (450, None, 0, 1000, "not_met", "resectable", ()),             # 45 %: every threshold agrees
+    (150, None, 0, 1000, "met", "convertible", ()),                # 15 %: every threshold agrees
+    # normal liver, weeks of chemotherapy unknown (no start date, no cycles): 20 or 30 %
+    (250, "normal", None, 1000, "unknown", "indeterminate", ("the start date of chemotherapy",)),
+    (350, "normal", None, 1000, "not_met", "resectable", ()),
+    # no total liver volume and no height for the Vauthey estimate
+    (250, "normal", 0, None, "unknown", "indeterminate", ("the total liver volume", "height")),
+])
+def test_a_measured_volume_that_cannot_be_judged_is_never_a_pass(
+        flr: int, condition: str | None, cycle: int | None, tlv: int | None, u1: str,
+        verdict: str, missing: tuple[str, ...]) -> None:
+    r = review([les("L1", "VII", d=30)], (),
+               replace(plan("right_hepatectomy", flr_ml=flr, tlv_ml=tlv, condition=condition),
+                       flr_segments=("I", "II", "III", "IVa", "IVb")), cycle=cycle)
+    if tlv is None:
+        r = replace(r, height_cm=None)
+    ev = evaluate_review(r)
+    f = finding(ev, U1)
+    assert (f.status, ev.resectability) == (u1, verdict), f.explanation
+    # The verdict and the remnant panel agree: an undecided volume is shown undecided.
+    assert ev.remnant is not None
+    assert (ev.remnant.status == "unknown") is (u1 == "unknown")
+    for words in missing:
+        assert words in f.missing_words, f.missing_words
+    if u1 == "unknown":
+        assert f.summary.startswith("unknown: right hepatectomy, remnant volume")
+        assert ev.eligibility == "indeterminate"
+        assert not any(p.feasible for p in ev.plans_considered if p.resection == "right_hepatectomy")
+
+
+def test_an_undecided_volume_for_other_segments_is_stale_and_not_used() -> None:
+    # Measured for I-III + IVb, the plan keeps I-IV: stale, so the segment test decides alone.
+    r = review([les("L1", "VII", d=30)], (),
+               replace(plan("right_hepatectomy", flr_ml=250, tlv_ml=1000, condition=None),
+                       flr_segments=("I", "II", "III", "IVb")))
+    ev = evaluate_review(r)
+    assert status(ev, U1) == "not_met" and ev.remnant is not None and ev.remnant.stale
+
+
+# Measured for the right posterior sectionectomy's remnant (I-V, VIII); the plan is now a right
+# hepatectomy, whose remnant (I-IVb) lies within it and holds less liver.
+_LARGER = ("I", "II", "III", "IVa", "IVb", "V", "VIII")
+
+
+@pytest.mark.parametrize(("flr", "condition", "tlv", "u1", "summary", "missing"), [
+    (150, "normal", 1000, "met", "insufficient: smaller than I–V, VIII, whose remnant share is "
+     "15 % (needs ≥ 20 %)", ()),
+    (199, "normal", 1000, "met", "insufficient: smaller than I–V, VIII", ()),    # 19.9 % < 20 %
+    (200, "normal", 1000, "not_met", "stale — measured for I–V, VIII", ()),       # 20 %: says nothing
+    (250, None, 1000, "unknown", "undecided: smaller than I–V, VIII", ("the liver condition",)),
+    (450, None, 1000, "not_met", "stale — measured for I–V, VIII", ()),           # clears 40 %
+    (250, "normal", None, "unknown", "undecided: smaller than I–V, VIII, total liver volume "
+     "missing", ("the total liver volume",)),
+])
+def test_a_volume_measured_for_a_larger_remnant_bounds_a_remnant_within_it(
+        flr: int, condition: str | None, tlv: int | None, u1: str, summary: str,
+        missing: tuple[str, ...]) -> None:
+    r = review([les("L1", "VII", d=30)], (),
+               replace(plan("right_hepatectomy", flr_ml=flr, tlv_ml=tlv, condition=condition),
+                       flr_segments=_LARGER))
+    if tlv is None:
+        r = replace(r, height_cm=None)
+    ev = evaluate_review(r)
+    f = finding(ev, U1)
+    assert f.status == u1, f.explanation
+    assert ev.remnant is not None and ev.remnant.stale
+    assert ev.remnant.summary.startswith(summary), ev.remnant.summary
+    assert ev.remnant.flr_pct is None              # a volume for other segments is never shown as theirs
+    for words in missing:
+        assert words in f.missing_words, f.missing_words
+    if u1 != "not_met":
+        assert ev.resectability != "resectable"
+    # The setting "stale": a volume is never used for another remnant; the segment test decides.
+    off = evaluate_review(r, smaller_remnant_volume="stale")
+    assert status(off, U1) == "not_met" and off.remnant is not None
+    assert off.remnant.summary == "stale — measured for I–V, VIII"
+
+
+@pytest.mark.parametrize(("vessels", "u1", "resectability"), [
+    # L2 (II) stays in the remnant of the right hepatectomy: the plan fails ...
+    ((), "met", "convertible"),
+    # ... unless L1 takes the LHV with the specimen: II and III go with it, and L2 with them
+    # (the plan works; the LHV is a Table 1 vessel of the remnant, so U2 makes it convertible).
+    ((vc("LHV", "L1"),), "not_met", "convertible"),
+    # Not assessed: a relation not yet recorded could make the plan work, so not a certain failure.
+    (None, "unknown", "indeterminate"),
+])
+def test_a_failing_plan_that_a_relation_not_yet_recorded_could_make_work_is_unknown(
+        vessels, u1: str, resectability: str) -> None:
+    r = replace(review([les("L1", "VII", d=30), les("L2", "II", d=20)], (),
+                       plan("right_hepatectomy")), vessels=vessels)
+    ev = evaluate_review(r)
+    f = finding(ev, U1)
+    assert (f.status, ev.resectability) == (u1, resectability), f.explanation
+    if vessels is None:
+        assert "could take the segments holding the lesions left behind" in f.explanation
+        assert "the vessel relations (not assessed)" in f.missing_words
+
+
+def test_a_failure_no_relation_could_reverse_stays_certain_with_vessels_not_assessed() -> None:
+    # L2 (IVa) and L3 (I) stay in the remnant I-IVb; no vessel loss can take both and leave two
+    # contiguous viable segments (losing the left portal vein takes the whole remnant).
+    r = replace(review([les("L1", "VII", d=30), les("L2", "IVa", d=20), les("L3", "I", d=20)],
+                       (), plan("right_hepatectomy")), vessels=None)
+    ev = evaluate_review(r)
+    f = finding(ev, U1)
+    assert f.status == "met", f.explanation
+    assert "could take the segments" not in f.explanation
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ("normal", "met"), ("cirrhosis", "not_met"), (None, "unknown"),
+])
+def test_eortc_local_treatability_with_an_undecided_volume(condition: str | None,
+                                                           expected: str) -> None:
+    # The recorded right hepatectomy clears L1 and L2; its remnant is 30 % of the liver:
+    # adequate for a normal liver, not for cirrhosis (40 %), undecided with the condition not
+    # recorded.  Every plan keeping a right segment leaves a 60 mm lesion touching a portal
+    # branch (no wedge, too large to ablate); every other plan keeps less than I-IV.
+    r = review([les("L1", "V", "VIII", d=60), les("L2", "VI", "VII", d=60)],
+               [vc("RAPV", "L1"), vc("RPPV", "L2")],
+               replace(plan("right_hepatectomy", flr_ml=300, tlv_ml=1000, condition=condition),
+                       flr_segments=("I", "II", "III", "IVa", "IVb")))
+    f = finding(evaluate_review(r, "EORTC-40004"), "every_lesion_treatable")
+    assert f.status == expected, f.explanation
+
+
 @pytest.mark.parametrize(("units", "advised"), [
     (("I", "II", "III", "IVa", "IVb"), True),    # 4 segments (IV counts once): advised
     (("I", "II", "III", "IVa", "IVb", "V"), False),
@@ -341,6 +474,9 @@ def test_the_best_plan_avoids_e2() -> None:
 
 @pytest.mark.parametrize(("setting", "value"), [
     ("vessels_not_assessed", "pass"), ("no_lesions", "resectable"), ("stale_volume", "used"),
+    ("undecided_volume", "segment_test"),
+    # a volume measured for a larger remnant taken as the smaller one's own: it holds less
+    ("smaller_remnant_volume", "used"),
     ("e2_without_plan", "best_candidate"), ("eligibility_at", "never"),
 ])
 def test_a_reading_that_would_let_missing_data_pass_is_refused(setting: str, value: str) -> None:
@@ -361,5 +497,7 @@ def test_every_reading_is_listed_with_the_evaluation() -> None:
     for words in ("not assessed", "no lesion recorded", "single lesion touching both hemilivers",
                   "recorded wedge", "resected with the specimen", "one contiguous piece",
                   "stale", "post-embolisation", "weeks of chemotherapy", "enrolment review",
-                  "E2 with no recorded plan", "U2 counts contact with"):
+                  "E2 with no recorded plan", "U2 counts contact with",
+                  "for a remnant lying within the one measured it is an upper bound",
+                  "a failing recorded plan that a relation not yet recorded could make work"):
         assert words in text, words

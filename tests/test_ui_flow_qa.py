@@ -123,11 +123,16 @@ def test_compare_colours_an_inclusion_met_as_good_news(main_window, qtbot) -> No
     qtbot.wait(50)
     model = main_window.compare.criteria_model
     assert model.rowCount() > 0
-    # Before, every "met" was red (the exclusion colour), "ECOG 0-1 met" included; now the colour
-    # follows each criterion's meaning, as in the review's criteria panel.
-    met_colours = {model.item(r, c).foreground().color().name()
-                   for r in range(model.rowCount()) for c in (1, 2) if model.item(r, c).text() == "met"}
-    assert "#1b5e20" in met_colours, met_colours
+    # Before, every "met" was red (the exclusion colour), "ECOG 0-1 met" included; now each
+    # finding reads as the one legend says, in its colour, as in the review's criteria panel.
+    from mdt import glossary
+
+    ok = glossary.effect_label(glossary.OK)
+    ok_colours = {model.item(r, c).foreground().color().name()
+                  for r in range(model.rowCount()) for c in (1, 2) if model.item(r, c).text() == ok}
+    assert ok_colours == {"#1b5e20"}, ok_colours
+    shown = {model.item(r, c).text() for r in range(model.rowCount()) for c in (1, 2)}
+    assert shown <= {glossary.effect_label(e) for e in glossary.EFFECTS} | {"—"}, shown
 
 
 def test_history_names_reviews_by_date_not_by_database_key(main_window, qtbot) -> None:

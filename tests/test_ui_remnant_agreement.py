@@ -103,3 +103,37 @@ def test_remnant_panel_and_verdict_agree(main_window, qtbot, sc: Scenario) -> No
     # And the verdict follows: an insufficient remnant leaves CAIRO5 unresectable now.
     if sc.protocol == "CAIRO5":
         assert ev.resectability == ("convertible" if sc.status == "not_met" else "resectable")
+
+
+@pytest.mark.parametrize(("condition", "cycle", "verdict"), [
+    ("normal", 0, "resectable"),      # 24 % of 1600 mL ≥ 20 %: the plan works
+    ("normal", None, "indeterminate"),  # weeks of chemotherapy unknown: 20 or 30 %
+    (None, 0, "indeterminate"),         # liver condition not recorded: 20, 30 or 40 %
+])
+def test_an_undecided_volume_leaves_the_verdict_undecided_in_the_window(
+        main_window, qtbot, condition: str | None, cycle: int | None, verdict: str) -> None:  # noqa: ANN001
+    from mdt import glossary
+
+    r = review([lesion("L1", "VII", d=42, target=True)], [],
+               plan("right_hepatectomy", flr_ml=384, tlv_ml=TLV, liver_condition=condition,
+                    flr_segments=RIGHT_HEP_REMNANT), on=ON.isoformat(), cycle=cycle)
+    c = parse_case(case(f"RA-UNDECIDED-{condition}-{cycle}", r))
+    main_window.service.import_cases([c])
+    main_window.reload_patients()
+    assert main_window.open_patient(c.patient.id, select=True)
+    main_window.select_review(0)
+    main_window.show_tab(1)
+    editor = main_window.review_editor
+    qtbot.waitUntil(lambda: editor.evaluation() is not None, timeout=5000)
+    ev = editor.evaluation()
+    assert ev.resectability == verdict, ev.resectability_reason
+    # What the surgeon sees: the verdict in words, and the remnant panel saying the same.
+    assert glossary.verdict_text(verdict) in editor.criteria.resectability.text()
+    sflr = editor.remnant_panel.sflr.text().lower()
+    if verdict == "indeterminate":
+        assert "undecided" in sflr and "adequate" not in sflr
+        row = next(row for row in range(editor.criteria.model.rowCount())
+                   if editor.criteria.model.finding(row).id == "r0_resection_impossible")
+        assert editor.criteria.model.index(row, 0).data() == glossary.effect_label("unknown")
+    else:
+        assert sflr.endswith("adequate: remnant share 24 % (≥ 20 %)")

@@ -127,6 +127,21 @@ def test_set_vessel_sets_changes_and_clears() -> None:
     assert e.reason == "L1 RHV encasement → none"
 
 
+def test_clearing_a_relation_never_records_no_vascular_contact() -> None:
+    # Vessels not assessed: clearing a cell leaves them not assessed (never a silent "no
+    # contact", which would let every vessel criterion pass).
+    from dataclasses import replace
+
+    unassessed = replace(review(), vessels=None)
+    e = edits.set_vessel(unassessed, "L1", "RHV", None)
+    assert e.review.vessels is None and edits.vessels_state(e.review) == "not_assessed"
+    # Once a relation is recorded the vessels are assessed; clearing the last one leaves the
+    # assessment standing ("no vascular contact" after it was looked at).
+    r = edits.set_vessel(unassessed, "L1", "RHV", "contact").review
+    assert edits.vessels_state(r) == "contacts"
+    assert edits.vessels_state(edits.set_vessel(r, "L1", "RHV", None).review) == "no_contact"
+
+
 def test_named_resection_and_custom_remnant() -> None:
     r = edits.choose_resection(review(), "left_hepatectomy").review
     assert edits.remnant_units(r) == frozenset({"I", "V", "VI", "VII", "VIII"})

@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt import glossary
 from mdt.case import Case, Lesion, Review
 from mdt.errors import MdtError
-from mdt.evaluation import Evaluation, RecistSummary
+from mdt.evaluation import Evaluation, Finding, RecistSummary
 from ui.style import fit_columns, label
 
 
@@ -143,7 +144,8 @@ class CompareWidget(QWidget):
         lines.append(self._vessel_lines(before, now))
         ev_before, ev_now = _evaluate(case, index - 1), _evaluate(case, index)
         if ev_before is not None and ev_now is not None:
-            lines.append(f"Engine verdict: {label(ev_before.resectability)} → {label(ev_now.resectability)}")
+            lines.append(f"Engine verdict: {glossary.verdict_text(ev_before.resectability)} → "
+                         f"{glossary.verdict_text(ev_now.resectability)}")
             self._fill_criteria(ev_before, ev_now)
         else:
             lines.append("Engine verdict: not available for these reviews")
@@ -209,16 +211,28 @@ class CompareWidget(QWidget):
             sb = fb.status if fb else "—"
             sn = fn.status if fn else "—"
             changed = sb != sn
-            items = [QStandardItem(title), QStandardItem(label(sb)), QStandardItem(label(sn)),
-                     QStandardItem("CHANGED" if changed else "")]
+            # The one legend (mdt.glossary): what each finding means for the verdict, never the
+            # bare "met / not met" (an exclusion "met" and an inclusion "met" are opposite news).
+            items = [QStandardItem(title), QStandardItem(_effect_words(fb)),
+                     QStandardItem(_effect_words(fn)), QStandardItem("CHANGED" if changed else "")]
             # Colour by what the status means for this criterion (the criteria panel's rule): an
             # inclusion criterion met ("ECOG 0-1") is good news, not the red of an exclusion met.
             for item, finding in ((items[1], fb), (items[2], fn)):
                 if finding is not None:
                     item.setForeground(QBrush(QColor(status_colour(finding))))
+            for item, finding in ((items[1], fb), (items[2], fn)):
+                if finding is not None:
+                    item.setToolTip(f"{finding.summary}\n{finding.explanation}")
             if fn is not None:
                 items[0].setToolTip(f"{fn.explanation}\nSource: {fn.source}")
             self.criteria_model.appendRow(items)
+
+
+def _effect_words(finding: Finding | None) -> str:
+    """"✔ OK", "● unresectable now", "✘ excludes", "? unknown" (— when the criterion is absent)."""
+    if finding is None:
+        return "—"
+    return glossary.effect_label(finding.effect or glossary.effect(finding.group, finding.status))
 
 
 def _cyc(review: Review) -> str:

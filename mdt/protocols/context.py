@@ -20,6 +20,7 @@ from mdt.protocols.plans import (
     SearchResult,
     check_plan,
     disease_of,
+    drop_could_clear,
     mask_units,
     optimistic_disease,
     plan_units,
@@ -85,30 +86,62 @@ class Context:
         settings, disease, plan = self.settings, self.disease, self.review.remnant
         counts = settings.volume_decides_u1
         exclude = 0
+        undecided = 0
         if counts and plan is not None and (plan.flr_ml is not None or plan.pve is not None):
             # A remnant whose measured volume is insufficient (and every remnant inside it) is
-            # not a plan the search may offer.
+            # not a plan the search may offer; nor is one whose measured volume cannot be judged
+            # (it could be insufficient: missing data is never a pass).
             measured = self.volume(self.recorded.viable) if self.recorded is not None else None
             if plan.flr_segments:
                 measured = self.volume(anatomy.expand(plan.flr_segments))
-            if measured is not None and measured.status == "not_met" and measured.units:
+            if measured is not None and measured.units and (
+                    measured.status == "not_met" or measured.undecided):
                 exclude = units_mask(measured.units)
+                if measured.undecided:
+                    undecided = exclude
         avoid = _e2_avoid(self.protocol, settings, disease) if self.recorded is None else ((), 0)
         result = search(disease, settings, exclude, avoid)
         best = None
         if result.best is not None:
             best = check_plan(disease, mask_units(result.best), settings,
                               volume=self._volume_status)
+        elif undecided:
+            # Only the undecided volume stands between the search and a plan: say so (unknown).
+            self.cache["volume_pending"] = search(disease, settings, 0, avoid).best is not None
         self.cache["search"], self.cache["best"] = result, best
+
 
     def _volume_status(self, units: frozenset[str]) -> tuple[str, str]:
         """(status, short reason) of a remnant's volume; "not_assessed" without asking the
-        volume reading when no volume is recorded at all."""
+        volume reading when no volume is recorded at all; "undecided" for a volume measured for
+        this remnant that cannot be judged (:attr:`VolumeFacts.undecided`)."""
         plan = self.review.remnant
         if plan is None or (plan.flr_ml is None and plan.pve is None):
             return "not_assessed", ""
         vol = self.volume(units)
+        if vol.undecided:
+            return "undecided", f"remnant volume {vol.summary}"
         return vol.status, _short_volume(vol)
+
+    def drop_could_clear(self, need: str) -> bool:
+        """Vessel relations not assessed, and a relation not yet recorded could give the failing
+        recorded plan what ``need`` asks by taking the segments that hold its untreated lesions
+        with the specimen (:func:`mdt.protocols.plans.drop_could_clear`)."""
+        key = f"drop_could_clear:{need}"
+        hit = self.cache.get(key)
+        if hit is None:
+            rec = self.recorded
+            hit = self.cache[key] = rec is not None and drop_could_clear(
+                self.disease, rec, self.settings, self._volume_status, need)
+        return bool(hit)
+
+    @property
+    def volume_pending(self) -> bool:
+        """No plan was found only because a measured remnant volume that cannot be judged was
+        set aside: with it judged adequate, the search would find one."""
+        if "search" not in self.cache:
+            self._run_search()
+        return bool(self.cache.get("volume_pending"))
 
     @property
     def recist(self) -> RecistSummary | None:

@@ -201,15 +201,37 @@ def _verdict(rule: Rule, ctx: Context) -> Verdict:
     if ctx.vessels_assessed or ctx.no_disease:
         return verdict
     passing = VESSEL_KINDS.get(kind)
-    if passing is not None and (kind == "u2_remnant_vessel_contact" or verdict.status == passing):
-        # A relation not recorded could reverse this answer: never a pass.
+    cure = _CURABLE.get(kind)
+    curable = cure is not None and cure[0] == verdict.status and ctx.recorded is not None \
+        and ctx.drop_could_clear(cure[1])
+    if curable or (passing is not None and (kind == "u2_remnant_vessel_contact"
+                                            or verdict.status == passing)):
+        # A relation not recorded could reverse this answer: never a pass (and a failing
+        # recorded plan could be made to work by a vessel taking the segments that hold its
+        # untreated lesions with the specimen).
         return Verdict(UNKNOWN, "The vessel relations are not assessed at this review, so "
                        "this cannot be judged. Assuming no vascular contact: "
-                       + verdict.explanation + " Record the relations, or record "
-                       "\"no vascular contact\".",
+                       + verdict.explanation
+                       + (" A relation not yet recorded could take the segments holding the "
+                          "lesions left behind with the specimen, and "
+                          + _CURED_WORDS[cure[1]] + "." if curable and cure else "")
+                       + " Record the relations, or record \"no vascular contact\".",
                        tuple(dict.fromkeys((ctx.path("vessels"),) + verdict.missing)),
                        "unknown: vessel relations not assessed")
     return verdict
+
+
+_CURABLE: dict[str, tuple[str, str]] = {"u1_plan_feasible": (MET, "feasible"),
+                                         "r0_clearance": (NOT_MET, "cleared"),
+                                         "two_contiguous_viable": (NOT_MET, "viable")}
+"""Failing answers about the recorded plan that a segment dropped with the specimen could
+reverse (lesions left behind in it go with it), with what the drop must give to reverse each
+(:data:`mdt.protocols.plans.DROP_NEEDS`): unknown while the vessels are not assessed."""
+
+
+_CURED_WORDS = {"cleared": "every lesion would then be cleared",
+                "viable": "the remnant that stays could then be enough contiguous viable segments",
+                "feasible": "the plan would then work"}
 
 
 def _fails(f: Finding) -> bool:
@@ -399,7 +421,8 @@ def _option(chk: PlanCheck, ctx: Context) -> PlanOption:
         vol = ctx.volume(stays)
         flr_pct = None if vol.pct is None else pct_round(vol.pct, vol.threshold)
     return PlanOption(remnant=anatomy.sort_units(stays), resection=chk.resection,
-                      local_treatment=chk.local, feasible=chk.feasible, reasons=chk.reasons(),
+                      local_treatment=chk.local,
+                      feasible=chk.feasible and not chk.volume_undecided, reasons=chk.reasons(),
                       flr_pct=flr_pct, notes=chk.notes())
 
 

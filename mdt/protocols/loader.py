@@ -44,7 +44,8 @@ SETTING_TYPES: dict[str, type] = {
     "vessels_not_assessed": str, "no_lesions": str, "bilobar_single_lesion": bool,
     "u2_vessels": list, "recorded_wedge_takes_vessels": bool,
     "nonviable_segments_resected": bool, "remnant_contiguous": bool, "volume_decides_u1": bool,
-    "stale_volume": str, "post_embolisation_volume": bool, "chemotherapy_weeks": int,
+    "stale_volume": str, "undecided_volume": str, "smaller_remnant_volume": str,
+    "post_embolisation_volume": bool, "chemotherapy_weeks": int,
     "cycle_length_weeks": int, "eligibility_at": str, "e2_without_plan": str,
 }
 SETTING_CHOICES: dict[str, tuple[object, ...]] = {
@@ -54,6 +55,8 @@ SETTING_CHOICES: dict[str, tuple[object, ...]] = {
     "vessels_not_assessed": ("unknown",),
     "no_lesions": ("indeterminate",),
     "stale_volume": ("refused",),
+    "undecided_volume": ("unknown",),
+    "smaller_remnant_volume": ("upper_bound", "stale"),
     "e2_without_plan": ("every_candidate",),
     "eligibility_at": ("enrolment", "each_review"),
 }

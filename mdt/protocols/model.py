@@ -22,6 +22,65 @@ three main hepatic veins and the retrohepatic vena cava (sectoral branches and t
 right hepatic vein are not among them)."""
 
 
+PLAN_KINDS: tuple[str, ...] = (
+    "u1_plan_feasible", "u2_remnant_vessel_contact", "r0_clearance", "inflow_outflow_preserved",
+    "two_contiguous_viable", "every_lesion_treatable", "e2_bilobar_large_in_remnant",
+    "remnant_volume_adequate")
+"""Rule kinds that judge a plan (the recorded one, or the best the search finds)."""
+VOLUME_KINDS: tuple[str, ...] = ("u1_plan_feasible", "remnant_volume_adequate",
+                                 "every_lesion_treatable")
+"""Rule kinds that read the remnant volume."""
+LESION_READING_KINDS: tuple[str, ...] = PLAN_KINDS + (
+    "e1_tumours_in_all_segments", "e3_bilobar_burden", "lesion_count_below", "measurable_lesion",
+    "biological_progression")
+
+SETTING_KINDS: dict[str, tuple[str, ...] | None] = {
+    "segment_count_units": PLAN_KINDS + ("e1_tumours_in_all_segments",),
+    "ablation_counts_as_resection": PLAN_KINDS,
+    "ablation_max_diameter_mm": PLAN_KINDS,
+    "ablation_excluded_near": ("every_lesion_treatable",),
+    "indeterminate_ehd_counts": ("extrahepatic",),
+    "flr_operator": VOLUME_KINDS,
+    "remnant_min_segments": PLAN_KINDS,
+    "vessels_not_assessed": PLAN_KINDS,
+    "no_lesions": LESION_READING_KINDS,
+    "bilobar_single_lesion": ("e2_bilobar_large_in_remnant", "e3_bilobar_burden"),
+    "u2_vessels": ("u2_remnant_vessel_contact",),
+    "recorded_wedge_takes_vessels": PLAN_KINDS,
+    "nonviable_segments_resected": PLAN_KINDS,
+    "remnant_contiguous": PLAN_KINDS,
+    "volume_decides_u1": ("u1_plan_feasible",),
+    "stale_volume": VOLUME_KINDS,
+    "undecided_volume": VOLUME_KINDS,
+    "smaller_remnant_volume": VOLUME_KINDS,
+    "post_embolisation_volume": VOLUME_KINDS,
+    "chemotherapy_weeks": VOLUME_KINDS,
+    "cycle_length_weeks": VOLUME_KINDS,
+    "eligibility_at": None,
+    "e2_without_plan": ("e2_bilobar_large_in_remnant",),
+}
+"""Which rule kinds each setting can change (None: the eligibility block).  A protocol file
+names, with its source, every setting that can change one of its criteria (tested): a reading
+is never left to a default in code."""
+
+
+def settings_that_matter(protocol: Protocol) -> tuple[str, ...]:
+    """The settings that can change one of ``protocol``'s criteria or verdicts."""
+    kinds = protocol.kinds
+    out = []
+    for name, used_by in SETTING_KINDS.items():
+        if used_by is None:
+            if protocol.has_eligibility:
+                out.append(name)
+        elif kinds & set(used_by):
+            if name == "ablation_max_diameter_mm" and not (
+                    protocol.settings.ablation_counts_as_resection
+                    or "every_lesion_treatable" in kinds):
+                continue  # no ablation is ever planned: the size limit cannot matter
+            out.append(name)
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Choices the sources leave open (docs/clinical/conventions.md#defaults-where-the-sources-leave-a-choice
@@ -66,6 +125,14 @@ class Settings:
     stale_volume: str = "refused"
     """A remnant volume measured for other segments than the plan's is not used (the only
     value)."""
+    undecided_volume: str = "unknown"
+    """A remnant volume measured for the plan that cannot be judged (no total liver volume, or
+    the liver condition or the weeks of chemotherapy leave thresholds that disagree) leaves the
+    plan undecided: unknown, never a pass (the only value)."""
+    smaller_remnant_volume: str = "upper_bound"
+    """A volume measured for a larger remnant is an upper bound for a remnant lying within it:
+    insufficient when it falls short of every possible threshold, undecided when it could fall
+    short, else stale and not used (``stale``: never used for another remnant)."""
     post_embolisation_volume: bool = True
     """When a post-embolisation remnant volume is recorded, the remnant share uses it."""
     chemotherapy_weeks: int = 12
@@ -100,8 +167,9 @@ class Settings:
         ]
         if uses(*plan_kinds):
             out += [
-                "vessel relations not assessed: every vessel criterion is unknown, never a pass; "
-                "\"no vascular contact\" must be recorded as such",
+                "vessel relations not assessed: every vessel criterion is unknown, never a pass, "
+                "and so is a failing recorded plan that a relation not yet recorded could make "
+                "work; \"no vascular contact\" must be recorded as such",
                 "ablation " + ("counts" if self.ablation_counts_as_resection else "does not count")
                 + " as resection"
                 + (f" (up to {self.ablation_max_diameter_mm} mm)"
@@ -126,9 +194,13 @@ class Settings:
                 "remnant share must be "
                 + {">=": "at least", ">": "more than"}.get(self.flr_operator, self.flr_operator)
                 + " the liver-condition threshold"
-                + ("; a known insufficient volume makes the plan infeasible (U1)"
+                + ("; a known insufficient volume makes the plan infeasible (U1), and a measured "
+                   "volume that cannot be judged leaves the plan undecided"
                    if self.volume_decides_u1 and uses("u1_plan_feasible") else ""),
-                "a volume measured for other segments than the plan's is stale and not used",
+                "a volume measured for other segments than the plan's is stale and not used"
+                + ("; for a remnant lying within the one measured it is an upper bound: "
+                   "insufficient when short of every possible threshold, undecided when it "
+                   "could be short" if self.smaller_remnant_volume == "upper_bound" else ""),
                 "post-embolisation remnant volume "
                 + ("used when recorded" if self.post_embolisation_volume else "not used"),
                 f"the 30 % threshold applies after more than {self.chemotherapy_weeks} weeks of "

@@ -265,7 +265,9 @@ class PlanCheck:
     drop_allowed: bool = True
     contiguity_required: bool = True
     volume_status: str = "not_assessed"
-    """``met`` adequate, ``not_met`` insufficient, ``unknown``, or ``not_assessed``."""
+    """``met`` adequate, ``not_met`` insufficient, ``undecided`` (measured for this remnant but
+    not judgeable: it could be insufficient), ``unknown`` (stale or not attributable: not used),
+    or ``not_assessed``."""
     volume_reason: str = ""
     volume_counts: bool = False
 
@@ -298,8 +300,15 @@ class PlanCheck:
 
     @property
     def feasible(self) -> bool:
+        """Not known to fail: see :attr:`volume_undecided` for a plan that may still fail."""
         return self.feasible_segments and not (self.volume_counts
                                                and self.volume_status == "not_met")
+
+    @property
+    def volume_undecided(self) -> bool:
+        """The plan passes the segment tests, and its measured remnant volume, which counts,
+        cannot be judged: whether it works is unknown, never a pass."""
+        return self.volume_counts and self.volume_status == "undecided" and self.feasible
 
     @property
     def name(self) -> str:
@@ -331,6 +340,8 @@ class PlanCheck:
                        f"({units_range(self.viable)}); at least {self.min_segments} needed")
         if self.volume_counts and self.volume_status == "not_met":
             out.append(self.volume_reason or "remnant volume insufficient")
+        if self.volume_undecided:
+            out.append(self.volume_reason or "remnant volume undecided")
         return tuple(out)
 
     def short_reason(self) -> str:
@@ -349,6 +360,8 @@ class PlanCheck:
             return f"only {self.segment_count} viable segment(s) ({units_range(self.viable)})"
         if self.volume_counts and self.volume_status == "not_met":
             return self.volume_reason or "remnant volume insufficient"
+        if self.volume_undecided:
+            return self.volume_reason or "remnant volume undecided"
         return ""
 
     def notes(self) -> tuple[str, ...]:
@@ -367,7 +380,6 @@ def pieces_text(pieces: tuple[frozenset[str], ...]) -> str:
             + (f"; between them: {anatomy.describe_units(gap)}" if gap else ""))
 
 
-@lru_cache(maxsize=1024)
 @lru_cache(maxsize=1024)
 def components(units: frozenset[str]) -> tuple[frozenset[str], ...]:
     """The contiguous pieces of a set of units, in display order of their first unit."""
@@ -688,6 +700,73 @@ def quick_option(disease: Disease, remnant: frozenset[str], settings: Settings,
     out = (not reasons, tuple(local), tuple(reasons), notes)
     memo[quick_key] = out
     return out
+
+
+_VIABILITY_STRUCTURES: tuple[str, ...] = ("MPV", "RPV", "LPV", "RAPV", "RPPV", "MHV", "RHV",
+                                          "LHV", "IRHV", "IVC")
+"""The structures a segment's viability reads (arterial and biliary ones follow the portal
+column of their side, so losing them is losing that column)."""
+
+
+@lru_cache(maxsize=512)
+def reachable_remnants(planned: int) -> frozenset[int]:
+    """Every remnant (unit mask) that can stay of the planned remnant ``planned`` once some set
+    of vessels is sacrificed: its segments that keep inflow and outflow."""
+    units = mask_units(planned)
+    out = set()
+    n = len(_VIABILITY_STRUCTURES)
+    for pick in range(1 << n):
+        lost = frozenset(v for i, v in enumerate(_VIABILITY_STRUCTURES) if pick >> i & 1)
+        keep = planned
+        for seg, bit in _UNITS_OF[planned]:
+            if anatomy.supply_problems(seg, lost, units):
+                keep &= ~bit
+        out.add(keep)
+    return frozenset(out)
+
+
+DROP_NEEDS: tuple[str, ...] = ("cleared", "viable", "feasible")
+"""What a relation not yet recorded might give a failing recorded plan (each asks more than the
+one before): every lesion cleared (R0); cleared with a remnant of enough contiguous viable
+segments; all that with a remnant volume not known to be insufficient (the plan works)."""
+
+
+def drop_could_clear(disease: Disease, chk: PlanCheck, settings: Settings,
+                     volume: Callable[[frozenset[str]], tuple[str, str]] | None = None,
+                     need: str = "feasible") -> bool:
+    """With the vessel relations not assessed: could a relation not yet recorded give this
+    failing recorded plan what ``need`` (one of :data:`DROP_NEEDS`) asks?  It fails because
+    lesions stay in its remnant; a vessel taken with a resected (or wedged) lesion would take
+    the segments it feeds or drains with the specimen, and those lesions with them
+    (docs/clinical/conventions.md#the-recorded-plan-governs).  "cleared" holds even when
+    nothing viable stays: clearance and the remnant are judged by separate criteria."""
+    if not chk.recorded or chk.cleared or not chk.drop_allowed or disease.vessels_assessed:
+        return False
+    whole = need != "cleared"
+    if whole and settings.remnant_contiguous and len(chk.planned_pieces) > 1:
+        return False  # a remnant planned in pieces fails whatever drops out of it
+    planned = units_mask(chk.remnant)
+    wedged = {lid for lid, method in chk.local if method == "wedge"}
+    if not any(not les.mask & planned or les.id in wedged for les in disease.lesions):
+        return False  # no lesion leaves with a specimen: no vessel can be sacrificed
+    bad = 0
+    for les in disease.lesions:
+        if les.id in chk.untreated_ids:
+            bad |= les.mask
+    for stays in reachable_remnants(planned):
+        if stays & bad:
+            continue
+        if not whole:
+            return True
+        if not stays or (settings.remnant_contiguous and stays not in _CONNECTED_MASKS):
+            continue
+        if _viable_count(stays, settings.segment_count_units) < settings.remnant_min_segments:
+            continue
+        if (need == "feasible" and volume is not None
+                and volume(mask_units(stays))[0] == "not_met"):
+            continue
+        return True
+    return False
 
 
 def _settings_memo(disease: Disease, settings: Settings) -> dict[object, object]:

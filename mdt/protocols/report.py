@@ -106,8 +106,13 @@ def render_report(ev: Evaluation, patient_id: str | None = None, width: int = 10
             used = ("post-embolisation volume" if r.volume_source == "post_embolisation"
                     else "measured volume")
             lines.append(f"  {name} {r.flr_pct:g} % from the {used} of {r.flr_ml:g} mL")
-        if r.threshold_note:
-            lines += _wrap(f"threshold: {r.threshold_note}", "  ", width, "    ")
+        if r.threshold_note or r.threshold_pct is not None:
+            needs = f"{r.threshold_pct:g} %" if r.threshold_pct is not None else "undecided"
+            lines += _wrap(f"threshold: {needs}"
+                           + (f" — {r.threshold_note}" if r.threshold_note else ""),
+                           "  ", width, "    ")
+        if r.volumetry_advised and "volumetry" not in r.summary:
+            lines.append("  volumetry is advised before surgery (four segments or fewer stay)")
         if r.tlv_ml is not None:
             lines.append(f"  total liver volume {r.tlv_ml:g} mL ({r.tlv_source})")
         if r.flr_bwr_pct is not None:
@@ -126,7 +131,7 @@ def render_report(ev: Evaluation, patient_id: str | None = None, width: int = 10
             if ev.better_plan_than_recorded:
                 lines.append("  This is better than the recorded plan.")
         else:
-            lines.append("  No plan clears all disease with viable inflow and outflow.")
+            lines.append("  No plan found that clears all disease and leaves an adequate remnant.")
         failing = [p for p in ev.plans_considered if not p.feasible]
         if failing:
             lines.append("  Why the other plans fail:")

@@ -169,7 +169,9 @@ def _local_words(local: tuple[tuple[str, str], ...]) -> str:
 
 
 def _better_plan_sentence(ctx: Context) -> str:
-    if better_plan(ctx) and ctx.best is not None:
+    # With the vessel relations not assessed no plan is suggested, in words either: the search
+    # assumed no contact, and its wedges could be of a lesion touching a vessel.
+    if ctx.vessels_assessed and better_plan(ctx) and ctx.best is not None:
         return (f" A better plan exists: {ctx.best.name} (remnant {ctx.best.remnant_text}"
                 + (", treating " + _local_words(ctx.best.local) if ctx.best.local else "")
                 + ").")
@@ -257,6 +259,8 @@ def u1_plan_feasible(params: dict[str, Any], ctx: Context) -> Verdict:
         return V(NOT_MET, "possible: no lesion is present", NO_DISEASE)
     rec = ctx.recorded
     if rec is not None:
+        if rec.volume_undecided:
+            return _volume_undecided(rec, ctx, "The recorded plan")
         if rec.feasible:
             return V(NOT_MET, f"possible: {_short_success(rec)}",
                      f"The recorded plan ({rec.name}) {_plan_success(rec, ctx)}."
@@ -268,6 +272,8 @@ def u1_plan_feasible(params: dict[str, Any], ctx: Context) -> Verdict:
                  + "".join(" " + n[0].upper() + n[1:] + "." for n in rec.notes())
                  + _better_plan_sentence(ctx))
     if ctx.best is not None:
+        if ctx.best.volume_undecided:
+            return _volume_undecided(ctx.best, ctx, "No plan recorded; the best plan found")
         return V(NOT_MET, f"possible: no plan recorded; best found {_short_success(ctx.best)}",
                  f"No plan recorded; the best plan found ({ctx.best.name}) "
                  f"{_plan_success(ctx.best, ctx)} ({ctx.search.feasible} of "
@@ -276,11 +282,43 @@ def u1_plan_feasible(params: dict[str, Any], ctx: Context) -> Verdict:
     pending = _pending_sizes(ctx)
     if pending is not None:
         return pending
+    if ctx.volume_pending:
+        return _volume_set_aside(ctx)
     summary = _plan_failure_summary(ctx)
     return V(MET, "not possible: no remnant of two contiguous segments clears all disease",
              f"None of the {ctx.search.candidates} remnants of at least "
              f"{ctx.settings.remnant_min_segments} contiguous segments clears all disease "
              "with viable inflow and outflow" + (f" ({summary})" if summary else "") + ".")
+
+
+def _volume_missing(vol: Any, ctx: Context) -> tuple[str, ...]:
+    """The data a remnant-volume finding lacks, as field paths of this review."""
+    return tuple(ctx.path(m) if not m.startswith(("treatment.", "patient.")) else m
+                 for m in vol.missing)
+
+
+def _volume_undecided(chk: PlanCheck, ctx: Context, who: str) -> Verdict:
+    """A plan that passes the segment tests on a measured remnant volume that cannot be judged:
+    unknown, never a pass (docs/clinical/conventions.md#volume-is-part-of-adequate)."""
+    vol = ctx.volume(_stays(chk))
+    return V(UNKNOWN, f"unknown: {chk.name}, remnant volume {vol.summary}",
+             f"{who} ({chk.name}) {_plan_success(chk, ctx)}. {vol.explanation} Whether the "
+             "remnant is adequate, and so whether the plan works, stays unknown until that is "
+             "recorded.", _volume_missing(vol, ctx))
+
+
+def _volume_set_aside(ctx: Context) -> Verdict:
+    """No plan found once a remnant whose measured volume cannot be judged is set aside."""
+    plan = ctx.review.remnant
+    measured = anatomy.expand(plan.flr_segments) if plan is not None and plan.flr_segments \
+        else _stays(ctx.recorded) if ctx.recorded is not None else None
+    vol = ctx.volume(measured) if measured is not None else None
+    where = units_range(measured) if measured is not None else "the measured remnant"
+    return V(UNKNOWN, f"unknown: depends on the remnant volume measured for {where}",
+             f"No plan works without the remnant {where}, whose measured volume cannot be "
+             f"judged" + (f" ({vol.summary}): {vol.explanation}" if vol is not None else ".")
+             + " If that volume is adequate, a plan keeping it works.",
+             _volume_missing(vol, ctx) if vol is not None else (ctx.path("remnant.flr_ml"),))
 
 
 def _dependants(structure: str, remnant: frozenset[str]) -> tuple[str, list[str]]:
@@ -700,29 +738,50 @@ def every_lesion_treatable(params: dict[str, Any], ctx: Context) -> Verdict:
                            "ablation_max_diameter_mm", ctx.settings.ablation_max_diameter_mm)))
     volume_counts = bool(params.get("volume_counts", True))
     rec_fail = ""
+    undecided = None
     if ctx.review.remnant is not None and ctx.recorded is not None:
         plan = ctx.review.remnant
         local = {lt.lesion: lt.method for lt in plan.local_treatment}
         rec = check_plan(ctx.disease, ctx.recorded.remnant, settings, local=local,
                          resection=ctx.recorded.resection)
         vol = ctx.volume(_stays(rec))
-        rec = rec.with_volume(vol.status, insufficient_words(vol),
-                              volume_counts)
-        if rec.feasible:
+        rec = rec.with_volume("undecided" if vol.undecided else vol.status,
+                              f"remnant volume {vol.summary}" if vol.undecided
+                              else insufficient_words(vol), volume_counts)
+        if rec.volume_undecided:
+            undecided = vol
+        elif rec.feasible:
             return V(MET, f"yes: {_short_success(rec)}",
                      f"The recorded plan ({rec.name}) {_plan_success(rec, ctx)}.")
         rec_fail = f" The recorded plan ({rec.name}) does not: {'; '.join(rec.reasons())}."
+        if rec.volume_undecided:
+            rec_fail = (f" The recorded plan ({rec.name}) would, but its remnant volume "
+                        f"{vol.summary}.")
     exclude = 0
+    set_aside = None
     if volume_counts and ctx.recorded is not None:
         vol = ctx.volume(_stays(ctx.recorded))
-        if vol.status == NOT_MET and vol.units:
+        if (vol.status == NOT_MET or vol.undecided) and vol.units:
+            # An undecided volume could be insufficient: the search looks elsewhere first.
             exclude = units_mask(vol.units)
+            set_aside = vol if vol.undecided else None
     result = search(ctx.disease, settings, exclude)
     if result.best is not None:
         chk = check_plan(ctx.disease, mask_units(result.best), settings)
         return V(MET, f"yes: {_short_success(chk)}",
                  f"Every lesion is treatable by resection and/or ablation: "
                  f"{chk.name} {_plan_success(chk, ctx)}." + rec_fail)
+    if undecided is not None:
+        return V(UNKNOWN, f"unknown: remnant volume {undecided.summary}",
+                 "The recorded plan treats every lesion by resection and/or ablation, but its "
+                 f"measured remnant volume cannot be judged: {undecided.explanation} No other "
+                 "plan works." + rec_fail, _volume_missing(undecided, ctx))
+    if set_aside is not None and search(ctx.disease, settings, 0).best is not None:
+        where = units_range(set_aside.units or ())
+        return V(UNKNOWN, f"unknown: depends on the remnant volume measured for {where}",
+                 f"Only a plan keeping the remnant {where} or part of it treats every lesion, "
+                 f"and the volume measured for {where} cannot be judged: "
+                 f"{set_aside.explanation}" + rec_fail, _volume_missing(set_aside, ctx))
     opt, unsized_t = optimistic_disease(ctx.disease, settings)
     unsized = list(unsized_t)
     if opt is not None and search(opt, settings, exclude).best is not None:

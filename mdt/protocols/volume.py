@@ -80,6 +80,18 @@ class VolumeFacts:
     kgr: Fraction | None = None
     """Kinetic growth rate after portal vein embolisation, percentage points per week."""
     kgr_note: str = ""
+    bound_undecided: bool = False
+    """A volume measured for a larger remnant, this one lying within it (an upper bound), that
+    could be insufficient for this one (setting ``smaller_remnant_volume``)."""
+
+    @property
+    def undecided(self) -> bool:
+        """A volume measured for this remnant (or, as an upper bound, for a larger one holding
+        it) that cannot be judged: no total liver volume, or the liver condition or the weeks
+        of chemotherapy leave thresholds that disagree.  It could be insufficient, so a plan
+        resting on it is never a pass
+        (docs/clinical/conventions.md#volume-is-part-of-adequate)."""
+        return self.status == UNKNOWN and (self.flr_ml is not None or self.bound_undecided)
 
     @property
     def standardised(self) -> bool:
@@ -141,8 +153,12 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
     plan = review.remnant
     chemo, choice = threshold or liver_threshold(case, index, settings)
     op = settings.flr_operator
+    # The threshold is shown whenever the facts decide one, also while no usable volume is
+    # measured ("needs 30 %" before the volumetry, never "threshold unknown").
     base: dict[str, Any] = dict(units=units, chemo=chemo, condition=choice.condition,
-                                condition_note=choice.note, thresholds=choice.thresholds)
+                                condition_note=choice.note, thresholds=choice.thresholds,
+                                threshold=choice.thresholds[0] if len(choice.thresholds) == 1
+                                else None)
     if units is None:
         return VolumeFacts(UNKNOWN, "not assessed: no plan recorded",
                            "No plan recorded, so no remnant volume can be judged: record the "
@@ -183,6 +199,10 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
                            "measured for and without a plan: it cannot be attributed.",
                            ("remnant.flr_ml",), **base)
     if measured_for != units:
+        smaller = _within_measured(case, index, settings, units, measured_for, use, what,
+                                   choice, base)
+        if smaller is not None:
+            return smaller
         return VolumeFacts(UNKNOWN, f"stale — measured for {units_range(measured_for)}",
                            f"The {what} of {_ml(use)} mL was measured for the remnant "
                            f"{units_range(measured_for)}; this plan keeps {where}. A volume "
@@ -243,8 +263,64 @@ def assess_volume(case: Case, index: int, settings: Settings, units: frozenset[s
             + (" — at threshold (within 0.5 points)" if near else "") + ".")
     if kgr_note:
         text += " " + kgr_note
-    return VolumeFacts(MET if ok else NOT_MET, summary, text, (), pct=pct, threshold=limit,
-                       at_threshold=near, **base)
+    return VolumeFacts(MET if ok else NOT_MET, summary, text, (), pct=pct, at_threshold=near,
+                       **base)
+
+
+def _within_measured(case: Case, index: int, settings: Settings, units: frozenset[str],
+                     measured_for: frozenset[str], use: Number, what: str,
+                     choice: ThresholdChoice, base: dict[str, Any]) -> VolumeFacts | None:
+    """A remnant lying within the one the volume was measured for holds less liver still, so
+    that volume is an upper bound for it (setting ``smaller_remnant_volume``): short of every
+    possible threshold, this remnant is insufficient too; short of some, or with no total
+    liver volume to judge it, it could be insufficient (undecided, never a pass).  None: the
+    bound clears every threshold, or the setting is ``stale``: the volume is stale for this
+    remnant and not used."""
+    if settings.smaller_remnant_volume != "upper_bound" or not units < measured_for:
+        return None
+    review = case.reviews[index]
+    plan = review.remnant
+    bigger = units_range(measured_for)
+    where = units_range(units) if units else "no segment"
+    rest = {k: v for k, v in base.items() if k != "stale"}
+    tlv = total_volume(plan.tlv_ml if plan else None, review.height_cm, review.weight_kg)
+    if tlv is None:
+        missing = ["remnant.tlv_ml"] + [f for f in ("height_cm", "weight_kg")
+                                        if getattr(review, f) is None] + ["remnant.flr_ml"]
+        return VolumeFacts(
+            UNKNOWN, f"undecided: smaller than {bigger}, total liver volume missing",
+            f"The {what} of {_ml(use)} mL was measured for the remnant {bigger}; the remnant "
+            f"that stays ({where}) lies within it and holds less, but with no total liver "
+            "volume nobody can say whether even that is enough: measure the total liver volume "
+            "(or record height and weight for the Vauthey estimate), or measure this remnant.",
+            tuple(missing), stale=True, bound_undecided=True, **rest)
+    pct = exact(use) * 100 / tlv.ml
+    name = "sFLR" if tlv.source == "estimated" else "remnant share"
+    passes = [compare(pct, settings.flr_operator, t) for t in choice.thresholds]
+    if all(passes):
+        return None
+    limit = choice.thresholds[0] if len(choice.thresholds) == 1 else None
+    if any(passes):
+        return VolumeFacts(
+            UNKNOWN, f"undecided: smaller than {bigger}, whose {name} is {pct_text(pct)} % "
+            f"against {_thr(choice.thresholds)}",
+            f"The {what} of {_ml(use)} mL was measured for the remnant {bigger} ({name} "
+            f"{pct_text(pct)} %); the remnant that stays ({where}) lies within it and holds "
+            f"less. The threshold is {_thr(choice.thresholds)} ({choice.note}): against the "
+            "higher one this remnant is insufficient, so whether it is adequate stays unknown "
+            "until that is recorded, or this remnant is measured.",
+            (("remnant.liver_condition",) if choice.condition is None
+             and "condition not recorded" in choice.note else ("treatment.start_date",))
+            + ("remnant.flr_ml",), stale=True, bound_undecided=True, **rest)
+    need = (f"{OP_TEXT[settings.flr_operator]} {pct_text(limit)} %" if limit is not None
+            else f"{OP_TEXT[settings.flr_operator]} {_thr(choice.thresholds)}")
+    return VolumeFacts(
+        NOT_MET, f"insufficient: smaller than {bigger}, whose {name} is {pct_text(pct, limit)} % "
+        f"(needs {need})",
+        f"The {what} of {_ml(use)} mL was measured for the remnant {bigger} "
+        f"({name} {pct_text(pct, limit)} %, needs {need}: {choice.note}); the remnant that stays "
+        f"({where}) lies within it and holds less liver still, so it is insufficient too.",
+        (), stale=True, **rest)
 
 
 def insufficient_words(vol: VolumeFacts) -> str:

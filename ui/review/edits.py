@@ -413,6 +413,10 @@ def set_vessel(review: Review, lesion_id: str | None, structure: str, relation: 
     if relation is not None and not placed:
         kept.append(VesselContact(structure=structure, relation=relation, lesion=lesion_id))
     who = lesion_id or "unattributed"
+    if relation is None and review.vessels is None:
+        # Clearing a relation of a review whose vessels are not assessed changes nothing: "no
+        # vascular contact" is its own explicit action, never the side effect of a clear.
+        return Edit(review, f"{who} {structure}: nothing to clear (vessels not assessed)")
     return Edit(replace(review, vessels=tuple(kept)),
                 f"{who} {structure} {old or 'none'} → {relation or 'none'}")
 

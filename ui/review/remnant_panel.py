@@ -313,7 +313,8 @@ class RemnantPanel(QWidget):
         self.sflr.setToolTip(summary.explanation)
         notes = []
         if summary.threshold_note:
-            notes.append(f"Threshold: {summary.threshold_note}.")
+            needs = f"{summary.threshold_pct:g} % — " if summary.threshold_pct is not None else ""
+            notes.append(f"Threshold: {needs}{summary.threshold_note}.")
         if summary.volume_source == "post_embolisation":
             notes.append("The post-embolisation remnant volume is used.")
         if summary.kgr_pct_per_week is not None:
