@@ -771,6 +771,43 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
                      "patient", "the patient's hospital identifier")
 
 
+def _add_outcome_sheet(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("outcome-sheet",
+                       help="write the one-page outcome sheet of a patient, or of every patient of a meeting")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--meeting", metavar="ID", help="one page per patient on this meeting's agenda")
+    which.add_argument("--patient", metavar="ID", help="this patient's latest decided review (or --review)")
+    p.add_argument("--review", metavar="YYYY-MM-DD", type=_iso_date, default=None,
+                   help="with --patient: the review of this date")
+    p.add_argument("--out", metavar="FILE.pdf", required=True, help="where to write the PDF")
+    p.add_argument("--pdfa", action="store_true", help="write the archival PDF/A-2b variant")
+    p.set_defaults(func=cmd_outcome_sheet)
+
+
+def _iso_date(text: str):  # noqa: ANN202 - an argparse type
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def cmd_outcome_sheet(args: argparse.Namespace) -> int:
+    from mdt.minutes import write_outcome_sheets
+
+    if args.review is not None and args.patient is None:
+        print("error: --review goes with --patient", file=sys.stderr)
+        return EXIT_USAGE
+
+    def write(svc: Any, key: str, out: str, *, pdfa: bool) -> object:
+        if args.meeting:
+            return write_outcome_sheets(svc, out, meeting_id=key, pdfa=pdfa)
+        return write_outcome_sheets(svc, out, patient_id=key, review_date=args.review, pdfa=pdfa)
+
+    return _write_pdf(args, write, args.meeting or args.patient, "outcome sheet")
+
+
 def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str, what: str) -> int:
     """Open the database, render one PDF; unknown ids exit 2, unwritable files exit 1."""
     from mdt.atomic import WriteError
@@ -1074,7 +1111,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_import_dicom, _add_volumetry,
     _add_evaluate, _add_protocols,
     _add_response, _add_cohort, _add_outcomes,
-    _add_minutes, _add_report,
+    _add_minutes, _add_report, _add_outcome_sheet,
     _add_startup_probe,
     _add_gui,
 ]

@@ -31,8 +31,66 @@ ROLES: tuple[str, ...] = (TUMOUR, RESECTED, REMNANT, ABLATED)
 absent when the review records no plan."""
 
 ROLE_LABELS: dict[str, str] = {
-    TUMOUR: "Tumour", RESECTED: "Resected (plan)", REMNANT: "Future remnant", ABLATED: "Ablation",
+    TUMOUR: "Tumour", RESECTED: "Resected (hatched)", REMNANT: "Future remnant", ABLATED: "Ablation",
 }
+
+# --------------------------------------------------------------------------- the one legend
+#
+# The window's diagram and the PDFs' drawing draw from these colours and this legend, so a colour
+# or a hatching means the same on the screen and on paper: a segment's fill is the plan (remnant
+# green, resected grey and hatched, no plan tan); a lesion is a marker with its id (tumour red,
+# ablated or to be ablated violet, gone: an empty dashed ring); veins are blue (hepatic) and violet
+# (portal), and a vessel a lesion touches is red.
+
+PALETTE: dict[str, str] = {
+    "no_plan": "#f2dcc9", "remnant": "#c4e5c0", "resected": "#d2d2d2", "hatch": "#6b6b6b",
+    "tumour": "#c62828", "ablation": "#6a1b9a", "hepatic_vein": "#3b6fb6", "portal_vein": "#7e57c2",
+    "ivc": "#2c4f86", "involved": "#d50000", "border": "#5a4636", "selected": "#e65100",
+    "text": "#111111",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LegendEntry:
+    key: str
+    words: str
+    swatch: str
+    """How the key is drawn: ``fill`` (a box), ``hatched`` (a box with a diagonal), ``marker`` (a
+    filled disc), ``ring`` (an empty dashed disc), ``line`` (a short thick line), ``dashed`` (a box
+    with a dashed edge)."""
+    colour: str
+    edge: str | None = None
+    screen_only: bool = False
+    """Meaningful only where the user selects (the selected lesion)."""
+
+
+LEGEND: tuple[LegendEntry, ...] = (
+    LegendEntry("no_plan", "No plan recorded", "fill", PALETTE["no_plan"], PALETTE["border"]),
+    LegendEntry("remnant", "Future remnant", "fill", PALETTE["remnant"], PALETTE["border"]),
+    LegendEntry("resected", "Resected (hatched)", "hatched", PALETTE["resected"], PALETTE["hatch"]),
+    LegendEntry("tumour", "Tumour", "marker", PALETTE["tumour"]),
+    LegendEntry("ablation", "Ablation, done or planned", "marker", PALETTE["ablation"]),
+    LegendEntry("gone", "Lesion gone", "ring", PALETTE["tumour"]),
+    LegendEntry("hepatic_vein", "Hepatic vein", "line", PALETTE["hepatic_vein"]),
+    LegendEntry("portal_vein", "Portal vein", "line", PALETTE["portal_vein"]),
+    LegendEntry("involved", "Vessel in contact", "line", PALETTE["involved"]),
+    LegendEntry("selected", "Selected lesion", "dashed", "#ffffff", PALETTE["selected"], screen_only=True),
+)
+
+
+def legend(screen: bool) -> tuple[LegendEntry, ...]:
+    """The legend entries of the window (``screen``) or of paper (no selection there)."""
+    return tuple(e for e in LEGEND if screen or not e.screen_only)
+
+
+def marker_kind(lesion: Lesion, review: Review | None = None) -> str:
+    """The legend key of a lesion's marker: ``gone``, ``ablation`` (ablated, or ablation planned
+    in the review's remnant plan) or ``tumour``."""
+    if lesion.status in _GONE_STATUSES:
+        return "gone"
+    planned = review is not None and review.remnant is not None and any(
+        lt.lesion == lesion.id and lt.method == "ablation" for lt in review.remnant.local_treatment)
+    return "ablation" if lesion.status == "ablated" or planned else "tumour"
 
 # Lesions that are no longer there are not drawn as tumour.
 _GONE_STATUSES = frozenset({"disappeared", "resected"})

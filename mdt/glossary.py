@@ -296,10 +296,216 @@ def protocol_notes(assumptions: Iterable[str]) -> tuple[str, ...]:
     return tuple(a for a in assumptions if a not in PLAN_NOTES)
 """Prefix of the protocol settings listed with every evaluation."""
 
+# --------------------------------------------------------------------------- the board's vocabulary
+#
+# One word for one thing, in the window, the PDFs and the terminal.  A term retired here must not
+# come back (tests/test_wording_scan.py scans every string the window and the PDFs show for them).
+
+PROTOCOL_VERDICT = "Protocol verdict"
+"""What the protocol's criteria give for resectability (the engine's result): never the panel's."""
+PANEL_DECISION = "Panel decision"
+"""What the board decided and recorded (resectability and plan)."""
+RATINGS_RESULT = "Result of the ratings"
+"""What the panellists' ratings give under the protocol's rule (consensus, majority, CAIRO5)."""
+TRIAL_ELIGIBILITY = "Trial eligibility"
+"""Whether the patient may be (or stay) enrolled in the protocol's trial: shown apart from the verdict."""
+
+TERMS: dict[str, str] = {
+    PROTOCOL_VERDICT: "what the protocol's criteria give for resectability, from the recorded data",
+    PANEL_DECISION: "what the board decided and recorded: resectability, plan, rationale, next review",
+    RATINGS_RESULT: "what the panellists' ratings give under the protocol's rule",
+    TRIAL_ELIGIBILITY: "whether the patient may be, or stay, enrolled in the protocol's trial",
+}
+"""The board's terms and what each means (Help → About lists them)."""
+
+RETIRED_TERMS: dict[str, str] = {
+    "Engine verdict": PROTOCOL_VERDICT,
+    "Protocol assessment": PROTOCOL_VERDICT,
+    "Criteria:": PROTOCOL_VERDICT,
+    "Resectability:": PROTOCOL_VERDICT,
+    "hepatobiliary surgeon": "HPB surgeon",
+    "Hepatobiliary surgeon": "HPB surgeon",
+}
+"""Words that once named the same thing differently, and the term that replaced each."""
+
+# -- people
+
+def person_name(name: str | None, missing: str = "name not recorded") -> str:
+    """A name as the board reads it everywhere: DICOM ``FAMILY^GIVEN`` -> "FAMILY, Given"
+    (family name as written, then the given names); other text unchanged."""
+    if not name or not name.strip("^ "):
+        return missing
+    parts = [p.strip() for p in name.split("^")]
+    family = parts[0]
+    given = " ".join(p for p in parts[1:3] if p)
+    return f"{family}, {given}" if given and family else (family or given)
+
+
+def name_search_keys(name: str | None) -> tuple[str, ...]:
+    """The ways a person may type this name in a search box: "DUPONT-BIERRE, Jean",
+    "Jean DUPONT-BIERRE", "Dupont-Bierre Jean" (all case-folded, accents kept)."""
+    if not name:
+        return ()
+    parts = [p.strip() for p in name.split("^") if p.strip()]
+    if not parts:
+        return ()
+    family, given = parts[0], " ".join(parts[1:3])
+    keys = {person_name(name).casefold(), f"{family} {given}".strip().casefold(),
+            f"{given} {family}".strip().casefold(), name.casefold()}
+    return tuple(sorted(keys))
+
+
+SPECIALTY_WORDS: dict[str, str] = {
+    "hepatobiliary_surgeon": "HPB surgeon",
+    "diagnostic_radiologist": "Diagnostic radiologist",
+    "interventional_radiologist": "Interventional radiologist",
+    "medical_oncologist": "Medical oncologist",
+    "pathologist": "Pathologist",
+    "radiation_oncologist": "Radiation oncologist",
+    "gastroenterologist": "Gastroenterologist",
+    "nurse_specialist": "Nurse specialist",
+    "coordinator": "Coordinator",
+    "other": "Other",
+    # Roles the protocols' rules name that are not a registry specialty.
+    "radiologist": "Radiologist",
+    "surgeon": "Surgeon",
+    "oncologist": "Oncologist",
+}
+ROLE_WORDS: dict[str, str] = {"chair": "chair", "coordinator": "coordinator", "member": "member"}
+
+
+def specialty_words(code: str | None, missing: str = "not recorded") -> str:
+    """"HPB surgeon", "Medical oncologist" (never the code, never a second spelling)."""
+    if not code:
+        return missing
+    # A rating's role may be typed ("hepatobiliary surgeon") rather than the registry's code.
+    key = code.strip().lower().replace(" ", "_").replace("-", "_")
+    return SPECIALTY_WORDS.get(key, code.replace("_", " ").capitalize())
+
+
+def specialty_plural(code: str) -> str:
+    """"HPB surgeons", "surgeons", "medical oncologists": a specialty as several people."""
+    text = specialty_words(code)
+    if not text[:2].isupper():
+        text = text[:1].lower() + text[1:]
+    return plural(2, text).split(" ", 1)[1]
+
+
+# -- counts
+
+_IRREGULAR: dict[str, str] = {"analysis": "analyses", "criterion": "criteria", "person": "people",
+                              "embolisation": "embolisations", "series": "series"}
+
+
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """"1 review", "3 reviews", "0 ratings", "2 criteria": the count and the noun agreeing."""
+    if n == 1:
+        return f"{n} {singular}"
+    if plural_form is None:
+        head, _, last = singular.rpartition(" ")
+        if last in _IRREGULAR:
+            word = _IRREGULAR[last]
+        elif last.endswith(("s", "x", "ch", "sh")):
+            word = last + "es"
+        elif last.endswith("y") and last[-2:-1] not in tuple("aeiou"):
+            word = last[:-1] + "ies"
+        else:
+            word = last + "s"
+        plural_form = f"{head} {word}" if head else word
+    return f"{n} {plural_form}"
+
+
+# -- codes of the case format, in words
+
+RATING_WORDS: dict[str, str] = {
+    "resectable": "resectable",
+    "convertible": "convertible (potentially resectable)",
+    "permanently_unresectable": "permanently unresectable",
+    "indeterminate": "indeterminate (data missing)",
+}
+RATING_SHORT: dict[str, str] = {
+    "resectable": "resectable", "convertible": "convertible",
+    "permanently_unresectable": "permanently unresectable", "indeterminate": "indeterminate",
+}
+"""Ratings and decisions where a column is narrow (lists, the summary table)."""
+PLAN_WORDS: dict[str, str] = {
+    "resection": "resection",
+    "resection_ablation": "resection with ablation",
+    "ablation": "ablation",
+    "two_stage": "two-stage hepatectomy",
+    "pve_then_resection": "portal vein embolisation, then resection",
+    "continue_induction": "continue induction chemotherapy",
+    "intensify_hai": "intensify (HAI)",
+    "palliative": "palliative treatment",
+    "best_supportive_care": "best supportive care",
+    "rediscuss": "discuss again",
+}
+PLAN_SHORT: dict[str, str] = {
+    "resection_ablation": "resection + ablation", "pve_then_resection": "PVE, then resection",
+    "continue_induction": "continue induction", "palliative": "palliative",
+}
+"""Short forms of plans where a column is narrow; the others read as PLAN_WORDS."""
+REASON_WORDS: dict[str, str] = {
+    "baseline": "baseline assessment", "reassessment": "reassessment", "progression": "suspected progression",
+    "post_operative": "post-operative review", "toxicity": "toxicity", "other": "other",
+}
+OUTCOME_WORDS: dict[str, str] = {
+    "on_treatment": "on treatment", "converted": "converted to resectable", "resected": "resected",
+    "progressed": "progressed", "palliative": "palliative", "died": "died", "withdrawn": "withdrawn",
+    "lost_to_follow_up": "lost to follow-up", "ablated": "ablated",
+}
+RELATION_WORDS: dict[str, str] = {
+    "contact": "contact", "encasement": "encasement (> 180°)", "invasion": "invasion",
+    "thrombus": "tumour thrombus",
+}
+RELATION_SHORT: dict[str, str] = {"encasement": "encasement", "thrombus": "thrombus"}
+"""Vessel relations in a grid cell (the legend and the PDF give the full words)."""
+SEX_WORDS: dict[str, str] = {"F": "female", "M": "male", "O": "other"}
+EXTRAHEPATIC_WORDS: dict[str, str] = {
+    "none": "none", "indeterminate": "indeterminate", "confirmed": "confirmed",
+}
+LESION_STATUS_WORDS: dict[str, str] = {
+    "present": "present", "disappeared": "disappeared", "ablated": "ablated", "resected": "resected",
+}
+LIVER_CONDITION_WORDS: dict[str, str] = {
+    "normal": "normal liver", "chemotherapy": "after chemotherapy", "steatosis": "steatosis",
+    "fibrosis": "fibrosis", "cirrhosis": "cirrhosis", "unknown": "unknown",
+}
+STATUS_WORDS: dict[str, str] = {MET: "met", NOT_MET: "not met", UNKNOWN: "unknown"}
+
+_VOCABULARIES: tuple[dict[str, str], ...] = (
+    RATING_WORDS, PLAN_WORDS, REASON_WORDS, OUTCOME_WORDS, RELATION_WORDS, EXTRAHEPATIC_WORDS,
+    LESION_STATUS_WORDS, LIVER_CONDITION_WORDS, SPECIALTY_WORDS,
+)
+
+
+def words(code: str | None, table: dict[str, str] | None = None, missing: str = "not recorded",
+          *, capital: bool = False) -> str:
+    """A vocabulary code in words, from ``table`` or else from the first vocabulary that knows it
+    (``pve_then_resection`` -> "portal vein embolisation, then resection"); an unknown code reads
+    with its underscores as spaces.  ``capital``: first letter up, to start a sentence or a cell."""
+    if code is None or code == "":
+        return missing
+    if table is not None and code in table:
+        text = table[code]
+    else:
+        text = next((v[code] for v in _VOCABULARIES if code in v), code.replace("_", " "))
+    return text[:1].upper() + text[1:] if capital else text
+
+
+def short_words(code: str | None, missing: str = "–") -> str:
+    """A rating or plan where a column is narrow: "permanently unresectable", "PVE, then resection"."""
+    if code is None or code == "":
+        return missing
+    return RATING_SHORT.get(code) or PLAN_SHORT.get(code) or words(code)
+
+
 __all__ = [
     "CLINICAL_WORDS", "EFFECTS", "EFFECT_COLOURS", "EFFECT_WORDS", "ELIGIBILITY_WORDS",
     "GROUP_TITLES", "LAB_WORDS", "LEGEND", "MARKS", "VERDICT_WORDS", "effect", "effect_colour",
     "effect_label", "eligibility_colour", "eligibility_text", "field_words", "group_title",
     "legend_text", "mark", "plan_words", "protocol_notes", "review_notes", "units_range",
     "verdict_colour", "verdict_text",
+    "PANEL_DECISION", "PROTOCOL_VERDICT", "RATINGS_RESULT", "RETIRED_TERMS", "TERMS", "TRIAL_ELIGIBILITY",
+    "person_name", "plural", "specialty_words", "short_words", "words",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from mdt import glossary
+
 ROLES: tuple[str, ...] = ("chair", "coordinator", "member")
 """Permission roles of a panel member (who may sign, who may edit the agenda)."""
 
@@ -13,18 +15,8 @@ SPECIALTIES: tuple[str, ...] = (
     "medical_oncologist", "pathologist", "radiation_oncologist", "gastroenterologist",
     "nurse_specialist", "coordinator", "other",
 )
-SPECIALTY_LABELS: dict[str, str] = {
-    "hepatobiliary_surgeon": "HPB surgeon",
-    "diagnostic_radiologist": "Diagnostic radiologist",
-    "interventional_radiologist": "Interventional radiologist",
-    "medical_oncologist": "Medical oncologist",
-    "pathologist": "Pathologist",
-    "radiation_oncologist": "Radiation oncologist",
-    "gastroenterologist": "Gastroenterologist",
-    "nurse_specialist": "Nurse specialist",
-    "coordinator": "Coordinator",
-    "other": "Other",
-}
+SPECIALTY_LABELS: dict[str, str] = {code: glossary.SPECIALTY_WORDS[code] for code in SPECIALTIES}
+"""Each specialty in words (mdt.glossary: one spelling everywhere)."""
 DISCUSSION_REASONS: tuple[str, ...] = (
     "baseline", "reassessment", "progression", "post_operative", "toxicity", "other",
 )

@@ -216,7 +216,7 @@ def test_readable_report_without_json(cli: Cli, tmp_path: Path) -> None:
     text = res.stdout
     assert not text.lstrip().startswith("{")
     assert "NCT05103020" in text and "MRN-000123" in text and "2026-01-15" in text
-    assert "Resectability: ✔ RESECTABLE" in text
+    assert "Protocol verdict: ✔ RESECTABLE" in text
     assert "Trial eligibility:" in text
     assert "source:" not in text
     details = cli.run("evaluate", "--details", str(tmp_path / "case.json")).stdout

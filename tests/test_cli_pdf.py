@@ -16,6 +16,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from mdt import glossary
 from mdt.case import Decision, Vote
 from mdt.services import Actor, MdtService
 from mdt.store.db import open_database
@@ -92,7 +93,7 @@ def test_minutes_state_the_meeting_and_every_vote_then_the_signature(board: Boar
     for patient_id in board.agenda_patients:
         assert f"ID {patient_id}" in text
     for vote in VOTES:
-        assert f"{vote.member} {vote.role} 1 {RATING_LABEL[vote.rating]}" in text
+        assert f"{vote.member} {glossary.specialty_words(vote.role)} 1 {RATING_LABEL[vote.rating]}" in text
     assert "1 of 3 agree" in text
     assert "Reassess after 4 more cycles of induction" in text and "2027-01-14" in text
     assert "DRAFT, not signed" in text

@@ -136,7 +136,7 @@ def test_text_report_for_a_person(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     out = res.stdout
     # The verdict with what decided it: each criterion that applies and what was found.
-    assert "Resectability: ● CONVERTIBLE — unresectable now (U1 — not possible:" in out
+    assert "Protocol verdict: ● CONVERTIBLE — unresectable now (U1 — not possible:" in out
     assert "U2 — present:" in out
     assert "Trial eligibility: ✔ ELIGIBLE — judged at this review" in out
     # One line per criterion: the legend mark, the name, what was found.
@@ -188,7 +188,7 @@ def test_report_without_eligibility_block_and_with_unknowns() -> None:
                plan("right_hepatectomy", local={"L2": "wedge"}, flr_ml=None, tlv_ml=None))
     text = render_report(evaluate_review(r, "AHPBA-2006"), "P-1")
     assert "Trial eligibility: no eligibility block in this protocol" in text
-    assert "Resectability: ? INDETERMINATE" in text
+    assert "Protocol verdict: ? INDETERMINATE" in text
     assert "the remnant volume measured for this plan" in text
     assert "reviews[0]" not in text
     assert "? unknown" in text and "Remnant volume adequate for the liver — not assessed" in text

@@ -56,7 +56,7 @@ def test_the_readable_report_names_no_rule_id_and_no_field_path(tmp_path: Path, 
     res = _cli(tmp_path, ex, "--details")
     assert res.returncode == 0, res.stderr
     out = res.stdout
-    assert f"Resectability: {glossary.verdict_text(ex.resectability)}" in out
+    assert f"{glossary.PROTOCOL_VERDICT}: {glossary.verdict_text(ex.resectability)}" in out
     assert "reviews[" not in out and "lesions[" not in out and "labs." not in out
     assert "[r0_resection_impossible]" not in out and "remnant_vessel_contact" not in out
     assert "MET — " not in out.upper().replace("NOT MET — ", "")  # no "MET — R0 not possible"

@@ -45,40 +45,41 @@ def draft() -> tuple[bytes, list[str]]:
 
 def patient_fields(n: int, name: str, mrn: str, sex: str, dob: str, arm: str) -> list[str]:
     return [
-        f"{n}. {name}",
-        "Name", name, "Date of birth", dob, "Sex", sex, "Hospital ID", mrn,
+        f"{n}. {name} · {mrn}",
+        "Date of birth", dob, "Sex", sex,
         "Protocol", "NCT05103020", "Arm", arm, "Cycle", "4",
-        "Reason for discussion", "Re-assessment during treatment",
+        "Reason for discussion", "Reassessment",
         "Imaging", "CT, 2026-11-12",
+        "Clinical status", "ECOG",
         "Lesions (3)", "Lesion", "Segment(s)", "Diameter",
         "L1", "VII", "L2", "V, VIII", "25.5 mm", "L3", "IVb", "12 mm", "ablation",
-        "Liver diagram",
         "Vessel relations", "RHV (right hepatic vein)", "Contact", "L1",
         "MHV (middle hepatic vein)", "Encasement (> 180°)", "L2",
+        "No plan recorded", "Future remnant", "Resected (hatched)", "Tumour",
         "Future liver remnant", "Planned resection", "Right hepatectomy",
         "Remnant segments", "I, II, III, IVa, IVb",
-        "Method", "CT volumetry (measured total liver volume): remnant share FLR / TLV",
         "Total liver volume (measured)", "1476 mL", "Remnant volume", "412 mL, measured for I–IVb",
         "Remnant share", "27.9 %", "Threshold", "30.0 % (liver after chemotherapy)",
         "Remnant adequate", "✘ insufficient: remnant share 27.9 % (needs ≥ 30 %)",
+        "Method", "CT volumetry (measured total liver volume): remnant share FLR / TLV",
         "Protocol criteria: Yonsei HAI conversion trial (NCT05103020, version 1.2)",
-        "Protocol assessment: ● CONVERTIBLE — unresectable now",
+        "Protocol verdict: ● CONVERTIBLE — unresectable now",
         "Trial eligibility: ✔ ELIGIBLE (judged at this review)",
-        "Legend: ✔ OK", "Criterion", "Finding", "What was found",
+        "Legend: ✔ OK", "Criterion and finding", "What was found",
         "U1 insufficient remnant", "✔ OK", "Remnant 27.9 % is not below the 25 % floor.",
         "U2 remnant vessel contact", "● unresectable now",
         "E3 extrahepatic disease",
-        "Response (RECIST 1.1)", "Sum of target diameters", "66.5 mm", "Baseline sum", "93 mm",
+        "Response (RECIST 1.1)", "Overall response", "SD",
+        "Sum of target diameters", "66.5 mm", "Baseline sum", "93 mm",
         "Nadir sum", "66.5 mm", "Change from baseline", "-28.5 %", "Change from nadir", "+0.0 %",
-        "Overall response", "SD",
-        "Panel ratings", "Dr Élise Boilève", "Convertible", "R0 feasible after downsizing ± 2 cycles",
+        "Panel ratings", "Dr Élise Boilève", "Surgeon", "Convertible", "R0 feasible after downsizing ± 2 cycles",
         "Dr Jan de Vries", "Dr Ana Müller", "remnant ≥ 30 % needed",
-        "Aggregation rule: CAIRO5", "reached by: consensus", "3 of 3 surgeons agree",
-        "Decision", "Resectability (panel decision)", "Convertible (potentially resectable)",
-        "Decided by", "consensus", "Plan", "Continue induction chemotherapy",
+        "Rule", "CAIRO5", "reached by consensus", "3 of 3 surgeons agree",
+        "Panel decision", "Resectability", "Convertible (potentially resectable)",
+        "Plan", "Continue induction chemotherapy", "Next review", "2027-01-15", "Responsible", "Dr Sofia Rossi",
+        "Decided by", "the panel, by consensus of the ratings",
         "Rationale", "Partial response; remnant 27.9 % after right hepatectomy is below 30 %.",
         "Dissent", "Dr Müller would consider portal vein embolisation now.",
-        "Next review", "2027-01-15", "Responsible", "Dr Sofia Rossi",
     ]
 
 
@@ -95,8 +96,8 @@ def test_every_field_in_order_for_a_multi_patient_meeting(draft: tuple[bytes, li
     for m in MEMBERS:
         meeting_fields += [m.name]
     meeting_fields += ["Quorum: 4 specialties"]
-    summary = ["Summary: 3 patient(s) discussed", "Protocol assessment", "Panel resectability",
-               "Decision", "Next review",
+    summary = ["Summary: 3 patients discussed", "Protocol verdict", "Panel decision",
+               "Plan", "Next review",
                "BOILÈVE, Hélène", "ID MRN01000", "DUPONT-BIERRE, Marc", "ID MRN01001",
                "NGUYỄN, Thi Lan", "ID MRN01002"]
     patients = (patient_fields(1, "BOILÈVE, Hélène", "MRN01000", "Female", "1961-03-14", "A (HAI + mFOLFIRI)")
@@ -168,8 +169,8 @@ def test_missing_data_prints_as_unknown_never_blank() -> None:
     assert "Protocol evaluation unavailable: every criterion is unknown." in text
     assert "Protocol evaluation failed: boom" in text
     assert "Remnant share unknown" in text
-    assert "Response not assessed: unknown." in text
-    assert_in_order(text, ["2. Hospital ID MRN-X (name not recorded)", "Name", "not recorded", "Hospital ID", "MRN-X",
+    assert "Response (RECIST 1.1) Response not assessed: unknown" in text
+    assert_in_order(text, ["2. Hospital ID MRN-X (name not recorded) · MRN-X", "Date of birth", "not recorded",
                            "No review is recorded for this meeting"])
 
 
@@ -186,7 +187,7 @@ def test_a_table_that_spans_pages_repeats_its_header() -> None:
     with_rows = [t for t in pages if re.search(r"\bM\d\d VI \d", t)]
     assert len(with_rows) >= 2, "the lesion table should span pages"
     for t in with_rows:
-        assert "Segment(s) Diameter Target Status Planned local treatment" in t
+        assert "Segment(s) Diameter Target Status Local treatment" in t
     assert "M69" in " ".join(pages)
 
 
@@ -201,7 +202,7 @@ def test_metadata() -> None:
 
 def test_the_summary_of_a_30_patient_meeting_is_one_page() -> None:
     pages = pages_text(render(make_meeting(30), make_items(30)))
-    summary_pages = [t for t in pages if "Summary: 30 patient(s) discussed" in t]
+    summary_pages = [t for t in pages if "Summary: 30 patients discussed" in t]
     assert len(summary_pages) == 1
     summary = summary_pages[0]
     for n in range(30):
@@ -237,5 +238,5 @@ def test_very_long_text_and_long_lists_never_break_the_layout() -> None:
     text = " ".join(pages_text(render(make_meeting(1), [item])))
     assert text.count("Very long rationale sentence") == 300
     assert text.count("(biliary confluence)") == 2
-    assert_in_order(text, ["Liver diagram", "Vessel relations", "Future liver remnant", "Decision",
+    assert_in_order(text, ["Tumour", "Vessel relations", "Future liver remnant", "Panel decision",
                            "Next review", "2027-01-15"])

@@ -72,7 +72,7 @@ def test_a_version_no_longer_shipped_is_said_plainly_next_to_the_criteria() -> N
                                   f"the criteria below are those of {PID} v{newest}, not the ones the panel saw.")
     text = _pdf_text(meeting, [item])
     criteria = text.index("Protocol criteria")
-    assert text.index("The panel decided under NCT05103020 v0.9", criteria) < text.index("Protocol assessment",
+    assert text.index("The panel decided under NCT05103020 v0.9", criteria) < text.index("Protocol verdict",
                                                                                             criteria)
     assert "Decided under NCT05103020 v0.9" in text
 

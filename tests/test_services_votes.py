@@ -194,4 +194,4 @@ def test_the_minutes_state_the_final_rating_that_it_changed_from_what_and_why(ws
     assert "Resectable → Convertible" in text and "accepts the RHV contact" in text
     assert f"recorded by {COORDINATOR.name}" in text
     assert "Withdrawn (was Convertible" in text and "declared a conflict of interest" in text
-    assert "Ratings expected: 3 of 4 ratings recorded" in text
+    assert "Ratings expected 3 of 4 ratings recorded" in text

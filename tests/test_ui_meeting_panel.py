@@ -64,6 +64,8 @@ def test_new_meeting_refuses_a_bad_time_inline(main_window):
     assert dialog.isVisible() and "not a time" in dialog.error.text()
     dialog.time_edit.setText("08:30")
     dialog._try_accept()
+    assert dialog.isVisible() and "No quorum" in dialog.error.text()   # one surgeon: warned first
+    dialog._try_accept()
     assert not dialog.isVisible()
     meeting = main_window.service.get_meeting(f"LIV-{FIXED_TODAY.isoformat()}")
     assert meeting.start_time == "08:30"

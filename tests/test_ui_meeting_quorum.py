@@ -5,6 +5,7 @@ from __future__ import annotations
 from mdt.meeting import Member
 from mdt.panel import quorum_for_protocols
 from tests.ui_shell_fixtures import *  # noqa: F401,F403
+from ui.meeting.panel import quorum_line
 
 NO_RADIOLOGIST = (Member("S", "hepatobiliary_surgeon"), Member("O", "medical_oncologist"),
                   Member("P", "pathologist"))
@@ -20,8 +21,11 @@ def test_quorum_names_the_protocols_of_the_agenda(main_window):
     on_agenda = [protocols[item.patient_id] for item in meeting.agenda]
     assert "CAIRO5" in on_agenda  # the demo agenda mixes protocols
     expected = quorum_for_protocols(meeting.attendees, on_agenda)
-    assert panel.quorum.text().endswith(expected.reason)
-    assert "strictest rule of the agenda's protocols" in panel.quorum.text()
+    # One line to read across the room; the whole rule in its tooltip.
+    assert panel.quorum.text() == quorum_line(True, expected.reason)
+    assert panel.quorum.text().startswith("✔ Quorum: 4 specialties")
+    assert panel.quorum.toolTip() == expected.reason
+    assert "strictest rule of the agenda's protocols" in panel.quorum.toolTip()
     # Without a radiologist, the CAIRO5 patient on the agenda makes the meeting inquorate.
     ok, text = panel.quorum_of(NO_RADIOLOGIST)
     assert not ok and "no Radiologist" in text and "CAIRO5" in text

@@ -105,7 +105,8 @@ def test_overdue_is_said_in_words_and_red(model):
     ("MRN-3", ["MRN-3"]),
     ("björn", ["MRN-3"]),            # accents and case
     ("ASTROM", ["MRN-3"]),           # typed without the accents
-    ("anne martin", []),             # name parts in FAMILY GIVEN order only
+    ("anne martin", ["MRN-2"]),      # given name first, as people say it
+    ("martin, anne", ["MRN-2"]),     # as the list shows it
     ("martin anne", ["MRN-2"]),
     ("nobody", []),
 ])

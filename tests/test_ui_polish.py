@@ -128,7 +128,7 @@ def test_timeline_columns_fit_and_the_chart_is_readable(qtbot, main_window):
     settle(qtbot)
     table = w.timeline.table
     assert not has_horizontal_scroll(table)
-    assert cut_columns(table) == []                                # "Engine verdict" included
+    assert cut_columns(table) == []                                # "Protocol verdict" included
     assert w.timeline.chart.height() >= max(MIN_CHART_HEIGHT, 250)  # was ~100 px
 
 
@@ -146,7 +146,7 @@ def test_compare_figures_are_not_cut(qtbot, main_window):
     assert "+41.2 %" in texts                                      # was shown as "+41.…"
     fm = lesions.fontMetrics()
     assert all(fm.horizontalAdvance(t) < lesions.columnWidth(change) for t in texts)
-    status = LESION_HEADERS.index("Status now")
+    status = LESION_HEADERS.index("Status\nnow")
     assert lesions.columnWidth(status) > lesions.columnWidth(change)  # the words take the spare width
     assert cut_columns(w.compare.criteria) == []
     assert not has_horizontal_scroll(w.compare.criteria)

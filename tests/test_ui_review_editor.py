@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
+from mdt import glossary
 from mdt.meeting import AgendaItem, Meeting, Member
 from tests.signin_fixtures import TEST_PASSWORD, as_member
 from tests.ui_review_fixtures import editor, open_service, review_env, seat_panel  # noqa: F401
@@ -27,7 +28,9 @@ def test_opening_shows_the_review_and_its_evaluation(editor, review_env) -> None
     ev = editor.evaluation()
     assert ev is not None and ev.protocol_id == "NCT05103020"
     assert editor.criteria.model.rowCount() == len(ev.criteria) > 0
-    assert "RESECTABILITY" in editor.criteria.resectability.text().upper()
+    # The result is titled with the glossary's one term, the verdict itself in words.
+    assert editor.criteria.verdict_title.text() == glossary.PROTOCOL_VERDICT
+    assert "CONVERTIBLE" in editor.criteria.resectability.text().upper()
     assert editor.criteria.resectability.font().pointSize() >= 20
 
 
@@ -232,7 +235,7 @@ def test_conflict_apply_mine_on_top(monkeypatch, editor, review_env) -> None:  #
 
     monkeypatch.setattr(ConflictDialog, "ask", classmethod(ask))
     assert editor.set_diameter("L1", "40")
-    assert "lesions[L2].diameter_mm: 18 → 20" in seen["changes"]
+    assert "L2 diameter 18 → 20 mm" in seen["changes"]          # their change, in words
     r = saved(review_env)
     assert r.lesion("L1").diameter_mm == 40 and r.lesion("L2").diameter_mm == 20
     # Undoing my edit restores their version, not the one I started from.

@@ -208,9 +208,9 @@ def test_decision_next_review_not_before_review_date() -> None:
     assert exc.value.problems[0].path == "panel.decision.next_review"
 
 
-def test_differences_lists_changed_paths() -> None:
+def test_differences_say_what_changed_in_words() -> None:
     new = edits.set_diameter(review(), "L1", 40).review
-    assert edits.differences(review(), new) == ["lesions[L1].diameter_mm: 42 → 40"]
+    assert edits.differences(review(), new) == ["L1 diameter 42 → 40 mm"]
 
 
 @given(st.lists(st.sampled_from(["I", "II", "III", "IVa", "IVb", "V", "VI", "VII", "VIII"]), min_size=1))

@@ -7,6 +7,7 @@ from functools import partial
 
 from PySide6.QtCore import Qt
 
+from mdt import glossary
 from mdt.case import Panel
 from mdt.evaluation import Finding
 from tests.ui_review_fixtures import sample_case
@@ -155,7 +156,8 @@ def test_presentation_widgets_are_read_only_and_large(qtbot) -> None:  # noqa: A
     ev = Evaluation("NCT05103020", "1", "t", 0, "2026-01-15", 0, "convertible", "eligible",
                     (Finding("u2", "unresectability", "met", "L1 touches RHV", "src", "U2"),), None, None)
     panel.set_evaluation(ev)
-    assert panel.resectability.text() == "Resectability: ● CONVERTIBLE — unresectable now"
+    assert panel.verdict_title.text() == glossary.PROTOCOL_VERDICT
+    assert panel.resectability.text() == "● CONVERTIBLE — unresectable now"
     assert panel.resectability.font().pointSize() >= 26
     assert not panel.adopt.isVisible()
 

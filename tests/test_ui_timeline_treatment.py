@@ -45,7 +45,7 @@ def test_timeline_model_passes_tester_and_takes_verdicts(qtmodeltester):
     model = TimelineModel()
     model.set_rows(build_rows(CASE))
     qtmodeltester.check(model)
-    col = COLUMNS.index("Engine verdict")
+    col = COLUMNS.index("Protocol verdict")
     assert model.index(0, col).data() == "…"
     model.set_verdicts({0: "convertible", 2: "resectable"})
     assert model.index(0, col).data() == "convertible"

@@ -85,10 +85,10 @@ def test_ratings_from_the_board_as_it_sits(main_window, qtbot, monkeypatch, tmp_
     w.print_minutes(str(out), open_viewer=False)
     qtbot.waitUntil(out.exists, timeout=20000)
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in PdfReader(out).pages))
-    assert "Chidi Okafor diagnostic radiologist 1 Convertible (potentially resectable) (changed once)" in text
+    assert "Chidi Okafor Diagnostic radiologist 1 Convertible (potentially resectable) (changed once)" in text
     assert "Changed: Resectable → Convertible (potentially resectable)" in text
     assert "recorded by Anne Martin: RHV contact confirmed on the portal phase" in text
-    assert "Ratings expected: 6 of 6 ratings recorded" in text
+    assert "Ratings expected 6 of 6 ratings recorded" in text
 
 
 def test_cairo5_offers_the_surgeons_present(main_window) -> None:
@@ -200,4 +200,9 @@ def test_the_history_does_not_show_ratings_the_vote_panel_still_hides(main_windo
     qtbot.waitUntil(lambda: w.history.model.rowCount() > 0, timeout=5000)
     detail = w.history.detail.toPlainText()
     assert "Bo Chen" in detail and "hidden until the decision is recorded" in detail
-    assert not re.search(r'"(rating|from|to)": "(resectable|convertible|permanently_unresectable)"', detail)
+    assert "Bo Chen's rating recorded" in detail                     # in words, who rated (not what)
+    assert not re.search(r"\b(resectable|convertible|permanently unresectable)\b", detail.split("What changed")[-1])
+    w.history.raw_toggle.setChecked(True)                            # the stored record, for audit
+    raw = w.history.raw.toPlainText()
+    assert "hidden until the decision is recorded" in raw
+    assert not re.search(r'"(rating|from|to)": "(resectable|convertible|permanently_unresectable)"', raw)

@@ -111,7 +111,10 @@ def test_history_compare_and_presentation_views(main_window, qtbot):
     assert pres.isVisible()
     assert "MRN-100412" in pres.title.text()
     assert "Criteria" in pres.criteria.text() and "Votes" in pres.votes.text()
+    pres.fit_fonts(1080)                                            # a 1080-line projector
     assert pres.title.font().pointSize() >= 26                     # large type for the room
+    pres.fit_fonts(768)                                             # a 768-line one: smaller, still large
+    assert 20 <= pres.title.font().pointSize() < 26
     w.toggle_presentation()
     assert not pres.isVisible()
 

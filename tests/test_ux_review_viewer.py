@@ -76,12 +76,33 @@ def test_diagram_colours_never_reuse_a_vessel_colour_for_selection() -> None:
     assert COLOURS["selected"].name() not in vessel_like
 
 
+def test_the_screen_and_the_paper_draw_one_legend(qtbot) -> None:
+    """The window's diagram and the PDFs' drawing read the same legend (mdt.diagram): the same words,
+    swatches and colours; the paper leaves out only what needs a pointer (the selected lesion)."""
+    from mdt.minutes.liver_drawing import _legend_layout
+    from ui.review.diagram_widget import _SWATCH_KIND
+
+    w = LiverDiagramWidget()
+    qtbot.addWidget(w)
+    screen = w._legend_entries()
+    paper = [entry for entry, _x, _row in _legend_layout(500.0)]
+    assert [e.words for e in paper] == [t for _k, t, _f, _e in screen if t != "Selected lesion"]
+    for entry in diagram.LEGEND:
+        kind, _text, fill, edge = next(s for s in screen if s[1] == entry.words)
+        assert (kind, fill.name(), edge.name() if edge else None) == (
+            _SWATCH_KIND[entry.swatch], entry.colour, entry.edge)
+    hatched = next(s for s in screen if s[0] == "hatched")
+    assert hatched[1] == "Resected (hatched)"
+    assert hatched[2].name() == COLOURS["resected"].name() == diagram.PALETTE["resected"]
+    assert COLOURS["tumour"].name() == diagram.PALETTE["tumour"]
+
+
 def test_diagram_legend_names_the_vessels_and_grows_with_the_drawing(qtbot) -> None:
     w = LiverDiagramWidget()
     qtbot.addWidget(w)
     w.resize(400, 320)
     texts = w.legend_texts()
-    assert {"Hepatic vein", "Portal vein", "Vessel involved", "Selected lesion", "Tumour"} <= set(texts)
+    assert {"Hepatic vein", "Portal vein", "Vessel in contact", "Selected lesion", "Tumour"} <= set(texts)
     small = w._legend_font().pixelSize()
     assert small >= 15
     w.resize(1400, 1000)
@@ -385,7 +406,9 @@ def test_minutes_never_pass_the_ratings_rule_off_as_the_decisions() -> None:
     out = BytesIO()
     render_minutes(make_meeting(1), [item], out, printed_at=PRINTED)
     text = _text(out.getvalue())
-    assert "Decided by not recorded; the ratings recorded gave the same result by consensus" in text
+    # The decision names no rule: the panel decided; the ratings are said to agree, not to be its rule.
+    assert "Decided by the panel; the ratings give the same result by consensus" in text
+    assert "the panel, by consensus" not in text
 
 
 def test_cairo5_moves_on_to_round_two_and_shows_ratings_whole(qtbot, editor, review_env) -> None:  # noqa: ANN001, F811

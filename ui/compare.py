@@ -84,8 +84,9 @@ def _fmt(value: float | None, unit: str = "", signed: bool = False) -> str:
     return f"{text}{unit}"
 
 
-LESION_HEADERS = ("Lesion", "Target", "Segments before", "Segments now", "Before (mm)", "Now (mm)",
-                  "Change (mm)", "Change", "Status now")
+LESION_HEADERS = ("Lesion", "Target", "Segments\nbefore", "Segments\nnow", "Before\n(mm)", "Now\n(mm)",
+                  "Change\n(mm)", "Change", "Status\nnow")
+"""Two-line titles: every figure column fits beside the patient list on a 1366-px screen."""
 CRITERIA_HEADERS = ("Criterion", "Before", "Now", "")
 
 
@@ -123,11 +124,25 @@ class CompareWidget(QWidget):
         view.setAlternatingRowColors(True)
         return view
 
+    @staticmethod
+    def nothing_to_compare(case: Case | None, index: int | None) -> str:
+        """Why there is no comparison, and what would give one: "choose a later review" only when
+        there is one to choose."""
+        if case is None:
+            return "No patient open: choose one in the patient list to compare two reviews."
+        count = len(case.reviews)
+        if count == 0:
+            return "No review recorded yet: Compare shows a review beside the one before it."
+        if count == 1:
+            return ("Only one review is recorded: Compare shows a review beside the one before it, "
+                    "once a second review is added (Review tab, New review).")
+        return "This is the first review: choose a later review to compare it with the one before."
+
     def set_case(self, case: Case | None, index: int | None, target_limit: int = 2) -> None:
         self.lesion_model.setRowCount(0)
         self.criteria_model.setRowCount(0)
         if case is None or index is None or index < 1 or index >= len(case.reviews):
-            self.title.setText("Compare needs a review with an earlier one: choose a later review.")
+            self.title.setText(self.nothing_to_compare(case, index))
             self.summary.setText("")
             return
         before, now = case.reviews[index - 1], case.reviews[index]
@@ -144,13 +159,13 @@ class CompareWidget(QWidget):
         lines.append(self._vessel_lines(before, now))
         ev_before, ev_now = _evaluate(case, index - 1), _evaluate(case, index)
         if ev_before is not None and ev_now is not None:
-            lines.append(f"Engine verdict: {glossary.verdict_text(ev_before.resectability)} → "
+            lines.append(f"{glossary.PROTOCOL_VERDICT}: {glossary.verdict_text(ev_before.resectability)} → "
                          f"{glossary.verdict_text(ev_now.resectability)}")
             self._fill_criteria(ev_before, ev_now)
         else:
-            lines.append("Engine verdict: not available for these reviews")
+            lines.append(f"{glossary.PROTOCOL_VERDICT}: not available for these reviews")
         dec_b, dec_n = before.panel.decision, now.panel.decision
-        lines.append("Panel decision: "
+        lines.append(f"{glossary.PANEL_DECISION}: "
                      f"{label(dec_b.resectability) if dec_b and dec_b.resectability else 'not decided'} → "
                      f"{label(dec_n.resectability) if dec_n and dec_n.resectability else 'not decided'}")
         self.summary.setText("\n".join(x for x in lines if x))
@@ -158,7 +173,7 @@ class CompareWidget(QWidget):
 
     def fit_columns(self) -> None:
         """Figures as wide as their values; the status and the criterion's name take the rest."""
-        fit_columns(self.lesions, stretch=LESION_HEADERS.index("Status now"))
+        fit_columns(self.lesions, stretch=LESION_HEADERS.index("Status\nnow"))
         fit_columns(self.criteria, stretch=CRITERIA_HEADERS.index("Criterion"))
 
     def _recist_lines(self, case: Case, index: int, target_limit: int) -> str:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt import glossary
 from mdt.case import Case, Patient, ProtocolRef, Review, Treatment
 from mdt.caseformat import CaseImport
 from mdt.errors import MdtError
@@ -118,7 +120,8 @@ class ReviewTab(QWidget):
         bar.addWidget(QLabel("Review:"))
         bar.addWidget(self.selector)
         bar.addWidget(self.new_button)
-        bar.addWidget(self.status, 1)
+        bar.addWidget(self.status)
+        self.bar = bar
         self.editor = None
         # The editor may want more width than is left beside the patient list: scroll rather
         # than push the window past the screen (Ctrl+B hides the list for the full width).
@@ -145,6 +148,12 @@ class ReviewTab(QWidget):
                 # focus; give it back so the keyboard keeps driving the window (or dialog).
                 active.activateWindow()
             self.editor.review_saved.connect(self.window_._review_saved)
+            self.editor.room_wanted.connect(self.window_._editor_wants_room)
+            QTimer.singleShot(0, self.window_._fit_left_column)  # the list leaves the editor its room
+            # The editor's line (whose review, saved as which version) sits in the selector's row:
+            # one line more for the lesions on a 768-line screen.
+            self.bar.addWidget(self.editor.header, 1)
+            self.bar.addWidget(self.editor.diagram_toggle)
             self.editor.vote_panel.visibility_changed.connect(lambda: self.window_._update_presentation())
             apply_roles(self.editor)
             self.scroll.setWidget(self.editor)
@@ -230,7 +239,10 @@ class MainWindow(QMainWindow):
         for widget, name in zip((self.timeline, self.review_tab, self.treatment, self.compare,
                                  self.history, self.images, self.followup, self.outcomes), TAB_NAMES,
                                 strict=True):
-            self.tabs.addTab(widget, name)
+            # A tab taller than a 768-line screen scrolls inside its page: a tab widget is as tall
+            # as its tallest page, so one long form would push the whole window off the screen.
+            tall = widget in (self.treatment, self.followup, self.outcomes, self.timeline)
+            self.tabs.addTab(_PageScroll(widget) if tall else widget, name)
         self.tabs.currentChanged.connect(lambda _i: self._refresh_lazy_tab())
 
         centre = QWidget()
@@ -287,13 +299,22 @@ class MainWindow(QMainWindow):
         wanted = min(self.patients.preferred_width(), int(width * self.LEFT_SHARE))
         return max(wanted, self.left.minimumSizeHint().width())
 
+    def centre_minimum(self) -> int:
+        """The least width the centre needs: its tabs, and the review editor with its diagram
+        folded (so the criteria are never pushed off the screen by the list beside them)."""
+        need = self.tabs.minimumSizeHint().width()
+        editor = self.review_tab.editor
+        if editor is not None:
+            need = max(need, editor.compact_minimum_width() + 12)
+        return need
+
     def _fit_left_column(self) -> None:
         if self._left_width_chosen or self.left.isHidden():  # isVisible is False while showing
             return
         total = self.splitter.width() - self.splitter.handleWidth()
         if total <= 0:
             return
-        left = min(self.default_left_width(), total - self.tabs.minimumSizeHint().width())
+        left = min(self.default_left_width(), total - self.centre_minimum())
         left = max(left, self.left.minimumSizeHint().width())
         if self.splitter.sizes()[0] != left:
             self.splitter.blockSignals(True)
@@ -322,15 +343,29 @@ class MainWindow(QMainWindow):
         if self.viewer is not None:
             return self.viewer
         layout = self.images.layout()
+        # The first opening loads pydicom and numpy (about half a second): say so, and show the
+        # busy cursor, rather than leave a blank tab that looks stuck.
+        self.images_loading = QLabel("Opening the image viewer…")
+        self.images_loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.images_loading)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            from ui.viewer import ViewerWidget
-        except ImportError as exc:  # imaging libraries missing from a build: say so plainly
-            note = QLabel(f"The image viewer is not available in this installation ({exc}).")
-            note.setWordWrap(True)
-            layout.addWidget(note)
-            self.viewer = False
-            return None
-        self.viewer = ViewerWidget(self.service, self.images)
+            layout.activate()
+            self.images_loading.show()  # a child added to a shown widget is shown later otherwise
+            self.images_loading.repaint()  # painted now: no event loop here (nothing re-enters)
+            try:
+                from ui.viewer import ViewerWidget
+            except ImportError as exc:  # imaging libraries missing from a build: say so plainly
+                note = QLabel(f"The image viewer is not available in this installation ({exc}).")
+                note.setWordWrap(True)
+                layout.addWidget(note)
+                self.viewer = False
+                return None
+            self.viewer = ViewerWidget(self.service, self.images)
+        finally:
+            QApplication.restoreOverrideCursor()
+            self.images_loading.setVisible(False)
+            layout.removeWidget(self.images_loading)
         self.viewer.review_saved.connect(self._viewer_saved)
         self.viewer.measurement_sink = self._caliper_to_editor
         self.viewer.selected_lesion = lambda: (self.review_tab.editor.selected_lesion()
@@ -439,6 +474,12 @@ class MainWindow(QMainWindow):
         self.act_import_dicom = a("Import &DICOM…", self.import_dicom, "Ctrl+Shift+I")
         self.act_print_report = a("Print patient &report (PDF)…", self.print_patient_report, K.Print)
         self.act_print_minutes = a("Print meeting &minutes (PDF)…", self.print_minutes, "Ctrl+Shift+P")
+        self.act_print_sheet = a("Print &outcome sheet (PDF)…", self.print_outcome_sheet,
+                                 tip="One page for the patient's record: the decision of the review shown, "
+                                     "who decided, next review, a signature line")
+        self.act_print_sheets = a("Print the meeting's &outcome sheets (PDF)…",
+                                  lambda: self.print_outcome_sheet(meeting=True),
+                                  tip="One page per patient on the agenda, for each patient's record")
         self.act_admin = a("Members and se&ttings…", self.open_admin)
         self.act_switch_user = a("S&witch user…", self.switch_user)
         self.act_lock = a("&Lock screen", self.lock, "Ctrl+Shift+L")
@@ -475,7 +516,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&File")
         for act in (self.act_new_patient, self.act_edit_patient, self.act_archive, self.act_unarchive, None,
                     self.act_import, self.act_export, self.act_import_dicom, None,
-                    self.act_print_report, self.act_print_minutes, None, self.act_admin,
+                    self.act_print_report, self.act_print_sheet, self.act_print_minutes, None, self.act_admin,
                     self.act_switch_user, self.act_lock,
                     self.act_quit):
             m.addSeparator() if act is None else m.addAction(act)
@@ -495,7 +536,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Meeting")
         for act in (self.act_meeting_mode, self.act_new_meeting, self.act_attendance, self.act_agenda_due,
                     self.act_agenda_add,
-                    None, self.act_agenda_prev, self.act_agenda_next, None, self.act_sign):
+                    None, self.act_agenda_prev, self.act_agenda_next, None, self.act_print_sheets, self.act_sign):
             m.addSeparator() if act is None else m.addAction(act)
         m = mb.addMenu("&Help")
         m.addAction(self.act_about)
@@ -531,6 +572,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         has_patient = self.current_case is not None
         for act in (self.act_edit_patient, self.act_archive, self.act_export, self.act_print_report,
+                    self.act_print_sheet,
                     self.act_new_review, self.act_agenda_add, self.act_prev_review, self.act_next_review):
             act.setEnabled(has_patient)
         archived = bool(self.current_row and self.current_row.archived)
@@ -739,10 +781,22 @@ class MainWindow(QMainWindow):
     def _prewarm(self) -> None:
         """Build the review editor in the first idle moment after the window is up."""
         if self.review_tab.editor is None:
+            focused = self.focusWidget()
             self.review_tab.ensure_editor()
+            if focused is not None and self.focusWidget() is not focused:
+                focused.setFocus(Qt.FocusReason.OtherFocusReason)  # building it must not move the focus
+
+    def _start_focus(self) -> None:
+        """At start-up the keyboard is in the patient search box (the first thing anyone does is
+        find a patient), not on the tab bar."""
+        if self.left.isVisible() and self.left.currentWidget() is self.patients:
+            self.patients.search.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        if not getattr(self, "_shown_once", False):
+            self._shown_once = True
+            QTimer.singleShot(0, self._start_focus)
         if self.review_tab.editor is None:
             QTimer.singleShot(300, self._prewarm)
 
@@ -867,14 +921,19 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException, _tb: str) -> None:
             if not isinstance(exc, TaskCancelled):
-                self.show_message(f"Engine verdicts not available: {exc}")
+                self.show_message(f"{glossary.PROTOCOL_VERDICT}s not available: {exc}")
 
         self._verdict_task = self.tasks.run("", work, done, failed)
 
     # ------------------------------------------------------------------ tabs
     def show_tab(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
-        self._focus_into(self.tabs.currentWidget())
+        self._focus_into(self.current_page())
+
+    def current_page(self) -> QWidget:
+        """The current tab's page (the Follow-up editor, not the scroll area around it)."""
+        page = self.tabs.currentWidget()
+        return page.widget() if isinstance(page, _PageScroll) else page
 
     def _focus_into(self, tab: QWidget) -> None:
         """Give the keyboard to the tab's first working field, not to the tab's frame: a focused
@@ -909,7 +968,7 @@ class MainWindow(QMainWindow):
         Only the visible tab is filled when a patient opens, so opening one stays fast
         however many reviews it has; the others catch up when shown.
         """
-        current = self.tabs.currentWidget()
+        current = self.current_page()
         if current in self._stale:
             self._stale.discard(current)
             self._fill_tab(current)
@@ -1001,6 +1060,16 @@ class MainWindow(QMainWindow):
                        after=lambda: self._patient_changed(pid), on_error=self.report_error)
 
     # ------------------------------------------------------------------ meeting / presentation
+    def _editor_wants_room(self, wanted: bool) -> None:
+        """The review editor was asked for its diagram on a narrow screen: the patient list or the
+        agenda makes room, and comes back when the diagram is put away."""
+        if wanted and self.left.isVisible():
+            self.left.setVisible(False)
+            self._left_hidden_for_diagram = True
+        elif not wanted and getattr(self, "_left_hidden_for_diagram", False):
+            self._left_hidden_for_diagram = False
+            self.left.setVisible(True)
+
     def toggle_left_column(self) -> None:
         self.left.setVisible(not self.left.isVisible())
         if self.left.isVisible():
@@ -1163,8 +1232,16 @@ class MainWindow(QMainWindow):
 
         dialog = DicomImportDialog(self.service, tasks=self.tasks, parent=self)
         dialog.imported.connect(lambda _report: self.reload_patients())
+        dialog.imported.connect(self._dicom_imported)
         dialog.finished.connect(lambda _r: self.reload_patients())
         return self._open_dialog(dialog)
+
+    def _dicom_imported(self, report: object) -> None:
+        """The status bar says what the import did (its first line: files read), not its name."""
+        lines = report.summary_lines()  # type: ignore[attr-defined]
+        head = ("DICOM import cancelled: " if getattr(report, "cancelled", False) else "DICOM import finished: ")
+        series = len(getattr(report, "series", ()))
+        self.show_message(f"{head}{lines[0] if lines else ''}; {series} new or changed series", 15000)
 
     # ------------------------------------------------------------------ printing
     def print_patient_report(self, path: str | None = None, open_viewer: bool = True) -> TaskHandle | None:
@@ -1201,6 +1278,39 @@ class MainWindow(QMainWindow):
             write_minutes(service, meeting_id, path)
 
         return self._render_pdf(f"Printing the minutes of {meeting_id}", render, path, open_viewer)
+
+    def print_outcome_sheet(self, path: str | None = None, open_viewer: bool = True, *,
+                            meeting: bool = False) -> TaskHandle | None:
+        """The one-page outcome sheet of the review shown (``meeting``: of every patient on the
+        meeting chosen in meeting mode), for the patients' records."""
+        from mdt.minutes import write_outcome_sheets
+
+        if meeting:
+            meeting_id = self.meeting.current_meeting_id()
+            if meeting_id is None:
+                self.show_message("Choose a meeting first (Meeting mode, Ctrl+M)")
+                return None
+            path = path or self._ask_save_path("Save outcome sheets", f"{meeting_id}-outcome-sheets.pdf",
+                                               "PDF (*.pdf)")
+            if not path:
+                return None
+            return self._render_pdf(f"Printing the outcome sheets of {meeting_id}",
+                                    lambda svc: write_outcome_sheets(svc, path, meeting_id=meeting_id),
+                                    path, open_viewer)
+        case, record = self.current_case, self.current_record()
+        if case is None:
+            return None
+        if record is None:
+            self.show_message(f"{case.patient.id} has no review yet: there is no outcome to print")
+            return None
+        pid, when = case.patient.id, record.review.date
+        path = path or self._ask_save_path("Save outcome sheet", f"{pid}-{when.isoformat()}-outcome.pdf",
+                                           "PDF (*.pdf)")
+        if not path:
+            return None
+        return self._render_pdf(f"Printing the outcome sheet of {pid}",
+                                lambda svc: write_outcome_sheets(svc, path, patient_id=pid, review_date=when),
+                                path, open_viewer)
 
     def _render_pdf(self, what: str, render: Callable[[MdtService], object], path: str,
                     open_viewer: bool) -> TaskHandle:
@@ -1239,7 +1349,11 @@ class MainWindow(QMainWindow):
         if text:
             self.progress.setFormat(text)
 
-    def _task_finished(self, _label: str) -> None:
+    def _task_finished(self, label_text: str) -> None:
+        if label_text and self.statusBar().currentMessage() == label_text:
+            # "Import DICOM" shown while it ran must not stay for ever once it has finished (a
+            # result the task's own callback showed has replaced it already).
+            self.statusBar().clearMessage()
         if not self.tasks.busy:
             self.progress.setVisible(False)
             self.cancel_button.setVisible(False)
@@ -1368,3 +1482,15 @@ class MainWindow(QMainWindow):
             self._presentation.close()
         QSettings().setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)
+
+
+class _PageScroll(QScrollArea):
+    """A tab page that scrolls when the screen is shorter than its form (1366×768)."""
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.setWidget(page)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a frame, not a Tab stop

@@ -46,8 +46,10 @@ class PresentationWindow(QWidget):
         big = PRESENTATION_POINT_SIZE
         self.title = QLabel("")
         self.title.setFont(ui_font(big + 6, bold=True))
+        self.title.setWordWrap(True)
         self.subtitle = QLabel("")
         self.subtitle.setFont(ui_font(big - 6))
+        self.subtitle.setWordWrap(True)  # never wider than the screen (a 1366-px projector)
         self.verdict = QLabel("")
         self.verdict.setFont(ui_font(big + 2, bold=True))
         self.verdict.setWordWrap(True)
@@ -110,10 +112,21 @@ class PresentationWindow(QWidget):
         screens = QGuiApplication.screens()
         screen = screens[1] if len(screens) > 1 else (self.window_.screen() or screens[0])
         self.setScreen(screen)
+        self.fit_fonts(screen.geometry().height())
         self.setGeometry(screen.geometry())  # also right without a window manager (kiosk, Xvfb)
         self.showFullScreen()
         self.raise_()
         self.activateWindow()
+
+    def fit_fonts(self, screen_height: int) -> None:
+        """The room's type sizes are for a 1080-line projector; on a shorter one (768 lines) every
+        size shrinks in proportion, never below 14 pt, so the diagram, the criteria and the votes
+        still fit on the screen rather than run off its bottom."""
+        scale = min(1.0, screen_height / 1080)
+        big = max(16, round(PRESENTATION_POINT_SIZE * scale))
+        for widget, delta, bold in ((self.title, 6, True), (self.subtitle, -6, False), (self.verdict, 2, True),
+                                   (self.lesions, -4, False), (self.criteria, -4, False), (self.votes, -4, False)):
+            widget.setFont(ui_font(max(14, big + delta), bold=bold))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().closeEvent(event)
@@ -167,7 +180,7 @@ class PresentationWindow(QWidget):
     def _show_verdict(self, review: Review, ev: Evaluation | None) -> None:
         engine = ev.resectability if ev else "indeterminate"
         decision = review.panel.decision
-        parts = [f"Criteria: <span style='color:{glossary.verdict_colour(engine)}'>"
+        parts = [f"{glossary.PROTOCOL_VERDICT}: <span style='color:{glossary.verdict_colour(engine)}'>"
                  f"{_esc(glossary.verdict_text(engine))}</span>"]
         if ev is not None and ev.eligibility:
             when = "" if ev.eligibility_judged_here else f" (at enrolment {ev.eligibility_review_date})"

@@ -117,9 +117,11 @@ def apply_style(app: QApplication) -> None:
     app.setFont(ui_font(bold=True), "QHeaderView")
 
 
-def label(text: str) -> str:
-    """A vocabulary code as words: ``permanently_unresectable`` -> ``permanently unresectable``."""
-    return text.replace("_", " ") if text else ""
+def label(text: str | None) -> str:
+    """A vocabulary code in the board's words (mdt.glossary), in the short form the glossary gives
+    ratings and plans for lists and cells: ``convertible`` -> ``convertible``,
+    ``pve_then_resection`` -> ``PVE, then resection``, ``two_stage`` -> ``two-stage hepatectomy``."""
+    return glossary.short_words(text, missing="")
 
 
 def fit_columns(view: QTableView, *, stretch: int | None = None) -> None:

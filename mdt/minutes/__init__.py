@@ -7,6 +7,8 @@ Public API:
 * :class:`MinutesPatient`: what the minutes print for one agenda item;
 * :func:`minutes_items` (meeting, cases): builds the items from domain objects (``items``);
 * :func:`render_patient_report` (case, out): the course report from a case alone;
+* :func:`write_outcome_sheets` (service, out, meeting_id= or patient_id=): one page per patient
+  for the patient's record (decision, plan, next review, who decided, a signature line);
 * :func:`write_minutes` (service, meeting_id, out) and :func:`write_course_report`
   (service, patient_id, out): load through the service (``collect``) and write the file (used by the
   window and the command line; both return the path to hand to the system viewer).
@@ -19,6 +21,7 @@ from mdt.minutes.collect import (
     render_patient_report,
     write_course_report,
     write_minutes,
+    write_outcome_sheets,
 )
 from mdt.minutes.course import render_course_report
 from mdt.minutes.items import course_inputs, minutes_items
@@ -29,4 +32,5 @@ from mdt.minutes.sections import MinutesPatient
 __all__ = [
     "MinutesPatient", "collect_minutes", "course_inputs", "issue_time", "minutes_items", "pdfa_markers",
     "render_course_report", "render_minutes", "render_patient_report", "to_pdfa", "write_course_report", "write_minutes",
+    "write_outcome_sheets",
 ]

@@ -10,15 +10,16 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
-from mdt.minutes.document import HEAD_FILL, RULE, ZEBRA
+from mdt.minutes.document import HEAD_FILL, INK, RULE, ZEBRA
 from mdt.minutes.fonts import needs_runs
 from mdt.minutes.text import para
 
 Cell: TypeAlias = str | Flowable | list[Flowable]
 
 
-def p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(para(text), style)
+def p(text: str, style: ParagraphStyle, *, markup: bool = False) -> Paragraph:
+    """A paragraph of ``text`` (escaped; ``markup``: the caller escaped it and adds tags)."""
+    return Paragraph(text if markup else para(text), style)
 
 
 _PAD = 6.0  # left + right cell padding
@@ -64,29 +65,33 @@ def _text_style(first_row: int, style: ParagraphStyle) -> list[tuple]:
 
 def data_table(header: Sequence[str], rows: Sequence[Sequence[Cell]], widths: Sequence[float],
                st: dict[str, ParagraphStyle], *, empty: str = "none recorded",
-               extra: Sequence[tuple] = (), compact: bool = False) -> Flowable:
-    """A ruled table whose header row repeats on every page it spans (``compact``: smaller type)."""
+               extra: Sequence[tuple] = (), compact: bool = False, headless: bool = False) -> Flowable:
+    """A ruled table whose header row repeats on every page it spans (``compact``: tighter rows;
+    ``headless``: no header row, e.g. a list set in two columns)."""
     if not rows:
         # reportlab refuses empty tables; say so in words instead.
         return p(empty, st["note"])
     head, cell = ("heads", "cells") if compact else ("head", "cell")
-    data = [[_cell(h, st[head], w) for h, w in zip(header, widths, strict=True)]]
+    data = [] if headless else [[_cell(h, st[head], w) for h, w in zip(header, widths, strict=True)]]
     data += [[_cell(c, st[cell], w) for c, w in zip(row, widths, strict=True)] for row in rows]
-    table = Table(data, colWidths=list(widths), repeatRows=1, splitByRow=1, splitInRow=1, hAlign="LEFT")
+    table = Table(data, colWidths=list(widths), repeatRows=0 if headless else 1, splitByRow=1, splitInRow=1,
+                  hAlign="LEFT")
+    first_body = 0 if headless else 1
     style: list[tuple] = [
         # Plain-string cells: our embedded fonts, never the unembedded Helvetica default.
         *_text_style(0, st[cell]),
-        ("FONTNAME", (0, 0), (-1, 0), st[head].fontName),
-        ("TEXTCOLOR", (0, 0), (-1, 0), st[head].textColor),
         ("GRID", (0, 0), (-1, -1), 0.3, RULE),
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.8),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.2),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8),
     ]
-    for i in range(2, len(data), 2):
+    if not headless:
+        style += [("FONTNAME", (0, 0), (-1, 0), st[head].fontName),
+                  ("TEXTCOLOR", (0, 0), (-1, 0), st[head].textColor),
+                  ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL)]
+    for i in range(first_body + 1, len(data), 2):
         style.append(("BACKGROUND", (0, i), (-1, i), ZEBRA))
     style.extend(extra)
     table.setStyle(TableStyle(style))
@@ -120,4 +125,26 @@ def kv_grid(pairs: Sequence[tuple[str, Cell]], width: float, st: dict[str, Parag
         style.append(("BACKGROUND", (c, 0), (c, -1), ZEBRA))
         style.append(("FONTNAME", (c, 0), (c, -1), st["cellb"].fontName))
     table.setStyle(TableStyle(style))
+    return table
+
+
+def signature_lines(labels: Sequence[str], width: float, st: dict[str, ParagraphStyle], *,
+                    filled: Sequence[str] = ()) -> Table:
+    """Blank lines to sign on by hand, each with its caption under it ("Name", "Signature",
+    "Date"); ``filled`` prints known values above the lines (e.g. the name)."""
+    shares = {"Signature": 0.42, "Date": 0.2}
+    rest = (1 - sum(shares.get(lab, 0) for lab in labels)) / max(1, sum(lab not in shares for lab in labels))
+    widths = [width * shares.get(lab, rest) for lab in labels]
+    values = [filled[i] if i < len(filled) else "" for i in range(len(labels))]
+    table = Table([values, list(labels)], colWidths=widths, rowHeights=[26, None], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        *_text_style(0, st["cell"]),
+        ("TEXTCOLOR", (0, 1), (-1, 1), st["note"].textColor),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 14),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]))
     return table

@@ -13,16 +13,18 @@ service with every amendment), never as a silent change of the signed text.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Protocol
 
-from mdt.case import Case
+from mdt.case import Case, Review
 from mdt.errors import NotFound
-from mdt.meeting import Meeting
+from mdt.meeting import AgendaItem, Meeting
 from mdt.minutes.course import render_course_report
-from mdt.minutes.items import course_inputs, meeting_quorum, minutes_items
+from mdt.minutes.items import course_inputs, meeting_quorum, minutes_item, minutes_items
 from mdt.minutes.minutes import render_minutes
+from mdt.minutes.outcome_sheet import OutcomeSheet, render_outcome_sheets
 from mdt.minutes.sections import MinutesPatient
 from mdt.panel import Quorum
 from mdt.service_types import MeetingRow, ReviewRecord, ReviewVersion
@@ -57,6 +59,42 @@ def _as_signed(service: MinutesSource, case: Case, meeting: Meeting) -> Case:
     return dataclasses.replace(case, reviews=tuple(reviews))
 
 
+def decision_recorder(service: MinutesSource, patient_id: str, index: int) -> tuple[str, datetime | None] | None:
+    """Who recorded the decision the review carries now, and when: the author of the first version
+    whose decision is the current one (later versions that kept it do not count)."""
+    record = next((r for r in service.list_reviews(patient_id) if r.index == index), None)
+    if record is None or record.review.panel.decision is None:
+        return None
+    current = record.review.panel.decision
+    first = None
+    for version in service.review_history(record.review_id):
+        if version.review.panel.decision == current:
+            if first is None:
+                first = version
+        else:
+            first = None  # changed since: the decision as it stands was recorded later
+    if first is None:
+        return None
+    when = first.saved_at if first.saved_at.tzinfo else first.saved_at.replace(tzinfo=UTC)
+    return first.saved_by, when
+
+
+def with_recorders(service: MinutesSource, items: Sequence[MinutesPatient]) -> list[MinutesPatient]:
+    """The items with who recorded each decision (for "Decided by")."""
+    out = []
+    for item in items:
+        review = item.review
+        if review is None or review.panel.decision is None or item.review_index is None:
+            out.append(item)
+            continue
+        try:
+            recorded = decision_recorder(service, item.case.patient.id, item.review_index)
+        except NotFound:
+            recorded = None
+        out.append(dataclasses.replace(item, decision_recorded=recorded))
+    return out
+
+
 def collect_minutes(service: MinutesSource, meeting_id: str) -> tuple[Meeting, list[MinutesPatient], Quorum]:
     """Raises NotFound for an unknown meeting."""
     meeting = service.get_meeting(meeting_id)
@@ -66,7 +104,8 @@ def collect_minutes(service: MinutesSource, meeting_id: str) -> tuple[Meeting, l
             cases[item.patient_id] = _as_signed(service, service.get_case(item.patient_id), meeting)
         except NotFound:
             continue
-    return meeting, minutes_items(meeting, cases), meeting_quorum(meeting, cases)
+    items = with_recorders(service, minutes_items(meeting, cases))
+    return meeting, items, meeting_quorum(meeting, cases)
 
 
 def write_minutes(service: MinutesSource, meeting_id: str, out: str | Path, *, printed_at: datetime | None = None,
@@ -117,4 +156,67 @@ def render_patient_report(case: Case, out: str | Path, *, printed_at: datetime |
     evaluations, aggregates, recists = course_inputs(case)
     render_course_report(case, evaluations, out, printed_at=printed_at or datetime.now(UTC),
                          aggregates=aggregates, recists=recists, institution=institution, pdfa=pdfa)
+    return Path(out)
+
+
+# --------------------------------------------------------------------------- outcome sheets
+
+def meeting_of_review(service: MinutesSource, patient_id: str, review: Review) -> Meeting | None:
+    """The meeting that discussed this review (its agenda names the patient and the review's
+    date, or the meeting was held on it); the newest when several did."""
+    for row in service.list_meetings():  # newest first
+        meeting = service.get_meeting(row.id)
+        for item in meeting.agenda:
+            if item.patient_id == patient_id and (item.review_date or meeting.date) == review.date:
+                return meeting
+    return None
+
+
+def outcome_sheet_items(service: MinutesSource, *, meeting_id: str | None = None, patient_id: str | None = None,
+                        review_date: date | None = None) -> list[OutcomeSheet]:
+    """Every agenda patient of ``meeting_id``, or one patient's review (``review_date``, else the
+    latest with a decision, else the latest).  Raises NotFound for an unknown meeting, patient or
+    review date."""
+    if meeting_id is not None:
+        meeting, items, _quorum = collect_minutes(service, meeting_id)
+        return [OutcomeSheet(item, meeting) for item in items]
+    if patient_id is None:
+        raise ValueError("give a meeting or a patient")
+    case = service.get_case(patient_id)
+    if not case.reviews:
+        raise NotFound(f"patient {patient_id} has no review yet: there is no outcome to print")
+    if review_date is not None:
+        index = next((i for i in range(len(case.reviews) - 1, -1, -1) if case.reviews[i].date == review_date),
+                     None)
+        if index is None:
+            raise NotFound(f"patient {patient_id} has no review dated {review_date.isoformat()}")
+    else:
+        decided = [i for i, r in enumerate(case.reviews) if r.panel.decision is not None]
+        index = decided[-1] if decided else len(case.reviews) - 1
+    review = case.reviews[index]
+    held = meeting_of_review(service, patient_id, review)
+    if held is not None:
+        case = _as_signed(service, case, held)
+        agenda = next(a for a in held.agenda if a.patient_id == patient_id
+                      and (a.review_date or held.date) == review.date)
+        item = minutes_item(case, agenda, held.date, signed=held.signed, attendees=held.attendees)
+    else:
+        item = minutes_item(case, AgendaItem(patient_id, review.date, review.reason), review.date)
+    return [OutcomeSheet(with_recorders(service, [item])[0], held)]
+
+
+def write_outcome_sheets(service: MinutesSource, out: str | Path, *, meeting_id: str | None = None,
+                         patient_id: str | None = None, review_date: date | None = None,
+                         printed_at: datetime | None = None, pdfa: bool = False) -> Path:
+    """The outcome sheets of a meeting's patients or of one patient's review, one page each."""
+    sheets = outcome_sheet_items(service, meeting_id=meeting_id, patient_id=patient_id, review_date=review_date)
+    institution = None
+    if not any(s.meeting for s in sheets):
+        # The board's institution, as its latest meeting names it (as the course report does).
+        meetings = service.list_meetings()
+        if meetings:
+            latest = service.get_meeting(meetings[0].id)
+            institution = " · ".join(x for x in (latest.institution, latest.board) if x) or None
+    render_outcome_sheets(sheets, out, printed_at=printed_at or datetime.now(UTC), pdfa=pdfa,
+                          institution=institution)
     return Path(out)

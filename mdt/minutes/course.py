@@ -15,6 +15,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
+from mdt import glossary
 from mdt.atomic import atomic_write
 from mdt.case import Case, Review, Vote
 from mdt.evaluation import Evaluation, RecistSummary
@@ -71,7 +72,7 @@ def target_sum_chart(points: Sequence[CoursePoint], width: float = CONTENT_W, he
     """Sum of target diameters per review, with the baseline and the partial-response line."""
     d = Drawing(width, height)
     d.initialFontName = SANS  # the renderer's start-up font would otherwise be Helvetica (unembedded)
-    left, right, bottom, top = 38.0, 96.0, 34.0, 14.0  # reference-line labels sit in the right margin
+    left, right, bottom, top = 38.0, 110.0, 34.0, 14.0  # reference-line labels sit in the right margin
     plot_w, plot_h = width - left - right, height - bottom - top
     measured = [pt for pt in points if pt.sld_mm is not None]
     if not points:
@@ -95,40 +96,40 @@ def target_sum_chart(points: Sequence[CoursePoint], width: float = CONTENT_W, he
     while value <= ymax + 1e-9:
         y = bottom + plot_h * value / ymax
         d.add(Line(left, y, left + plot_w, y, strokeColor=RULE, strokeWidth=0.25))
-        d.add(String(left - 4, y - 2.5, f"{value:g}", fontName=SANS, fontSize=6.5, textAnchor="end"))
+        d.add(String(left - 4, y - 2.5, f"{value:g}", fontName=SANS, fontSize=8, textAnchor="end"))
         value += step
-    d.add(String(8, bottom + plot_h / 2, "mm", fontName=SANS, fontSize=7, textAnchor="middle"))
+    d.add(String(8, bottom + plot_h / 2, "mm", fontName=SANS, fontSize=8, textAnchor="middle"))
     last_x = -1e9
     for pt in points:
         x, _ = xy(pt.when, 0)
         d.add(Line(x, bottom, x, bottom - 3, strokeColor=MUTED, strokeWidth=0.5))
-        if x - last_x > 44:  # keep date labels from overlapping
-            d.add(String(x, bottom - 11, pt.when.isoformat(), fontName=SANS, fontSize=6.3, textAnchor="middle"))
+        if x - last_x > 52:  # keep date labels from overlapping
+            d.add(String(x, bottom - 11, pt.when.isoformat(), fontName=SANS, fontSize=8, textAnchor="middle"))
             last_x = x
     baseline = points[0].sld_mm
     if baseline is not None:
         for factor, ink, text in ((1.0, MUTED, "baseline"), (0.7, PR_LINE, "partial response (−30 %)")):
             y = bottom + plot_h * baseline * factor / ymax
             d.add(Line(left, y, left + plot_w, y, strokeColor=ink, strokeWidth=0.7, strokeDashArray=[3, 2]))
-            d.add(String(left + plot_w + 4, y - 2, text, fontName=SANS, fontSize=6.3, fillColor=ink))
+            d.add(String(left + plot_w + 4, y - 2, text, fontName=SANS, fontSize=8, fillColor=ink))
     coords = [xy(pt.when, pt.sld_mm) for pt in measured]  # type: ignore[arg-type]
     if len(coords) > 1:
         d.add(PolyLine([c for xy_ in coords for c in xy_], strokeColor=CHART_LINE, strokeWidth=1.4))
     for pt, (x, y) in zip(measured, coords, strict=True):
         d.add(Circle(x, y, 2.6, fillColor=CHART_LINE, strokeColor=colors.white, strokeWidth=0.5))
-        d.add(String(x, y + 5, f"{pt.sld_mm:g}", fontName=SANS_BOLD, fontSize=6.5, textAnchor="middle"))
+        d.add(String(x, y + 5, f"{pt.sld_mm:g}", fontName=SANS_BOLD, fontSize=8, textAnchor="middle"))
         if pt.response:
             # The first review is the reference, not a response ("NE" there reads as a finding).
             shown = "baseline" if pt is points[0] and pt.response == "NE" else pt.response
-            d.add(String(x, y - 10, shown, fontName=SANS, fontSize=6.3, fillColor=ACCENT,
+            d.add(String(x, y - 10, shown, fontName=SANS, fontSize=8, fillColor=ACCENT,
                          textAnchor="middle"))
     for pt in points:
         if pt.sld_mm is None:
             x, _ = xy(pt.when, 0)
-            d.add(String(x, bottom + 4, "not measured", fontName=SANS, fontSize=6, fillColor=MUTED,
+            d.add(String(x, bottom + 4, "not measured", fontName=SANS, fontSize=8, fillColor=MUTED,
                          textAnchor="middle"))
     d.add(String(left, 2, "Sum of target lesion diameters (RECIST 1.1) per review", fontName=SANS,
-                 fontSize=7, fillColor=MUTED))
+                 fontSize=8, fillColor=MUTED))
     return d
 
 
@@ -200,9 +201,9 @@ def build_course_story(case: Case, evaluations: Sequence[Evaluation | None], *,
         ])
     story += [p(f"Reviews ({len(case.reviews)})", st["h2"]),
               data_table(["Date", "Cycle", "Imaging", "Lesions", "Sum (mm)", "Δ baseline",
-                          "Δ nadir", "RECIST", "Protocol assessment", "Panel decision"], rows,
-                         [0.095 * w, 0.06 * w, 0.1 * w, 0.075 * w, 0.075 * w, 0.085 * w, 0.075 * w, 0.07 * w,
-                          0.175 * w, 0.19 * w], st, empty="No review recorded.", compact=True)]
+                          "Δ nadir", "RECIST", glossary.PROTOCOL_VERDICT, glossary.PANEL_DECISION], rows,
+                         [0.105 * w, 0.05 * w, 0.105 * w, 0.075 * w, 0.075 * w, 0.09 * w, 0.08 * w, 0.075 * w,
+                          0.14 * w, 0.205 * w], st, empty="No review recorded.", compact=True)]
 
     story += [CondPageBreak(120), p("Decisions", st["h2"])]
     drows = []
@@ -217,7 +218,7 @@ def build_course_story(case: Case, evaluations: Sequence[Evaluation | None], *,
             continue
         drows.append([
             day(review.date),
-            rating_label(decision.resectability) + (f" ({decision.rule})" if decision.rule else ""),
+            rating_label(decision.resectability) + (f" (by {decision.rule})" if decision.rule else ""),
             label(decision.plan, PLAN_LABELS),
             (decision.rationale or "Rationale not recorded.")
             + (f" Dissent: {decision.dissent}" if decision.dissent else "")
@@ -257,12 +258,12 @@ def render_course_report(case: Case, evaluations: Sequence[Evaluation | None], o
     furniture = Furniture(
         header_left=institution or "Liver MDT", header_right="Patient course report",
         footer_left=f"Printed {stamp(printed_at)}; reviews as recorded at that time",
-        status=f"{len(case.reviews)} review(s)", draft=False,
+        status=glossary.plural(len(case.reviews), "review"), draft=False,
         default_section=f"{title} (ID {case.patient.id})",
     )
     meta = Metadata(
         title=f"Course report: {title} ({case.patient.id})", author=institution or "Liver MDT",
-        subject=f"Liver tumour board course report, {len(case.reviews)} review(s)",
+        subject=f"Liver tumour board course report, {glossary.plural(len(case.reviews), 'review')}",
         keywords=f"MDT course report, colorectal liver metastases, {case.patient.id}",
         created=printed_at, identity=f"liver-mdt course|{case.patient.id}|{printed_at.isoformat()}",
     )

@@ -31,9 +31,9 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from mdt.minutes.fonts import MONO, SANS, SANS_BOLD, draw_string, register_fonts, string_width
 
 PAGE_W, PAGE_H = A4
-MARGIN_X = 16 * mm
-MARGIN_TOP = 24 * mm
-MARGIN_BOTTOM = 18 * mm
+MARGIN_X = 14 * mm
+MARGIN_TOP = 21 * mm
+MARGIN_BOTTOM = 15 * mm
 CONTENT_W = PAGE_W - 2 * MARGIN_X
 
 INK = colors.HexColor("#1d1d1d")
@@ -70,38 +70,55 @@ class Metadata:
     """Stable text naming the document (seeds the PDF file ID)."""
 
 
+MIN_FONT_PT = 8.0
+"""Nothing a person must read is set smaller (tests/test_minutes_layout.py measures every run)."""
+
+
 def styles() -> dict[str, ParagraphStyle]:
     register_fonts()
-    base = ParagraphStyle("body", fontName=SANS, fontSize=8.6, leading=11, textColor=INK, alignment=TA_LEFT)
+    base = ParagraphStyle("body", fontName=SANS, fontSize=8.8, leading=10.8, textColor=INK, alignment=TA_LEFT)
     return {
         "body": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=7.6, leading=9.4),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=7.8, leading=9.6),
-        "cellb": ParagraphStyle("cellb", parent=base, fontName=SANS_BOLD, fontSize=7.8, leading=9.6),
-        "head": ParagraphStyle("head", parent=base, fontName=SANS_BOLD, fontSize=7.8, leading=9.6,
+        "small": ParagraphStyle("small", parent=base, fontSize=8.2, leading=9.9),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.1, leading=9.5),
+        "cellb": ParagraphStyle("cellb", parent=base, fontName=SANS_BOLD, fontSize=8.1, leading=9.5),
+        "head": ParagraphStyle("head", parent=base, fontName=SANS_BOLD, fontSize=8.2, leading=9.7,
                                textColor=ACCENT),
-        "cells": ParagraphStyle("cells", parent=base, fontSize=7, leading=8.6),
-        "heads": ParagraphStyle("heads", parent=base, fontName=SANS_BOLD, fontSize=7, leading=8.6,
+        "cells": ParagraphStyle("cells", parent=base, fontSize=8, leading=9.4),
+        "heads": ParagraphStyle("heads", parent=base, fontName=SANS_BOLD, fontSize=8, leading=9.4,
                                 textColor=ACCENT),
-        "mono": ParagraphStyle("mono", parent=base, fontName=MONO, fontSize=7.2, leading=9),
-        "title": ParagraphStyle("title", parent=base, fontName=SANS_BOLD, fontSize=15, leading=19,
-                                textColor=ACCENT, spaceAfter=4),
-        "h1": ParagraphStyle("h1", parent=base, fontName=SANS_BOLD, fontSize=12.5, leading=16,
-                             textColor=ACCENT, spaceBefore=2, spaceAfter=5),
-        "h2": ParagraphStyle("h2", parent=base, fontName=SANS_BOLD, fontSize=9.6, leading=12.5,
-                             textColor=ACCENT, spaceBefore=7, spaceAfter=3),
-        "note": ParagraphStyle("note", parent=base, fontSize=7.6, leading=9.4, textColor=MUTED),
+        "mono": ParagraphStyle("mono", parent=base, fontName=MONO, fontSize=8, leading=9.6),
+        "title": ParagraphStyle("title", parent=base, fontName=SANS_BOLD, fontSize=14, leading=17,
+                                textColor=ACCENT, spaceAfter=3),
+        "h1": ParagraphStyle("h1", parent=base, fontName=SANS_BOLD, fontSize=12, leading=14.5,
+                             textColor=ACCENT, spaceBefore=0, spaceAfter=3),
+        "h2": ParagraphStyle("h2", parent=base, fontName=SANS_BOLD, fontSize=9.4, leading=11.5,
+                             textColor=ACCENT, spaceBefore=4, spaceAfter=2),
+        "note": ParagraphStyle("note", parent=base, fontSize=8, leading=9.6, textColor=MUTED),
         "alert": ParagraphStyle("alert", parent=base, fontName=SANS_BOLD, textColor=DRAFT_RED),
     }
 
 
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """The text, shortened with an ellipsis when it would run into the other half of the header."""
-    if string_width(text, font, size) <= width:
-        return text
-    while text and string_width(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+HEADER_PT = 8.2
+FOOTER_PT = 8.0
+HEADER_LEADING = 9.6
+
+
+def wrap_words(text: str, font: str, size: float, width: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` (a word wider than the line
+    stands alone on it): the page furniture never cuts a name short."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if line and string_width(candidate, font, size) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line or not lines:
+        lines.append(line)
+    return lines
 
 
 class SectionMarker(Flowable):
@@ -153,9 +170,9 @@ def _canvas_class(furniture: Furniture, meta: Metadata) -> type[Canvas]:
             total = len(self._pages)
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
-                self.setFont(SANS, 7.5)
+                self.setFont(SANS, FOOTER_PT)
                 self.setFillColor(MUTED)
-                self.drawRightString(PAGE_W - MARGIN_X, MARGIN_BOTTOM - 9 * mm, f"Page {number} of {total}")
+                self.drawRightString(PAGE_W - MARGIN_X, MARGIN_BOTTOM - 5 * mm - 8, f"Page {number} of {total}")
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -184,27 +201,34 @@ class MdtDocument(BaseDocTemplate):
     def _decorate(self, canv: Canvas, doc: BaseDocTemplate) -> None:
         f = self.furniture
         canv.saveState()
-        top = PAGE_H - 10 * mm
-        canv.setFillColor(INK)
-        right_w = string_width(f.header_right, SANS, 8.2)
-        # Names may be in any script: drawn with the CJK fallback where DejaVu has no glyph.
-        draw_string(canv, MARGIN_X, top, _fit(f.header_left, SANS_BOLD, 8.2, CONTENT_W - right_w - 12),
-                    SANS_BOLD, 8.2)
-        draw_string(canv, PAGE_W - MARGIN_X, top, f.header_right, SANS, 8.2, anchor="end")
+        top = PAGE_H - 8 * mm
+        # Two columns, each wrapped rather than shortened: the board's full name and the patient
+        # of the page on the left, the meeting and the document's status on the right.
+        # The right column is as wide as its longest text (up to 40 %); the left takes the rest.
+        right_w = min(CONTENT_W * 0.4, max(string_width(f.header_right, SANS, HEADER_PT),
+                                           string_width(f.status, SANS_BOLD, HEADER_PT)) + 2)
+        left_w = CONTENT_W - right_w - 14
         section = getattr(canv, "_mdt_section", "") or f.default_section
-        status_w = canv.stringWidth(f.status, SANS_BOLD, 7.8)
-        canv.setFillColor(MUTED)
-        draw_string(canv, MARGIN_X, top - 10, _fit(section, SANS, 7.8, CONTENT_W - status_w - 12), SANS, 7.8)
-        canv.setFont(SANS_BOLD, 7.8)
-        canv.setFillColor(DRAFT_RED if f.draft else ACCENT)
-        canv.drawRightString(PAGE_W - MARGIN_X, top - 10, f.status)
+        left = [(line, SANS_BOLD, INK) for line in wrap_words(f.header_left, SANS_BOLD, HEADER_PT, left_w)]
+        left += [(line, SANS, MUTED) for line in wrap_words(section, SANS, HEADER_PT, left_w) if section]
+        right = [(line, SANS, INK) for line in wrap_words(f.header_right, SANS, HEADER_PT, right_w)]
+        right += [(line, SANS_BOLD, DRAFT_RED if f.draft else ACCENT)
+                  for line in wrap_words(f.status, SANS_BOLD, HEADER_PT, right_w)]
+        for lines, x, anchor in ((left, MARGIN_X, "start"), (right, PAGE_W - MARGIN_X, "end")):
+            for i, (line, font, ink) in enumerate(lines):
+                canv.setFillColor(ink)
+                # Names may be in any script: drawn with the CJK fallback where DejaVu has no glyph.
+                draw_string(canv, x, top - i * HEADER_LEADING, line, font, HEADER_PT, anchor=anchor)
+        rule = top - (max(len(left), len(right)) - 1) * HEADER_LEADING - 4
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.6)
-        canv.line(MARGIN_X, top - 14, PAGE_W - MARGIN_X, top - 14)
-        foot = MARGIN_BOTTOM - 6 * mm
+        canv.line(MARGIN_X, rule, PAGE_W - MARGIN_X, rule)
+        foot = MARGIN_BOTTOM - 5 * mm
         canv.line(MARGIN_X, foot + 2, PAGE_W - MARGIN_X, foot + 2)
         canv.setFillColor(DRAFT_RED if f.draft else MUTED)
-        draw_string(canv, MARGIN_X, MARGIN_BOTTOM - 9 * mm, f.footer_left, SANS, 7.5)
+        footer = wrap_words(f.footer_left, SANS, FOOTER_PT, CONTENT_W - 70)
+        for i, line in enumerate(footer):
+            draw_string(canv, MARGIN_X, foot - 8 - i * 9, line, SANS, FOOTER_PT)
         if f.draft:
             # Outline text only: visible over any fill, hides nothing, no transparency.
             canv.translate(PAGE_W / 2, PAGE_H / 2)

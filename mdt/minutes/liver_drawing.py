@@ -4,11 +4,13 @@
 XObject per PDF); :func:`liver_drawing` gives the same picture as a standalone
 reportlab ``Drawing`` (e.g. to render it on its own).
 
-Fills and hatches follow :func:`mdt.diagram.segment_roles`: the plan colours the
-fill (resected grey, remnant green, no plan liver-tan), tumour adds red
-diagonal hatching and ablation orange counter-hatching, so the roles stay
-distinguishable on a black-and-white printout.  Vessels a lesion touches are
-outlined in red.  No transparency is used (PDF/A-friendly).
+Colours, hatching and the legend are the window's (``mdt.diagram.PALETTE`` and
+``mdt.diagram.LEGEND``): the plan colours the fill (remnant green, resected grey
+and hatched, so it stays distinguishable on a black-and-white printout; no plan
+tan), each lesion is a marker (tumour red, ablated or to be ablated violet, gone
+an empty dashed ring) labelled with its id, diameter and (T) when it is a target.
+Vessels a lesion touches are outlined in red.  No transparency is used
+(PDF/A-friendly).
 """
 
 from __future__ import annotations
@@ -36,31 +38,40 @@ from reportlab.platypus import Flowable
 
 from mdt.case import Review
 from mdt.diagram import (
-    ABLATED,
+    PALETTE,
     REMNANT,
     RESECTED,
-    TUMOUR,
+    LegendEntry,
     LiverGeometry,
     Point,
     hatch_lines,
     lesion_positions,
     load_geometry,
+    marker_kind,
     segment_roles,
 )
+from mdt.diagram import legend as legend_entries
 from mdt.minutes.fonts import SANS, SANS_BOLD, register_fonts
 
-FILL_NONE = colors.HexColor("#f3e2cc")
-FILL_REMNANT = colors.HexColor("#cfe7c0")
-FILL_RESECTED = colors.HexColor("#c4c4c4")
-TUMOUR_INK = colors.HexColor("#b22222")
-ABLATION_INK = colors.HexColor("#d9700f")
-OUTLINE_INK = colors.HexColor("#5b3b24")
-BORDER_INK = colors.HexColor("#8c6a50")
-HEPATIC_INK = colors.HexColor("#2c5aa0")
-PORTAL_INK = colors.HexColor("#7a3e9d")
-GB_FILL = colors.HexColor("#a9c46a")
-INVOLVED_INK = colors.HexColor("#d40000")
 
+def _ink(key: str) -> colors.Color:
+    return colors.HexColor(PALETTE[key])
+
+
+FILL_NONE = _ink("no_plan")
+FILL_REMNANT = _ink("remnant")
+FILL_RESECTED = _ink("resected")
+HATCH_INK = _ink("hatch")
+TUMOUR_INK = _ink("tumour")
+ABLATION_INK = _ink("ablation")
+OUTLINE_INK = _ink("border")
+BORDER_INK = colors.HexColor("#8c6a50")
+HEPATIC_INK = _ink("hepatic_vein")
+PORTAL_INK = _ink("portal_vein")
+GB_FILL = colors.HexColor("#a9c46a")
+INVOLVED_INK = _ink("involved")
+MIN_LABEL_PT = 8.0
+"""Segment numerals and lesion labels are never set smaller, however small the drawing."""
 
 def _flat(points: list[Point] | tuple[Point, ...], s: float, h: float) -> list[float]:
     out: list[float] = []
@@ -142,18 +153,17 @@ def _under_layer(review: Review, geo: LiverGeometry, s: float) -> Group:
     h = geo.height * s
     g = Group()
     roles = segment_roles(review)
-    hatch_w = max(0.4, 1.5 * s)
+    hatch_w = max(0.35, 1.0 * s)
     for seg in geo.segments:
         r = roles[seg.unit]
         g.add(Polygon(_flat(seg.points, s, h), fillColor=_fill_of(r), strokeColor=None))
-        for role, angle, ink in ((TUMOUR, 45.0, TUMOUR_INK), (ABLATED, -45.0, ABLATION_INK)):
-            if role in r:
-                # One path per segment: a node per hatch line makes big meetings slow to draw.
-                hatch = Path(strokeColor=ink, strokeWidth=hatch_w, fillColor=None)
-                for a, b in _hatch(geo, seg.unit, angle):
-                    hatch.moveTo(a[0] * s, h - a[1] * s)
-                    hatch.lineTo(b[0] * s, h - b[1] * s)
-                g.add(hatch)
+        if RESECTED in r:
+            # One path per segment: a node per hatch line makes big meetings slow to draw.
+            hatch = Path(strokeColor=HATCH_INK, strokeWidth=hatch_w, fillColor=None)
+            for a, b in _hatch(geo, seg.unit, 45.0):
+                hatch.moveTo(a[0] * s, h - a[1] * s)
+                hatch.lineTo(b[0] * s, h - b[1] * s)
+            g.add(hatch)
     involved = {v.structure for v in review.vessels or ()}
     for v in geo.vessels:
         if v.name in involved:
@@ -167,14 +177,14 @@ def _over_layer(review: Review, geo: LiverGeometry, s: float, width: float) -> G
     h = geo.height * s
     g = Group()
     roles = segment_roles(review)
-    numeral = 30.0 * s
+    numeral = max(MIN_LABEL_PT, 30.0 * s)
     taken: list[Box] = []  # boxes a lesion label must not cover
     for seg in geo.segments:
         x, y = seg.label[0] * s, h - seg.label[1] * s
         nw = stringWidth(seg.unit, SANS_BOLD, numeral)
         taken.append((x - nw / 2 - 1, y - numeral * 0.45, x + nw / 2 + 1, y + numeral * 0.65))
         r = roles[seg.unit]
-        if TUMOUR in r or ABLATED in r:
+        if RESECTED in r:
             # Keep the numeral legible over hatching.
             nw = stringWidth(seg.unit, SANS_BOLD, numeral)
             g.add(Rect(x - nw / 2 - 1.5, y - numeral * 0.45, nw + 3, numeral * 1.05, fillColor=_fill_of(r),
@@ -183,15 +193,19 @@ def _over_layer(review: Review, geo: LiverGeometry, s: float, width: float) -> G
                      fillColor=colors.HexColor("#3a2a1c"), textAnchor="middle"))
     positions = lesion_positions(review.lesions, geo)
     marker_r = max(3.2, 13.0 * s)
-    label_size = max(6.0, 21.0 * s)
+    label_size = max(MIN_LABEL_PT, 21.0 * s)
     for lesion in review.lesions:
         if lesion.id not in positions:
             continue
         px, py = positions[lesion.id]
         x, y = px * s, h - py * s
-        gone = lesion.status in ("disappeared", "resected")
-        fill = colors.white if gone else ABLATION_INK if lesion.status == "ablated" else TUMOUR_INK
-        g.add(Circle(x, y, marker_r, fillColor=fill, strokeColor=colors.black, strokeWidth=0.6))
+        kind = marker_kind(lesion, review)
+        if kind == "gone":
+            g.add(Circle(x, y, marker_r, fillColor=colors.white, strokeColor=TUMOUR_INK, strokeWidth=0.9,
+                         strokeDashArray=[1.6, 1.2]))
+        else:
+            fill = ABLATION_INK if kind == "ablation" else TUMOUR_INK
+            g.add(Circle(x, y, marker_r, fillColor=fill, strokeColor=colors.black, strokeWidth=0.6))
         text = lesion.id
         if lesion.diameter_mm is not None:
             text += f" {lesion.diameter_mm:g} mm"
@@ -304,18 +318,7 @@ class LiverFlowable(Flowable):
         _paint(canv, _over_layer(self.review, self.geo, self.s, self.width))
         canv.restoreState()
         if self.legend:
-            name = f"mdtLegend{round(self.width * 10)}"
-            legend_h = self.height - self.liver_h
-            if name not in defined:
-                # Identical on every page: one form per width.
-                canv.beginForm(name, 0, 0, self.width, legend_h)
-                legend = Drawing(self.width, legend_h)
-                legend.initialFontName = SANS
-                legend.add(_legend(self.width, legend_h))
-                renderPDF.draw(legend, canv, 0, 0)
-                canv.endForm()
-                defined.add(name)
-            canv.doForm(name)
+            _draw_legend_form(canv, self.width, self.height - self.liver_h)
 
 
 def _paint(canv: Canvas, group: Group) -> None:
@@ -368,51 +371,78 @@ def _paint(canv: Canvas, group: Group) -> None:
                           fillMode=FILL_EVEN_ODD)
 
 
-_LEGEND_ITEMS: tuple[tuple[str, str], ...] = (
-    ("fill-none", "No plan"), ("fill-remnant", "Future remnant"), ("fill-resected", "Resected (plan)"),
-    ("tumour", "Tumour"), ("ablation", "Ablation"), ("hv", "Hepatic veins / IVC"), ("pv", "Portal veins"),
-    ("involved", "Vessel in contact"), ("marker", "Lesion, (T) target"),
-)
-_LEGEND_SIZE = 7.0
-_LEGEND_ROW = 12.0
+_LEGEND_SIZE = MIN_LABEL_PT
+_LEGEND_ROW = 11.5
+_SWATCH = 9.0
 
 
-def _legend_layout(width: float) -> list[tuple[str, str, float, int]]:
-    """(key, text, x, row) of each legend entry, wrapped to ``width``."""
+def _legend_layout(width: float) -> list[tuple[LegendEntry, float, int]]:
+    """(entry, x, row) of each paper legend entry (``mdt.diagram.legend``), wrapped to ``width``."""
     out = []
     x, row = 0.0, 0
-    for key, text in _LEGEND_ITEMS:
-        tw = stringWidth(text, SANS, _LEGEND_SIZE)
-        if x > 0 and x + 12 + tw > width:
+    for entry in legend_entries(screen=False):
+        tw = stringWidth(entry.words, SANS, _LEGEND_SIZE)
+        if x > 0 and x + _SWATCH + 3 + tw > width:
             x, row = 0.0, row + 1
-        out.append((key, text, x, row))
-        x += 12 + tw + 10
+        out.append((entry, x, row))
+        x += _SWATCH + 3 + tw + 9
     return out
 
 
 def legend_height(width: float) -> float:
     register_fonts()
-    return (max(r for *_, r in _legend_layout(width)) + 1) * _LEGEND_ROW + 4
+    return (max(r for *_, r in _legend_layout(width)) + 1) * _LEGEND_ROW + 3
 
 
 def _legend(width: float, height: float) -> Group:
     g = Group()
-    for key, text, x, row in _legend_layout(width):
-        y = height - 11.0 - row * _LEGEND_ROW
-        if key.startswith("fill") or key in ("tumour", "ablation"):
-            fill = {"fill-none": FILL_NONE, "fill-remnant": FILL_REMNANT,
-                    "fill-resected": FILL_RESECTED}.get(key, FILL_NONE)
-            g.add(Rect(x, y, 9, 8, fillColor=fill, strokeColor=BORDER_INK, strokeWidth=0.4))
-            if key == "tumour":
-                g.add(Line(x, y, x + 8, y + 8, strokeColor=TUMOUR_INK, strokeWidth=0.9))
-                g.add(Line(x + 4, y, x + 9, y + 5, strokeColor=TUMOUR_INK, strokeWidth=0.9))
-            elif key == "ablation":
-                g.add(Line(x, y + 8, x + 8, y, strokeColor=ABLATION_INK, strokeWidth=0.9))
-                g.add(Line(x + 4, y + 8, x + 9, y + 3, strokeColor=ABLATION_INK, strokeWidth=0.9))
-        elif key in ("hv", "pv", "involved"):
-            ink = {"hv": HEPATIC_INK, "pv": PORTAL_INK, "involved": INVOLVED_INK}[key]
-            g.add(Line(x, y + 4, x + 9, y + 4, strokeColor=ink, strokeWidth=2.4))
+    for entry, x, row in _legend_layout(width):
+        y = height - 10.0 - row * _LEGEND_ROW
+        ink = colors.HexColor(entry.colour)
+        edge = colors.HexColor(entry.edge) if entry.edge else colors.black
+        if entry.swatch in ("fill", "hatched"):
+            g.add(Rect(x, y, _SWATCH, 8, fillColor=ink, strokeColor=edge, strokeWidth=0.5))
+            if entry.swatch == "hatched":
+                g.add(Line(x, y, x + 8, y + 8, strokeColor=edge, strokeWidth=0.8))
+                g.add(Line(x + 4, y, x + 9, y + 5, strokeColor=edge, strokeWidth=0.8))
+                g.add(Line(x, y + 4, x + 4, y + 8, strokeColor=edge, strokeWidth=0.8))
+        elif entry.swatch == "line":
+            g.add(Line(x, y + 4, x + _SWATCH, y + 4, strokeColor=ink, strokeWidth=2.4))
+        elif entry.swatch == "ring":
+            g.add(Circle(x + 4.5, y + 4, 3.4, fillColor=colors.white, strokeColor=ink, strokeWidth=0.9,
+                         strokeDashArray=[1.6, 1.2]))
         else:
-            g.add(Circle(x + 4.5, y + 4, 3.2, fillColor=TUMOUR_INK, strokeColor=colors.black, strokeWidth=0.5))
-        g.add(String(x + 12, y + 1, text, fontName=SANS, fontSize=_LEGEND_SIZE))
+            g.add(Circle(x + 4.5, y + 4, 3.4, fillColor=ink, strokeColor=colors.black, strokeWidth=0.5))
+        g.add(String(x + _SWATCH + 3, y + 1, entry.words, fontName=SANS, fontSize=_LEGEND_SIZE))
     return g
+
+
+class LiverLegendFlowable(Flowable):
+    """The drawing's legend on its own, ``width`` wide (beside or under several drawings); one form
+    per width, shared by every page."""
+
+    def __init__(self, width: float) -> None:
+        super().__init__()
+        register_fonts()
+        self.width, self.height = width, legend_height(width)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return self.width, self.height
+
+    def draw(self) -> None:
+        _draw_legend_form(self.canv, self.width, self.height)
+
+
+def _draw_legend_form(canv: Canvas, width: float, height: float) -> None:
+    defined: set[str] = canv.__dict__.setdefault("_mdt_forms", set())
+    name = f"mdtLegend{round(width * 10)}"
+    if name not in defined:
+        # Identical on every page: one form per width.
+        canv.beginForm(name, 0, 0, width, height)
+        drawing = Drawing(width, height)
+        drawing.initialFontName = SANS
+        drawing.add(_legend(width, height))
+        renderPDF.draw(drawing, canv, 0, 0)
+        canv.endForm()
+        defined.add(name)
+    canv.doForm(name)

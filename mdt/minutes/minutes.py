@@ -18,12 +18,13 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO
 
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer
 
+from mdt import glossary
 from mdt.atomic import atomic_write
 from mdt.case import Case
 from mdt.meeting import Meeting
-from mdt.minutes.blocks import data_table, kv_grid, p
+from mdt.minutes.blocks import data_table, kv_grid, p, signature_lines
 from mdt.minutes.document import CONTENT_W, DRAFT_RED, Furniture, MdtDocument, Metadata, SectionMarker, styles
 from mdt.minutes.items import meeting_quorum, minutes_items
 from mdt.minutes.pdfa import to_pdfa
@@ -116,11 +117,14 @@ def _summary_block(items: Sequence[MinutesPatient], st: Styles) -> list[Flowable
     return [KeepTogether([
         Spacer(1, 8),
         SectionMarker("Summary"),
-        p(f"Summary: {len(items)} patient(s) discussed", st["h1"]),
-        data_table(["No.", "Patient", "Protocol / arm", "Cycle", "Protocol assessment",
-                    "Panel resectability", "Decision", "Next review"],
+        p(f"Summary: {glossary.plural(len(items), 'patient')} discussed", st["h1"]),
+        data_table(["No.", "Patient", "Protocol / arm", "Cycle", glossary.PROTOCOL_VERDICT,
+                    glossary.PANEL_DECISION, "Plan", "Next review"],
                    rows, [0.045 * w, 0.225 * w, 0.17 * w, 0.06 * w, 0.12 * w, 0.12 * w, 0.15 * w, 0.11 * w],
                    st, empty="No patient on the agenda.", compact=True),
+        Spacer(1, 6),
+        p("How to read the criteria: " + glossary.legend_text(" · ") + ". Each protocol's assumptions "
+          "and settings are listed once, after the patients.", st["note"]),
     ])]
 
 
@@ -140,6 +144,9 @@ def _signoff_block(meeting: Meeting, st: Styles) -> list[Flowable]:
         out.append(p("The audit chain head is the SHA-256 hash of the newest audit event when the minutes "
                      "were signed; any later change to the record breaks the chain or appears below "
                      "as an amendment.", st["note"]))
+    out += countersignature_block(meeting.chair, st,
+                                  "Countersignature for the paper record: where the minutes are filed on "
+                                  "paper, the chair signs and dates this printout by hand.")
     if meeting.amendments:
         out.append(SectionMarker("Amendments"))
         out.append(p(f"Amendments after signing ({len(meeting.amendments)})", st["h1"]))
@@ -149,6 +156,13 @@ def _signoff_block(meeting: Meeting, st: Styles) -> list[Flowable]:
         out.append(data_table(["No.", "At", "By", "Patient", "Reason", "Change"], amend_rows,
                               [0.05 * w, 0.14 * w, 0.12 * w, 0.14 * w, 0.2 * w, 0.35 * w], st))
     return out
+
+
+def countersignature_block(name: str | None, st: Styles, caption: str) -> list[Flowable]:
+    """A handwritten signature and date line, kept together with its caption."""
+    return [KeepTogether([Spacer(1, 10), p(caption, st["small"]), Spacer(1, 4),
+                          signature_lines(["Name", "Signature", "Date"], CONTENT_W, st,
+                                          filled=[name or ""])])]
 
 
 def build_minutes_story(meeting: Meeting, items: Sequence[MinutesPatient], quorum: Quorum) -> list[Flowable]:
@@ -161,14 +175,16 @@ def build_minutes_story(meeting: Meeting, items: Sequence[MinutesPatient], quoru
         story.append(SectionMarker(f"Patient {n} of {len(items)}: {item.title}"))
         pat = item.case.patient
         heading = person_name(pat.name) if pat.name else f"Hospital ID {pat.id} (name not recorded)"
-        story.append(p(f"{n}. {heading}", st["h1"]))
+        story.append(p(f"{n}. {heading} · {pat.id}", st["h1"]))
         story += review_sections(item, st)
     notes = protocol_notes_section(items, st)
     if notes:
         story.append(PageBreak())
         story.append(SectionMarker("Protocol assumptions and settings"))
         story += notes
-    story.append(PageBreak())
+        story.append(CondPageBreak(170))  # the sign-off follows on the same page when it fits
+    else:
+        story.append(PageBreak())
     story += _signoff_block(meeting, st)
     return story
 

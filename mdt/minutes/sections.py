@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from mdt import glossary
 from mdt.case import LAB_UNITS, Case, Review, Vote, VoteChange
-from mdt.evaluation import Evaluation, RecistSummary
+from mdt.evaluation import Evaluation, Finding, RecistSummary
 from mdt.meeting import AgendaItem
 from mdt.minutes.blocks import data_table, kv_grid, p
-from mdt.minutes.document import CONTENT_W
+from mdt.minutes.document import ACCENT, CONTENT_W, DRAFT_RED
 from mdt.minutes.fonts import SANS
-from mdt.minutes.liver_drawing import LiverFlowable
+from mdt.minutes.liver_drawing import LiverFlowable, LiverLegendFlowable
 from mdt.minutes.text import (
     EXTRAHEPATIC_LABELS,
     NOT_RECORDED,
@@ -37,10 +37,12 @@ from mdt.minutes.text import (
     day,
     label,
     num,
+    para,
     pct,
     person_name,
     resection_label,
     segments_text,
+    stamp,
     vessel_label,
     yes_no,
 )
@@ -72,6 +74,8 @@ class MinutesPatient:
     """Printed in red above the criteria: the decision's protocol version is not the one shown."""
     expectation: Expectation | None = None
     """The ratings the meeting's voting attendees owed (None when no meeting is known)."""
+    decision_recorded: tuple[str, datetime | None] | None = None
+    """Who recorded the review's decision, and when (from its versions; None when not known)."""
 
     @property
     def review(self) -> Review | None:
@@ -97,7 +101,7 @@ def aggregation_text(aggregation: Mapping[str, Any] | None) -> str:
     settings = dict(aggregation or {"kind": "consensus"})
     kind = settings.get("kind", "consensus")
     role = settings.get("voter_role")
-    who = f"{role}s" if role else "raters"
+    who = glossary.specialty_plural(role) if role else "raters"
     if kind == "consensus":
         return f"Consensus: all {who} must agree, otherwise the case is re-discussed"
     if kind == "majority":
@@ -112,6 +116,21 @@ def aggregation_text(aggregation: Mapping[str, Any] | None) -> str:
 
 
 # --------------------------------------------------------------------------- sections
+#
+# A patient takes one page for a typical review (two at most): the facts in grids of three
+# columns, the clinical status as one line of label-value pairs, the liver drawing beside the
+# lesions and vessels, the trial criteria that are plainly OK in two columns.  Nothing is left out:
+# only the layout is compact.  Nothing is set below 8 pt.
+
+def facts_line(pairs: Sequence[tuple[str, str]], st: Styles, style: str = "cell",
+               title: str | None = None) -> Flowable:
+    """Label-value pairs run on as text ("ECOG 1 · Bilirubin 14 µmol/L · ..."), labels in bold;
+    ``title`` leads the paragraph as a heading in the heading colour."""
+    bits = [f"<b>{para(k)}</b> {para(v)}" for k, v in pairs]
+    colour = "#" + ACCENT.hexval()[2:]
+    head = f'<font color="{colour}"><b>{para(title)}</b></font> &nbsp; ' if title else ""
+    return Paragraph(head + " &nbsp;·&nbsp; ".join(bits), st[style])
+
 
 def identity_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
     case, review = item.case, item.review
@@ -132,7 +151,6 @@ def identity_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
         ("Name", person_name(pat.name)),
         ("Date of birth", day(pat.birth_date)),
         ("Sex", label(pat.sex, SEX_LABELS)),
-        ("Hospital ID", pat.id),
         ("Protocol", case.protocol.id or NOT_RECORDED),
         ("Arm", case.protocol.arm or NOT_RECORDED),
         ("Cycle", cycle),
@@ -143,7 +161,7 @@ def identity_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
         ("Discussion", "full discussion" if not item.agenda or item.agenda.discussion_level == "full"
          else "listed (standard of care), not discussed"),
     ]
-    return [kv_grid(pairs, CONTENT_W, st, columns=2)]
+    return [facts_line(pairs[1:], st)]
 
 
 def clinical_section(review: Review, st: Styles) -> list[Flowable]:
@@ -161,62 +179,81 @@ def clinical_section(review: Review, st: Styles) -> list[Flowable]:
         ("CA 19-9", num(clin.ca19_9, 1, "U/mL")),
         ("Height / weight", f"{num(review.height_cm, 0, 'cm')} / {num(review.weight_kg, 1, 'kg')}"),
     ]
-    return [p("Clinical status", st["h2"]), kv_grid(pairs, CONTENT_W, st, columns=3, label_share=0.42)]
+    return [Spacer(1, 3), facts_line(pairs, st, title="Clinical status")]
 
 
-def lesion_section(review: Review, st: Styles) -> list[Flowable]:
+_DIAGRAM_SHARE = 0.33
+"""The liver drawing's share of the page width; the lesions and vessels take the rest beside it."""
+
+
+def _lesion_table(review: Review, width: float, st: Styles) -> Flowable:
     local = {lt.lesion: lt.method for lt in (review.remnant.local_treatment if review.remnant else ())}
     rows = [
         [les.id, segments_text(les.segments), num(les.diameter_mm, 1, "mm"),
-         "target" if les.target else "non-target", les.status.replace("_", " "),
+         "target" if les.target else "non-target", glossary.words(les.status),
          local.get(les.id, "")]
         for les in review.lesions
     ]
-    w = CONTENT_W
-    return [
-        p(f"Lesions ({len(review.lesions)})", st["h2"]),
-        data_table(["Lesion", "Segment(s)", "Diameter", "Target", "Status", "Planned local treatment"],
-                   rows, [0.1 * w, 0.2 * w, 0.14 * w, 0.14 * w, 0.16 * w, 0.26 * w], st,
-                   empty="No lesion recorded."),
-    ]
+    # Fixed widths for the short columns ("non-target", "disappeared" whole at 8 pt); the
+    # segments and the local treatment share the rest.
+    fixed = [36.0, 52.0, 52.0, 56.0, 62.0]
+    rest = max(width - sum(fixed), 50.0)
+    widths = [fixed[0], rest, fixed[1], fixed[2], fixed[3], fixed[4]]
+    return data_table(["Lesion", "Segment(s)", "Diameter", "Target", "Status", "Local treatment"],
+                      rows, widths, st, empty="No lesion recorded.")
 
 
-_VESSELS_BESIDE = 12
-"""Up to this many vessel rows sit beside the diagram; more go below it (a row
-holding the diagram cannot split across pages)."""
-
-
-def diagram_section(review: Review, st: Styles) -> list[Flowable]:
-    """The liver diagram with the vessel relations beside it (or below, when long)."""
+def _vessel_table(review: Review, width: float, st: Styles) -> Flowable:
     vessel_rows = [
         [vessel_label(v.structure), label(v.relation, RELATION_LABELS), v.lesion or "unspecified"]
         for v in review.vessels or ()
     ]
-    if len(vessel_rows) > _VESSELS_BESIDE:
-        w = CONTENT_W
-        return [KeepTogether([p("Liver diagram", st["h2"]), LiverFlowable(review, w * 0.6)]),
-                p("Vessel relations", st["h2"]),
-                data_table(["Vessel", "Relation", "Lesion"], vessel_rows, [w * 0.5, w * 0.3, w * 0.2], st)]
-    left_w = CONTENT_W * 0.6
-    right_w = CONTENT_W - left_w - 8
-    drawing = LiverFlowable(review, left_w - 4)
-    vessels = data_table(["Vessel", "Relation", "Lesion"], vessel_rows,
-                         [right_w * 0.5, right_w * 0.3, right_w * 0.2], st,
-                         empty=("Vessel relations not assessed: every vessel criterion is unknown."
-                                if review.vessels is None else "Assessed: no vascular contact."))
-    cell_right: list[Flowable] = [p("Vessel relations", st["h2"]), vessels]
-    table = Table([[drawing, cell_right]], colWidths=[left_w, right_w + 8], hAlign="LEFT")
+    return data_table(["Vessel", "Relation", "Lesion"], vessel_rows,
+                      [width * 0.5, width * 0.32, width * 0.18], st,
+                      empty=("Vessel relations not assessed: every vessel criterion is unknown."
+                             if review.vessels is None else "Assessed: no vascular contact."))
+
+
+def lesion_section(review: Review, st: Styles) -> list[Flowable]:
+    """The lesions, full width (the course report and long lists)."""
+    return [p(f"Lesions ({len(review.lesions)})", st["h2"]), _lesion_table(review, CONTENT_W, st)]
+
+
+_BESIDE_ROWS = 16
+"""Up to this many lesion and vessel rows together sit beside the drawing; more run below it
+(a table row holding the drawing cannot split across pages)."""
+
+
+def diagram_section(review: Review, st: Styles, beside: Sequence[Flowable] = ()) -> list[Flowable]:
+    """The liver drawing with the lesions and the vessel relations beside it (below, when long);
+    ``beside`` goes under them (the remnant), in the same column."""
+    left_w = CONTENT_W * _DIAGRAM_SHARE
+    right_w = CONTENT_W - left_w - 10
+    drawing = LiverFlowable(review, left_w - 4, legend=False)
+    legend = LiverLegendFlowable(CONTENT_W)
+    lesions_head = p(f"Lesions ({len(review.lesions)})", st["h2"])
+    vessels_head = p("Vessel relations", st["h2"])
+    if len(review.lesions) + len(review.vessels or ()) > _BESIDE_ROWS:
+        return [KeepTogether([p("Liver diagram", st["h2"]), drawing, legend]),
+                lesions_head, _lesion_table(review, CONTENT_W, st),
+                vessels_head, _vessel_table(review, CONTENT_W, st), *beside]
+    right: list[Flowable] = [lesions_head, _lesion_table(review, right_w, st),
+                             vessels_head, _vessel_table(review, right_w, st), *beside]
+    table = Table([[[Spacer(1, 6), drawing], right]], colWidths=[left_w, right_w + 10], hAlign="LEFT")
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), SANS), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    return [KeepTogether([p("Liver diagram", st["h2"]), table])]
+                               ("LEFTPADDING", (1, 0), (1, 0), 10),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return [KeepTogether([table, Spacer(1, 2), legend])]
 
 
 def remnant_section(review: Review, evaluation: Evaluation | None, st: Styles) -> list[Flowable]:
     plan = review.remnant
     summary = evaluation.remnant if evaluation else None
     if plan is None and summary is None:
-        return [p("Future liver remnant", st["h2"]), p("No remnant plan recorded.", st["note"])]
+        return [Spacer(1, 4), facts_line([("Plan", "no remnant plan recorded")], st, title="Future liver remnant")]
     if plan is not None and plan.resection:
         planned = resection_label(plan.resection)
     elif plan is not None and plan.segments is not None:
@@ -251,14 +288,14 @@ def remnant_section(review: Review, evaluation: Evaluation | None, st: Styles) -
     pairs: list[tuple[str, str]] = [
         ("Planned resection", planned),
         ("Remnant segments", segments_text(remnant_segments)),
-        ("Method", method),
+        ("Liver condition", glossary.words(plan.liver_condition, glossary.LIVER_CONDITION_WORDS)
+         if plan and plan.liver_condition else NOT_RECORDED),
         (total_label, num(tlv, 0, "mL")),
         ("Remnant volume", volume),
         ("Remnant share", pct(summary.flr_pct if summary else None, missing=UNKNOWN)),
         ("Threshold", pct(summary.threshold_pct if summary else None, missing=UNKNOWN)
          + (f" ({summary.threshold_note})" if summary and summary.threshold_note else "")),
         ("Remnant adequate", adequacy),
-        ("Liver condition", (plan.liver_condition if plan and plan.liver_condition else NOT_RECORDED)),
     ]
     if summary is not None and summary.flr_bwr_pct is not None:
         pairs.append(("Remnant / body weight", pct(summary.flr_bwr_pct, 2)))
@@ -266,11 +303,27 @@ def remnant_section(review: Review, evaluation: Evaluation | None, st: Styles) -
         pairs.append(("Kinetic growth rate", f"{summary.kgr_pct_per_week:.1f} %/week"))
     if summary is not None and summary.volumetry_advised:
         pairs.append(("Volumetry", "advised before surgery (four segments or fewer stay)"))
-    return [p("Future liver remnant", st["h2"]), kv_grid(pairs, CONTENT_W, st, columns=2, label_share=0.4)]
+    return [Spacer(1, 4), facts_line([*pairs, ("Method", method)], st, title="Future liver remnant")]
+
+
+def _found_text(f: Finding, *, full: bool, judged_once: str | None) -> str:
+    found = f.summary or f.explanation
+    if f.missing_words:
+        found += " — missing: " + ", ".join(f.missing_words)
+    if f.judged_at and f.judged_at != judged_once:
+        found += f" (at enrolment, {f.judged_at})"
+    if full and f.explanation and f.explanation != found:
+        found += "\n" + f.explanation
+    return found
 
 
 def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: Styles,
-                     protocol_note: str | None = None) -> list[Flowable]:
+                     protocol_note: str | None = None,
+                     shown_elsewhere: Sequence[str] = ()) -> list[Flowable]:
+    """The protocol verdict and trial eligibility, the criteria that decide resectability and any
+    criterion that is not plainly OK (each with the reasoning in full), then the trial criteria that
+    are plainly OK, two to a row with the data that met them.  ``shown_elsewhere``: warnings another
+    block of the page prints (RECIST), not repeated here."""
     version_alert = [p(protocol_note, st["alert"])] if protocol_note else []
     if evaluation is None:
         out: list[Flowable] = [p("Protocol criteria", st["h2"]), *version_alert,
@@ -281,43 +334,51 @@ def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: St
     ident = f"version {ev.protocol_version}" if ev.protocol_id in ev.protocol_title else \
         f"{ev.protocol_id}, version {ev.protocol_version}"
     head = f"Protocol criteria: {ev.protocol_title} ({ident})"
-    verdict = f"Protocol assessment: {glossary.verdict_text(ev.resectability)}"
-    if ev.resectability_reason:
-        verdict += f" ({ev.resectability_reason})"
+    verdict = f"{glossary.PROTOCOL_VERDICT}: {glossary.verdict_text(ev.resectability)}"
+    if ev.resectability_reason and not any(f.group in RESECTABILITY_GROUPS for f in ev.criteria):
+        verdict += f" ({ev.resectability_reason})"  # else the table below gives the reason, criterion by criterion
     lines = [p(verdict, st["cellb"])]
     if ev.eligibility:
         where = ("judged at this review" if ev.eligibility_judged_here
                  else f"judged at the enrolment review of {ev.eligibility_review_date}"
-                 + (f", {ev.eligibility_resectability.replace('_', ' ')} then"
+                 + (f", {glossary.short_words(ev.eligibility_resectability)} then"
                     if ev.eligibility_resectability else ""))
-        elig = f"Trial eligibility: {glossary.eligibility_text(ev.eligibility)} ({where})"
+        elig = f"{glossary.TRIAL_ELIGIBILITY}: {glossary.eligibility_text(ev.eligibility)} ({where})"
         if ev.eligibility != "eligible" and ev.eligibility_reason:
             elig += f"; {ev.eligibility_reason}"
         lines.append(p(elig, st["cellb"]))
     w = CONTENT_W
-    rows = []
-    ink = []
-    for i, f in enumerate(ev.criteria, start=1):
+    detailed: list[list[Any]] = []
+    plain: list[tuple[str, str]] = []
+    judged = {f.judged_at for f in ev.criteria if f.judged_at}
+    judged_once = next(iter(judged)) if len(judged) == 1 else None
+    for f in ev.criteria:
         effect = f.effect or glossary.effect(f.group, f.status)
-        found = f.summary or f.explanation
-        if f.missing_words:
-            found += " — missing: " + ", ".join(f.missing_words)
-        if f.judged_at:
-            found += f" (at enrolment, {f.judged_at})"
+        name = f.label or f.id
         # The reasoning in full where it decides or stands against: the criteria that decide
         # resectability, and any trial criterion that is not plainly OK.
-        if f.explanation and f.explanation != found and (
-                f.group in RESECTABILITY_GROUPS or effect != glossary.OK):
-            found += "\n" + f.explanation
-        name = f.label or f.id
-        rows.append([name, glossary.effect_label(effect), found])
-        ink.append(("TEXTCOLOR", (1, i), (1, i), HexColor(glossary.effect_colour(effect))))
-    legend = "Legend: " + glossary.legend_text(" · ")
-    out = [CondPageBreak(90), p(head, st["h2"]), *version_alert, *lines, Spacer(1, 2),
-           p(legend, st["small"]), Spacer(1, 2),
-           data_table(["Criterion", "Finding", "What was found"], rows,
-                      [0.23 * w, 0.17 * w, 0.60 * w], st, empty="The protocol lists no criterion.",
-                      extra=ink)]
+        if f.group in RESECTABILITY_GROUPS or effect != glossary.OK:
+            colour = glossary.effect_colour(effect)
+            detailed.append([[p(name, st["cell"]),
+                              p(f'<font color="{colour}"><b>{para(glossary.effect_label(effect))}</b></font>',
+                                st["cell"], markup=True)],
+                             _found_text(f, full=True, judged_once=None)])
+        else:
+            plain.append((name, _found_text(f, full=False, judged_once=judged_once)))
+    legend = "Legend: " + " · ".join(glossary.effect_label(e) for e in glossary.EFFECTS) + \
+        " (meanings on the first page)"
+    out = [CondPageBreak(90), p(head, st["h2"]), *version_alert, *lines, p(legend, st["small"]), Spacer(1, 2)]
+    if detailed:
+        out.append(data_table(["Criterion and finding", "What was found"], detailed,
+                              [0.27 * w, 0.73 * w], st))
+    if plain:
+        title = f"{glossary.mark(glossary.OK)} {glossary.EFFECT_WORDS[glossary.OK]}: " \
+                f"{glossary.plural(len(plain), 'trial criterion')}"
+        if judged_once:
+            title += f", judged at the enrolment review of {judged_once}"
+        out += [Spacer(1, 3), p(title, st["cellb"]), _columns(plain, w, st)]
+    if not ev.criteria:
+        out.append(p("The protocol lists no criterion.", st["note"]))
     if ev.best_plan is not None:
         bp = ev.best_plan
         text = ("Best plan found: " + glossary.plan_words(bp.resection, bp.remnant, bp.local_treatment)
@@ -326,15 +387,26 @@ def criteria_section(evaluation: Evaluation | None, notes: Sequence[str], st: St
                 + ("".join(f"; {n}" for n in bp.notes)))
         if ev.better_plan_than_recorded:
             text += " (better than the recorded plan)"
-        out += [Spacer(1, 3), p(text, st["small"])]
-    for text in (*glossary.review_notes(ev.assumptions), *ev.warnings, *notes):
-        out.append(p(text, st["note"]))
-    shared = glossary.protocol_notes(ev.assumptions)
-    if shared:
-        # The same for every patient on this protocol: printed once, after the patients.
-        out.append(p(f"The protocol's assumptions and settings ({len(shared)}) are listed once, "
-                     f"under \"{PROTOCOL_NOTES_TITLE}\" after the patients.", st["note"]))
+        plan_notes = " ".join(glossary.review_notes(ev.assumptions))
+        out += [Spacer(1, 3), p(text + (f". {plan_notes}" if plan_notes else ""), st["small"])]
+    else:
+        out += [p(n, st["note"]) for n in glossary.review_notes(ev.assumptions)]
+    elsewhere = set(shown_elsewhere)
+    for text in dict.fromkeys((*ev.warnings, *notes)):
+        if text not in elsewhere:
+            out.append(p(text, st["note"]))
+    # The protocol's assumptions and settings are the same for every patient on it: printed once,
+    # after the patients (the first page says so).
     return out
+
+
+def _columns(items: Sequence[tuple[str, str]], width: float, st: Styles, n: int = 3) -> Flowable:
+    """"name — what was found", ``n`` to a row, read down the first column, then the next."""
+    per = (len(items) + n - 1) // n
+    cells = [f"{name} — {found}" for name, found in items]
+    cols = [cells[i * per:(i + 1) * per] for i in range(n)]
+    rows = [[col[r] if r < len(col) else "" for col in cols] for r in range(per)]
+    return data_table([], rows, [width / n] * n, st, headless=True, compact=True)
 
 
 PROTOCOL_NOTES_TITLE = "Protocol assumptions and settings"
@@ -343,7 +415,9 @@ RESECTABILITY_GROUPS = ("unresectability", "technical", "biological")
 
 def protocol_notes_section(items: Sequence[MinutesPatient], st: Styles) -> list[Flowable]:
     """Each protocol's assumptions and settings (the readings of the project's conventions it
-    applies), once for all its patients of the meeting."""
+    applies), once for all its patients of the meeting, in two columns."""
+    from reportlab.platypus.flowables import BalancedColumns
+
     seen: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
     for item in items:
         ev = item.evaluation
@@ -354,36 +428,53 @@ def protocol_notes_section(items: Sequence[MinutesPatient], st: Styles) -> list[
             seen[key] = (ev.protocol_title, glossary.protocol_notes(ev.assumptions))
     if not seen:
         return []
-    out: list[Flowable] = [p(PROTOCOL_NOTES_TITLE, st["h1"])]
+    out: list[Flowable] = [p(PROTOCOL_NOTES_TITLE, st["h1"]),
+                           p("The same for every patient on the protocol, so printed once here; the "
+                             "criteria on each patient's page were evaluated with them.", st["note"])]
     for (pid, version), (title, notes) in sorted(seen.items()):
+        body: list[Flowable] = [p(f"• {n}", st["note"]) for n in notes]
         out.append(p(f"{title} ({pid}, version {version})" if pid not in title
                      else f"{title} (version {version})", st["h2"]))
-        out += [p(f"• {n}", st["note"]) for n in notes]
+        if len(body) > 1:
+            out.append(BalancedColumns(body, nCols=2, spaceBefore=0, spaceAfter=2, innerPadding=8))
+        else:
+            out += body or [p("No assumption or setting.", st["note"])]
     return out
+
+
+NEW_LESIONS_WARNING = "new lesion(s) since baseline: "
+"""How mdt.recist words its new-lesion warning: the "New lesions" line says it already."""
 
 
 def recist_section(recist: RecistSummary | None, st: Styles) -> list[Flowable]:
     if recist is None:
-        return [p("Response (RECIST 1.1)", st["h2"]), p("Response not assessed: unknown.", st["note"])]
+        return [Spacer(1, 4), facts_line([("Response", "not assessed: unknown")], st,
+                                         title="Response (RECIST 1.1)")]
     r = recist
     pairs: list[tuple[str, str]] = [
+        ("Overall response", r.response),
+        ("Target response", r.target_response or UNKNOWN),
+        ("Non-target response", r.non_target_response or UNKNOWN),
         ("Sum of target diameters", num(r.sld_mm, 1, "mm", UNKNOWN)),
         ("Baseline sum", num(r.baseline_sld_mm, 1, "mm", UNKNOWN)),
         ("Nadir sum", num(r.nadir_sld_mm, 1, "mm", UNKNOWN)),
         ("Change from baseline", pct(r.change_from_baseline_pct, signed=True, missing=UNKNOWN)),
         ("Change from nadir", pct(r.change_from_nadir_pct, signed=True, missing=UNKNOWN)),
-        ("Overall response", r.response),
-        ("Target response", r.target_response or UNKNOWN),
-        ("Non-target response", r.non_target_response or UNKNOWN),
         ("New lesions", ", ".join(r.new_lesions) if r.new_lesions else "none"),
         ("Early tumour shrinkage", yes_no(r.early_tumour_shrinkage, "not assessable")),
     ]
     if r.depth_of_response_pct is not None:
         pairs.append(("Depth of response", pct(r.depth_of_response_pct)))
-    out: list[Flowable] = [CondPageBreak(80), p("Response (RECIST 1.1)", st["h2"]),
-                           kv_grid(pairs, CONTENT_W, st, columns=2, label_share=0.42)]
-    out += [p(w, st["note"]) for w in r.warnings]
+    out: list[Flowable] = [CondPageBreak(40), Spacer(1, 4), facts_line(pairs, st, title="Response (RECIST 1.1)")]
+    out += [p(w, st["note"]) for w in recist_notes(r)]
     return out
+
+
+def recist_notes(r: RecistSummary | None) -> tuple[str, ...]:
+    """The RECIST warnings the response block prints (the new lesions are its own line)."""
+    if r is None:
+        return ()
+    return tuple(w for w in r.warnings if not w.startswith(NEW_LESIONS_WARNING))
 
 
 def _change_text(c: VoteChange) -> str:
@@ -416,25 +507,30 @@ def panel_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
     assert review is not None
     votes = review.panel.votes
     w = CONTENT_W
-    rows = [[v.member, (v.role or NOT_RECORDED).replace("_", " "), str(v.round),
+    rows = [[v.member, glossary.specialty_words(v.role), str(v.round),
              vote_rating_text(v), vote_notes_text(v)] for v in votes]
-    out: list[Flowable] = [CondPageBreak(80), p("Panel ratings", st["h2"]),
-                           data_table(["Panellist", "Role", "Round", "Rating", "Comment and changes"],
-                                      rows, [0.18 * w, 0.14 * w, 0.07 * w, 0.22 * w, 0.39 * w], st,
-                                      empty="No rating recorded.")]
-    out += [Spacer(1, 3), p(f"Aggregation rule: {aggregation_text(item.aggregation)}.", st["small"])]
+    out: list[Flowable] = [CondPageBreak(40)]
+    if rows:
+        out.append(p("Panel ratings", st["h2"]))
+        out.append(data_table(["Panellist", "Role", "Round", "Rating", "Comment and changes"],
+                              rows, [0.2 * w, 0.16 * w, 0.07 * w, 0.22 * w, 0.35 * w], st))
+    lines = [("Rule", aggregation_text(item.aggregation))]
     exp = item.expectation
     if exp is not None:
         who = ", ".join(exp.voters) or "none"
-        out.append(p(f"Ratings expected: {exp.text}; members present with a voting role: {who}.",
-                     st["small"]))
+        lines.append(("Ratings expected", f"{exp.text}; members present with a voting role: {who}"))
+    elif not rows:
+        lines.append(("Ratings", "none recorded"))
     agg = item.aggregate
     if agg is not None:
         if agg.result is None:
-            out.append(p(f"Result of the ratings: none yet ({agg.agreement}).", st["small"]))
+            lines.append((glossary.RATINGS_RESULT, f"none yet ({agg.agreement})"))
         else:
-            out.append(p(f"Result of the ratings: {rating_label(agg.result)}; reached by: {agg.rule}; "
-                         f"{agg.agreement}.", st["small"]))
+            lines.append((glossary.RATINGS_RESULT, f"{rating_label(agg.result)}; reached by {agg.rule}; "
+                                                   f"{agg.agreement}"))
+    out.append(facts_line(lines, st) if rows else
+               KeepTogether([Spacer(1, 4), facts_line(lines, st, title="Panel ratings")]))
+    if agg is not None:
         for note in agg.notes:
             out.append(p(note, st["note"]))
         if agg.needs_second_round:
@@ -444,36 +540,64 @@ def panel_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
     return out
 
 
-def decision_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
+RULE_WORDS: dict[str, str] = {
+    "consensus": "consensus of the ratings",
+    "majority": "majority of the ratings",
+    "chair": "the chair's casting rating (the ratings were tied)",
+}
+
+
+def decided_by_text(item: MinutesPatient) -> str:
+    """Who decided and how: the panel and the rule the ratings support, and who recorded the
+    decision when it is known; never "not recorded" for a decision that was recorded."""
     review = item.review
-    assert review is not None
-    decision = review.panel.decision
-    out: list[Flowable] = [CondPageBreak(90), p("Decision", st["h2"])]
+    decision = review.panel.decision if review else None
     if decision is None:
-        out.append(p("No decision recorded.", st["alert"]))
-        return out
-    # The decision's own rule, with the agreement behind it; never the ratings' rule passed off as
-    # the decision's (a decision recorded before every rating was in carries no rule).
+        return NOT_RECORDED
     agg = item.aggregate
     follows = agg if agg is not None and agg.result is not None and agg.result == decision.resectability \
         else None
     if decision.rule:
-        rule = decision.rule + (f" ({follows.agreement})" if follows is not None and follows.agreement else "")
+        how = RULE_WORDS.get(decision.rule, decision.rule)
+        if follows is not None and follows.agreement:
+            how += f" ({follows.agreement})"
+        text = f"the panel, by {how}"
     elif follows is not None and follows.rule:
-        rule = f"{NOT_RECORDED}; the ratings recorded gave the same result by {follows.rule} ({follows.agreement})"
+        text = (f"the panel; the ratings give the same result by {RULE_WORDS.get(follows.rule, follows.rule)} "
+                f"({follows.agreement})")
     else:
-        rule = NOT_RECORDED
-    pairs: list[tuple[str, str]] = [
-        ("Resectability (panel decision)", rating_label(decision.resectability)),
-        ("Decided by", rule),
-        ("Protocol", decided_under(decision)),
+        exp = item.expectation
+        missing = f"; {exp.text}" if exp is not None and not exp.complete else ""
+        text = f"the panel, without a rule of the ratings to rest on{missing}"
+    if item.decision_recorded is not None:
+        who, when = item.decision_recorded
+        text += f"; recorded by {who}" + (f" on {stamp(when)}" if when is not None else "")
+    return text
+
+
+def decision_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
+    review = item.review
+    assert review is not None
+    decision = review.panel.decision
+    if decision is None:
+        return [Spacer(1, 4), p(f'<font color="#{ACCENT.hexval()[2:]}"><b>{glossary.PANEL_DECISION}</b></font>'
+                                f' &nbsp; <font color="#{DRAFT_RED.hexval()[2:]}"><b>No decision recorded.</b></font>',
+                                st["cell"], markup=True)]
+    out: list[Flowable] = [CondPageBreak(70), p(glossary.PANEL_DECISION, st["h2"])]
+    short: list[tuple[str, str]] = [
+        ("Resectability", rating_label(decision.resectability)),
         ("Plan", label(decision.plan, PLAN_LABELS)),
-        ("Rationale", decision.rationale or NOT_RECORDED),
-        ("Dissent", decision.dissent or "none recorded"),
         ("Next review", day(decision.next_review)),
         ("Responsible", decision.responsible or NOT_RECORDED),
     ]
-    out.append(kv_grid(pairs, CONTENT_W, st, columns=1, label_share=0.24))
+    long: list[tuple[str, str]] = [
+        ("Decided by", decided_by_text(item)),
+        ("Protocol", decided_under(decision)),
+        ("Rationale", decision.rationale or NOT_RECORDED),
+        ("Dissent", decision.dissent or "none recorded"),
+    ]
+    out.append(kv_grid(short, CONTENT_W, st, columns=2, label_share=0.3))
+    out.append(kv_grid(long, CONTENT_W, st, columns=1, label_share=0.15))
     agg = item.aggregate
     if agg is not None and agg.result is not None and decision.resectability not in (None, agg.result):
         out.append(p(f"Note: the recorded decision ({rating_label(decision.resectability)}) differs from "
@@ -493,11 +617,12 @@ def review_sections(item: MinutesPatient, st: Styles) -> list[Flowable]:
         out += [p(n, st["note"]) for n in item.notes]
         return out
     out += clinical_section(review, st)
-    out += lesion_section(review, st)
     out += diagram_section(review, st)
     out += remnant_section(review, item.evaluation, st)
-    out += criteria_section(item.evaluation, item.notes, st, item.protocol_note)
-    out += recist_section(item.recist_summary, st)
+    recist = item.recist_summary
+    shown = (*recist_notes(recist), *(recist.warnings if recist is not None else ()))
+    out += criteria_section(item.evaluation, item.notes, st, item.protocol_note, shown_elsewhere=shown)
+    out += recist_section(recist, st)
     out += panel_section(item, st)
     out += decision_section(item, st)
     return out

@@ -9,71 +9,31 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape
 
+from mdt import glossary
 from mdt.anatomy import RESECTION_LABELS, sort_units
 from mdt.case import VESSEL_NAMES, Number
-from mdt.meeting import SPECIALTY_LABELS
 from mdt.minutes.fonts import fallback_markup
 
 UNKNOWN = "unknown"
 NOT_RECORDED = "not recorded"
 
-RATING_LABELS: dict[str, str] = {
-    "resectable": "Resectable",
-    "convertible": "Convertible (potentially resectable)",
-    "permanently_unresectable": "Permanently unresectable",
-    "indeterminate": "Indeterminate (data missing)",
-}
-PLAN_LABELS: dict[str, str] = {
-    "resection": "Resection",
-    "resection_ablation": "Resection with ablation",
-    "ablation": "Ablation",
-    "two_stage": "Two-stage hepatectomy",
-    "pve_then_resection": "Portal vein embolisation, then resection",
-    "continue_induction": "Continue induction chemotherapy",
-    "intensify_hai": "Intensify (HAI)",
-    "palliative": "Palliative treatment",
-    "best_supportive_care": "Best supportive care",
-    "rediscuss": "Re-discuss",
-}
-RATING_SHORT: dict[str, str] = {
-    "resectable": "Resectable", "convertible": "Convertible",
-    "permanently_unresectable": "Perm. unresectable", "indeterminate": "Indeterminate",
-}
-PLAN_SHORT: dict[str, str] = {
-    "resection": "Resection", "resection_ablation": "Resection + ablation", "ablation": "Ablation",
-    "two_stage": "Two-stage hepatectomy", "pve_then_resection": "PVE, then resection",
-    "continue_induction": "Continue induction", "intensify_hai": "Intensify (HAI)",
-    "palliative": "Palliative", "best_supportive_care": "Best supportive care", "rediscuss": "Re-discuss",
-}
-"""Short forms for the one-page summary table (the patient pages use the full labels)."""
-REASON_LABELS: dict[str, str] = {
-    "baseline": "Baseline assessment",
-    "reassessment": "Re-assessment during treatment",
-    "progression": "Suspected progression",
-    "post_operative": "Post-operative review",
-    "toxicity": "Toxicity",
-    "other": "Other",
-}
-STATUS_LABELS: dict[str, str] = {"met": "Met", "not_met": "Not met", "unknown": "Unknown"}
-OUTCOME_LABELS: dict[str, str] = {
-    "on_treatment": "On treatment",
-    "converted": "Converted to resectable",
-    "resected": "Resected",
-    "progressed": "Progressed",
-    "palliative": "Palliative",
-    "died": "Died",
-    "withdrawn": "Withdrawn",
-    "lost_to_follow_up": "Lost to follow-up",
-}
-RELATION_LABELS: dict[str, str] = {
-    "contact": "Contact", "encasement": "Encasement (> 180°)", "invasion": "Invasion",
-    "thrombus": "Tumour thrombus",
-}
-SEX_LABELS: dict[str, str] = {"F": "Female", "M": "Male", "O": "Other"}
-EXTRAHEPATIC_LABELS: dict[str, str] = {
-    "none": "None", "indeterminate": "Indeterminate", "confirmed": "Confirmed",
-}
+def _capitalised(table: dict[str, str]) -> dict[str, str]:
+    return {code: glossary.words(code, table, capital=True) for code in table}
 
+
+# The board's words (mdt.glossary), capitalised as a table cell or a label starts.
+RATING_LABELS: dict[str, str] = _capitalised(glossary.RATING_WORDS)
+PLAN_LABELS: dict[str, str] = _capitalised(glossary.PLAN_WORDS)
+RATING_SHORT: dict[str, str] = _capitalised(glossary.RATING_SHORT)
+PLAN_SHORT: dict[str, str] = {code: glossary.short_words(code)[:1].upper() + glossary.short_words(code)[1:]
+                              for code in glossary.PLAN_WORDS}
+"""Short forms for the one-page summary table (the patient pages use the full labels)."""
+REASON_LABELS: dict[str, str] = _capitalised(glossary.REASON_WORDS)
+STATUS_LABELS: dict[str, str] = _capitalised(glossary.STATUS_WORDS)
+OUTCOME_LABELS: dict[str, str] = _capitalised(glossary.OUTCOME_WORDS)
+RELATION_LABELS: dict[str, str] = _capitalised(glossary.RELATION_WORDS)
+SEX_LABELS: dict[str, str] = _capitalised(glossary.SEX_WORDS)
+EXTRAHEPATIC_LABELS: dict[str, str] = _capitalised(glossary.EXTRAHEPATIC_WORDS)
 
 def label(value: str | None, labels: dict[str, str], missing: str = NOT_RECORDED) -> str:
     if value is None or value == "":
@@ -82,14 +42,8 @@ def label(value: str | None, labels: dict[str, str], missing: str = NOT_RECORDED
 
 
 def person_name(name: str | None) -> str:
-    """``FAMILY^GIVEN`` (DICOM style) as ``FAMILY, Given``; other text unchanged."""
-    if not name:
-        return NOT_RECORDED
-    parts = [p.strip() for p in name.split("^")]
-    family = parts[0]
-    given = " ".join(p for p in parts[1:] if p)
-    return f"{family}, {given}" if given else family
-
+    """``FAMILY^GIVEN`` (DICOM style) as ``FAMILY, Given`` (mdt.glossary); other text unchanged."""
+    return glossary.person_name(name, NOT_RECORDED)
 
 def day(d: date | None, missing: str = NOT_RECORDED) -> str:
     return d.isoformat() if d is not None else missing
@@ -154,7 +108,7 @@ def vessel_label(code: str) -> str:
 
 
 def specialty_label(code: str | None) -> str:
-    return label(code, SPECIALTY_LABELS)
+    return glossary.specialty_words(code, NOT_RECORDED)
 
 
 def para(text: str) -> str:

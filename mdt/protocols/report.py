@@ -57,11 +57,12 @@ def render_report(ev: Evaluation, patient_id: str | None = None, width: int = 10
     cycle = f", after cycle {ev.review_cycle}" if ev.review_cycle is not None else ""
     lines.append(f"{who}review {ev.review_index} of {ev.review_date}{cycle}")
     lines.append("=" * min(width, 72))
-    verdict = f"Resectability: {glossary.verdict_text(ev.resectability)}"
+    verdict = f"{glossary.PROTOCOL_VERDICT}: {glossary.verdict_text(ev.resectability)}"
     if ev.resectability_reason:
         verdict += f" ({ev.resectability_reason})"
-    lines += _wrap(verdict, "", width, "               ")
-    lines += _wrap(f"Trial eligibility: {eligibility_line(ev)}", "", width, "                   ")
+    lines += _wrap(verdict, "", width, " " * (len(glossary.PROTOCOL_VERDICT) + 2))
+    lines += _wrap(f"{glossary.TRIAL_ELIGIBILITY}: {eligibility_line(ev)}", "", width,
+                   " " * (len(glossary.TRIAL_ELIGIBILITY) + 2))
     if ev.eligibility is not None and ev.eligibility_reason and ev.eligibility != "eligible":
         lines += _wrap(ev.eligibility_reason, "                   ", width)
     unknown = [f for f in ev.criteria if f.status == "unknown"]

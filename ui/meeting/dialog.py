@@ -10,6 +10,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -87,6 +88,12 @@ class MeetingDialog(_FormDialog):
         for m in members:
             self._append_member(m, m.name in attending)
         self._fill_people(meeting.chair if meeting else None, meeting.minute_taker if meeting else None)
+        self._no_quorum_confirmed = False
+        if meeting is None:
+            # The chair chairs the meeting: ticked present from the start (and whoever is chosen
+            # as chair instead is ticked in turn; nobody is unticked behind the user's back).
+            self._tick_chair()
+            self.chair_combo.currentIndexChanged.connect(lambda _i: self._tick_chair())
         self.attendees.itemChanged.connect(lambda _item: self._update_quorum())
 
         self.form.addRow("Meeting &ID", self.id_edit)
@@ -103,10 +110,18 @@ class MeetingDialog(_FormDialog):
         self.setMinimumWidth(720)
         self._update_quorum()
         self.date_edit.setFocus()
+        self._auto_id = self.id_edit.text()
+        """The ID the dialog proposed from the date: it follows the date until the user types one."""
 
     def _date_edited(self, text: str) -> None:
-        if self.id_edit.text().startswith("LIV-"):
-            self.id_edit.setText(f"LIV-{text.strip()}")
+        if self.id_edit.text() == self._auto_id:
+            self._auto_id = f"LIV-{text.strip()}"
+            self.id_edit.setText(self._auto_id)
+
+    def _tick_chair(self) -> None:
+        name = self.chair_combo.currentData()
+        if name:
+            self.check_member(name, True)
 
     def _append_member(self, m: Member, checked: bool) -> None:
         self._members.append(m)
@@ -145,6 +160,25 @@ class MeetingDialog(_FormDialog):
         ok, text = self._quorum(self.selected_attendees())
         self.quorum_label.setText(("✔ " if ok else "✘ ") + text)
         self.quorum_label.setStyleSheet(f"color: {'#1b5e20' if ok else '#b3261e'};")
+        if self._no_quorum_confirmed or not ok:
+            # The attendance changed since the warning: it is asked again on OK.
+            self._no_quorum_confirmed = False
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("OK")
+            if ok:
+                self.show_error("")
+
+    def quorum_warning(self) -> str | None:
+        """A new meeting without quorum is not created on the first OK: the dialog says what is
+        missing and the button becomes "Create without quorum" (the minutes will say so too)."""
+        if self.existing is not None or self._no_quorum_confirmed:
+            return None
+        ok, text = self._quorum(self.selected_attendees())
+        if ok:
+            return None
+        self._no_quorum_confirmed = True
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create without quorum")
+        return (f"No quorum: {text}. Tick who else attends, or press “Create without quorum” to create "
+                f"the meeting anyway (the minutes record that it had no quorum).")
 
     def add_new_member(self) -> Member | None:
         name = self.new_name.text().strip()
@@ -192,7 +226,11 @@ class MeetingDialog(_FormDialog):
                        attendees=attendees)
 
     def submit_now(self) -> None:
-        self._submit(self.values())
+        meeting = self.values()
+        warning = self.quorum_warning()
+        if warning is not None:
+            raise ValidationError(FieldProblem("attendees", warning))
+        self._submit(meeting)
 
 
 class AmendmentDialog(_FormDialog):

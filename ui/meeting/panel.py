@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +41,13 @@ from ui.undo import apply_and_push
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
+
+
+def quorum_line(ok: bool, reason: str) -> str:
+    """"✔ Quorum: 4 specialties …" cut at its first parenthesis into one line; the whole reason
+    goes to the tooltip."""
+    head = reason.split(" (", 1)[0].split(", including", 1)[0]
+    return ("✔ " if ok else "✘ ") + head + (" — hover for the rule" if head != reason else "")
 
 _Index = QModelIndex | QPersistentModelIndex
 AGENDA_HEADERS = ("#", "Patient", "Name", "Decision")
@@ -142,6 +150,14 @@ class MeetingPanel(QWidget):
         self.attendees = QListWidget()
         self.attendees.setMaximumHeight(170)
         self.attendees.setAccessibleName("Attendees")
+        # Folded to one line on a short screen: the agenda keeps its rows (the list opens on a click).
+        self.attendees_toggle = QToolButton()
+        self.attendees_toggle.setCheckable(True)
+        self.attendees_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.attendees_toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.attendees_toggle.setChecked(True)
+        self.attendees_toggle.setText("Attendees")
+        self.attendees_toggle.toggled.connect(self._show_attendees)
         self.model = AgendaModel(self)
         self.agenda = QTableView()
         self.agenda.setModel(self.model)
@@ -169,9 +185,12 @@ class MeetingPanel(QWidget):
         self.next_button.clicked.connect(lambda: self.step(1))
         self.position = QLabel("")
         self.position.setProperty("role", "verdict")
-        self.sign_button = QPushButton("&Sign minutes (chair)…")
+        self.position.setWordWrap(True)
+        self.sign_button = QPushButton("&Sign minutes…")
+        self.sign_button.setToolTip("The chair signs the minutes")
         self.sign_button.clicked.connect(self.sign_meeting)
-        self.amend_button = QPushButton("Amend signed minutes…")
+        self.amend_button = QPushButton("Amend…")
+        self.amend_button.setToolTip("Amend the signed minutes (chair or coordinator), with a reason")
         self.amend_button.clicked.connect(self.amend_meeting)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -191,21 +210,39 @@ class MeetingPanel(QWidget):
         steps = QHBoxLayout()
         steps.addWidget(self.prev_button)
         steps.addWidget(self.next_button)
+        signing = QHBoxLayout()
+        signing.addWidget(self.sign_button)
+        signing.addWidget(self.amend_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.info)
         layout.addWidget(self.quorum)
-        layout.addWidget(QLabel("Attendees"))
+        layout.addWidget(self.attendees_toggle)
         layout.addWidget(self.attendees)
         layout.addWidget(QLabel("Agenda"))
         layout.addWidget(self.agenda, 1)
         layout.addLayout(edit)
         layout.addWidget(self.position)
         layout.addLayout(steps)
-        layout.addWidget(self.sign_button)
-        layout.addWidget(self.amend_button)
+        layout.addLayout(signing)
         layout.addWidget(self.message)
         self.setMinimumWidth(420)
+
+    def _show_attendees(self, on: bool) -> None:
+        self.attendees.setVisible(on)
+        self.attendees_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+    TALL_SCREEN = 900
+    """Lines of window height from which the attendee list stays unfolded beside the agenda."""
+
+    def fold_for_height(self, height: int) -> None:
+        """On a short screen (a 768-line laptop) the attendee list folds to its one-line toggle so
+        the agenda keeps its rows; it unfolds again on a tall one.  Decided when the window crosses
+        the line, so a user's own click stays as it is until then."""
+        tall = height >= self.TALL_SCREEN
+        if tall != getattr(self, "_tall", None):
+            self._tall = tall
+            self.attendees_toggle.setChecked(tall)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -268,6 +305,8 @@ class MeetingPanel(QWidget):
             if hasattr(w, "act_attendance"):
                 w.act_attendance.setEnabled(editable)
             w.act_print_minutes.setEnabled(has)
+            if hasattr(w, "act_print_sheets"):
+                w.act_print_sheets.setEnabled(has)
 
     # ------------------------------------------------------------------ loading
     def reload(self, select: str | None = None) -> None:
@@ -322,11 +361,14 @@ class MeetingPanel(QWidget):
             bits.append(f"{len(m.amendments)} amendment(s)")
         self.info.setText("  ·  ".join(b for b in bits if b))
         ok, text = self.quorum_of(m.attendees)
-        self.quorum.setText(("✔ " if ok else "✘ ") + text)
+        # One line to read across the room; the rule and who counts in the tooltip.
+        self.quorum.setText(quorum_line(ok, text))
+        self.quorum.setToolTip(text)
         self.quorum.setStyleSheet(f"color: {'#1b5e20' if ok else '#b3261e'};")
         self.attendees.clear()
         for a in m.attendees:
             self.attendees.addItem(member_text(a))
+        self.attendees_toggle.setText(f"Attendees ({len(m.attendees)})")
         self._fill_agenda()
         self.update_actions()
 
@@ -353,8 +395,23 @@ class MeetingPanel(QWidget):
 
     def fit_agenda(self) -> None:
         """Name takes what the number, ID and decision leave (sized to their values now: the
-        ResizeToContents mode missed rows filled while the panel was hidden)."""
-        fit_columns(self.agenda, stretch=AGENDA_HEADERS.index("Name"))
+        ResizeToContents mode missed rows filled while the panel was hidden).  When the column is
+        too narrow for every name whole, the ID column folds away (it is in each row's tooltip)."""
+        id_col = AGENDA_HEADERS.index("Patient")
+        name_col = AGENDA_HEADERS.index("Name")
+        self.agenda.setColumnHidden(id_col, False)
+        fit_columns(self.agenda, stretch=name_col)
+        room = self.agenda.viewport().width()
+        others = sum(self.agenda.columnWidth(c) for c in range(len(AGENDA_HEADERS)) if c != name_col)
+        name_need = max(self.agenda.sizeHintForColumn(name_col),
+                        self.agenda.horizontalHeader().sectionSizeHint(name_col))
+        if room > 0 and others + name_need > room:
+            self.agenda.setColumnHidden(id_col, True)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[override]  # noqa: N802
+        super().resizeEvent(event)
+        self.fold_for_height(self.window().height())
+        self.fit_agenda()
 
     def refresh_current_item(self) -> None:
         """After a review was saved: the agenda's decision column follows, and the "no review

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt import glossary
 from mdt.outcomes.facts import PatientFacts
 from mdt.outcomes.report import OVERALL, Filters, OutcomesReport, Section, build_report
 from mdt.services import MdtService
@@ -238,9 +239,11 @@ class OutcomesView(QWidget):
                 self.table.setItem(r, c, item)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.resizeRowsToContents()
+        # Rows follow the columns' width as it changes (a tab filled while hidden, a narrow screen):
+        # a long comparison wraps, never cut.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         others = len(self.report.sections) - 1 if self.report else 0
-        more = (f"  ({others} more protocol{'s' if others != 1 else ''}, each with its own "
+        more = (f"  ({glossary.plural(others, 'more protocol')}, each with its own "
                 "settings: choose it beside \"Showing\")") if others > 0 else ""
         self.notes.setText(f"{s.protocol_id}: reference arm {s.reference or '–'}; settings from "
                            f"{s.settings.source}.{more}\n" + "\n".join(s.notes))

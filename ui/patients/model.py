@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from mdt import glossary
 from mdt.services import PatientRow
 from ui.style import OVERDUE_COLOUR, RESECTABILITY_COLOURS, label
 
@@ -59,12 +60,8 @@ def fold(text: str) -> str:
 
 
 def display_name(name: str | None) -> str:
-    """DICOM ``FAMILY^GIVEN`` as ``FAMILY, Given`` for the list."""
-    if not name:
-        return ""
-    parts = [p for p in name.split("^") if p]
-    return ", ".join(parts[:2]) if parts else name
-
+    """DICOM ``FAMILY^GIVEN`` as ``FAMILY, Given`` (mdt.glossary: the same in the PDFs)."""
+    return glossary.person_name(name, "")
 
 class PatientTableModel(QAbstractTableModel):
     def __init__(self, parent=None, today: Callable[[], date] = date.today):
@@ -94,9 +91,11 @@ class PatientTableModel(QAbstractTableModel):
         self._search_keys = None
 
     def search_key(self, row: int) -> str:
-        """Folded "id name" of a row for the search box (built once, on the first search)."""
+        """Folded id and name forms of a row for the search box (built once, on the first search)."""
         if self._search_keys is None:
-            self._search_keys = [fold(f"{r.patient_id} {(r.name or '').replace('^', ' ')}") for r in self._rows]
+            # Every way a person types a name: "DUPONT-BIERRE, Jean", "Jean Dupont" (mdt.glossary).
+            self._search_keys = [fold(" | ".join((r.patient_id, *glossary.name_search_keys(r.name))))
+                                 for r in self._rows]
         return self._search_keys[row]
 
     # ---- sorting ---------------------------------------------------------------------------

@@ -111,6 +111,10 @@ class PatientListPanel(QWidget):
         for h in (header, self.table.verticalHeader()):  # Qt reads the row count to measure from either
             h.setResizeContentsPrecision(100)
         header.setMinimumSectionSize(40)
+        self._quiet = False
+        """True while the window moves the selection itself (no patient_selected for it)."""
+        self._wanted: set[str] = set(DEFAULT_COLUMNS)
+        """The columns the user chose (header menu); some fold away while the list is narrow."""
         for name in COLUMNS:
             self.table.setColumnHidden(COLUMNS.index(name), name not in DEFAULT_COLUMNS)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -168,19 +172,47 @@ class PatientListPanel(QWidget):
         fit_columns(self.table, stretch=COLUMNS.index("Name"))
         self._keep_names_readable()
 
+    FOLD_ORDER = ("Due", "Decision")
+    """Folded away first to last while the list is too narrow for every chosen column (the list
+    beside the review editor on a 1366-px screen): ID and Name stay whole, and nothing is cut."""
+
     def _keep_names_readable(self) -> None:
-        """Name stretches into the spare width, but never below NAME_MIN_WIDTH: on a narrow
-        column the list scrolls sideways rather than cut every name to a few letters."""
+        """Every shown column whole: Name stretches into the spare width; when the list is too narrow
+        for the columns the user chose, the secondary ones fold away (ID and Name stay), and come
+        back when there is room."""
         header = self.table.horizontalHeader()
         name_col = COLUMNS.index("Name")
-        others = sum(header.sectionSize(c) for c in range(len(COLUMNS))
-                     if c != name_col and not self.table.isColumnHidden(c))
-        roomy = self.table.viewport().width() - others >= NAME_MIN_WIDTH
+        room = self.table.viewport().width()
+        if room <= 0:
+            return
+        name_need = max(header.sectionSizeHint(name_col), NAME_MIN_WIDTH)
+        shown = [c for c in COLUMNS if c in self._wanted]
+        fold = [c for c in self.FOLD_ORDER if c in shown]
+        other_cols = [c for c in shown if c != "Name"]
+        width = {c: self._column_width(c) for c in other_cols}
+        while fold and sum(width[c] for c in other_cols) + name_need > room:
+            folded = fold.pop(0)
+            other_cols.remove(folded)
+        keep = set(other_cols) | {"Name"}
+        for c in COLUMNS:
+            hidden = c not in keep
+            if self.table.isColumnHidden(COLUMNS.index(c)) != hidden:
+                self.table.setColumnHidden(COLUMNS.index(c), hidden)
+                if not hidden:
+                    self.table.resizeColumnToContents(COLUMNS.index(c))
+        others = sum(header.sectionSize(COLUMNS.index(c)) for c in other_cols)
+        roomy = room - others >= name_need
         mode = QHeaderView.ResizeMode.Stretch if roomy else QHeaderView.ResizeMode.Interactive
         if header.sectionResizeMode(name_col) != mode:
             header.setSectionResizeMode(name_col, mode)
         if not roomy:
-            header.resizeSection(name_col, NAME_MIN_WIDTH)
+            header.resizeSection(name_col, name_need)
+
+    def _column_width(self, name: str) -> int:
+        col = COLUMNS.index(name)
+        if self.table.isColumnHidden(col):
+            return max(self.table.sizeHintForColumn(col), self.table.horizontalHeader().sectionSizeHint(col))
+        return self.table.horizontalHeader().sectionSize(col)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
@@ -191,14 +223,17 @@ class PatientListPanel(QWidget):
         """Width of the panel that shows every shown column whole, with room for a long name."""
         header = self.table.horizontalHeader()
         name_col = COLUMNS.index("Name")
-        others = sum(header.sectionSize(c) for c in range(len(COLUMNS))
-                     if c != name_col and not self.table.isColumnHidden(c))
+        others = sum(self._column_width(c) for c in COLUMNS if c != "Name" and c in self._wanted)
         name = max(header.sectionSizeHint(name_col), self.table.fontMetrics().horizontalAdvance(NAME_ALLOWANCE) + 12)
         scrollbar = self.table.style().pixelMetric(self.table.style().PixelMetric.PM_ScrollBarExtent)
         margins = self.layout().contentsMargins()
         return others + name + scrollbar + 2 * self.table.frameWidth() + margins.left() + margins.right() + 2
 
     def set_column_shown(self, name: str, shown: bool) -> None:
+        if shown:
+            self._wanted.add(name)
+        else:
+            self._wanted.discard(name)
         self.table.setColumnHidden(COLUMNS.index(name), not shown)
         self.fit_columns()
 
@@ -207,7 +242,7 @@ class PatientListPanel(QWidget):
         for name in COLUMNS:
             action = menu.addAction(name)
             action.setCheckable(True)
-            action.setChecked(not self.table.isColumnHidden(COLUMNS.index(name)))
+            action.setChecked(name in self._wanted)
             action.setEnabled(name not in ("ID", "Name"))  # a row must always say who it is
             action.toggled.connect(lambda on, n=name: self.set_column_shown(n, on))
         menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
@@ -246,11 +281,15 @@ class PatientListPanel(QWidget):
             proxy_index = self.proxy.mapFromSource(self.model.index(source_row, 0))
         if not proxy_index.isValid():
             return False
-        self.table.selectionModel().blockSignals(not emit)
-        self.table.selectionModel().setCurrentIndex(
-            proxy_index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows)
-        self.table.selectionModel().blockSignals(False)
+        # Quiet (an automatic switch) without blocking the selection model's signals: the view
+        # must hear that the old row is deselected, or it stays painted highlighted (two rows).
+        self._quiet = not emit
+        try:
+            self.table.selectionModel().setCurrentIndex(
+                proxy_index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows)
+        finally:
+            self._quiet = False
         self.table.scrollTo(proxy_index)
         return True
 
@@ -280,6 +319,8 @@ class PatientListPanel(QWidget):
             self.patient_selected.emit(pid)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._quiet:
+            return
         pid = current.data(ID_ROLE) if current.isValid() else None
         if pid:
             self._pending = pid

@@ -57,13 +57,13 @@ class TimelineRow:
 
 COLUMNS: tuple[str, ...] = (
     "Date", "Cycle", "Reason", "Panel decision", "Plan", "Votes", "Response",
-    "Target sum (mm)", "Change", "Engine verdict", "Next review",
+    "Target sum (mm)", "Change", "Protocol verdict", "Next review",
 )
 
 
 HEADER_TEXT: dict[str, str] = {
     "Panel decision": "Panel\ndecision", "Target sum (mm)": "Target sum\n(mm)",
-    "Engine verdict": "Engine\nverdict", "Next review": "Next\nreview",
+    "Protocol verdict": "Protocol\nverdict", "Next review": "Next\nreview",
 }
 """Long headers on two lines, so the columns are as wide as their values and all of them fit."""
 
@@ -110,7 +110,7 @@ class TimelineModel(QAbstractTableModel):
                 self._rows[pos] = _replace(row, verdict=verdicts[row.index])
                 changed = True
         if changed and self._rows:
-            col = COLUMNS.index("Engine verdict")
+            col = COLUMNS.index("Protocol verdict")
             self.dataChanged.emit(self.index(0, col), self.index(len(self._rows) - 1, col))
 
     def rows(self) -> list[TimelineRow]:
@@ -136,7 +136,7 @@ class TimelineModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(row, col)
         if role == Qt.ItemDataRole.ForegroundRole:
-            key = row.decision if col == "Panel decision" else row.verdict if col == "Engine verdict" else None
+            key = row.decision if col == "Panel decision" else row.verdict if col == "Protocol verdict" else None
             if key in RESECTABILITY_COLOURS:
                 return QBrush(QColor(RESECTABILITY_COLOURS[key]))
         if role == Qt.ItemDataRole.UserRole:
@@ -171,7 +171,7 @@ def _display(row: TimelineRow, col: str) -> str:
         return "" if row.sld_mm is None else f"{row.sld_mm:g}"
     if col == "Change":
         return "" if row.change_pct is None else f"{row.change_pct:+.0f} %"
-    if col == "Engine verdict":
+    if col == "Protocol verdict":
         return label(row.verdict) if row.verdict else "…"
     if col == "Next review":
         return row.next_review.isoformat() if row.next_review else ""
@@ -296,4 +296,4 @@ class TimelineWidget(QWidget):
 
     def set_verdicts(self, verdicts: dict[int, str]) -> None:
         self.model.set_verdicts(verdicts)
-        self.table.resizeColumnToContents(COLUMNS.index("Engine verdict"))
+        self.table.resizeColumnToContents(COLUMNS.index("Protocol verdict"))

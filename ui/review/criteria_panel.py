@@ -158,11 +158,42 @@ class StatusDelegate(QStyledItemDelegate):
             group = glossary.GROUP_SHORT.get(finding.group, finding.group.replace("_", " "))
             option.text = f"{option.text}\n{group}"
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        # Two explicit lines (the style's own text layout ran short lines together: "✔ mettechnical").
+    @staticmethod
+    def _lines(opt: QStyleOptionViewItem, width: int) -> list[str]:
+        """The mark and word, wrapped at spaces to ``width`` (bold), then the group caption: a
+        narrow column gets "● unresectable" / "now" rather than "● unresectab…"."""
+        first, *rest = opt.text.split("\n")
+        bold = QFont(opt.font)
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        lines: list[str] = []
+        line = ""
+        for word in first.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and fm.horizontalAdvance(candidate) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+        return lines + rest
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        lines = opt.text.split("\n")
+        view = option.widget
+        width = (view.columnWidth(index.column()) if isinstance(view, QTableView) else option.rect.width()) - 8
+        lines = self._lines(opt, width)
+        bold = QFont(opt.font)
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        return QSize(max(fm.horizontalAdvance(line) for line in lines) + 8, fm.lineSpacing() * len(lines) + 6)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        # Explicit lines (the style's own text layout ran short lines together: "✔ mettechnical").
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        lines = self._lines(opt, option.rect.width() - 8)
         opt.text = ""
         style = opt.widget.style() if opt.widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
@@ -179,14 +210,14 @@ class StatusDelegate(QStyledItemDelegate):
         painter.save()
         caption = QFont(opt.font)
         caption_ink = ink if selected else QColor("#555555")
+        caption_from = len(lines) - (1 if "\n" in opt.text else 0)
         for i, line in enumerate(lines):
             # The mark and word bold in the legend's colour; the group under it a plain caption.
-            painter.setFont(bold if i == 0 else caption)
-            painter.setPen(ink if i == 0 else caption_ink)
-            metrics = fm if i == 0 else QFontMetrics(caption)
+            head = i < caption_from
+            painter.setFont(bold if head else caption)
+            painter.setPen(ink if head else caption_ink)
             painter.drawText(QRectF(rect.left(), top + i * fm.lineSpacing(), rect.width(), fm.lineSpacing()),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             metrics.elidedText(line, Qt.TextElideMode.ElideRight, rect.width()))
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), line)
         painter.restore()
 
 
@@ -276,14 +307,18 @@ class CriteriaPanel(QWidget):
         self.protocol = QLabel()
         self.protocol.setWordWrap(True)
         lay.addWidget(self.protocol)
+        self.verdict_title = QLabel(glossary.PROTOCOL_VERDICT)
+        self.verdict_title.setProperty("role", "hint")
+        lay.addWidget(self.verdict_title)
         self.resectability = QLabel()
+        self._big = big
         f = QFont(self.font())
         f.setPointSize(big)
         f.setBold(True)
         self.resectability.setFont(f)
         self.resectability.setWordWrap(True)
         self.resectability.setProperty("role", "verdict")
-        self.resectability.setAccessibleName("Resectability verdict")
+        self.resectability.setAccessibleName(glossary.PROTOCOL_VERDICT)
         lay.addWidget(self.resectability)
         self.reason = QLabel()
         self.reason.setWordWrap(True)
@@ -295,7 +330,7 @@ class CriteriaPanel(QWidget):
         self.eligibility_box.setFrameShape(QFrame.Shape.StyledPanel)
         box = QVBoxLayout(self.eligibility_box)
         box.setContentsMargins(6, 4, 6, 4)
-        self.eligibility_title = QLabel("Trial eligibility")
+        self.eligibility_title = QLabel(glossary.TRIAL_ELIGIBILITY)
         self.eligibility_title.setProperty("role", "hint")
         self.eligibility_title.setWordWrap(True)
         box.addWidget(self.eligibility_title)
@@ -305,7 +340,7 @@ class CriteriaPanel(QWidget):
         ef.setBold(True)
         self.eligibility.setFont(ef)
         self.eligibility.setWordWrap(True)
-        self.eligibility.setAccessibleName("Trial eligibility")
+        self.eligibility.setAccessibleName(glossary.TRIAL_ELIGIBILITY)
         box.addWidget(self.eligibility)
         self.eligibility_reason = QLabel()
         self.eligibility_reason.setWordWrap(True)
@@ -365,15 +400,17 @@ class CriteriaPanel(QWidget):
         self.recist.setWordWrap(True)
         lay.addWidget(self.remnant)
         lay.addWidget(self.recist)
-        better = QHBoxLayout()
+        # The button under the plan, not beside it: a narrow column gives the plan's long name
+        # ("Extended left hepatectomy (left trisectionectomy)") the whole width, never cut.
+        better = QVBoxLayout()
         self.better = QLabel()
         self.better.setWordWrap(True)
         self.adopt = QPushButton("&Use this plan")
         self.adopt.setToolTip("Record the plan the engine found as the review's plan")
         self.adopt.clicked.connect(self._adopt)
         self._presentation = presentation
-        better.addWidget(self.better, 1)
-        better.addWidget(self.adopt)
+        better.addWidget(self.better)
+        better.addWidget(self.adopt, 0, Qt.AlignmentFlag.AlignLeft)
         # Only after it has a parent: showing a parentless button opens a stray window.
         if presentation:
             self.adopt.hide()
@@ -394,7 +431,46 @@ class CriteriaPanel(QWidget):
         self.notes.setProperty("role", "hint")
         self.notes.setVisible(False)
         lay.addWidget(self.notes)
+        # In a narrow column the summary folds behind this one-line toggle (it says what it holds).
+        self.summary_toggle = QToolButton()
+        self.summary_toggle.setCheckable(True)
+        self.summary_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.summary_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.summary_toggle.setText("Remnant, response and plan")
+        self.summary_toggle.setAccessibleName("Remnant, response and plan")
+        self.summary_toggle.toggled.connect(self._toggle_summary)
+        self.summary_toggle.setVisible(False)
         self.set_evaluation(None)
+
+    def _toggle_summary(self, on: bool) -> None:
+        self.summary.setVisible(on or not getattr(self, "_compact", False))
+        self.summary_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow column (a 1366-px screen): the verdict a size smaller, the protocol by its id and
+        version (its title in the tooltip), so the criteria keep their height."""
+        f = QFont(self.resectability.font())
+        f.setPointSize(max(16, self._big - 5) if compact else self._big)
+        self.resectability.setFont(f)
+        self._compact = compact
+        if self._evaluation is not None:
+            self._show_protocol(self._evaluation)
+        # The reason repeats the findings of the criteria that decide it (their rows say it):
+        # in a narrow column it goes to the verdict's tooltip.
+        self.reason.setVisible(not compact and bool(self.reason.text()))
+        self.resectability.setToolTip(self.reason.text() if compact else "")
+        self.summary_toggle.setVisible(compact)
+        self.summary.setVisible(not compact or self.summary_toggle.isChecked())
+        self._fit_status_column()
+
+    def _show_protocol(self, ev: Evaluation) -> None:
+        if getattr(self, "_compact", False):
+            self.protocol.setText(f"<b>{html.escape(ev.protocol_id)}</b> v{html.escape(ev.protocol_version)}")
+            self.protocol.setToolTip(ev.protocol_title)
+        else:
+            self.protocol.setText(f"<b>{html.escape(ev.protocol_id)}</b> v{html.escape(ev.protocol_version)} — "
+                                  f"{html.escape(ev.protocol_title)}")
+            self.protocol.setToolTip("")
 
     def _fit_status_column(self) -> None:
         """Wide enough for the widest mark and word shown and the group captions, in the fonts
@@ -411,6 +487,12 @@ class CriteriaPanel(QWidget):
                      + [QFontMetrics(bold).horizontalAdvance(g)  # bold: a safe margin
                         for g in glossary.GROUP_SHORT.values()])
         width = max(125, widest + 18)
+        if getattr(self, "_compact", False):
+            # A narrow column: the mark and word may take two lines ("● unresectable" / "now").
+            words = [w for e in shown for w in glossary.effect_label(e).split(" ")[1:]]
+            widest_word = max(QFontMetrics(bold).horizontalAdvance(f"{glossary.mark(glossary.OK)} {w}")
+                              for w in words + list(glossary.GROUP_SHORT.values()))
+            width = max(110, widest_word + 18)
         if self.table.columnWidth(0) != width:
             self.table.setColumnWidth(0, width)
             # The stretched text column changes width after this returns: re-measure the wrapped
@@ -427,7 +509,7 @@ class CriteriaPanel(QWidget):
     def show_error(self, message: str) -> None:
         """The engine could not evaluate: say so (an error is never shown as a verdict)."""
         self._evaluation = None
-        self.resectability.setText(f"{glossary.MARKS[glossary.UNKNOWN]} Resectability: not evaluated")
+        self.resectability.setText(f"{glossary.MARKS[glossary.UNKNOWN]} not evaluated")
         set_style(self.resectability, f"color: {UNKNOWN_COLOUR};")
         self.reason.setText("")
         self.eligibility.setText(message)
@@ -465,23 +547,26 @@ class CriteriaPanel(QWidget):
             self.notes_toggle.setVisible(False)
             self.adopt.setEnabled(False)
             return
-        self.protocol.setText(f"<b>{ev.protocol_id}</b> v{ev.protocol_version} — {ev.protocol_title}")
-        self.resectability.setText(f"Resectability: {glossary.verdict_text(ev.resectability)}")
+        self._show_protocol(ev)
+        self.resectability.setText(glossary.verdict_text(ev.resectability))
         set_style(self.resectability, f"color: {glossary.verdict_colour(ev.resectability)};")
         self.reason.setText(_sentence(ev.resectability_reason))
+        compact = getattr(self, "_compact", False)
+        self.reason.setVisible(not compact and bool(ev.resectability_reason))
+        self.resectability.setToolTip(self.reason.text() if compact else "")
         self.eligibility_box.setVisible(True)
         if ev.eligibility is None:
-            self.eligibility_title.setText("Trial eligibility")
+            self.eligibility_title.setText(glossary.TRIAL_ELIGIBILITY)
             self.eligibility.setText("No eligibility block in this protocol")
             set_style(self.eligibility, "color: #444444;")
             self.eligibility_reason.setText("")
         else:
             if ev.eligibility_judged_here:
-                self.eligibility_title.setText("Trial eligibility — judged at this review")
+                self.eligibility_title.setText(f"{glossary.TRIAL_ELIGIBILITY} — judged at this review")
             else:
-                then = (ev.eligibility_resectability or "").replace("_", " ")
+                then = glossary.short_words(ev.eligibility_resectability, "")
                 self.eligibility_title.setText(
-                    f"Trial eligibility — judged at the enrolment review of "
+                    f"{glossary.TRIAL_ELIGIBILITY} — judged at the enrolment review of "
                     f"{ev.eligibility_review_date}" + (f" ({then} then)" if then else ""))
             self.eligibility.setText(glossary.eligibility_text(ev.eligibility))
             set_style(self.eligibility, f"color: {glossary.eligibility_colour(ev.eligibility)};")
@@ -513,7 +598,9 @@ class CriteriaPanel(QWidget):
         self.warnings.setText("\n".join(f"⚠ {w}" for w in ev.warnings))
         self.warnings.setVisible(bool(ev.warnings))
         self.notes.setText("\n".join(f"• {a}" for a in ev.assumptions))
-        self.notes_toggle.setText(f"Assumptions and settings ({len(ev.assumptions)})")
+        # Short enough for the criteria column beside the patient list (what they are: tooltip).
+        self.notes_toggle.setText(f"Assumptions ({len(ev.assumptions)})")
+        self.notes_toggle.setToolTip("The protocol's assumptions and settings the criteria rest on")
         self.notes_toggle.setVisible(bool(ev.assumptions) and not self._presentation)
 
     @staticmethod

@@ -37,23 +37,27 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from mdt import diagram
 from mdt.case import Review
 
+_P = diagram.PALETTE
 COLOURS = {
-    "liver": QColor("#f2dcc9"),
-    "remnant": QColor("#bfe3c0"),
-    "resected": QColor("#d0d0d0"),
-    "hatch": QColor("#6b6b6b"),
-    "border": QColor("#5a4636"),
-    "tumour": QColor("#c62828"),
-    "ablated": QColor("#6a1b9a"),
+    # The colours of mdt.diagram.PALETTE, the ones the PDFs draw with (one legend, screen and paper).
+    "liver": QColor(_P["no_plan"]),
+    "remnant": QColor(_P["remnant"]),
+    "resected": QColor(_P["resected"]),
+    "hatch": QColor(_P["hatch"]),
+    "border": QColor(_P["border"]),
+    "tumour": QColor(_P["tumour"]),
+    "ablated": QColor(_P["ablation"]),
     # Orange, dashed: blue is taken by the hepatic veins, red by tumour and involved vessels.
-    "selected": QColor("#e65100"),
-    "hover": QColor("#fff59d"),
-    "hepatic_vein": QColor("#3b6fb6"),
-    "portal_vein": QColor("#7e57c2"),
-    "ivc": QColor("#2c4f86"),
-    "involved": QColor("#d50000"),
-    "text": QColor("#111111"),
+    "selected": QColor(_P["selected"]),
+    "hover": QColor("#fff59d"),  # the pointer over a segment: the screen only
+    "hepatic_vein": QColor(_P["hepatic_vein"]),
+    "portal_vein": QColor(_P["portal_vein"]),
+    "ivc": QColor(_P["ivc"]),
+    "involved": QColor(_P["involved"]),
+    "text": QColor(_P["text"]),
 }
+_SWATCH_KIND = {"fill": "box", "hatched": "hatched", "marker": "marker", "ring": "ring", "line": "line",
+                "dashed": "dashed"}
 LEGEND_ROW = 26.0
 MIN_LESION_RADIUS_PX = 15.0
 """A lesion marker is never smaller than this on screen, so its id stays readable."""
@@ -408,17 +412,11 @@ class LiverDiagramWidget(QWidget):
         return max(LEGEND_ROW, QFontMetrics(self._legend_font()).height() + 8.0)
 
     def _legend_entries(self) -> list[tuple[str, str, QColor, QColor | None]]:
-        """(kind, text, fill, edge): kind ``box``, ``hatched``, ``dashed`` or ``line``."""
-        return [
-            ("box", "Future remnant", COLOURS["remnant"], None),
-            ("hatched", "Resected (hatched)", COLOURS["resected"], COLOURS["hatch"]),
-            ("box", "Tumour", COLOURS["tumour"], None),
-            ("box", "Ablation", COLOURS["ablated"], None),
-            ("dashed", "Selected lesion", QColor("#ffffff"), COLOURS["selected"]),
-            ("line", "Hepatic vein", COLOURS["hepatic_vein"], None),
-            ("line", "Portal vein", COLOURS["portal_vein"], None),
-            ("line", "Vessel involved", COLOURS["involved"], None),
-        ]
+        """(kind, text, fill, edge) of every entry of ``mdt.diagram.LEGEND``, the legend the PDFs
+        print: kind ``box``, ``hatched``, ``marker``, ``ring``, ``dashed`` or ``line``."""
+        return [(_SWATCH_KIND[e.swatch], e.words, QColor(e.colour), QColor(e.edge) if e.edge else None)
+                # Read-only (the room's screen) has no selection: the paper's legend.
+                for e in diagram.legend(screen=not self._read_only)]
 
     def undrawn_involved(self) -> list[str]:
         """Involved structures the drawing has no line for (arteries, bile ducts): named in words
@@ -481,6 +479,16 @@ class LiverDiagramWidget(QWidget):
                 pen.setCapStyle(Qt.PenCapStyle.RoundCap)
                 p.setPen(pen)
                 p.drawLine(QPointF(x + 2, y + box / 2), QPointF(x + box - 2, y + box / 2))
+            elif kind in ("marker", "ring"):
+                # As the lesions are drawn: a filled disc, or a dashed empty ring for one gone.
+                centre, r = QPointF(x + box / 2, y + box / 2), box / 2 - 1
+                if kind == "marker":
+                    p.setPen(QPen(fill.darker(130), 2))
+                    p.setBrush(QBrush(fill))
+                else:
+                    p.setPen(QPen(fill, 2, Qt.PenStyle.DashLine))
+                    p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawEllipse(centre, r, r)
             else:
                 style = Qt.PenStyle.DashLine if kind == "dashed" else Qt.PenStyle.SolidLine
                 p.setPen(QPen(edge or fill.darker(140), 2, style))

@@ -57,7 +57,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -71,10 +71,12 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from mdt import glossary
 from mdt.case import Case, Lesion, Review
 from mdt.errors import ConflictError, LockedError, MdtError, ValidationError
 from mdt.evaluation import Evaluation, PlanOption
@@ -129,11 +131,13 @@ class AmendmentDialog:
     """Seam for the amendment reason of a review belonging to a signed meeting."""
 
     @classmethod
-    def ask(cls, parent: QWidget | None, edit_reason: str) -> str | None:
+    def ask(cls, parent: QWidget | None, edit_reason: str, last: str | None = None) -> str | None:
+        """Asked for every edit of a signed review (each is its own amendment in the minutes);
+        ``last``, the reason given for the previous one, is offered (Enter keeps it)."""
         text, ok = QInputDialog.getText(
             parent, "Amend a signed meeting",
             f"This review belongs to a signed meeting.\nChanging it adds an amendment to the minutes.\n\n"
-            f"Change: {edit_reason}\n\nReason for the amendment:")
+            f"Change: {edit_reason}\n\nReason for the amendment:", text=last or "")
         return text.strip() if ok and text.strip() else None
 
 
@@ -154,6 +158,8 @@ class ReviewEditor(QWidget):
         self._evaluation: Evaluation | None = None
         self._protocol: Any = None
         self._amend_reason: str | None = None
+        """The last amendment reason given for the open review: offered (never reused unasked)
+        when the next edit of the signed review asks for one."""
         self._mode = LESION_MODE
         self._context_stale = True
         self._shown_for: tuple[str, int] | None = None
@@ -197,18 +203,35 @@ class ReviewEditor(QWidget):
 
         lesions_tab = QWidget()
         lt = QVBoxLayout(lesions_tab)
-        lesions_hint = QLabel("<b>Lesions</b> — Insert/Ctrl+L add · Enter edit · Delete remove · "
-                              "segments: type “VII, VIII” or click the diagram")
-        lesions_hint.setWordWrap(True)
-        lt.addWidget(lesions_hint)
-        lt.addWidget(self.lesion_view, 2)
-        vessels_hint = QLabel("<b>Vessels</b> — structure × lesion; in a cell type c(ontact) e(ncasement) "
-                              "i(nvasion) t(hrombus), Delete clears, Enter opens the list")
-        vessels_hint.setWordWrap(True)
-        lt.addWidget(vessels_hint)
+        lt.setContentsMargins(4, 4, 4, 4)
+        # One line of help each (the rest in the tooltip): the rows go to the lesions (at least
+        # eight on a 768-line screen) and the vessels.
+        lesions_hint = QLabel("<b>Lesions</b> — Insert add · Enter edit · Delete remove")
+        lesions_hint.setToolTip("Insert or Ctrl+L adds a lesion, Enter edits the cell, Delete removes "
+                                "the lesion. Segments: type “VII, VIII” (or 7 8) or click the diagram.")
+        vessels_hint = QLabel("<b>Vessels</b> — in a cell type c, e, i or t · Delete clears")
+        vessels_hint.setToolTip("Structure × lesion. In a cell type c(ontact), e(ncasement), i(nvasion) "
+                                "or t(hrombus); Delete clears it; Enter opens the list.")
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(lesions_hint)
+        tl.addWidget(self.lesion_view, 1)
+        bottom = QWidget()
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(vessels_hint)
         self.vessel_status = VesselStatus(self.request)
-        lt.addWidget(self.vessel_status)
-        lt.addWidget(self.vessel_view, 5)
+        bl.addWidget(self.vessel_status)
+        bl.addWidget(self.vessel_view, 1)
+        self.lesion_split = QSplitter(Qt.Orientation.Vertical)
+        self.lesion_split.addWidget(top)
+        self.lesion_split.addWidget(bottom)
+        self.lesion_split.setChildrenCollapsible(False)
+        self.lesion_split.setStretchFactor(0, 2)
+        self.lesion_split.setStretchFactor(1, 3)
+        lt.addWidget(self.lesion_split, 1)
+        self.lesions_hint, self.vessels_hint = lesions_hint, vessels_hint
         self.remnant_panel = RemnantPanel(self.request)
         self.clinical_panel = ClinicalPanel(self.request)
         self.vote_panel = VotePanel(self.request, rate=self.submit_rating, withdraw=self.submit_withdrawal)
@@ -234,8 +257,10 @@ class ReviewEditor(QWidget):
         ml = QVBoxLayout(middle)
         ml.setContentsMargins(0, 0, 0, 0)
         mode_row = QHBoxLayout()
-        mode_row.addWidget(QLabel("Click sets:"))
-        self.mode_lesion = QRadioButton("&lesion segments")
+        click = QLabel("Click:")
+        click.setToolTip("What a click on a segment sets: the selected lesion's segments, or the remnant")
+        mode_row.addWidget(click)
+        self.mode_lesion = QRadioButton("&lesion")
         self.mode_lesion.setToolTip("A click on a segment adds it to / removes it from the selected lesion")
         self.mode_remnant = QRadioButton("remnant")  # Alt+L, then the arrow keys
         self.mode_remnant.setToolTip("A click on a segment keeps it in / removes it from the future remnant")
@@ -264,14 +289,31 @@ class ReviewEditor(QWidget):
         split.addWidget(self.tabs)
         split.addWidget(middle)
         split.addWidget(self.criteria)
+        self.middle = middle
+        # Narrow (a 1366-px laptop with the patient list or the agenda beside): the diagram column
+        # folds away rather than pushing the criteria off the screen; this button brings it back
+        # (and asks the window for the room, hiding the list).
+        self.diagram_toggle = QToolButton()
+        self.diagram_toggle.setText("Liver diagram")
+        self.diagram_toggle.setCheckable(True)
+        self.diagram_toggle.setToolTip("Show the liver diagram beside the lesions (Ctrl+Shift+D); on a "
+                                       "narrow screen the patient list makes room for it")
+        self.diagram_toggle.toggled.connect(self._diagram_toggled)
+        self.diagram_toggle.setVisible(False)  # the window puts it in the review's top row
+        self._compact = False
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 4)
         split.setStretchFactor(2, 5)
         # Minimums small enough for a 1366-px laptop with the patient list shown (preparing the
         # board); the first show gives the projector's 1920 px generous shares (showEvent).
-        self.criteria.setMinimumWidth(320)
-        self.tabs.setMinimumWidth(440)
-        self.diagram.setMinimumWidth(260)
+        self.criteria.setMinimumWidth(330)
+        self.tabs.setMinimumWidth(self.lesion_view.needed_width() + 12)
+        self.diagram.setMinimumWidth(240)
+        self.criteria.summary.setMinimumWidth(240)
+        header_h = self.lesion_view.horizontalHeader().sizeHint().height()
+        self.lesion_view.setMinimumHeight(header_h + self.LESION_ROWS * self.lesion_view.row_height()
+                                          + 2 * self.lesion_view.frameWidth())
+        self.vessel_view.setMinimumHeight(header_h + 3 * self.vessel_view.verticalHeader().defaultSectionSize())
         self._sized = False
         # Until the user drags a divider, every resize re-applies the shares: the editor is
         # first shown inside whatever width the window had then (patient list, meeting column).
@@ -289,7 +331,10 @@ class ReviewEditor(QWidget):
         sc.activated.connect(lambda: self.add_lesion())
         sc = QShortcut(QKeySequence("Ctrl+D"), self)
         sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        sc.activated.connect(self.diagram.setFocus)
+        sc.activated.connect(self._focus_diagram)
+        sc = QShortcut(QKeySequence("Ctrl+Shift+D"), self)
+        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        sc.activated.connect(self.diagram_toggle.toggle)
         self.setTabOrder(self.lesion_view, self.vessel_view)
 
     def showEvent(self, event) -> None:  # type: ignore[override]
@@ -301,19 +346,107 @@ class ReviewEditor(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         # The splitter's width is only final once the layout has run (after showEvent).
         if (watched is self.splitter and event.type() == QEvent.Type.Resize and self._sized
-                and not self._user_sized and event.oldSize().width() != event.size().width()):
-            self._share_columns()
+                and event.oldSize().width() != event.size().width()):
+            if not self._user_sized:
+                self._share_columns()
+            else:
+                self._set_compact(self._width_for_layout() < self.three_columns_width()
+                                  and not self.diagram_toggle.isChecked())
         return super().eventFilter(watched, event)
 
+    LESION_ROWS = 8
+    """Lesion rows always in sight (a 1366×768 laptop included): the vessel grid takes the rest."""
+
+    def compact_minimum_width(self) -> int:
+        """The least width of the editor with its diagram folded: the tabs and the criteria."""
+        margins = self.layout().contentsMargins()
+        return (self.tabs.minimumWidth() + self.criteria.minimumWidth() + 2 * self.splitter.handleWidth()
+                + margins.left() + margins.right())
+
+    def three_columns_width(self) -> int:
+        """The least width (px) the three columns need; narrower, the diagram column folds away and
+        the lesions and the criteria keep their room (a 1366-px screen with the list beside)."""
+        handles = 2 * self.splitter.handleWidth() + 16
+        return (self.tabs.minimumWidth() + max(self.middle.minimumSizeHint().width(), self.diagram.minimumWidth())
+                + self.criteria.minimumWidth() + handles)
+
+    room_wanted = Signal(bool)
+    """The diagram was asked for on a narrow editor (True: make room) or put away (False)."""
+
+    def compact(self) -> bool:
+        return self._compact
+
+    def _focus_diagram(self) -> None:
+        if self._compact and not self.diagram_toggle.isChecked():
+            self.diagram_toggle.setChecked(True)
+        self.diagram.setFocus()
+
+    def _diagram_toggled(self, on: bool) -> None:
+        self.middle.setVisible(on or not self._compact)
+        self.room_wanted.emit(on)
+        QTimer.singleShot(0, self._share_columns)
+
+    def _set_compact(self, compact: bool) -> None:
+        if compact == self._compact:
+            return
+        self._compact = compact
+        self.diagram_toggle.setVisible(compact)
+        summary = self.criteria.summary
+        if compact:
+            # The remnant, RECIST and best-plan lines go under the criteria (the diagram column
+            # that holds them is folded), behind a one-line toggle so the criteria keep the height.
+            self.criteria.layout().addWidget(self.criteria.summary_toggle)
+            self.criteria.layout().addWidget(summary)
+            self.middle.setVisible(self.diagram_toggle.isChecked())
+        else:
+            self.middle.layout().addWidget(summary)
+            self.middle.setVisible(True)
+            if self.diagram_toggle.isChecked():
+                self.diagram_toggle.blockSignals(True)
+                self.diagram_toggle.setChecked(False)
+                self.diagram_toggle.blockSignals(False)
+                self.room_wanted.emit(False)
+        self.criteria.set_compact(compact)
+
     def _share_columns(self) -> None:
-        # About 40 / 28 / 32 % (tabs / diagram / criteria), the tabs column at least as wide
-        # as its four titles when the screen allows (measured now: final font).
-        w = max(self.splitter.width(), 900)
+        self._set_compact(self._width_for_layout() < self.three_columns_width()
+                          and not self.diagram_toggle.isChecked())
+        if self._compact:
+            # Two columns: the tabs and the criteria, about 56 / 44 %.
+            w = self.splitter.width()
+            criteria = max(int(w * 0.44), self.criteria.minimumWidth())
+            self.splitter.setSizes([max(w - criteria, self.tabs.minimumWidth()), 0, criteria])
+            return
+        # About 40 / 28 / 32 % (tabs / diagram / criteria); the tabs column gets what its tables and
+        # titles need first (every lesion's vessel column whole), taken from the diagram, then from
+        # the criteria, each down to its minimum.
+        w = max(self.splitter.width() - 2 * self.splitter.handleWidth(), 900)
+        diagram_min = max(self.diagram.minimumWidth(), self.middle.minimumSizeHint().width())
         criteria = max(int(w * 0.32), self.criteria.minimumWidth())
+        diagram = max(int(w * 0.28), diagram_min)
         titles = self.tabs.tabBar().sizeHint().width() + 12
-        room = w - criteria - self.diagram.minimumWidth()
-        tabs = max(int(w * 0.40), min(titles, room), self.tabs.minimumWidth())
-        self.splitter.setSizes([tabs, max(w - tabs - criteria, self.diagram.minimumWidth()), criteria])
+        tables = max(self.lesion_view.needed_width(), self.vessel_view.needed_width()) + 16
+        tabs = max(w - criteria - diagram, self.tabs.minimumWidth())
+        need = max(titles, tables)
+        if tabs < need:
+            give = min(need - tabs, diagram - diagram_min)
+            diagram -= give
+            tabs += give
+        if tabs < need:
+            give = min(need - tabs, criteria - self.criteria.minimumWidth())
+            criteria -= give
+            tabs += give
+        self.splitter.setSizes([tabs, max(w - tabs - criteria, diagram_min), criteria])
+
+    def _width_for_layout(self) -> int:
+        """The width the editor has to lay out in: its scroll area's viewport when it sits in one
+        (its own width never drops below its minimum there), else its own."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            return parent.viewport().width()
+        return self.width()
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.tabs, self.diagram, self.criteria, self.criteria.summary):
@@ -354,6 +487,9 @@ class ReviewEditor(QWidget):
                                      getattr(self._protocol, "version", None))
         self._set_enabled(record is not None)
         self._refresh(new_review=not same_review)
+        if not same_review and self._sized and not self._user_sized:
+            # Another review may have more lesions: the vessel grid's columns need their room.
+            QTimer.singleShot(0, self._share_columns)
 
     def _load_panel_context(self) -> None:
         """Who may rate the open review (its meeting's voting attendees), from the service."""
@@ -522,6 +658,9 @@ class ReviewEditor(QWidget):
                 self._draft = None  # the draft was removed before it was ever saved
                 self.clear_message()
                 self._refresh()
+            elif self._draft is None and self._message:
+                # The value was put back to the saved one: a "Not saved" about it is stale.
+                self.clear_message()
             return True
         reason = edit.reason
         if draft_id is not None and new.lesion(draft_id) is not None and saved.lesion(draft_id) is None:
@@ -555,23 +694,37 @@ class ReviewEditor(QWidget):
         before = {str(p) for p in review_problems(old, birth)}
         return [p for p in review_problems(new, birth) if str(p) not in before]
 
+    def _ask_amendment(self, what: str) -> str | None:
+        """The reason for this amendment, asked each time (the last one offered); None: refused."""
+        why = AmendmentDialog.ask(self, what, self._amend_reason)
+        if why:
+            self._amend_reason = why
+        return why
+
     def _save(self, review: Review, reason: str, fn: EditFn | None = None, attempt: int = 0,
-              via: str | None = None) -> Any:
+              via: str | None = None, amend: str | None = None) -> Any:
         """Save a new version; resolves conflicts and locks with the user.  None when not saved.
-        Every save names the patient of the review the forms show; the service refuses another's."""
+        Every save names the patient of the review the forms show; the service refuses another's.
+        A review of a signed meeting asks for the amendment's reason on every save (``amend``)."""
         rec = self._record
         service = self._service
         if service is None:
             self.show_problem("Not saved — no database is open")
             return None
+        if amend is None and getattr(rec, "locked", False):
+            amend = self._ask_amendment(reason)
+            if amend is None:
+                self.show_problem("Not saved — this review belongs to a signed meeting; "
+                                  "an amendment reason is required to change it.")
+                return None
         try:
             if via == "decision":
                 return service.record_decision(rec.review_id, review.panel.decision, patient_id=rec.patient_id,
                                                expected_version=rec.version, reason=reason,
-                                               amendment_reason=self._amend_reason)
-            if self._amend_reason is not None:
+                                               amendment_reason=amend)
+            if amend is not None:
                 return service.amend_review(rec.review_id, review, rec.version,
-                                            f"{self._amend_reason} — {reason}", patient_id=rec.patient_id)
+                                            f"{amend} — {reason}", patient_id=rec.patient_id)
             return service.save_review(rec.review_id, review, rec.version, reason, patient_id=rec.patient_id)
         except ConflictError as exc:
             theirs = exc.current if exc.current is not None else service.get_review(rec.review_id)
@@ -587,16 +740,15 @@ class ReviewEditor(QWidget):
             except (ValidationError, ValueError, KeyError) as err:
                 self.show_problem(f"Your edit no longer applies to their version: {err}")
                 return None
-            return self._save(mine.review, mine.reason or reason, fn, attempt + 1, via)
+            return self._save(mine.review, mine.reason or reason, fn, attempt + 1, via, amend)
         except LockedError:
-            if self._amend_reason is None:
-                why = AmendmentDialog.ask(self, reason)
+            if amend is None:  # signed since the review was opened
+                why = self._ask_amendment(reason)
                 if not why:
                     self.show_problem("Not saved — this review belongs to a signed meeting; "
                                       "an amendment reason is required to change it.")
                     return None
-                self._amend_reason = why
-                return self._save(review, reason, fn, attempt, via)
+                return self._save(review, reason, fn, attempt, via, why)
             self.show_problem("Not saved — the review is locked and the amendment was refused.")
             return None
         except ValidationError as exc:
@@ -646,8 +798,8 @@ class ReviewEditor(QWidget):
         if self._draft is not None and review.lesion(self._draft.id) is not None:
             self._draft = None  # the restored version has a lesion of that id: the draft yields
         try:
-            if getattr(current, "locked", False) or self._amend_reason is not None:
-                why = self._amend_reason or AmendmentDialog.ask(self, reason)
+            if getattr(current, "locked", False):
+                why = AmendmentDialog.ask(self, reason, self._amend_reason if showing else None)
                 if not why:
                     self.show_problem(f"{reason} not saved: the review belongs to a signed meeting.")
                     return False
@@ -703,7 +855,7 @@ class ReviewEditor(QWidget):
         rec, case = self._record, self._case
         if rec is None or case is None:
             return ""
-        name = (case.patient.name or "").replace("^", " ").title() or case.patient.id
+        name = glossary.person_name(case.patient.name, case.patient.id)
         return f"{name} ({case.patient.id}), review {rec.review.date.isoformat()}"
 
     def _evaluate(self, review: Review | None) -> None:
@@ -738,18 +890,21 @@ class ReviewEditor(QWidget):
         return replace(self._case, reviews=tuple(reviews))
 
     def _update_header(self) -> None:
+        """Which version of the review the forms show (the window's header above names the patient
+        and the selector the review): "saved ✔ version 3 by Anne Martin"."""
         rec, case = self._record, self._case
         if rec is None or case is None:
             self.header.setText("<i>No review open.</i>")
+            self.header.setToolTip("")
             return
         r = rec.review
-        name = html.escape((case.patient.name or "").replace("^", " ").title())
         lock = " · <b style='color:#b3261e'>SIGNED MEETING — edits are amendments</b>" if rec.locked else ""
-        amend = f" · amending: {html.escape(self._amend_reason)}" if self._amend_reason else ""
         self.header.setText(
-            f"<b>{name or case.patient.id}</b> ({case.patient.id}) · review {r.date.isoformat()} · "
-            f"cycle {r.cycle if r.cycle is not None else '–'} · <span style='color:#1b5e20'>saved ✔ version "
-            f"{rec.version}</span> by {html.escape(rec.saved_by or '')}{lock}{amend}")
+            f"<span style='color:#1b5e20'>saved ✔ version {rec.version}</span> by "
+            f"{html.escape(rec.saved_by or '')}{lock}")
+        name = glossary.person_name(case.patient.name, case.patient.id)
+        self.header.setToolTip(f"{name} ({case.patient.id}), review {r.date.isoformat()}, "
+                               f"cycle {r.cycle if r.cycle is not None else 'not recorded'}")
 
     def _update_hint(self) -> None:
         if self._mode == REMNANT_MODE:
@@ -932,14 +1087,14 @@ class ReviewEditor(QWidget):
 
     def submit_rating(self, member: str, rating: str, reason: str | None) -> bool:
         """The vote panel's rating: the service checks who may rate and keeps a change's reason."""
-        return self._panel_write(lambda service, rec: service.cast_vote(
+        return self._panel_write(lambda service, rec, amend: service.cast_vote(
             rec.review_id, member, rating, patient_id=rec.patient_id, reason=reason,
-            amendment_reason=self._amend_reason), f"rating of {member}")
+            amendment_reason=amend), f"rating of {member}")
 
     def submit_withdrawal(self, member: str, round_: int, reason: str) -> bool:
-        return self._panel_write(lambda service, rec: service.withdraw_vote(
+        return self._panel_write(lambda service, rec, amend: service.withdraw_vote(
             rec.review_id, member, round_, reason, patient_id=rec.patient_id,
-            amendment_reason=self._amend_reason), f"withdrawal of {member}'s rating")
+            amendment_reason=amend), f"withdrawal of {member}'s rating")
 
     def _panel_write(self, write: Any, what: str) -> bool:
         """A rating is a person's act, not an edit of the form: it is saved on the current version
@@ -949,17 +1104,25 @@ class ReviewEditor(QWidget):
         if refusal is not None or service is None:
             self.show_problem(refusal or "Not saved — no database is open")
             return False
+        refused = ("Not saved — this review belongs to a signed meeting; "
+                   "an amendment reason is required to change it.")
+        amend = None
+        if getattr(rec, "locked", False):
+            amend = self._ask_amendment(what)
+            if amend is None:
+                self.show_problem(refused)
+                return False
         try:
             try:
-                saved = write(service, rec)
+                saved = write(service, rec, amend)
             except LockedError:
-                why = AmendmentDialog.ask(self, what)
+                if amend is not None:
+                    raise
+                why = self._ask_amendment(what)
                 if not why:
-                    self.show_problem("Not saved — this review belongs to a signed meeting; "
-                                      "an amendment reason is required to change it.")
+                    self.show_problem(refused)
                     return False
-                self._amend_reason = why
-                saved = write(service, rec)
+                saved = write(service, rec, why)
         except ValidationError as exc:
             self.show_problem(exc)
             return False

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from mdt import anatomy, limits
+from mdt import anatomy, glossary, limits, review_diff
 from mdt.case import (
     ASCITES,
     ENCEPHALOPATHY,
@@ -92,8 +92,9 @@ def fmt_value(value: object) -> str:
 
 
 def label(code: str | None) -> str:
-    """Vocabulary code to words: ``permanently_unresectable`` -> ``permanently unresectable``."""
-    return "—" if code is None else code.replace("_", " ")
+    """Vocabulary code in the board's words (mdt.glossary): ``permanently_unresectable`` ->
+    ``permanently unresectable``."""
+    return glossary.words(code, missing="—")
 
 
 # --------------------------------------------------------------------------- parsing
@@ -723,34 +724,10 @@ def clear_decision(review: Review) -> Edit:
 
 # --------------------------------------------------------------------------- comparing versions
 
-def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
-    """A dataclass tree as ``path -> leaf value`` (lesions keyed by id), for "what did they change"."""
-    out: dict[str, Any] = {}
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        for f in dataclasses.fields(obj):
-            out.update(flatten(getattr(obj, f.name), f"{prefix}.{f.name}" if prefix else f.name))
-    elif isinstance(obj, tuple) and obj and all(isinstance(x, Lesion) for x in obj):
-        for les in obj:
-            out.update(flatten(les, f"{prefix}[{les.id}]"))
-    elif isinstance(obj, tuple) and obj and dataclasses.is_dataclass(obj[0]):
-        for i, item in enumerate(obj):
-            out.update(flatten(item, f"{prefix}[{i}]"))
-    else:
-        out[prefix] = obj
-    return out
-
-
 def differences(old: Review, new: Review, limit: int = 40) -> list[str]:
-    """Readable ``path: old → new`` lines between two versions of a review."""
-    a, b = flatten(old), flatten(new)
-    lines = []
-    for key in list(a) + [k for k in b if k not in a]:
-        va, vb = a.get(key), b.get(key)
-        if va != vb:
-            lines.append(f"{key}: {fmt_value(va)} → {fmt_value(vb)}")
-    if len(lines) > limit:
-        lines = lines[:limit] + [f"… and {len(lines) - limit} more"]
-    return lines
+    """What changed between two versions, in words ("L1 diameter 42 → 40 mm"): mdt.review_diff,
+    the same lines the History tab shows."""
+    return review_diff.change_lines(old, new, limit=limit)
 
 
 def replay(edit: EditFn, onto: Review) -> Edit:

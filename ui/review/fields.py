@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
@@ -40,6 +40,19 @@ class _Line(QLineEdit):
         super().keyPressEvent(event)
 
 
+class _Unit(QLabel):
+    """A unit beside a value: at least 48 px (short units line up) and never narrower than its
+    text ("×10⁹/L" read whole): a fixed minimum width let the layout cut the long ones."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), 48) if self.text() else 0, hint.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), 48) if self.text() else 0, hint.height())
+
+
 class NumberField(QWidget):
     """A number with its unit; ``commit(text) -> bool`` decides whether it is accepted."""
 
@@ -53,8 +66,7 @@ class NumberField(QWidget):
         self.edit.setMinimumWidth(80)
         self.edit.setMaximumWidth(110)
         self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.unit = QLabel(unit)
-        self.unit.setMinimumWidth(48)
+        self.unit = _Unit(unit)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.edit)
@@ -97,7 +109,12 @@ class NumberField(QWidget):
     def _finished(self) -> bool:
         text = self.edit.text().strip()
         if text == self._saved_text:
+            was_invalid = bool(self.edit.property("invalid"))
             self.set_invalid(False)
+            if was_invalid:
+                # Put back to what is saved: nothing to save, but the editor must drop its
+                # "Not saved — … is not a date" about this field (it would mislead).
+                self._commit(text)
             return True
         ok = self._commit(text)
         self.set_invalid(not ok)
@@ -121,8 +138,9 @@ class ChoiceField(QComboBox):
             self.addItem((labels or {}).get(v, edits.label(v)), v)
         self.activated.connect(self._activated)
         # Long labels must not widen the panel: the popup still shows them in full.
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(12)
+        # Never narrower than its longest choice ("after chemotherapy", "moderate or severe"):
+        # a choice is read whole (the form scrolls rather than cut it).
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
     def set_value(self, value: str | None) -> None:
         self._saved = value

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHeaderView,
     QLineEdit,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -278,15 +279,47 @@ class LesionTableView(QTableView):
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # Segments take the spare width; the fixed columns fit their headers, so the table
-        # never needs a horizontal scroll bar at the editor's minimum width.
+        # Segments take the spare width; the other columns fit their header and their widest
+        # value (measured in the table's own fonts when it is shown), and the tabs column is
+        # never narrower than all of them (``needed_width``): nothing reads "VI…" or "gme".
         header.setSectionResizeMode(COL_SEGMENTS, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COL_ID, 64), (COL_DIAMETER, 136), (COL_TARGET, 100), (COL_STATUS, 118)):
-            self.setColumnWidth(col, width)
+        self.fit_columns()
         self.setAccessibleName("Lesion table")
         self.selectionModel().currentRowChanged.connect(self._row_changed)
         model.modelReset.connect(self._emit_current)
         model.rowsRemoved.connect(self._emit_current)
+
+    # The widest value each fixed column can show, whatever the review holds.
+    WIDEST = {COL_ID: "L10", COL_DIAMETER: "not measured", COL_TARGET: "target", COL_STATUS: "disappeared"}
+    SEGMENTS_ROOM = "IVa, IVb, VIII"
+    """The Segments column is at least this wide (a lesion across three segments)."""
+
+    def _needed(self, col: int, text: str) -> int:
+        head = QFontMetrics(self.horizontalHeader().font())
+        cell = QFontMetrics(self.font())
+        margin = 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, self) + 8
+        pad = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 8
+        check = (self.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, None, self) + 8
+                 if col == COL_TARGET else 0)
+        return max(head.horizontalAdvance(str(HEADERS[col])) + margin, cell.horizontalAdvance(text) + pad + check)
+
+    def fit_columns(self) -> None:
+        for col, widest in self.WIDEST.items():
+            self.setColumnWidth(col, self._needed(col, widest))
+
+    def needed_width(self) -> int:
+        """The width that shows every column whole (plus the vertical scroll bar and frame)."""
+        cols = sum(self._needed(col, w) for col, w in self.WIDEST.items())
+        cols += self._needed(COL_SEGMENTS, self.SEGMENTS_ROOM)
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        return cols + bar + 2 * self.frameWidth() + 2
+
+    def row_height(self) -> int:
+        return self.verticalHeader().defaultSectionSize()
+
+    def showEvent(self, event) -> None:  # type: ignore[override]  # noqa: N802
+        super().showEvent(event)
+        self.fit_columns()
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002, N802 - Qt override
         """Tab walks the cells like a spreadsheet, but leaves the table after the last cell (and

@@ -69,10 +69,13 @@ class RemnantPanel(QWidget):
         self.resection.addItem("— no plan recorded —", None)
         for name in anatomy.RESECTIONS:
             self.resection.addItem(anatomy.RESECTION_LABELS[name], name)
-        self.resection.addItem("Custom remnant (tick the segments that stay)", CUSTOM)
+        self.resection.addItem("Custom remnant", CUSTOM)
+        self.resection.setItemData(self.resection.count() - 1, "Tick the segments that stay below",
+                                   Qt.ItemDataRole.ToolTipRole)
         self.resection.activated.connect(self._resection_chosen)
-        self.resection.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.resection.setMinimumContentsLength(16)
+        # As wide as its longest entry (a named resection): the choice is never shown cut (the
+        # form puts the label above it in a narrow column).
+        self.resection.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         # The names are long ("Extended right hepatectomy (right trisectionectomy)"): the list
         # opens wide enough to read them whole, and the chosen one is in the tooltip.
         self.resection.view().setMinimumWidth(self.resection.view().sizeHintForColumn(0) + 32)

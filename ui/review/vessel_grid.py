@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -57,6 +58,8 @@ class VesselGridModel(QAbstractTableModel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.short_names = False
+        """Rows named by the abbreviation only (a narrow grid: every lesion column stays in sight)."""
         self._review: Review | None = None
         self._cols: tuple[str | None, ...] = (None,)
         self._request: Request | None = None
@@ -109,7 +112,7 @@ class VesselGridModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Vertical and 0 <= section < len(VESSEL_STRUCTURES):
             code = VESSEL_STRUCTURES[section]
             if role == Qt.ItemDataRole.DisplayRole:
-                return f"{code}  {VESSEL_NAMES[code]}"
+                return code if self.short_names else f"{code}  {VESSEL_NAMES[code]}"
             if role == Qt.ItemDataRole.ToolTipRole:
                 return VESSEL_NAMES[code]
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._cols):
@@ -201,7 +204,49 @@ class VesselGridView(QTableView):
         self.horizontalHeader().setMinimumSectionSize(64)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.verticalHeader().setDefaultSectionSize(28)
+        # The structures in regular weight (the bold of the other headers made this column ~30 px
+        # wider than the lesion columns can spare on a 1920-px screen with the patient list).
+        names = QFont(self.verticalHeader().font())
+        names.setBold(False)
+        names.setPointSizeF(max(10.5, names.pointSizeF() - 1.5))
+        self.verticalHeader().setFont(names)
         self.setAccessibleName("Vessel grid")
+        model.modelReset.connect(self.fit_names)  # another review may have more lesion columns
+
+    def _names_width(self, short: bool) -> int:
+        fm = self.verticalHeader().fontMetrics()
+        texts = [code if short else f"{code}  {VESSEL_NAMES[code]}" for code in VESSEL_STRUCTURES]
+        return max(fm.horizontalAdvance(t) for t in texts) + 2 * self.style().pixelMetric(
+            QStyle.PixelMetric.PM_HeaderMargin, None, self) + 8
+
+    def resizeEvent(self, event) -> None:  # type: ignore[override]  # noqa: N802
+        super().resizeEvent(event)
+        self.fit_names()
+
+    def fit_names(self) -> None:
+        """Every lesion's column in sight before the structures' full names: when the grid is too
+        narrow for both, the rows name the structure by its abbreviation (the full name in its
+        tooltip), never a horizontal scroll bar hiding L3 and L4."""
+        model = self.model()
+        if not isinstance(model, VesselGridModel) or self.width() <= 0:
+            return
+        cols = sum(max(self.sizeHintForColumn(c), self.horizontalHeader().sectionSizeHint(c))
+                   for c in range(model.columnCount()))
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        short = self._names_width(False) + cols + bar + 2 * self.frameWidth() + 2 > self.width()
+        if short != model.short_names:
+            model.short_names = short
+            model.headerDataChanged.emit(Qt.Orientation.Vertical, 0, len(VESSEL_STRUCTURES) - 1)
+
+    def needed_width(self) -> int:
+        """The width that shows every lesion's column beside the structure names (no scrolling
+        sideways), with the vertical scroll bar and the frame."""
+        model = self.model()
+        for col in range(model.columnCount()):
+            self.resizeColumnToContents(col)
+        cols = sum(self.columnWidth(c) for c in range(model.columnCount()))
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        return self.verticalHeader().sizeHint().width() + cols + bar + 2 * self.frameWidth() + 2
 
     def keyPressEvent(self, event) -> None:  # type: ignore[override]
         model = self.model()

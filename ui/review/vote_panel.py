@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt import glossary
 from mdt import panel as panel_logic
 from mdt import votes as vote_rules
 from mdt.case import PLANS, RATINGS, Case, Review, Vote
@@ -137,8 +138,8 @@ class VotesModel(RowsTableModel):
                 return str(v.round)
             if col == 3:
                 if v.withdrawn:
-                    return f"withdrawn (was {edits.label(v.rating)})" if self._revealed else "withdrawn"
-                return edits.label(v.rating) if self._revealed else HIDDEN
+                    return f"withdrawn (was {glossary.short_words(v.rating)})" if self._revealed else "withdrawn"
+                return glossary.short_words(v.rating) if self._revealed else HIDDEN
             return _change_words(v, self._revealed)
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
             return _change_words(v, self._revealed) or None   # the whole history when the column is narrow
@@ -567,7 +568,8 @@ class VotePanel(QWidget):
                                 f"expected ratings in ({agg.agreement})")
             set_style(self.result, "color: #8a6d00;")
         elif agg.result is not None:
-            self.result.setText(f"Panel result: {edits.label(agg.result).upper()} ({agg.rule}) — {agg.agreement}")
+            self.result.setText(f"Panel result: {glossary.short_words(agg.result).upper()} ({agg.rule}) — "
+                                f"{agg.agreement}")
             set_style(self.result, "color: #0d47a1;")
         else:
             self.result.setText(f"Panel result: undecided — {agg.agreement}")

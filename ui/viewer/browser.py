@@ -14,7 +14,7 @@ class SeriesBrowser(QTreeWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setHeaderLabels(["Study / series", "Images"])
+        self.setHeaderLabels(["Series", "Images"])  # studies are the parent rows
         self.setAccessibleName("Series")
         self.setRootIsDecorated(True)
         self.setColumnWidth(0, 230)
