@@ -50,7 +50,7 @@ def test_every_change_writes_one_audit_event_with_before_and_after(ws: Workstati
     assert save.actor == "Ms Coordinator"
     assert save.before["review"]["ecog"] == 1 and save.after["review"]["ecog"] == 2
     assert save.after["reason"] == "ECOG corrected after clinic letter"
-    assert "ecog: 1 -> 2" in save.after["changes"]
+    assert "ECOG performance status 1 → 2" in save.after["changes"]  # the one diff, in words
     assert history[3].before["name"] == "ROE^ANN" and history[3].after["name"] == "ROE^ANNE"
     assert ws.chair.verify_audit().ok
 

@@ -98,7 +98,12 @@ def test_signing_locks_reviews_and_changes_need_an_amendment(ws: Workstation) ->
     (amendment,) = minutes.amendments
     assert amendment.author == MEMBER.name and amendment.reason == "plan was recorded wrongly"
     assert amendment.patient_id == "P1"
-    assert 'panel.decision.plan: "continue_induction" -> "resection"' in amendment.summary
+    # the minutes say the change in the same words as the History tab (mdt.review_diff)
+    assert "Decision: plan continue induction chemotherapy → resection" in amendment.summary
+    assert "panel.decision" not in amendment.summary
+    from mdt import review_diff
+
+    assert amendment.summary == "; ".join(review_diff.change_lines(rec.review, changed))
     assert ws.chair.verify_audit().ok
 
 

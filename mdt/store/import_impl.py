@@ -82,11 +82,11 @@ def import_case(s: Session, actor: Actor, item: Case | caseformat.CaseImport,
         meetings = signed_meetings(s, p)
         if meetings:
             for change in changes:
-                locked.append(FieldProblem(where(change.split(":")[0]), (
-                    f"{change.split(': ', 1)[1].replace(' -> ', ' → ')} refused: {p.mrn} was "
+                locked.append(FieldProblem(where(change.path), (
+                    f"{change.values()} refused: {p.mrn} was "
                     f"discussed at signed meeting {', '.join(meetings)}; change it through an "
                     f"amendment (edit the patient, with a reason)"),
-                    label_for(change.split(":")[0])))
+                    label_for(change.path)))
             return
     changed = change_patient(s, actor, p, case.patient, case.protocol, "import")
     if treatment_given:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from mdt.case import Case, Patient, ProtocolRef, Review, Treatment
 from mdt.caseformat_followup import with_derived_end
 from mdt.errors import FieldProblem, LockedError, ValidationError
-from mdt.limits import text_max
+from mdt.limits import label_for, text_max
 from mdt.service_types import Actor, PatientRow
 from mdt.store import audit, followup_store
 from mdt.store.case_rows import parse_treatment, read_case, treatment_dict, write_treatment
@@ -214,17 +214,28 @@ def signed_meetings(s: Session, p: PatientModel) -> list[str]:
         ReviewModel.patient_id == p.id, ReviewModel.locked_by_meeting.is_not(None))) if m})
 
 
-def demographic_changes(p: PatientModel, patient: Patient) -> list[str]:
-    """``patient.sex: "F" -> "M"`` for each demographic field ``patient`` changes."""
-    out = []
-    for name in DEMOGRAPHICS:
-        old, new = getattr(p, name), getattr(patient, name)
-        if old != new:
-            show = [None if v is None else v.isoformat() if isinstance(v, date) else v
-                    for v in (old, new)]
-            out.append(f"patient.{name}: {json.dumps(show[0], ensure_ascii=False)} -> "
-                       f"{json.dumps(show[1], ensure_ascii=False)}")
-    return out
+@dataclass(frozen=True, slots=True)
+class DemographicChange:
+    path: str
+    """``patient.sex``"""
+    old: object
+    new: object
+
+    def values(self) -> str:
+        """"F → M"."""
+        def shown(v: object) -> str:
+            return "not recorded" if v is None else v.isoformat() if isinstance(v, date) else str(v)
+        return f"{shown(self.old)} → {shown(self.new)}"
+
+    def words(self) -> str:
+        """"Sex F → M": the field as a clinician names it, as the review diff says a change."""
+        return f"{label_for(self.path) or self.path} {self.values()}"
+
+
+def demographic_changes(p: PatientModel, patient: Patient) -> list[DemographicChange]:
+    """Each demographic field ``patient`` changes, with its stored and its new value."""
+    return [DemographicChange(f"patient.{name}", getattr(p, name), getattr(patient, name))
+            for name in DEMOGRAPHICS if getattr(p, name) != getattr(patient, name)]
 
 
 def change_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
@@ -257,7 +268,8 @@ def change_patient(s: Session, actor: Actor, p: PatientModel, patient: Patient,
                 "patient.birth_date", f"after the first review date {first.isoformat()}"))
     for meeting_id in meetings:
         s.add(AmendmentModel(meeting_id=meeting_id, patient_id=p.id, at=now(), author=actor.name,
-                             reason=reason or "", summary=summarise(changes)))
+                             reason=reason or "",
+                             summary=summarise([c.words() for c in changes])))
     audit.record(s, actor=actor.name, action="patient.amend" if meetings else "patient.update",
                  entity="patient", entity_id=p.mrn, before=before,
                  after={**after, "reason": reason, **({"amends": meetings} if meetings else {})},

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from mdt import caseformat
+from mdt import caseformat, review_diff
 from mdt.case import Review
 from mdt.errors import ConflictError, FieldProblem, LockedError, NotFound, ValidationError
 from mdt.service_types import Actor, ReviewRecord, ReviewVersion
@@ -45,21 +45,6 @@ def _target_sum(review: Review) -> float | None:
     sizes = [les.diameter_mm for les in review.lesions
              if les.target and les.status == "present" and les.diameter_mm is not None]
     return float(sum(sizes)) if sizes else None
-
-
-def _diff(old: object, new: object, path: str = "", out: list[str] | None = None) -> list[str]:
-    """Human-readable list of changed fields: ``panel.decision.plan: a -> b``."""
-    out = [] if out is None else out
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in list(old) + [k for k in new if k not in old]:
-            _diff(old.get(key), new.get(key), f"{path}.{key}" if path else key, out)
-    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        for i, (a, b) in enumerate(zip(old, new, strict=True)):
-            _diff(a, b, f"{path}[{i}]", out)
-    elif old != new:
-        out.append(f"{path or 'value'}: {json.dumps(old, ensure_ascii=False)} -> "
-                   f"{json.dumps(new, ensure_ascii=False)}")
-    return out
 
 
 # --------------------------------------------------------------------------- reviews
@@ -133,7 +118,10 @@ def revise(s: Session, actor: Actor, p: PatientModel, r: ReviewModel, review: Re
     _new_version(s, actor, r, new_version, review, content, reason, amendment)
     r.current_version = new_version
     r.review_date = review.date
-    changes = _diff(old_dict, new_dict)
+    # One diff for every reader: the amendment the minutes print, the audit event, the
+    # History tab and the conflict dialog all say a change the same way (mdt.review_diff).
+    previous = parse_review_text(old.content)
+    changes = review_diff.change_lines(previous, review, limit=10**6)
     if amendment:
         assert r.locked_by_meeting is not None
         s.add(AmendmentModel(meeting_id=r.locked_by_meeting, patient_id=p.id, review_id=r.id,
