@@ -66,6 +66,9 @@ class MembersModel(RowsTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
+    def state_of(self, member_id: int | None) -> SignInState | None:
+        return next((st for m, st in self._rows if m.id == member_id), None)
+
     def member(self, row: int) -> Member | None:
         item = self.row_item(row)
         return None if item is None else item[0]
@@ -340,8 +343,8 @@ class AdminDialog(QDialog):
         if member is None or member.id is None:
             return False
         if login is None:
-            current = next((st.os_account for m, st in self.model._rows
-                            if m.id == member.id and st is not None), None) or ""
+            state = self.model.state_of(member.id)
+            current = (state.os_account if state else None) or ""
             login, ok = QInputDialog.getText(
                 self, "Operating-system login",
                 f"Login that signs {member.name} in (setting \"{hospital.LABELS['signin.mode']}\""

@@ -99,19 +99,19 @@ def signin_states(db: Database) -> list[SignInState]:
 
 FAILED = "member.signin_failed"
 _CLOSES_RUN = ("member.signin_ok", "member.password", "member.password_reset")
+_RUN_CAP = 101
+"""More wrong passwords in a row than ``signin.max_failures`` can ask for (at most 100)."""
 
 
-def _failure_run(s: Session, member_id: int) -> tuple[int, datetime | None]:
-    """Wrong passwords in a row for this member, and when the last one was typed."""
-    cfg = hospital_settings(s)
-    if cfg.max_failures <= 0:
-        return 0, None
+def _failure_run(s: Session, member_id: int, cap: int) -> tuple[int, datetime | None]:
+    """Wrong passwords in a row for this member (counted up to ``cap``), and when the last
+    one was typed."""
     rows = s.execute(
         select(AuditEventModel.action, AuditEventModel.occurred_at)
         .where(AuditEventModel.entity == "member",
                AuditEventModel.entity_id == str(member_id),
                AuditEventModel.action.in_((FAILED, *_CLOSES_RUN)))
-        .order_by(AuditEventModel.id.desc()).limit(cfg.max_failures + 1)).all()
+        .order_by(AuditEventModel.id.desc()).limit(cap)).all()
     run = 0
     for action, _at in rows:
         if action != FAILED:
@@ -124,8 +124,10 @@ def _failure_run(s: Session, member_id: int) -> tuple[int, datetime | None]:
 def _locked_out_until(s: Session, member_id: int) -> tuple[datetime | None, int]:
     """When a lock-out ends (None: not locked out), and the wrong passwords behind it."""
     cfg = hospital_settings(s)
-    run, last = _failure_run(s, member_id)
-    if cfg.max_failures <= 0 or run < cfg.max_failures or last is None:
+    if cfg.max_failures <= 0:
+        return None, 0
+    run, last = _failure_run(s, member_id, cfg.max_failures)
+    if run < cfg.max_failures or last is None:
         return None, run
     until = last + timedelta(minutes=cfg.lockout_minutes)
     return (until if until > now() else None), run
@@ -151,11 +153,11 @@ def _note_attempt(db: Database, member_id: int, name: str, ok: bool, why: str) -
     try:
         if ok:
             with db.read() as s:  # the common case writes nothing, so waits for no writer
-                if not _failure_run(s, member_id)[0]:
+                if not _failure_run(s, member_id, 1)[0]:
                     return
         with db.write() as s:
             if ok:
-                run, _last = _failure_run(s, member_id)
+                run, _last = _failure_run(s, member_id, _RUN_CAP)
                 if not run:
                     return
                 audit.record(s, actor=name, action="member.signin_ok", entity="member",

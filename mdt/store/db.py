@@ -68,7 +68,7 @@ if TYPE_CHECKING:
 # Alembic is imported only when a migration is pending (it costs ~0.2 s of
 # start-up); a database already at HEAD_REVISION is recognised with plain SQL.
 # tests/test_store_migrations.py checks this constant against Alembic's head.
-HEAD_REVISION = "0005_follow_up"
+HEAD_REVISION = "0010_audit_entity_index"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BACKUPS_KEPT = 10
@@ -349,11 +349,13 @@ def _pg_take_chain_lock(db: Database, session: Session) -> None:
     from mdt.store import audit
 
     key = audit.PG_CHAIN_LOCK
-    session.execute(text("SELECT set_config('application_name', :n, true)"),
-                    {"n": _pg_name(_ACTIVITY.get())})
+    # One round trip when the lock is free (the usual case): name this writer and take it.
+    got = session.execute(text("SELECT set_config('application_name', :n, true), "
+                               "pg_try_advisory_xact_lock(:k)"),
+                          {"n": _pg_name(_ACTIVITY.get()), "k": key}).one()[1]
     start = time.monotonic()
     waited = False
-    while not session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar():
+    while not got:
         elapsed = time.monotonic() - start
         holder = _pg_holder(session, key)
         waited = True
@@ -367,6 +369,7 @@ def _pg_take_chain_lock(db: Database, session: Session) -> None:
         if db.on_wait is not None:
             db.on_wait(Wait(elapsed, db.busy_timeout_s, holder))
         time.sleep(_PG_POLL_S)
+        got = session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar()
     if waited and db.on_wait is not None:
         db.on_wait(Wait(time.monotonic() - start, db.busy_timeout_s, None, done=True))
 

@@ -271,6 +271,8 @@ class AuditEventModel(Base):
     ``before`` and ``after`` are stored as the exact text that was hashed.
     """
     __tablename__ = "audit_event"
+    # A member's sign-in attempts are read at every sign-in (migration 0010).
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     occurred_at: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(Text)
