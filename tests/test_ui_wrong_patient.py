@@ -172,3 +172,32 @@ def test_page_keys_inside_editing_widgets_stay_there(main_window, qtbot) -> None
     assert w.service.get_case(first).reviews[-1].weight_kg == 71
     assert w.service.get_case(second_id).reviews[-1].weight_kg == second_before
     assert editor.value_field("weight_kg").edit.text() != "71" or second_before == 71
+
+
+def test_a_decision_typed_and_not_recorded_stays_with_its_patient_as_a_draft(main_window) -> None:
+    """Stepping on with a half-filled decision neither carries it to the next patient nor drops
+    it: it waits on its own patient's form, unrecorded, until recorded or changed."""
+    w = main_window
+    w.set_meeting_mode(True)
+    editor = w.review_editor
+    panel = editor.vote_panel
+    w.act_agenda_next.trigger()
+    first = _shown(w, editor)
+    first_binding = panel.bound_to()
+    _fill(panel, "convertible", "continue_induction", "half typed: RHV contact, reassess")
+    w.meeting.agenda.setFocus()
+    QTest.keyClick(w.meeting.agenda, Qt.Key.Key_PageDown)
+    second = _shown(w, editor)
+    assert second != first
+    assert (panel.rationale.text(), panel.dec_plan.currentData()) == ("", None)   # never carried
+    assert panel.has_draft(first_binding)
+    assert _decisions(w)[first] is None                                   # nothing was recorded
+    w.meeting.agenda.setFocus()
+    QTest.keyClick(w.meeting.agenda, Qt.Key.Key_PageUp)
+    assert _shown(w, editor) == first
+    assert panel.rationale.text() == "half typed: RHV contact, reassess"
+    assert panel.dec_plan.currentData() == "continue_induction"
+    assert "draft typed earlier" in panel.recorded.text()
+    panel.decide_button.click()
+    assert _decisions(w)[first].rationale == "half typed: RHV contact, reassess"
+    assert not panel.has_draft(first_binding)

@@ -175,6 +175,11 @@ class VotePanel(QWidget):
         self._bound: tuple[str, int] | None = None
         """(patient id, review id) the forms were filled for."""
         self._bound_label = ""
+        self._drafts: dict[tuple[str, int], tuple[Any, ...]] = {}
+        """Decisions typed but not recorded, by the (patient, review) they were typed for: kept
+        when the form moves to another patient, given back when it returns (never carried)."""
+        self._autofilled: str | None = None
+        """The resectability the panel's result put in the form (not typed by anyone)."""
         self._context: Any = None
         """The service's PanelContext of the bound review (meeting, voters, aggregation)."""
         self._viewer: str | None = None
@@ -451,6 +456,8 @@ class VotePanel(QWidget):
                                      next_review=next_review, dissent=dissent, responsible=responsible,
                                      protocol=self._protocol_ref[0], protocol_version=self._protocol_ref[1]),
                              bound=self._bound, via="decision")
+        if ok:
+            self._drafts.pop(self._bound, None)
         if ok and self.isVisible():
             # Out of the field: PgDn then steps to the next agenda patient (inside a field it stays).
             self.decide_button.setFocus()
@@ -475,6 +482,7 @@ class VotePanel(QWidget):
         are for.  A different binding clears every field first: nothing typed for one patient
         survives onto another."""
         if new_review or binding != self._bound:
+            self._keep_draft()
             self._revealed = False
             self.chair.setCurrentIndex(0)
             self._clear_decision_form()
@@ -492,9 +500,54 @@ class VotePanel(QWidget):
         self._fill_members()
         self._refresh_votes()
         self._show_decision(review)
+        self._restore_draft()
+
+    # -- decisions typed and not recorded
+    def _form_values(self) -> tuple[Any, ...]:
+        qd = self.next_review.date()
+        return (self.dec_resectability.currentData(), self.dec_plan.currentData(), self.rationale.text(),
+                self.dissent.text(), self.responsible.text(), date(qd.year(), qd.month(), qd.day()))
+
+    def _is_draft(self, values: tuple[Any, ...]) -> bool:
+        """Something typed for an undecided review (the panel result's pre-filled resectability
+        and the proposed next review alone are not a draft)."""
+        if self._review is None or self._review.panel.decision is not None:
+            return False
+        res, plan, *texts, _next = values
+        return bool(plan) or any(t.strip() for t in texts) or (res is not None and res != self._autofilled)
+
+    def _keep_draft(self) -> None:
+        if self._bound is None:
+            return
+        values = self._form_values()
+        if self._is_draft(values):
+            self._drafts[self._bound] = values
+        else:
+            self._drafts.pop(self._bound, None)
+
+    def _restore_draft(self) -> None:
+        if self._bound is None or self._bound not in self._drafts:
+            return
+        if self._review is None or self._review.panel.decision is not None:
+            self._drafts.pop(self._bound)  # decided meanwhile: the record wins
+            return
+        res, plan, rationale, dissent, responsible, nd = self._drafts[self._bound]
+        self.dec_resectability.setCurrentIndex(max(0, self.dec_resectability.findData(res)))
+        self.dec_plan.setCurrentIndex(max(0, self.dec_plan.findData(plan)))
+        self.rationale.setText(rationale)
+        self.dissent.setText(dissent)
+        self.responsible.setText(responsible)
+        self.next_review.setDate(QDate(nd.year, nd.month, nd.day))
+        self.recorded.setText("no decision recorded yet — the draft typed earlier for this patient "
+                              "is back in the form: record it or change it")
+
+    def has_draft(self, binding: tuple[str, int]) -> bool:
+        """A decision typed for that patient and review and not recorded (kept aside)."""
+        return binding in self._drafts
 
     def _clear_decision_form(self) -> None:
         self._shown_decision = None
+        self._autofilled = None
         self.dec_resectability.setCurrentIndex(0)
         self.dec_plan.setCurrentIndex(0)
         for edit in (self.rationale, self.dissent, self.responsible):
@@ -579,6 +632,7 @@ class VotePanel(QWidget):
         self.agg_notes.setText("\n".join(agg.notes))
         if agg.result is not None and review.panel.decision is None and self.dec_resectability.currentData() is None:
             self.dec_resectability.setCurrentIndex(self.dec_resectability.findData(agg.result))
+            self._autofilled = agg.result
 
     def proposed_next_review(self) -> panel_logic.NextReview | None:
         review = self._review
