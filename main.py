@@ -1104,12 +1104,126 @@ def cmd_import_certificate(args: argparse.Namespace) -> int:
     return _members_action(args, act)
 
 
+
+# ---- review: read and correct one review from the command line (the window's operations:
+# mdt.review_edits for the field, mdt.review_ops for the save, amendment and conflict rules)
+
+def _add_review(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("review", help="show one review, or correct fields of it as a new version")
+    rsub = p.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+    show = rsub.add_parser("show", help="the review's fields and its current version")
+    show.add_argument("patient", metavar="PATIENT_ID")
+    show.add_argument("--review", metavar="DATE|latest", default="latest",
+                      help="the review's date (YYYY-MM-DD); default: the latest")
+    show.set_defaults(func=cmd_review)
+    st = rsub.add_parser("set", help="change fields (FIELD=VALUE; empty VALUE = not recorded), "
+                                     "saved as one new version (signed in)")
+    st.add_argument("patient", metavar="PATIENT_ID")
+    st.add_argument("assignments", nargs="+", metavar="FIELD=VALUE",
+                    help="e.g. labs.bilirubin=25 lesions.L1.diameter_mm=40 ecog=1 "
+                         "(review fields lists them)")
+    st.add_argument("--review", metavar="DATE|latest", default="latest")
+    st.add_argument("--reason", default=None, help="why (kept with the version in the history)")
+    st.add_argument("--amendment", metavar="REASON", default=None,
+                    help="the amendment's reason when the review belongs to signed minutes")
+    st.set_defaults(func=cmd_review, nothing_done="saved")
+    fields = rsub.add_parser("fields", help="every FIELD that review set takes, with its limits")
+    fields.set_defaults(func=cmd_review_fields)
+
+
+def cmd_review_fields(args: argparse.Namespace) -> int:
+    from mdt import review_edits
+
+    for path in review_edits.field_paths():
+        print(path)
+    return EXIT_OK
+
+
+def _pick_review(svc: Any, patient: str, which: str) -> Any:
+    from datetime import date
+
+    records = svc.list_reviews(patient)
+    if not records:
+        print(f"error: patient {patient} has no review", file=sys.stderr)
+        raise _CommandExit(EXIT_USAGE)
+    if which == "latest":
+        return records[-1]
+    try:
+        on = date.fromisoformat(which)
+    except ValueError:
+        print(f"error: --review: {which!r} is not a date (YYYY-MM-DD) or 'latest'", file=sys.stderr)
+        raise _CommandExit(EXIT_USAGE) from None
+    found = [r for r in records if r.review.date == on]
+    if len(found) != 1:
+        dates = ", ".join(r.review.date.isoformat() for r in records)
+        print(f"error: patient {patient} has {len(found) or 'no'} review(s) on {on} "
+              f"(reviews: {dates})", file=sys.stderr)
+        raise _CommandExit(EXIT_USAGE)
+    return found[0]
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from mdt import review_diff, review_ops
+    from mdt.errors import ConflictError, NotFound, ValidationError
+    from mdt.review_edits import Edit, edit_for, typed_values
+
+    changing = args.review_command == "set"
+    with _service(args, existing=True, sign_in=changing) as (db, svc):
+        try:
+            record = _pick_review(svc, args.patient, args.review)
+        except NotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        head = (f"{args.patient}, review {record.review.date.isoformat()}: version {record.version} "
+                f"saved by {record.saved_by}" + (f" (signed meeting {record.meeting_id})" if record.locked else ""))
+        if not changing:
+            print(head)
+            for path, value in typed_values(record.review):
+                print(f"  {path} = {value}" if value else f"  {path} = (not recorded)")
+            return EXIT_OK
+        review, reasons = record.review, []
+        try:
+            for text in args.assignments:
+                path, eq, value = text.partition("=")
+                if not eq:
+                    print(f"error: {text!r}: write FIELD=VALUE (e.g. labs.bilirubin=25)", file=sys.stderr)
+                    return EXIT_USAGE
+                edit = edit_for(review, path, value)
+                review = edit.review
+                reasons.append(edit.reason)
+        except ValidationError as exc:
+            print(f"error: {review_ops.problem_words(exc, review)}; nothing was saved", file=sys.stderr)
+            return EXIT_USAGE
+        if review == record.review:
+            print(f"{head}: nothing to change")
+            return EXIT_OK
+        words = "; ".join(reasons)
+        reason = f"{args.reason.strip()}: {words}" if args.reason and args.reason.strip() else words
+        try:
+            saved = review_ops.apply_edit(svc, record, Edit(review, reason), amendment=args.amendment)
+        except review_ops.AmendmentNeeded as exc:
+            print(f"error: {exc}: give --amendment REASON; nothing was saved", file=sys.stderr)
+            return EXIT_FAIL
+        except ValidationError as exc:
+            print(f"error: {review_ops.problem_words(exc, review)}; nothing was saved", file=sys.stderr)
+            return EXIT_USAGE
+        except ConflictError as exc:
+            print(f"conflict: {exc}; nothing was saved (run it again on the new version)", file=sys.stderr)
+            return EXIT_FAIL
+        print(f"{args.patient}, review {saved.review.date.isoformat()}: saved as version {saved.version} "
+              f"by {saved.saved_by}" + (" (an amendment to the signed minutes)" if args.amendment else ""))
+        for line in review_diff.change_lines(record.review, saved.review):
+            print(f"  {line}")
+    return EXIT_OK
+
+
+
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_set_password, _add_sign, _add_verify_minutes, _add_members, _add_settings,
     _add_import_certificate,
     _add_import, _add_export, _add_audit, _add_backup, _add_restore, _add_demo,
     _add_import_dicom, _add_volumetry,
-    _add_evaluate, _add_protocols,
+    _add_review, _add_evaluate, _add_protocols,
     _add_response, _add_cohort, _add_outcomes,
     _add_minutes, _add_report, _add_outcome_sheet,
     _add_startup_probe,

@@ -164,9 +164,9 @@ def measure_startup(url: str, runs: int) -> tuple[float, float, float]:
 # --------------------------------------------------------------------------- in-process figures
 
 def measure_in_process(url: str, runs: int) -> tuple[float, float, float]:
+    from mdt import review_edits as edits
     from mdt.store.db import open_database
     from ui.app import create_window, ensure_application, find_member
-    from ui.review import edits
 
     app = ensure_application()
     db = open_database(url)

@@ -2,7 +2,7 @@
 
 Every numeric field of ``mdt-case/1`` has its range here, once: the case-format
 parser (``mdt.caseformat``), the review editor's field tables
-(``ui/review/edits.py``) and the generated table in ``docs/case-format.md`` all read
+(``mdt/review_edits.py``) and the generated table in ``docs/case-format.md`` all read
 it, and ``tests/test_limits_table.py`` ties them together.  The same goes for
 dates (one sane clinical range), text lengths (the database columns' sizes, so a
 value refused by PostgreSQL is refused by the format first, on SQLite too) and

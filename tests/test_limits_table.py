@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from mdt import caseformat, limits
+from mdt import review_edits as edits
 from mdt.caseformat import parse_case
 from mdt.errors import ValidationError
 from tests.caseformat_fixtures import full_case_dict
-from ui.review import edits
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "case-format.md"

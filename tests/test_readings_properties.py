@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mdt import anatomy, glossary
+from mdt import review_edits as edits
 from mdt.case import Case, Review, Treatment, VesselContact
 from mdt.protocols import evaluate, load_protocols
 from mdt.protocols.plans import check_plan, disease_of
 from tests.engine_fixtures import case as make_case
 from tests.engine_fixtures import les, plan, random_case, review
-from ui.review import edits
 
 PROTOCOLS = sorted(load_protocols())
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,13 +10,14 @@ import threading
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QThread
 from sqlalchemy import text
 
+from mdt import review_edits as edits
 from mdt.store.db import activity, open_database
 from tests.fs_fixtures import read_only_place, small_disk  # noqa: F401
 from tests.ui_shell_fixtures import *  # noqa: F401,F403
 from tests.ui_shell_fixtures import make_window, member_named
-from ui.review import edits
 
 PATIENT = "MRN-100231"
 
@@ -53,13 +54,14 @@ def test_a_save_waits_for_another_workstation_with_a_busy_cue(main_window) -> No
     w = main_window
     editor = _open_review(w)
     cues: list[tuple[bool, str, bool]] = []
-    original = w._database_wait
 
     def watch(wait) -> None:  # noqa: ANN001
-        original(wait)
+        # After the window's own handler: the save runs on a worker thread, and its wait
+        # reaches the GUI thread as Ops.database_waited, where the window shows the cue.
+        assert QThread.currentThread() is w.thread()
         cues.append((w.progress.isVisible(), w.statusBar().currentMessage(), wait.done))
 
-    w.service.db.on_wait = watch
+    w.ops.database_waited.connect(watch)
     thread, _ = _hold(w.service.db.url, 1.0)
     ecog = 3 if editor.saved_review().ecog != 3 else 2
     assert editor.apply_edit_sync(lambda r: edits.set_review_value(r, "ecog", ecog)) is not None

@@ -223,7 +223,7 @@ def test_everything_is_there_after_reopening(qtbot, editor, review_env) -> None:
 def test_conflict_apply_mine_on_top(monkeypatch, editor, review_env) -> None:  # noqa: ANN001, F811
     other = open_service(review_env.url, "other workstation")
     rec = other.list_reviews(review_env.patient_id)[-1]
-    from ui.review import edits
+    from mdt import review_edits as edits
 
     other.save_review(rec.review_id, edits.set_diameter(rec.review, "L2", 20).review, rec.version,
                       "L2 diameter 18 → 20 mm")
@@ -247,7 +247,7 @@ def test_conflict_apply_mine_on_top(monkeypatch, editor, review_env) -> None:  #
 def test_conflict_keep_theirs(monkeypatch, editor, review_env) -> None:  # noqa: ANN001, F811
     other = open_service(review_env.url, "other workstation")
     rec = other.list_reviews(review_env.patient_id)[-1]
-    from ui.review import edits
+    from mdt import review_edits as edits
 
     other.save_review(rec.review_id, edits.set_diameter(rec.review, "L1", 50).review, rec.version, "L1 50")
     monkeypatch.setattr(ConflictDialog, "ask", classmethod(lambda cls, *a: KEEP_THEIRS))
@@ -262,7 +262,7 @@ def test_undo_refuses_to_overwrite_a_later_change_from_elsewhere(editor, review_
     assert editor.set_diameter("L1", "40")
     other = open_service(review_env.url, "other workstation")
     rec = other.list_reviews(review_env.patient_id)[-1]
-    from ui.review import edits
+    from mdt import review_edits as edits
 
     other.save_review(rec.review_id, edits.set_diameter(rec.review, "L2", 25).review, rec.version, "L2 25")
     editor.undo_stack().undo()

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mdt import review_edits as edits
 from mdt.caseformat import review_problems
 from mdt.errors import ValidationError
 from tests.ui_review_fixtures import sample_case
-from ui.review import edits
 
 
 def review():

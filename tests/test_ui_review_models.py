@@ -8,10 +8,10 @@ from functools import partial
 from PySide6.QtCore import Qt
 
 from mdt import glossary
+from mdt import review_edits as edits
 from mdt.case import Panel
 from mdt.evaluation import Finding
 from tests.ui_review_fixtures import sample_case
-from ui.review import edits
 from ui.review.criteria_panel import CriteriaModel
 from ui.review.lesion_table import COL_DIAMETER, COL_SEGMENTS, COL_STATUS, COL_TARGET, LesionTableModel
 from ui.review.vessel_grid import VesselGridModel

@@ -114,7 +114,7 @@ def test_opening_one_patient_after_another_from_the_list_clears_the_forms(main_w
 def test_a_form_filled_for_one_patient_cannot_save_onto_another(main_window, qtbot) -> None:
     from functools import partial
 
-    from ui.review import edits
+    from mdt import review_edits as edits
 
     w = main_window
     w.open_patient("MRN-100387", select=True)

@@ -57,7 +57,7 @@ def test_the_plan_found_can_be_adopted_when_no_plan_is_recorded(qtbot, editor, r
     with qtbot.waitSignal(editor.review_saved):
         editor.criteria.adopt.click()
     from mdt import anatomy
-    from ui.review.edits import remnant_units
+    from mdt.review_edits import remnant_units
 
     assert set(remnant_units(saved(review_env))) == set(anatomy.expand(ev.best_plan.remnant))
     # Once a plan is recorded and no better one exists, the button rests.
@@ -188,8 +188,8 @@ def test_amendment_table_keeps_the_hospital_id_on_one_line() -> None:
     ("panel.decision.next_review", "Decision next review date"), ("labs.uln.ast", "AST ULN"),
 ])
 def test_field_words_table(path: str, words: str) -> None:
+    from mdt.review_ops import field_label
     from tests.ui_review_fixtures import sample_case
-    from ui.review.editor import field_label
 
     assert field_label(path, sample_case().reviews[0]) == words
 

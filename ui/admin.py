@@ -38,6 +38,7 @@ from mdt import settings as hospital
 from mdt.errors import FieldProblem, MdtError, ValidationError
 from mdt.meeting import ROLES, SPECIALTIES, SPECIALTY_LABELS, Member
 from mdt.services import MdtService, SignInState
+from ui.ops import Ops
 from ui.patients.dialogs import _FormDialog, problems_text
 from ui.style import style_label
 from ui.table_model import Index, RowsTableModel
@@ -104,10 +105,11 @@ class MembersModel(RowsTableModel):
 class MemberDialog(_FormDialog):
     """Add a member (``member`` None) or change one: specialty, role, active."""
 
-    def __init__(self, service: MdtService, member: Member | None = None,
+    def __init__(self, ops: Ops, member: Member | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__("Add member" if member is None else f"Change {member.name}", parent)
-        self.service, self.member, self.saved = service, member, None
+        self.ops, self.member = ops, member
+        self.saved: Member | None = None
         self.name = QLineEdit(member.name if member else "")
         self.name.setAccessibleName("Name")
         self.specialty = QComboBox()
@@ -132,17 +134,19 @@ class MemberDialog(_FormDialog):
         chosen = Member(name=name, specialty=self.specialty.currentData(),
                         role=self.role.currentText(), active=self.active.isChecked())
         if self.member is None:
-            self.saved = self.service.add_member(chosen)
+            self.saved = self.ops.call("Member not added", lambda s: s.add_member(chosen))
         else:
-            self.saved = self.service.update_member(replace(chosen, id=self.member.id))
+            changed = replace(chosen, id=self.member.id)
+            self.saved = self.ops.call("Member not changed", lambda s: s.update_member(changed))
 
 
 class SettingsForm(QWidget):
     """The hospital settings, each with its meaning; Apply saves what changed."""
 
-    def __init__(self, service: MdtService, parent: QWidget | None = None) -> None:
+    def __init__(self, service: MdtService, parent: QWidget | None = None, *, ops: Ops | None = None) -> None:
         super().__init__(parent)
         self.service = service
+        self.ops = ops if ops is not None else Ops(service, self)
         self.fields: dict[str, QLineEdit | QComboBox] = {}
         form = QFormLayout()
         for key in hospital.DEFAULTS:
@@ -195,12 +199,14 @@ class SettingsForm(QWidget):
             if text.strip() == self.values[key]:
                 continue
             try:
-                self.service.set_setting(key, text)
+                self.ops.call(f"{hospital.LABELS[key]} not saved", lambda s, k=key, t=text: s.set_setting(k, t))
                 saved.append(hospital.LABELS[key])
             except ValidationError as exc:
                 problems.extend(f"{hospital.LABELS[key]}: {p.reason}" for p in exc.problems)
             except MdtError as exc:
                 problems.append(f"{hospital.LABELS[key]}: {exc}")
+        if saved:
+            self.ops.settings_did_change.emit()
         self.reload_keeping([line.split(":", 1)[0] for line in problems])
         self.error.setText("\n".join(problems))
         self.error.setVisible(bool(problems))
@@ -219,10 +225,13 @@ class SettingsForm(QWidget):
 class AdminDialog(QDialog):
     """Members and settings (chair or coordinator)."""
 
-    def __init__(self, service: MdtService, parent: QWidget | None = None) -> None:
+    def __init__(self, service: MdtService, parent: QWidget | None = None, *, ops: Ops | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Members and settings")
         self.service = service
+        # The window's writes (off the GUI thread, one failure display); on its own, its own.
+        self.ops = ops if ops is not None else Ops(service, self)
+        self.ops.members_did_change.connect(lambda: self.reload())
         self.model = MembersModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -253,7 +262,7 @@ class AdminDialog(QDialog):
         col.addWidget(self.table)
         col.addLayout(buttons)
         col.addWidget(self.message)
-        self.settings_form = SettingsForm(service)
+        self.settings_form = SettingsForm(service, ops=self.ops)
         self.tabs = QTabWidget()
         self.tabs.addTab(members, "&Members")
         self.tabs.addTab(self.settings_form, "&Settings")
@@ -299,7 +308,7 @@ class AdminDialog(QDialog):
         self.message.setText(text)
 
     def add_member(self) -> MemberDialog:
-        dialog = MemberDialog(self.service, None, self)
+        dialog = MemberDialog(self.ops, None, self)
         dialog.accepted.connect(lambda: self._saved(dialog, "added"))
         dialog.open()
         return dialog
@@ -308,7 +317,7 @@ class AdminDialog(QDialog):
         member = self.selected()
         if member is None:
             return None
-        dialog = MemberDialog(self.service, member, self)
+        dialog = MemberDialog(self.ops, member, self)
         dialog.accepted.connect(lambda: self._saved(dialog, "changed"))
         dialog.open()
         return dialog
@@ -328,10 +337,11 @@ class AdminDialog(QDialog):
                 "sign-in, and a new signing key is made for them. A lock-out after wrong "
                 "passwords ends now.") != QMessageBox.StandardButton.Yes:
             return False
+        member_id = member.id
         try:
-            self.service.reset_password(member.id)
-        except MdtError as exc:
-            self._say(problems_text(exc))
+            self.ops.call("Password not reset", lambda s: s.reset_password(member_id))
+        except Exception as exc:  # noqa: BLE001 - said once
+            self.ops.show_failure("Password not reset", exc, shown_in=self._say)
             return False
         self.reload(select=member.name)
         self._say(f"The password of {member.name} was reset: they choose a new one at their "
@@ -351,20 +361,21 @@ class AdminDialog(QDialog):
                 " = os_account).\nLeave empty to remove it.", text=current)
             if not ok:
                 return False
+        member_id, chosen = member.id, login.strip() or None
         try:
-            self.service.bind_os_account(member.id, login.strip() or None)
-        except MdtError as exc:
-            self._say(problems_text(exc))
+            self.ops.call("OS login not changed", lambda s: s.bind_os_account(member_id, chosen))
+        except Exception as exc:  # noqa: BLE001 - said once
+            self.ops.show_failure("OS login not changed", exc, shown_in=self._say)
             return False
         self.reload(select=member.name)
         self._say(f"{member.name}: OS login {'set to ' + login.strip() if login.strip() else 'removed'}.")
         return True
 
 
-def open_admin(service: MdtService, parent: QWidget | None = None) -> AdminDialog | None:
+def open_admin(service: MdtService, parent: QWidget | None = None, *, ops: Ops | None = None) -> AdminDialog | None:
     """The dialog, or a message saying who may use it (nothing else happens)."""
     try:
-        dialog = AdminDialog(service, parent)
+        dialog = AdminDialog(service, parent, ops=ops)
     except MdtError as exc:
         QMessageBox.information(parent, "Members and settings", problems_text(exc))
         return None

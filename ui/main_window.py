@@ -13,7 +13,6 @@ a long timeline) goes through ``ui.tasks.TaskRunner``.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -47,7 +46,8 @@ from mdt.caseformat import CaseImport
 from mdt.errors import MdtError
 from mdt.meeting import SPECIALTY_LABELS, Member
 from mdt.services import MdtService, PatientRow, ReviewRecord
-from ui.patients.dialogs import PatientDialog, ReasonDialog, problems_text
+from ui.ops import Ops
+from ui.patients.dialogs import PatientDialog, ReasonDialog
 from ui.patients.model import display_name
 from ui.patients.panel import PatientListPanel
 from ui.patients.timeline import TimelineWidget
@@ -142,12 +142,11 @@ class ReviewTab(QWidget):
             from ui.review import ReviewEditor
 
             active = QApplication.activeWindow()
-            self.editor = ReviewEditor(undo_stack=self.window_.undo_stack, parent=self)
+            self.editor = ReviewEditor(undo_stack=self.window_.undo_stack, parent=self, ops=self.window_.ops)
             if active is not None and QApplication.activeWindow() is not active:
                 # A child shown before it had a parent briefly became a window and took the
                 # focus; give it back so the keyboard keeps driving the window (or dialog).
                 active.activateWindow()
-            self.editor.review_saved.connect(self.window_._review_saved)
             self.editor.room_wanted.connect(self.window_._editor_wants_room)
             QTimer.singleShot(0, self.window_._fit_left_column)  # the list leaves the editor its room
             # The editor's line (whose review, saved as which version) sits in the selector's row:
@@ -193,6 +192,14 @@ class MainWindow(QMainWindow):
         self.db_label = db_label
         self.today = today
         self.tasks = tasks or TaskRunner(self)
+        # Every write goes through ops (off the GUI thread, one failure display, typed signals).
+        self.ops = Ops(service, self)
+        self.ops.failed.connect(self._show_failure)
+        self.ops.database_waited.connect(self._database_wait)
+        self.ops.review_did_save.connect(self._review_saved)
+        self.ops.patient_did_change.connect(self._patient_changed)
+        # A changed screen-lock setting takes effect at once.
+        self.ops.settings_did_change.connect(lambda: self.idle.set_minutes(self._lock_minutes()))
         self.undo_stack = QUndoStack(self)
         self.current_case: Case | None = None
         self.current_row: PatientRow | None = None
@@ -361,7 +368,7 @@ class MainWindow(QMainWindow):
                 layout.addWidget(note)
                 self.viewer = False
                 return None
-            self.viewer = ViewerWidget(self.service, self.images)
+            self.viewer = ViewerWidget(self.service, self.images, ops=self.ops)
         finally:
             QApplication.restoreOverrideCursor()
             self.images_loading.setVisible(False)
@@ -420,7 +427,6 @@ class MainWindow(QMainWindow):
         self.tasks.started.connect(self._task_started)
         self.tasks.progressed.connect(self._task_progress)
         self.tasks.finished.connect(self._task_finished)
-        self.service.on_database_wait(self._database_wait)
         if self.service.read_only:
             self.db_status.setText(f"Database: {self.db_label} (read-only)")
             self.db_status.setToolTip("The database is on a read-only file, disk or mount: "
@@ -545,7 +551,7 @@ class MainWindow(QMainWindow):
         """File ▸ Members and settings… (chair or coordinator; others are told who may)."""
         from ui.admin import open_admin
 
-        return open_admin(self.service, self)
+        return open_admin(self.service, self, ops=self.ops)
 
     def _agenda_key(self, delta: int) -> bool:
         """PgUp/PgDn: the next or previous agenda patient, but only from outside a widget that
@@ -588,14 +594,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, msecs)
 
     def report_error(self, what: str, exc: BaseException) -> None:
-        """An error from an action: named in the status bar and, if unexpected, in a box."""
-        if isinstance(exc, MdtError):
-            self.show_message(f"{what}: {problems_text(exc)}", 15000)
-        else:
-            self.show_message(f"{what}: {exc}", 15000)
-            box = QMessageBox(QMessageBox.Icon.Warning, "Liver MDT", f"{what}:\n{exc}", parent=self)
-            box.setDetailedText("".join(traceback.format_exception(exc)))
+        """An error from an action, said the one way every failure is (``Ops.show_failure``)."""
+        self.ops.show_failure(what, exc)
+
+    def _show_failure(self, what: str, words: str, unexpected: bool) -> None:
+        """The window's display of a failed change: the status bar, and a box with the details
+        for a fault the core did not name."""
+        first, _, detail = words.partition("\n\n")
+        self.show_message(first, 15000)
+        if unexpected:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Liver MDT", first, parent=self)
+            box.setDetailedText(detail)
             box.open()
+            self.last_failure_box = box
 
     def _open_dialog(self, dialog: QDialog) -> QDialog:
         """Window-modal and non-blocking: keyboard and tests drive it like any widget."""
@@ -643,7 +654,7 @@ class MainWindow(QMainWindow):
 
     def new_patient(self) -> QDialog:
         def submit(patient: Patient, protocol: ProtocolRef, _reason: str | None) -> None:
-            row = self.service.create_patient(patient, protocol)
+            row = self.ops.call("Patient not created", lambda s: s.create_patient(patient, protocol))
             self.patients.upsert(row)
             self.patients.clear_filters()
             self.show_message(f"Patient {row.patient_id} created")
@@ -665,9 +676,10 @@ class MainWindow(QMainWindow):
             apply_and_push(
                 self.undo_stack, f"edit patient {pid}",
                 # No default reason: a patient in signed minutes changes only with one.
-                lambda: self.service.update_patient(patient, protocol, reason),
-                lambda: self.service.update_patient(old_patient, old_protocol, "undo edit"),
-                after=lambda: self._patient_changed(pid), on_error=self.report_error)
+                lambda: self.ops.call("Patient not saved", lambda s: s.update_patient(patient, protocol, reason)),
+                lambda: self.ops.call("Undo not saved",
+                                      lambda s: s.update_patient(old_patient, old_protocol, "undo edit")),
+                on_error=self.report_error)
 
         return self._open_dialog(PatientDialog(submit, self._protocol_ids(), self.patients.model.arms(),
                                                case.patient, case.protocol, parent=self))
@@ -681,9 +693,9 @@ class MainWindow(QMainWindow):
         def submit(reason: str) -> None:
             apply_and_push(
                 self.undo_stack, f"archive patient {pid}",
-                lambda: self.service.archive_patient(pid, reason),
-                lambda: self.service.unarchive_patient(pid, f"undo archive: {reason}"),
-                after=lambda: self._patient_changed(pid), on_error=self.report_error)
+                lambda: self.ops.call("Not archived", lambda s: s.archive_patient(pid, reason)),
+                lambda: self.ops.call("Not restored", lambda s: s.unarchive_patient(pid, f"undo archive: {reason}")),
+                on_error=self.report_error)
             self.show_message(f"Patient {pid} archived (Ctrl+Z to undo; 'Show archived' lists it)")
 
         return self._open_dialog(ReasonDialog(
@@ -699,9 +711,9 @@ class MainWindow(QMainWindow):
         def submit(reason: str) -> None:
             apply_and_push(
                 self.undo_stack, f"restore patient {pid}",
-                lambda: self.service.unarchive_patient(pid, reason),
-                lambda: self.service.archive_patient(pid, f"undo restore: {reason}"),
-                after=lambda: self._patient_changed(pid), on_error=self.report_error)
+                lambda: self.ops.call("Not restored", lambda s: s.unarchive_patient(pid, reason)),
+                lambda: self.ops.call("Not archived", lambda s: s.archive_patient(pid, f"undo restore: {reason}")),
+                on_error=self.report_error)
 
         return self._open_dialog(ReasonDialog("Restore patient", f"Restore {pid} to the list?", submit, self))
 
@@ -853,8 +865,10 @@ class MainWindow(QMainWindow):
                         height_cm=previous.height_cm if previous else None,
                         weight_kg=previous.weight_kg if previous else None)
         try:
-            record = self.service.add_review(case.patient.id, review, reason="new review")
-        except MdtError as exc:
+            pid = case.patient.id
+            record = self.ops.call("Cannot start a review",
+                                   lambda s: s.add_review(pid, review, reason="new review"))
+        except Exception as exc:  # noqa: BLE001 - said once by report_error
             self.report_error("Cannot start a review", exc)
             return None
         self.show_message(f"Review of {when.isoformat()} started for {case.patient.id}")
@@ -1003,9 +1017,9 @@ class MainWindow(QMainWindow):
             return
         pid = case.patient.id
         apply_and_push(self.undo_stack, text,
-                       lambda: self.service.set_follow_up(pid, follow_up, text),
-                       lambda: self.service.set_follow_up(pid, old, f"undo: {text}"),
-                       after=lambda: self._patient_changed(pid), on_error=self.report_error)
+                       lambda: self.ops.call("Follow-up not saved", lambda s: s.set_follow_up(pid, follow_up, text)),
+                       lambda: self.ops.call("Undo not saved", lambda s: s.set_follow_up(pid, old, f"undo: {text}")),
+                       on_error=self.report_error)
         self._stale.add(self.outcomes)
 
     def load_outcomes(self) -> TaskHandle:
@@ -1055,9 +1069,11 @@ class MainWindow(QMainWindow):
                 "treatment", f"this entry was typed for patient {patient_id}, but {pid} is open now: "
                              f"nothing was saved"))
         apply_and_push(self.undo_stack, text,
-                       lambda: self.service.set_treatment(pid, treatment, text),
-                       lambda: self.service.set_treatment(pid, old, f"undo: {text}"),
-                       after=lambda: self._patient_changed(pid), on_error=self.report_error)
+                       lambda: self.ops.call("Treatment not saved", lambda s: s.set_treatment(pid, treatment, text),
+                                             patient_id=pid),
+                       lambda: self.ops.call("Undo not saved", lambda s: s.set_treatment(pid, old, f"undo: {text}"),
+                                             patient_id=pid),
+                       on_error=self.report_error)
 
     # ------------------------------------------------------------------ meeting / presentation
     def _editor_wants_room(self, wanted: bool) -> None:
@@ -1161,8 +1177,9 @@ class MainWindow(QMainWindow):
 
         def done(cases: list[CaseImport]) -> None:
             try:
-                summary = self.service.import_cases(cases)
-            except MdtError as exc:
+                summary = self.ops.call(f"Nothing imported from {Path(path).name}",
+                                        lambda s: s.import_cases(cases))
+            except Exception as exc:  # noqa: BLE001 - _import_refused says it once
                 self._import_refused(path, exc)
                 return
             self.reload_patients()
@@ -1382,6 +1399,7 @@ class MainWindow(QMainWindow):
         changed = actor.member_id != self.service.actor.member_id
         self.member = member
         self.service = self.service.acting_as(actor)
+        self.ops.set_service(self.service)
         who = actor.name
         if member is not None:
             who += f"  ({SPECIALTY_LABELS.get(member.specialty, member.specialty)}, {member.role})"

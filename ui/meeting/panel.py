@@ -132,6 +132,7 @@ class MeetingPanel(QWidget):
         super().__init__(window)
         self.window_ = window
         self.meeting: Meeting | None = None
+        window.ops.meeting_did_change.connect(self._meeting_changed)
         self.meeting_combo = QComboBox()
         self.meeting_combo.setAccessibleName("Meeting")
         self.meeting_combo.currentIndexChanged.connect(self._meeting_chosen)
@@ -272,10 +273,15 @@ class MeetingPanel(QWidget):
         self.message.setText(text)
 
     def _fail(self, what: str, exc: BaseException) -> None:
-        from ui.patients.dialogs import problems_text
+        """Said the one way every failed change is (``Ops.show_failure``), here and in the status bar."""
+        self.window_.ops.show_failure(what, exc, shown_in=self._say)
 
-        self._say(f"{what}: {problems_text(exc)}")
-        self.window_.show_message(f"{what}: {problems_text(exc)}")
+    def _meeting_changed(self, meeting_id: object) -> None:
+        """``Ops.meeting_did_change``: a meeting was created, edited, re-ordered or signed."""
+        self.reload(select=meeting_id if isinstance(meeting_id, str) else None)
+
+    def _add_member(self, member: Member) -> Member:
+        return self.window_.ops.call("Member not added", lambda s: s.add_member(member))
 
     def current_meeting_id(self) -> str | None:
         return self.meeting.id if self.meeting else None
@@ -435,17 +441,16 @@ class MeetingPanel(QWidget):
             return None
 
         def submit(meeting: Meeting) -> None:
-            created = self.service.create_meeting(meeting)
+            created = w.ops.call("Meeting not created", lambda s: s.create_meeting(meeting))
             self._say("")
             w.set_meeting_mode(True)
-            self.reload(select=created.id)
             w.show_message(f"Meeting {created.id} created")
 
         w.set_meeting_mode(True)
         present = [w.member.name] if w.member is not None else []
         # A new meeting has no agenda yet: the default protocol's rule.
         return w._open_dialog(MeetingDialog(members, partial(self.quorum_of, agenda=()), submit,
-                                            self.service.add_member,
+                                            self._add_member,
                                             today=w.today(), present=present, parent=w))
 
     def edit_meeting(self):
@@ -461,12 +466,12 @@ class MeetingPanel(QWidget):
 
         def submit(meeting: Meeting) -> None:
             apply_and_push(w.undo_stack, f"attendance of {meeting.id}",
-                           lambda: self.service.update_meeting(meeting),
-                           lambda: self.service.update_meeting(old),
-                           after=lambda: self.reload(select=meeting.id), on_error=self._fail)
+                           lambda: w.ops.call("Meeting not saved", lambda s: s.update_meeting(meeting)),
+                           lambda: w.ops.call("Undo not saved", lambda s: s.update_meeting(old)),
+                           on_error=self._fail)
 
         return w._open_dialog(MeetingDialog(members, partial(self.quorum_of, agenda=old.agenda), submit,
-                                            self.service.add_member,
+                                            self._add_member,
                                             meeting=old, today=w.today(), parent=w))
 
     def _set_agenda(self, items: Sequence[AgendaItem], text: str) -> bool:
@@ -476,11 +481,12 @@ class MeetingPanel(QWidget):
         old = tuple(m.agenda)
         new = tuple(replace(it, position=i) for i, it in enumerate(items))
         mid = m.id
+        ops = self.window_.ops
         try:
             apply_and_push(self.window_.undo_stack, text,
-                           lambda: self.service.set_agenda(mid, new),
-                           lambda: self.service.set_agenda(mid, old),
-                           after=lambda: self.load_meeting(mid), on_error=self._fail)
+                           lambda: ops.call("Agenda not changed", lambda s: s.set_agenda(mid, new)),
+                           lambda: ops.call("Undo not saved", lambda s: s.set_agenda(mid, old)),
+                           on_error=self._fail)
         except MdtError as exc:
             self._fail("Agenda not changed", exc)
             return False
@@ -625,7 +631,7 @@ class MeetingPanel(QWidget):
         mid = m.id
 
         def submit(reason: str, summary: str) -> None:
-            self.service.amend_meeting(mid, reason, summary)
+            self.window_.ops.call("Amendment not recorded", lambda s: s.amend_meeting(mid, reason, summary))
             self.reload(select=mid)
             self.window_.show_message(f"Amendment recorded on {mid}")
 
@@ -650,10 +656,12 @@ class MeetingPanel(QWidget):
         from ui.signin import SignMeetingDialog
 
         service = self.service
+        ops = self.window_.ops
 
         def sign(password: str) -> object:
             try:
-                return service.sign_meeting(m.id, password)
+                # Off the GUI thread: the password check and the signature take a moment.
+                return ops.call("Not signed", lambda s: s.sign_meeting(m.id, password))
             except ConflictError as exc:
                 # Someone saved meanwhile: nothing was signed.  Say so, show the fresh state.
                 self.reload(select=m.id)

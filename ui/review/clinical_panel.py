@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt import review_edits as edits
 from mdt import scores
 from mdt.case import ASCITES, ENCEPHALOPATHY, EXTRAHEPATIC, MODALITIES, PROTEINURIA, Case, Review
 from mdt.errors import FieldProblem, ValidationError
+from mdt.review_edits import Edit, EditFn, FieldSpec
 
-from . import edits
-from .edits import Edit, EditFn, FieldSpec
 from .fields import ChoiceField, NumberField
 
 Request = Callable[[EditFn], bool]

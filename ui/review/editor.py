@@ -6,7 +6,7 @@ decision* (Alt+1..4); in the middle the liver diagram with its click mode;
 on the right the criteria panel, re-evaluated after every edit.
 
 Data flow: every widget turns what was typed into an edit function
-(:mod:`ui.review.edits`) and calls :meth:`ReviewEditor.request`.  The editor
+(:mod:`mdt.review_edits`) and calls :meth:`ReviewEditor.request`.  The editor
 applies it to the current review, validates the result (the field limits, then
 ``mdt.caseformat.review_problems``), saves it as a new version through
 ``MdtService.save_review`` (a conflict opens :class:`ConflictDialog`; a review
@@ -50,8 +50,8 @@ Public API (the main window, presentation mode, tests and ``bench/bench_ui.py``)
 from __future__ import annotations
 
 import html
-import re
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from functools import partial
@@ -76,17 +76,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mdt import glossary
+from mdt import glossary, review_ops
+from mdt import review_edits as edits
 from mdt.case import Case, Lesion, Review
-from mdt.errors import ConflictError, LockedError, MdtError, ValidationError
+from mdt.errors import ConflictError, MdtError, ValidationError
 from mdt.evaluation import Evaluation, PlanOption
+from mdt.review_edits import Edit, EditFn
+from mdt.review_ops import AmendmentNeeded, ChangedSince, field_words
+from mdt.service_types import ReviewRecord
+from mdt.services import MdtService
+from ui.ops import Ops
 
-from . import edits
 from .clinical_panel import ClinicalPanel
 from .commands import ReviewEditCommand
 from .criteria_panel import CriteriaPanel
 from .diagram_widget import LiverDiagramWidget
-from .edits import Edit, EditFn
 from .fields import set_style
 from .lesion_table import COL_SEGMENTS, LesionTableModel, LesionTableView
 from .remnant_panel import RemnantPanel
@@ -94,18 +98,20 @@ from .vessel_grid import VesselGridModel, VesselGridView, VesselStatus
 from .vote_panel import VotePanel
 
 LESION_MODE, REMNANT_MODE = "lesion", "remnant"
+_AMENDMENT_REFUSED = ("Not saved — this review belongs to a signed meeting; "
+                      "an amendment reason is required to change it.")
 KEEP_THEIRS, APPLY_MINE = "theirs", "mine"
 
 
 class ConflictDialog(QDialog):
     """Another workstation saved this review first: show their changes, keep theirs or apply mine."""
 
-    def __init__(self, parent: QWidget | None, theirs: Any, mine_reason: str, their_changes: list[str]) -> None:
+    def __init__(self, parent: QWidget | None, theirs: ReviewRecord, mine_reason: str,
+                 their_changes: list[str]) -> None:
         super().__init__(parent)
         self.setWindowTitle("Review changed on another workstation")
         lay = QVBoxLayout(self)
-        who = getattr(theirs, "saved_by", "someone")
-        version = getattr(theirs, "version", "?")
+        who, version = theirs.saved_by or "someone", theirs.version
         lay.addWidget(QLabel(f"<b>{who}</b> saved version {version} of this review while you were editing."
                              f"<br>Your edit: <b>{mine_reason}</b>"))
         lay.addWidget(QLabel("Their changes compared with what you had:"))
@@ -121,7 +127,7 @@ class ConflictDialog(QDialog):
         self.mine.setDefault(True)
 
     @classmethod
-    def ask(cls, parent: QWidget | None, theirs: Any, mine_reason: str, their_changes: list[str]) -> str:
+    def ask(cls, parent: QWidget | None, theirs: ReviewRecord, mine_reason: str, their_changes: list[str]) -> str:
         """``APPLY_MINE`` or ``KEEP_THEIRS`` (tests replace this classmethod)."""
         dlg = cls(parent, theirs, mine_reason, their_changes)
         return APPLY_MINE if dlg.exec() == QDialog.DialogCode.Accepted else KEEP_THEIRS
@@ -147,16 +153,26 @@ class ReviewEditor(QWidget):
     evaluation_changed = Signal(object)
     problem_shown = Signal(str)
 
-    def __init__(self, service: Any = None, undo_stack: QUndoStack | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, service: MdtService | None = None, undo_stack: QUndoStack | None = None,
+                 parent: QWidget | None = None, *, ops: Ops | None = None) -> None:
         super().__init__(parent)
         self._service = service
+        # The window's writes (one failure display, one signal per change); an editor on its
+        # own (tests, the bench) runs its own.
+        self._own_ops = ops is None
+        self._ops = ops if ops is not None else Ops(service, self)
+        self._ops.review_did_save.connect(self._review_did_save)
+        # Who may rate follows the meeting's attendance and the registry.
+        self._ops.meeting_did_change.connect(lambda _mid: self.refresh_panel_context())
+        self._ops.members_did_change.connect(self.refresh_panel_context)
         self._stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self._case: Case | None = None
-        self._record: Any = None
+        self._record: ReviewRecord | None = None
         self._draft: Lesion | None = None
         self._evaluation: Evaluation | None = None
         self._protocol: Any = None
+        self._saved_over: Review | None = None
+        """The version the last save replaced (what its undo restores)."""
         self._amend_reason: str | None = None
         """The last amendment reason given for the open review: offered (never reused unasked)
         when the next edit of the signed review asks for one."""
@@ -453,19 +469,20 @@ class ReviewEditor(QWidget):
             w.setEnabled(on)
 
     # ------------------------------------------------------------------ context
-    def set_service(self, service: Any) -> None:
+    def set_service(self, service: MdtService | None) -> None:
         self._service = service
+        if self._own_ops:
+            self._ops.set_service(service)
         self._context_stale = True
 
-    def set_context(self, *args: Any) -> None:
-        """``set_context(service, case, record)`` or ``set_context(case, record)``."""
-        if args and not isinstance(args[0], Case) and args[0] is not None and len(args) == 3:
-            if args[0] is not self._service:
-                self.set_service(args[0])
-            args = args[1:]
-        elif len(args) == 3:
-            args = args[1:]
-        case, record = (args + (None, None))[:2]
+    @property
+    def ops(self) -> Ops:
+        return self._ops
+
+    def set_context(self, service: MdtService | None, case: Case | None, record: ReviewRecord | None) -> None:
+        """Show ``record`` (a review of ``case``), saving through ``service``; None shows nothing."""
+        if service is not self._service:
+            self.set_service(service)
         same_review = (record is not None and self._record is not None
                        and record.review_id == self._record.review_id)
         # Until every form shows the new record, nothing typed can be saved (a field that loses
@@ -544,7 +561,7 @@ class ReviewEditor(QWidget):
             return None
 
     # ------------------------------------------------------------------ accessors
-    def record(self) -> Any:
+    def record(self) -> ReviewRecord | None:
         return self._record
 
     def case(self) -> Case | None:
@@ -578,7 +595,7 @@ class ReviewEditor(QWidget):
     def show_problem(self, problem: object) -> None:
         if isinstance(problem, ValidationError):
             review = self.current_review()
-            text = "Not saved — " + "; ".join(_field_words(p.path, p.reason, review) for p in problem.problems)
+            text = "Not saved — " + "; ".join(field_words(p.path, p.reason, review) for p in problem.problems)
         else:
             text = str(problem)
         self._message = text
@@ -668,31 +685,15 @@ class ReviewEditor(QWidget):
             assert added is not None
             size = f", {edits.fmt_num(added.diameter_mm)} mm" if added.diameter_mm is not None else ""
             reason = f"add lesion {draft_id} in {', '.join(added.segments)}{size}"
-        problems = self._new_problems(saved, new)
-        if problems:
-            self.show_problem(ValidationError(problems))
-            return False
         rec = self._save(new, reason, fn, via=via)
         if rec is None:
             return False
-        if self._draft is not None and rec.review.lesion(self._draft.id) is not None:
-            self._draft = None
         # After a conflict resolved by "apply mine on top", the version the edit replaced is
-        # theirs (now the editor's record), not the one the edit started from.
-        before = self._record.review
+        # theirs, not the one the edit started from.  The editor already shows ``rec``
+        # (Ops.review_did_save).
+        before = self._saved_over if self._saved_over is not None else saved
         self._stack.push(ReviewEditCommand(self, rec.review_id, before, rec.review, reason))
-        self._accept_record(rec)
         return True
-
-    def _new_problems(self, old: Review, new: Review) -> list[Any]:
-        """Format rules the edit breaks (problems already present before are not blamed on it)."""
-        try:
-            from mdt.caseformat import review_problems
-        except ImportError:
-            return []
-        birth = self._case.patient.birth_date if self._case is not None else None
-        before = {str(p) for p in review_problems(old, birth)}
-        return [p for p in review_problems(new, birth) if str(p) not in before]
 
     def _ask_amendment(self, what: str) -> str | None:
         """The reason for this amendment, asked each time (the last one offered); None: refused."""
@@ -701,35 +702,59 @@ class ReviewEditor(QWidget):
             self._amend_reason = why
         return why
 
+    def _write(self, what: str, op: Callable[[MdtService, str | None], ReviewRecord],
+               change: str) -> ReviewRecord | None:
+        """Run one review operation (``op(service, amendment)``, :mod:`mdt.review_ops`) through the
+        window's writes; a review of a signed meeting asks the amendment's reason first (or when it
+        was signed meanwhile).  The saved record, or None with the reason shown."""
+        amend: str | None = None
+        if self._record is not None and self._record.locked:
+            amend = self._ask_amendment(change)
+            if amend is None:
+                self.show_problem(_AMENDMENT_REFUSED)
+                return None
+        for _ in range(2):
+            try:
+                return self._ops.call(what, lambda service, why=amend: op(service, why))
+            except AmendmentNeeded:
+                if amend is not None:
+                    break
+                amend = self._ask_amendment(change)
+                if amend is None:
+                    break
+            except ConflictError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - said once, the editor stays usable
+                self._ops.show_failure("Not saved", exc, shown_in=self.show_problem, review=self.current_review())
+                return None
+        self.show_problem(_AMENDMENT_REFUSED)
+        return None
+
     def _save(self, review: Review, reason: str, fn: EditFn | None = None, attempt: int = 0,
-              via: str | None = None, amend: str | None = None) -> Any:
-        """Save a new version; resolves conflicts and locks with the user.  None when not saved.
-        Every save names the patient of the review the forms show; the service refuses another's.
-        A review of a signed meeting asks for the amendment's reason on every save (``amend``)."""
+              via: str | None = None) -> ReviewRecord | None:
+        """Save a new version of the open review (``mdt.review_ops``); resolves a conflict with
+        the user ("apply mine on top" replays the edit on their version).  None when not saved.
+        Every save names the patient of the review the forms show; the service refuses another's."""
         rec = self._record
-        service = self._service
-        if service is None:
+        if rec is None or self._service is None:
             self.show_problem("Not saved — no database is open")
             return None
-        if amend is None and getattr(rec, "locked", False):
-            amend = self._ask_amendment(reason)
-            if amend is None:
-                self.show_problem("Not saved — this review belongs to a signed meeting; "
-                                  "an amendment reason is required to change it.")
-                return None
-        try:
+        base = rec
+
+        self._saved_over = base.review
+
+        def op(service: MdtService, amend: str | None) -> ReviewRecord:
             if via == "decision":
-                return service.record_decision(rec.review_id, review.panel.decision, patient_id=rec.patient_id,
-                                               expected_version=rec.version, reason=reason,
-                                               amendment_reason=amend)
-            if amend is not None:
-                return service.amend_review(rec.review_id, review, rec.version,
-                                            f"{amend} — {reason}", patient_id=rec.patient_id)
-            return service.save_review(rec.review_id, review, rec.version, reason, patient_id=rec.patient_id)
+                return review_ops.record_decision(service, base, review.panel.decision, reason, amendment=amend)
+            return review_ops.save_version(service, base, review, reason, amendment=amend)
+
+        try:
+            return self._write("Not saved", op, reason)
         except ConflictError as exc:
-            theirs = exc.current if exc.current is not None else service.get_review(rec.review_id)
-            changes = edits.differences(rec.review, theirs.review)
-            choice = ConflictDialog.ask(self, theirs, reason, changes)
+            theirs = exc.current if isinstance(exc.current, ReviewRecord) else self._reread(rec.review_id)
+            if theirs is None:
+                return None
+            choice = ConflictDialog.ask(self, theirs, reason, review_ops.conflict_lines(rec.review, theirs.review))
             self._accept_record(theirs)  # what the database holds now, for every view
             if choice != APPLY_MINE or attempt >= 2:
                 self.show_hint(f"Kept version {theirs.version} saved by {theirs.saved_by}; "
@@ -740,37 +765,40 @@ class ReviewEditor(QWidget):
             except (ValidationError, ValueError, KeyError) as err:
                 self.show_problem(f"Your edit no longer applies to their version: {err}")
                 return None
-            return self._save(mine.review, mine.reason or reason, fn, attempt + 1, via, amend)
-        except LockedError:
-            if amend is None:  # signed since the review was opened
-                why = self._ask_amendment(reason)
-                if not why:
-                    self.show_problem("Not saved — this review belongs to a signed meeting; "
-                                      "an amendment reason is required to change it.")
-                    return None
-                return self._save(review, reason, fn, attempt, via, why)
-            self.show_problem("Not saved — the review is locked and the amendment was refused.")
+            return self._save(mine.review, mine.reason or reason, fn, attempt + 1, via)
+
+    def _reread(self, review_id: int) -> ReviewRecord | None:
+        service = self._service
+        if service is None:
             return None
-        except ValidationError as exc:
-            self.show_problem(exc)
-            return None
+        try:
+            return service.get_review(review_id)
         except MdtError as exc:
             self.show_problem(f"Not saved — {exc}")
             return None
-        except Exception as exc:  # noqa: BLE001 - a fault mdt did not name: say so, keep the editor alive
-            # Database faults arrive as MdtError messages above (mdt.store.db.translate);
-            # anything else is a bug, shown plainly rather than as "database error".
-            self.show_problem(f"Not saved — an unexpected problem ({type(exc).__name__}: {exc}); "
-                              f"your earlier saves are intact")
-            return None
 
-    def _accept_record(self, rec: Any, *, emit: bool = True) -> None:
-        self._record = rec
+    def _review_did_save(self, rec: ReviewRecord) -> None:
+        """A version was saved (by this editor, its undo stack, the image viewer, a rating): the
+        open review takes it; another review of the open patient updates the case the rules read."""
+        if self._case is None or rec.patient_id != self._case.patient.id:
+            return
+        if self._record is not None and rec.review_id == self._record.review_id:
+            if rec.version >= self._record.version:
+                self._accept_record(rec)
+            return
+        self._accept_record(rec, show=False)
+
+    def _accept_record(self, rec: ReviewRecord, *, emit: bool = True, show: bool = True) -> None:
+        """``show``: the open review is now ``rec``; otherwise only the case's copy of that review."""
+        if show:
+            self._record = rec
+            if self._draft is not None and rec.review.lesion(self._draft.id) is not None:
+                self._draft = None  # the draft lesion is saved now
         if self._case is not None and 0 <= rec.index < len(self._case.reviews):
             reviews = list(self._case.reviews)
             reviews[rec.index] = rec.review
             self._case = replace(self._case, reviews=tuple(reviews))
-        if emit:
+        if emit and show:
             if self._message and not self._draft:
                 self.clear_message()
             self.review_saved.emit(rec)
@@ -778,48 +806,41 @@ class ReviewEditor(QWidget):
         self._refresh()
 
     def save_from_undo(self, review_id: int, review: Review, reason: str, expected: Review | None = None) -> bool:
-        """Undo/redo: save ``review`` again as a new version of ``review_id``."""
-        service = self._service
-        if service is None:
+        """Undo/redo: save ``review`` again as a new version of ``review_id`` (``review_ops.restore``:
+        refused when the review was changed since ``expected``)."""
+        if self._service is None:
             return False
         showing = self._record is not None and self._record.review_id == review_id
-        try:
-            # Always the database's current version: another workstation may have saved since.
-            current = service.get_review(review_id)
-        except MdtError as exc:
-            self.show_problem(f"{reason} failed: {exc}")
-            return False
-        if showing and current.version != self._record.version:
-            self._accept_record(current)
-        if expected is not None and current.review != expected:
-            self.show_problem(f"{reason} refused: the review was changed since (version {current.version} by "
-                              f"{current.saved_by}); undoing would overwrite that change.")
-            return False
         if self._draft is not None and review.lesion(self._draft.id) is not None:
             self._draft = None  # the restored version has a lesion of that id: the draft yields
-        try:
-            if getattr(current, "locked", False):
-                why = AmendmentDialog.ask(self, reason, self._amend_reason if showing else None)
-                if not why:
+        amend: str | None = None
+        for _ in range(2):
+            try:
+                rec = self._ops.call(reason, lambda service, why=amend: review_ops.restore(
+                    service, review_id, review, reason, expected=expected, amendment=why))
+                break
+            except AmendmentNeeded:
+                if amend is not None:
+                    return False
+                amend = AmendmentDialog.ask(self, reason, self._amend_reason if showing else None)
+                if not amend:
                     self.show_problem(f"{reason} not saved: the review belongs to a signed meeting.")
                     return False
                 if showing:
-                    self._amend_reason = why
-                rec = service.amend_review(review_id, review, current.version, f"{why} — {reason}",
-                                           patient_id=current.patient_id)
-            else:
-                rec = service.save_review(review_id, review, current.version, reason,
-                                          patient_id=current.patient_id)
-        except Exception as exc:  # noqa: BLE001 - never crash an undo; the stack drops the command
-            self.show_problem(f"{reason} failed: {exc}")
+                    self._amend_reason = amend
+            except ChangedSince as exc:
+                if showing and isinstance(exc.current, ReviewRecord):
+                    self._accept_record(exc.current)
+                self.show_problem(f"{reason} refused: {exc}.")
+                return False
+            except Exception as exc:  # noqa: BLE001 - never crash an undo; the stack drops the command
+                self._ops.show_failure(f"{reason} failed", exc, shown_in=self.show_problem)
+                return False
+        else:
             return False
         if showing:
-            self._accept_record(rec)
             # Say what Ctrl+Z / Ctrl+Y just did: the change is not always visible on screen.
             self.show_hint(f"{reason} — saved as version {rec.version}.")
-        else:
-            self.review_saved.emit(rec)
-            self.review_changed.emit(rec)
         return True
 
     # ------------------------------------------------------------------ refresh
@@ -986,27 +1007,25 @@ class ReviewEditor(QWidget):
         return self.request(partial(edits.set_measurement, lesion_id=lesion_id, measurement=measurement,
                                     length_mm=length_mm))
 
-    def apply_to_review(self, record: Any, fn: EditFn) -> Any:
+    def apply_to_review(self, record: ReviewRecord, fn: EditFn) -> ReviewRecord | None:
         """Save ``fn`` on another review of the open patient (a caliper on a prior study):
         a new version of that review, undoable like any edit.  The saved record, or None."""
-        service = self._service
         case = self._case
-        if service is None or case is None or record.patient_id != case.patient.id:
+        if self._service is None or case is None or record.patient_id != case.patient.id:
             self.show_problem("Not saved — that review is not of the patient open in the editor.")
             return None
         try:
             edit = fn(record.review)
-            rec = service.save_review(record.review_id, edit.review, record.version, edit.reason,
-                                      patient_id=record.patient_id)
         except (ValidationError, ValueError, KeyError) as exc:
-            self.show_problem(exc if isinstance(exc, ValidationError) else f"Not saved — {exc}")
+            self._ops.show_failure("Not saved", exc, shown_in=self.show_problem, review=record.review)
             return None
-        except MdtError as exc:
-            self.show_problem(f"Not saved in the review of {record.review.date.isoformat()} — {exc}")
+        what = f"Not saved in the review of {record.review.date.isoformat()}"
+        try:
+            rec = self._ops.call(what, lambda service: review_ops.apply_edit(service, record, edit))
+        except Exception as exc:  # noqa: BLE001 - said once; nothing was saved
+            self._ops.show_failure(what, exc, shown_in=self.show_problem, review=edit.review)
             return None
         self._stack.push(ReviewEditCommand(self, rec.review_id, record.review, rec.review, edit.reason))
-        self.review_saved.emit(rec)
-        self.review_changed.emit(rec)
         return rec
 
     def set_target(self, lesion_id: str, target: bool) -> bool:
@@ -1087,50 +1106,28 @@ class ReviewEditor(QWidget):
 
     def submit_rating(self, member: str, rating: str, reason: str | None) -> bool:
         """The vote panel's rating: the service checks who may rate and keeps a change's reason."""
-        return self._panel_write(lambda service, rec, amend: service.cast_vote(
-            rec.review_id, member, rating, patient_id=rec.patient_id, reason=reason,
-            amendment_reason=amend), f"rating of {member}")
+        return self._panel_write(lambda service, rec, amend: review_ops.rate(
+            service, rec, member, rating, reason=reason, amendment=amend), f"rating of {member}")
 
     def submit_withdrawal(self, member: str, round_: int, reason: str) -> bool:
-        return self._panel_write(lambda service, rec, amend: service.withdraw_vote(
-            rec.review_id, member, round_, reason, patient_id=rec.patient_id,
-            amendment_reason=amend), f"withdrawal of {member}'s rating")
+        return self._panel_write(lambda service, rec, amend: review_ops.withdraw_rating(
+            service, rec, member, round_, reason, amendment=amend), f"withdrawal of {member}'s rating")
 
-    def _panel_write(self, write: Any, what: str) -> bool:
+    def _panel_write(self, write: Callable[[MdtService, ReviewRecord, str | None], ReviewRecord],
+                     what: str) -> bool:
         """A rating is a person's act, not an edit of the form: it is saved on the current version
         (no conflict with other ratings), never undone by Ctrl+Z (change or withdraw it instead)."""
         refusal = self._binding_refusal(None)
-        service, rec = self._service, self._record
-        if refusal is not None or service is None:
+        rec = self._record
+        if refusal is not None or self._service is None or rec is None:
             self.show_problem(refusal or "Not saved — no database is open")
             return False
-        refused = ("Not saved — this review belongs to a signed meeting; "
-                   "an amendment reason is required to change it.")
-        amend = None
-        if getattr(rec, "locked", False):
-            amend = self._ask_amendment(what)
-            if amend is None:
-                self.show_problem(refused)
-                return False
         try:
-            try:
-                saved = write(service, rec, amend)
-            except LockedError:
-                if amend is not None:
-                    raise
-                why = self._ask_amendment(what)
-                if not why:
-                    self.show_problem(refused)
-                    return False
-                saved = write(service, rec, why)
-        except ValidationError as exc:
-            self.show_problem(exc)
+            saved = self._write("Not saved", lambda service, amend: write(service, rec, amend), what)
+        except ConflictError as exc:  # the service saves ratings on the current version: not expected
+            self._ops.show_failure("Not saved", exc, shown_in=self.show_problem)
             return False
-        except MdtError as exc:
-            self.show_problem(f"Not saved — {exc}")
-            return False
-        self._accept_record(saved)
-        return True
+        return saved is not None
 
     def reveal_votes(self) -> None:
         self.vote_panel.reveal()
@@ -1156,52 +1153,6 @@ def _adopt(review: Review, plan: PlanOption) -> Edit:
             out = edits.set_local_treatment(out, lid, method).review
     return Edit(out, f"adopt suggested plan: {edit.reason.split('→')[-1].strip()}"
                      + ("".join(f", {m} {lid}" for lid, m in plan.local_treatment)))
-
-
-_FIELD_LABELS: dict[str, str] = {
-    spec.path: spec.label
-    for table in (edits.REVIEW_FIELDS, edits.CLINICAL_FIELDS, edits.LAB_FIELDS, edits.ULN_FIELDS,
-                  edits.REMNANT_FIELDS)
-    for spec in table.values()
-}
-_PART_LABELS = {
-    "diameter_mm": "diameter", "segments": "segments", "status": "status", "target": "target",
-    "structure": "vessel", "relation": "relation", "lesion": "lesion", "rating": "rating",
-    "member": "panellist", "role": "role", "resectability": "resectability", "plan": "plan",
-    "next_review": "next review date", "resection": "resection", "date": "date",
-}
-
-
-def field_label(path: str, review: Review | None = None) -> str:
-    """Words a clinician reads for a problem path: ``lesions[0].diameter_mm`` -> "Lesion L1 diameter"."""
-    if path in _FIELD_LABELS:
-        return _FIELD_LABELS[path]
-    m = re.fullmatch(r"(?:review\.)?lesions\[(\d+)\](?:\.(\w+))?.*", path)
-    if m:
-        i = int(m.group(1))
-        lesions = review.lesions if review is not None else ()
-        name = f"Lesion {lesions[i].id}" if i < len(lesions) else f"Lesion {i + 1}"
-        part = _PART_LABELS.get(m.group(2) or "", m.group(2) or "")
-        return f"{name} {part}".strip()
-    m = re.fullmatch(r"(?:review\.)?vessels\[(\d+)\](?:\.(\w+))?.*", path)
-    if m:
-        return f"Vessel contact {int(m.group(1)) + 1} {_PART_LABELS.get(m.group(2) or '', '')}".strip()
-    m = re.fullmatch(r"(?:review\.)?panel\.votes\[(\d+)\](?:\.(\w+))?.*", path)
-    if m:
-        return f"Rating {int(m.group(1)) + 1} {_PART_LABELS.get(m.group(2) or '', '')}".strip()
-    m = re.fullmatch(r"(?:review\.)?panel\.decision\.(\w+)", path)
-    if m:
-        return f"Decision {_PART_LABELS.get(m.group(1), m.group(1))}"
-    leaf = path.rsplit(".", 1)[-1]
-    return _PART_LABELS.get(leaf, "")
-
-
-def _field_words(path: str, reason: str, review: Review | None = None) -> str:
-    """"Lesion L1 diameter (lesions[0].diameter_mm): must be > 0 mm": the words and the exact path."""
-    if not path:
-        return reason
-    label = field_label(path, review)
-    return f"{label} ({path}): {reason}" if label else f"{path}: {reason}"
 
 
 class _Scroll(QScrollArea):

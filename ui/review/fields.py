@@ -16,7 +16,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from . import edits
+from mdt import review_edits as edits
 
 INVALID_STYLE = "QLineEdit { border: 2px solid #b3261e; background: #fdecea; }"
 NOT_RECORDED = "not recorded"

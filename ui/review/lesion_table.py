@@ -1,7 +1,7 @@
 """The lesion table: an item model over ``Review.lesions`` plus its delegates and view.
 
 The model never changes the review itself: ``setData`` turns the typed text
-into an edit function (:mod:`ui.review.edits`) and hands it to the editor's
+into an edit function (:mod:`mdt.review_edits`) and hands it to the editor's
 ``request`` callable, which validates, pushes the undo command and saves.  The
 editor then calls :meth:`LesionTableModel.set_review` with the saved review, so
 what the table shows is always what the database holds.
@@ -26,11 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt import review_edits as edits
 from mdt.case import LESION_STATUSES, Lesion, Review
 from mdt.errors import ValidationError
-
-from . import edits
-from .edits import EditFn
+from mdt.review_edits import EditFn
 
 Index = QModelIndex | QPersistentModelIndex
 Request = Callable[[EditFn], bool]

@@ -28,15 +28,15 @@ from PySide6.QtWidgets import (
 )
 
 from mdt import anatomy
+from mdt import review_edits as edits
 from mdt.case import LIVER_CONDITIONS, LOCAL_METHODS, Review
 from mdt.evaluation import Evaluation
 from mdt.glossary import EFFECT_COLOURS, MARKS, units_range
 from mdt.glossary import EXCLUDES as EXCLUDES_EFFECT
 from mdt.glossary import OK as OK_EFFECT
 from mdt.glossary import UNKNOWN as UNKNOWN_EFFECT
+from mdt.review_edits import EditFn
 
-from . import edits
-from .edits import EditFn
 from .fields import ChoiceField, NumberField, set_style
 
 Request = Callable[[EditFn], bool]

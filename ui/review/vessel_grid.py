@@ -34,10 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt import review_edits as edits
 from mdt.case import VESSEL_NAMES, VESSEL_RELATIONS, VESSEL_STRUCTURES, Review
-
-from . import edits
-from .edits import EditFn
+from mdt.review_edits import EditFn
 
 Index = QModelIndex | QPersistentModelIndex
 Request = Callable[[EditFn], bool]

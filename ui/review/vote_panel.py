@@ -44,13 +44,13 @@ from PySide6.QtWidgets import (
 
 from mdt import glossary
 from mdt import panel as panel_logic
+from mdt import review_edits as edits
 from mdt import votes as vote_rules
 from mdt.case import PLANS, RATINGS, Case, Review, Vote
 from mdt.meeting import SPECIALTY_LABELS
 from mdt.panel import decided_under
 from ui.table_model import RowsTableModel
 
-from . import edits
 from .fields import set_style
 
 Index = QModelIndex | QPersistentModelIndex

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QToolButton,
@@ -29,13 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt import review_ops
 from mdt.case import MODALITIES, Case, Imaging, Measurement, Review
 from mdt.errors import MdtError
 from mdt.imaging.series import SeriesInfo, choose_prior, names_match
 from mdt.imaging.windowing import PRESETS, WindowPreset
+from mdt.review_edits import Edit, set_imaging, set_measurement
 from mdt.services import MdtService, ReviewRecord
 from mdt.study_match import review_for_study
-from ui.review.edits import Edit, set_imaging, set_measurement
+from ui.ops import Ops
 from ui.viewer.browser import SeriesBrowser
 from ui.viewer.dialogs import LesionPicker, ReviewForStudyPicker, VolumetryDialog
 from ui.viewer.pane import SeriesPane
@@ -132,11 +133,15 @@ class ViewerWidget(QWidget):
     """ReviewRecord after a caliper diameter or SEG volumes were saved into the open review."""
     series_opened = Signal(object)
 
-    def __init__(self, service: MdtService | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, service: MdtService | None = None, parent: QWidget | None = None, *,
+                 ops: Ops | None = None) -> None:
         super().__init__(parent)
         self.service = service if service is not None else getattr(parent, "service", None)
+        # The window's writes (off the GUI thread, one failure display); a viewer on its own runs its own.
+        self._own_ops = ops is None
+        self.ops = ops if ops is not None else Ops(self.service, self)
         self.case: Case | None = None
-        self.review_record = None
+        self.review_record: ReviewRecord | None = None
         self.tasks = getattr(parent, "tasks", None)
         self.ask_lesion = self._ask_lesion  # replaceable in tests
         self.ask_review = self._ask_review  # replaceable in tests
@@ -218,6 +223,8 @@ class ViewerWidget(QWidget):
         """The service, the open patient and the open review (calipers and volumes are saved into it)."""
         if service is not None:
             self.service = service
+            if self._own_ops:
+                self.ops.set_service(service)
         shown = self.view.current.series
         if shown is not None and (case is None or shown.patient_id != case.patient.id):
             # Never leave another patient's images on screen.
@@ -412,13 +419,10 @@ class ViewerWidget(QWidget):
             if saved is None:
                 return  # the editor said why (invalid value, conflict, signed meeting)
         else:
-            try:
-                edit = edit_fn(review)
-                saved = self.service.save_review(  # type: ignore[attr-defined]
-                    record.review_id, edit.review, record.version, edit.reason,  # type: ignore[attr-defined]
-                    patient_id=record.patient_id)  # type: ignore[attr-defined]
-            except MdtError as exc:
-                QMessageBox.warning(self, "Measurement not saved", str(exc))
+            saved = self.ops.run("Measurement not saved",
+                                 lambda service: review_ops.apply_edit(service, record, edit_fn),
+                                 shown_in=self.message.setText, review=review)
+            if saved is None:
                 return
             self.review_saved.emit(saved)
         if saved.review_id == self.review_record.review_id:  # type: ignore[attr-defined]
@@ -455,12 +459,15 @@ class ViewerWidget(QWidget):
                                  parent=self)
 
         def apply() -> None:
-            try:
-                saved, notes = apply_to_review(self.service, self.case.patient.id, result,  # type: ignore[union-attr]
-                                               self.review_record.index)  # type: ignore[union-attr]
-            except MdtError as exc:
-                QMessageBox.warning(self, "Volumes not saved", str(exc))
+            assert self.case is not None and self.review_record is not None
+            pid, index = self.case.patient.id, self.review_record.index
+            done = self.ops.run("Volumes not saved",
+                                lambda service: apply_to_review(service, pid, result, index),
+                                shown_in=self.message.setText)
+            if done is None:
                 return
+            saved, notes = done
+            self.ops.announce(saved)
             self.review_record = saved
             self.message.setText("; ".join(notes))
             self.review_saved.emit(saved)

@@ -573,7 +573,11 @@ def set_remnant_value(review: Review, name: str, value: Number | None) -> Edit:
     if value is not None:
         spec.check(value)
     old = _remnant(review)
-    plan = replace(old, **{name: value})
+    if getattr(old, name) == value:
+        # The same number typed again says nothing new (it must not pin a volume to the plan).
+        return Edit(review, f"{spec.label} {fmt_value(value)} mL unchanged")
+    changes: dict[str, Any] = {name: value}
+    plan = replace(old, **changes)
     if name == "flr_ml":
         # A measured remnant volume belongs to the segments of the plan it was measured for.
         units = remnant_units(review)
@@ -733,3 +737,112 @@ def differences(old: Review, new: Review, limit: int = 40) -> list[str]:
 def replay(edit: EditFn, onto: Review) -> Edit:
     """Apply an edit on top of another version (conflict resolution "apply mine on top")."""
     return edit(onto)
+
+
+# --------------------------------------------------------------------------- one typed field
+
+_YES = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
+
+
+def _choice_text(text: str) -> str | None:
+    return text.strip() or None
+
+
+def _bool_text(text: str, path: str) -> bool | None:
+    t = text.strip().lower()
+    if not t:
+        return None
+    if t not in _YES:
+        raise problem(path, "must be yes, no or empty (not recorded)")
+    return _YES[t]
+
+
+def field_paths() -> list[str]:
+    """Every field :func:`edit_for` takes, as typed on the command line (``labs.bilirubin``)."""
+    return ([*REVIEW_FIELDS, "extrahepatic_disease"]
+            + [f"clinical.{n}" for n in (*CLINICAL_FIELDS, *_CLINICAL_CHOICES, *_CLINICAL_BOOLS)]
+            + [f"labs.{n}" for n in (*LAB_FIELDS, "proteinuria")]
+            + [f"labs.uln.{n}" for n in ULN_FIELDS]
+            + [f"remnant.{n}" for n in REMNANT_FIELDS] + ["remnant.liver_condition"]
+            + ["lesions.<id>.diameter_mm", "lesions.<id>.segments", "lesions.<id>.status",
+               "lesions.<id>.target"])
+
+
+def edit_for(review: Review, path: str, text: str) -> Edit:
+    """The edit for one field typed as text (``labs.bilirubin`` = ``25``; empty = not recorded):
+    the same edit functions, limits and words as the review editor's fields.  An unknown field
+    or a bad value raises ValidationError naming the field."""
+    p = path.strip()
+    parts = p.split(".")
+    if p in REVIEW_FIELDS:
+        return set_review_value(review, p, REVIEW_FIELDS[p].parse(text))
+    if p == "extrahepatic_disease":
+        return set_review_value(review, p, _choice_text(text))
+    if len(parts) == 2 and parts[0] == "clinical":
+        name = parts[1]
+        if name in CLINICAL_FIELDS:
+            return set_clinical(review, name, CLINICAL_FIELDS[name].parse(text))
+        if name in _CLINICAL_CHOICES:
+            return set_clinical(review, name, _choice_text(text))
+        if name in _CLINICAL_BOOLS:
+            return set_clinical(review, name, _bool_text(text, p))
+    if len(parts) == 2 and parts[0] == "labs":
+        name = parts[1]
+        if name in LAB_FIELDS:
+            return set_lab(review, name, LAB_FIELDS[name].parse(text))
+        if name == "proteinuria":
+            return set_lab(review, name, _choice_text(text))
+    if len(parts) == 3 and parts[:2] == ["labs", "uln"] and parts[2] in ULN_FIELDS:
+        return set_uln(review, parts[2], ULN_FIELDS[parts[2]].parse(text))
+    if len(parts) == 2 and parts[0] == "remnant":
+        if parts[1] in REMNANT_FIELDS:
+            return set_remnant_value(review, parts[1], REMNANT_FIELDS[parts[1]].parse(text))
+        if parts[1] == "liver_condition":
+            return set_liver_condition(review, _choice_text(text))
+    if len(parts) == 3 and parts[0] == "lesions":
+        lid, leaf = parts[1], parts[2]
+        if review.lesion(lid) is None:
+            known = ", ".join(les.id for les in review.lesions) or "none recorded"
+            raise problem(p, f"no lesion {lid} in this review (lesions: {known})")
+        where = f"lesions[{_lesion_index(review, lid)}].{leaf}"  # the editor's path: "Lesion L1 diameter"
+        if leaf == "diameter_mm":
+            return set_diameter(review, lid, DIAMETER.parse(text, where))
+        if leaf == "segments":
+            return set_segments(review, lid, parse_segments(text, where))
+        if leaf == "status":
+            return set_status(review, lid, text.strip())
+        if leaf == "target":
+            target = _bool_text(text, p)
+            if target is None:
+                raise problem(p, "must be yes or no")
+            return set_target(review, lid, target)
+    raise problem(p, "not a field of a review that can be typed here (see --list-fields)")
+
+
+def typed_values(review: Review) -> list[tuple[str, str]]:
+    """Every field :func:`edit_for` takes with its value as it would be typed ("" = not recorded),
+    lesion by lesion: what ``main.py review show`` prints."""
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, (int, float)):
+            return fmt_num(value)
+        if isinstance(value, tuple):
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+    remnant = review.remnant or RemnantPlan()
+    uln = review.labs.uln or Uln()
+    out: list[tuple[str, str]] = []
+    for les in review.lesions:
+        for leaf in ("segments", "diameter_mm", "status", "target"):
+            out.append((f"lesions.{les.id}.{leaf}", text(getattr(les, leaf))))
+    out += [(n, text(getattr(review, n))) for n in (*REVIEW_FIELDS, "extrahepatic_disease")]
+    out += [(f"clinical.{n}", text(getattr(review.clinical, n)))
+            for n in (*CLINICAL_FIELDS, *_CLINICAL_CHOICES, *_CLINICAL_BOOLS)]
+    out += [(f"labs.{n}", text(getattr(review.labs, n))) for n in (*LAB_FIELDS, "proteinuria")]
+    out += [(f"labs.uln.{n}", text(getattr(uln, n))) for n in ULN_FIELDS]
+    out += [(f"remnant.{n}", text(getattr(remnant, n))) for n in (*REMNANT_FIELDS, "liver_condition")]
+    return out
