@@ -88,6 +88,11 @@ class _FormDialog(QDialog):
         except MdtError as exc:
             self.show_error(problems_text(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - a fault mdt did not name: said, the dialog stays open
+            from ui.ops import failure_words
+
+            self.show_error(failure_words("Not saved", exc))
+            return
         self.show_error("")
         self.accept()
 
