@@ -1200,11 +1200,18 @@ class MainWindow(QMainWindow):
                 f"{summary.patients_updated} updated, {summary.reviews_added} reviews added, "
                 f"{summary.reviews_revised} revised"
                 + (f"; {len(summary.cleared)} value(s) cleared" if summary.cleared else ""))
-            if summary.cleared:
-                box = QMessageBox(QMessageBox.Icon.Information, "Import",
-                                  f"{Path(path).name} cleared {len(summary.cleared)} stored "
-                                  f"value(s) with an explicit null.", parent=self)
-                box.setDetailedText("\n".join(summary.cleared))
+            from mdt.minutes.fonts import print_warning
+
+            unprintable = [n for n in (print_warning(c.case.patient.name or "", f"The name of {c.case.patient.id}")
+                                       for c in cases) if n]
+            if summary.cleared or unprintable:
+                text = (f"{Path(path).name} cleared {len(summary.cleared)} stored value(s) with an "
+                        f"explicit null." if summary.cleared else f"Imported {Path(path).name}.")
+                if unprintable:
+                    text += "\n\n" + "\n".join(unprintable)
+                box = QMessageBox(QMessageBox.Icon.Information, "Import", text, parent=self)
+                if summary.cleared:
+                    box.setDetailedText("\n".join(summary.cleared))
                 box.open()
                 self.last_import_box = box
             if summary.patient_ids:
