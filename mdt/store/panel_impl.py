@@ -64,8 +64,8 @@ from mdt.votes import (
 
 def _lookup(p: PatientModel) -> ProtocolLookup:
     """The patient's protocol, or why it cannot be loaded: ratings are then counted by consensus
-    and a decision records the protocol id alone (docs/clinical/conventions.md
-    #when-a-protocol-cannot-be-loaded); the panel context carries the note the window shows."""
+    and a decision records the protocol id alone; the panel context carries the note the window
+    shows (docs/clinical/conventions.md#when-a-protocol-cannot-be-loaded)."""
     from mdt.protocols import lookup
 
     return lookup(protocol_id=p.protocol_id)

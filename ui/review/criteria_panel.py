@@ -526,7 +526,7 @@ class CriteriaPanel(QWidget):
         self.show_error(note)
         self.eligibility_box.setVisible(True)
         self.eligibility_title.setText("Protocol not loaded: criteria not evaluated")
-        self.protocol.setText(f"<b>{html.escape(protocol_id)}</b> — not available in this installation")
+        self.protocol.setText(f"<b>{html.escape(protocol_id)}</b> — not available")
         self.protocol.setToolTip(note)
 
     def _toggle_details(self, on: bool) -> None:
