@@ -14,8 +14,19 @@ from collections.abc import Iterable
 from functools import lru_cache
 from itertools import combinations
 
-UNITS: tuple[str, ...] = ("I", "II", "III", "IVa", "IVb", "V", "VI", "VII", "VIII")
-"""The nine anatomical units, in display order."""
+from mdt.case import SEGMENTS
+
+UNITS: tuple[str, ...] = tuple(s for s in SEGMENTS if s != "IV")
+"""The nine anatomical units, in display order: the case format's segment codes (``mdt.case.SEGMENTS``,
+the one list, in anatomical order) without the undivided ``IV``, which :func:`expand` splits."""
+
+SEGMENT_ORDER: dict[str, int] = {s: i for i, s in enumerate(SEGMENTS)}
+"""Anatomical order of every segment code a case may hold (``IV`` beside its halves)."""
+
+
+def sort_segments(codes: Iterable[str]) -> tuple[str, ...]:
+    """Segment codes of a case (``IV`` allowed) without duplicates, in anatomical order."""
+    return tuple(sorted(set(codes), key=SEGMENT_ORDER.__getitem__))
 
 RIGHT_HEMILIVER: frozenset[str] = frozenset({"V", "VI", "VII", "VIII"})
 LEFT_HEMILIVER: frozenset[str] = frozenset({"II", "III", "IVa", "IVb"})

@@ -126,8 +126,7 @@ def parse_segments(text: str, path: str = "segments") -> tuple[str, ...]:
         raise problem(path, f"unknown segment {', '.join(bad)} (use I–VIII, IVa, IVb)")
     if "IV" in out and ("IVa" in out or "IVb" in out):
         out.remove("IV")
-    order = {s: i for i, s in enumerate(("I", "II", "III", "IV", "IVa", "IVb", "V", "VI", "VII", "VIII"))}
-    return tuple(sorted(out, key=order.__getitem__))
+    return anatomy.sort_segments(out)
 
 
 def parse_number(text: str, path: str, *, minimum: float | None = None, maximum: float | None = None,

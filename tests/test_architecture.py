@@ -257,3 +257,77 @@ def test_imaging_index_reaches_the_database_typed_and_through_its_models() -> No
 ])
 def test_untyped_store_access_is_found_however_it_is_written(source: str, found: list[str]) -> None:
     assert [what for _line, what in _untyped_store_access(source)] == found
+
+
+# --------------------------------------------------------------------------- writes go through Ops
+
+SERVICE_READS = frozenset({
+    "acting_as", "audit_events", "audit_head", "export_case", "find_instance", "fork", "get_case",
+    "get_meeting", "get_member", "get_patient", "get_review", "list_meetings", "list_members",
+    "list_patients", "list_reviews", "list_series", "member_states", "on_database_wait",
+    "panel_context", "patient_history", "review_history", "setting_values", "settings",
+    "signed_minutes", "verify_audit"})
+SERVICE_WRITES = frozenset({
+    "add_member", "add_review", "amend_meeting", "amend_review", "archive_patient", "bind_os_account",
+    "cast_vote", "change_password", "create_meeting", "create_patient", "import_cases",
+    "import_certificate", "import_dicom", "record_decision", "reset_password", "save_review",
+    "set_agenda", "set_follow_up", "set_setting", "set_treatment", "sign_meeting", "unarchive_patient",
+    "update_meeting", "update_member", "update_patient", "withdraw_vote"})
+BACKGROUND_WRITES = {"ui/viewer/import_dialog.py": {"import_dicom"}}
+"""Writes that run as a cancellable background task with progress (ui.tasks), by file."""
+
+
+def test_every_service_method_is_known_as_a_read_or_a_write() -> None:
+    """A new method of the service is classified here, so the check below cannot miss a write."""
+    from mdt.services import MdtService
+
+    public = {n for n, v in vars(MdtService).items() if not n.startswith("_") and callable(v)}
+    assert public == SERVICE_READS | SERVICE_WRITES
+    assert not SERVICE_READS & SERVICE_WRITES
+
+
+def _direct_writes(source: str, filename: str = "<test>") -> list[tuple[int, str]]:
+    """(line, method) of every service write called outside an ``ops.call``/``ops.run`` operation:
+    a write must be written inside a lambda (or a nested function) handed to ``.call(`` or ``.run(``."""
+    tree = ast.parse(source, filename=filename)
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in ("call", "run"):
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Lambda):
+                    inside.update(id(n) for n in ast.walk(arg))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in SERVICE_WRITES and id(node) not in inside and \
+                not (isinstance(node.func.value, ast.Name) and node.func.value.id == "review_ops"):
+            # mdt.review_ops functions are the operations themselves (handed to Ops by the editor).
+            found.append((node.lineno, node.func.attr))
+    return found
+
+
+def test_the_window_writes_only_through_ops() -> None:
+    """Every write from ui/ runs as an operation of ``ui.ops.Ops`` (off the GUI thread, one failure
+    display, one typed signal), or as a named background task."""
+    offenders = []
+    for path in sorted((ROOT / "ui").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        allowed = BACKGROUND_WRITES.get(rel, set())
+        offenders += [f"{rel}:{line}: {name}" for line, name in
+                      _direct_writes(path.read_text(encoding="utf-8"), str(path)) if name not in allowed]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("source, found", [
+    ("row = self.service.create_patient(p, proto)", [(1, "create_patient")]),
+    ("rec = service.save_review(1, r, 2, 'why')", [(1, "save_review")]),
+    ("self.ops.call('x', lambda s: s.save_review(1, r, 2, 'why'))", []),
+    ("ops.run('x', lambda s: s.set_agenda(m, items), shown_in=say)", []),
+    ("apply_and_push(stack, 't', lambda: ops.call('x', lambda s: s.set_agenda(m, new)),\n"
+     "               lambda: self.service.set_agenda(m, old))", [(2, "set_agenda")]),
+    ("rows = self.service.list_patients()", []),
+    ("return review_ops.record_decision(service, base, d, reason)", []),
+])
+def test_direct_writes_are_found_however_they_are_written(source: str, found: list[tuple[int, str]]) -> None:
+    assert _direct_writes(source) == found
