@@ -480,7 +480,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from mdt.caseformat import loads_json, parse_cases
     from mdt.errors import NotFound, ValidationError
-    from mdt.protocols import evaluate, evaluation_to_dict, get_protocol, render_report
+    from mdt.protocols import evaluate, evaluation_to_dict, render_report
+    from mdt.protocols.governing import CRITERIA, lookup
 
     try:
         # Read the file itself (a name starting with "[" is still a file name), and keep
@@ -496,10 +497,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     results = []
     try:
-        if args.protocol is not None:
-            get_protocol(args.protocol)
         for case in cases:
-            results.append((case, evaluate(case, args.review, args.protocol)))
+            # No criteria without the protocol: refused, saying why (mdt.protocols.governing).
+            found = lookup(case, args.protocol)
+            if not found.loaded:
+                who = "" if args.protocol is not None else f"{case.patient.id}: "
+                print(f"error: {who}{found.note_for(CRITERIA)}", file=sys.stderr)
+                return EXIT_USAGE
+            results.append((case, evaluate(case, args.review, protocol=found.protocol)))
     except NotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -800,7 +805,7 @@ def _iso_date(text: str):  # noqa: ANN202 - an argparse type
 
 
 def cmd_outcome_sheet(args: argparse.Namespace) -> int:
-    from mdt.minutes import write_outcome_sheets
+    from mdt.minutes import protocol_notes, write_outcome_sheets
 
     if args.review is not None and args.patient is None:
         print("error: --review goes with --patient", file=sys.stderr)
@@ -811,17 +816,22 @@ def cmd_outcome_sheet(args: argparse.Namespace) -> int:
             return write_outcome_sheets(svc, out, meeting_id=key, pdfa=pdfa)
         return write_outcome_sheets(svc, out, patient_id=key, review_date=args.review, pdfa=pdfa)
 
-    return _write_pdf(args, write, args.meeting or args.patient, "outcome sheet")
+    return _write_pdf(args, write, args.meeting or args.patient, "outcome sheet",
+                      lambda svc: protocol_notes(svc, meeting_id=args.meeting, patient_id=args.patient))
 
 
-def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str, what: str) -> int:
-    """Open the database, render one PDF; unknown ids exit 2, unwritable files exit 1."""
+def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str, what: str,
+               notes: Callable[[Any], list[str]] | None = None) -> int:
+    """Open the database, render one PDF; unknown ids exit 2, unwritable files exit 1.
+    ``notes``: what the PDF says of a patient's protocol that cannot be loaded, as ``note:``."""
     from mdt.atomic import WriteError
     from mdt.errors import MdtError, NotFound
 
     with _service(args, existing=True) as (db, svc):
         try:
             path = write(svc, key, args.out, pdfa=args.pdfa)
+            for note in notes(svc) if notes is not None else ():
+                print(f"note: {note}", file=sys.stderr)
         except NotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -833,15 +843,17 @@ def _write_pdf(args: argparse.Namespace, write: Callable[..., object], key: str,
 
 
 def cmd_minutes(args: argparse.Namespace) -> int:
-    from mdt.minutes import write_minutes
+    from mdt.minutes import protocol_notes, write_minutes
 
-    return _write_pdf(args, write_minutes, args.meeting, "minutes")
+    return _write_pdf(args, write_minutes, args.meeting, "minutes",
+                      lambda svc: protocol_notes(svc, meeting_id=args.meeting))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from mdt.minutes import write_course_report
+    from mdt.minutes import protocol_notes, write_course_report
 
-    return _write_pdf(args, write_course_report, args.patient, "course report")
+    return _write_pdf(args, write_course_report, args.patient, "course report",
+                      lambda svc: protocol_notes(svc, patient_id=args.patient))
 
 
 # ---- sign-in and signing commands: set-password, sign, verify-minutes, members, settings,

@@ -220,14 +220,10 @@ def rows_to_text(rows: Sequence[CohortRow]) -> str:
 def protocol_settings(protocol_id: str | None) -> tuple[int, dict[str, Any], str | None]:
     """(target lesion limit, assessment interval, note) of a case's protocol; an unknown
     protocol falls back to RECIST's 2 liver targets and 8 weeks, and the note says so."""
-    from mdt.errors import NotFound
-    from mdt.protocols import protocol_for
+    from mdt.protocols.governing import RECIST, lookup
 
-    try:
-        protocol = protocol_for(protocol_id=protocol_id)
-    except NotFound as exc:
-        return DEFAULT_TARGET_LIMIT, dict(DEFAULT_INTERVAL), f"{exc}; using RECIST defaults"
-    return protocol.target_lesion_limit, dict(protocol.assessment_interval), None
+    found = lookup(protocol_id=protocol_id)
+    return found.target_lesion_limit, found.assessment_interval, found.note_for(RECIST)
 
 
 def cohort_rows(cases: Sequence[Case], today: date) -> tuple[list[CohortRow], list[str]]:

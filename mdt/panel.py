@@ -434,23 +434,27 @@ def check_agenda_quorum(attendees: Sequence[Member], rules: Mapping[str, Mapping
 def quorum_for_protocols(attendees: Sequence[Member], protocol_ids: Iterable[str | None]) -> Quorum:
     """Quorum of a meeting whose agenda's patients are under ``protocol_ids`` (None: the default
     protocol), by the strictest of their rules; no ids (no agenda): the default protocol's rule.
-    A protocol that cannot be loaded contributes the board's standing rule (DEFAULT_QUORUM)."""
-    from mdt.errors import MdtError
-    from mdt.protocols import default_protocol_id, get_protocol
-
-    def rule_of(pid: str) -> dict[str, Any]:
-        try:
-            return dict(get_protocol(pid).quorum or {})
-        except MdtError:
-            return {}
+    A protocol that cannot be loaded contributes the board's standing rule (DEFAULT_QUORUM), and
+    the reason says so (docs/clinical/conventions.md#when-a-protocol-cannot-be-loaded)."""
+    from mdt.protocols import default_protocol_id, lookup
+    from mdt.protocols.governing import QUORUM
 
     default_id = default_protocol_id()
     rules: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
     for pid in protocol_ids:
         key = pid or default_id
         if key not in rules:
-            rules[key] = rule_of(key)
-    return check_agenda_quorum(attendees, rules, default_id, rule_of(default_id))
+            found = lookup(protocol_id=key)
+            rules[key] = found.quorum
+            note = found.note_for(QUORUM)
+            if note:
+                notes.append(note)
+    default = lookup(protocol_id=default_id)
+    if not rules and default.note_for(QUORUM):
+        notes.append(str(default.note_for(QUORUM)))
+    q = check_agenda_quorum(attendees, rules, default_id, default.quorum)
+    return replace(q, reason=" ".join([q.reason, *notes])) if notes else q
 
 
 def decided_under(decision: Decision | None) -> str:

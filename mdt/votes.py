@@ -144,6 +144,8 @@ class PanelContext:
     expectation: Expectation
     problem: str | None = None
     """Why nobody can rate, in words (no meeting, nobody with a voting role present)."""
+    protocol_note: str | None = None
+    """The patient's protocol cannot be loaded: why, and the fallbacks (consensus) in words."""
 
 
 def _live(votes: Sequence[Vote], voters: Collection[str]) -> list[Vote]:

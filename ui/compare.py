@@ -24,6 +24,7 @@ from mdt import glossary
 from mdt.case import Case, Lesion, Review
 from mdt.errors import MdtError
 from mdt.evaluation import Evaluation, Finding, RecistSummary
+from mdt.protocols.governing import CRITERIA, lookup
 from ui.style import fit_columns, label
 
 
@@ -163,7 +164,9 @@ class CompareWidget(QWidget):
                          f"{glossary.verdict_text(ev_now.resectability)}")
             self._fill_criteria(ev_before, ev_now)
         else:
-            lines.append(f"{glossary.PROTOCOL_VERDICT}: not available for these reviews")
+            missing = lookup(case).note_for(CRITERIA)
+            lines.append(f"{glossary.PROTOCOL_VERDICT}: not available for these reviews"
+                         + (f" ({missing})" if missing else ""))
         dec_b, dec_n = before.panel.decision, now.panel.decision
         lines.append(f"{glossary.PANEL_DECISION}: "
                      f"{label(dec_b.resectability) if dec_b and dec_b.resectability else 'not decided'} → "

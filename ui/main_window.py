@@ -44,6 +44,7 @@ from mdt.case import Case, Patient, ProtocolRef, Review, Treatment
 from mdt.caseformat import CaseImport
 from mdt.errors import MdtError
 from mdt.meeting import SPECIALTY_LABELS, Member
+from mdt.protocols.governing import lookup
 from mdt.services import MdtService, PatientRow, ReviewRecord
 from ui.open_case import OpenCase
 from ui.ops import Ops
@@ -89,6 +90,8 @@ class PatientHeader(QWidget):
             age = age_at(p.birth_date, today)
             bits.append(f"born {p.birth_date.isoformat()}" + (f" ({age} y)" if age is not None else ""))
         proto = case.protocol.id or "no protocol"
+        if case.protocol.id and not lookup(case).loaded:
+            proto += " (not shipped with this installation)"
         bits.append(f"protocol {proto}" + (f", arm {case.protocol.arm}" if case.protocol.arm else ""))
         if case.treatment and case.treatment.regimen:
             bits.append(f"{case.treatment.regimen}, {len(case.treatment.cycles)} cycles given")

@@ -18,6 +18,7 @@ from mdt import glossary
 from mdt.case import Case, Review
 from mdt.errors import MdtError
 from mdt.evaluation import Evaluation
+from mdt.protocols.governing import CRITERIA, lookup
 from ui.patients.model import display_name
 from ui.style import PRESENTATION_POINT_SIZE, RESECTABILITY_COLOURS, label, ui_font
 
@@ -164,7 +165,7 @@ class PresentationWindow(QWidget):
         ev = self._evaluate(case, index)
         self._show_verdict(review, ev)
         self.lesions.setText(self._lesions_html(review, ev))
-        self.criteria.setText(self._criteria_html(ev))
+        self.criteria.setText(self._criteria_html(ev, lookup(case).note_for(CRITERIA)))
         self.votes.setText(self._votes_html(review, votes_revealed or review.panel.decision is not None,
                                             votes_progress))
 
@@ -214,10 +215,11 @@ class PresentationWindow(QWidget):
         return "<br>".join(rows)
 
     @staticmethod
-    def _criteria_html(ev: Evaluation | None) -> str:
-        """The criteria that decide the verdict in full; for the other groups only what fails or is unknown."""
+    def _criteria_html(ev: Evaluation | None, unavailable: str | None = None) -> str:
+        """The criteria that decide the verdict in full; for the other groups only what fails or is
+        unknown.  ``unavailable``: why the patient's protocol cannot be loaded (said instead)."""
         if ev is None:
-            return "<b>Criteria</b><br>not evaluated (no protocol)"
+            return "<b>Criteria</b><br>" + (_esc(unavailable) if unavailable else "not evaluated (no protocol)")
         rows = [f"<b>Criteria — {_esc(ev.protocol_id)}</b>"]
         groups: dict[str, list] = {}
         for f in ev.criteria:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from mdt.minutes.collect import (
     collect_minutes,
+    protocol_notes,
     render_patient_report,
     write_course_report,
     write_minutes,
@@ -31,6 +32,6 @@ from mdt.minutes.sections import MinutesPatient
 
 __all__ = [
     "MinutesPatient", "collect_minutes", "course_inputs", "issue_time", "minutes_items", "pdfa_markers",
-    "render_course_report", "render_minutes", "render_patient_report", "to_pdfa", "write_course_report", "write_minutes",
+    "protocol_notes", "render_course_report", "render_minutes", "render_patient_report", "to_pdfa", "write_course_report", "write_minutes",
     "write_outcome_sheets",
 ]

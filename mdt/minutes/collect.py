@@ -159,6 +159,26 @@ def render_patient_report(case: Case, out: str | Path, *, printed_at: datetime |
     return Path(out)
 
 
+def protocol_notes(service: MinutesSource, *, meeting_id: str | None = None,
+                   patient_id: str | None = None) -> list[str]:
+    """"patient: why their protocol cannot be loaded, and the fallbacks", for each patient on
+    a meeting's agenda (or the one patient) whose protocol cannot be loaded: what the command
+    line prints beside the PDF that says it on the patient's page."""
+    from mdt.protocols.governing import lookup
+
+    ids = ([item.patient_id for item in service.get_meeting(meeting_id).agenda]
+           if meeting_id is not None else [patient_id] if patient_id is not None else [])
+    out: list[str] = []
+    for pid in dict.fromkeys(ids):
+        try:
+            note = lookup(service.get_case(pid)).note
+        except NotFound:
+            continue
+        if note:
+            out.append(f"{pid}: {note}")
+    return out
+
+
 # --------------------------------------------------------------------------- outcome sheets
 
 def meeting_of_review(service: MinutesSource, patient_id: str, review: Review) -> Meeting | None:

@@ -39,6 +39,7 @@ from mdt.minutes.text import (
     stamp,
 )
 from mdt.panel import Aggregate
+from mdt.protocols.governing import CRITERIA, RECIST, lookup
 
 CHART_LINE = colors.HexColor("#1f4e79")
 PR_LINE = colors.HexColor("#2e7d32")
@@ -173,6 +174,9 @@ def build_course_story(case: Case, evaluations: Sequence[Evaluation | None], *,
         ("Outcome", outcome),
     ]
     story.append(kv_grid(pairs, CONTENT_W, st, columns=2, label_share=0.3))
+    missing = lookup(case).note_for(CRITERIA, RECIST)
+    if missing:  # the fallbacks of a protocol that cannot be loaded, said once for the course
+        story.append(p(missing, st["alert"]))
 
     points = []
     for i, review in enumerate(case.reviews):

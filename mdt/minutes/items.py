@@ -13,41 +13,25 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from mdt.case import Case, Patient, Review
-from mdt.errors import NotFound
 from mdt.evaluation import Evaluation, RecistSummary
 from mdt.meeting import AgendaItem, Meeting, Member
 from mdt.minutes.sections import MinutesPatient
 from mdt.panel import Aggregate, Quorum, aggregate, quorum_for_protocols
+from mdt.protocols.governing import AGGREGATION, CRITERIA, lookup
 from mdt.votes import eligible_voters, expected_ratings
 
 if TYPE_CHECKING:
     from mdt.protocols import Protocol
 
 
-def _protocol_settings(protocol_id: str | None, version: str | None = None
-                       ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(aggregation, quorum) settings of a protocol; (None, None) when it cannot be loaded."""
-    from mdt.protocols import default_protocol_id, get_protocol
-
-    try:
-        proto = get_protocol(protocol_id or default_protocol_id(), version)
-    except (NotFound, ValueError, OSError):
-        return None, None
-    return dict(proto.aggregation), dict(proto.quorum)
-
-
 def decided_protocol(review: Review) -> tuple[Protocol | None, str | None]:
     """The protocol version a review's decision was made under, when it is shipped; else
     (None, the decision's "id vVERSION") so the minutes can say it is not."""
-    from mdt.protocols import get_protocol
-
     decision = review.panel.decision
     if decision is None or not decision.protocol or not decision.protocol_version:
         return None, None
-    try:
-        return get_protocol(decision.protocol, decision.protocol_version), None
-    except NotFound:
-        return None, f"{decision.protocol} v{decision.protocol_version}"
+    found = lookup(protocol_id=decision.protocol, version=decision.protocol_version)
+    return found.protocol, None if found.loaded else f"{decision.protocol} v{decision.protocol_version}"
 
 
 def review_index_for(case: Case, item: AgendaItem, meeting_date: date) -> int | None:
@@ -100,18 +84,27 @@ def minutes_item(case: Case, item: AgendaItem, meeting_date: date, signed: bool 
         return MinutesPatient(case=case, review_index=None, agenda=item,
                               notes=(f"No review dated {item.review_date or meeting_date} is recorded.",))
     notes: list[str] = []
+    governing = lookup(case)
     protocol, unshipped = decided_protocol(case.reviews[index]) if signed else (None, None)
-    evaluation, problem = _evaluate(case, index, protocol)
-    if problem:
-        notes.append(problem)
-    protocol_note = None
+    protocol_note = rule_note = None
+    if protocol is None and not governing.loaded:
+        # The patient's protocol cannot be loaded: no criteria, ratings by consensus, and the
+        # page says so above the criteria and beside the rule.
+        evaluation = None
+        protocol_note = governing.note_for(CRITERIA, AGGREGATION)
+        rule_note = "fallback: the patient's protocol cannot be loaded"
+    else:
+        evaluation, problem = _evaluate(case, index, protocol)
+        if problem:
+            notes.append(problem)
     if unshipped:
         used = (f"{evaluation.protocol_id} v{evaluation.protocol_version}" if evaluation
                 else "no protocol version")
-        protocol_note = (f"The panel decided under {unshipped}, which this installation does not ship: "
+        decision_note = (f"The panel decided under {unshipped}, which this installation does not ship: "
                          f"the criteria below are those of {used}, not the ones the panel saw.")
-    aggregation, _ = _protocol_settings(evaluation.protocol_id if evaluation else case.protocol.id,
-                                        evaluation.protocol_version if evaluation else None)
+        protocol_note = f"{decision_note} {protocol_note}" if protocol_note else decision_note
+    aggregation = (lookup(protocol_id=evaluation.protocol_id, version=evaluation.protocol_version)
+                   if evaluation else governing).aggregation
     voters = (tuple(m.name for m in eligible_voters(attendees, aggregation))
               if attendees is not None else None)
     votes = case.reviews[index].panel.votes
@@ -121,7 +114,8 @@ def minutes_item(case: Case, item: AgendaItem, meeting_date: date, signed: bool 
     expectation = expected_ratings(votes, aggregation, voters) if voters is not None else None
     return MinutesPatient(case=case, review_index=index, evaluation=evaluation, aggregate=agg,
                           recist=_recist(case, index, evaluation), agenda=item, aggregation=aggregation,
-                          notes=tuple(notes), protocol_note=protocol_note, expectation=expectation)
+                          notes=tuple(notes), protocol_note=protocol_note, expectation=expectation,
+                          rule_note=rule_note)
 
 
 def minutes_items(meeting: Meeting, cases: Mapping[str, Case]) -> list[MinutesPatient]:
@@ -150,10 +144,12 @@ def course_inputs(case: Case) -> tuple[list[Evaluation | None], list[Aggregate |
     evaluations: list[Evaluation | None] = []
     aggregates: list[Aggregate | None] = []
     recists: list[RecistSummary | None] = []
+    governing = lookup(case)
     for i, review in enumerate(case.reviews):
-        ev, _ = _evaluate(case, i)
+        ev = _evaluate(case, i)[0] if governing.loaded else None
         evaluations.append(ev)
-        aggregation, _ = _protocol_settings(ev.protocol_id if ev else case.protocol.id)
+        aggregation = (lookup(protocol_id=ev.protocol_id, version=ev.protocol_version)
+                       if ev else governing).aggregation
         aggregates.append(_aggregate(review, aggregation)[0])
         recists.append(_recist(case, i, ev))
     return evaluations, aggregates, recists

@@ -99,9 +99,11 @@ def _sheet(sheet: OutcomeSheet, st: Styles) -> list[Flowable]:
     if agg is not None:
         context.append((glossary.RATINGS_RESULT, f"{rating_label(agg.result)} ({agg.agreement})"
                         if agg.result else f"none ({agg.agreement})"))
-    out += [p("Beside the decision", st["h2"]), kv_grid(context, CONTENT_W, st, columns=1, label_share=0.2),
-            p("The meeting's minutes give the criteria, the measurements and every rating in full.",
-              st["note"])]
+    out += [p("Beside the decision", st["h2"]), kv_grid(context, CONTENT_W, st, columns=1, label_share=0.2)]
+    if item.protocol_note:  # the protocol or version cannot be loaded: what the sheet rests on
+        out.append(p(item.protocol_note, st["alert"]))
+    out.append(p("The meeting's minutes give the criteria, the measurements and every rating in full.",
+                 st["note"]))
     out.append(KeepTogether([
         Spacer(1, 16),
         p("Signature for the patient's paper record: the responsible clinician signs and dates this "

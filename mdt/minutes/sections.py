@@ -76,6 +76,8 @@ class MinutesPatient:
     """The ratings the meeting's voting attendees owed (None when no meeting is known)."""
     decision_recorded: tuple[str, datetime | None] | None = None
     """Who recorded the review's decision, and when (from its versions; None when not known)."""
+    rule_note: str | None = None
+    """Printed beside the rule when it is a fallback (the protocol cannot be loaded)."""
 
     @property
     def review(self) -> Review | None:
@@ -514,7 +516,8 @@ def panel_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
         out.append(p("Panel ratings", st["h2"]))
         out.append(data_table(["Panellist", "Role", "Round", "Rating", "Comment and changes"],
                               rows, [0.2 * w, 0.16 * w, 0.07 * w, 0.22 * w, 0.35 * w], st))
-    lines = [("Rule", aggregation_text(item.aggregation))]
+    lines = [("Rule", aggregation_text(item.aggregation)
+              + (f" ({item.rule_note})" if item.rule_note else ""))]
     exp = item.expectation
     if exp is not None:
         who = ", ".join(exp.voters) or "none"

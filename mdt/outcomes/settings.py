@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mdt.errors import MdtError
-from mdt.protocols import get_protocol
+from mdt.protocols.governing import AGGREGATION, FALLBACK_AGGREGATION, OUTCOMES, lookup
 from mdt.protocols.outcome_settings import OutcomeSettings, parse_outcome_settings
 
 __all__ = ["DAYS_PER_MONTH", "OutcomeSettings", "settings_for", "settings_to_dict"]
@@ -19,12 +18,11 @@ def settings_for(protocol_id: str | None) -> tuple[OutcomeSettings, dict[str, An
     """(outcome settings, aggregation, note) of a protocol; an unknown protocol or none gives the
     defaults and consensus aggregation, and the note says so."""
     if protocol_id is None:
-        return OutcomeSettings(), {"kind": "consensus"}, "no protocol: default outcome settings"
-    try:
-        protocol = get_protocol(protocol_id)
-    except MdtError as exc:
-        return OutcomeSettings(), {"kind": "consensus"}, f"{exc}; default outcome settings"
-    return (parse_outcome_settings(getattr(protocol, "outcomes", None)), dict(protocol.aggregation),
+        return OutcomeSettings(), dict(FALLBACK_AGGREGATION), "no protocol: default outcome settings"
+    found = lookup(protocol_id=protocol_id)
+    if found.protocol is None:
+        return OutcomeSettings(), found.aggregation, found.note_for(OUTCOMES, AGGREGATION)
+    return (parse_outcome_settings(getattr(found.protocol, "outcomes", None)), found.aggregation,
             None)
 
 

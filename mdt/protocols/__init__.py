@@ -3,7 +3,9 @@
 Public API (API.md):
 
 * :func:`load_protocols` / :func:`get_protocol` (id, version) / :func:`default_protocol_id`
-* :func:`protocol_for` (case): the protocol that governs a case (every caller uses it)
+* :func:`lookup` (case, id, version) -> :class:`ProtocolLookup`: the protocol that governs a case
+  or a decision, or why it cannot be loaded, with each reader's fallback and its note in words
+  (every caller uses it); :func:`protocol_for` (case): the same, raising NotFound instead
 * :func:`load_protocol_versions` / :func:`protocol_versions`: every shipped version
 * :func:`evaluate` (case, review index, protocol id) -> :class:`~mdt.evaluation.Evaluation`
 * :func:`evaluation_to_dict` -> the ``mdt-evaluation/1`` object
@@ -13,13 +15,13 @@ Public API (API.md):
 from __future__ import annotations
 
 from mdt.protocols.engine import evaluate
+from mdt.protocols.governing import CANNOT_LOAD, ProtocolLookup, lookup, protocol_for
 from mdt.protocols.loader import (
     get_protocol,
     load_protocol_file,
     load_protocol_versions,
     load_protocols,
     parse_protocol,
-    protocol_for,
     protocol_versions,
 )
 from mdt.protocols.model import Outcome, Protocol, Rule, Settings, default_protocol_id
@@ -27,7 +29,7 @@ from mdt.protocols.report import render_report
 from mdt.protocols.serialize import EVALUATION_FORMAT, evaluation_to_dict
 
 __all__ = [
-    "EVALUATION_FORMAT", "Outcome", "Protocol", "Rule", "Settings", "default_protocol_id",
-    "evaluate", "evaluation_to_dict", "get_protocol", "load_protocol_file", "load_protocol_versions",
-    "load_protocols", "parse_protocol", "protocol_for", "protocol_versions", "render_report",
+    "CANNOT_LOAD", "EVALUATION_FORMAT", "Outcome", "Protocol", "ProtocolLookup", "Rule", "Settings",
+    "default_protocol_id", "evaluate", "evaluation_to_dict", "get_protocol", "load_protocol_file", "load_protocol_versions",
+    "load_protocols", "lookup", "parse_protocol", "protocol_for", "protocol_versions", "render_report",
 ]

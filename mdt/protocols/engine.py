@@ -29,7 +29,7 @@ from mdt.errors import FieldProblem, ValidationError
 from mdt.evaluation import MET, NOT_MET, UNKNOWN, Evaluation, Finding, PlanOption, RemnantSummary
 from mdt.exact import to_float
 from mdt.protocols.context import Context, build_context
-from mdt.protocols.loader import protocol_for
+from mdt.protocols.governing import protocol_for
 from mdt.protocols.model import ELIGIBILITY_GROUPS, Protocol, Rule, Settings
 from mdt.protocols.plans import PlanCheck, quick_option
 from mdt.protocols.rules import LESION_KINDS, RULE_KINDS, VESSEL_KINDS, Verdict, better_plan

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from mdt.case import VESSEL_STRUCTURES, Case
+from mdt.case import VESSEL_STRUCTURES
 from mdt.errors import FieldProblem, NotFound, ValidationError
 from mdt.meeting import SPECIALTIES
 from mdt.protocols.model import (
@@ -375,11 +375,3 @@ def get_protocol(protocol_id: str | None = None, version: str | None = None,
     except KeyError:
         raise NotFound(f"protocol {pid} version {version!r} is not shipped; shipped versions: "
                        f"{', '.join(protocol_versions(pid, directory))}") from None
-
-
-def protocol_for(case: Case | None = None, protocol_id: str | None = None) -> Protocol:
-    """The protocol that governs a case, newest version: ``protocol_id`` when given, else the
-    case's ``protocol.id``, else the default protocol.  An unknown id raises NotFound listing
-    the known ones (every caller decides what to show; none guesses another protocol)."""
-    pid = protocol_id or (case.protocol.id if case is not None else None)
-    return get_protocol(pid or DEFAULT_PROTOCOL_ID)

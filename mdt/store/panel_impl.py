@@ -10,7 +10,6 @@ another patient is refused, so a form left over from one patient can never save 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,12 +20,12 @@ from mdt.errors import (
     ConflictError,
     FieldProblem,
     LockedError,
-    MdtError,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
 from mdt.meeting import Member
+from mdt.protocols.governing import AGGREGATION, DECISION, QUORUM, ProtocolLookup
 from mdt.service_types import ReviewRecord
 from mdt.store.case_rows import parse_review_text, record_for
 from mdt.store.common import (
@@ -63,23 +62,13 @@ from mdt.votes import (
 )
 
 
-def _aggregation(p: PatientModel) -> dict[str, Any]:
-    from mdt.protocols import default_protocol_id, get_protocol
+def _lookup(p: PatientModel) -> ProtocolLookup:
+    """The patient's protocol, or why it cannot be loaded: ratings are then counted by consensus
+    and a decision records the protocol id alone; the panel context carries the note the window
+    shows (docs/clinical/conventions.md#when-a-protocol-cannot-be-loaded)."""
+    from mdt.protocols import lookup
 
-    try:
-        return dict(get_protocol(p.protocol_id or default_protocol_id()).aggregation)
-    except MdtError:
-        return {"kind": "consensus"}
-
-
-def _protocol_ref(p: PatientModel) -> tuple[str | None, str | None]:
-    from mdt.protocols import default_protocol_id, get_protocol
-
-    try:
-        proto = get_protocol(p.protocol_id or default_protocol_id())
-    except MdtError:
-        return p.protocol_id, None
-    return proto.id, proto.version
+    return lookup(protocol_id=p.protocol_id)
 
 
 def _locked_pair(s: Session, review_id: int, patient_id: str | None) -> tuple[PatientModel, ReviewModel]:
@@ -136,7 +125,8 @@ def _current(s: Session, r: ReviewModel) -> Review:
 
 def _context(s: Session, p: PatientModel, r: ReviewModel, meeting_id: str | None) -> PanelContext:
     review = _current(s, r)
-    aggregation = _aggregation(p)
+    protocol = _lookup(p)
+    aggregation = protocol.aggregation
     m, problem = _meeting_for(s, r, meeting_id)
     attendees = tuple(_attendees(s, m.id)) if m is not None else ()
     voters = eligible_voters(attendees, aggregation)
@@ -149,7 +139,8 @@ def _context(s: Session, p: PatientModel, r: ReviewModel, meeting_id: str | None
         meeting_date=m.meeting_date if m is not None else None,
         meeting_signed=m is not None and signature_row(s, m.id) is not None,
         aggregation=aggregation, attendees=attendees, voters=voters,
-        expectation=expected_ratings(review.panel.votes, aggregation, names), problem=problem)
+        expectation=expected_ratings(review.panel.votes, aggregation, names), problem=problem,
+        protocol_note=protocol.note_for(AGGREGATION, QUORUM, DECISION))
 
 
 def panel_context(svc: Caller, review_id: int, meeting_id: str | None) -> PanelContext:
@@ -264,7 +255,7 @@ def record_decision(svc: Caller, review_id: int, decision: Decision, *, patient_
             voters = tuple(v.name for v in ctx.voters) if ctx.meeting_id is not None else None
             protocol, version = (decision.protocol, decision.protocol_version)
             if protocol is None:
-                protocol, version = _protocol_ref(p)
+                protocol, version = _lookup(p).ref
             decided = replace(decision, rule=decision_rule(review.panel.votes, ctx.aggregation, voters,
                                                            decision.resectability),
                               protocol=protocol, protocol_version=version if protocol else None)

@@ -521,6 +521,14 @@ class CriteriaPanel(QWidget):
         self.notes_toggle.setVisible(False)
         self.adopt.setEnabled(False)
 
+    def show_protocol_unavailable(self, protocol_id: str, note: str) -> None:
+        """The patient's protocol cannot be loaded: every criterion is unknown, and why."""
+        self.show_error(note)
+        self.eligibility_box.setVisible(True)
+        self.eligibility_title.setText("Protocol not loaded: criteria not evaluated")
+        self.protocol.setText(f"<b>{html.escape(protocol_id)}</b> — not available")
+        self.protocol.setToolTip(note)
+
     def _toggle_details(self, on: bool) -> None:
         self.model.set_details(on)
         self.table.resizeRowsToContents()

@@ -81,6 +81,8 @@ from mdt import review_edits as edits
 from mdt.case import Case, Lesion, Review
 from mdt.errors import ConflictError, MdtError, ValidationError
 from mdt.evaluation import Evaluation, PlanOption
+from mdt.protocols import governing
+from mdt.protocols.governing import ProtocolLookup, lookup
 from mdt.review_edits import Edit, EditFn
 from mdt.review_ops import AmendmentNeeded, ChangedSince, field_words
 from mdt.service_types import ReviewRecord
@@ -175,6 +177,7 @@ class ReviewEditor(QWidget):
         self._draft: Lesion | None = None
         self._evaluation: Evaluation | None = None
         self._protocol: Any = None
+        self._protocol_lookup: ProtocolLookup | None = None
         self._saved_over: Review | None = None
         """The version the last save replaced (what its undo restores)."""
         self._amend_reason: str | None = None
@@ -502,11 +505,18 @@ class ReviewEditor(QWidget):
         # Who rates (attendance, registry) may have changed: re-read with the review.
         self._context_stale = True
         self._load_panel_context()
-        self._protocol = self._load_protocol(case)
-        agg = getattr(self._protocol, "aggregation", None)
-        interval = getattr(self._protocol, "assessment_interval", None)
-        self.vote_panel.set_protocol(agg, interval, getattr(self._protocol, "id", None),
-                                     getattr(self._protocol, "version", None))
+        found = self._load_protocol(case)
+        self._protocol = found.protocol if found is not None else None
+        self._protocol_lookup = found
+        if found is None:
+            self.vote_panel.set_protocol(None, None)
+        else:
+            # A protocol that cannot be loaded: the fallbacks, said on the panel (never silent).
+            self.vote_panel.set_protocol(
+                found.aggregation, found.assessment_interval,
+                *(found.ref if found.loaded else (None, None)),
+                note=found.note_for(governing.AGGREGATION, governing.QUORUM,
+                                    governing.DECISION, governing.RECIST))
         self._set_enabled(record is not None)
         self._refresh(new_review=not same_review)
         if not same_review and self._sized and not self._user_sized:
@@ -555,15 +565,9 @@ class ReviewEditor(QWidget):
         return None
 
     @staticmethod
-    def _load_protocol(case: Case | None) -> Any:
-        if case is None:
-            return None
-        try:
-            from mdt.protocols import protocol_for
-
-            return protocol_for(case)
-        except MdtError:
-            return None
+    def _load_protocol(case: Case | None) -> ProtocolLookup | None:
+        """The case's protocol, or why it cannot be loaded (``mdt.protocols.governing``)."""
+        return lookup(case) if case is not None else None
 
     # ------------------------------------------------------------------ accessors
     def record(self) -> ReviewRecord | None:
@@ -890,6 +894,13 @@ class ReviewEditor(QWidget):
         if review is None or self._case is None or self._record is None:
             self._evaluation = None
             self.criteria.set_evaluation(None)
+            return
+        found = self._protocol_lookup
+        if found is not None and not found.loaded:
+            # The fallback for criteria: none evaluated, every one unknown, and the panel says why.
+            self._evaluation = None
+            self.criteria.show_protocol_unavailable(
+                found.protocol_id, found.note_for(governing.CRITERIA) or "")
             return
         case = self._case_with(review)
         try:

@@ -49,6 +49,8 @@ from mdt import votes as vote_rules
 from mdt.case import PLANS, RATINGS, Case, Review, Vote
 from mdt.meeting import SPECIALTY_LABELS
 from mdt.panel import decided_under
+from mdt.protocols.governing import FALLBACK_AGGREGATION
+from mdt.recist import DEFAULT_ASSESSMENT_INTERVAL
 from ui.table_model import RowsTableModel
 
 from .fields import set_style
@@ -185,12 +187,22 @@ class VotePanel(QWidget):
         self._viewer: str | None = None
         self._aggregation: dict[str, Any] = {"kind": "consensus"}
         self._protocol_ref: tuple[str | None, str | None] = (None, None)
-        self._interval: dict[str, Any] = {"weeks": 8}
+        self._interval: dict[str, Any] = dict(DEFAULT_ASSESSMENT_INTERVAL)
+        self._protocol_note: str | None = None
+        """Why the patient's protocol cannot be loaded and the fallbacks taken (None: loaded)."""
         self._revealed = False
         self._shown_decision: Any = None
         self.expectation: vote_rules.Expectation | None = None
         self.aggregate: panel_logic.Aggregate | None = None
         outer = QVBoxLayout(self)
+        # The patient's protocol cannot be loaded: the fallbacks (consensus, standing quorum,
+        # RECIST interval) are said above the ratings and the decision they govern.
+        self.protocol_note = QLabel()
+        self.protocol_note.setWordWrap(True)
+        self.protocol_note.setProperty("role", "error")
+        self.protocol_note.setAccessibleName("Protocol not loaded")
+        self.protocol_note.setVisible(False)
+        outer.addWidget(self.protocol_note)
 
         self.vote_box = QGroupBox("Independent ratings")
         vlay = QVBoxLayout(self.vote_box)
@@ -333,12 +345,26 @@ class VotePanel(QWidget):
 
     # -- configuration
     def set_protocol(self, aggregation: Mapping[str, Any] | None, interval: Mapping[str, Any] | None,
-                     protocol_id: str | None = None, protocol_version: str | None = None) -> None:
-        # The protocol the review is evaluated under: a recorded decision keeps it.
+                     protocol_id: str | None = None, protocol_version: str | None = None,
+                     note: str | None = None) -> None:
+        """The protocol the review is evaluated under (a recorded decision keeps it); ``note``:
+        it cannot be loaded, and the settings given are the fallbacks (``mdt.protocols.governing``)."""
         self._protocol_ref = (protocol_id, protocol_version)
-        self._aggregation = dict(aggregation or {"kind": "consensus"})
-        self._interval = dict(interval or {"weeks": 8})
-        self.rule.setText(describe_aggregation(self._aggregation))
+        self._aggregation = dict(aggregation or FALLBACK_AGGREGATION)
+        self._interval = dict(interval or DEFAULT_ASSESSMENT_INTERVAL)
+        self._protocol_note = note
+        self._show_rule()
+
+    def _show_rule(self) -> None:
+        note = self._protocol_note or getattr(self._context, "protocol_note", None)
+        self.protocol_note.setText(note or "")
+        self.protocol_note.setVisible(bool(note))
+        self.rule.setText(describe_aggregation(self._aggregation)
+                          + (" (fallback: the patient's protocol cannot be loaded)" if note else ""))
+
+    def protocol_note_text(self) -> str | None:
+        """What the panel says about a protocol that cannot be loaded (None: it loaded)."""
+        return self.protocol_note.text() or None
 
     def set_context(self, context: Any, viewer: str | None = None) -> None:
         """The service's ``PanelContext`` of the open review (None: no database), and who is at
@@ -347,7 +373,7 @@ class VotePanel(QWidget):
         self._viewer = viewer
         if context is not None:
             self._aggregation = dict(context.aggregation)
-            self.rule.setText(describe_aggregation(self._aggregation))
+        self._show_rule()
         self._fill_members()
         self._refresh_votes()
 
