@@ -23,6 +23,7 @@ a meeting, a member, a setting, an import) is an operation in ``mdt`` — a meth
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -58,11 +59,6 @@ def failure_words(what: str, exc: BaseException, review: Review | None = None) -
     return f"{what} — {why}" if what else why
 
 
-class _Finished(QObject):
-    """Lives on the GUI thread; the worker's emit is delivered there (queued)."""
-    done = Signal()
-
-
 class Ops(QObject):
     """Runs the screens' writes (see the module's documentation)."""
 
@@ -81,6 +77,10 @@ class Ops(QObject):
     busy_changed = Signal(bool)
     database_waited = Signal(object)
     """A save waits for another workstation (mdt.store.db.Wait), delivered on the GUI thread."""
+    _job_done = Signal(int)
+    """A worker finished the job of this token (emitted on the worker, delivered on the GUI
+    thread).  It lives on Ops, which outlives every job: a per-job QObject could be deleted on
+    the GUI thread while the worker is still inside its emit."""
 
     def __init__(self, service: MdtService | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +93,9 @@ class Ops(QObject):
         self._cursor_timer.timeout.connect(self._busy_cursor)
         self._cursor_shown = False
         self.last_failure = ""
+        self._loops: dict[int, QEventLoop] = {}
+        self._tokens = itertools.count(1)
+        self._job_done.connect(self._finish_job)
         self.set_service(service)
 
     # ---- the service
@@ -166,9 +169,9 @@ class Ops(QObject):
     # ---- the worker
     def _on_worker(self, fn: Callable[[], T]) -> T:
         box: dict[str, object] = {}
-        finished = _Finished()
+        token = next(self._tokens)
         loop = QEventLoop()
-        finished.done.connect(loop.quit)
+        self._loops[token] = loop
 
         def job() -> None:
             try:
@@ -176,7 +179,7 @@ class Ops(QObject):
             except BaseException as exc:  # noqa: BLE001 - handed back to the GUI thread
                 box["error"] = exc
             finally:
-                finished.done.emit()
+                self._job_done.emit(token)
 
         self._enter()
         try:
@@ -185,10 +188,16 @@ class Ops(QObject):
             while "result" not in box and "error" not in box:
                 loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         finally:
+            self._loops.pop(token, None)
             self._leave()
         if "error" in box:
             raise box["error"]  # type: ignore[misc]
         return box["result"]  # type: ignore[return-value]
+
+    def _finish_job(self, token: int) -> None:
+        loop = self._loops.get(token)
+        if loop is not None:
+            loop.quit()
 
     def _enter(self) -> None:
         self._depth += 1
