@@ -211,6 +211,7 @@ REMNANT_FIELDS: dict[str, FieldSpec] = {
     name: spec_for(f"remnant.{name}") for name in ("flr_ml", "tlv_ml")
 }
 DIAMETER = spec_for("lesions[].diameter_mm")
+_DIAMETER_WORD = field_names.NAMES["reviews[].lesions[].diameter_mm"].brief  # "diameter", after "L2 …"
 
 
 def _check_choice(value: str | None, allowed: Iterable[str], path: str) -> None:
@@ -349,7 +350,7 @@ def set_status(review: Review, lesion_id: str, status: str) -> Edit:
     if status == "disappeared" and old.diameter_mm is not None:
         # A disappeared lesion measures nothing (the format refuses a size beside it).
         new = replace(new, diameter_mm=None)
-        reason += f" ({field_names.lesion_label(lesion_id, 'diameter_mm')} {fmt_num(old.diameter_mm)} mm cleared)"
+        reason += f" ({_DIAMETER_WORD} {fmt_num(old.diameter_mm)} {DIAMETER.unit} cleared)"
     return Edit(_replace_lesion(review, idx, new), reason)
 
 
