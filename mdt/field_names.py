@@ -55,8 +55,8 @@ _LABS: dict[str, FieldName] = {
     "creatinine": N("Creatinine", "µmol/L"),
     "albumin": N("Albumin", "g/L"),
     "inr": N("INR"),
-    "proteinuria": N("Proteinuria (dipstick)", "", "Dipstick"),
-    "proteinuria_g_24h": N("Proteinuria (24-hour urine)", "g/24 h", "Proteinuria 24 h"),
+    "proteinuria": N("Dipstick proteinuria", "", "Dipstick"),
+    "proteinuria_g_24h": N("24-hour proteinuria", "g/24 h", "24-h proteinuria"),
 }
 ULN_LABS: tuple[str, ...] = ("ast", "alt", "alp", "bilirubin", "creatinine")
 """The labs judged as multiples of a local upper limit of normal (``labs.uln``)."""
@@ -68,8 +68,8 @@ def _uln(lab: FieldName) -> FieldName:
 
 
 _CLINICAL: dict[str, FieldName] = {
-    "prior_systemic_lines": N("Lines of chemotherapy for metastatic disease", "", "Prior lines"),
-    "neuropathy_grade": N("Peripheral neuropathy (CTCAE grade)", "", "Neuropathy grade"),
+    "prior_systemic_lines": N("Prior lines for metastases", "", "Prior lines"),
+    "neuropathy_grade": N("Neuropathy grade (CTCAE)", "", "Neuropathy grade"),
     "life_expectancy_months": N("Life expectancy", "months"),
     "cea": N("CEA", "ng/mL"),
     "ca19_9": N("CA 19-9", "U/mL"),

@@ -117,4 +117,4 @@ def test_fields_lists_what_set_takes(capsys: pytest.CaptureFixture[str]) -> None
     assert said["labs.bilirubin"] == "Total bilirubin, 0–3000 µmol/L"
     assert said["lesions.<id>.diameter_mm"] == "Lesion diameter, > 0 and ≤ 300 mm"
     assert said["remnant.flr_ml"] == "Future remnant volume (FLR), > 0 and ≤ 15 000 mL"
-    assert said["labs.proteinuria"] == "Proteinuria (dipstick)"
+    assert said["labs.proteinuria"] == "Dipstick proteinuria"

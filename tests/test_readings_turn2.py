@@ -433,7 +433,7 @@ def test_proteinuria_2_plus_needs_the_24_hour_figure(dip: str, g24: float | None
     f = finding(evaluate_review(r), "proteinuria")
     assert f.status == expected
     if expected == "unknown":
-        assert f.missing_words == ("Proteinuria (24-hour urine)",)
+        assert f.missing_words == ("24-hour proteinuria",)
 
 
 # --------------------------------------------------------------------------- E2 without a plan

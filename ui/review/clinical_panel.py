@@ -35,12 +35,8 @@ Request = Callable[[EditFn], bool]
 
 
 
-
-
-def _gridcaption(path: str) -> QLabel:
-    label = QLabel(caption(path))
-    label.setWordWrap(True)  # "Proteinuria (24-hour urine):" wraps rather than widen the column
-    return label
+def _grid_caption(path: str) -> QLabel:
+    return QLabel(caption(path))
 
 
 def _fail(exc: ValidationError, _review: Review) -> Edit:
@@ -120,7 +116,7 @@ class ClinicalPanel(QWidget):
             spec = edits.LAB_FIELDS[name]
             field = NumberField(spec.unit, partial(self._commit, spec, partial(edits.set_lab, name=name)))
             self.fields[f"labs.{name}"] = field
-            grid.addWidget(_gridcaption(spec.path), row, 0)
+            grid.addWidget(_grid_caption(spec.path), row, 0)
             grid.addWidget(field, row, 1)
             if name in edits.ULN_FIELDS:
                 uspec = edits.ULN_FIELDS[name]
@@ -137,13 +133,13 @@ class ClinicalPanel(QWidget):
             row += 1
         prot = ChoiceField(PROTEINURIA, partial(self._choice, partial(edits.set_lab, name="proteinuria")))
         self.choices["proteinuria"] = prot
-        grid.addWidget(_gridcaption("labs.proteinuria"), row, 0)
+        grid.addWidget(_grid_caption("labs.proteinuria"), row, 0)
         grid.addWidget(prot, row, 1)
         row += 1
         spec = edits.LAB_FIELDS["proteinuria_g_24h"]
         p24 = NumberField(spec.unit, partial(self._commit, spec, partial(edits.set_lab, name="proteinuria_g_24h")))
         self.fields["labs.proteinuria_g_24h"] = p24
-        grid.addWidget(_gridcaption(spec.path), row, 0)
+        grid.addWidget(_grid_caption(spec.path), row, 0)
         grid.addWidget(p24, row, 1)
         right.addWidget(labs_box)
 
