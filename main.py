@@ -186,6 +186,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"cleared by an explicit null in the file ({len(summary.cleared)}):")
         for line in summary.cleared:
             print(f"  {line}")
+    from mdt.minutes.fonts import print_warning
+
+    for c in cases:
+        note = print_warning(c.case.patient.name or "", f"the name of {c.case.patient.id}")
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 

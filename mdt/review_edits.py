@@ -577,9 +577,6 @@ def set_remnant_value(review: Review, name: str, value: Number | None) -> Edit:
     if value is not None:
         spec.check(value)
     old = _remnant(review)
-    if getattr(old, name) == value:
-        # The same number typed again says nothing new (it must not pin a volume to the plan).
-        return Edit(review, f"{spec.label} {fmt_value(value)} {spec.unit} unchanged")
     changes: dict[str, Any] = {name: value}
     plan = replace(old, **changes)
     if name == "flr_ml":

@@ -14,7 +14,7 @@ if [ "${CI:-}" = "true" ]; then export MDT_BUILD_BUNDLE="${MDT_BUILD_BUNDLE:-1}"
 
 echo "== ruff"
 .venv/bin/ruff check .
-echo "== mypy (mdt, ui/ops.py)"
+echo "== mypy (mdt and the window's write seam)"
 .venv/bin/mypy
 echo "== import contract"
 .venv/bin/lint-imports --no-cache

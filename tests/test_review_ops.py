@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mdt import review_edits, review_ops
+from mdt import anatomy, review_edits, review_ops
 from mdt.case import Review
 from mdt.errors import ConflictError, ValidationError
 from mdt.meeting import AgendaItem, Meeting
@@ -179,6 +179,13 @@ def test_typing_back_every_value_shown_changes_nothing(data: st.DataObject) -> N
     if text == "" and path.endswith(".target"):
         return  # a lesion is a target or not: never blank
     again = edit_for(review, path, text).review
+    if path == "remnant.flr_ml":
+        # Typing a remnant volume says it was measured for this plan's remnant: it pins the
+        # volume to those segments (the reading "a measured volume remembers its segments").
+        assert again.remnant.flr_ml == review.remnant.flr_ml
+        assert again.remnant.flr_segments == anatomy.sort_units(review_edits.remnant_units(review) or ())
+        again = dataclasses.replace(again, remnant=dataclasses.replace(
+            again.remnant, flr_segments=review.remnant.flr_segments))
     assert again == review, (path, text)
 
 

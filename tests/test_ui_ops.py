@@ -127,3 +127,56 @@ def test_a_version_saved_anywhere_is_what_every_view_shows(main_window) -> None:
     w.undo_stack.undo()
     assert editor.saved_review().labs.plt == 123 and editor.saved_review().lesions[0].diameter_mm != 31
     assert w.current_case.reviews[saved.index] == editor.saved_review()
+
+
+def test_the_open_case_is_kept_once_and_never_goes_back(qtbot) -> None:  # noqa: ANN001
+    """ui.open_case: a saved version replaces its review; another patient's, a review not in the
+    case, or an older version arriving late changes nothing."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from mdt.service_types import ReviewRecord
+    from tests.store_fixtures import make_case
+    from ui.open_case import OpenCase
+    from ui.ops import Ops
+
+    case = make_case("P1")
+    ops = Ops()
+    held = OpenCase(ops)
+
+    def record(index: int, version: int, plt: float, patient: str = "P1") -> ReviewRecord:
+        review = dataclasses.replace(case.reviews[min(index, 1)], labs=dataclasses.replace(
+            case.reviews[min(index, 1)].labs, plt=plt))
+        return ReviewRecord(review_id=10 + index, patient_id=patient, index=index, version=version,
+                            review=review, saved_at=datetime(2026, 3, 1, tzinfo=UTC), saved_by="x",
+                            reason="r", meeting_id=None, locked=False)
+
+    held.open(case, [record(0, 1, 210), record(1, 1, 210)])
+    seen: list[object] = []
+    held.changed.connect(seen.append)
+    newer = record(1, 3, 99)
+    ops.review_did_save.emit(newer)
+    assert held.case.reviews[1].labs.plt == 99 and held.records[1] == newer and seen == [newer]
+    ops.review_did_save.emit(record(1, 2, 150))  # older, late
+    ops.review_did_save.emit(record(0, 2, 1, patient="P2"))  # another patient
+    ops.review_did_save.emit(record(5, 1, 1))  # a review the case does not hold yet
+    ops.review_did_save.emit(newer)  # already here
+    assert held.case.reviews[1].labs.plt == 99 and held.case.reviews[0].labs.plt == 210 and seen == [newer]
+    held.open(make_case("P2"))
+    assert held.records == []  # another patient's records never stay
+
+
+def test_a_form_dialog_says_a_fault_it_did_not_expect_and_stays_open(qtbot) -> None:  # noqa: ANN001
+    from ui.patients.dialogs import ReasonDialog
+
+    def broken(_reason: str) -> None:
+        raise RuntimeError("socket closed")
+
+    dialog = ReasonDialog("Archive patient", "Why?", broken)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.reason_edit.setText("moved to another hospital")
+    dialog._try_accept()
+    assert dialog.isVisible() and dialog.result() == 0
+    assert dialog.error.text() == ("Not saved — an unexpected problem (RuntimeError: socket closed); "
+                                   "your earlier saves are intact")

@@ -14,7 +14,6 @@ a long timeline) goes through ``ui.tasks.TaskRunner``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ from mdt.caseformat import CaseImport
 from mdt.errors import MdtError
 from mdt.meeting import SPECIALTY_LABELS, Member
 from mdt.services import MdtService, PatientRow, ReviewRecord
+from ui.open_case import OpenCase
 from ui.ops import Ops
 from ui.patients.dialogs import PatientDialog, ReasonDialog
 from ui.patients.model import display_name
@@ -142,7 +142,8 @@ class ReviewTab(QWidget):
             from ui.review import ReviewEditor
 
             active = QApplication.activeWindow()
-            self.editor = ReviewEditor(undo_stack=self.window_.undo_stack, parent=self, ops=self.window_.ops)
+            self.editor = ReviewEditor(undo_stack=self.window_.undo_stack, parent=self, ops=self.window_.ops,
+                                       open_case=self.window_.open)
             if active is not None and QApplication.activeWindow() is not active:
                 # A child shown before it had a parent briefly became a window and took the
                 # focus; give it back so the keyboard keeps driving the window (or dialog).
@@ -183,6 +184,20 @@ class MainWindow(QMainWindow):
     patients_loaded = Signal(int)
     """The patient list was (re)filled; the number of rows."""
 
+    @property
+    def current_case(self) -> Case | None:
+        """The open patient's case (``self.open``, the one copy every view reads)."""
+        return self.open.case
+
+    @current_case.setter
+    def current_case(self, case: Case | None) -> None:
+        self.open.open(case)
+
+    @property
+    def records(self) -> list[ReviewRecord]:
+        """The open patient's review records, oldest first."""
+        return self.open.records
+
     def __init__(self, service: MdtService, *, db_label: str = "", member: Member | None = None,
                  tasks: TaskRunner | None = None, today: Callable[[], date] = date.today,
                  parent: QWidget | None = None):
@@ -194,6 +209,9 @@ class MainWindow(QMainWindow):
         self.tasks = tasks or TaskRunner(self)
         # Every write goes through ops (off the GUI thread, one failure display, typed signals).
         self.ops = Ops(service, self)
+        # The open patient, kept once: the editor and the views read it; it follows
+        # review_did_save first (connected before anything else).
+        self.open = OpenCase(self.ops, self)
         self.ops.failed.connect(self._show_failure)
         self.ops.database_waited.connect(self._database_wait)
         self.ops.review_did_save.connect(self._review_saved)
@@ -201,9 +219,7 @@ class MainWindow(QMainWindow):
         # A changed screen-lock setting takes effect at once.
         self.ops.settings_did_change.connect(lambda: self.idle.set_minutes(self._lock_minutes()))
         self.undo_stack = QUndoStack(self)
-        self.current_case: Case | None = None
         self.current_row: PatientRow | None = None
-        self.records: list[ReviewRecord] = []
         self.current_index: int | None = None
         self.current_dialog: QDialog | None = None
         self._verdict_task: TaskHandle | None = None
@@ -746,7 +762,8 @@ class MainWindow(QMainWindow):
             # Undo entries belong to the record they edited; do not carry them to another patient.
             self.undo_stack.clear()
         previous = self.current_index if (keep_review and not switching) else None
-        self.current_case, self.records, self.current_row = case, records, row
+        self.open.open(case, records)
+        self.current_row = row
         if review_index is None:
             review_index = previous if previous is not None and previous < len(records) else None
         if review_index is None and records:
@@ -878,13 +895,8 @@ class MainWindow(QMainWindow):
         return record
 
     def _review_saved(self, record: ReviewRecord) -> None:
-        """The review editor saved a version: keep our copy in step, refresh the rest soon."""
-        self.records = [record if r.review_id == record.review_id else r for r in self.records]
-        if self.current_case is not None and record.patient_id == self.current_case.patient.id:
-            reviews = list(self.current_case.reviews)
-            if 0 <= record.index < len(reviews):
-                reviews[record.index] = record.review
-                self.current_case = replace(self.current_case, reviews=tuple(reviews))
+        """A version was saved (``Ops.review_did_save``; the open case already holds it):
+        refresh the list row, the header and the other tabs soon."""
         self._refresh_after_save.start()
 
     def _after_review_saved(self) -> None:
@@ -1188,11 +1200,18 @@ class MainWindow(QMainWindow):
                 f"{summary.patients_updated} updated, {summary.reviews_added} reviews added, "
                 f"{summary.reviews_revised} revised"
                 + (f"; {len(summary.cleared)} value(s) cleared" if summary.cleared else ""))
-            if summary.cleared:
-                box = QMessageBox(QMessageBox.Icon.Information, "Import",
-                                  f"{Path(path).name} cleared {len(summary.cleared)} stored "
-                                  f"value(s) with an explicit null.", parent=self)
-                box.setDetailedText("\n".join(summary.cleared))
+            from mdt.minutes.fonts import print_warning
+
+            unprintable = [n for n in (print_warning(c.case.patient.name or "", f"The name of {c.case.patient.id}")
+                                       for c in cases) if n]
+            if summary.cleared or unprintable:
+                text = (f"{Path(path).name} cleared {len(summary.cleared)} stored value(s) with an "
+                        f"explicit null." if summary.cleared else f"Imported {Path(path).name}.")
+                if unprintable:
+                    text += "\n\n" + "\n".join(unprintable)
+                box = QMessageBox(QMessageBox.Icon.Information, "Import", text, parent=self)
+                if summary.cleared:
+                    box.setDetailedText("\n".join(summary.cleared))
                 box.open()
                 self.last_import_box = box
             if summary.patient_ids:

@@ -72,8 +72,9 @@ def ui_font(point_size: int = BASE_POINT_SIZE, bold: bool = False) -> QFont:
     return font
 
 
-ROLE_COLOURS: dict[str, str] = {"error": "#b3261e", "hint": "#555555", "verdict": "#111111"}
-"""Labels carry a ``role`` property (error, hint, verdict); :func:`apply_roles` styles them.
+ROLE_COLOURS: dict[str, str] = {"error": "#b3261e", "hint": "#555555", "verdict": "#111111",
+                                "warning": "#7a4a00"}
+"""Labels carry a ``role`` property (error, hint, verdict, warning); :func:`apply_roles` styles them.
 
 A palette and fonts rather than an application style sheet: a style sheet makes Qt
 polish every widget through QStyleSheetStyle, which cost 0.2 s of start-up here."""

@@ -132,6 +132,18 @@ def uncovered(text: str, font: str = SANS) -> str:
                                  and ord(ch) not in have and ord(ch) not in other))
 
 
+def print_warning(text: str, what: str = "This name") -> str | None:
+    """Words for a person typing ``text`` whose characters no embedded font can print: what the
+    PDFs will show instead ("[U+0F00]"), so nobody learns it from a printed minutes page."""
+    missing = uncovered(text)
+    if not missing:
+        return None
+    shown = ", ".join(f"‘{ch}’ as {code_mark(ch)}" for ch in missing[:4])
+    more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+    return (f"{what} has characters the PDF fonts cannot draw: the minutes and reports print "
+            f"{shown}{more}.")
+
+
 def fallback_markup(markup: str, font: str = SANS) -> str:
     """Paragraph markup with every run of fallback characters wrapped in ``<font name=...>``.
 

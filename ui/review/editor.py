@@ -85,6 +85,7 @@ from mdt.review_edits import Edit, EditFn
 from mdt.review_ops import AmendmentNeeded, ChangedSince, field_words
 from mdt.service_types import ReviewRecord
 from mdt.services import MdtService
+from ui.open_case import OpenCase
 from ui.ops import Ops
 
 from .clinical_panel import ClinicalPanel
@@ -154,19 +155,22 @@ class ReviewEditor(QWidget):
     problem_shown = Signal(str)
 
     def __init__(self, service: MdtService | None = None, undo_stack: QUndoStack | None = None,
-                 parent: QWidget | None = None, *, ops: Ops | None = None) -> None:
+                 parent: QWidget | None = None, *, ops: Ops | None = None,
+                 open_case: OpenCase | None = None) -> None:
         super().__init__(parent)
         self._service = service
         # The window's writes (one failure display, one signal per change); an editor on its
         # own (tests, the bench) runs its own.
         self._own_ops = ops is None
         self._ops = ops if ops is not None else Ops(service, self)
+        # The open patient's case, kept once (the window's, or the editor's own); it follows
+        # review_did_save before this editor does.
+        self._open = open_case if open_case is not None else OpenCase(self._ops, self)
         self._ops.review_did_save.connect(self._review_did_save)
         # Who may rate follows the meeting's attendance and the registry.
         self._ops.meeting_did_change.connect(lambda _mid: self.refresh_panel_context())
         self._ops.members_did_change.connect(self.refresh_panel_context)
         self._stack = undo_stack if undo_stack is not None else QUndoStack(self)
-        self._case: Case | None = None
         self._record: ReviewRecord | None = None
         self._draft: Lesion | None = None
         self._evaluation: Evaluation | None = None
@@ -488,7 +492,8 @@ class ReviewEditor(QWidget):
         # Until every form shows the new record, nothing typed can be saved (a field that loses
         # the focus while the views switch would otherwise commit onto the new patient).
         self._shown_for = None
-        self._case = case
+        if case is not self._open.case:
+            self._open.open(case)
         self._record = record
         if not same_review:
             self._draft = None
@@ -777,9 +782,14 @@ class ReviewEditor(QWidget):
             self.show_problem(f"Not saved — {exc}")
             return None
 
+    @property
+    def _case(self) -> Case | None:
+        return self._open.case
+
     def _review_did_save(self, rec: ReviewRecord) -> None:
         """A version was saved (by this editor, its undo stack, the image viewer, a rating): the
-        open review takes it; another review of the open patient updates the case the rules read."""
+        open review takes it; another review of the open patient only re-evaluates (the open case
+        already holds it)."""
         if self._case is None or rec.patient_id != self._case.patient.id:
             return
         if self._record is not None and rec.review_id == self._record.review_id:
@@ -794,10 +804,7 @@ class ReviewEditor(QWidget):
             self._record = rec
             if self._draft is not None and rec.review.lesion(self._draft.id) is not None:
                 self._draft = None  # the draft lesion is saved now
-        if self._case is not None and 0 <= rec.index < len(self._case.reviews):
-            reviews = list(self._case.reviews)
-            reviews[rec.index] = rec.review
-            self._case = replace(self._case, reviews=tuple(reviews))
+        self._open.accept(rec)  # a no-op when review_did_save already brought it
         if emit and show:
             if self._message and not self._draft:
                 self.clear_message()
