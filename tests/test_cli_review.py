@@ -63,7 +63,8 @@ def test_set_saves_one_version_with_the_history_words(stored: Workstation, tmp_p
     after = stored.member.list_reviews("P1")[-1]
     assert after.version == before.version + 1
     assert after.review.labs.bilirubin == 25 and after.review.lesion("L1").diameter_mm == 36
-    assert after.reason == "lab correction: Bilirubin 11 → 25 µmol/L; L1 diameter 39 → 36 mm"
+    # The saved reason and the History line name the field alike (mdt.field_names).
+    assert after.reason == "lab correction: Total bilirubin 11 → 25 µmol/L; L1 diameter 39 → 36 mm"
     assert "saved as version 2" in out and "  Total bilirubin 11 → 25 µmol/L" in out.splitlines()
 
 
