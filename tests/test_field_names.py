@@ -177,3 +177,18 @@ def test_the_clinical_tab_captions_are_the_table(qtbot) -> None:  # noqa: ANN001
             continue  # the ULN column's cells: its header says "ULN", the tooltip names it
         label = field_names.label(path)
         assert f"{label}:" in captions, (key, label)
+
+
+def test_the_remnant_tab_captions_are_the_table(qtbot) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QLabel
+
+    from ui.review.remnant_panel import RemnantPanel
+
+    panel = RemnantPanel(lambda _fn: True)
+    qtbot.addWidget(panel)
+    captions = {w.text().replace("&", "") for w in panel.findChildren(QLabel)}
+    for path in ("remnant.resection", "remnant.segments", "remnant.flr_ml", "remnant.liver_condition",
+                 "remnant.pve.flr_after_ml", "remnant.pve.date"):
+        assert f"{field_names.label(path)}:" in captions, path
+    tlv = field_names.name_for("remnant.tlv_ml")
+    assert tlv is not None and f"{tlv.label} ({tlv.short}):" in captions
