@@ -80,6 +80,25 @@ class _Sum:
         return not self.missing
 
 
+def diameter_words(lesion: Lesion) -> str:
+    """What a lesion's recorded diameter means to the sums, in the words every screen and paper
+    uses for it (a null diameter is not one thing): "24 mm"; a present target without a diameter
+    is too small to measure and counts 5 mm; a present non-target is not measured (RECIST
+    follows non-targets without sizes); a disappeared lesion counts 0 mm; a treated one is not
+    measured."""
+    if lesion.diameter_mm is not None:
+        value = lesion.diameter_mm
+        text = str(int(value)) if float(value).is_integer() else str(value)
+        return f"{text} mm"
+    if lesion.status == "disappeared":
+        return "gone (0 mm)"
+    if lesion.status in LOCALLY_TREATED:
+        return f"{lesion.status}, not measured"
+    if lesion.target:
+        return f"too small ({int(TOO_SMALL_MM)} mm)"
+    return "not measured"
+
+
 def _lesion_value(lesion: Lesion | None) -> Fraction | None:
     """The length a target lesion adds to the sum, or None when it was not assessed."""
     if lesion is None or lesion.status in LOCALLY_TREATED:

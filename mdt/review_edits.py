@@ -842,15 +842,7 @@ def typed_values(review: Review) -> list[tuple[str, str]]:
     """Every field :func:`edit_for` takes with its value as it would be typed ("" = not recorded),
     lesion by lesion: what ``main.py review show`` prints."""
     def text(value: object) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if isinstance(value, (int, float)):
-            return fmt_num(value)
-        if isinstance(value, tuple):
-            return ", ".join(str(v) for v in value)
-        return str(value)
+        return "" if value is None or value == () else fmt_value(value)
 
     remnant = review.remnant or RemnantPlan()
     uln = review.labs.uln or Uln()

@@ -65,19 +65,11 @@ def save_version(service: MdtService, record: ReviewRecord, review: Review, reas
     The patient the record belongs to is named on every save, so the service refuses a form
     filled for another patient.  ``amendment``: the reason for changing a review of a signed
     meeting (without it such a review raises :class:`AmendmentNeeded`)."""
-    if record.locked and not amendment:
-        raise AmendmentNeeded(record, reason)
-    try:
-        if amendment:
-            return service.amend_review(record.review_id, review, record.version, f"{amendment} — {reason}",
-                                        patient_id=record.patient_id)
-        return service.save_review(record.review_id, review, record.version, reason,
-                                   patient_id=record.patient_id)
-    except LockedError as exc:
-        if amendment or isinstance(exc, AmendmentNeeded):
-            raise
-        # Signed on another workstation since the review was opened.
-        raise AmendmentNeeded(record, reason) from exc
+    if amendment:
+        return _amendable(record, reason, amendment, lambda why: service.amend_review(
+            record.review_id, review, record.version, f"{why} — {reason}", patient_id=record.patient_id))
+    return _amendable(record, reason, amendment, lambda _why: service.save_review(
+        record.review_id, review, record.version, reason, patient_id=record.patient_id))
 
 
 def apply_edit(service: MdtService, record: ReviewRecord, edit: EditFn | Edit, *,
@@ -93,27 +85,20 @@ def apply_edit(service: MdtService, record: ReviewRecord, edit: EditFn | Edit, *
 def record_decision(service: MdtService, record: ReviewRecord, decision: Decision | None, reason: str, *,
                     amendment: str | None = None) -> ReviewRecord:
     """The panel's decision on the version in ``record`` (the ratings decide its rule)."""
-    if record.locked and not amendment:
-        raise AmendmentNeeded(record, reason)
     if decision is None:
         # Clearing a decision is an edit of the review like any other.
         return save_version(service, record, edits.clear_decision(record.review).review, reason,
                             amendment=amendment)
-    try:
-        return service.record_decision(record.review_id, decision, patient_id=record.patient_id,
-                                       expected_version=record.version, reason=reason,
-                                       amendment_reason=amendment)
-    except LockedError as exc:
-        if amendment:
-            raise
-        raise AmendmentNeeded(record, reason) from exc
+    return _amendable(record, reason, amendment, lambda why: service.record_decision(
+        record.review_id, decision, patient_id=record.patient_id, expected_version=record.version,
+        reason=reason, amendment_reason=why))
 
 
 def rate(service: MdtService, record: ReviewRecord, member: str, rating: str, *,
          reason: str | None = None, amendment: str | None = None) -> ReviewRecord:
     """``member``'s rating on the current version (a person's act: never a conflict, never undone;
     a second rating is a change with its ``reason``)."""
-    return _panel(record, f"rating of {member}", amendment, lambda why: service.cast_vote(
+    return _amendable(record, f"rating of {member}", amendment, lambda why: service.cast_vote(
         record.review_id, member, rating, patient_id=record.patient_id, reason=reason,
         amendment_reason=why))
 
@@ -121,12 +106,14 @@ def rate(service: MdtService, record: ReviewRecord, member: str, rating: str, *,
 def withdraw_rating(service: MdtService, record: ReviewRecord, member: str, round_: int, reason: str, *,
                     amendment: str | None = None) -> ReviewRecord:
     """Withdraw ``member``'s rating with its reason (kept in the record, not counted)."""
-    return _panel(record, f"withdrawal of {member}'s rating", amendment, lambda why: service.withdraw_vote(
+    return _amendable(record, f"withdrawal of {member}'s rating", amendment, lambda why: service.withdraw_vote(
         record.review_id, member, round_, reason, patient_id=record.patient_id, amendment_reason=why))
 
 
-def _panel(record: ReviewRecord, change: str, amendment: str | None,
-           write: Callable[[str | None], ReviewRecord]) -> ReviewRecord:
+def _amendable(record: ReviewRecord, change: str, amendment: str | None,
+               write: Callable[[str | None], ReviewRecord]) -> ReviewRecord:
+    """``write(amendment)``, or AmendmentNeeded when the review belongs to signed minutes (known
+    when it was read, or signed on another workstation since) and no amendment reason was given."""
     if record.locked and not amendment:
         raise AmendmentNeeded(record, change)
     try:

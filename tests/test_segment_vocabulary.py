@@ -25,3 +25,24 @@ def test_segments_are_ordered_one_way_everywhere(codes: list[str]) -> None:
         assert anatomy.sort_units(units) == anatomy.sort_segments(units)
     typed = parse_segments(" ".join(reversed(codes)))
     assert list(typed) == [c for c in ordered if not (c == "IV" and {"IVa", "IVb"} & set(codes))]
+
+
+# --------------------------------------------------------------------------- a diameter's meaning
+
+import pytest  # noqa: E402
+
+from mdt.case import Lesion  # noqa: E402
+from mdt.recist import TOO_SMALL_MM, _lesion_value, diameter_words  # noqa: E402
+
+
+@pytest.mark.parametrize(("lesion", "words", "counts"), [
+    (Lesion("L1", ("VII",), 24, target=True), "24 mm", 24),
+    (Lesion("L1", ("VII",), 12.5, target=True), "12.5 mm", 12.5),
+    (Lesion("L1", ("VII",), None, target=True), "too small (5 mm)", TOO_SMALL_MM),
+    (Lesion("L2", ("III",), None, target=False), "not measured", TOO_SMALL_MM),
+    (Lesion("L3", ("VI",), None, status="disappeared", target=True), "gone (0 mm)", 0),
+    (Lesion("L4", ("V",), None, status="ablated", target=True), "ablated, not measured", None),
+])
+def test_the_words_for_a_diameter_say_what_the_sums_count(lesion: Lesion, words: str, counts) -> None:  # noqa: ANN001
+    assert diameter_words(lesion) == words
+    assert _lesion_value(lesion) == counts

@@ -171,3 +171,18 @@ def test_every_segment_label_hits_its_own_segment(qtbot) -> None:  # noqa: ANN00
     for size in ((640, 480), (1200, 500), (400, 700)):
         diagram.resize(*size)
         assert {u: diagram.unit_at(diagram.unit_centre(u)) for u in UNITS} == {u: u for u in UNITS}
+
+
+def test_a_missing_diameter_reads_as_what_recist_counts() -> None:
+    """A present target without a diameter is "too small (5 mm)" (it adds 5 mm to the sums),
+    never a blank and never "not measured", which would hide that it counts."""
+    review = sample_case().reviews[0]
+    review = edits.set_diameter(review, "L1", None).review
+    review = edits.set_target(review, "L2", False).review
+    review = edits.set_diameter(review, "L2", None).review
+    model = LesionTableModel()
+    model.set_review(review)
+    cell = model.index(0, COL_DIAMETER)
+    assert model.data(cell) == "too small (5 mm)"
+    assert "counts 5 mm" in model.data(cell, Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(1, COL_DIAMETER)) == "not measured"

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from mdt import review_edits as edits
 from mdt.case import LESION_STATUSES, Lesion, Review
 from mdt.errors import ValidationError
+from mdt.recist import diameter_words
 from mdt.review_edits import EditFn
 
 Index = QModelIndex | QPersistentModelIndex
@@ -39,7 +40,8 @@ HEADERS = ("Lesion", "Segments", "Diameter (mm)", "Target", "Status")
 HEADER_TIPS = (
     "Lesion id; the same id across reviews is the same lesion",
     "Couinaud segments, typed (VII, VIII or 7 8) or clicked on the diagram",
-    "Longest axial diameter in mm (> 0, ≤ 300); empty when not measurable",
+    "Longest axial diameter in mm (> 0, ≤ 300); empty when too small to measure (a target then "
+    "counts 5 mm)",
     "RECIST target lesion (Space toggles)",
     "present, disappeared, ablated or resected",
 )
@@ -149,8 +151,9 @@ class LesionTableModel(QAbstractTableModel):
                 return ", ".join(les.segments) if les.segments else "type or click ▸"
             if col == COL_DIAMETER:
                 if les.diameter_mm is None:
-                    # Allowed (too small to measure, or gone); drawn in red while the lesion is present.
-                    return "not measured"
+                    # What the sums count (mdt.recist): a present target without a diameter is
+                    # "too small (5 mm)", never a blank; drawn in red while the lesion is present.
+                    return diameter_words(les)
                 return edits.fmt_num(les.diameter_mm)
             if col == COL_TARGET:
                 return "target" if les.target else "no"
@@ -178,6 +181,10 @@ class LesionTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_SEGMENTS and not les.segments:
                 return f"{les.id} has no segment yet: type them here or click the diagram"
+            if col == COL_DIAMETER and les.diameter_mm is None and les.status == "present" and les.target:
+                return (f"{les.id} is recorded without a diameter: RECIST reads that as too small to "
+                        f"measure and counts 5 mm in the sum of targets. Type the diameter if it was "
+                        f"measured.")
             return HEADER_TIPS[col]
         return None
 
@@ -289,7 +296,7 @@ class LesionTableView(QTableView):
         model.rowsRemoved.connect(self._emit_current)
 
     # The widest value each fixed column can show, whatever the review holds.
-    WIDEST = {COL_ID: "L10", COL_DIAMETER: "not measured", COL_TARGET: "target", COL_STATUS: "disappeared"}
+    WIDEST = {COL_ID: "L10", COL_DIAMETER: "too small (5 mm)", COL_TARGET: "target", COL_STATUS: "disappeared"}
     SEGMENTS_ROOM = "IVa, IVb, VIII"
     """The Segments column is at least this wide (a lesion across three segments)."""
 
