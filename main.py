@@ -1152,8 +1152,10 @@ def _add_review(sub: argparse._SubParsersAction) -> None:
 def cmd_review_fields(args: argparse.Namespace) -> int:
     from mdt import review_edits
 
-    for path in review_edits.field_paths():
-        print(path)
+    paths = review_edits.field_paths()
+    width = max(len(p) for p in paths)
+    for path in paths:
+        print(f"{path:<{width}}  {review_edits.field_help(path)}".rstrip())
     return EXIT_OK
 
 
@@ -1183,7 +1185,7 @@ def _pick_review(svc: Any, patient: str, which: str) -> Any:
 def cmd_review(args: argparse.Namespace) -> int:
     from mdt import review_diff, review_ops
     from mdt.errors import ConflictError, NotFound, ValidationError
-    from mdt.review_edits import Edit, edit_for, typed_values
+    from mdt.review_edits import Edit, edit_for, field_name, typed_values
 
     changing = args.review_command == "set"
     with _service(args, existing=True, sign_in=changing) as (db, svc):
@@ -1196,8 +1198,13 @@ def cmd_review(args: argparse.Namespace) -> int:
                 f"saved by {record.saved_by}" + (f" (signed meeting {record.meeting_id})" if record.locked else ""))
         if not changing:
             print(head)
-            for path, value in typed_values(record.review):
-                print(f"  {path} = {value}" if value else f"  {path} = (not recorded)")
+            rows = typed_values(record.review)
+            width = max((len(f"{p} = {v or '(not recorded)'}") for p, v in rows), default=0)
+            for path, value in rows:
+                name = field_name(path)
+                said = f"{path} = {value or '(not recorded)'}"
+                unit = f", {name.unit}" if name is not None and name.unit else ""
+                print(f"  {said:<{width}}  {name.label}{unit}" if name is not None else f"  {said}")
             return EXIT_OK
         review, reasons = record.review, []
         try:

@@ -249,12 +249,6 @@ class Labs:
     uln: Uln = field(default_factory=Uln)
 
 
-LAB_UNITS: dict[str, str] = {
-    "anc": "×10⁹/L", "wbc": "×10⁹/L", "hb": "g/dL", "plt": "×10⁹/L",
-    "ast": "U/L", "alt": "U/L", "alp": "U/L", "bilirubin": "µmol/L",
-    "creatinine": "µmol/L", "albumin": "g/L", "inr": "", "proteinuria": "dipstick",
-    "proteinuria_g_24h": "g/24 h",
-}
 
 
 @dataclass(frozen=True, slots=True)

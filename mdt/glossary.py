@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from mdt import anatomy
+from mdt import anatomy, field_names
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 
@@ -158,57 +158,31 @@ def group_title(group: str) -> str:
 
 # --------------------------------------------------------------------------- names of data
 
-LAB_WORDS: dict[str, tuple[str, str]] = {
-    "anc": ("Neutrophils (ANC)", "×10⁹/L"), "wbc": ("White cells (WBC)", "×10⁹/L"),
-    "hb": ("Haemoglobin", "g/dL"), "plt": ("Platelets", "×10⁹/L"), "ast": ("AST", "U/L"),
-    "alt": ("ALT", "U/L"), "alp": ("ALP", "U/L"), "bilirubin": ("Total bilirubin", "µmol/L"),
-    "creatinine": ("Creatinine", "µmol/L"), "albumin": ("Albumin", "g/L"), "inr": ("INR", ""),
-    "proteinuria": ("Dipstick proteinuria", ""),
-    "proteinuria_g_24h": ("24-hour urine protein", "g/24 h"),
-}
+# A field's name is one entry of mdt.field_names; these are views of it, never a second spelling.
+LAB_WORDS: dict[str, tuple[str, str]] = {k: (n.label, n.unit) for k, n in field_names.LAB_NAMES.items()}
 CLINICAL_WORDS: dict[str, tuple[str, str]] = {
-    "prior_systemic_lines": ("Lines of chemotherapy for metastatic disease", ""),
-    "prior_adjuvant": ("Adjuvant chemotherapy", ""),
-    "prior_systemic_response": ("Outcome of prior systemic treatment", ""),
-    "prior_liver_treatment": ("Earlier resection, ablation or radiation of liver metastases", ""),
-    "neuropathy_grade": ("Peripheral neuropathy grade", ""),
-    "life_expectancy_months": ("Life expectancy", "months"),
-    "lvef_pct": ("LVEF", "%"), "fev1_fvc_pct": ("FEV1/FVC", "%"), "cea": ("CEA", "ng/mL"),
-    "ca19_9": ("CA 19-9", "U/mL"), "ascites": ("Ascites", ""),
-    "encephalopathy": ("Encephalopathy", ""),
-}
+    k: (n.label, n.unit) for k, n in field_names.CLINICAL_NAMES.items()}
+# What is missing when a whole part of a review is: the phrase says why as well as what.  A single
+# field reads as its one name (mdt.field_names).
 _FIELD_WORDS: dict[str, str] = {
     "lesions": "the lesions (none recorded)",
     "vessels": "the vessel relations (not assessed)",
     "remnant": "the planned resection",
-    "remnant.resection": "the planned resection",
     "remnant.segments": "the planned resection",
-    "remnant.flr_ml": "the remnant volume measured for this plan",
     "remnant.flr_segments": "the remnant volume measured for this plan",
-    "remnant.tlv_ml": "the total liver volume",
-    "remnant.liver_condition": "the liver condition",
     "remnant.pve": "the portal vein embolisation",
-    "remnant.pve.date": "the date of the portal vein embolisation",
-    "remnant.pve.flr_before_ml": "the remnant volume before embolisation",
-    "remnant.pve.flr_after_ml": "the remnant volume after embolisation",
-    "remnant.pve.days_between": "the days between the volumetries",
     "remnant.local_treatment": "the local treatment of the lesions left in the remnant",
     "treatment": "the chemotherapy course",
-    "protocol.enrolment_date": "the enrolment date",
-    "height_cm": "height", "weight_kg": "weight", "cycle": "cycles completed",
-    "tumour_burden_pct": "the tumour share of the liver (%)",
-    "extrahepatic_disease": "extrahepatic disease", "ecog": "ECOG performance status",
-    "patient.birth_date": "date of birth", "patient.sex": "sex (F or M)",
-    "treatment.start_date": "the start date of chemotherapy",
     "labs.uln": "the local upper limits of normal",
 }
+_SHARED_KEYS = frozenset(("date", "reason", "notes"))
 _PATH = re.compile(r"^(?:\[\d+\]\.)?(?:reviews\[(\d+)\]\.?)?(.*)$")
 _LESION = re.compile(r"^lesions\[(\d+)\]\.(\w+)$")
 
 
 def field_words(path: str, lesion_ids: Sequence[str] = ()) -> str:
-    """A field path as a clinician reads it: ``reviews[2].labs.plt`` -> "Platelets",
-    ``reviews[0].lesions[1].diameter_mm`` -> "diameter of L2" (``lesion_ids`` of that
+    """A field path as a clinician reads it: ``reviews[2].labs.plt`` -> "Platelets" (the field's one
+    name, ``mdt.field_names``), ``reviews[0].lesions[1].diameter_mm`` -> "L2 diameter" (``lesion_ids`` of that
     review name the lesions), ``reviews[0]`` -> "an earlier review"."""
     m = _PATH.match(path.strip())
     rest = m.group(2) if m else path
@@ -219,17 +193,14 @@ def field_words(path: str, lesion_ids: Sequence[str] = ()) -> str:
     lm = _LESION.match(rest)
     if lm:
         i, attr = int(lm.group(1)), lm.group(2)
-        who = lesion_ids[i] if i < len(lesion_ids) else f"lesion {i + 1}"
-        what = {"diameter_mm": "diameter", "segments": "segments", "status": "status"}.get(
-            attr, attr.replace("_", " "))
-        return f"{what} of {who}"
-    head, _, leaf = rest.rpartition(".")
-    if head == "labs" and leaf in LAB_WORDS:
-        return LAB_WORDS[leaf][0]
-    if head == "labs.uln" and leaf in LAB_WORDS:
-        return f"upper limit of normal for {LAB_WORDS[leaf][0]}"
-    if head == "clinical" and leaf in CLINICAL_WORDS:
-        return CLINICAL_WORDS[leaf][0]
+        who = lesion_ids[i] if i < len(lesion_ids) else f"Lesion {i + 1}"
+        return field_names.lesion_label(who, attr)
+    # A bare "date", "reason" or "notes" may be any record's (an audit event of a meeting): only
+    # a path that says it is inside a review reads as the review's field.
+    inside_review = bool(m and m.group(1) is not None) or rest not in _SHARED_KEYS
+    name = field_names.name_for(rest) if inside_review else field_names.NAMES.get(rest)
+    if name is not None:
+        return name.label
     return rest.replace("_", " ").replace(".", " ")
 
 

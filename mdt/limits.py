@@ -1,4 +1,4 @@
-"""The one table of a case's field limits and the words a clinician reads for each field.
+"""The one table of a case's field limits (their names and units are ``mdt.field_names``).
 
 Every numeric field of ``mdt-case/1`` has its range here, once: the case-format
 parser (``mdt.caseformat``), the review editor's field tables
@@ -22,11 +22,12 @@ every ``reviews[i].remnant.flr_ml`` (and ``[k].reviews[i]...`` in an array file)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import TypeVar
+
+from mdt import field_names
 
 Number = int | float
 _T = TypeVar("_T")
@@ -39,13 +40,21 @@ INT32_MAX = 2**31 - 1
 class Limit:
     """The range of one numeric field.  ``minimum``/``maximum`` inclusive, ``above`` exclusive."""
     path: str
-    label: str
-    unit: str = ""
     minimum: Number | None = None
     maximum: Number | None = None
     above: Number | None = None
     integer: bool = False
     note: str = ""
+
+    @property
+    def label(self) -> str:
+        """The field's one name (``mdt.field_names``)."""
+        found = field_names.name_for(self.path)
+        return found.label if found is not None else self.path
+
+    @property
+    def unit(self) -> str:
+        return field_names.unit(self.path)
 
     @property
     def lower(self) -> Number | None:
@@ -103,85 +112,79 @@ def _limits(*items: Limit) -> dict[str, Limit]:
 
 LIMITS: dict[str, Limit] = _limits(
     # -- a review
-    Limit("reviews[].cycle", "Cycles completed", integer=True, minimum=0, maximum=_CYCLES,
+    Limit("reviews[].cycle", integer=True, minimum=0, maximum=_CYCLES,
           note="chemotherapy cycles completed before this review; " + _PLAUSIBLE),
-    Limit("reviews[].height_cm", "Height", "cm", 50, 250, note=_SPEC),
-    Limit("reviews[].weight_kg", "Weight", "kg", 20, 300, note=_SPEC),
-    Limit("reviews[].tumour_burden_pct", "Tumour burden", "%", 0, 100, note=_SPEC),
-    Limit("reviews[].ecog", "ECOG performance status", minimum=0, maximum=5, integer=True,
+    Limit("reviews[].height_cm", 50, 250, note=_SPEC),
+    Limit("reviews[].weight_kg", 20, 300, note=_SPEC),
+    Limit("reviews[].tumour_burden_pct", 0, 100, note=_SPEC),
+    Limit("reviews[].ecog", minimum=0, maximum=5, integer=True,
           note=_SPEC),
     # -- lesions and where they were measured
-    Limit("reviews[].lesions[].diameter_mm", "Lesion diameter", "mm", maximum=300, above=0,
+    Limit("reviews[].lesions[].diameter_mm", maximum=300, above=0,
           note=_SPEC),
-    Limit("reviews[].lesions[].measurement.slice_index", "Slice of the measurement",
+    Limit("reviews[].lesions[].measurement.slice_index",
           minimum=0, maximum=100_000, integer=True, note="images in one series; " + _PLAUSIBLE),
-    Limit("reviews[].lesions[].measurement.frame_number", "Frame of the measurement",
+    Limit("reviews[].lesions[].measurement.frame_number",
           minimum=1, maximum=100_000, integer=True,
           note="frame of an enhanced multi-frame image (1-based); " + _PLAUSIBLE),
-    Limit("reviews[].lesions[].measurement.start_xy[]", "Caliper start point", "pixels",
-          minimum=0, maximum=65_535, note="DICOM Rows/Columns are at most 65 535"),
-    Limit("reviews[].lesions[].measurement.end_xy[]", "Caliper end point", "pixels",
-          minimum=0, maximum=65_535, note="DICOM Rows/Columns are at most 65 535"),
+    Limit("reviews[].lesions[].measurement.start_xy[]", minimum=0, maximum=65_535, note="DICOM Rows/Columns are at most 65 535"),
+    Limit("reviews[].lesions[].measurement.end_xy[]", minimum=0, maximum=65_535, note="DICOM Rows/Columns are at most 65 535"),
     # -- the remnant plan
-    Limit("reviews[].remnant.flr_ml", "Remnant volume (FLR)", "mL", maximum=_VOLUME_ML, above=0,
+    Limit("reviews[].remnant.flr_ml", maximum=_VOLUME_ML, above=0,
           note="largest livers reported about 13 L; " + _PLAUSIBLE),
-    Limit("reviews[].remnant.tlv_ml", "Total liver volume", "mL", maximum=_VOLUME_ML, above=0,
+    Limit("reviews[].remnant.tlv_ml", maximum=_VOLUME_ML, above=0,
           note="largest livers reported about 13 L; " + _PLAUSIBLE),
-    Limit("reviews[].remnant.pve.flr_before_ml", "Remnant volume before PVE", "mL",
-          maximum=_VOLUME_ML, above=0, note=_PLAUSIBLE),
-    Limit("reviews[].remnant.pve.flr_after_ml", "Remnant volume after PVE", "mL",
-          maximum=_VOLUME_ML, above=0, note=_PLAUSIBLE),
-    Limit("reviews[].remnant.pve.days_between", "Days between the PVE volumetries", "days",
-          minimum=1, maximum=365, integer=True,
+    Limit("reviews[].remnant.pve.flr_before_ml", maximum=_VOLUME_ML, above=0, note=_PLAUSIBLE),
+    Limit("reviews[].remnant.pve.flr_after_ml", maximum=_VOLUME_ML, above=0, note=_PLAUSIBLE),
+    Limit("reviews[].remnant.pve.days_between", minimum=1, maximum=365, integer=True,
           note="the kinetic growth rate divides by it; regrowth is measured within weeks"),
     # -- clinical
-    Limit("reviews[].clinical.prior_systemic_lines", "Prior systemic lines", minimum=0,
+    Limit("reviews[].clinical.prior_systemic_lines", minimum=0,
           maximum=20, integer=True, note=_PLAUSIBLE),
-    Limit("reviews[].clinical.neuropathy_grade", "Neuropathy (CTCAE grade)", minimum=0,
+    Limit("reviews[].clinical.neuropathy_grade", minimum=0,
           maximum=4, integer=True, note="CTCAE grades 0-4 (" + _SPEC + ")"),
-    Limit("reviews[].clinical.life_expectancy_months", "Life expectancy", "months", 0, 600,
+    Limit("reviews[].clinical.life_expectancy_months", 0, 600,
           note=_PLAUSIBLE),
-    Limit("reviews[].clinical.cea", "CEA", "ng/mL", 0, 1_000_000, note=_PLAUSIBLE),
-    Limit("reviews[].clinical.ca19_9", "CA 19-9", "U/mL", 0, 10_000_000, note=_PLAUSIBLE),
-    Limit("reviews[].clinical.lvef_pct", "LVEF", "%", 0, 100, note="a percentage"),
-    Limit("reviews[].clinical.fev1_fvc_pct", "FEV1/FVC", "%", 0, 100, note="a percentage"),
-    Limit("reviews[].clinical.disease_free_interval_months", "Disease-free interval", "months",
-          0, 600, note=_PLAUSIBLE),
+    Limit("reviews[].clinical.cea", 0, 1_000_000, note=_PLAUSIBLE),
+    Limit("reviews[].clinical.ca19_9", 0, 10_000_000, note=_PLAUSIBLE),
+    Limit("reviews[].clinical.lvef_pct", 0, 100, note="a percentage"),
+    Limit("reviews[].clinical.fev1_fvc_pct", 0, 100, note="a percentage"),
+    Limit("reviews[].clinical.disease_free_interval_months", 0, 600, note=_PLAUSIBLE),
     # -- labs
-    Limit("reviews[].labs.anc", "ANC", "×10⁹/L", 0, 200, note=_PLAUSIBLE),
-    Limit("reviews[].labs.wbc", "WBC", "×10⁹/L", 0, 500, note=_PLAUSIBLE),
-    Limit("reviews[].labs.hb", "Haemoglobin", "g/dL", 0, 25, note=_PLAUSIBLE),
-    Limit("reviews[].labs.plt", "Platelets", "×10⁹/L", 0, 5000, note=_PLAUSIBLE),
-    Limit("reviews[].labs.ast", "AST", "U/L", 0, 100_000, note=_PLAUSIBLE),
-    Limit("reviews[].labs.alt", "ALT", "U/L", 0, 100_000, note=_PLAUSIBLE),
-    Limit("reviews[].labs.alp", "ALP", "U/L", 0, 100_000, note=_PLAUSIBLE),
-    Limit("reviews[].labs.bilirubin", "Bilirubin", "µmol/L", 0, 3000, note=_PLAUSIBLE),
-    Limit("reviews[].labs.creatinine", "Creatinine", "µmol/L", maximum=5000, above=0,
+    Limit("reviews[].labs.anc", 0, 200, note=_PLAUSIBLE),
+    Limit("reviews[].labs.wbc", 0, 500, note=_PLAUSIBLE),
+    Limit("reviews[].labs.hb", 0, 25, note=_PLAUSIBLE),
+    Limit("reviews[].labs.plt", 0, 5000, note=_PLAUSIBLE),
+    Limit("reviews[].labs.ast", 0, 100_000, note=_PLAUSIBLE),
+    Limit("reviews[].labs.alt", 0, 100_000, note=_PLAUSIBLE),
+    Limit("reviews[].labs.alp", 0, 100_000, note=_PLAUSIBLE),
+    Limit("reviews[].labs.bilirubin", 0, 3000, note=_PLAUSIBLE),
+    Limit("reviews[].labs.creatinine", maximum=5000, above=0,
           note="Cockcroft-Gault divides by it: 0 is an entry error; " + _PLAUSIBLE),
-    Limit("reviews[].labs.albumin", "Albumin", "g/L", 0, 100, note=_PLAUSIBLE),
-    Limit("reviews[].labs.inr", "INR", "", 0, 20, note=_PLAUSIBLE),
-    Limit("reviews[].labs.proteinuria_g_24h", "Proteinuria (24 h)", "g/24 h", 0, 100,
+    Limit("reviews[].labs.albumin", 0, 100, note=_PLAUSIBLE),
+    Limit("reviews[].labs.inr", 0, 20, note=_PLAUSIBLE),
+    Limit("reviews[].labs.proteinuria_g_24h", 0, 100,
           note=_PLAUSIBLE),
-    Limit("reviews[].labs.uln.ast", "AST ULN", "U/L", maximum=100_000, above=0,
+    Limit("reviews[].labs.uln.ast", maximum=100_000, above=0,
           note="labs are judged as multiples of it: 0 divides by zero"),
-    Limit("reviews[].labs.uln.alt", "ALT ULN", "U/L", maximum=100_000, above=0,
+    Limit("reviews[].labs.uln.alt", maximum=100_000, above=0,
           note="labs are judged as multiples of it: 0 divides by zero"),
-    Limit("reviews[].labs.uln.alp", "ALP ULN", "U/L", maximum=100_000, above=0,
+    Limit("reviews[].labs.uln.alp", maximum=100_000, above=0,
           note="labs are judged as multiples of it: 0 divides by zero"),
-    Limit("reviews[].labs.uln.bilirubin", "Bilirubin ULN", "µmol/L", maximum=3000, above=0,
+    Limit("reviews[].labs.uln.bilirubin", maximum=3000, above=0,
           note="labs are judged as multiples of it: 0 divides by zero"),
-    Limit("reviews[].labs.uln.creatinine", "Creatinine ULN", "µmol/L", maximum=5000, above=0,
+    Limit("reviews[].labs.uln.creatinine", maximum=5000, above=0,
           note="labs are judged as multiples of it: 0 divides by zero"),
     # -- the panel
-    Limit("reviews[].panel.votes[].round", "Voting round", minimum=1, maximum=2, integer=True,
+    Limit("reviews[].panel.votes[].round", minimum=1, maximum=2, integer=True,
           note="CAIRO5: a second round of two more surgeons when the first has no consensus; "
                "the vote count reads rounds 1 and 2 only"),
     # -- the treatment course
-    Limit("treatment.cycles[].number", "Cycle number", minimum=1, maximum=_CYCLES, integer=True,
+    Limit("treatment.cycles[].number", minimum=1, maximum=_CYCLES, integer=True,
           note=_PLAUSIBLE),
-    Limit("treatment.cycles[].dose_reduction_pct", "Dose reduction", "%", 0, 100,
+    Limit("treatment.cycles[].dose_reduction_pct", 0, 100,
           note="a percentage"),
-    Limit("treatment.cycles[].toxicity_grade", "Toxicity (CTCAE grade)", minimum=0, maximum=5,
+    Limit("treatment.cycles[].toxicity_grade", minimum=0, maximum=5,
           integer=True, note="CTCAE grades, 5 = death"),
 )
 
@@ -251,65 +254,16 @@ FILE_MAX_BYTES = 100 * 1024 * 1024
 """A case file larger than this is refused before it is read (memory); a department's
 export of 5,000 patients is about 40 MB."""
 
-# -------------------------------------------------------------------------- labels
+# -------------------------------------------------------------------------- lookups
 
-_LABELS: dict[str, str] = {
-    "patient.id": "Hospital identifier", "patient.name": "Name", "patient.sex": "Sex",
-    "patient.birth_date": "Birth date", "protocol": "Protocol", "protocol.id": "Protocol",
-    "protocol.arm": "Arm", "protocol.enrolment_date": "Enrolment date",
-    "treatment": "Treatment course", "treatment.regimen": "Regimen",
-    "treatment.start_date": "Treatment start date", "treatment.outcome": "Treatment outcome",
-    "treatment.outcome_date": "Outcome date", "treatment.cycles[].date": "Cycle date",
-    "treatment.cycles[].note": "Cycle note",
-    "reviews[].date": "Review date", "reviews[].reason": "Reason for discussion",
-    "reviews[].imaging.modality": "Imaging modality", "reviews[].imaging.date": "Imaging date",
-    "reviews[].imaging.study_uid": "Imaging study UID",
-    "reviews[].lesions[].id": "Lesion id", "reviews[].lesions[].segments": "Lesion segments",
-    "reviews[].lesions[].status": "Lesion status", "reviews[].lesions[].target": "Target lesion",
-    "reviews[].vessels[].structure": "Vessel", "reviews[].vessels[].relation": "Vessel relation",
-    "reviews[].vessels[].lesion": "Lesion of the vessel relation",
-    "reviews[].remnant.resection": "Planned resection",
-    "reviews[].remnant.segments": "Remnant segments",
-    "reviews[].remnant.liver_condition": "Liver condition",
-    "reviews[].remnant.pve.date": "PVE date",
-    "reviews[].extrahepatic_disease": "Extrahepatic disease",
-    "reviews[].clinical.ascites": "Ascites", "reviews[].clinical.encephalopathy": "Encephalopathy",
-    "reviews[].labs.proteinuria": "Proteinuria (dipstick)",
-    "reviews[].panel.votes[].member": "Panellist", "reviews[].panel.votes[].rating": "Rating",
-    "reviews[].panel.votes[].role": "Panellist's role",
-    "reviews[].panel.votes[].comment": "Vote comment",
-    "reviews[].panel.decision.resectability": "Decision: resectability",
-    "reviews[].panel.decision.plan": "Decision: plan",
-    "reviews[].panel.decision.rationale": "Decision: rationale",
-    "reviews[].panel.decision.next_review": "Next review date",
-    "reviews[].panel.decision.dissent": "Dissent", "reviews[].panel.decision.responsible":
-    "Responsible", "reviews[].panel.decision.rule": "Decision rule",
-    "reviews[].panel.decision.protocol": "Decision protocol",
-    "reviews[].panel.decision.protocol_version": "Decision protocol version",
-    **{path: limit.label for path, limit in LIMITS.items()},
-    "reviews": "Reviews", "reviews[].lesions": "Lesions", "reviews[].vessels": "Vessel relations",
-    "reviews[].remnant.local_treatment": "Locally treated lesions",
-    "reviews[].panel.votes": "Votes", "treatment.cycles": "Treatment cycles",
-}
-
-_INDEX = re.compile(r"\[\d+\]")
-
-
-@lru_cache(maxsize=8192)
-def template(path: str) -> str:
-    """``[2].reviews[1].labs.inr`` → ``reviews[].labs.inr`` (the key of the tables above)."""
-    t = _INDEX.sub("[]", path)
-    if t.startswith("[]."):
-        t = t[3:]
-    return t
+template = field_names.template
+"""``[2].reviews[1].labs.inr`` → ``reviews[].labs.inr`` (the key of the tables above)."""
 
 
 def _lookup(table: dict[str, _T], path: str) -> _T | None:
     # A path inside one review (``labs.inr``, as the editor and storage name it) is looked
     # up as ``reviews[].labs.inr``.
-    t = template(path)
-    found = table.get(t)
-    return found if found is not None or not t else table.get("reviews[]." + t)
+    return field_names.lookup(table, path)
 
 
 @lru_cache(maxsize=8192)
@@ -320,11 +274,10 @@ def limit_for(path: str) -> Limit | None:
 @lru_cache(maxsize=8192)
 def label_for(path: str) -> str | None:
     """The words a clinician reads for a field path, or None when it has none."""
-    found = _lookup(_LABELS, path)
+    found = field_names.name_for(path)
     if found is None:
         return None
-    limit = limit_for(path)
-    return f"{found} in {limit.unit}" if limit is not None and limit.unit else found
+    return f"{found.label} in {found.unit}" if found.unit else found.label
 
 
 @lru_cache(maxsize=1024)
@@ -355,6 +308,13 @@ def markdown_table() -> str:
     for path, n in TEXT_LIMITS.items():
         lines.append(f"| `{path}` | {n} |")
     lines.append(f"| any other text | {TEXT_MAX} |")
+    lines += ["", "Every other field's name (the window, the minutes and the command line read the same "
+                  "table, `mdt.field_names`; a short form is used where a line is narrow):", "",
+              "| field | in words | short form |", "| --- | --- | --- |"]
+    for path, name in field_names.NAMES.items():
+        if path not in LIMITS:
+            lines.append(f"| `{path}` | {name.label}{f' ({name.unit})' if name.unit else ''} | "
+                         f"{name.short or '–'} |")
     lines += ["", f"Every date lies between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}. "
                   f"A case file is at most {FILE_MAX_BYTES // (1024 * 1024)} MB."]
     return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
 """What changed between two versions of a review, in the words a board reads.
 
-``L2 diameter 30 → 28 mm``, ``L3 added (VII, 25 mm)``, ``Platelets 150 → 90 ×10⁹/L``,
+``L2 diameter 30 → 28 mm``, ``L3 added (VII, 25 mm)``, ``Platelets 150 → 90 ×10⁹/L`` (every field
+named by its one entry in ``mdt.field_names``),
 ``Decision plan not recorded → resection``.  One diff for every place that reports a change:
 the History tab, the conflict dialog ("what did they change"), and the audit's stored states
 (``review_from_state`` reads the review kept in an audit event).
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from mdt import glossary
+from mdt import field_names, glossary
 from mdt.case import VESSEL_NAMES, Lesion, Review
 
 HIDDEN_RATING = "hidden until the decision is recorded"
@@ -62,24 +63,6 @@ def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-_LESION_PARTS = {"diameter_mm": ("diameter", "mm"), "segments": ("segments", ""), "status": ("status", ""),
-                 "target": ("target lesion", "")}
-_TOP_WORDS: dict[str, tuple[str, str]] = {
-    "date": ("Review date", ""), "cycle": ("Cycles completed", ""), "reason": ("Reason for discussion", ""),
-    "height_cm": ("Height", "cm"), "weight_kg": ("Weight", "kg"), "ecog": ("ECOG performance status", ""),
-    "tumour_burden_pct": ("Tumour share of the liver", "%"),
-    "extrahepatic_disease": ("Extrahepatic disease", ""), "notes": ("Notes", ""),
-    "imaging.date": ("Imaging date", ""), "imaging.modality": ("Imaging modality", ""),
-    "remnant.resection": ("Planned resection", ""), "remnant.flr_ml": ("Remnant volume", "mL"),
-    "remnant.tlv_ml": ("Total liver volume", "mL"), "remnant.liver_condition": ("Liver condition", ""),
-    "panel.decision.resectability": ("Decision: resectability", ""),
-    "panel.decision.plan": ("Decision: plan", ""), "panel.decision.rationale": ("Decision: rationale", ""),
-    "panel.decision.next_review": ("Decision: next review", ""),
-    "panel.decision.dissent": ("Decision: dissent", ""),
-    "panel.decision.responsible": ("Decision: responsible clinician", ""),
-}
-
-
 def _value(value: object, unit: str = "") -> str:
     if value is None or value == () or value == "":
         return "not recorded"
@@ -98,23 +81,28 @@ def _value(value: object, unit: str = "") -> str:
 
 
 def _words(path: str) -> tuple[str, str]:
-    """(what, unit) of a flattened path."""
-    if path in _TOP_WORDS:
-        return _TOP_WORDS[path]
+    """(what, unit) of a flattened path: the field's one name and unit (``mdt.field_names``);
+    a lesion's field as "L2 diameter"."""
     head, _, leaf = path.rpartition(".")
-    if head.startswith("lesions[") and head.endswith("]") and leaf in _LESION_PARTS:
-        what, unit = _LESION_PARTS[leaf]
-        return f"{head[len('lesions['):-1]} {what}", unit
     if head.startswith("lesions[") and head.endswith("]"):
-        return f"{head[len('lesions['):-1]} {leaf.replace('_', ' ')}", ""
-    if head == "labs" and leaf in glossary.LAB_WORDS:
-        return glossary.LAB_WORDS[leaf]
-    if head == "labs.uln" and leaf in glossary.LAB_WORDS:
-        return f"Upper limit of normal for {glossary.LAB_WORDS[leaf][0]}", glossary.LAB_WORDS[leaf][1]
-    if head == "clinical" and leaf in glossary.CLINICAL_WORDS:
-        return glossary.CLINICAL_WORDS[leaf]
+        return field_names.lesion_label(head[len("lesions["):-1], leaf), field_names.unit(f"lesions[].{leaf}")
+    name = field_names.name_for(path)
+    if name is not None:
+        return name.label, name.unit
     words = glossary.field_words(path)
     return words[:1].upper() + words[1:], ""
+
+
+def field_change(path: str, before: object, after: object) -> Change:
+    """One field's change in the History tab's words: ``labs.bilirubin``, 11, 25 -> "Total
+    bilirubin 11 → 25 µmol/L".  The review editor's saved reasons use it too, so a version's
+    reason and its diff line read the same."""
+    what, unit = _words(path)
+    numeric = all(isinstance(v, (int, float, type(None))) and not isinstance(v, bool)
+                  for v in (before, after))
+    if numeric and unit:
+        return Change(what, _value(before), _value(after), path, unit)
+    return Change(what, _value(before, unit), _value(after, unit), path)
 
 
 def _lesion_text(les: Lesion) -> str:
@@ -193,19 +181,13 @@ def changes(old: Review | None, new: Review | None, *, hide_ratings: bool = Fals
         if lesion is not None and (lesion not in old_ids or lesion not in new_ids):
             continue  # said once above as "added" / "removed"
         if key.startswith("lesions[") and ".measurement" in key:
-            key_what = f"{lesion} caliper measurement"
+            key_what = field_names.lesion_label(lesion or "", "measurement")
             if not any(c.what == key_what for c in out):
                 out.append(Change(key_what, "", "", f"lesions[{lesion}].measurement"))
             continue
         if key.startswith("panel.votes"):
             continue  # said per panellist below
-        what, unit = _words(key)
-        numeric = all(isinstance(v, (int, float, type(None))) and not isinstance(v, bool)
-                      for v in (a.get(key), b.get(key)))
-        if numeric and unit:
-            out.append(Change(what, _value(a.get(key)), _value(b.get(key)), key, unit))
-        else:
-            out.append(Change(what, _value(a.get(key), unit), _value(b.get(key), unit), key))
+        out.append(field_change(key, a.get(key), b.get(key)))
     out.extend(_vessel_lines(old, new))
     out.extend(_rating_lines(old, new, hide_ratings))
     return out
@@ -234,4 +216,4 @@ def review_from_state(state: object) -> Review | None:
         return None
 
 
-__all__ = ["HIDDEN_RATING", "Change", "change_lines", "changes", "flatten", "review_from_state"]
+__all__ = ["HIDDEN_RATING", "Change", "change_lines", "changes", "field_change", "flatten", "review_from_state"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from mdt import anatomy, glossary, limits, review_diff
+from mdt import anatomy, field_names, glossary, limits, review_diff
 from mdt.case import (
     ASCITES,
     ENCEPHALOPATHY,
@@ -89,6 +89,12 @@ def fmt_value(value: object) -> str:
     if isinstance(value, tuple):
         return ", ".join(fmt_value(v) for v in value) or "—"
     return str(value)
+
+
+def _said(path: str, before: object, after: object) -> str:
+    """The reason a one-field edit keeps: its History line ("Total bilirubin 11 → 25 µmol/L"),
+    the field named by its one entry in ``mdt.field_names``."""
+    return review_diff.field_change(path, before, after).text()
 
 
 def label(code: str | None) -> str:
@@ -205,6 +211,7 @@ REMNANT_FIELDS: dict[str, FieldSpec] = {
     name: spec_for(f"remnant.{name}") for name in ("flr_ml", "tlv_ml")
 }
 DIAMETER = spec_for("lesions[].diameter_mm")
+_DIAMETER_WORD = field_names.NAMES["reviews[].lesions[].diameter_mm"].brief  # "diameter", after "L2 …"
 
 
 def _check_choice(value: str | None, allowed: Iterable[str], path: str) -> None:
@@ -299,7 +306,7 @@ def set_segments(review: Review, lesion_id: str, segments: Iterable[str]) -> Edi
         _check_choice(s, SEGMENTS, path)
     old = review.lesions[idx]
     return Edit(_replace_lesion(review, idx, replace(old, segments=segs)),
-                f"{lesion_id} segments {fmt_value(old.segments)} → {fmt_value(segs)}")
+                _said(f"lesions[{lesion_id}].segments", old.segments, segs))
 
 
 def toggle_segment(review: Review, lesion_id: str, unit: str) -> Edit:
@@ -324,9 +331,8 @@ def set_diameter(review: Review, lesion_id: str, diameter: Number | None) -> Edi
     path = f"lesions[{idx}].diameter_mm"
     if diameter is not None:
         DIAMETER.check(diameter, path)
-    u = lambda d: "not measured" if d is None else f"{fmt_num(d)} mm"  # noqa: E731
     return Edit(_replace_lesion(review, idx, replace(old, diameter_mm=diameter)),
-                f"{lesion_id} diameter {u(old.diameter_mm)} → {u(diameter)}".replace(" mm →", " →"))
+                _said(f"lesions[{lesion_id}].diameter_mm", old.diameter_mm, diameter))
 
 
 def set_target(review: Review, lesion_id: str, target: bool) -> Edit:
@@ -339,12 +345,12 @@ def set_status(review: Review, lesion_id: str, status: str) -> Edit:
     idx = _lesion_index(review, lesion_id)
     _check_choice(status, LESION_STATUSES, f"lesions[{idx}].status")
     old = review.lesions[idx]
-    reason = f"{lesion_id} status {old.status} → {status}"
+    reason = _said(f"lesions[{lesion_id}].status", old.status, status)
     new = replace(old, status=status)
     if status == "disappeared" and old.diameter_mm is not None:
         # A disappeared lesion measures nothing (the format refuses a size beside it).
         new = replace(new, diameter_mm=None)
-        reason += f" (diameter {fmt_num(old.diameter_mm)} mm cleared)"
+        reason += f" ({_DIAMETER_WORD} {fmt_num(old.diameter_mm)} {DIAMETER.unit} cleared)"
     return Edit(_replace_lesion(review, idx, new), reason)
 
 
@@ -361,9 +367,8 @@ def set_measurement(review: Review, lesion_id: str, measurement: Measurement, le
     diameter = round(float(length_mm), 1)
     if diameter.is_integer():
         diameter = int(diameter)
-    before = "not measured" if old.diameter_mm is None else fmt_num(old.diameter_mm)
     return Edit(_replace_lesion(review, idx, replace(old, diameter_mm=diameter, measurement=measurement)),
-                f"{lesion_id} diameter {before} → {fmt_num(diameter)} mm (caliper)")
+                _said(f"lesions[{lesion_id}].diameter_mm", old.diameter_mm, diameter) + " (caliper)")
 
 
 # --------------------------------------------------------------------------- imaging
@@ -582,8 +587,7 @@ def set_remnant_value(review: Review, name: str, value: Number | None) -> Edit:
     if plan.flr_ml is not None and plan.tlv_ml is not None and plan.flr_ml > plan.tlv_ml:
         raise problem(spec.path, f"remnant volume {fmt_num(plan.flr_ml)} mL cannot exceed the total "
                                  f"liver volume {fmt_num(plan.tlv_ml)} mL")
-    return Edit(replace(review, remnant=plan),
-                f"{spec.label} {fmt_value(getattr(old, name))} → {fmt_value(value)} mL")
+    return Edit(replace(review, remnant=plan), _said(f"remnant.{name}", getattr(old, name), value))
 
 
 def set_pve(review: Review, flr_after_ml: Number | None = None, on: date | None = None) -> Edit:
@@ -616,14 +620,15 @@ def set_pve(review: Review, flr_after_ml: Number | None = None, on: date | None 
                                     p.flr_after_ml is not None and f"{fmt_num(p.flr_after_ml)} mL"
                                     or "") if x)
 
-    return Edit(replace(review, remnant=plan), f"portal vein embolisation {words(before)} → {words(pve)}")
+    return Edit(replace(review, remnant=plan),
+                f"{field_names.label('remnant.pve')} {words(before)} → {words(pve)}")
 
 
 def set_liver_condition(review: Review, condition: str | None) -> Edit:
     _check_choice(condition, LIVER_CONDITIONS, "remnant.liver_condition")
     old = _remnant(review)
     return Edit(replace(review, remnant=replace(old, liver_condition=condition)),
-                f"liver condition {label(old.liver_condition)} → {label(condition)}")
+                _said("remnant.liver_condition", old.liver_condition, condition))
 
 
 # --------------------------------------------------------------------------- clinical and labs
@@ -633,16 +638,15 @@ def set_review_value(review: Review, name: str, value: Any) -> Edit:
     if name == "extrahepatic_disease":
         _check_choice(value, EXTRAHEPATIC, name)
         return Edit(replace(review, extrahepatic_disease=value),
-                    f"extrahepatic disease {label(review.extrahepatic_disease)} → {label(value)}")
+                    _said(name, review.extrahepatic_disease, value))
     if name == "date":
         if not isinstance(value, date):
             raise problem("date", "must be a date")
-        return Edit(replace(review, date=value), f"review date {review.date} → {value}")
+        return Edit(replace(review, date=value), _said("date", review.date, value))
     spec = REVIEW_FIELDS[name]
     if value is not None:
         spec.parse(fmt_num(value))
-    return Edit(replace(review, **{name: value}),
-                f"{spec.label} {fmt_value(getattr(review, name))} → {fmt_value(value)} {spec.unit}".rstrip())
+    return Edit(replace(review, **{name: value}), _said(name, getattr(review, name), value))
 
 
 _CLINICAL_CHOICES: dict[str, tuple[str, ...]] = {"ascites": ASCITES, "encephalopathy": ENCEPHALOPATHY}
@@ -652,35 +656,30 @@ _CLINICAL_BOOLS = ("node_positive_primary", "synchronous")
 def set_clinical(review: Review, name: str, value: Any) -> Edit:
     if name in _CLINICAL_CHOICES:
         _check_choice(value, _CLINICAL_CHOICES[name], f"clinical.{name}")
-        what = name
     elif name in _CLINICAL_BOOLS:
         if value is not None and not isinstance(value, bool):
             raise problem(f"clinical.{name}", "must be yes, no or not recorded")
-        what = name.replace("_", " ")
     else:
         spec = CLINICAL_FIELDS[name]
         if value is not None:
             spec.parse(fmt_num(value))
-        what = spec.label
     if not any(f.name == name for f in dataclasses.fields(Clinical)):
         raise problem(f"clinical.{name}", "unknown field")
     old = getattr(review.clinical, name)
     return Edit(replace(review, clinical=replace(review.clinical, **{name: value})),
-                f"{what} {fmt_value(old)} → {fmt_value(value)}")
+                _said(f"clinical.{name}", old, value))
 
 
 def set_lab(review: Review, name: str, value: Any) -> Edit:
     if name == "proteinuria":
         _check_choice(value, PROTEINURIA, "labs.proteinuria")
-        spec_label, unit = "Proteinuria", ""
     else:
         spec = LAB_FIELDS[name]
         if value is not None:
             spec.parse(fmt_num(value))
-        spec_label, unit = spec.label, spec.unit
     old = getattr(review.labs, name)
     return Edit(replace(review, labs=replace(review.labs, **{name: value})),
-                f"{spec_label} {fmt_value(old)} → {fmt_value(value)} {unit}".rstrip())
+                _said(f"labs.{name}", old, value))
 
 
 def set_uln(review: Review, name: str, value: Number | None) -> Edit:
@@ -690,7 +689,7 @@ def set_uln(review: Review, name: str, value: Number | None) -> Edit:
     uln = review.labs.uln or Uln()
     old = getattr(uln, name)
     return Edit(replace(review, labs=replace(review.labs, uln=replace(uln, **{name: value}))),
-                f"{spec.label} {fmt_value(old)} → {fmt_value(value)} {spec.unit}".rstrip())
+                _said(f"labs.uln.{name}", old, value))
 
 
 # --------------------------------------------------------------------------- panel
@@ -762,6 +761,30 @@ def field_paths() -> list[str]:
             + [f"remnant.{n}" for n in REMNANT_FIELDS] + ["remnant.liver_condition"]
             + ["lesions.<id>.diameter_mm", "lesions.<id>.segments", "lesions.<id>.status",
                "lesions.<id>.target"])
+
+
+def field_name(path: str) -> field_names.FieldName | None:
+    """The one name of a field as typed on the command line (``labs.bilirubin``,
+    ``lesions.L1.diameter_mm``): what ``review show`` and ``review fields`` print beside it."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "lesions":
+        found = field_names.name_for(f"lesions[].{parts[2]}")
+        if found is None or parts[1].startswith("<"):
+            return found
+        return field_names.FieldName(field_names.lesion_label(parts[1], parts[2]), found.unit)  # "L1 diameter"
+    return field_names.name_for(path)
+
+
+def field_help(path: str) -> str:
+    """"Total bilirubin, 0–3000 µmol/L": a command-line field's name and its range with the unit."""
+    name = field_name(path)
+    if name is None:
+        return ""
+    lim = limits.limit_for("lesions[].diameter_mm" if path.startswith("lesions.") and
+                           path.endswith(".diameter_mm") else path)
+    if lim is not None:
+        return f"{name.label}, {lim.words()}"  # the range carries the unit
+    return f"{name.label}, {name.unit}" if name.unit else name.label
 
 
 def edit_for(review: Review, path: str, text: str) -> Edit:

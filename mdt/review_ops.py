@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mdt import review_diff
+from mdt import field_names, review_diff
 from mdt import review_edits as edits
 from mdt.case import Decision, Review
 from mdt.errors import ConflictError, LockedError, ValidationError
@@ -145,43 +145,24 @@ def conflict_lines(mine: Review, theirs: Review) -> list[str]:
 
 # --------------------------------------------------------------------------- words
 
-_FIELD_LABELS: dict[str, str] = {
-    spec.path: spec.label
-    for table in (edits.REVIEW_FIELDS, edits.CLINICAL_FIELDS, edits.LAB_FIELDS, edits.ULN_FIELDS,
-                  edits.REMNANT_FIELDS)
-    for spec in table.values()
-}
-_PART_LABELS = {
-    "diameter_mm": "diameter", "segments": "segments", "status": "status", "target": "target",
-    "structure": "vessel", "relation": "relation", "lesion": "lesion", "rating": "rating",
-    "member": "panellist", "role": "role", "resectability": "resectability", "plan": "plan",
-    "next_review": "next review date", "resection": "resection", "date": "date",
-}
+_LIST_ITEM = re.compile(r"(vessels|panel\.votes)\[(\d+)\](?:\.(\w+))?.*")
 
 
 def field_label(path: str, review: Review | None = None) -> str:
-    """Words a clinician reads for a problem path: ``lesions[0].diameter_mm`` -> "Lesion L1 diameter"."""
+    """Words a clinician reads for a problem path, from the one table (``mdt.field_names``):
+    ``lesions[0].diameter_mm`` -> "L1 diameter", ``labs.bilirubin`` -> "Total bilirubin"."""
     path = path.removeprefix("review.")
-    if path in _FIELD_LABELS:
-        return _FIELD_LABELS[path]
     m = re.fullmatch(r"lesions\[(\d+)\](?:\.(\w+))?.*", path)
     if m:
         i = int(m.group(1))
         lesions = review.lesions if review is not None else ()
-        name = f"Lesion {lesions[i].id}" if i < len(lesions) else f"Lesion {i + 1}"
-        part = _PART_LABELS.get(m.group(2) or "", m.group(2) or "")
-        return f"{name} {part}".strip()
-    m = re.fullmatch(r"vessels\[(\d+)\](?:\.(\w+))?.*", path)
+        name = lesions[i].id if i < len(lesions) else f"Lesion {i + 1}"
+        return field_names.lesion_label(name, m.group(2)) if m.group(2) else name
+    m = _LIST_ITEM.fullmatch(path)
     if m:
-        return f"Vessel contact {int(m.group(1)) + 1} {_PART_LABELS.get(m.group(2) or '', '')}".strip()
-    m = re.fullmatch(r"panel\.votes\[(\d+)\](?:\.(\w+))?.*", path)
-    if m:
-        return f"Rating {int(m.group(1)) + 1} {_PART_LABELS.get(m.group(2) or '', '')}".strip()
-    m = re.fullmatch(r"panel\.decision\.(\w+)", path)
-    if m:
-        return f"Decision {_PART_LABELS.get(m.group(1), m.group(1))}"
-    leaf = path.rsplit(".", 1)[-1]
-    return _PART_LABELS.get(leaf, "")
+        leaf = f"{m.group(1)}[].{m.group(3)}" if m.group(3) else m.group(1)
+        return f"{field_names.label(leaf) or leaf} (row {int(m.group(2)) + 1})"
+    return field_names.label(path) or ""
 
 
 def field_words(path: str, reason: str, review: Review | None = None) -> str:

@@ -187,7 +187,7 @@ INVALID = [
     ("bad-json", _bad_json, ["invalid JSON", "line 1"]),
     ("array", _bad_second_of_array, ["[1].reviews[0].labs.proteinuria:"]),
     ("too-long-for-storage", lambda c: {**c, "patient": {**c["patient"], "id": "M" * 65}},
-     ["patient.id: Hospital identifier must be at most 64 characters"]),
+     ["patient.id: Hospital ID must be at most 64 characters"]),
     ("nul-in-name", lambda c: {**c, "patient": {**c["patient"], "name": "DOE\x00^JANE"}},
      ["patient.name: Name must not contain NUL characters"]),
 ]

@@ -46,8 +46,11 @@ def test_show_prints_every_field_as_typed(stored: Workstation, capsys: pytest.Ca
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith(f"P1, review {DAY}: version 1 saved by")
-    assert "  labs.bilirubin = 11" in lines and "  lesions.L1.segments = VII, VIII" in lines
-    assert "  clinical.ca19_9 = (not recorded)" in lines
+    # Each field as typed, then its one name (mdt.field_names) and unit, as the History names it.
+    said = {line.split("  ")[1].strip(): line.rsplit("  ", 1)[1] for line in lines[1:]}
+    assert said["labs.bilirubin = 11"] == "Total bilirubin, µmol/L"
+    assert said["lesions.L1.segments = VII, VIII"] == "L1 segments"
+    assert said["clinical.ca19_9 = (not recorded)"] == "CA 19-9, U/mL"
 
 
 def test_set_saves_one_version_with_the_history_words(stored: Workstation, tmp_path: Path,
@@ -60,12 +63,13 @@ def test_set_saves_one_version_with_the_history_words(stored: Workstation, tmp_p
     after = stored.member.list_reviews("P1")[-1]
     assert after.version == before.version + 1
     assert after.review.labs.bilirubin == 25 and after.review.lesion("L1").diameter_mm == 36
-    assert after.reason == "lab correction: Bilirubin 11 → 25 µmol/L; L1 diameter 39 → 36 mm"
+    # The saved reason and the History line name the field alike (mdt.field_names).
+    assert after.reason == "lab correction: Total bilirubin 11 → 25 µmol/L; L1 diameter 39 → 36 mm"
     assert "saved as version 2" in out and "  Total bilirubin 11 → 25 µmol/L" in out.splitlines()
 
 
 @pytest.mark.parametrize(("assignment", "words"), [
-    ("lesions.L1.diameter_mm=0", "Lesion L1 diameter (lesions[0].diameter_mm): must be > 0 mm"),
+    ("lesions.L1.diameter_mm=0", "L1 diameter (lesions[0].diameter_mm): must be > 0 mm"),
     ("labs.bilirubin=high", "'high' is not a number"),
     ("lesions.L7.status=present", "no lesion L7 in this review (lesions: L1, L2, L3)"),
     ("bilirubin", "write FIELD=VALUE"),
@@ -110,4 +114,8 @@ def test_changing_needs_a_sign_in(stored: Workstation, capsys: pytest.CaptureFix
 def test_fields_lists_what_set_takes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main.main(["review", "fields"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert "labs.bilirubin" in out and "lesions.<id>.diameter_mm" in out and "remnant.flr_ml" in out
+    said = {line.split()[0]: " ".join(line.split()[1:]) for line in out}
+    assert said["labs.bilirubin"] == "Total bilirubin, 0–3000 µmol/L"
+    assert said["lesions.<id>.diameter_mm"] == "Lesion diameter, > 0 and ≤ 300 mm"
+    assert said["remnant.flr_ml"] == "Future remnant volume (FLR), > 0 and ≤ 15 000 mL"
+    assert said["labs.proteinuria"] == "Dipstick proteinuria"

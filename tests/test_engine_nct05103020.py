@@ -292,7 +292,7 @@ def test_missing_uln_is_unknown_and_named() -> None:
     assert f.status == "unknown"
     assert f.missing == ("reviews[0].labs.uln.ast",)
     # A person reads words, never the field path: the path stays a machine key.
-    assert f.missing_words == ("upper limit of normal for AST",)
+    assert f.missing_words == ("AST upper limit of normal",)
     assert "labs." not in f.explanation and "upper limit of normal" in f.explanation
 
 

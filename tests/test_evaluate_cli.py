@@ -189,6 +189,6 @@ def test_report_without_eligibility_block_and_with_unknowns() -> None:
     text = render_report(evaluate_review(r, "AHPBA-2006"), "P-1")
     assert "Trial eligibility: no eligibility block in this protocol" in text
     assert "Protocol verdict: ? INDETERMINATE" in text
-    assert "the remnant volume measured for this plan" in text
+    assert "Future remnant volume (FLR)" in text  # the field's one name (mdt.field_names)
     assert "reviews[0]" not in text
     assert "? unknown" in text and "Remnant volume adequate for the liver — not assessed" in text

@@ -82,7 +82,7 @@ def test_a_file_holding_only_the_id_erases_nothing(ws: Workstation, tmp_path: Pa
 @pytest.mark.parametrize(("change", "cleared"), [
     ({"patient": {"id": MRN, "sex": None}}, [f"{MRN}: patient.sex (Sex)"]),
     ({"patient": {"id": MRN, "birth_date": None, "name": None}},
-     [f"{MRN}: patient.birth_date (Birth date)", f"{MRN}: patient.name (Name)"]),
+     [f"{MRN}: patient.birth_date (Date of birth)", f"{MRN}: patient.name (Name)"]),
     ({"patient": {"id": MRN}, "protocol": {"arm": None}}, [f"{MRN}: protocol.arm (Arm)"]),
     ({"patient": {"id": MRN}, "protocol": None}, [f"{MRN}: protocol (Protocol)"]),
     ({"patient": {"id": MRN}, "treatment": None}, [f"{MRN}: treatment (Treatment course)"]),

@@ -58,7 +58,7 @@ def patient_fields(n: int, name: str, mrn: str, sex: str, dob: str, arm: str) ->
         "No plan recorded", "Future remnant", "Resected (hatched)", "Tumour",
         "Future liver remnant", "Planned resection", "Right hepatectomy",
         "Remnant segments", "I, II, III, IVa, IVb",
-        "Total liver volume (measured)", "1476 mL", "Remnant volume", "412 mL, measured for I–IVb",
+        "Total liver volume (measured)", "1476 mL", "Future remnant volume (FLR)", "412 mL, measured for I–IVb",
         "Remnant share", "27.9 %", "Threshold", "30.0 % (liver after chemotherapy)",
         "Remnant adequate", "✘ insufficient: remnant share 27.9 % (needs ≥ 30 %)",
         "Method", "CT volumetry (measured total liver volume): remnant share FLR / TLV",

@@ -191,14 +191,14 @@ def test_a_volume_measured_for_other_segments_is_stale(flr_segments, stale: bool
     (250, "normal", 0, 1000, "not_met", "resectable", ()),         # ≥ 20 %: the plan works
     (250, "chemotherapy", 0, 1000, "met", "convertible", ()),      # < 30 %: it does not
     # liver condition not recorded: 20, 30 or 40 % - the answer turns on the missing condition
-    (250, None, 0, 1000, "unknown", "indeterminate", ("the liver condition",)),
+    (250, None, 0, 1000, "unknown", "indeterminate", ("Liver condition",)),
     (450, None, 0, 1000, "not_met", "resectable", ()),             # 45 %: every threshold agrees
     (150, None, 0, 1000, "met", "convertible", ()),                # 15 %: every threshold agrees
     # normal liver, weeks of chemotherapy unknown (no start date, no cycles): 20 or 30 %
-    (250, "normal", None, 1000, "unknown", "indeterminate", ("the start date of chemotherapy",)),
+    (250, "normal", None, 1000, "unknown", "indeterminate", ("Treatment start date",)),
     (350, "normal", None, 1000, "not_met", "resectable", ()),
     # no total liver volume and no height for the Vauthey estimate
-    (250, "normal", 0, None, "unknown", "indeterminate", ("the total liver volume", "height")),
+    (250, "normal", 0, None, "unknown", "indeterminate", ("Total liver volume", "Height")),
 ])
 def test_a_measured_volume_that_cannot_be_judged_is_never_a_pass(
         flr: int, condition: str | None, cycle: int | None, tlv: int | None, u1: str,
@@ -241,10 +241,10 @@ _LARGER = ("I", "II", "III", "IVa", "IVb", "V", "VIII")
      "15 % (needs ≥ 20 %)", ()),
     (199, "normal", 1000, "met", "insufficient: smaller than I–V, VIII", ()),    # 19.9 % < 20 %
     (200, "normal", 1000, "not_met", "stale — measured for I–V, VIII", ()),       # 20 %: says nothing
-    (250, None, 1000, "unknown", "undecided: smaller than I–V, VIII", ("the liver condition",)),
+    (250, None, 1000, "unknown", "undecided: smaller than I–V, VIII", ("Liver condition",)),
     (450, None, 1000, "not_met", "stale — measured for I–V, VIII", ()),           # clears 40 %
     (250, "normal", None, "unknown", "undecided: smaller than I–V, VIII, total liver volume "
-     "missing", ("the total liver volume",)),
+     "missing", ("Total liver volume",)),
 ])
 def test_a_volume_measured_for_a_larger_remnant_bounds_a_remnant_within_it(
         flr: int, condition: str | None, tlv: int | None, u1: str, summary: str,
@@ -433,7 +433,7 @@ def test_proteinuria_2_plus_needs_the_24_hour_figure(dip: str, g24: float | None
     f = finding(evaluate_review(r), "proteinuria")
     assert f.status == expected
     if expected == "unknown":
-        assert f.missing_words == ("24-hour urine protein",)
+        assert f.missing_words == ("24-hour proteinuria",)
 
 
 # --------------------------------------------------------------------------- E2 without a plan

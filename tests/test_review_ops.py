@@ -118,7 +118,7 @@ def test_a_bad_value_is_refused_in_words_and_nothing_is_saved(stored: Workstatio
     with pytest.raises(ValidationError) as refused:
         review_ops.apply_edit(stored.member, rec, edit_for(rec.review, f"lesions.{lid}.diameter_mm", "0"))
     assert review_ops.problem_words(refused.value, rec.review) == (
-        f"Lesion {lid} diameter (lesions[0].diameter_mm): must be > 0 mm")
+        f"{lid} diameter (lesions[0].diameter_mm): must be > 0 mm")
     assert stored.member.get_review(rec.review_id) == rec
 
 

@@ -62,7 +62,7 @@ def test_full_meeting_is_recorded_and_survives_a_restart(qtbot, qsettings_tmp, d
     qtbot.keyClicks(dialog.birth_edit, "1960-02-30")
     click_ok(dialog)
     assert dialog.isVisible()
-    assert "Birth date" in dialog.error.text() and "not a date" in dialog.error.text()
+    assert "Date of birth" in dialog.error.text() and "not a date" in dialog.error.text()
     dialog.birth_edit.setText("1960-02-29")
     dialog.arm_combo.setCurrentText("A")
     click_ok(dialog)

@@ -78,7 +78,7 @@ def test_a_failure_is_said_once_naming_the_field(main_window) -> None:  # noqa: 
     before = editor.record()
     assert not editor.set_diameter(lid, "0")
     assert len(said) <= 1  # refused before the database, or by it: never twice
-    assert editor.message().startswith(f"Not saved — Lesion {lid} diameter")
+    assert editor.message().startswith(f"Not saved — {lid} diameter")
     assert editor.record() == before
     # A refusal by the database path is shown the same way, once, here and in the status bar.
     said.clear()

@@ -40,7 +40,7 @@ def test_every_tab_title_fits_at_the_window_size(qtbot, editor) -> None:  # noqa
 
 def test_problem_names_the_field_in_words_and_by_path(editor) -> None:  # noqa: ANN001, F811
     assert not editor.set_diameter("L2", "0")
-    assert "Lesion L2 diameter (lesions[1].diameter_mm): must be > 0" in editor.message()
+    assert "L2 diameter (lesions[1].diameter_mm): must be > 0" in editor.message()
     assert not editor.enter_value("weight_kg", "12")
     assert editor.message().startswith("Not saved — Weight (weight_kg):")
     assert not editor.enter_value("labs.hb", "abc")
@@ -184,8 +184,9 @@ def test_amendment_table_keeps_the_hospital_id_on_one_line() -> None:
 
 
 @pytest.mark.parametrize("path, words", [
-    ("lesions[0].segments[1]", "Lesion L1 segments"), ("remnant.flr_ml", "Remnant volume (FLR)"),
-    ("panel.decision.next_review", "Decision next review date"), ("labs.uln.ast", "AST ULN"),
+    ("lesions[0].segments[1]", "L1 segments"), ("remnant.flr_ml", "Future remnant volume (FLR)"),
+    ("panel.decision.next_review", "Decision: next review date"), ("labs.uln.ast", "AST upper limit of normal"),
+    ("vessels[1].relation", "Vessel relation (row 2)"), ("panel.votes[0].rating", "Rating (row 1)"),
 ])
 def test_field_words_table(path: str, words: str) -> None:
     from mdt.review_ops import field_label

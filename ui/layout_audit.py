@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionComboBox,
@@ -41,7 +42,8 @@ SLACK = 1
 @dataclass(frozen=True)
 class Problem:
     kind: str
-    """``header``, ``combo``, ``cell``, ``label``, ``tab`` or ``hidden``."""
+    """``header``, ``combo``, ``cell``, ``label``, ``tab``, ``hidden`` or ``sideways`` (a form's
+    scroll area scrolls sideways)."""
     where: str
     """The widget, as a person would name it (its accessible name, else its class and place)."""
     text: str
@@ -304,6 +306,13 @@ def cut_texts(root: QWidget, *, cells: bool = True) -> list[Problem]:
         p = _label_problem(lab)
         if p is not None:
             out.append(p)
+    for area in _visible_children(root, QScrollArea):
+        # A form that fits its width scrolls up and down only: sideways, its units and choices hide.
+        if area.widgetResizable() and area.horizontalScrollBar().isVisible():
+            inner = area.widget()
+            out.append(Problem("sideways", widget_name(area), "the form scrolls sideways",
+                               inner.minimumSizeHint().width() if inner is not None else 0,
+                               area.viewport().width()))
     return out
 
 

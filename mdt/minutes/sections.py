@@ -17,8 +17,8 @@ from typing import Any
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from mdt import glossary
-from mdt.case import LAB_UNITS, Case, Review, Vote, VoteChange
+from mdt import field_names, glossary
+from mdt.case import Case, Review, Vote, VoteChange
 from mdt.evaluation import Evaluation, Finding, RecistSummary
 from mdt.meeting import AgendaItem
 from mdt.minutes.blocks import data_table, kv_grid, p
@@ -124,6 +124,16 @@ def aggregation_text(aggregation: Mapping[str, Any] | None) -> str:
 # lesions and vessels, the trial criteria that are plainly OK in two columns.  Nothing is left out:
 # only the layout is compact.  Nothing is set below 8 pt.
 
+def _brief(path: str) -> str:
+    """A field's name where the line is narrow: the short form of its one entry (mdt.field_names)."""
+    name = field_names.name_for(path)
+    return name.brief if name is not None else path
+
+
+def _label(path: str) -> str:
+    return field_names.label(path) or path
+
+
 def facts_line(pairs: Sequence[tuple[str, str]], st: Styles, style: str = "cell",
                title: str | None = None) -> Flowable:
     """Label-value pairs run on as text ("ECOG 1 · Bilirubin 14 µmol/L · ..."), labels in bold;
@@ -151,15 +161,15 @@ def identity_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
     regimen = case.treatment.regimen if case.treatment and case.treatment.regimen else NOT_RECORDED
     pairs: list[tuple[str, str]] = [
         ("Name", person_name(pat.name)),
-        ("Date of birth", day(pat.birth_date)),
-        ("Sex", label(pat.sex, SEX_LABELS)),
-        ("Protocol", case.protocol.id or NOT_RECORDED),
-        ("Arm", case.protocol.arm or NOT_RECORDED),
-        ("Cycle", cycle),
-        ("Reason for discussion", label(reason_code, REASON_LABELS)),
+        (_brief("patient.birth_date"), day(pat.birth_date)),
+        (_brief("patient.sex"), label(pat.sex, SEX_LABELS)),
+        (_brief("protocol.id"), case.protocol.id or NOT_RECORDED),
+        (_brief("protocol.arm"), case.protocol.arm or NOT_RECORDED),
+        (_brief("cycle"), cycle),
+        (_brief("reason"), label(reason_code, REASON_LABELS)),
         ("Imaging", imaging),
-        ("Review date", day(review.date) if review else NOT_RECORDED),
-        ("Regimen", regimen),
+        (_brief("date"), day(review.date) if review else NOT_RECORDED),
+        (_brief("treatment.regimen"), regimen),
         ("Discussion", "full discussion" if not item.agenda or item.agenda.discussion_level == "full"
          else "listed (standard of care), not discussed"),
     ]
@@ -169,17 +179,20 @@ def identity_section(item: MinutesPatient, st: Styles) -> list[Flowable]:
 def clinical_section(review: Review, st: Styles) -> list[Flowable]:
     labs, clin = review.labs, review.clinical
 
-    def lab(name: str, places: int = 1) -> str:
-        return num(getattr(labs, name), places, LAB_UNITS.get(name, ""))
+    def fact(path: str, value: object, places: int = 1) -> tuple[str, str]:
+        # The compact form of the field's one name, with its one unit (mdt.field_names).
+        return _brief(path), num(value, places, field_names.unit(path))  # type: ignore[arg-type]
 
     pairs: list[tuple[str, str]] = [
-        ("ECOG", num(review.ecog, 0)),
-        ("Extrahepatic disease", label(review.extrahepatic_disease, EXTRAHEPATIC_LABELS)),
-        ("Bilirubin", lab("bilirubin")), ("Albumin", lab("albumin")),
-        ("INR", num(labs.inr, 2)), ("Platelets", lab("plt", 0)),
-        ("Creatinine", lab("creatinine", 0)), ("CEA", num(clin.cea, 1, "ng/mL")),
-        ("CA 19-9", num(clin.ca19_9, 1, "U/mL")),
-        ("Height / weight", f"{num(review.height_cm, 0, 'cm')} / {num(review.weight_kg, 1, 'kg')}"),
+        fact("ecog", review.ecog, 0),
+        (_brief("extrahepatic_disease"), label(review.extrahepatic_disease, EXTRAHEPATIC_LABELS)),
+        fact("labs.bilirubin", labs.bilirubin), fact("labs.albumin", labs.albumin),
+        fact("labs.inr", labs.inr, 2), fact("labs.plt", labs.plt, 0),
+        fact("labs.creatinine", labs.creatinine, 0), fact("clinical.cea", clin.cea),
+        fact("clinical.ca19_9", clin.ca19_9),
+        (f"{_brief('height_cm')} / {_brief('weight_kg').lower()}",
+         f"{num(review.height_cm, 0, field_names.unit('height_cm'))} / "
+         f"{num(review.weight_kg, 1, field_names.unit('weight_kg'))}"),
     ]
     return [Spacer(1, 3), facts_line(pairs, st, title="Clinical status")]
 
@@ -272,8 +285,7 @@ def remnant_section(review: Review, evaluation: Evaluation | None, st: Styles) -
                   "standardised FLR (sFLR)")
     else:
         method = UNKNOWN
-    total_label = {"measured": "Total liver volume (measured)",
-                   "estimated": "Total liver volume (estimated)"}.get(source or "", "Total liver volume")
+    total_label = _label("remnant.tlv_ml") + (f" ({source})" if source in ("measured", "estimated") else "")
     if summary is None:
         adequacy = "unknown (protocol evaluation unavailable)"
     else:
@@ -288,12 +300,12 @@ def remnant_section(review: Review, evaluation: Evaluation | None, st: Styles) -
     if summary is not None and summary.volume_source == "post_embolisation":
         volume += " (post-embolisation volume)"
     pairs: list[tuple[str, str]] = [
-        ("Planned resection", planned),
-        ("Remnant segments", segments_text(remnant_segments)),
-        ("Liver condition", glossary.words(plan.liver_condition, glossary.LIVER_CONDITION_WORDS)
+        (_brief("remnant.resection"), planned),
+        (_brief("remnant.segments"), segments_text(remnant_segments)),
+        (_brief("remnant.liver_condition"), glossary.words(plan.liver_condition, glossary.LIVER_CONDITION_WORDS)
          if plan and plan.liver_condition else NOT_RECORDED),
         (total_label, num(tlv, 0, "mL")),
-        ("Remnant volume", volume),
+        (_label("remnant.flr_ml"), volume),
         ("Remnant share", pct(summary.flr_pct if summary else None, missing=UNKNOWN)),
         ("Threshold", pct(summary.threshold_pct if summary else None, missing=UNKNOWN)
          + (f" ({summary.threshold_note})" if summary and summary.threshold_note else "")),

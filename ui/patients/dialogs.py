@@ -23,16 +23,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt import field_names
 from mdt.case import SEXES, Patient, ProtocolRef
 from mdt.errors import FieldProblem, MdtError, ValidationError
 from ui.style import style_label
 
 SEX_LABELS = {"": "not recorded", "F": "female", "M": "male", "O": "other"}
 
+# The dialog's fields named as everywhere else (mdt.field_names): a bare key is the patient's
+# or the protocol's field of that name.
 FIELD_LABELS = {
-    "id": "Hospital ID", "patient.id": "Hospital ID", "name": "Name", "patient.name": "Name",
-    "sex": "Sex", "birth_date": "Birth date", "patient.birth_date": "Birth date",
-    "protocol": "Protocol", "protocol.id": "Protocol", "arm": "Arm", "protocol.arm": "Arm",
+    **{key: field_names.label(path) or key for key, path in (
+        ("id", "patient.id"), ("patient.id", "patient.id"), ("name", "patient.name"),
+        ("patient.name", "patient.name"), ("sex", "patient.sex"), ("birth_date", "patient.birth_date"),
+        ("patient.birth_date", "patient.birth_date"), ("protocol", "protocol.id"),
+        ("protocol.id", "protocol.id"), ("arm", "protocol.arm"), ("protocol.arm", "protocol.arm"))},
     "reason": "Reason",
 }
 
@@ -145,7 +150,7 @@ class PatientDialog(_FormDialog):
         self.form.addRow("&Family name", self.family_edit)
         self.form.addRow("&Given name", self.given_edit)
         self.form.addRow("&Sex", self.sex_combo)
-        self.form.addRow("&Birth date", self.birth_edit)
+        self.form.addRow("&Date of birth", self.birth_edit)
         self.form.addRow("&Protocol", self.protocol_combo)
         self.form.addRow("&Arm", self.arm_combo)
         self.form.addRow("&Enrolment date", self.enrolment_edit)

@@ -29,9 +29,14 @@ from mdt.case import ASCITES, ENCEPHALOPATHY, EXTRAHEPATIC, MODALITIES, PROTEINU
 from mdt.errors import FieldProblem, ValidationError
 from mdt.review_edits import Edit, EditFn, FieldSpec
 
-from .fields import ChoiceField, NumberField
+from .fields import ChoiceField, NumberField, caption
 
 Request = Callable[[EditFn], bool]
+
+
+
+def _grid_caption(path: str) -> QLabel:
+    return QLabel(caption(path))
 
 
 def _fail(exc: ValidationError, _review: Review) -> Edit:
@@ -67,9 +72,9 @@ class ClinicalPanel(QWidget):
         # (sideways scrolling); the full UID is in the tooltip and still selectable.
         self.study_uid.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.study_uid.setMinimumWidth(0)
-        img.addRow("Modality:", self.modality)
-        img.addRow("Imaging date:", self.imaging_date)
-        img.addRow("Study UID:", self.study_uid)
+        img.addRow(caption("imaging.modality"), self.modality)
+        img.addRow(caption("imaging.date"), self.imaging_date)
+        img.addRow(caption("imaging.study_uid"), self.study_uid)
         left.addWidget(img_box)
         clin_box = QGroupBox("Patient at this review")
         clin = QFormLayout(clin_box)
@@ -77,20 +82,20 @@ class ClinicalPanel(QWidget):
             spec = edits.REVIEW_FIELDS[name]
             field = NumberField(spec.unit, partial(self._commit, spec, partial(edits.set_review_value, name=name)))
             self.fields[name] = field
-            clin.addRow(f"{spec.label}:", field)
+            clin.addRow(caption(spec.path), field)
         extra = ChoiceField(EXTRAHEPATIC, partial(self._choice, partial(edits.set_review_value,
                                                                          name="extrahepatic_disease")))
         self.choices["extrahepatic_disease"] = extra
-        clin.addRow("Extrahepatic disease:", extra)
+        clin.addRow(caption("extrahepatic_disease"), extra)
         for name in ("prior_systemic_lines", "neuropathy_grade", "life_expectancy_months", "cea", "ca19_9"):
             spec = edits.CLINICAL_FIELDS[name]
             field = NumberField(spec.unit, partial(self._commit, spec, partial(edits.set_clinical, name=name)))
             self.fields[name] = field
-            clin.addRow(f"{spec.label}:", field)
+            clin.addRow(caption(spec.path), field)
         for name, values in (("ascites", ASCITES), ("encephalopathy", ENCEPHALOPATHY)):
             combo = ChoiceField(values, partial(self._choice, partial(edits.set_clinical, name=name)))
             self.choices[name] = combo
-            clin.addRow(f"{name.capitalize()}:", combo)
+            clin.addRow(caption(f"clinical.{name}"), combo)
         self.bsa = QLabel()
         clin.addRow("Body surface area:", self.bsa)
         left.addWidget(clin_box)
@@ -111,14 +116,14 @@ class ClinicalPanel(QWidget):
             spec = edits.LAB_FIELDS[name]
             field = NumberField(spec.unit, partial(self._commit, spec, partial(edits.set_lab, name=name)))
             self.fields[f"labs.{name}"] = field
-            grid.addWidget(QLabel(f"{spec.label}:"), row, 0)
+            grid.addWidget(_grid_caption(spec.path), row, 0)
             grid.addWidget(field, row, 1)
             if name in edits.ULN_FIELDS:
                 uspec = edits.ULN_FIELDS[name]
                 # The unit is the value's, written once beside the value.
                 ufield = NumberField("", partial(self._commit, uspec, partial(edits.set_uln, name=name)))
                 ufield.unit.setMinimumWidth(0)
-                ufield.setToolTip(f"Local upper limit of normal, {uspec.unit}")
+                ufield.setToolTip(f"{uspec.label} (local), {uspec.unit}")
                 self.uln_fields[name] = ufield
                 self.fields[f"labs.uln.{name}"] = ufield
                 grid.addWidget(ufield, row, 2)
@@ -128,13 +133,13 @@ class ClinicalPanel(QWidget):
             row += 1
         prot = ChoiceField(PROTEINURIA, partial(self._choice, partial(edits.set_lab, name="proteinuria")))
         self.choices["proteinuria"] = prot
-        grid.addWidget(QLabel("Proteinuria (dipstick):"), row, 0)
+        grid.addWidget(_grid_caption("labs.proteinuria"), row, 0)
         grid.addWidget(prot, row, 1)
         row += 1
         spec = edits.LAB_FIELDS["proteinuria_g_24h"]
         p24 = NumberField(spec.unit, partial(self._commit, spec, partial(edits.set_lab, name="proteinuria_g_24h")))
         self.fields["labs.proteinuria_g_24h"] = p24
-        grid.addWidget(QLabel("Proteinuria (24 h):"), row, 0)
+        grid.addWidget(_grid_caption(spec.path), row, 0)
         grid.addWidget(p24, row, 1)
         right.addWidget(labs_box)
 

@@ -16,10 +16,28 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from mdt import field_names
 from mdt import review_edits as edits
 
 INVALID_STYLE = "QLineEdit { border: 2px solid #b3261e; background: #fdecea; }"
 NOT_RECORDED = "not recorded"
+
+
+def caption(path: str, mnemonic: str | None = None, *, short: bool = False) -> str:
+    """A form row's caption: the field's one name (``mdt.field_names``), as the History tab, the
+    messages and the minutes name it.  ``mnemonic``: the word whose first letter takes the
+    Alt-key (``&``); ``short``: the short form follows in brackets ("Total liver volume (TLV)")."""
+    name = field_names.name_for(path)
+    text = name.label if name is not None else path
+    if short and name is not None and name.short:
+        text = f"{text} ({name.short})"
+    if mnemonic:
+        at = text.find(mnemonic)
+        if at < 0:
+            at = text.lower().find(mnemonic.lower())
+        if at >= 0:
+            text = text[:at] + "&" + text[at:]
+    return text + ":"
 
 
 def set_style(widget: QWidget, css: str) -> None:

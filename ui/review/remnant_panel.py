@@ -38,6 +38,7 @@ from mdt.glossary import UNKNOWN as UNKNOWN_EFFECT
 from mdt.review_edits import EditFn
 
 from .fields import ChoiceField, NumberField, set_style
+from .fields import caption as _caption
 
 Request = Callable[[EditFn], bool]
 CUSTOM = "__custom__"
@@ -80,7 +81,7 @@ class RemnantPanel(QWidget):
         # opens wide enough to read them whole, and the chosen one is in the tooltip.
         self.resection.view().setMinimumWidth(self.resection.view().sizeHintForColumn(0) + 32)
         self.resection.currentTextChanged.connect(self.resection.setToolTip)
-        plan.addRow("Resect&ion:", self.resection)
+        plan.addRow(_caption("remnant.resection", "ion"), self.resection)
 
         keep = QWidget()
         keep_lay = QGridLayout(keep)
@@ -92,7 +93,7 @@ class RemnantPanel(QWidget):
             box.clicked.connect(partial(self._keep_clicked, unit))
             keep_lay.addWidget(box, i // 5, i % 5)  # two rows: fits a narrow column
             self.keep_boxes[unit] = box
-        plan.addRow("Se&gments that stay:", keep)
+        plan.addRow(_caption("remnant.segments", "gments"), keep)
         outer.addWidget(plan_box)
 
         self.local_box = QGroupBox("Lesions left in the remnant")
@@ -115,12 +116,12 @@ class RemnantPanel(QWidget):
         self.pve_date = NumberField("", self._pve_date, placeholder="yyyy-mm-dd")
         self.pve_date.edit.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self.pve_date.edit.setMaximumWidth(140)
-        vol.addRow("Future remn&ant volume (FLR):", self.flr)
+        vol.addRow(_caption("remnant.flr_ml", "ant volume"), self.flr)
         vol.addRow(self.flr_note)  # the whole width: "stale — 390 mL measured for I–III, IVb; …"
-        vol.addRow("&Total liver volume (TLV):", self.tlv)
-        vol.addRow("Liver &condition:", self.condition)
-        vol.addRow("FLR after portal vein embolisation (PVE):", self.pve_flr)
-        vol.addRow("PVE date:", self.pve_date)
+        vol.addRow(_caption("remnant.tlv_ml", "Total", short=True), self.tlv)
+        vol.addRow(_caption("remnant.liver_condition", "condition"), self.condition)
+        vol.addRow(_caption("remnant.pve.flr_after_ml"), self.pve_flr)
+        vol.addRow(_caption("remnant.pve.date"), self.pve_date)
         outer.addWidget(vol_box)
 
         res_box = QGroupBox("Remnant volume against its threshold")
