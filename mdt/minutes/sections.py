@@ -47,6 +47,7 @@ from mdt.minutes.text import (
     yes_no,
 )
 from mdt.panel import Aggregate, cycle_on, decided_under
+from mdt.recist import diameter_words
 from mdt.votes import Expectation
 
 Styles = dict[str, ParagraphStyle]
@@ -204,7 +205,7 @@ _DIAGRAM_SHARE = 0.33
 def _lesion_table(review: Review, width: float, st: Styles) -> Flowable:
     local = {lt.lesion: lt.method for lt in (review.remnant.local_treatment if review.remnant else ())}
     rows = [
-        [les.id, segments_text(les.segments), num(les.diameter_mm, 1, "mm"),
+        [les.id, segments_text(les.segments), diameter_words(les),
          "target" if les.target else "non-target", glossary.words(les.status),
          local.get(les.id, "")]
         for les in review.lesions
