@@ -80,22 +80,23 @@ class _Sum:
         return not self.missing
 
 
-def diameter_words(lesion: Lesion) -> str:
+def diameter_words(lesion: Lesion, *, in_mm_column: bool = False) -> str:
     """What a lesion's recorded diameter means to the sums, in the words every screen and paper
     uses for it (a null diameter is not one thing): "24 mm"; a present target without a diameter
     is too small to measure and counts 5 mm; a present non-target is not measured (RECIST
     follows non-targets without sizes); a disappeared lesion counts 0 mm; a treated one is not
     measured."""
+    unit = "" if in_mm_column else " mm"  # a column headed "(mm)" says the unit once
     if lesion.diameter_mm is not None:
         value = lesion.diameter_mm
         text = str(int(value)) if float(value).is_integer() else str(value)
-        return f"{text} mm"
+        return f"{text}{unit}"
     if lesion.status == "disappeared":
-        return "gone (0 mm)"
+        return f"0{unit} (gone)" if in_mm_column else "gone (0 mm)"
     if lesion.status in LOCALLY_TREATED:
-        return f"{lesion.status}, not measured"
+        return "not measured" if in_mm_column else f"{lesion.status}, not measured"
     if lesion.target:
-        return f"too small ({int(TOO_SMALL_MM)} mm)"
+        return f"{int(TOO_SMALL_MM)} (too small)" if in_mm_column else f"too small ({int(TOO_SMALL_MM)} mm)"
     return "not measured"
 
 

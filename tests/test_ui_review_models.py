@@ -174,7 +174,7 @@ def test_every_segment_label_hits_its_own_segment(qtbot) -> None:  # noqa: ANN00
 
 
 def test_a_missing_diameter_reads_as_what_recist_counts() -> None:
-    """A present target without a diameter is "too small (5 mm)" (it adds 5 mm to the sums),
+    """A present target without a diameter is "5 (too small)" in the mm column (it adds 5 mm to the sums),
     never a blank and never "not measured", which would hide that it counts."""
     review = sample_case().reviews[0]
     review = edits.set_diameter(review, "L1", None).review
@@ -183,6 +183,6 @@ def test_a_missing_diameter_reads_as_what_recist_counts() -> None:
     model = LesionTableModel()
     model.set_review(review)
     cell = model.index(0, COL_DIAMETER)
-    assert model.data(cell) == "too small (5 mm)"
+    assert model.data(cell) == "5 (too small)"
     assert "counts 5 mm" in model.data(cell, Qt.ItemDataRole.ToolTipRole)
     assert model.data(model.index(1, COL_DIAMETER)) == "not measured"

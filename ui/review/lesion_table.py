@@ -153,7 +153,7 @@ class LesionTableModel(QAbstractTableModel):
                 if les.diameter_mm is None:
                     # What the sums count (mdt.recist): a present target without a diameter is
                     # "too small (5 mm)", never a blank; drawn in red while the lesion is present.
-                    return diameter_words(les)
+                    return diameter_words(les, in_mm_column=True)
                 return edits.fmt_num(les.diameter_mm)
             if col == COL_TARGET:
                 return "target" if les.target else "no"
@@ -296,7 +296,7 @@ class LesionTableView(QTableView):
         model.rowsRemoved.connect(self._emit_current)
 
     # The widest value each fixed column can show, whatever the review holds.
-    WIDEST = {COL_ID: "L10", COL_DIAMETER: "too small (5 mm)", COL_TARGET: "target", COL_STATUS: "disappeared"}
+    WIDEST = {COL_ID: "L10", COL_DIAMETER: "not measured", COL_TARGET: "target", COL_STATUS: "disappeared"}
     SEGMENTS_ROOM = "IVa, IVb, VIII"
     """The Segments column is at least this wide (a lesion across three segments)."""
 
